@@ -1,0 +1,37 @@
+"""The one place that decides how output looks on this terminal: colour, width, plain text."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from rich.console import Console
+
+
+def make_console(stream: TextIO | None = None, *, stderr: bool = False) -> Console:
+    """A console for stdout (or stderr) that is plain when piped and colourless with NO_COLOR.
+
+    Rich already honours NO_COLOR and TERM=dumb; when the stream is not a terminal we also drop
+    the markup highlighting and emoji so piped output is plain, readable text.
+    """
+    target = stream or (sys.stderr if stderr else sys.stdout)
+    is_tty = target.isatty()
+    no_color = "NO_COLOR" in os.environ or not is_tty
+    return Console(
+        file=target,
+        no_color=no_color,
+        color_system=None if no_color else "auto",
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        width=None if is_tty else _piped_width(),
+    )
+
+
+def _piped_width() -> int:
+    """Width for piped output: $COLUMNS when set, else wide enough for formulas."""
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 120

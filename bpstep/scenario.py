@@ -1,0 +1,386 @@
+"""Scenario files: YAML in, a validated and frozen ``Scenario`` out; every input check lives here.
+
+Errors name the file, the key path, the line YAML gives for it, what was expected and what to
+do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bpstep.functions import ACTIVATIONS, LOSSES
+
+Array = np.ndarray
+
+CONVENTIONS = ("delta_rule", "gradient")
+MODES = ("batch", "online")
+REDUCTIONS = ("sum", "mean")
+MAX_FILE_BYTES = 5_000_000
+MAX_NODES = 2_000_000
+"""More YAML nodes than this, counting each use of an alias, is refused (alias bombs)."""
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used, said for people: where, what was expected, what to do."""
+
+    def __init__(self, source: str, message: str, path: str = "", line: int | None = None) -> None:
+        self.source, self.path, self.line, self.message = source, path, line, message
+        where = source + (f":{line}" if line else "")
+        super().__init__(f"{where}: {path + ': ' if path else ''}{message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One layer: its unit names, its activation (None for the input layer), an optional name."""
+
+    units: tuple[str, ...]
+    activation: str | None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A small network and one training situation, checked and read-only."""
+
+    layers: tuple[Layer, ...]
+    weights: tuple[Array, ...]
+    """``weights[k][i, j]``: from unit i of layer k to unit j of layer k+1."""
+    biases: tuple[Array, ...] | None
+    """One vector per non-input layer, or None when the network has no biases."""
+    inputs: Array
+    """Samples as rows: shape (samples, input units)."""
+    targets: Array
+    """Targets as rows: shape (samples, output units)."""
+    learning_rate: float
+    loss: str = "half_sse"
+    convention: str = "delta_rule"
+    update_biases: bool = True
+    mode: str = "batch"
+    """With several samples: one update from all of them (batch) or one after each (online)."""
+    reduction: str = "sum"
+    """Batch gradient and loss over samples: their sum or their mean."""
+    title: str | None = None
+    source: str = "<scenario>"
+
+
+FIELDS = ("title", "learning_rate", "loss", "convention", "layers", "weights", "biases",
+          "update_biases", "inputs", "targets", "mode", "reduction")
+REQUIRED = ("learning_rate", "layers", "weights", "inputs", "targets")
+LAYER_FIELDS = ("units", "activation", "name")
+
+
+class _Lines:
+    """Line numbers of key paths, read from the YAML node tree (aliases counted once each use)."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, int] = {}
+        self.nodes = 0
+
+    def walk(self, node: Any, path: str, source: str) -> None:
+        import yaml
+
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ScenarioError(source, "the document expands to too many values (alias bomb?); "
+                                "write the values out or use fewer aliases")
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                child = f"{path}.{key}" if path else key
+                if key in seen:
+                    raise ScenarioError(source, f"duplicate key {key!r}", child,
+                                        key_node.start_mark.line + 1)
+                seen.add(key)
+                self.walk(value_node, child, source)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.walk(item, f"{path}[{i}]", source)
+
+
+def _read_text(path: Path) -> str:
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(source, "no such file; check the path (scenarios live in scenarios/)")
+    if path.is_dir():
+        raise ScenarioError(source, "is a directory, expected a YAML scenario file")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(source, f"cannot be read: {err.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                            "a scenario is a small text file")
+    if b"\0" in raw:
+        raise ScenarioError(source, "is a binary file, expected YAML text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
+    """Safe-load one YAML document; also return the line of every key path."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError(source, "is empty; see docs/scenario-format.md for a scenario")
+        lines = _Lines()
+        lines.walk(node, "", source)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or err.context or "invalid YAML"
+        if "could not determine a constructor" in str(err):
+            problem = (f"tag {getattr(err, 'problem', '')!s} is not allowed: "
+                       "scenarios hold plain numbers, strings and lists")
+        raise ScenarioError(source, f"YAML syntax error: {problem}", line=line) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(source, f"YAML error: {err}") from None
+    except RecursionError:
+        raise ScenarioError(source, "the document is nested too deeply") from None
+    finally:
+        loader.dispose()
+    return data, lines.lines
+
+
+class _Checker:
+    """Validates parsed YAML data field by field, raising ScenarioError at the first problem."""
+
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+        self.source = source
+        self.lines = lines
+
+    def fail(self, path: str, message: str) -> ScenarioError:
+        line = self.lines.get(path)
+        probe = path
+        while line is None and probe:
+            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
+            probe = probe if probe != path else ""
+            line = self.lines.get(probe)
+        return ScenarioError(self.source, message, path, line)
+
+    def number(self, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            shown = "nothing (null)" if value is None else repr(value)
+            raise self.fail(path, f"expected a number, got {shown}")
+        if not math.isfinite(value):
+            raise self.fail(path, f"expected a finite number, got {value}")
+        return float(value)
+
+    def vector(self, value: Any, path: str, length: int, what: str) -> list[float]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected a list of {length} numbers ({what}), got {_kind(value)}")
+        if len(value) != length:
+            raise self.fail(path, f"expected {length} numbers ({what}), got {len(value)}")
+        return [self.number(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def choice(self, value: Any, path: str, options: Mapping[str, Any] | tuple[str, ...]) -> str:
+        names = list(options)
+        if not isinstance(value, str) or value not in names:
+            hint = _did_you_mean(str(value), names)
+            raise self.fail(path, f"unknown value {value!r}; expected one of {', '.join(names)}"
+                            + hint)
+        return value
+
+    def keys(self, data: Mapping[str, Any], allowed: tuple[str, ...], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                raise self.fail(where, f"unknown key {key!r}" + _did_you_mean(str(key), allowed)
+                                + f"; allowed keys: {', '.join(allowed)}")
+
+    def layers(self, value: Any) -> tuple[Layer, ...]:
+        if not isinstance(value, list) or len(value) < 2:
+            raise self.fail("layers", "expected a list of at least 2 layers (inputs first, "
+                            f"outputs last), got {_kind(value)}")
+        layers: list[Layer] = []
+        seen: dict[str, str] = {}
+        for k, spec in enumerate(value):
+            path = f"layers[{k}]"
+            if not isinstance(spec, dict):
+                raise self.fail(path, f"expected a mapping with 'units', got {_kind(spec)}")
+            self.keys(spec, LAYER_FIELDS, path)
+            units = spec.get("units")
+            if not isinstance(units, list) or not units:
+                raise self.fail(f"{path}.units", "expected a non-empty list of unit names, e.g. "
+                                "[h1, h2]")
+            names = []
+            for i, unit in enumerate(units):
+                if isinstance(unit, bool) or not isinstance(unit, (str, int)) or str(unit) == "":
+                    raise self.fail(f"{path}.units[{i}]", f"expected a unit name, got {_kind(unit)}")
+                name = str(unit)
+                if any(c in name for c in "[]@> ") or "->" in name:
+                    raise self.fail(f"{path}.units[{i}]", f"unit name {name!r} may not contain "
+                                    "spaces, brackets, '@' or '->'")
+                if name in seen:
+                    raise self.fail(f"{path}.units[{i}]", f"unit name {name!r} is already used "
+                                    f"at {seen[name]}; unit names must be unique")
+                seen[name] = f"{path}.units[{i}]"
+                names.append(name)
+            activation = spec.get("activation")
+            if k == 0:
+                if activation is not None:
+                    raise self.fail(f"{path}.activation", "the input layer has no activation; "
+                                    "remove this key")
+            else:
+                if activation is None:
+                    raise self.fail(f"{path}.activation", "missing; expected one of "
+                                    + ", ".join(ACTIVATIONS))
+                activation = self.choice(activation, f"{path}.activation", ACTIVATIONS)
+                if activation == "softmax" and k != len(value) - 1:
+                    raise self.fail(f"{path}.activation", "softmax couples its units and is "
+                                    "allowed on the output layer only")
+            layer_name = spec.get("name")
+            if layer_name is not None and not isinstance(layer_name, str):
+                raise self.fail(f"{path}.name", f"expected text, got {_kind(layer_name)}")
+            layers.append(Layer(tuple(names), activation, layer_name))
+        return tuple(layers)
+
+    def matrices(self, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, ...]:
+        expected = len(layers) - 1
+        if not isinstance(value, list):
+            raise self.fail("weights", f"expected a list of {expected} matrices, got {_kind(value)}")
+        if len(value) != expected:
+            raise self.fail("weights", f"expected {expected} matrices (one per pair of "
+                            f"consecutive layers), got {len(value)}")
+        out = []
+        for k, matrix in enumerate(value):
+            rows, cols = len(layers[k].units), len(layers[k + 1].units)
+            path = f"weights[{k}]"
+            if not isinstance(matrix, list):
+                raise self.fail(path, f"expected a {rows}×{cols} matrix (a list of rows), "
+                                f"got {_kind(matrix)}")
+            if len(matrix) != rows:
+                raise self.fail(path, f"expected {rows} rows (units of layer {k}: "
+                                f"{', '.join(layers[k].units)}), got {len(matrix)}")
+            data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}")
+                    for i, row in enumerate(matrix)]
+            out.append(_frozen(np.array(data, dtype=float).reshape(rows, cols)))
+        return tuple(out)
+
+    def samples(self, value: Any, path: str, width: int, what: str) -> Array:
+        if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+            rows = [self.vector(v, f"{path}[{i}]", width, what) for i, v in enumerate(value)]
+        elif isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
+            rows = [self.vector(value, path, width, what)]
+        else:
+            raise self.fail(path, f"expected a list of {width} numbers ({what}) or a list of such "
+                            f"lists, got {_kind(value)}")
+        return _frozen(np.array(rows, dtype=float).reshape(len(rows), width))
+
+
+def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None = None) -> Scenario:
+    """Turn parsed YAML data into a Scenario, or raise ScenarioError saying what is wrong."""
+    c = _Checker(source, lines or {})
+    if not isinstance(data, dict):
+        raise c.fail("", f"expected a mapping of keys (learning_rate, layers, weights, ...) at the "
+                     f"top level, got {_kind(data)}")
+    c.keys(data, FIELDS, "")
+    for key in REQUIRED:
+        if key not in data:
+            raise c.fail("", f"missing required key {key!r}")
+    title = data.get("title")
+    if title is not None and not isinstance(title, str):
+        title = str(title)
+    rate = c.number(data["learning_rate"], "learning_rate")
+    if rate <= 0:
+        raise c.fail("learning_rate", f"expected a number > 0, got {rate:g}")
+    loss = c.choice(data.get("loss", "half_sse"), "loss", LOSSES)
+    convention = c.choice(data.get("convention", "delta_rule"), "convention", CONVENTIONS)
+    mode = c.choice(data.get("mode", "batch"), "mode", MODES)
+    reduction = c.choice(data.get("reduction", "sum"), "reduction", REDUCTIONS)
+    update_biases = data.get("update_biases", True)
+    if not isinstance(update_biases, bool):
+        raise c.fail("update_biases", f"expected true or false, got {update_biases!r}")
+    layers = c.layers(data["layers"])
+    weights = c.matrices(data["weights"], layers)
+    biases = _biases(c, data.get("biases"), layers)
+    inputs = c.samples(data["inputs"], "inputs", len(layers[0].units),
+                       "one per input unit: " + ", ".join(layers[0].units))
+    targets = c.samples(data["targets"], "targets", len(layers[-1].units),
+                        "one per output unit: " + ", ".join(layers[-1].units))
+    if len(targets) != len(inputs):
+        raise c.fail("targets", f"expected one target vector per sample: {len(inputs)} "
+                     f"samples, got {len(targets)} target vectors")
+    _check_loss_domain(c, LOSSES[loss].name, layers[-1].activation or "", targets)
+    return Scenario(layers=layers, weights=weights, biases=biases, inputs=inputs,
+                    targets=targets, learning_rate=rate, loss=loss, convention=convention,
+                    update_biases=update_biases, mode=mode, reduction=reduction, title=title,
+                    source=source)
+
+
+def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, ...] | None:
+    if value is None:
+        return None
+    expected = len(layers) - 1
+    if not isinstance(value, list) or len(value) != expected:
+        got = f"{len(value)} lists" if isinstance(value, list) else _kind(value)
+        raise c.fail("biases", f"expected {expected} lists (one per non-input layer), got {got}")
+    return tuple(_frozen(np.array(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
+                                           f"one per unit of layer {k + 1}"), dtype=float))
+                 for k, b in enumerate(value))
+
+
+def _check_loss_domain(c: _Checker, loss: str, out_activation: str, targets: Array) -> None:
+    spec = LOSSES[loss]
+    if spec.requires and out_activation not in spec.requires:
+        raise c.fail("loss", f"{loss} needs a {' or '.join(spec.requires)} output layer, "
+                     f"but the output activation is {out_activation}")
+    if spec.target_range is not None:
+        low, high = spec.target_range
+        for i, row in enumerate(targets):
+            for j, t in enumerate(row):
+                if not low <= t <= high:
+                    path = f"targets[{i}][{j}]" if len(targets) > 1 else f"targets[{j}]"
+                    raise c.fail(path, f"{loss} needs targets between {low:g} and {high:g}, got {t:g}")
+    if loss == "cross_entropy" and out_activation == "softmax":
+        for i, row in enumerate(targets):
+            if abs(float(np.sum(row)) - 1.0) > 1e-9:
+                path = f"targets[{i}]" if len(targets) > 1 else "targets"
+                raise c.fail(path, "softmax with cross_entropy needs targets that sum to 1 "
+                             f"(a probability distribution), got a sum of {np.sum(row):g}")
+
+
+def load(path: Path | str) -> Scenario:
+    """Read, parse and check a scenario file."""
+    path = Path(path)
+    source = str(path)
+    data, lines = parse_yaml(_read_text(path), source)
+    return check(data, source, lines)
+
+
+def _frozen(array: Array) -> Array:
+    array.flags.writeable = False
+    return array
+
+
+def _kind(value: Any) -> str:
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
+                              int: "a number", float: "a number"}
+    if value is None:
+        return "nothing (null)"
+    return f"{kinds.get(type(value), type(value).__name__)} ({_short(value)})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _did_you_mean(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
