@@ -1,0 +1,52 @@
+"""`bpstep run --json`: the stable, machine-readable shape, checked from the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Correct float64 values of the GeeksforGeeks 2-2-1 example (delta_rule), from shared/seeds/README.md.
+GFG_CORRECT = {
+    "a[h1]": 0.21, "a[h2]": 0.315, "y[h1]": 0.552308, "y[h2]": 0.578105, "a[o]": 0.685987,
+    "y[o]": 0.665074, "delta[o]": -0.0367703, "delta[h1]": -0.00272759, "delta[h2]": -0.00807143,
+    "dw[h1->o]": -0.0203085, "dw[h2->o]": -0.0212571, "w[h2->o]": 0.878743,
+    "dw[x1->h1]": -0.000954656, "w[x1->h1]": 0.199045, "y_after[o]": 0.659554,
+}
+
+
+def run_json(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bpstep", "run", *args, "--json"], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return json.loads(done.stdout)
+
+
+def test_gfg_json_values_are_the_correct_ones() -> None:
+    values = run_json("scenarios/gfg_sigmoid.yaml")["values"]
+    for name, expected in GFG_CORRECT.items():
+        assert values[name] == pytest.approx(expected, abs=1e-6), name
+
+
+def test_json_has_every_quantity_once_in_stage_order() -> None:
+    data = run_json("scenarios/gfg_sigmoid.yaml")
+    listed = [q["name"] for stage in data["stages"] for q in stage["quantities"]]
+    assert listed == list(data["values"])
+    assert [s["index"] for s in data["stages"]] == list(range(1, len(data["stages"]) + 1))
+    phases = [s["phase"] for s in data["stages"]]
+    assert phases == ["forward", "forward", "loss", "backward", "backward", "update", "update", "after"]
+    a_h1 = data["stages"][0]["quantities"][0]
+    assert a_h1["name"] == "a[h1]" and a_h1["inputs"] == ["w0[x1->h1]", "y[x1]", "w0[x2->h1]", "y[x2]"]
+    assert data["given"]["w0[h2->o]"] == 0.9 and data["given"]["lr"] == 1.0
+
+
+def test_json_names_samples_in_batch_mode() -> None:
+    values = run_json("scenarios/xor_batch.yaml")["values"]
+    assert {"a[h1]@1", "a[h1]@4", "loss@4", "loss", "dw[x1->h1]", "loss_after"} <= set(values)
+    assert values["loss"] == pytest.approx(sum(values[f"loss@{k}"] for k in range(1, 5)), rel=1e-15)
