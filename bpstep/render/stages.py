@@ -81,10 +81,10 @@ def _value_table(stage: Stage, precision: int, changed: Collection[str]) -> Tabl
             continue
         table.add_column(header, justify="right")
     for key, cells in rows.items():
-        row: list[Text | str] = [key]
+        row: list[Text | str] = [Text(key)]
         if updates:
             change = cells.get("w") or cells.get("b")
-            row.append(fmt(change.operands[0], precision) if change else "")
+            row.append(Text(fmt(change.operands[0], precision)) if change else "")
         for kind in kinds:
             if updates and kind in ("db", "b"):
                 continue
@@ -104,7 +104,7 @@ def _explained_table(stage: Stage, precision: int, changed: Collection[str]) -> 
         how = Text(q.formula, style="dim")
         how.append("\n")
         how.append("= " + q.substituted(lambda v: fmt(v, precision)))
-        table.add_row(q.name, _cell(q, precision, changed), how)
+        table.add_row(Text(q.name), _cell(q, precision, changed), how)
     return table
 
 
