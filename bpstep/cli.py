@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import IntEnum
+from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -120,6 +120,88 @@ def run(
             raise typer.Exit(int(step_through(console, trace, precision=precision,
                                               explain=explain)))
     console.print(render_trace(trace, precision=precision, explain=explain))
+
+
+class ExportFormat(str, Enum):
+    """Document formats of ``bpstep export`` (the keys of ``bpstep.export.publish.FORMATS``)."""
+
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
+
+
+Output = Annotated[Path, typer.Option("--output", "-o", show_default=False,
+                                      help="File to write ('-' for stdout).")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
+
+
+def write_output(path: Path, text: str, force: bool, what: str) -> None:
+    """Write an export without replacing the user's files unless forced; say what was written."""
+    from bpstep.export.output import OutputError, write_new
+
+    try:
+        write_new(path, text, force=force)
+    except OutputError as err:
+        fail(str(err))
+    if str(path) != "-":
+        from bpstep.render.console import make_console
+
+        make_console(stderr=True).print(f"wrote {path} ({what})", markup=False)
+
+
+@app.command()
+def diagram(
+    file: FileArg,
+    output: Output,
+    stage: Annotated[int | None, typer.Option("--stage", "-k", show_default=False,
+                                              help="Show the values known at stage K "
+                                              "(1-based, as in 'stage K of N'); "
+                                              "default: before the step.")] = None,
+    precision: Precision = 6,
+    force: Force = False,
+) -> None:
+    """Draw the network as SVG: units in layer columns, weights on the edges, values at a stage.
+
+    Examples: [bold]bpstep diagram scenarios/gfg_sigmoid.yaml -o net.svg[/] ·
+    [bold]bpstep diagram scenarios/gfg_sigmoid.yaml -o net.svg --stage 7[/]
+    """
+    from bpstep.engine import step as run_step
+    from bpstep.export.svg_diagram import diagram_svg
+
+    scenario = load_scenario(file)
+    trace = run_step(scenario)
+    n = len(trace.stages)
+    if stage is not None and not 1 <= stage <= n:
+        fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
+             "for the network before the step)")
+    svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
+    write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}")
+
+
+@app.command()
+def export(
+    file: FileArg,
+    form: Annotated[ExportFormat, typer.Option("--format", "-f", show_default=False,
+                                               help="Document format.")],
+    output: Output,
+    precision: Precision = 6,
+    explain: Annotated[bool, typer.Option(
+        "--explain", "-e", help="Also write every formula, in names and with its numbers "
+        "substituted (without it: the table of values of each stage).")] = False,
+    force: Force = False,
+) -> None:
+    """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow.
+
+    Examples: [bold]bpstep export scenarios/gfg_sigmoid.yaml -f html -o walk.html --explain[/] ·
+    [bold]bpstep export scenarios/gfg_sigmoid.yaml -f latex -o key.tex --explain[/]
+    """
+    from bpstep.engine import step as run_step
+    from bpstep.export.publish import export as publish
+
+    scenario = load_scenario(file)
+    trace = run_step(scenario)
+    text = publish(scenario, trace, form.value, precision=precision, explain=explain)
+    write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages")
 
 
 def main() -> None:

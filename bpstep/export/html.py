@@ -1,0 +1,154 @@
+"""The worked solution as one self-contained HTML file that is also an offline slideshow.
+
+Every stage is a ``<section class="slide stage">`` with its diagram (inline SVG), its table and,
+with ``explain``, its formulas. Without JavaScript (or when printed) all sections show one after
+another; with it, one shows at a time: ←/→ (also PageUp/PageDown, Space), Home/End and the
+on-screen buttons move, the bar and ``stage K of N`` show progress, ``#stage-K`` links to a stage.
+No external URL appears anywhere, so the file works from a USB stick in a lecture hall.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bpstep.export.worked import Table, Worked
+
+CSS = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #d5dbe1; --accent: #2563eb; --bg: #ffffff; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 17px/1.5 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif;
+       color: var(--ink); background: var(--bg); }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 2rem 5rem; }
+h1 { font-size: 1.8rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.35rem; margin: 0 0 1rem; }
+h2 .count { color: var(--muted); font-weight: normal; }
+.slide { padding: 1rem 0 2rem; border-bottom: 1px solid var(--line); }
+.stage-body { display: flex; flex-wrap: wrap; gap: 1.5rem 2.5rem; align-items: flex-start; }
+.diagram { flex: 1 1 520px; max-width: 820px; min-width: 0; }
+.diagram svg { width: 100%; height: auto; }
+.values { flex: 0 1 auto; }
+table { border-collapse: collapse; margin: 0 0 1rem; }
+th, td { padding: .2rem .8rem; border-bottom: 1px solid var(--line); }
+th { text-align: left; background: #f5f7fa; }
+td.num { text-align: right; font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
+ol.formulas { padding-left: 1.2rem; margin: 0; }
+ol.formulas li { margin: 0 0 .7rem; }
+code { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: .92em; }
+.rule { color: var(--muted); display: block; }
+.numbers { display: block; }
+.note { color: var(--muted); }
+nav.controls { display: none; }
+body.slideshow .slide[hidden] { display: none; }
+body.slideshow .slide { border: none; min-height: calc(100vh - 7rem); }
+body.slideshow nav.controls { display: flex; position: fixed; left: 0; right: 0; bottom: 0;
+  align-items: center; gap: 1rem; padding: .6rem 1.5rem; background: #f5f7fa;
+  border-top: 1px solid var(--line); }
+nav.controls button { font: inherit; padding: .3rem 1rem; border: 1px solid var(--line);
+  border-radius: 6px; background: #fff; cursor: pointer; }
+nav.controls button:disabled { opacity: .4; cursor: default; }
+nav.controls button:focus-visible { outline: 3px solid var(--accent); }
+.progress { flex: 1; height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; }
+.progress div { height: 100%; width: 0; background: var(--accent); }
+#where { min-width: 9rem; text-align: right; color: var(--muted); }
+@media print {
+  body.slideshow .slide[hidden] { display: block; }
+  body.slideshow nav.controls { display: none; }
+  .slide { break-after: page; }
+}
+"""
+
+SCRIPT = """
+(function () {
+  var slides = Array.prototype.slice.call(document.querySelectorAll('.slide'));
+  var where = document.getElementById('where');
+  var bar = document.getElementById('bar');
+  var prev = document.getElementById('prev');
+  var next = document.getElementById('next');
+  var current = 0;
+  function show(n) {
+    current = Math.max(0, Math.min(slides.length - 1, n));
+    slides.forEach(function (s, k) { s.hidden = k !== current; });
+    where.textContent = slides[current].getAttribute('data-label');
+    bar.style.width = (100 * current / Math.max(1, slides.length - 1)) + '%';
+    prev.disabled = current === 0;
+    next.disabled = current === slides.length - 1;
+    try { history.replaceState(null, '', '#' + slides[current].id); } catch (e) { /* file: URL */ }
+    window.scrollTo(0, 0);
+  }
+  var keys = { ArrowRight: 1, PageDown: 1, ' ': 1, ArrowLeft: -1, PageUp: -1 };
+  document.addEventListener('keydown', function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) { return; }
+    if (e.key in keys) { show(current + keys[e.key]); }
+    else if (e.key === 'Home') { show(0); }
+    else if (e.key === 'End') { show(slides.length - 1); }
+    else { return; }
+    e.preventDefault();
+  });
+  prev.addEventListener('click', function () { show(current - 1); });
+  next.addEventListener('click', function () { show(current + 1); });
+  document.body.classList.add('slideshow');
+  var start = slides.findIndex(function (s) { return '#' + s.id === location.hash; });
+  show(start < 0 ? 0 : start);
+})();
+"""
+
+
+def _table(table: Table, numeric: bool = True) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    cls = ' class="num"' if numeric else ""
+    rows = "".join("<tr><th>" + escape(row[0]) + "</th>"
+                   + "".join(f"<td{cls}>{escape(c)}</td>" for c in row[1:]) + "</tr>\n"
+                   for row in table.rows)
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n"
+
+
+def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
+    """The slideshow; ``diagrams[i]`` (an SVG document, optional) goes on the slide of stage i+1."""
+    n = len(worked.stages)
+    total = n + 2
+    slides = []
+    given = "".join(f"<h3>{escape(caption[:1].upper() + caption[1:])}</h3>\n{_table(table)}"
+                    for caption, table in worked.given)
+    level = ("every formula, first in names, then with the numbers put in"
+             if worked.explain else
+             "the values of each stage (export with --explain for every formula)")
+    slides.append(
+        f'<section class="slide overview" id="overview" data-label="overview · 1 of {total}">\n'
+        f"<h1>{escape(worked.title)}</h1>\n"
+        f'<p class="note">One training step of backpropagation in {n} stages, from '
+        f"<code>{escape(worked.source)}</code>; this walkthrough shows {escape(level)}. "
+        "Keys: → or Space next, ← back, Home first, End last.</p>\n"
+        f"{_table(Table(('setting', 'value'), worked.settings), numeric=False)}{given}</section>\n")
+    for i, page in enumerate(worked.stages):
+        figure = (f'<div class="diagram">\n{diagrams[i]}</div>\n' if i < len(diagrams) else "")
+        formulas = ""
+        if page.formulas:
+            items = "".join(
+                f'<li><code class="rule">{escape(f.rule)}</code>'
+                f'<code class="numbers">= {escape(f.substituted)}</code></li>\n'
+                for f in page.formulas)
+            formulas = f'<ol class="formulas">\n{items}</ol>\n'
+        title = page.heading.split(" · ", 1)[1] if " · " in page.heading else page.heading
+        slides.append(
+            f'<section class="slide stage {escape(page.phase)}" id="stage-{page.number}"'
+            f' data-label="stage {page.number} of {n}">\n'
+            f'<h2><span class="count">stage {page.number} of {n} ·</span> {escape(title)}</h2>\n'
+            f'<div class="stage-body">\n{figure}<div class="values">\n{_table(page.table)}'
+            f"</div>\n</div>\n{formulas}</section>\n")
+    summary = Table(("", "loss"), (("before the step", worked.loss_before),
+                                   ("after the step", worked.loss_after),
+                                   ("change", worked.loss_change)))
+    slides.append(
+        f'<section class="slide summary" id="summary" data-label="summary · {total} of {total}">\n'
+        f"<h2>Loss before and after the step</h2>\n{_table(summary)}</section>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(worked.title)} · bpstep walkthrough</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n{''.join(slides)}</main>\n"
+        '<nav class="controls" aria-label="slides">\n'
+        '<button id="prev" type="button" aria-label="previous stage">← back</button>\n'
+        '<div class="progress" aria-hidden="true"><div id="bar"></div></div>\n'
+        '<span id="where" aria-live="polite"></span>\n'
+        '<button id="next" type="button" aria-label="next stage">next →</button>\n'
+        f"</nav>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")

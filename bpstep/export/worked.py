@@ -1,0 +1,156 @@
+"""The worked solution of a step as plain data (tables, formulas, losses) for every export format.
+
+Markdown, LaTeX and HTML differ only in how they write these records, so the three always show
+the same numbers in the same order. Numbers go through ``bpstep.numbers.fmt`` like the terminal.
+
+Levels, matching ``bpstep run``: without ``explain`` each stage is its table of values; with
+``explain`` every quantity also gets its rule in names and the rule with numbers substituted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bpstep.numbers import fmt
+from bpstep.render.stages import HEADERS
+from bpstep.scenario import Scenario
+from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A plain table: the first column names the row, the others hold formatted numbers."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """One quantity explained: its rule in names and the same rule with numbers and the result."""
+
+    name: str
+    rule: str
+    substituted: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagePage:
+    """What one stage of the worked solution shows."""
+
+    number: int
+    """1-based, as in ``stage K of N``."""
+    heading: str
+    phase: str
+    table: Table
+    formulas: tuple[Formula, ...]
+    """Empty unless explained."""
+
+
+@dataclass(frozen=True, slots=True)
+class Worked:
+    """The whole worked solution: what is given, every stage, and the loss before and after."""
+
+    title: str
+    source: str
+    settings: tuple[tuple[str, str], ...]
+    given: tuple[tuple[str, Table], ...]
+    stages: tuple[StagePage, ...]
+    loss_before: str
+    loss_after: str
+    loss_change: str
+    explain: bool
+
+
+def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
+                    explain: bool = False) -> Worked:
+    """Collect everything an answer key needs, formatted to ``precision`` significant digits."""
+    n = len(trace.stages)
+    pages = tuple(
+        StagePage(i + 1, f"stage {i + 1} of {n} · {stage.title}", stage.phase,
+                  stage_table(stage, precision),
+                  tuple(_formula(q, precision) for q in stage.quantities) if explain else ())
+        for i, stage in enumerate(trace.stages))
+    before, after = trace.value_of("loss"), trace.value_of("loss_after")
+    return Worked(
+        title=scenario.title or scenario.source,
+        source=scenario.source,
+        settings=_settings(scenario, precision),
+        given=_given_tables(scenario, trace, precision),
+        stages=pages,
+        loss_before=fmt(before, precision),
+        loss_after=fmt(after, precision),
+        loss_change=fmt(after - before, precision),
+        explain=explain,
+    )
+
+
+def _formula(q: Quantity, precision: int) -> Formula:
+    return Formula(q.name, q.formula, q.substituted(lambda v: fmt(v, precision)))
+
+
+def _settings(scenario: Scenario, precision: int) -> tuple[tuple[str, str], ...]:
+    layers = " → ".join(f"{len(layer.units)}" + (f" {layer.activation}" if layer.activation else "")
+                        for layer in scenario.layers)
+    rows = [("network", layers), ("loss", scenario.loss), ("convention", scenario.convention),
+            ("learning rate η", fmt(scenario.learning_rate, precision))]
+    if len(scenario.inputs) > 1:
+        rows += [("samples", f"{len(scenario.inputs)} ({scenario.mode}, {scenario.reduction})")]
+    if scenario.biases is not None:
+        rows += [("update biases", "yes" if scenario.update_biases else "no")]
+    return tuple(rows)
+
+
+def _given_tables(scenario: Scenario, trace: Trace, precision: int) -> tuple[tuple[str, Table], ...]:
+    """Inputs and targets per sample; initial weights (and biases)."""
+    ins, outs = scenario.layers[0].units, scenario.layers[-1].units
+    several = len(scenario.inputs) > 1
+    data_rows = []
+    for s in range(1, len(scenario.inputs) + 1):
+        tag = s if several else None
+        data_rows.append((str(s), *(fmt(trace.given[unit_name("y", u, tag)], precision) for u in ins),
+                          *(fmt(trace.given[unit_name("t", u, tag)], precision) for u in outs)))
+    data = Table(("sample", *(f"y[{u}]" for u in ins), *(f"t[{u}]" for u in outs)), tuple(data_rows))
+    weight_rows = []
+    for k in range(1, len(scenario.layers)):
+        for src in scenario.layers[k - 1].units:
+            for unit in scenario.layers[k].units:
+                name = edge_name("w0", src, unit)
+                weight_rows.append((f"{src} → {unit}", fmt(trace.given[name], precision)))
+        if scenario.biases is not None:
+            for unit in scenario.layers[k].units:
+                weight_rows.append((f"bias → {unit}", fmt(trace.given[unit_name("b0", unit)], precision)))
+    weights = Table(("weight", "w0 (before the step)"), tuple(weight_rows))
+    return (("inputs and targets", data), ("initial weights", weights))
+
+
+def _row_key(q: Quantity) -> str:
+    if q.kind in ("dw", "w"):
+        return f"{q.source} → {q.unit}"
+    if q.kind in ("db", "b"):
+        return f"bias → {q.unit}"
+    if q.unit is not None:
+        return q.unit
+    return "network" if q.sample is None else f"sample {q.sample}"
+
+
+def stage_table(stage: Stage, precision: int = 6) -> Table:
+    """The stage's values as the terminal shows them: a row per unit (or weight), a column per kind.
+
+    Update stages read ``weight | old w | Δw | new w``; bias rows share those columns.
+    """
+    rows: dict[str, dict[str, Quantity]] = {}
+    for q in stage.quantities:
+        rows.setdefault(_row_key(q), {})[q.kind] = q
+    if stage.phase == "update":
+        body = []
+        for key, cells in rows.items():
+            change, new = cells.get("dw") or cells.get("db"), cells.get("w") or cells.get("b")
+            body.append((key, fmt(new.operands[0], precision) if new else "",
+                         fmt(change.value, precision) if change else "",
+                         fmt(new.value, precision) if new else ""))
+        return Table(("weight", "old w", HEADERS["dw"], HEADERS["w"]), tuple(body))
+    kinds = [k for k in HEADERS if any(q.kind == k for q in stage.quantities)]
+    body = [(key, *(fmt(cells[k].value, precision) if k in cells else "" for k in kinds))
+            for key, cells in rows.items()]
+    return Table(("unit", *(HEADERS[k] for k in kinds)), tuple(body))

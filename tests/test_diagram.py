@@ -1,0 +1,192 @@
+"""`bpstep diagram`: the SVG network picture, checked from the command line against hand values."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = str(ROOT / "scenarios" / "gfg_sigmoid.yaml")
+SVG = "{http://www.w3.org/2000/svg}"
+CHANGED_FILL = "#ffe08a"
+
+runner = CliRunner()
+
+
+def sigmoid(a: float) -> float:
+    return 1 / (1 + math.exp(-a))
+
+
+# The GeeksforGeeks 2-2-1 step, worked by hand: x = (0.35, 0.7), all first-layer weights 0.2 / 0.3.
+A_H1 = 0.2 * 0.35 + 0.2 * 0.7                       # 0.21
+Y_H1, Y_H2 = sigmoid(A_H1), sigmoid(0.3 * 0.35 + 0.3 * 0.7)
+Y_O = sigmoid(0.3 * Y_H1 + 0.9 * Y_H2)
+DELTA_O = (0.5 - Y_O) * Y_O * (1 - Y_O)             # −0.0367703
+W_H2_O = 0.9 + DELTA_O * Y_H2                        # 0.878743
+W_X1_H1 = 0.2 + Y_H1 * (1 - Y_H1) * 0.3 * DELTA_O * 0.35
+
+
+def six(value: float) -> str:
+    """Six significant digits with a typographic minus, as the diagram writes numbers."""
+    return f"{value:.6g}".replace("-", "−")
+
+
+def draw(tmp_path: Path, *args: str, name: str = "net.svg") -> tuple[ET.Element, str]:
+    out = tmp_path / name
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    return ET.fromstring(text), text
+
+
+def texts(root: ET.Element) -> list[ET.Element]:
+    return list(root.iter(f"{SVG}text"))
+
+
+def bold_texts(root: ET.Element) -> set[str]:
+    return {t.text or "" for t in texts(root) if t.get("font-weight") == "bold"}
+
+
+def all_texts(root: ET.Element) -> set[str]:
+    return {t.text or "" for t in texts(root)}
+
+
+def test_hand_values_are_right() -> None:
+    assert six(A_H1) == "0.21"
+    assert six(Y_H1) == "0.552308"
+    assert six(DELTA_O) == "−0.0367703"
+    assert six(W_H2_O) == "0.878743"
+
+
+def test_before_the_step_shows_inputs_and_initial_weights_only(tmp_path: Path) -> None:
+    root, _ = draw(tmp_path)
+    assert root.tag == f"{SVG}svg"
+    shown = all_texts(root)
+    assert {"x1", "x2", "h1", "h2", "o", "0.35", "0.7", "0.2", "0.3", "0.9", "0.5"} <= shown
+    assert "?" in shown
+    assert six(A_H1) not in shown
+    highlighted = [r for r in root.iter(f"{SVG}rect") if r.get("fill") == CHANGED_FILL]
+    assert len(highlighted) == 1  # only the legend's swatch
+
+
+def test_stage_1_highlights_the_hidden_forward_values(tmp_path: Path) -> None:
+    root, _ = draw(tmp_path, "--stage", "1")
+    assert {six(A_H1), six(Y_H1)} <= bold_texts(root)
+    assert "stage 1 of 8 · forward · hidden layer (h1, h2)" in all_texts(root)
+
+
+def test_stage_4_shows_the_output_delta_and_not_yet_the_hidden_ones(tmp_path: Path) -> None:
+    root, _ = draw(tmp_path, "--stage", "4")
+    assert six(DELTA_O) in bold_texts(root)
+    assert six(Y_H1) in all_texts(root) - bold_texts(root)
+    assert sum(1 for t in texts(root) if t.text == "?") == 2  # δ of h1 and h2
+
+
+def test_last_update_stage_shows_old_and_new_weights(tmp_path: Path) -> None:
+    root, _ = draw(tmp_path, "--stage", "7")
+    assert f"0.2 → {six(W_X1_H1)}" in bold_texts(root)          # updated at this stage
+    assert f"0.9 → {six(W_H2_O)}" in all_texts(root) - bold_texts(root)  # at stage 6
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    _, first = draw(tmp_path, "--stage", "5", name="a.svg")
+    _, second = draw(tmp_path, "--stage", "5", name="b.svg")
+    assert first == second
+
+
+def test_text_from_the_scenario_is_escaped(tmp_path: Path) -> None:
+    data = yaml.safe_load(Path(GFG).read_text(encoding="utf-8"))
+    data["title"] = 'Fish & <chips> "quoted"'
+    scenario = tmp_path / "odd.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "odd.svg"
+    result = runner.invoke(app, ["diagram", str(scenario), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    assert 'Fish & <chips> "quoted"' in all_texts(root)
+
+
+def wide_scenario(tmp_path: Path, widths: list[int]) -> str:
+    layers = [{"units": [f"u{k}{j}" for j in range(n)]} for k, n in enumerate(widths)]
+    for layer in layers[1:]:
+        layer["activation"] = "tanh"
+    weights = [[[round(0.1 * ((i + 2 * j + k) % 7) - 0.3, 2) for j in range(widths[k + 1])]
+                for i in range(widths[k])] for k in range(len(widths) - 1)]
+    data = {"learning_rate": 0.5, "layers": layers, "weights": weights,
+            "inputs": [0.1 * (i + 1) for i in range(widths[0])],
+            "targets": [0.5] * widths[-1]}
+    path = tmp_path / "wide.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def label_boxes(root: ET.Element) -> list[tuple[float, float, float, float]]:
+    """The background boxes of edge labels (height 18, corner radius 3)."""
+    return [(float(r.get("x")), float(r.get("y")), float(r.get("width")), float(r.get("height")))
+            for r in root.iter(f"{SVG}rect") if r.get("height") == "18" and r.get("rx") == "3"]
+
+
+def test_six_units_per_layer_get_every_weight_label_without_overlap(tmp_path: Path) -> None:
+    """At an update stage ``old → new`` does not fit here, so each edge shows its new weight."""
+    out = tmp_path / "wide.svg"
+    result = runner.invoke(app, ["diagram", wide_scenario(tmp_path, [3, 6, 5, 2]), "-o", str(out),
+                                 "--stage", "9"])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    boxes = label_boxes(root)
+    assert len(boxes) == 3 * 6 + 6 * 5 + 5 * 2
+    assert any("weights after the update" in t for t in all_texts(root))
+    for a, b in combinations(boxes, 2):
+        apart = (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1]
+                 or b[1] + b[3] <= a[1])
+        assert apart, (a, b)
+
+
+def test_crowded_networks_drop_weight_labels_and_say_so(tmp_path: Path) -> None:
+    out = tmp_path / "crowded.svg"
+    result = runner.invoke(app, ["diagram", wide_scenario(tmp_path, [4, 12, 12, 2]), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    assert label_boxes(root) == []
+    assert any("weights are not labelled" in t for t in all_texts(root))
+
+
+def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "net.svg"
+    out.write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(out)])
+    assert result.exit_code == 2
+    assert "already exists" in result.output and "--force" in result.output
+    assert out.read_text(encoding="utf-8") == "mine"
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(out), "--force"])
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<svg")
+
+
+@pytest.mark.parametrize("stage", ["0", "9", "-1"])
+def test_stage_out_of_range_exits_2_naming_the_valid_range(tmp_path: Path, stage: str) -> None:
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(tmp_path / "x.svg"), "--stage", stage])
+    assert result.exit_code == 2
+    assert "valid stages are 1 to 8" in result.output
+    assert not (tmp_path / "x.svg").exists()
+
+
+@pytest.mark.parametrize("args", [["--stage", "two"], []])
+def test_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
+    result = runner.invoke(app, ["diagram", GFG, *args] + (["-o", str(tmp_path / "x.svg")] if args else []))
+    assert result.exit_code == 2
+
+
+def test_missing_folder_and_bad_scenario_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(tmp_path / "nope" / "x.svg")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke(app, ["diagram", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "x.svg")])
+    assert result.exit_code == 2
