@@ -6,6 +6,7 @@ import math
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -301,7 +302,7 @@ def test_stdout_with_dash(tmp_path: Path) -> None:
 
 def test_subprocess_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "walk.html"
-    done = subprocess.run(["bpstep", "export", GFG, "-f", "html", "-o", str(out)],
+    done = subprocess.run([sys.executable, "-m", "bpstep", "export", GFG, "-f", "html", "-o", str(out)],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and f"wrote {out}" in done.stderr
