@@ -89,37 +89,69 @@ def run(
     explain: Explain = False,
     precision: Precision = 6,
     as_json: AsJson = False,
+    auto: Annotated[float | None, typer.Option(
+        "--auto", min=0.1, max=3600, metavar="SECONDS", show_default=False,
+        help="Step through by itself, one stage every SECONDS (implies --step; any key pauses).",
+    )] = None,
+    focus: Annotated[str | None, typer.Option(
+        "--focus", metavar="UNIT", show_default=False,
+        help="Follow one unit: only its values and those computed right before or after them.",
+    )] = None,
+    diagram: Annotated[bool, typer.Option(
+        "--diagram", help="Draw the network under each stage, with the values known so far.",
+    )] = False,
+    save_svg: Annotated[Path | None, typer.Option(
+        "--save-svg", metavar="DIR", show_default=False,
+        help="Also write every stage as an SVG picture of the terminal: DIR/stage-01.svg ...",
+    )] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Let --save-svg replace stage-NN.svg files that already exist.",
+    )] = False,
 ) -> None:
     """Run one training step and show every stage: forward, loss, deltas, updates, after.
 
     Examples: [bold]bpstep run scenarios/gfg_sigmoid.yaml[/] ·
-    [bold]bpstep run scenarios/gfg_sigmoid.yaml --step --explain[/]
+    [bold]bpstep run scenarios/gfg_sigmoid.yaml --step --explain[/] ·
+    [bold]bpstep run scenarios/gfg_sigmoid.yaml --step --auto 3 --diagram[/] ·
+    [bold]bpstep run scenarios/gfg_sigmoid.yaml --focus h1 --save-svg slides[/]
     """
     from bpstep.engine import step as run_step
+    from bpstep.render.console import make_console
+    from bpstep.render.focus import UnknownUnit, focus_on
+    from bpstep.render.screen import View, render_all
+    from bpstep.render.snapshots import SnapshotError, save_svgs
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
+    try:
+        followed = focus_on(trace, focus) if focus is not None else None
+    except UnknownUnit as err:
+        fail(str(err))
+    view = View(precision, explain, followed, diagram, scenario.title or "")
+    if save_svg is not None:
+        try:
+            paths = save_svgs(trace, view, save_svg, force=force)
+        except SnapshotError as err:
+            fail(str(err))
+        make_console(stderr=True).print(
+            f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
+            markup=False)
     if as_json:
         from bpstep.export.json import trace_to_json
 
         print(json.dumps(trace_to_json(scenario, trace), indent=2))
         return
-    from bpstep.render.console import make_console
-    from bpstep.render.stages import render_trace
-
     console = make_console()
-    if scenario.title:
-        console.print(scenario.title, style="bold underline", markup=False)
-    if step:
+    if step or auto is not None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             make_console(stderr=True).print(
-                "bpstep: --step needs an interactive terminal; printing all stages instead.")
+                "bpstep: --step needs an interactive terminal; printing all stages instead.",
+                markup=False)
         else:
             from bpstep.render.stepper import step_through
 
-            raise typer.Exit(int(step_through(console, trace, precision=precision,
-                                              explain=explain)))
-    console.print(render_trace(trace, precision=precision, explain=explain))
+            raise typer.Exit(int(step_through(console, trace, view, auto=auto)))
+    console.print(render_all(trace, view, width=console.width))
 
 
 class ExportFormat(str, Enum):

@@ -1,8 +1,14 @@
-"""Stages as rich tables: one row per unit (or per weight), one column per kind of quantity."""
+"""Stages as rich tables: one row per unit (or per weight), one column per kind of quantity.
+
+Big stages (a 784-128-10 network has 100 352 weights in one update) are summarised: the first
+rows, how many more there are, and the minimum, maximum and mean of every column. ``--json``
+keeps everything; a terminal table is for reading.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import re
+from collections.abc import Collection, Iterable, Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -10,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
+from bpstep.render.focus import Focus
 from bpstep.trace import Quantity, Stage, Trace
 
 HEADERS = {
@@ -28,26 +35,80 @@ HEADERS = {
 """Column headings by quantity kind, in the order columns appear."""
 
 CHANGED_STYLE = "bold yellow"
+MAX_ROWS = 40
+"""A stage with more rows than this is summarised."""
+HEAD_ROWS = 10
+"""Rows shown before the summary of a big stage."""
+LONG_FORMULA = 240
+"""Formulas longer than this (a unit with hundreds of inputs) keep only their first and last terms."""
+
+Cell = tuple[float, str | None] | None
+"""A number in a table and the quantity name it belongs to (None for an operand like old w)."""
+
+_BEFORE = {"a_after": "a", "y_after": "y", "loss_after": "loss"}
 
 
 def stage_heading(trace: Trace, index: int) -> str:
     """``stage 3 of 8 · backward · output deltas (o)``: where we are and what happens."""
-    return f"stage {index + 1} of {len(trace.stages)} · {trace.stages[index].title}"
+    title = _LONG_LIST.sub(_short_list, trace.stages[index].title)
+    return f"stage {index + 1} of {len(trace.stages)} · {title}"
+
+
+_LONG_LIST = re.compile(r"[^\s,()]+(?:, [^\s,()]+){6,}")
+
+
+def _short_list(match: re.Match[str]) -> str:
+    """``x1, x2, x3, …, x784 (784 units)``: a title that still fits on one line."""
+    names = match[0].split(", ")
+    return f"{', '.join(names[:3])}, …, {names[-1]} ({len(names)} units)"
+
+
+def changed_in(trace: Trace, index: int) -> frozenset[str]:
+    """Names worth highlighting at a stage: what it computes that was not there before.
+
+    An update shows old and new weights side by side, so only the new weights and biases stand
+    out; after the update, only values that differ from their counterpart before it.
+    """
+    stage = trace.stages[index]
+    if stage.phase == "update":
+        return frozenset(q.name for q in stage.quantities if q.kind in ("w", "b"))
+    if stage.phase == "after":
+        return frozenset(q.name for q in stage.quantities if _differs_from_before(trace, q))
+    return frozenset(q.name for q in stage.quantities)
+
+
+def _differs_from_before(trace: Trace, q: Quantity) -> bool:
+    before = q.name.replace(q.kind, _BEFORE.get(q.kind, q.kind), 1)
+    return before not in trace or trace[before].value != q.value
 
 
 def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION,
-                 explain: bool = False, changed: Collection[str] = ()) -> RenderableType:
-    """One stage: its heading, the table of its values and, with ``explain``, every formula."""
+                 explain: bool = False, changed: Collection[str] = (), focus: Focus | None = None,
+                 max_rows: int = MAX_ROWS) -> RenderableType:
+    """One stage: its heading, the table of its values and, with ``explain``, every formula.
+
+    With ``focus`` only the quantities that involve the focused unit are shown.
+    """
     stage = trace.stages[index]
-    table = _explained_table(stage, precision, changed) if explain else _value_table(
-        stage, precision, changed)
-    return Group(Text(stage_heading(trace, index), style="bold"), table, Text(""))
+    quantities = stage.quantities
+    if focus is not None:
+        quantities = tuple(q for q in quantities if q.name in focus.names)
+    heading = Text(stage_heading(trace, index), style="bold")
+    if not quantities:
+        note = f"(nothing in this stage involves {focus.unit})" if focus else "(no values)"
+        return Group(heading, Text(note, style="dim"), Text(""))
+    if explain:
+        table = _explained_table(quantities, precision, changed, max_rows)
+    else:
+        table = _value_table(stage, quantities, precision, changed, max_rows)
+    return Group(heading, table, Text(""))
 
 
-def render_trace(trace: Trace, *, precision: int = DEFAULT_PRECISION,
-                 explain: bool = False) -> RenderableType:
-    """Every stage in order."""
-    return Group(*(render_stage(trace, i, precision=precision, explain=explain)
+def render_trace(trace: Trace, *, precision: int = DEFAULT_PRECISION, explain: bool = False,
+                 focus: Focus | None = None) -> RenderableType:
+    """Every stage in order, new values highlighted."""
+    return Group(*(render_stage(trace, i, precision=precision, explain=explain,
+                                changed=changed_in(trace, i), focus=focus)
                    for i in range(len(trace.stages))))
 
 
@@ -61,51 +122,99 @@ def _row_key(q: Quantity) -> str:
     return "network" if q.sample is None else f"sample {q.sample}"
 
 
-def _cell(q: Quantity, precision: int, changed: Collection[str]) -> Text:
-    return Text(fmt(q.value, precision), style=CHANGED_STYLE if q.name in changed else "")
-
-
-def _value_table(stage: Stage, precision: int, changed: Collection[str]) -> Table:
-    kinds = [k for k in HEADERS if any(q.kind == k for q in stage.quantities)]
-    rows: dict[str, dict[str, Quantity]] = {}
-    for q in stage.quantities:
-        rows.setdefault(_row_key(q), {})[q.kind] = q
-    updates = stage.phase == "update"
+def _new_table(first: str) -> Table:
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
-    table.add_column("weight" if updates else "unit", style="cyan", no_wrap=True)
-    if updates:
-        table.add_column("old w", justify="right")
-    for kind in kinds:
-        header = HEADERS[kind]
-        if updates and kind in ("db", "b"):
-            continue
-        table.add_column(header, justify="right")
-    for key, cells in rows.items():
-        row: list[Text | str] = [Text(key)]
-        if updates:
-            change = cells.get("w") or cells.get("b")
-            row.append(Text(fmt(change.operands[0], precision)) if change else "")
-        for kind in kinds:
-            if updates and kind in ("db", "b"):
-                continue
-            alias = {"dw": "db", "w": "b"}.get(kind, kind) if updates else kind
-            q = cells.get(kind) or cells.get(alias)
-            row.append(_cell(q, precision, changed) if q else "")
-        table.add_row(*row)
+    table.add_column(first, style="cyan", no_wrap=True)
     return table
 
 
-def _explained_table(stage: Stage, precision: int, changed: Collection[str]) -> Table:
-    table = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
-    table.add_column("quantity", style="cyan", no_wrap=True)
+def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
+                 changed: Collection[str], max_rows: int) -> Table:
+    rows: dict[str, dict[str, Quantity]] = {}
+    for q in quantities:
+        rows.setdefault(_row_key(q), {})[q.kind] = q
+    if stage.phase == "update":
+        table = _new_table("weight")
+        headers = ["old w", HEADERS["dw"], HEADERS["w"]]
+        body = [(key, _update_cells(cells)) for key, cells in rows.items()]
+    else:
+        table = _new_table("unit")
+        kinds = [k for k in HEADERS if any(q.kind == k for q in quantities)]
+        headers = [HEADERS[k] for k in kinds]
+        body = [(key, [(cells[k].value, cells[k].name) if k in cells else None for k in kinds])
+                for key, cells in rows.items()]
+    for header in headers:
+        table.add_column(header, justify="right")
+    shown = body if len(body) <= max_rows else body[:HEAD_ROWS]
+    for key, cells in shown:
+        table.add_row(Text(key), *(_number(cell, precision, changed) for cell in cells))
+    if len(shown) < len(body):
+        _add_summary(table, body, len(headers), precision)
+    return table
+
+
+def _update_cells(cells: dict[str, Quantity]) -> list[Cell]:
+    """old, Δ and new value of a weight (or of a bias, in the same columns)."""
+    new = cells.get("w") or cells.get("b")
+    change = cells.get("dw") or cells.get("db")
+    return [
+        (new.operands[0], None) if new else None,
+        (change.value, change.name) if change else None,
+        (new.value, new.name) if new else None,
+    ]
+
+
+def _number(cell: Cell, precision: int, changed: Collection[str]) -> Text | str:
+    if cell is None:
+        return ""
+    value, name = cell
+    return Text(fmt(value, precision), style=CHANGED_STYLE if name in changed else "")
+
+
+def _add_summary(table: Table, body: list[tuple[str, list[Cell]]], width: int,
+                 precision: int) -> None:
+    """A '… N more rows' line, then min, max and mean of every column over all rows."""
+    table.add_row(Text(f"… {len(body) - HEAD_ROWS} more rows", style="dim"), *[""] * width,
+                  end_section=True)
+    columns = [[cells[c][0] for _, cells in body if cells[c] is not None] for c in range(width)]
+    for label, stat in (("min", min), ("max", max), ("mean", _mean)):
+        table.add_row(Text(f"{label} of {len(body)}", style="dim"),
+                      *(Text(fmt(stat(col), precision), style="dim") if col else "" for col in columns))
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _explained_table(quantities: Sequence[Quantity], precision: int, changed: Collection[str],
+                     max_rows: int) -> Table:
+    table = _new_table("quantity")
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("how it is computed")
-    for q in stage.quantities:
-        how = Text(q.formula, style="dim")
+    big = len(quantities) > max_rows
+    for q in quantities[:HEAD_ROWS] if big else quantities:
+        how = Text(shorten(q.formula), style="dim")
         how.append("\n")
-        how.append("= " + q.substituted(lambda v: fmt(v, precision)))
-        table.add_row(Text(q.name), _cell(q, precision, changed), how)
+        how.append("= " + shorten(q.substituted(lambda v: fmt(v, precision))))
+        table.add_row(Text(q.name), _number((q.value, q.name), precision, changed), how)
+    if big:
+        table.add_row(Text(f"… {len(quantities) - HEAD_ROWS} more", style="dim"), "", "",
+                      end_section=True)
+        for kind in dict.fromkeys(q.kind for q in quantities):
+            values = [q.value for q in quantities if q.kind == kind]
+            stats = " · ".join(f"{label} {fmt(stat(values), precision)}"
+                               for label, stat in (("min", min), ("max", max), ("mean", _mean)))
+            table.add_row(Text(f"{HEADERS.get(kind, kind)} ×{len(values)}", style="dim"), "",
+                          Text(stats, style="dim"))
     return table
+
+
+def shorten(text: str, limit: int = LONG_FORMULA) -> str:
+    """A formula with hundreds of terms cut to its first three and last two, saying how many went."""
+    parts = text.split(" + ")
+    if len(text) <= limit or len(parts) <= 6:
+        return text
+    return " + ".join([*parts[:3], f"… {len(parts) - 5} more terms …", *parts[-2:]])
 
 
 def names_in(stages: Iterable[Stage]) -> set[str]:

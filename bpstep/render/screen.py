@@ -1,0 +1,64 @@
+"""What one stage looks like on screen (table, optional diagram), shared by run, --step and --save-svg.
+
+Composing it in one place means the SVG slides show exactly what the terminal showed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from bpstep.numbers import DEFAULT_PRECISION
+from bpstep.render.diagram_text import render_diagram
+from bpstep.render.focus import Focus
+from bpstep.render.stages import changed_in, render_stage
+from bpstep.trace import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """How stages are shown: the options of ``bpstep run`` that change the picture."""
+
+    precision: int = DEFAULT_PRECISION
+    explain: bool = False
+    focus: Focus | None = None
+    diagram: bool = False
+    title: str = ""
+
+
+def focus_note(focus: Focus) -> str:
+    """One line that says what ``--focus`` leaves out."""
+    return (f"following {focus.unit}: its values, its weights, and what they come from or feed "
+            "directly")
+
+
+def stage_screen(trace: Trace, index: int, view: View, width: int = 80) -> RenderableType:
+    """One stage as a screen: title, progress heading, values and, with ``diagram``, the network."""
+    parts: list[RenderableType] = []
+    if view.title:
+        parts.append(Text(view.title, style="bold underline"))
+    parts.append(_stage_body(trace, index, view, width))
+    return Group(*parts)
+
+
+def render_all(trace: Trace, view: View, width: int = 80) -> RenderableType:
+    """Every stage one after another, for ``bpstep run`` without ``--step``."""
+    parts: list[RenderableType] = []
+    if view.title:
+        parts.append(Text(view.title, style="bold underline"))
+    if view.focus is not None:
+        parts.append(Text(focus_note(view.focus), style="dim"))
+    parts += [_stage_body(trace, i, view, width) for i in range(len(trace.stages))]
+    return Group(*parts)
+
+
+def _stage_body(trace: Trace, index: int, view: View, width: int) -> RenderableType:
+    table = render_stage(trace, index, precision=view.precision, explain=view.explain,
+                         changed=changed_in(trace, index), focus=view.focus)
+    if not view.diagram:
+        return table
+    unit = view.focus.unit if view.focus else None
+    drawing = render_diagram(trace, index, precision=view.precision, width=width, focus=unit)
+    return Group(table, drawing, Text(""))

@@ -1,0 +1,288 @@
+"""``bpstep run --step``: one stage per screen, driven by single keys, for students and presenters.
+
+Three parts, so each can be tested on its own: ``TerminalKeys`` turns raw terminal bytes into key
+names (cbreak mode, arrow escape sequences, always restoring the terminal); ``Presenter`` is the
+state machine that decides what a key does; ``step_through`` draws the screen and runs the loop.
+
+Keys: Enter, space, → or n next; ← , b or p back; Home/g first, End/G last; a stage number jumps
+(a digit jumps at once when no longer number could follow it, otherwise type more digits or
+Enter); q quits. With ``--auto S`` the stages advance every S seconds; any key pauses, and
+while paused the movement keys move and any other key (space, say) resumes.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import time
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from rich.console import Console
+from rich.text import Text
+
+from bpstep.render.console import make_console
+from bpstep.render.screen import View, focus_note, stage_screen
+from bpstep.trace import Trace
+
+OK, INTERRUPTED = 0, 130
+
+NEXT = frozenset({"enter", "space", "right", "n", "pagedown"})
+BACK = frozenset({"left", "b", "p", "pageup"})
+FIRST = frozenset({"home", "g"})
+LAST = frozenset({"end", "G"})
+QUIT = frozenset({"q", "Q"})
+MOVES = NEXT | BACK | FIRST | LAST
+
+_ESCAPES = {
+    "[A": "up", "[B": "down", "[C": "right", "[D": "left", "[H": "home", "[F": "end",
+    "OA": "up", "OB": "down", "OC": "right", "OD": "left", "OH": "home", "OF": "end",
+    "[1~": "home", "[7~": "home", "[4~": "end", "[8~": "end", "[5~": "pageup", "[6~": "pagedown",
+}
+_SINGLE = {"\r": "enter", "\n": "enter", " ": "space", "\x7f": "backspace", "\x08": "backspace",
+           "\x04": "eof"}
+ESCAPE_WAIT = 0.05
+"""Seconds to wait for the rest of an escape sequence before taking a lone Esc."""
+
+
+class TerminalKeys:
+    """Key names read from a terminal in cbreak mode; the terminal is restored on exit, always."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._saved: list | None = None
+        self._pending = b""
+
+    def __enter__(self) -> TerminalKeys:
+        self._saved = termios.tcgetattr(self.fd)
+        tty.setcbreak(self.fd, termios.TCSANOW)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._saved is not None:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+
+    def read(self, timeout: float | None = None) -> str | None:
+        """The next key name ('right', 'enter', 'q', 'eof' ...), or None when ``timeout`` passes."""
+        if not self._pending:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return None
+            self._pending = os.read(self.fd, 64)
+            if not self._pending:
+                return "eof"
+        return self._take()
+
+    def _more(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for more bytes; True if some came."""
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        data = os.read(self.fd, 64) if ready else b""
+        self._pending += data
+        return bool(data)
+
+    def _take(self) -> str:
+        if self._pending[:1] == b"\x1b":
+            return self._escape()
+        if self._pending[:2] == b"\r\n":
+            self._pending = self._pending[2:]
+            return "enter"
+        size = _utf8_length(self._pending[0])
+        while len(self._pending) < size and self._more(ESCAPE_WAIT):
+            pass
+        char = self._pending[:size].decode("utf-8", errors="replace")
+        self._pending = self._pending[size:]
+        if char == "\x03":
+            raise KeyboardInterrupt
+        return _SINGLE.get(char, char)
+
+    def _escape(self) -> str:
+        """An arrow or similar key from its escape sequence (ESC [ C ...), or a lone 'esc'."""
+        while True:
+            body = self._pending[1:].decode("ascii", errors="replace")
+            if body[:1] in ("[", "O"):
+                end = _sequence_end(body)
+                if end:
+                    self._pending = self._pending[1 + end:]
+                    return _ESCAPES.get(body[:end], "unknown")
+            elif body:
+                break
+            if not self._more(ESCAPE_WAIT):
+                break
+        self._pending = self._pending[1:]
+        return "esc"
+
+
+def _sequence_end(body: str) -> int:
+    """Length of a complete CSI/SS3 sequence at the start of ``body``, 0 if it is not complete yet."""
+    for i, char in enumerate(body[1:], start=1):
+        if "@" <= char <= "~":
+            return i + 1
+    return 0
+
+
+def _utf8_length(lead: int) -> int:
+    return 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+
+
+@dataclass(slots=True)
+class Presenter:
+    """Where the lesson is and what the keys have asked for; no terminal, so it is easy to test."""
+
+    count: int
+    auto: float | None = None
+    index: int = 0
+    running: bool = False
+    typed: str = ""
+    """Digits of a stage number being typed."""
+    note: str = ""
+    """One-line message for the status line (cleared by the next key)."""
+    done: bool = False
+
+    def __post_init__(self) -> None:
+        self.running = self.auto is not None and self.count > 1
+
+    def press(self, key: str) -> None:
+        """Do what ``key`` asks."""
+        self.note = ""
+        if key in QUIT:
+            self.done = True
+            return
+        if key.isdigit() and len(key) == 1:
+            self.running = False
+            self._digit(key)
+            return
+        if self.typed:
+            if key == "enter":
+                self._jump(int(self.typed))
+                return
+            if key == "backspace":
+                self.typed = self.typed[:-1]
+                return
+            self.typed = ""
+            if key == "esc":
+                return
+        if self.auto is not None:
+            if self.running:
+                self.running = False
+                self.note = "paused"
+                return
+            if key not in MOVES - {"space"}:
+                self.running = True
+                return
+        self._move(key)
+
+    def tick(self) -> None:
+        """The ``--auto`` timer ran out: next stage, and stop at the last one."""
+        if self.index < self.count - 1:
+            self.index += 1
+        if self.index == self.count - 1:
+            self.running = False
+            self.note = "end of the step · ← back · q quit"
+
+    def _move(self, key: str) -> None:
+        if key in NEXT:
+            if self.index == self.count - 1:
+                self.note = "this is the last stage: the step is done · ← back · q quit"
+            else:
+                self.index += 1
+        elif key in BACK:
+            if self.index == 0:
+                self.note = "this is the first stage · → next · q quit"
+            else:
+                self.index -= 1
+        elif key in FIRST:
+            self.index = 0
+        elif key in LAST:
+            self.index = self.count - 1
+        elif key != "esc":
+            self.note = f"no action for {key!r} · the keys are on the line below"
+
+    def _digit(self, digit: str) -> None:
+        """Jump once no longer stage number can start with the digits typed; else wait for more."""
+        typed = self.typed + digit
+        if int(typed) * 10 > self.count or len(typed) >= len(str(self.count)):
+            self._jump(int(typed))
+        else:
+            self.typed = typed
+
+    def _jump(self, number: int) -> None:
+        self.typed = ""
+        if 1 <= number <= self.count:
+            self.index = number - 1
+        else:
+            self.note = f"there is no stage {number}: stages are 1 to {self.count}"
+
+    def status(self) -> str:
+        """The status line: what is being typed, a note, or the play state."""
+        if self.typed:
+            return f"go to stage {self.typed}_  (Enter to go, Esc to cancel)"
+        if self.note:
+            return self.note
+        if self.auto is not None:
+            return f"playing: next stage in {self.auto:g} s" if self.running else "paused"
+        return ""
+
+    def help(self) -> str:
+        """One line of key help, matching the mode."""
+        numbers = f"1–{self.count} go to stage" if self.count < 10 else f"1–{self.count} (+Enter) go to stage"
+        if self.auto is not None:
+            return f"any key pauses · space resumes · → ← move · {numbers} · q quit"
+        return f"→ Enter space next · ← b back · {numbers} · q quit"
+
+
+KeyReader = Callable[[float | None], str | None]
+
+
+def step_through(console: Console, trace: Trace, view: View | None = None, *,
+                 auto: float | None = None, read_key: KeyReader | None = None) -> int:
+    """Show the stages one at a time until q or end of input (0), or Ctrl-C (130).
+
+    ``read_key(timeout)`` gives key names; by default they come from standard input in cbreak mode.
+    """
+    view = view or View()
+    presenter = Presenter(len(trace.stages), auto)
+    try:
+        if read_key is not None:
+            return _loop(console, trace, view, presenter, read_key)
+        with TerminalKeys(sys.stdin.fileno()) as keys:
+            return _loop(console, trace, view, presenter, keys.read)
+    except KeyboardInterrupt:
+        console.print()
+        make_console(stderr=True).print("bpstep: interrupted", markup=False)
+        return INTERRUPTED
+
+
+def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
+          read_key: KeyReader) -> int:
+    deadline = _draw(console, trace, view, presenter)
+    while True:
+        timeout = max(0.0, deadline - time.monotonic()) if presenter.running else None
+        key = read_key(timeout)
+        if key is None:
+            if presenter.running:
+                presenter.tick()
+        elif key == "eof":
+            return OK
+        else:
+            presenter.press(key)
+        if presenter.done:
+            return OK
+        deadline = _draw(console, trace, view, presenter)
+
+
+def _draw(console: Console, trace: Trace, view: View, presenter: Presenter) -> float:
+    """Redraw the whole screen; returns when the ``--auto`` timer should next fire."""
+    console.clear()
+    console.print(stage_screen(trace, presenter.index, view, width=console.width))
+    if view.focus is not None:
+        console.print(Text(focus_note(view.focus), style="dim"))
+    status = presenter.status()
+    if status:
+        console.print(Text(status, style="bold magenta"))
+    console.print(Text(presenter.help(), style="dim"))
+    return time.monotonic() + (presenter.auto or 0.0)
