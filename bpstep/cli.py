@@ -236,6 +236,71 @@ def export(
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages")
 
 
+@app.command()
+def template(
+    file: FileArg,
+    output: Annotated[Path | None, typer.Option("--output", "-o", show_default=False,
+                                                help="Write the worksheet to this file "
+                                                "(default: print it).")] = None,
+    force: Force = False,
+) -> None:
+    """Print a worksheet to fill in by hand: every quantity of the step, in stage order, as null.
+
+    Examples: [bold]bpstep template scenarios/gfg_sigmoid.yaml -o answers.yaml[/] ·
+    then [bold]bpstep verify answers.yaml[/]
+    """
+    from bpstep.render.verdicts import run_template
+
+    raise typer.Exit(run_template(file, output, force, fail))
+
+
+@app.command()
+def verify(
+    first: Annotated[Path, typer.Argument(metavar="[SCENARIO] ANSWERS", show_default=False,
+                                          help="Answers file (YAML) naming its scenario, or the "
+                                          "scenario followed by the answers file.")],
+    second: Annotated[Path | None, typer.Argument(metavar="", show_default=False)] = None,
+    tol: Annotated[float | None, typer.Option("--tol", min=0.0, show_default=False,
+                                              help="Accept answers within ±TOL (default: half a "
+                                              "unit of the last digit written).")] = None,
+    no_reveal: Annotated[bool, typer.Option("--no-reveal", help="Verdicts and hints without the "
+                                            "correct values (for practice).")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Also list the quantities not "
+                                             "attempted (with their correct values).")] = False,
+    precision: Precision = 6,
+    as_json: AsJson = False,
+) -> None:
+    """Mark hand-worked numbers: correct, within rounding, carried forward, or wrong (with a hint).
+
+    Exit code 0 when every attempted answer is accepted, 1 when any is wrong, 2 on bad input.
+
+    Examples: [bold]bpstep verify scenarios/gfg_sigmoid.article-answers.yaml[/] ·
+    [bold]bpstep verify scenarios/gfg_sigmoid.yaml answers.yaml --no-reveal[/] ·
+    [bold]bpstep verify answers.yaml --json[/]
+    """
+    from bpstep.render.verdicts import run_verify
+
+    raise typer.Exit(run_verify(first, second, tol=tol, reveal=not no_reveal, as_json=as_json,
+                                precision=precision, everything=everything, fail=fail))
+
+
+@app.command()
+def explain(
+    file: FileArg,
+    name: Annotated[str, typer.Argument(show_default=False,
+                                        help="Quantity name, e.g. 'delta[h1]' (quote it).")],
+    precision: Precision = 6,
+) -> None:
+    """Show how one quantity is computed: its rule, its numbers, and what it comes from.
+
+    Examples: [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'delta[h1]'[/] ·
+    [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'w[x1->h1]'[/]
+    """
+    from bpstep.render.verdicts import run_explain
+
+    raise typer.Exit(run_explain(file, name, precision=precision, fail=fail))
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning Ctrl-C into exit code 130."""
     try:
