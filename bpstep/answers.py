@@ -141,7 +141,10 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
     if _empty(text):
         raise AnswersError(source, "is empty; expected lines like `a[h1]: 0.21` (start from "
                            "`bpstep template SCENARIO`)")
-    data, lines = parse_yaml(text, source)
+    try:
+        data, lines = parse_yaml(text, source)
+    except ScenarioError as err:
+        raise AnswersError(err.source, err.message, err.path, err.line) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"[:60]
         raise AnswersError(source, f"expected a mapping of quantity names to numbers "

@@ -174,16 +174,17 @@ class _Marker:
     def tolerance(self, answer: Answer) -> float:
         return answer.tolerance if self.tol is None else self.tol
 
-    def ops(self, q: Quantity, overlay: Mapping[str, float] | None = None) -> list[float]:
-        """Operands of q from the student's world; names in ``overlay`` take its values, also
-        one level into operands the student did not work out themselves."""
+    def ops(self, q: Quantity, overlay: Mapping[str, float] | None = None,
+            deep: bool = False) -> list[float]:
+        """Operands of q from the student's world; names in ``overlay`` take its values (with
+        ``deep``, also one level into operands the student did not work out themselves)."""
         if not overlay:
             return [self.world[n] for n in q.inputs]
         out = []
         for n in q.inputs:
             if n in overlay:
                 out.append(overlay[n])
-            elif n in self.answers or n not in self.trace:
+            elif not deep or n in self.answers or n not in self.trace:
                 out.append(self.world[n])
             else:
                 inner = self.trace[n]
@@ -315,7 +316,7 @@ def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
 
 
 def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    yield q.recompute(m.ops(q, {"lr": 1.0})), "learning rate left out (as if η = 1)"
+    yield q.recompute(m.ops(q, {"lr": 1.0}, deep=True)), "learning rate left out (as if η = 1)"
 
 
 def _uses_lr(m: _Marker, q: Quantity) -> bool:
@@ -337,9 +338,7 @@ def _new_for_old(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
 
 def _has_kind(kinds: tuple[str, ...]) -> Callable[[_Marker, Quantity], bool]:
     def applies(m: _Marker, q: Quantity) -> bool:
-        return any(_kind(n) in kinds for n in q.inputs) or any(
-            n in m.trace and n not in m.answers and any(_kind(i) in kinds for i in m.trace[n].inputs)
-            for n in q.inputs)
+        return any(_kind(n) in kinds for n in q.inputs)
     return applies
 
 

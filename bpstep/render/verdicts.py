@@ -213,15 +213,20 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
     sources.add_column("comes from", style="cyan", no_wrap=True)
     sources.add_column("value", justify="right", no_wrap=True)
     sources.add_column("what it is")
+    computed = []
     for source in dict.fromkeys(q.inputs):
         if source in trace:
+            computed.append(source)
             earlier = trace[source]
-            what = (f"{describe(earlier, activations, outputs).split(': ', 1)[0]} · "
-                    f"stage {trace.stage_of(source) + 1} · {command} '{source}'")
+            what = (f"{describe(earlier, activations, outputs).split(': ', 1)[0]} "
+                    f"(stage {trace.stage_of(source) + 1})")
         else:
             what = f"given: {describe_given(source)}"
         sources.add_row(Text(source), Text(fmt(trace.value_of(source), precision)), Text(what))
-    return Group(heading, facts, Text(""), sources)
+    parts: list[RenderableType] = [heading, facts, Text(""), sources]
+    if computed:
+        parts += [Text(""), Text(f"Go one step back: {command} '{computed[-1]}'", style="dim")]
+    return Group(*parts)
 
 
 # --- the three commands, behind thin functions in cli.py ---

@@ -1,0 +1,255 @@
+"""`bpstep template`, `bpstep verify` and `bpstep explain` from the command line: the shipped
+article answer files, exit codes, --json, --no-reveal and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+GFG = SCENARIOS / "gfg_sigmoid.yaml"
+runner = CliRunner()
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+def marked(*args: str | Path) -> tuple[int, dict[str, dict]]:
+    result = invoke("verify", *args, "--json")
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    return result.exit_code, {a["name"]: a for a in data["answers"]}
+
+
+# --- the articles' printed numbers ---
+
+
+def test_gfg_article_mistakes_are_flagged_and_rounded_values_accepted() -> None:
+    code, answers = marked(SCENARIOS / "gfg_sigmoid.article-answers.yaml")
+    assert code == 1
+
+    def verdict(name: str) -> tuple[str, str | None]:
+        return answers[name]["verdict"], answers[name]["mistake"]
+
+    # δ of h2 printed as −0.0819: ten times its value from the article's own 0.59 and −0.0376.
+    assert verdict("delta[h2]") == ("wrong", "power_of_ten")
+    # Δw for x1→h1 printed as +0.000945 = −(1 × −0.0027 × 0.35).
+    assert verdict("dw[x1->h1]") == ("wrong", "sign_flipped")
+    # y of h2 printed (and used) as 0.59; sigmoid(0.315) = 0.578.
+    assert verdict("y[h2]")[0] == "wrong"
+    # 0.9 + (−0.22184): the Δw of h2→o taken ten times too big.
+    assert verdict("w[h2->o]") == ("wrong", "power_of_ten")
+    assert answers["w[h2->o]"]["hint"] == "off by a power of ten: dw[h2->o] taken ×10"
+    # The other printed new weights: wrong, or consistent with the article's earlier mistakes.
+    for name in ("w[h1->o]", "w[x2->h1]"):
+        assert verdict(name)[0] == "wrong"
+    assert answers["w[x1->h1]"]["verdict"] == "carried"  # 0.2 + its own +0.000945
+    assert answers["w[x1->h1]"]["carried_from"] == ["dw[x1->h1]"]
+    assert answers["w[x1->h2]"]["carried_from"] == ["delta[h2]"]  # 0.3 + 0.35 × −0.0819
+    # Only rounded: y[o] = 0.67 (0.665074), δ[h1] = −0.0027 (−0.00272759), and δ[o] = −0.0376,
+    # which is 0.67 × 0.33 × (−0.17) from the article's rounded y[o].
+    assert answers["y[o]"]["verdict"] == "correct"
+    assert answers["delta[h1]"]["verdict"] == "correct"
+    assert answers["delta[o]"]["verdict"] == "rounding"
+    assert answers["a[h1]"]["verdict"] == answers["a[h2]"]["verdict"] == "correct"
+
+
+def test_gfg_revised_article_fixes_w23_but_prints_other_weights() -> None:
+    code, answers = marked(SCENARIOS / "gfg_sigmoid.article-revised-answers.yaml")
+    assert code == 1
+    # 0.9 + (−0.022184) = 0.877816, consistent with the article's Δw from its y[h2] = 0.59.
+    assert answers["w[h2->o]"]["verdict"] == "carried"
+    for name in ("w[h1->o]", "w[x1->h2]", "w[x2->h1]", "w[x2->h2]"):
+        assert answers[name]["verdict"] == "wrong", name
+    assert answers["delta[h2]"]["mistake"] == "power_of_ten"
+
+
+def test_builtin_article_update_is_a_sign_convention_mistake() -> None:
+    code, answers = marked(SCENARIOS / "builtin_identity_xor.article-answers.yaml")
+    assert code == 1
+    # Forward pass and deltas (δ = t − y = −4) are right ...
+    for name in ("a[d0]", "y[d0]", "delta[d0]", "delta[z1]", "delta[z2]", "delta[z3]"):
+        assert answers[name]["verdict"] == "correct", name
+    # ... but W − α·Z·δ with δ = t − y gives 1 + 0.4 = 1.4 instead of 1 − 0.4 = 0.6.
+    for name in ("w[z1->d0]", "w[z2->d0]", "w[z3->d0]", "b[d0]", "b[z1]", "b[z2]", "b[z3]"):
+        assert answers[name]["expected"] == pytest.approx(0.6)
+        assert answers[name]["mistake"] == "wrong_sign_update", name
+        assert "sign convention" in answers[name]["hint"]
+        assert "wrong way" in answers[name]["hint"]
+    # Weights from inputs that are 0 in this sample should not move at all.
+    assert answers["w[x1->z1]"]["expected"] == 1.0 and answers["w[x1->z1]"]["verdict"] == "wrong"
+
+
+def test_article_table_output() -> None:
+    result = invoke("verify", SCENARIOS / "gfg_sigmoid.article-answers.yaml")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert "4 correct, 1 within rounding, 6 carried forward, 9 wrong, 9 not attempted" in lines
+    row = next(line for line in lines if " delta[h2] " in line)
+    assert row.split() == ["delta[h2]", "-0.0819", "-0.00807143", "wrong", "off", "by", "a",
+                           "power", "of", "ten", "(×10)"]
+    assert "\x1b[" not in result.stdout
+    assert "bpstep explain" in lines[-1]
+
+
+# --- verdicts, exit codes and options ---
+
+
+def write(tmp_path: Path, text: str, name: str = "answers.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_all_accepted_exits_0_and_scenario_may_come_first(tmp_path: Path) -> None:
+    answers = write(tmp_path, '"a[h1]": 0.21\n"y[h1]": 0.5523\n"delta[o]": -0.03677\n')
+    result = invoke("verify", GFG, answers)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "3 correct, 0 within rounding, 0 wrong, 26 not attempted"
+
+
+def test_scenario_named_relative_to_the_answers_file(tmp_path: Path) -> None:
+    folder = tmp_path / "deep" / "er"
+    folder.mkdir(parents=True)
+    rel = os.path.relpath(GFG, folder)
+    answers = write(folder, f"scenario: {rel}\n\"a[h1]\": 0.3\n")
+    assert invoke("verify", answers).exit_code == 1
+
+
+def test_json_shape(tmp_path: Path) -> None:
+    answers = write(tmp_path, f"scenario: {GFG}\n\"a[h1]\": 0.21\n\"y[h1]\": 0.56\n")
+    result = invoke("verify", answers, "--json")
+    data = json.loads(result.stdout)
+    assert set(data) == {"scenario", "revealed", "tolerance", "answers", "summary"}
+    first = data["answers"][0]
+    assert first == {"name": "a[h1]", "given": 0.21, "written": "0.21", "expected": pytest.approx(0.21),
+                     "verdict": "correct", "accepted": True, "hint": None, "mistake": None,
+                     "carried_from": [], "recomputed": pytest.approx(0.21), "tolerance": 0.005}
+    assert len(data["answers"]) == 29
+    assert data["summary"] == {"correct": 1, "rounding": 0, "carried": 0, "wrong": 1,
+                               "not_attempted": 27, "accepted": 1,
+                               "text": "1 correct, 0 within rounding, 1 wrong, 27 not attempted"}
+    assert result.exit_code == 1
+
+
+def test_no_reveal_hides_the_correct_values(tmp_path: Path) -> None:
+    answers = write(tmp_path, f"scenario: {GFG}\n\"delta[h2]\": -0.0807\n\"y[h1]\": 0.55\n")
+    result = invoke("verify", answers, "--no-reveal")
+    assert "correct " not in result.stdout.splitlines()[1]  # no 'correct' column
+    assert "0.00807" not in result.stdout and "0.552308" not in result.stdout
+    assert "off by a power of ten (×10)" in result.stdout
+    data = json.loads(invoke("verify", answers, "--no-reveal", "--json").stdout)
+    assert data["revealed"] is False
+    assert all(a["expected"] is None and a["recomputed"] is None for a in data["answers"])
+
+
+def test_all_lists_quantities_not_attempted(tmp_path: Path) -> None:
+    answers = write(tmp_path, f"scenario: {GFG}\n\"a[h1]\": 0.21\n")
+    assert " loss_after " not in invoke("verify", answers).stdout
+    assert " loss_after " in invoke("verify", answers, "--all").stdout
+
+
+def test_tol_option(tmp_path: Path) -> None:
+    answers = write(tmp_path, f"scenario: {GFG}\n\"y[h1]\": 0.56\n")
+    assert invoke("verify", answers).exit_code == 1
+    assert invoke("verify", answers, "--tol", "0.01").exit_code == 0
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('"a[h1]": 0.21\n"delta[h3]": 0.1\n', "answers.yaml:2: delta[h3]: unknown quantity 'delta[h3]' "
+                                          "(did you mean"),
+    ('"a[h1]": twenty\n', "answers.yaml:1: a[h1]: expected a number"),
+    ('"a[h1]": [0.21]\n', "got a list"),
+    ('"a[h1]": 0.21\n  bad: [\n', "YAML syntax error"),
+])
+def test_bad_answers_exit_2_with_one_line(tmp_path: Path, text: str, message: str) -> None:
+    answers = write(tmp_path, text)
+    result = invoke("verify", GFG, answers)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_scenario_key_says_what_to_do(tmp_path: Path) -> None:
+    result = invoke("verify", write(tmp_path, '"a[h1]": 0.21\n'))
+    assert result.exit_code == 2
+    assert "does not name its scenario" in result.stderr and "scenario:" in result.stderr
+
+
+def test_missing_files_exit_2(tmp_path: Path) -> None:
+    assert invoke("verify", tmp_path / "nope.yaml").exit_code == 2
+    answers = write(tmp_path, 'scenario: missing.yaml\n"a[h1]": 0.21\n')
+    result = invoke("verify", answers)
+    assert result.exit_code == 2 and "missing.yaml: no such file" in result.stderr
+
+
+# --- template ---
+
+
+def test_template_prints_a_worksheet_that_verifies(tmp_path: Path) -> None:
+    result = invoke("template", GFG)
+    assert result.exit_code == 0
+    assert '"y[h1]": null  # output of h1: sigmoid(a[h1])' in result.stdout
+    sheet = write(tmp_path, result.stdout)
+    checked = invoke("verify", GFG, sheet)
+    assert checked.exit_code == 0
+    assert checked.stdout.splitlines()[-1] == "0 correct, 0 within rounding, 0 wrong, 29 not attempted"
+
+
+def test_template_output_file_names_its_scenario_relative_to_itself(tmp_path: Path) -> None:
+    out = tmp_path / "mine.yaml"
+    result = invoke("template", GFG, "-o", out)
+    assert result.exit_code == 0 and "wrote" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert f'scenario: "{Path(os.path.relpath(GFG, tmp_path)).as_posix()}"' in text
+    filled = text.replace('"a[h1]": null', '"a[h1]": 0.21', 1)
+    out.write_text(filled, encoding="utf-8")
+    assert invoke("verify", out).exit_code == 0
+
+
+def test_template_never_overwrites_without_force(tmp_path: Path) -> None:
+    out = write(tmp_path, "my answers\n", "mine.yaml")
+    result = invoke("template", GFG, "-o", out)
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert out.read_text(encoding="utf-8") == "my answers\n"
+    assert invoke("template", GFG, "-o", out, "--force").exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("# bpstep worksheet")
+
+
+# --- explain ---
+
+
+def test_explain_shows_rule_numbers_and_sources() -> None:
+    result = invoke("explain", GFG, "delta[h1]")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "delta[h1] = y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])" in out
+    assert "= 0.552308 × (1 − 0.552308) × (0.3×(-0.0367703)) = -0.00272759" in out
+    assert "chain rule" in out
+    source_rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "given: initial weight h1 → o" in source_rows["w0[h1->o]"]
+    assert "δ of o (output unit) (stage 4)" in source_rows["delta[o]"]
+    assert "output of h1 (stage 1)" in source_rows["y[h1]"]
+    assert out.splitlines()[-1] == f"Go one step back: bpstep explain {GFG} 'delta[o]'"
+
+
+def test_explain_a_given_value() -> None:
+    result = invoke("explain", GFG, "w0[x1->h1]")
+    assert result.exit_code == 0
+    assert "w0[x1->h1] = 0.2 is given by the scenario (initial weight x1 → h1)" in result.stdout
+
+
+def test_explain_unknown_name_suggests() -> None:
+    result = invoke("explain", GFG, "delta[h]")
+    assert result.exit_code == 2
+    assert "no quantity named 'delta[h]'" in result.stderr and "did you mean 'delta[h2]'" in result.stderr

@@ -1,0 +1,345 @@
+"""Marking hand calculations (bpstep.verify, bpstep.answers): every verdict, every hint, follow-through.
+
+True values come from a plain-math computation of the 2-2-1 example written out below (not from
+the engine); each deliberate mistake is computed by hand in the test that makes it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bpstep.answers import AnswersError, check_names, digits_tolerance, parse, worksheet
+from bpstep.engine import step
+from bpstep.scenario import check, load, parse_yaml
+from bpstep.verify import CARRIED, CORRECT, NOT_ATTEMPTED, ROUNDING, WRONG, Report, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+
+
+def sigmoid(a: float) -> float:
+    return 1.0 / (1.0 + math.exp(-a))
+
+
+# The GeeksforGeeks 2-2-1 step by hand: x = (0.35, 0.7), t = 0.5, lr = 1, delta rule.
+X1, X2, T = 0.35, 0.7, 0.5
+A_H1, A_H2 = 0.2 * X1 + 0.2 * X2, 0.3 * X1 + 0.3 * X2
+Y_H1, Y_H2 = sigmoid(A_H1), sigmoid(A_H2)
+A_O = 0.3 * Y_H1 + 0.9 * Y_H2
+Y_O = sigmoid(A_O)
+D_O = (T - Y_O) * Y_O * (1 - Y_O)
+D_H1 = Y_H1 * (1 - Y_H1) * 0.3 * D_O
+D_H2 = Y_H2 * (1 - Y_H2) * 0.9 * D_O
+DW_H1_O = D_O * Y_H1
+DW_X1_H1 = D_H1 * X1
+
+
+def mark(text: str, path: Path = GFG, tol: float | None = None) -> Report:
+    scenario = load(path)
+    trace = step(scenario)
+    sheet = parse(text, "answers.yaml")
+    check_names(sheet, {q.name for q in trace}, trace.given)
+    return verify(trace, scenario, sheet.answers, tol)
+
+
+def scenario_variant(old: str, new: str, tmp_path: Path) -> Path:
+    text = GFG.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "variant.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_the_hand_computation_matches_the_published_values() -> None:
+    published = (0.552308, 0.665074, -0.0367703, -0.00272759, -0.00807143)
+    for mine, printed in zip((Y_H1, Y_O, D_O, D_H1, D_H2), published, strict=True):
+        assert abs(mine - printed) < 1e-6
+
+
+# --- tolerance from the digits written ---
+
+
+@pytest.mark.parametrize(("text", "tolerance"), [
+    ("0.56", 0.005), ("-0.0376", 0.00005), ("0.50", 0.005), ("4.0", 0.05), ("4", 0.0),
+    ("9.45e-4", 0.000005 / 10), (".5", 0.05), ("1e-3", 0.0005),
+])
+def test_tolerance_is_half_a_unit_of_the_last_digit(text: str, tolerance: float) -> None:
+    assert digits_tolerance(text) == pytest.approx(tolerance, rel=1e-12)
+
+
+def test_two_decimals_are_judged_to_half_a_hundredth() -> None:
+    # y[h1] = 0.552308: 0.55 and 0.552 are right at their precision; 0.56 and 0.553 are not.
+    report = mark('"y[h1]": 0.55\n"y[h2]": 0.578\n"y[o]": 0.6651\n')
+    assert [v.verdict for v in report if v.given is not None] == [CORRECT, CORRECT, CORRECT]
+    report = mark('"y[h1]": 0.56\n"y[h2]": 0.579\n')
+    assert report["y[h1]"].verdict == WRONG  # |0.56 − 0.552308| = 0.0077 > 0.005
+    assert report["y[h2]"].verdict == WRONG  # |0.579 − 0.578105| = 0.0009 > 0.0005
+
+
+def test_trailing_zeros_claim_more_precision() -> None:
+    # 0.5500 claims ±0.00005, and y[h1] = 0.552308 is 0.0023 away.
+    assert mark('"y[h1]": 0.5500\n')["y[h1]"].verdict == WRONG
+
+
+def test_tol_overrides_the_digits() -> None:
+    assert mark('"y[h1]": 0.56\n', tol=0.01)["y[h1]"].verdict == CORRECT
+    assert mark('"y[h1]": 0.552308\n', tol=0.0)["y[h1]"].verdict == WRONG  # true 0.5523079...
+
+
+# --- rounding drift and error carried forward ---
+
+
+def test_a_chain_rounded_on_paper_is_rounding_not_a_mistake() -> None:
+    # y[h1] = 0.55 and y[h2] = 0.58 are right to 2 decimals; from them a[o] = 0.3·0.55 + 0.9·0.58
+    # = 0.165 + 0.522 = 0.687, which is 0.001 off the true 0.685987: more than ±0.0005.
+    report = mark('"y[h1]": 0.55\n"y[h2]": 0.58\n"a[o]": 0.687\n')
+    assert abs(0.687 - A_O) > 0.0005
+    assert report["a[o]"].verdict == ROUNDING
+    assert report["a[o]"].hint == "from your rounded y[h1] = 0.55, y[h2] = 0.58"
+    assert not report.has_mistakes
+
+
+def test_a_wrong_value_carried_through_a_chain_is_marked_once() -> None:
+    # Mistake: y[h2] written as 0.68. Then everything after it is worked from 0.68, by hand:
+    a_o = 0.3 * Y_H1 + 0.9 * 0.68  # 0.777692...
+    y_o = sigmoid(round(a_o, 4))  # from the written 0.7777
+    d_o = (T - round(y_o, 4)) * round(y_o, 4) * (1 - round(y_o, 4))
+    text = (f'"y[h2]": 0.68\n"a[o]": {a_o:.4f}\n"y[o]": {y_o:.4f}\n"delta[o]": {d_o:.5f}\n')
+    assert f"{a_o:.4f}" == "0.7777"
+    report = mark(text)
+    assert report["y[h2]"].verdict == WRONG
+    assert [report[n].verdict for n in ("a[o]", "y[o]", "delta[o]")] == [CARRIED] * 3
+    assert report["a[o]"].carried_from == ("y[h2]",)
+    assert report["a[o]"].hint == "consistent with your y[h2] = 0.68"
+    assert report["y[o]"].carried_from == ("a[o]",)
+    assert report["delta[o]"].carried_from == ("y[o]",)
+    assert report.counts[WRONG] == 1
+
+
+def test_carrying_works_through_values_not_written_down() -> None:
+    # a[o] is skipped; y[o] = sigmoid(0.3·y[h1] + 0.9·0.68) still follows from the wrong y[h2].
+    y_o = sigmoid(0.3 * Y_H1 + 0.9 * 0.68)
+    report = mark(f'"y[h2]": 0.68\n"y[o]": {y_o:.5f}\n')
+    assert report["a[o]"].verdict == NOT_ATTEMPTED
+    assert report["y[o]"].verdict == CARRIED
+    assert report["y[o]"].carried_from == ("y[h2]",)
+
+
+def test_a_right_value_after_a_wrong_one_is_still_correct() -> None:
+    report = mark(f'"y[h2]": 0.68\n"a[o]": {A_O:.4f}\n')
+    assert report["a[o]"].verdict == CORRECT
+
+
+# --- hints: each mistake made on purpose ---
+
+
+def hint_of(text: str, name: str, path: Path = GFG) -> tuple[str, str | None, str | None]:
+    v = mark(text, path)[name]
+    return v.verdict, v.mistake, v.hint
+
+
+def test_sign_flipped() -> None:
+    # Δw(x1→h1) = δ[h1]·x1 = −0.000954656; written positive.
+    assert f"{-DW_X1_H1:.9f}" == "0.000954656"
+    assert hint_of('"dw[x1->h1]": 0.000954656\n', "dw[x1->h1]") == (WRONG, "sign_flipped",
+                                                                      "sign flipped")
+
+
+def test_power_of_ten() -> None:
+    # δ[h2] = −0.00807143 written as −0.0807 (ten times too big).
+    verdict, mistake, hint = hint_of('"delta[h2]": -0.0807\n', "delta[h2]")
+    assert (verdict, mistake, hint) == (WRONG, "power_of_ten", "off by a power of ten (×10)")
+
+
+def test_power_of_ten_in_an_operand() -> None:
+    # w[h1->o] = 0.3 + Δw with Δw taken ten times too big: 0.3 + 10·(−0.0203085) = 0.096915.
+    value = 0.3 + 10 * DW_H1_O
+    verdict, mistake, hint = hint_of(f'"w[h1->o]": {value:.6f}\n', "w[h1->o]")
+    assert (verdict, mistake) == (WRONG, "power_of_ten")
+    assert hint == "off by a power of ten: dw[h1->o] taken ×10"
+
+
+def test_target_and_output_swapped_in_the_error() -> None:
+    # δ[o] with (y − t) instead of (t − y): +0.0367703.
+    swapped = (Y_O - T) * Y_O * (1 - Y_O)
+    verdict, mistake, hint = hint_of(f'"delta[o]": {swapped:.6f}\n', "delta[o]")
+    assert (verdict, mistake) == (WRONG, "swapped_error")
+    assert hint is not None and "y − t" in hint and "t − y belongs" in hint
+
+
+def test_target_and_output_swapped_under_the_gradient_convention(tmp_path: Path) -> None:
+    # With δ = +∂E/∂a the output δ is (y − t)·y(1 − y) = +0.0367703; (t − y) gives −0.0367703.
+    path = scenario_variant("convention: delta_rule", "convention: gradient", tmp_path)
+    verdict, mistake, hint = hint_of(f'"delta[o]": {D_O:.6f}\n', "delta[o]", path)
+    assert (verdict, mistake) == (WRONG, "swapped_error")
+    assert hint is not None and "t − y (target − output) used where y − t belongs" in hint
+
+
+def test_activation_derivative_missing_at_the_output() -> None:
+    # δ[o] = t − y without y(1 − y): 0.5 − 0.665074 = −0.165074.
+    verdict, mistake, hint = hint_of(f'"delta[o]": {T - Y_O:.5f}\n', "delta[o]")
+    assert (verdict, mistake) == (WRONG, "derivative_missing")
+    assert hint == "activation derivative f′(a) = y(1 − y) of sigmoid left out"
+
+
+def test_activation_derivative_missing_in_a_hidden_unit() -> None:
+    # δ[h1] = w(h1→o)·δ[o] without y(1 − y): 0.3 × −0.0367703 = −0.0110311.
+    verdict, mistake, _ = hint_of(f'"delta[h1]": {0.3 * D_O:.6f}\n', "delta[h1]")
+    assert (verdict, mistake) == (WRONG, "derivative_missing")
+
+
+def test_updated_weight_used_where_the_old_one_belongs() -> None:
+    # δ[h1] with the new w(h1→o) = 0.3 + Δw = 0.279691 instead of 0.3.
+    new_w = 0.3 + DW_H1_O
+    value = Y_H1 * (1 - Y_H1) * new_w * D_O
+    verdict, mistake, _ = hint_of(f'"delta[h1]": {value:.8f}\n', "delta[h1]")
+    assert (verdict, mistake) == (WRONG, "new_for_old")
+
+
+def test_learning_rate_left_out(tmp_path: Path) -> None:
+    # With η = 0.5, Δw(h1→o) = 0.5·δ[o]·y[h1] = −0.0101543; without η: −0.0203085.
+    path = scenario_variant("learning_rate: 1.0", "learning_rate: 0.5", tmp_path)
+    verdict, mistake, hint = hint_of(f'"dw[h1->o]": {DW_H1_O:.7f}\n', "dw[h1->o]", path)
+    assert (verdict, mistake, hint) == (WRONG, "lr_left_out", "learning rate left out (as if η = 1)")
+
+
+def test_learning_rate_left_out_inside_the_new_weight(tmp_path: Path) -> None:
+    # New w(h1→o) = 0.3 + δ[o]·y[h1] (no η = 0.5) = 0.279691; Δw itself is not written down.
+    path = scenario_variant("learning_rate: 1.0", "learning_rate: 0.5", tmp_path)
+    verdict, mistake, _ = hint_of(f'"w[h1->o]": {0.3 + DW_H1_O:.6f}\n', "w[h1->o]", path)
+    assert (verdict, mistake) == (WRONG, "lr_left_out")
+
+
+def test_net_input_used_where_the_output_belongs() -> None:
+    # Δw(h1→o) = δ[o]·a[h1] = −0.0367703 × 0.21 = −0.00772176 instead of δ[o]·y[h1].
+    verdict, mistake, hint = hint_of(f'"dw[h1->o]": {D_O * A_H1:.8f}\n', "dw[h1->o]")
+    assert (verdict, mistake) == (WRONG, "a_for_y")
+    assert hint == "net input a used where the output y = f(a) belongs"
+
+
+def test_weight_change_added_with_the_wrong_sign() -> None:
+    # w(h1→o) = 0.3 − Δw = 0.3 + 0.0203085 = 0.320309: moves the weight uphill.
+    verdict, mistake, hint = hint_of(f'"w[h1->o]": {0.3 - DW_H1_O:.6f}\n', "w[h1->o]")
+    assert (verdict, mistake) == (WRONG, "wrong_sign_update")
+    assert hint is not None and hint.startswith("sign convention: Δw subtracted")
+
+
+def test_arithmetic_slip_in_the_last_operation() -> None:
+    # w(x1→h1) = 0.2 − 0.000954656 = 0.199045; written with two digits swapped: 0.199054.
+    assert f"{0.2 + DW_X1_H1:.6f}" == "0.199045"
+    verdict, mistake, _ = hint_of('"w[x1->h1]": 0.199054\n', "w[x1->h1]")
+    assert (verdict, mistake) == (WRONG, "slip")
+    verdict, mistake, _ = hint_of('"w[x1->h1]": 0.199945\n', "w[x1->h1]")
+    assert (verdict, mistake) == (WRONG, "slip")
+
+
+def test_no_hint_when_no_known_mistake_explains_the_number() -> None:
+    v = mark('"a[o]": 0.9\n')["a[o]"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, None, None)
+
+
+def test_two_digit_numbers_are_not_called_slips() -> None:
+    # y[h1] written 0.56 where 0.55 is right: one digit, but too few digits to call it a slip.
+    assert mark('"y[h1]": 0.56\n')["y[h1]"].mistake is None
+
+
+# --- the whole report ---
+
+
+def test_summary_line_counts_every_verdict() -> None:
+    report = mark('"a[h1]": 0.21\n"y[h1]": 0.55\n"y[h2]": 0.58\n"a[o]": 0.687\n"a[h2]": 0.4\n'
+                  '"y[o]": null\n')
+    assert report.summary() == "3 correct, 1 within rounding, 1 wrong, 24 not attempted"
+    assert len(report.verdicts) == 29
+
+
+def test_summary_names_carried_answers_when_there_are_some() -> None:
+    report = mark('"y[h2]": 0.68\n"a[o]": 0.7777\n')
+    assert report.summary() == "0 correct, 0 within rounding, 1 carried forward, 1 wrong, " \
+        "27 not attempted"
+
+
+def test_verdicts_are_in_stage_order() -> None:
+    report = mark('"w[x1->h1]": 0.2\n"a[h1]": 0.21\n')
+    names = [v.name for v in report]
+    assert names.index("a[h1]") < names.index("delta[o]") < names.index("w[x1->h1]")
+
+
+# --- answers files ---
+
+
+def test_names_may_be_quoted_or_not_and_spaced() -> None:
+    sheet = parse('a[h1]: 0.21\n"w[x1 -> h1]": 0.199\n', "a.yaml")
+    assert set(sheet.answers) == {"a[h1]", "w[x1->h1]"}
+
+
+def test_a_typeset_minus_is_read_as_minus() -> None:
+    assert parse('"delta[o]": "−0.0368"\n', "a.yaml").answers["delta[o]"].value == -0.0368
+
+
+def test_numbers_keep_the_text_they_were_written_with() -> None:
+    answers = parse('"y[h1]": 0.550\n"dw[h1->o]": -2.03e-2\n', "a.yaml").answers
+    assert (answers["y[h1]"].text, answers["dw[h1->o]"].text) == ("0.550", "-2.03e-2")
+    assert answers["y[h1]"].tolerance == pytest.approx(0.0005)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('"a[h1]": abc\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+                       "got 'abc'"),
+    ('"a[h1]": true\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+                        "got true/false"),
+    ('"a[h1]": [1, 2]\n', "got a list"),
+    ('"a[h1]": .nan\n', "got '.nan'"),
+    ('- 1\n- 2\n', "expected a mapping of quantity names to numbers"),
+    ('# nothing\n', "is empty"),
+    ('"a[h1]": 1\n"a[h1]": 2\n', "duplicate key 'a[h1]'"),
+    ('"a[h1]": 1\n"a[ h1 ]": 2\n', "'a[h1]' is already answered at line 1"),
+    ('scenario: 3\n', "expected the path of a scenario file"),
+])
+def test_bad_answer_files_say_where_and_what(text: str, message: str) -> None:
+    with pytest.raises(AnswersError) as err:
+        parse(text, "a.yaml")
+    assert message in str(err.value)
+
+
+def test_unknown_names_suggest_the_closest() -> None:
+    with pytest.raises(AnswersError) as err:
+        mark('"a[h1]": 0.21\n"delta[h3]": 0.1\n')
+    assert str(err.value) == ("answers.yaml:2: delta[h3]: unknown quantity 'delta[h3]' "
+                              "(did you mean 'delta[h2]' or 'delta[h1]' or 'delta[o]'?)")
+
+
+def test_given_values_are_not_answers() -> None:
+    with pytest.raises(AnswersError, match="'w0\\[x1->h1\\]' is an initial weight of the scenario"):
+        mark('"w0[x1->h1]": 0.2\n')
+
+
+def test_the_scenario_path_is_relative_to_the_answers_file(tmp_path: Path) -> None:
+    sheet = parse("scenario: ../nets/gfg.yaml\n", "a.yaml", tmp_path / "work")
+    assert sheet.scenario == tmp_path / "work" / ".." / "nets" / "gfg.yaml"
+
+
+def test_the_worksheet_loads_back_with_every_name_unanswered() -> None:
+    scenario = load(GFG)
+    trace = step(scenario)
+    text = worksheet(trace, scenario, "gfg_sigmoid.yaml")
+    sheet = parse(text, "sheet.yaml")
+    check_names(sheet, {q.name for q in trace}, trace.given)
+    assert list(sheet.lines) == [q.name for q in trace]
+    assert sheet.answers == {}
+    assert sheet.scenario == Path("gfg_sigmoid.yaml")
+    assert '"y[h1]": null  # output of h1: sigmoid(a[h1])' in text
+    assert '"delta[h1]": null  # δ of h1 (hidden unit): y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])' \
+        in text
+
+
+def test_the_worksheet_quotes_unusual_unit_names() -> None:
+    text = GFG.read_text(encoding="utf-8").replace("[h1, h2]", "['h#1', 'h:2']")
+    scenario = check(*parse_yaml(text, "odd.yaml")[:1], "odd.yaml")
+    trace = step(scenario)
+    sheet = parse(worksheet(trace, scenario, None), "sheet.yaml")
+    assert list(sheet.lines) == [q.name for q in trace]
+    assert "a[h#1]" in sheet.lines and "y[h:2]" in sheet.lines
