@@ -47,7 +47,8 @@ def focus_on(trace: Trace, unit: str) -> Focus:
     """The quantities that involve ``unit``, or ``UnknownUnit`` naming the units there are."""
     units = units_of(trace)
     if unit not in units:
-        close = difflib.get_close_matches(unit, units, n=1, cutoff=0.5)
+        close = [u for u in units if u.lower() == unit.lower()] or difflib.get_close_matches(
+            unit, units, n=1, cutoff=0.5)
         hint = f"did you mean {close[0]}? " if close else ""
         raise UnknownUnit(f"--focus: no unit named {unit!r}; {hint}units: {', '.join(units)}")
     quantities = list(trace)

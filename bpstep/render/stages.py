@@ -36,7 +36,7 @@ HEADERS = {
 
 CHANGED_STYLE = "bold yellow"
 MAX_ROWS = 40
-"""A stage with more rows than this is summarised."""
+"""A stage with more rows than this is summarised (half as many with ``explain``: two lines each)."""
 HEAD_ROWS = 10
 """Rows shown before the summary of a big stage."""
 LONG_FORMULA = 240
@@ -191,7 +191,7 @@ def _explained_table(quantities: Sequence[Quantity], precision: int, changed: Co
     table = _new_table("quantity")
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("how it is computed")
-    big = len(quantities) > max_rows
+    big = len(quantities) > max_rows // 2
     for q in quantities[:HEAD_ROWS] if big else quantities:
         how = Text(shorten(q.formula), style="dim")
         how.append("\n")
