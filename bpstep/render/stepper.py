@@ -277,11 +277,16 @@ def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
 
 def _draw(console: Console, trace: Trace, view: View, presenter: Presenter) -> float:
     """Redraw the whole screen; returns when the ``--auto`` timer should next fire."""
+    screen = stage_screen(trace, presenter.index, view, width=console.width)
+    height = len(console.render_lines(screen, pad=False))
     console.clear()
-    console.print(stage_screen(trace, presenter.index, view, width=console.width))
+    console.print(screen)
     if view.focus is not None:
         console.print(Text(focus_note(view.focus), style="dim"))
     status = presenter.status()
+    if height + 3 > console.height:
+        status = (f"stage {presenter.index + 1} of {presenter.count} is taller than the terminal: "
+                  f"scroll up for its top · {status}").rstrip(" ·")
     if status:
         console.print(Text(status, style="bold magenta"))
     console.print(Text(presenter.help(), style="dim"))
