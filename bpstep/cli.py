@@ -59,7 +59,7 @@ def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
     """Say what went wrong on stderr, for people, and leave with ``code``."""
     from bpstep.render.console import make_console
 
-    make_console(stderr=True).print(f"bpstep: error: {message}", markup=False)
+    make_console(stderr=True).print(f"bpstep: error: {message}", markup=False, soft_wrap=True)
     raise typer.Exit(int(code))
 
 

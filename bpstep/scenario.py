@@ -6,10 +6,13 @@ do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,7 @@ class ScenarioError(Exception):
     """A scenario that cannot be used, said for people: where, what was expected, what to do."""
 
     def __init__(self, source: str, message: str, path: str = "", line: int | None = None) -> None:
+        message = " ".join(message.split())
         self.source, self.path, self.line, self.message = source, path, line, message
         where = source + (f":{line}" if line else "")
         super().__init__(f"{where}: {path + ': ' if path else ''}{message}")
@@ -74,32 +78,38 @@ FIELDS = ("title", "learning_rate", "loss", "convention", "layers", "weights", "
           "update_biases", "inputs", "targets", "mode", "reduction")
 REQUIRED = ("learning_rate", "layers", "weights", "inputs", "targets")
 LAYER_FIELDS = ("units", "activation", "name")
+MISSING_HINTS = {
+    "learning_rate": "'learning_rate: 0.5' (a number > 0)",
+    "layers": "'layers:' with a list like '- units: [x1, x2]', inputs first, outputs last",
+    "weights": "'weights:' with one matrix per pair of consecutive layers",
+    "inputs": "'inputs: [0.35, 0.7]' (one number per input unit, or a list of samples)",
+    "targets": "'targets: [0.5]' (one number per output unit, or one list per sample)",
+}
+"""Example lines for a missing required key."""
 
 
 class _Lines:
-    """Line numbers of key paths, read from the YAML node tree (aliases counted once each use)."""
+    """Line numbers of key paths, read from the YAML node tree (each use of an alias walked)."""
 
-    def __init__(self) -> None:
+    def __init__(self, key_of: Callable[[Any], str]) -> None:
         self.lines: dict[str, int] = {}
-        self.nodes = 0
+        self.key_of = key_of
 
     def walk(self, node: Any, path: str, source: str) -> None:
         import yaml
 
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise ScenarioError(source, "the document expands to too many values (alias bomb?); "
-                                "write the values out or use fewer aliases")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
-                key = str(key_node.value)
+                key = self.key_of(key_node)
                 child = f"{path}.{key}" if path else key
+                line = key_node.start_mark.line + 1
                 if key in seen:
-                    raise ScenarioError(source, f"duplicate key {key!r}", child,
-                                        key_node.start_mark.line + 1)
-                seen.add(key)
+                    raise ScenarioError(source, f"duplicate key {key!r} (first on line "
+                                        f"{seen[key]}); keep only one", child, line)
+                seen[key] = line
+                self.lines.setdefault(child, line)
                 self.walk(value_node, child, source)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
@@ -124,36 +134,130 @@ def _read_text(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ScenarioError(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+        raise ScenarioError(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8",
+                            line=raw.count(b"\n", 0, err.start) + 1) from None
+
+
+@cache
+def _loader_class() -> type:
+    """PyYAML's SafeLoader, also reading ``1e-3`` and ``2.5e5`` as numbers (as YAML 1.2 does).
+
+    Plain SafeLoader takes an exponent without a dot and a sign for text, so
+    ``learning_rate: 1e-3`` would be refused as "not a number".
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+        list("-+.0123456789"))
+    return Loader
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
-    """Safe-load one YAML document; also return the line of every key path."""
+    """Safe-load one YAML document; also return the line of every key path.
+
+    Only plain YAML is read: tags that build Python objects are refused, never run.
+    """
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _loader_class()(text)
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        raise ScenarioError(source, f"contains the control character #x{err.character:04x}, which "
+                            "YAML does not allow; remove it", line=line) from None
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ScenarioError(source, "is empty; see docs/scenario-format.md for a scenario")
-        lines = _Lines()
+            raise ScenarioError(source, "is empty; write a scenario (see docs/scenario-format.md)")
+        _check_size(node, source)
+        lines = _Lines(lambda key_node: _key_text(loader, key_node))
         lines.walk(node, "", source)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        problem = err.problem or err.context or "invalid YAML"
-        if "could not determine a constructor" in str(err):
-            problem = (f"tag {getattr(err, 'problem', '')!s} is not allowed: "
-                       "scenarios hold plain numbers, strings and lists")
-        raise ScenarioError(source, f"YAML syntax error: {problem}", line=line) from None
+        raise _yaml_error(err, source) from None
     except yaml.YAMLError as err:
         raise ScenarioError(source, f"YAML error: {err}") from None
+    except (ValueError, TypeError, LookupError, ArithmeticError) as err:
+        raise ScenarioError(source, f"YAML error: a value cannot be read ({err}); if it is "
+                            "meant as text, put it in quotes") from None
     except RecursionError:
-        raise ScenarioError(source, "the document is nested too deeply") from None
+        raise ScenarioError(source, "the document is nested too deeply; a scenario needs "
+                            "no more than lists of lists") from None
     finally:
         loader.dispose()
     return data, lines.lines
+
+
+def _key_text(loader: Any, node: Any) -> str:
+    """A mapping key as the checker sees it (``~`` is None, ``yes`` is True), for its key path."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode) and not node.tag.endswith(":merge"):
+        return str(loader.construct_object(node))
+    return str(node.value)
+
+
+def _check_size(root: Any, source: str) -> None:
+    """Refuse documents whose aliases expand to more than MAX_NODES values, before expanding them.
+
+    Sizes are summed once per distinct node, so a billion-laughs document is measured in
+    microseconds instead of being walked.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise ScenarioError(source, "an alias refers to a list or mapping that contains it; "
+                                "write the values out", line=node.start_mark.line + 1)
+        open_nodes.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        open_nodes.discard(key)
+        if total > MAX_NODES:
+            raise ScenarioError(source, f"aliases (*name) expand this document to more than "
+                                f"{MAX_NODES:,} values (an alias bomb?); write the values out",
+                                line=node.start_mark.line + 1)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _yaml_error(err: Any, source: str) -> ScenarioError:
+    """PyYAML's multi-line error as one line: the problem, its line, and what it was inside."""
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 if mark else None
+    problem = err.problem or err.context or "invalid YAML"
+    tag = re.search(r"could not determine a constructor for the tag '([^']*)'", problem)
+    if tag:
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return ScenarioError(source, f"the YAML tag {shown} is not allowed: scenarios hold only "
+                             "numbers, text, lists and mappings; remove the tag", line=line)
+    if "found another document" in problem:
+        return ScenarioError(source, "holds more than one YAML document (a second '---'); "
+                             "keep one scenario per file", line=line)
+    if err.problem and err.context:
+        context_line = err.context_mark.line + 1 if err.context_mark else None
+        where = f" that starts on line {context_line}" if context_line and context_line != line else ""
+        problem += f" ({err.context}{where})"
+    if "'\\t'" in problem:
+        problem += "; indent with spaces, not tabs"
+    return ScenarioError(source, f"YAML syntax error: {problem}", line=line)
 
 
 class _Checker:
@@ -174,17 +278,23 @@ class _Checker:
 
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            shown = "nothing (null)" if value is None else repr(value)
-            raise self.fail(path, f"expected a number, got {shown}")
-        if not math.isfinite(value):
-            raise self.fail(path, f"expected a finite number, got {value}")
-        return float(value)
+            hint = "; remove the quotes" if isinstance(value, str) and _numeric_text(value) else ""
+            raise self.fail(path, f"expected a number, got {_kind(value)}{hint}")
+        try:
+            number = float(value)
+        except OverflowError:
+            raise self.fail(path, f"expected a number below 1.8e308, got {_short(value)}") from None
+        if math.isnan(number):
+            raise self.fail(path, "expected a finite number, got .nan (not a number)")
+        if math.isinf(number):
+            raise self.fail(path, f"expected a finite number, got {'-' if number < 0 else ''}.inf")
+        return number
 
     def vector(self, value: Any, path: str, length: int, what: str) -> list[float]:
         if not isinstance(value, list):
-            raise self.fail(path, f"expected a list of {length} numbers ({what}), got {_kind(value)}")
+            raise self.fail(path, f"expected a list of {_numbers(length)} ({what}), got {_kind(value)}")
         if len(value) != length:
-            raise self.fail(path, f"expected {length} numbers ({what}), got {len(value)}")
+            raise self.fail(path, f"expected {_numbers(length)} ({what}), got {len(value)}")
         return [self.number(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
     def choice(self, value: Any, path: str, options: Mapping[str, Any] | tuple[str, ...]) -> str:
@@ -215,8 +325,8 @@ class _Checker:
             self.keys(spec, LAYER_FIELDS, path)
             units = spec.get("units")
             if not isinstance(units, list) or not units:
-                raise self.fail(f"{path}.units", "expected a non-empty list of unit names, e.g. "
-                                "[h1, h2]")
+                raise self.fail(f"{path}.units", "expected a non-empty list of unit names like "
+                                f"[h1, h2], got {_kind(units)}")
             names = []
             for i, unit in enumerate(units):
                 if isinstance(unit, bool) or not isinstance(unit, (str, int)) or str(unit) == "":
@@ -266,7 +376,8 @@ class _Checker:
             if len(matrix) != rows:
                 raise self.fail(path, f"expected {rows} rows (units of layer {k}: "
                                 f"{', '.join(layers[k].units)}), got {len(matrix)}")
-            data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}")
+            data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}: "
+                                + ", ".join(layers[k + 1].units))
                     for i, row in enumerate(matrix)]
             out.append(_frozen(np.array(data, dtype=float).reshape(rows, cols)))
         return tuple(out)
@@ -277,8 +388,8 @@ class _Checker:
         elif isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
             rows = [self.vector(value, path, width, what)]
         else:
-            raise self.fail(path, f"expected a list of {width} numbers ({what}) or a list of such "
-                            f"lists, got {_kind(value)}")
+            raise self.fail(path, f"expected a list of {_numbers(width)} ({what}) or a list of "
+                            f"such lists, one per sample, got {_kind(value)}")
         return _frozen(np.array(rows, dtype=float).reshape(len(rows), width))
 
 
@@ -291,8 +402,11 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     c.keys(data, FIELDS, "")
     for key in REQUIRED:
         if key not in data:
-            raise c.fail("", f"missing required key {key!r}")
+            raise ScenarioError(source, "missing required key; add it, e.g. "
+                                + MISSING_HINTS.get(key, key), key)
     title = data.get("title")
+    if isinstance(title, (list, dict)):
+        raise c.fail("title", f"expected one line of text, got {_kind(title)}")
     if title is not None and not isinstance(title, str):
         title = str(title)
     rate = c.number(data["learning_rate"], "learning_rate")
@@ -330,7 +444,8 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
         got = f"{len(value)} lists" if isinstance(value, list) else _kind(value)
         raise c.fail("biases", f"expected {expected} lists (one per non-input layer), got {got}")
     return tuple(_frozen(np.array(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
-                                           f"one per unit of layer {k + 1}"), dtype=float))
+                                           f"one per unit of layer {k + 1}: "
+                                           + ", ".join(layers[k + 1].units)), dtype=float))
                  for k, b in enumerate(value))
 
 
@@ -338,20 +453,23 @@ def _check_loss_domain(c: _Checker, loss: str, out_activation: str, targets: Arr
     spec = LOSSES[loss]
     if spec.requires and out_activation not in spec.requires:
         raise c.fail("loss", f"{loss} needs a {' or '.join(spec.requires)} output layer, "
-                     f"but the output activation is {out_activation}")
+                     f"but the output activation is {out_activation}; change the output "
+                     "activation or choose another loss")
     if spec.target_range is not None:
         low, high = spec.target_range
         for i, row in enumerate(targets):
             for j, t in enumerate(row):
                 if not low <= t <= high:
                     path = f"targets[{i}][{j}]" if len(targets) > 1 else f"targets[{j}]"
-                    raise c.fail(path, f"{loss} needs targets between {low:g} and {high:g}, got {t:g}")
+                    raise c.fail(path, f"{loss} needs targets between {low:g} and {high:g}, got "
+                                 f"{t:g}; use targets in that range or another loss (e.g. half_sse)")
     if loss == "cross_entropy" and out_activation == "softmax":
         for i, row in enumerate(targets):
             if abs(float(np.sum(row)) - 1.0) > 1e-9:
                 path = f"targets[{i}]" if len(targets) > 1 else "targets"
                 raise c.fail(path, "softmax with cross_entropy needs targets that sum to 1 "
-                             f"(a probability distribution), got a sum of {np.sum(row):g}")
+                             f"(a probability distribution such as [0, 1, 0]), got a sum of "
+                             f"{np.sum(row):g}")
 
 
 def load(path: Path | str) -> Scenario:
@@ -368,11 +486,30 @@ def _frozen(array: Array) -> Array:
 
 
 def _kind(value: Any) -> str:
+    """What a YAML value is, in YAML's words, for messages: ``text ('abc')``, ``an empty list``."""
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-                              int: "a number", float: "a number"}
+                              int: "a number", float: "a number", bytes: "binary data",
+                              set: "a set", datetime.date: "a date", datetime.datetime: "a date"}
     if value is None:
         return "nothing (null)"
-    return f"{kinds.get(type(value), type(value).__name__)} ({_short(value)})"
+    if isinstance(value, (list, dict, str)) and not value:
+        return {list: "an empty list", dict: "an empty mapping", str: "empty text"}[type(value)]
+    shown = (str(value).lower() if isinstance(value, bool) else str(value)
+             if isinstance(value, datetime.date) else _short(value))
+    return f"{kinds.get(type(value), type(value).__name__)} ({shown})"
+
+
+def _numbers(count: int) -> str:
+    return "1 number" if count == 1 else f"{count} numbers"
+
+
+def _numeric_text(text: str) -> bool:
+    """Whether quoted text would have been a number without its quotes."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _short(value: Any) -> str:

@@ -1,0 +1,368 @@
+"""Malformed scenarios through `bpstep run`: exit code 2, one line on stderr naming the file, the key
+path and the line, what was expected; never a traceback, never a partial run on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A valid 2-2-1 scenario; the comments give each line's number, which the expected messages use.
+GOOD = """\
+title: tiny
+learning_rate: 1.0
+layers:
+  - units: [x1, x2]
+  - units: [h1, h2]
+    activation: sigmoid
+  - units: [o]
+    activation: sigmoid
+weights:
+  - [[0.2, 0.3],
+     [0.2, 0.3]]
+  - [[0.3], [0.9]]
+inputs: [0.35, 0.7]
+targets: [0.5]
+"""
+#  1 title   2 learning_rate   3 layers   4 x1,x2   5 h1,h2   6 activation   7 o   8 activation
+#  9 weights   10-11 weights[0]   12 weights[1]   13 inputs   14 targets
+
+
+def variant(old: str, new: str) -> str:
+    """GOOD with one piece of text replaced (which must be there, so a typo cannot pass silently)."""
+    assert GOOD.count(old) == 1, old
+    return GOOD.replace(old, new)
+
+
+def run_bad(tmp_path: Path, content: str | bytes, name: str = "bad.yaml") -> str:
+    """Run `bpstep run` on ``content``; assert exit 2 and one clean stderr line; return that line."""
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return run_path(path)
+
+
+def run_path(path: Path) -> str:
+    result = CliRunner().invoke(app, ["run", str(path)])
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert result.stdout == ""
+    err = result.stderr
+    assert "Traceback" not in err
+    assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err!r}"
+    line = err.rstrip("\n")
+    assert line.startswith(f"bpstep: error: {path}")
+    return line.removeprefix("bpstep: error: ")
+
+
+def test_the_base_scenario_is_good(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    assert CliRunner().invoke(app, ["run", str(path), "--json"]).exit_code == 0
+
+
+# (case id, file content, expected "line: key path: message" fragment after the file name)
+CASES = [
+    ("empty file", "", ": is empty"),
+    ("only a comment", "# a scenario will go here\n", ": is empty"),
+    ("yaml syntax error", variant("    activation: sigmoid\n  - units: [o]",
+                                  "    activation: sigmoid: x\n  - units: [o]"),
+     ":6: YAML syntax error: mapping values are not allowed here"),
+    ("unclosed bracket", variant("inputs: [0.35, 0.7]", "inputs: [0.35, 0.7"),
+     ":14: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence that "
+     "starts on line 13)"),
+    ("tab indentation", variant("  - units: [o]\n", "\t- units: [o]\n"),
+     ":7: YAML syntax error: found character '\\t' that cannot start any token"),
+    ("top level is a list", "- 1\n- 2\n", ":1: expected a mapping of keys"),
+    ("top level is a number", "42\n", ":1: expected a mapping of keys"),
+    ("top level is text", "hello\n", ":1: expected a mapping of keys"),
+    ("missing learning_rate", variant("learning_rate: 1.0\n", ""),
+     ": learning_rate: missing required key; add it, e.g. 'learning_rate: 0.5'"),
+    ("missing layers", variant("layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: "
+                               "sigmoid\n  - units: [o]\n    activation: sigmoid\n", ""),
+     ": layers: missing required key"),
+    ("missing inputs", variant("inputs: [0.35, 0.7]\n", ""), ": inputs: missing required key"),
+    ("missing targets", variant("targets: [0.5]\n", ""), ": targets: missing required key"),
+    ("missing units", variant("  - units: [h1, h2]\n", "  - name: hidden\n"),
+     ":5: layers[1].units: expected a non-empty list of unit names like [h1, h2], got nothing"),
+    ("three rows for two units", variant("[[0.3], [0.9]]", "[[0.3], [0.9], [0.1]]"),
+     ":12: weights[1]: expected 2 rows (units of layer 1: h1, h2), got 3"),
+    ("too few columns", variant("  - [[0.2, 0.3],", "  - [[0.2],"),
+     ":10: weights[0][0]: expected 2 numbers (one per unit of layer 1: h1, h2), got 1"),
+    ("ragged rows", variant("     [0.2, 0.3]]", "     [0.2, 0.3, 0.4]]"),
+     ":11: weights[0][1]: expected 2 numbers (one per unit of layer 1: h1, h2), got 3"),
+    ("a row is a number", variant("[[0.3], [0.9]]", "[0.3, 0.9]"),
+     ":12: weights[1][0]: expected a list of 1 number (one per unit of layer 2: o), got a number"),
+    ("one matrix too few", variant("  - [[0.3], [0.9]]\n", ""),
+     ":9: weights: expected 2 matrices (one per pair of consecutive layers), got 1"),
+    ("one matrix too many", variant("  - [[0.3], [0.9]]\n", "  - [[0.3], [0.9]]\n  - [[1.0]]\n"),
+     ":9: weights: expected 2 matrices (one per pair of consecutive layers), got 3"),
+    ("weights not a list", variant("weights:\n  - [[0.2, 0.3],\n     [0.2, 0.3]]\n  - [[0.3], [0.9]]",
+                                   "weights: 0.5"),
+     ":9: weights: expected a list of 2 matrices, got a number (0.5)"),
+    ("non-numeric input", variant("inputs: [0.35, 0.7]", "inputs: [0.35, abc]"),
+     ":13: inputs[1]: expected a number, got text ('abc')"),
+    ("quoted number", variant("inputs: [0.35, 0.7]", "inputs: [0.35, '0.7']"),
+     ":13: inputs[1]: expected a number, got text ('0.7'); remove the quotes"),
+    ("true as a number", variant("targets: [0.5]", "targets: [yes]"),
+     ":14: targets[0]: expected a number, got true/false (true)"),
+    ("null target", variant("targets: [0.5]", "targets: [~]"),
+     ":14: targets[0]: expected a number, got nothing (null)"),
+    ("empty weight", variant("  - [[0.3], [0.9]]", "  - [[0.3], [null]]"),
+     ":12: weights[1][1][0]: expected a number, got nothing (null)"),
+    ("nan weight", variant("[[0.3], [0.9]]", "[[.nan], [0.9]]"),
+     ":12: weights[1][0][0]: expected a finite number, got .nan (not a number)"),
+    ("infinite input", variant("inputs: [0.35, 0.7]", "inputs: [.inf, 0.7]"),
+     ":13: inputs[0]: expected a finite number, got .inf"),
+    ("minus infinity", variant("targets: [0.5]", "targets: [-.inf]"),
+     ":14: targets[0]: expected a finite number, got -.inf"),
+    ("number too large for a float", variant("inputs: [0.35, 0.7]", "inputs: [1e400, 0.7]"),
+     ":13: inputs[0]: expected a finite number, got .inf"),
+    ("integer too large for a float", variant("learning_rate: 1.0", "learning_rate: " + "9" * 400),
+     ":2: learning_rate: expected a number below 1.8e308"),
+    ("unknown activation", variant("    activation: sigmoid\n  - units: [o]",
+                                   "    activation: sigmod\n  - units: [o]"),
+     ":6: layers[1].activation: unknown value 'sigmod'; expected one of identity, sigmoid, tanh, "
+     "relu, leaky_relu, softmax (did you mean 'sigmoid'?)"),
+    ("missing activation", variant("    activation: sigmoid\n  - units: [o]", "  - units: [o]"),
+     ":5: layers[1].activation: missing; expected one of identity, sigmoid"),
+    ("activation on the input layer", variant("  - units: [x1, x2]\n",
+                                              "  - units: [x1, x2]\n    activation: relu\n"),
+     ":5: layers[0].activation: the input layer has no activation; remove this key"),
+    ("unknown loss", GOOD + "loss: half_ss\n",
+     ":15: loss: unknown value 'half_ss'; expected one of half_sse, sse, mse, cross_entropy, "
+     "binary_cross_entropy (did you mean 'half_sse'?)"),
+    ("unknown convention", GOOD + "convention: delta-rule\n",
+     ":15: convention: unknown value 'delta-rule'; expected one of delta_rule, gradient "
+     "(did you mean 'delta_rule'?)"),
+    ("unknown mode", GOOD + "mode: onlin\n", ":15: mode: unknown value 'onlin'"),
+    ("unknown reduction", GOOD + "reduction: average\n",
+     ":15: reduction: unknown value 'average'; expected one of sum, mean"),
+    ("zero learning rate", variant("learning_rate: 1.0", "learning_rate: 0"),
+     ":2: learning_rate: expected a number > 0, got 0"),
+    ("negative learning rate", variant("learning_rate: 1.0", "learning_rate: -0.5"),
+     ":2: learning_rate: expected a number > 0, got -0.5"),
+    ("text learning rate", variant("learning_rate: 1.0", "learning_rate: fast"),
+     ":2: learning_rate: expected a number, got text ('fast')"),
+    ("empty learning rate", variant("learning_rate: 1.0", "learning_rate:"),
+     ":2: learning_rate: expected a number, got nothing (null)"),
+    ("list learning rate", variant("learning_rate: 1.0", "learning_rate: [1]"),
+     ":2: learning_rate: expected a number, got a list ([1])"),
+    ("duplicate unit across layers", variant("[h1, h2]", "[h1, x1]"),
+     ":5: layers[1].units[1]: unit name 'x1' is already used at layers[0].units[0]; unit names "
+     "must be unique"),
+    ("duplicate unit in a layer", variant("[h1, h2]", "[h1, h1]"),
+     ":5: layers[1].units[1]: unit name 'h1' is already used at layers[1].units[0]"),
+    ("same number quoted and not", variant("[x1, x2]", "['1', '2']").replace("[h1, h2]", "[1, 3]"),
+     ":5: layers[1].units[0]: unit name '1' is already used at layers[0].units[0]"),
+    ("empty unit list", variant("[h1, h2]", "[]"),
+     ":5: layers[1].units: expected a non-empty list of unit names like [h1, h2], got an empty list"),
+    ("unit name with a bracket", variant("[h1, h2]", "['h[1]', h2]"),
+     ":5: layers[1].units[0]: unit name 'h[1]' may not contain spaces, brackets"),
+    ("only one layer", variant("  - units: [h1, h2]\n    activation: sigmoid\n  - units: [o]\n"
+                               "    activation: sigmoid\n", ""),
+     ":3: layers: expected a list of at least 2 layers"),
+    ("softmax on a hidden layer", variant("    activation: sigmoid\n  - units: [o]",
+                                          "    activation: softmax\n  - units: [o]"),
+     ":6: layers[1].activation: softmax couples its units and is allowed on the output layer only"),
+    ("too many inputs", variant("inputs: [0.35, 0.7]", "inputs: [0.35, 0.7, 1.0]"),
+     ":13: inputs: expected 2 numbers (one per input unit: x1, x2), got 3"),
+    ("too few inputs in a sample", variant("inputs: [0.35, 0.7]\ntargets: [0.5]",
+                                           "inputs: [[0.35, 0.7], [0.1]]\ntargets: [[0.5], [0.1]]"),
+     ":13: inputs[1]: expected 2 numbers (one per input unit: x1, x2), got 1"),
+    ("empty inputs", variant("inputs: [0.35, 0.7]", "inputs: []"),
+     ":13: inputs: expected a list of 2 numbers (one per input unit: x1, x2) or a list of such "
+     "lists, one per sample, got an empty list"),
+    ("too many targets", variant("targets: [0.5]", "targets: [0.5, 0.1]"),
+     ":14: targets: expected 1 number (one per output unit: o), got 2"),
+    ("fewer targets than samples", variant("inputs: [0.35, 0.7]\ntargets: [0.5]",
+                                           "inputs: [[0.35, 0.7], [0.1, 0.2]]\ntargets: [[0.5]]"),
+     ":14: targets: expected one target vector per sample: 2 samples, got 1 target vectors"),
+    ("binary cross-entropy target 2", variant("targets: [0.5]", "targets: [2]")
+     + "loss: binary_cross_entropy\n",
+     ":14: targets[0]: binary_cross_entropy needs targets between 0 and 1, got 2; use targets in "
+     "that range or another loss"),
+    ("cross-entropy target below 0", variant("targets: [0.5]", "targets: [-0.5]")
+     + "loss: cross_entropy\n",
+     ":14: targets[0]: cross_entropy needs targets between 0 and 1, got -0.5"),
+    ("binary cross-entropy on a tanh output", variant("  - units: [o]\n    activation: sigmoid",
+                                                      "  - units: [o]\n    activation: tanh")
+     + "loss: binary_cross_entropy\n",
+     ":15: loss: binary_cross_entropy needs a sigmoid output layer, but the output activation is "
+     "tanh; change the output activation or choose another loss"),
+    ("softmax targets not summing to 1",
+     variant("  - units: [o]\n", "  - units: [o, p]\n")
+     .replace("    activation: sigmoid\nweights", "    activation: softmax\nweights")
+     .replace("[[0.3], [0.9]]", "[[0.3, 0.1], [0.9, 0.1]]").replace("targets: [0.5]", "targets: [1, 1]")
+     + "loss: cross_entropy\n",
+     ":14: targets: softmax with cross_entropy needs targets that sum to 1"),
+    ("wrong number of bias lists", GOOD + "biases: [[0, 0]]\n",
+     ":15: biases: expected 2 lists (one per non-input layer), got 1 lists"),
+    ("wrong bias length", GOOD + "biases: [[0, 0], [0, 0]]\n",
+     ":15: biases[1]: expected 1 number (one per unit of layer 2: o), got 2"),
+    ("update_biases not a boolean", GOOD + "update_biases: maybe\n",
+     ":15: update_biases: expected true or false, got 'maybe'"),
+    ("title is a list", variant("title: tiny", "title: [a, b]"),
+     ":1: title: expected one line of text, got a list (['a', 'b'])"),
+    ("unknown top-level key", GOOD + "learning_rat: 2\n",
+     ":15: learning_rat: unknown key 'learning_rat' (did you mean 'learning_rate'?); allowed keys:"),
+    ("unknown layer key", variant("    activation: sigmoid\n  - units: [o]",
+                                  "    activaton: sigmoid\n  - units: [o]"),
+     ":6: layers[1].activaton: unknown key 'activaton' (did you mean 'activation'?); allowed keys: "
+     "units, activation, name"),
+    ("null key", GOOD + "~: 1\n", ":15: None: unknown key None"),
+    ("duplicate key", GOOD + "learning_rate: 2\n",
+     ":15: learning_rate: duplicate key 'learning_rate' (first on line 2); keep only one"),
+    ("duplicate nested key", variant("    activation: sigmoid\n  - units: [o]",
+                                     "    activation: sigmoid\n    activation: tanh\n  - units: [o]"),
+     ":7: layers[1].activation: duplicate key 'activation' (first on line 6); keep only one"),
+    ("a date as a number", variant("inputs: [0.35, 0.7]", "inputs: [2024-01-31, 0.7]"),
+     ":13: inputs[0]: expected a number, got a date (2024-01-31)"),
+    ("an impossible date", variant("inputs: [0.35, 0.7]", "inputs: [2024-13-31, 0.7]"),
+     ": YAML error: a value cannot be read (month must be in 1..12); if it is meant as text, put it "
+     "in quotes"),
+    ("two documents", GOOD + "---\ntitle: second\n",
+     ":15: holds more than one YAML document (a second '---'); keep one scenario per file"),
+    ("undefined alias", variant("inputs: [0.35, 0.7]", "inputs: *sample"),
+     ":13: YAML syntax error: found undefined alias 'sample'"),
+    ("recursive alias", variant("inputs: [0.35, 0.7]", "inputs: &s [0.35, *s]"),
+     ":13: an alias refers to a list or mapping that contains it; write the values out"),
+    ("control character", variant("title: tiny", "title: ti\x07ny"),
+     ":1: contains the control character #x0007, which YAML does not allow; remove it"),
+    ("deep nesting", "a: " + "[" * 600 + "]" * 600 + "\n",
+     ": the document is nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_scenario_gets_one_clear_line(tmp_path: Path, content: str, expected: str) -> None:
+    message = run_bad(tmp_path, content)
+    assert expected in message, message
+    file_and_line = str(tmp_path / "bad.yaml") + expected.split(" ", 1)[0]
+    assert message.startswith(file_and_line), message
+
+
+BILLION_LAUGHS = """\
+a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def test_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    # a is 1 list + 10 items = 11 values, b = 1 + 10·11 = 111, ..., f = 1,111,111 and
+    # g = 11,111,111: g, on line 7, is the first node over the 2,000,000 limit.
+    message = run_bad(tmp_path, BILLION_LAUGHS)
+    assert message == (f"{tmp_path / 'bad.yaml'}:7: aliases (*name) expand this document to more "
+                       "than 2,000,000 values (an alias bomb?); write the values out")
+
+
+def test_alias_bomb_inside_a_scenario_value(tmp_path: Path) -> None:
+    bomb_in_inputs = BILLION_LAUGHS.replace("i: &i", "inputs: &i")
+    message = run_bad(tmp_path, variant("inputs: [0.35, 0.7]\n", "") + bomb_in_inputs)
+    assert "alias bomb" in message
+
+
+@pytest.mark.parametrize("tagged", [
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "!!python/object/new:os.system ['touch {marker}']",
+    "!!python/object/apply:subprocess.call [[touch, '{marker}']]",
+    "!!python/name:os.system",
+    "!!python/module:os",
+    "!!python/tuple [1, 2]",
+    "!custom 1",
+])
+def test_tags_that_build_objects_are_refused_and_nothing_runs(tmp_path: Path, tagged: str) -> None:
+    marker = tmp_path / "was-run"
+    value = tagged.format(marker=marker)
+    tag = value.split(" ")[0]
+    message = run_bad(tmp_path, variant("title: tiny", f"title: {value}"))
+    assert f":1: the YAML tag {tag} is not allowed: scenarios hold only numbers, text, lists and " \
+           "mappings; remove the tag" in message
+    assert not marker.exists()
+
+
+def test_tag_at_the_top_level_is_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "was-run"
+    message = run_bad(tmp_path, f"!!python/object/apply:os.system ['touch {marker}']\n")
+    assert "the YAML tag !!python/object/apply:os.system is not allowed" in message
+    assert not marker.exists()
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    png_start = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
+    message = run_bad(tmp_path, png_start, name="picture.yaml")
+    assert message == f"{tmp_path / 'picture.yaml'}: is a binary file, expected YAML text"
+
+
+def test_non_utf8_text(tmp_path: Path) -> None:
+    latin1 = "title: café\nlearning_rate: 1\n".encode("latin-1")
+    message = run_bad(tmp_path, b"# first\n" + latin1)
+    # "# first\n" is 8 bytes, "title: caf" 10 more: the é is byte 18, on line 2.
+    assert message == f"{tmp_path / 'bad.yaml'}:2: is not UTF-8 text (byte 18); save it as UTF-8"
+
+
+def test_utf8_with_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert CliRunner().invoke(app, ["run", str(path), "--json"]).exit_code == 0
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    message = run_path(tmp_path / "nowhere.yaml")
+    assert message == f"{tmp_path / 'nowhere.yaml'}: no such file; check the path (scenarios live " \
+                      "in scenarios/)"
+
+
+def test_directory(tmp_path: Path) -> None:
+    message = run_path(tmp_path)
+    assert message == f"{tmp_path}: is a directory, expected a YAML scenario file"
+
+
+def test_missing_weights_names_the_key(tmp_path: Path) -> None:
+    message = run_bad(tmp_path, variant("weights:\n  - [[0.2, 0.3],\n     [0.2, 0.3]]\n"
+                                        "  - [[0.3], [0.9]]\n", ""))
+    assert "weights" in message and "missing" in message
+
+
+def test_long_message_is_not_wrapped_when_piped(tmp_path: Path) -> None:
+    """A real process with stderr piped: rich must not break the line at the console width."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD + "learning_rat: 2\n")
+    done = subprocess.run([sys.executable, "-m", "bpstep", "run", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "COLUMNS": "40"})
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and len(done.stderr) > 200, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "\x1b[" not in done.stderr
+
+
+def test_python_tag_through_a_real_process(tmp_path: Path) -> None:
+    marker = tmp_path / "was-run"
+    path = tmp_path / "evil.yaml"
+    path.write_text(f"title: !!python/object/apply:os.system ['touch {marker}']\n" + GOOD[12:])
+    done = subprocess.run([sys.executable, "-m", "bpstep", "run", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == (f"bpstep: error: {path}:1: the YAML tag "
+                           "!!python/object/apply:os.system is not allowed: scenarios hold only "
+                           "numbers, text, lists and mappings; remove the tag\n")
+    assert not marker.exists()

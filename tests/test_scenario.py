@@ -1,0 +1,226 @@
+"""The scenario loader on good input: shipped files, defaults, sample shapes, names, frozen arrays;
+and on random input: nothing but ScenarioError ever comes out of `load`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import string
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bpstep.scenario import FIELDS, Scenario, ScenarioError, check, load
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if "answers" not in p.name)
+
+MINIMAL = """\
+learning_rate: 0.5
+layers:
+  - units: [x1, x2]
+  - units: [h1, h2, h3]
+    activation: tanh
+  - units: [o]
+    activation: identity
+weights:
+  - [[0.1, 0.2, 0.3],
+     [0.4, 0.5, 0.6]]
+  - [[0.7], [0.8], [0.9]]
+inputs: [1.0, 2.0]
+targets: [0.5]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_every_shipped_scenario_loads(path: Path) -> None:
+    scenario = load(path)
+    assert scenario.source == str(path)
+    sizes = [len(layer.units) for layer in scenario.layers]
+    assert [w.shape for w in scenario.weights] == list(itertools.pairwise(sizes))
+    assert scenario.inputs.shape[1] == sizes[0] and scenario.targets.shape[1] == sizes[-1]
+    assert len(scenario.inputs) == len(scenario.targets)
+
+
+def test_shipped_scenarios_are_found() -> None:
+    assert {"gfg_sigmoid.yaml", "builtin_identity_xor.yaml"} <= {p.name for p in SHIPPED}
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = load(write(tmp_path, MINIMAL))
+    assert (s.loss, s.convention, s.mode, s.reduction) == ("half_sse", "delta_rule", "batch", "sum")
+    assert s.update_biases is True
+    assert s.biases is None and s.title is None
+    assert s.learning_rate == 0.5
+    assert [layer.activation for layer in s.layers] == [None, "tanh", "identity"]
+    assert [layer.name for layer in s.layers] == [None, None, None]
+
+
+def test_weights_row_is_the_earlier_unit_column_the_later_one(tmp_path: Path) -> None:
+    s = load(write(tmp_path, MINIMAL))
+    assert s.weights[0].shape == (2, 3)
+    assert s.weights[0][1, 2] == 0.6  # from x2 (row 1) to h3 (column 2)
+    assert s.weights[0][0, 1] == 0.2  # from x1 to h2
+    assert s.weights[1].shape == (3, 1) and s.weights[1][2, 0] == 0.9  # from h3 to o
+
+
+def test_one_sample_is_a_one_row_matrix(tmp_path: Path) -> None:
+    s = load(write(tmp_path, MINIMAL))
+    assert s.inputs.shape == (1, 2) and s.targets.shape == (1, 1)
+    assert s.inputs.tolist() == [[1.0, 2.0]] and s.targets.tolist() == [[0.5]]
+
+
+def test_a_list_with_one_sample_is_the_same_as_one_sample(tmp_path: Path) -> None:
+    nested = MINIMAL.replace("inputs: [1.0, 2.0]", "inputs: [[1.0, 2.0]]").replace(
+        "targets: [0.5]", "targets: [[0.5]]")
+    s = load(write(tmp_path, nested))
+    assert s.inputs.tolist() == [[1.0, 2.0]] and s.targets.tolist() == [[0.5]]
+
+
+def test_several_samples_are_rows_in_order(tmp_path: Path) -> None:
+    text = MINIMAL.replace("inputs: [1.0, 2.0]", "inputs:\n  - [0, 0]\n  - [0, 1]\n  - [1, 0]").replace(
+        "targets: [0.5]", "targets: [[0], [1], [1]]") + "mode: online\nreduction: mean\n"
+    s = load(write(tmp_path, text))
+    assert s.inputs.tolist() == [[0, 0], [0, 1], [1, 0]]
+    assert s.targets.tolist() == [[0], [1], [1]]
+    assert (s.mode, s.reduction) == ("online", "mean")
+
+
+def test_every_optional_key(tmp_path: Path) -> None:
+    text = MINIMAL + ("title: All keys\nloss: mse\nconvention: gradient\nupdate_biases: false\n"
+                      "biases: [[0.1, 0.2, 0.3], [-1]]\nmode: batch\nreduction: sum\n")
+    s = load(write(tmp_path, text))
+    assert (s.title, s.loss, s.convention, s.update_biases) == ("All keys", "mse", "gradient", False)
+    assert s.biases is not None
+    assert [b.tolist() for b in s.biases] == [[0.1, 0.2, 0.3], [-1.0]]
+
+
+def test_textbook_unit_names_in_quotes(tmp_path: Path) -> None:
+    text = (MINIMAL.replace("[x1, x2]", "['1', '2']").replace("[h1, h2, h3]", '["3", "4", "5"]')
+            .replace("[o]", "['6']"))
+    s = load(write(tmp_path, text))
+    assert [layer.units for layer in s.layers] == [("1", "2"), ("3", "4", "5"), ("6",)]
+    from bpstep.engine import step
+
+    trace = step(s)
+    assert "a[3]" in trace and "dw[1->3]" in trace and "y[6]" in trace
+
+
+def test_numbers_with_an_exponent_are_numbers(tmp_path: Path) -> None:
+    """Plain PyYAML reads 1e-3 as text; scenarios read it as YAML 1.2 does."""
+    text = MINIMAL.replace("learning_rate: 0.5", "learning_rate: 1e-3").replace(
+        "inputs: [1.0, 2.0]", "inputs: [2.5E2, -.5e1]")
+    s = load(write(tmp_path, text))
+    assert s.learning_rate == 0.001
+    assert s.inputs.tolist() == [[250.0, -5.0]]
+
+
+def test_layer_names_and_title_are_kept(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  - units: [x1, x2]\n", "  - units: [x1, x2]\n    name: inputs\n")
+    s = load(write(tmp_path, "title: 42\n" + text))
+    assert s.layers[0].name == "inputs" and s.title == "42"
+
+
+def test_arrays_are_read_only(tmp_path: Path) -> None:
+    s = load(write(tmp_path, MINIMAL + "biases: [[0, 0, 0], [0]]\n"))
+    assert s.biases is not None
+    for array in (*s.weights, *s.biases, s.inputs, s.targets):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1.0
+
+
+def test_scenario_is_frozen(tmp_path: Path) -> None:
+    s = load(write(tmp_path, MINIMAL))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.learning_rate = 2.0  # type: ignore[misc]
+
+
+def test_error_keeps_its_parts(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL.replace("learning_rate: 0.5", "learning_rate: -1"))
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    err = caught.value
+    assert (err.source, err.path, err.line) == (str(path), "learning_rate", 1)
+    assert err.message == "expected a number > 0, got -1"
+    assert str(err) == f"{path}:1: learning_rate: expected a number > 0, got -1"
+
+
+def test_check_without_a_file() -> None:
+    data = yaml.safe_load(MINIMAL)
+    assert isinstance(check(data), Scenario)
+    data["loss"] = "cross_entropy"
+    with pytest.raises(ScenarioError, match=r"^<scenario>: loss: cross_entropy needs a softmax or "
+                                            r"sigmoid output layer"):
+        check(data)
+
+
+# --- random input: load either returns a Scenario or raises ScenarioError, nothing else ---
+
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def load_text(directory: Path, content: str | bytes) -> None:
+    path = directory / "fuzz.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    try:
+        assert isinstance(load(path), Scenario)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith(str(path))
+
+
+YAMLISH = st.text(alphabet=string.printable + "äé→\x00\x07\ufeff", max_size=200)
+SYNTAX = st.lists(st.sampled_from(
+    ["learning_rate", "layers", "units", "weights", ":", " ", "\n", "  ", "- ", "[", "]", "{", "}",
+     ",", "&a", "*a", "!!python/name:os.system", "!!float", "~", "1", "-0.5", ".nan", "1e400", "'",
+     '"', "#", "---", "x1", "?", "|", ">", "<<"]), max_size=40).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(YAMLISH, SYNTAX, st.binary(max_size=100)))
+def test_random_text_only_raises_scenario_error(fuzz_dir: Path, content: str | bytes) -> None:
+    load_text(fuzz_dir, content)
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["units", "activation", "name", "x"]),
+                                                 inner, max_size=3)), max_leaves=12)
+GOOD_DATA: dict[str, Any] = yaml.safe_load(MINIMAL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from([*FIELDS, "lerning_rate"]), VALUES, max_size=4),
+       st.lists(st.sampled_from(list(GOOD_DATA)), max_size=2))
+def test_random_values_in_a_good_document_only_raise_scenario_error(
+        fuzz_dir: Path, changes: dict[str, Any], removed: list[str]) -> None:
+    data = {k: v for k, v in GOOD_DATA.items() if k not in removed} | changes
+    load_text(fuzz_dir, yaml.safe_dump(data, allow_unicode=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, len(MINIMAL) - 1), st.integers(0, 6), st.text(max_size=3))
+def test_edited_good_document_only_raises_scenario_error(fuzz_dir: Path, at: int, cut: int,
+                                                         insert: str) -> None:
+    load_text(fuzz_dir, MINIMAL[:at] + insert + MINIMAL[at + cut:])
+
+
+def test_fuzz_helper_accepts_the_good_document(fuzz_dir: Path) -> None:
+    load_text(fuzz_dir, MINIMAL)
+    assert np.array_equal(load(fuzz_dir / "fuzz.yaml").inputs, [[1.0, 2.0]])
