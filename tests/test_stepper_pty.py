@@ -161,3 +161,24 @@ def test_a_terminal_gets_colour() -> None:
     assert re.search(r"\x1b\[[0-9;]*3[0-7]m", child.before)
     child.send("q")
     assert finish(child) == 0
+
+
+def test_suspend_and_resume_keeps_single_keys_working() -> None:
+    """Ctrl-Z, then fg: the shell restores line mode, and keys must still act without Enter."""
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], cwd=str(ROOT),
+                          dimensions=(40, 120), encoding="utf-8", timeout=5,
+                          env={**os.environ, "TERM": "xterm", "PS1": "$ "})
+    shell.sendline(f"{sys.executable} -m bpstep run {GFG} --step")
+    shell.expect(HELP)
+    shell.sendcontrol("z")
+    shell.expect("Stopped")
+    shell.sendline("fg")
+    shell.expect(HELP)  # redrawn on resume
+    shell.send("7")
+    shell.expect("stage 7 of 8")
+    shell.expect(HELP)
+    shell.send("q")
+    shell.sendline("echo status=$?")
+    shell.expect("status=0")
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)

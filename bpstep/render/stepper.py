@@ -4,16 +4,17 @@ Three parts, so each can be tested on its own: ``TerminalKeys`` turns raw termin
 names (cbreak mode, arrow escape sequences, always restoring the terminal); ``Presenter`` is the
 state machine that decides what a key does; ``step_through`` draws the screen and runs the loop.
 
-Keys: Enter, space, → or n next; ← , b or p back; Home/g first, End/G last; a stage number jumps
-(a digit jumps at once when no longer number could follow it, otherwise type more digits or
-Enter); q quits. With ``--auto S`` the stages advance every S seconds; any key pauses, and
-while paused the movement keys move and any other key (space, say) resumes.
+Keys: Enter, space, →, ↓, PageDown or n next; ←, ↑, PageUp, b or p back; Home/g first, End/G
+last; a stage number jumps (a digit jumps at once when no longer number could follow it,
+otherwise type more digits or Enter); q quits. With ``--auto S`` the stages advance every S
+seconds; any key pauses, and while paused the movement keys move and any other key resumes.
 """
 
 from __future__ import annotations
 
 import os
 import select
+import signal
 import sys
 import termios
 import time
@@ -31,8 +32,9 @@ from bpstep.trace import Trace
 
 OK, INTERRUPTED = 0, 130
 
-NEXT = frozenset({"enter", "space", "right", "n", "pagedown"})
-BACK = frozenset({"left", "b", "p", "pageup"})
+NEXT = frozenset({"enter", "space", "right", "down", "n", "pagedown"})
+BACK = frozenset({"left", "up", "b", "p", "pageup"})
+"""Page keys too: presentation clickers send PageDown / PageUp."""
 FIRST = frozenset({"home", "g"})
 LAST = frozenset({"end", "G"})
 QUIT = frozenset({"q", "Q"})
@@ -47,6 +49,8 @@ _SINGLE = {"\r": "enter", "\n": "enter", " ": "space", "\x7f": "backspace", "\x0
            "\x04": "eof"}
 ESCAPE_WAIT = 0.05
 """Seconds to wait for the rest of an escape sequence before taking a lone Esc."""
+CHECK_EVERY = 0.25
+"""Seconds between checks that the terminal is still in cbreak mode while waiting for a key."""
 
 
 class TerminalKeys:
@@ -55,28 +59,55 @@ class TerminalKeys:
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._saved: list | None = None
+        self._on_continue: signal.Handlers | Callable[..., object] | int | None = None
         self._pending = b""
+        self._resumed = False
 
     def __enter__(self) -> TerminalKeys:
         self._saved = termios.tcgetattr(self.fd)
         tty.setcbreak(self.fd, termios.TCSANOW)
+        self._on_continue = signal.signal(signal.SIGCONT, self._continued)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
                  tb: TracebackType | None) -> None:
+        signal.signal(signal.SIGCONT, self._on_continue)
         if self._saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
 
+    def _continued(self, signum: int, frame: object) -> None:
+        self._resumed = True
+
     def read(self, timeout: float | None = None) -> str | None:
-        """The next key name ('right', 'enter', 'q', 'eof' ...), or None when ``timeout`` passes."""
+        """The next key name ('right', 'enter', 'q', 'eof' ...), or None when ``timeout`` passes.
+
+        'redraw' means the program was suspended (Ctrl-Z) and brought back: the screen is stale.
+        """
         if not self._pending:
-            ready, _, _ = select.select([self.fd], [], [], timeout)
-            if not ready:
-                return None
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while not select.select([self.fd], [], [], self._slice(deadline))[0]:
+                self._keep_cbreak()
+                if self._resumed:
+                    self._resumed = False
+                    return "redraw"
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
             self._pending = os.read(self.fd, 64)
             if not self._pending:
                 return "eof"
         return self._take()
+
+    @staticmethod
+    def _slice(deadline: float | None) -> float:
+        """Wait in short slices, to notice a shell that put the terminal back into line mode."""
+        if deadline is None:
+            return CHECK_EVERY
+        return min(CHECK_EVERY, max(0.0, deadline - time.monotonic()))
+
+    def _keep_cbreak(self) -> None:
+        """After Ctrl-Z and fg the shell restores line mode (after our SIGCONT): undo that."""
+        if self._saved is not None and termios.tcgetattr(self.fd)[3] & termios.ICANON:
+            tty.setcbreak(self.fd, termios.TCSANOW)
 
     def _more(self, timeout: float) -> bool:
         """Wait up to ``timeout`` for more bytes; True if some came."""
@@ -268,7 +299,7 @@ def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
                 presenter.tick()
         elif key == "eof":
             return OK
-        else:
+        elif key != "redraw":
             presenter.press(key)
         if presenter.done:
             return OK
