@@ -7,8 +7,9 @@ Every answer is judged three ways, in this order:
    given, true values elsewhere): inside tolerance it is ``rounding`` when those earlier numbers
    were themselves accepted (a chain rounded on paper), or ``carried`` when it carries an earlier
    mistake forward (error carried forward: not a new mistake);
-3. otherwise ``wrong``, and each known mistake is replayed (sign flipped, power of ten, ...): the
-   first that reproduces the number becomes the hint.
+3. otherwise ``wrong``, and each known mistake is replayed (sign flipped, power of ten, ...), on
+   the student's own earlier numbers and then on the true ones: the first that reproduces the
+   number becomes the hint.
 
 Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 """
@@ -38,7 +39,8 @@ ALWAYS_COUNTED = (CORRECT, ROUNDING, WRONG, NOT_ATTEMPTED)
 
 EPSILON = 1e-9
 """Relative float slack added to every tolerance, so 0.555 against ±0.005 is not lost to binary."""
-POWERS = (1, -1, 2, -2, 3, -3)
+POWERS = {p: f"{10 ** p:g}" if p > 0 else f"1/{10 ** -p}" for p in (1, -1, 2, -2, 3, -3)}
+"""Powers of ten tried, with how the hint writes the factor (×10, ×1/100)."""
 SLIP_DIGITS = 3
 """Significant digits a number needs before one wrong digit reads as a slip, not a guess."""
 SHIFTS = {"a": ("y",), "a_after": ("y_after",)}
@@ -165,6 +167,9 @@ class _Marker:
         self.outputs = frozenset(scenario.layers[-1].units)
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""
+        self.truth: dict[str, float] = {**trace.given, **trace.values}
+        self.base = self.world
+        """Where operands come from while replaying a mistake: ``world``, then ``truth``."""
         self.recomputed: dict[str, float] = {}
         self.taint: dict[str, frozenset[str]] = {}
         """The student's answers off the true value (wrong or carried) each value builds on."""
@@ -178,17 +183,18 @@ class _Marker:
             deep: bool = False) -> list[float]:
         """Operands of q from the student's world; names in ``overlay`` take its values (with
         ``deep``, also one level into operands the student did not work out themselves)."""
+        base = self.base
         if not overlay:
-            return [self.world[n] for n in q.inputs]
+            return [base[n] for n in q.inputs]
         out = []
         for n in q.inputs:
             if n in overlay:
                 out.append(overlay[n])
             elif not deep or n in self.answers or n not in self.trace:
-                out.append(self.world[n])
+                out.append(base[n])
             else:
                 inner = self.trace[n]
-                out.append(inner.recompute([overlay.get(m, self.world[m]) for m in inner.inputs]))
+                out.append(inner.recompute([overlay.get(m, base[m]) for m in inner.inputs]))
         return out
 
     def mark(self) -> Report:
@@ -230,13 +236,19 @@ class _Marker:
             hint = ("from your rounded " + self.listing(rounded) if rounded
                     else "from your rounded earlier values")
             return Verdict(q.name, q.value, ROUNDING, hint=hint, **common)
-        for mistake in MISTAKES:
-            if not mistake.applies(self, q):
-                continue
-            for value, hint in mistake.candidates(self, q):
-                if (_close(answer.value, value, tol) and not _close(value, q.value, tol)
-                        and not _close(value, again, tol)):
-                    return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake.key, **common)
+        differs = any(self.world[n] != self.truth[n] for n in q.inputs)
+        for base in (self.world, self.truth) if differs else (self.world,):
+            self.base = base
+            for mistake in MISTAKES:
+                if not mistake.applies(self, q):
+                    continue
+                for value, hint in mistake.candidates(self, q):
+                    if (_close(answer.value, value, tol) and not _close(value, q.value, tol)
+                            and not _close(value, again, tol)):
+                        self.base = self.world
+                        return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake.key,
+                                       **common)
+        self.base = self.world
         return Verdict(q.name, q.value, WRONG, **common)
 
     def listing(self, names: list[str] | tuple[str, ...], most: int = 3) -> str:
@@ -246,16 +258,17 @@ class _Marker:
 
     def swaps(self, kind: str) -> dict[str, float]:
         """Overlays replaying one confusion everywhere: a for y, or new weights for old ones."""
-        if kind not in self._swaps:
+        key = kind if self.base is self.world else kind + " (truth)"
+        if key not in self._swaps:
             overlay: dict[str, float] = {}
             for q in self.trace:
                 if kind == "a_for_y" and q.kind in SHIFTS:
                     for y_kind in SHIFTS[q.kind]:
-                        overlay[y_kind + _inner(q.name)] = self.world[q.name]
+                        overlay[y_kind + _inner(q.name)] = self.base[q.name]
                 elif kind == "new_for_old" and q.kind in ("w", "b") and q.sample is None:
-                    overlay[q.kind + "0" + _inner(q.name)] = self.world[q.name]
-            self._swaps[kind] = overlay
-        return self._swaps[kind]
+                    overlay[q.kind + "0" + _inner(q.name)] = self.base[q.name]
+            self._swaps[key] = overlay
+        return self._swaps[key]
 
     def activation_of(self, q: Quantity) -> str | None:
         layer = self.layer_of.get(q.unit or "")
@@ -344,19 +357,15 @@ def _has_kind(kinds: tuple[str, ...]) -> Callable[[_Marker, Quantity], bool]:
 
 def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
     value = q.recompute(m.ops(q))
-    for p in POWERS:
-        yield value * 10.0 ** p, f"off by a power of ten (×{_power(p)})"
+    for p, factor in POWERS.items():
+        yield value * 10.0 ** p, f"off by a power of ten (×{factor})"
     ops = m.ops(q)
     for i, name in enumerate(q.inputs):
         if ops[i] == 0 or name in q.inputs[:i]:
             continue
-        for p in POWERS:
+        for p, factor in POWERS.items():
             scaled = [*ops[:i], ops[i] * 10.0 ** p, *ops[i + 1:]]
-            yield q.recompute(scaled), f"off by a power of ten: {name} taken ×{_power(p)}"
-
-
-def _power(p: int) -> str:
-    return f"{10 ** p:g}" if p > 0 else f"1/{10 ** -p}"
+            yield q.recompute(scaled), f"off by a power of ten: {name} taken ×{factor}"
 
 
 def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:

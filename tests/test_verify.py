@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpstep.answers import AnswersError, check_names, digits_tolerance, parse, worksheet
 from bpstep.engine import step
@@ -343,3 +345,56 @@ def test_the_worksheet_quotes_unusual_unit_names() -> None:
     sheet = parse(worksheet(trace, scenario, None), "sheet.yaml")
     assert list(sheet.lines) == [q.name for q in trace]
     assert "a[h#1]" in sheet.lines and "y[h:2]" in sheet.lines
+
+
+# --- every shipped scenario ---
+
+SHIPPED = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if "answers" not in p.name)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_full_precision_answers_are_all_correct(path: Path) -> None:
+    scenario = load(path)
+    trace = step(scenario)
+    sheet = parse("\n".join(f'"{q.name}": {q.value!r}' for q in trace), "full.yaml")
+    report = verify(trace, scenario, sheet.answers)
+    assert report.counts[CORRECT] == len(report.verdicts)
+
+
+@pytest.mark.parametrize("digits", [2, 3, 5])
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_working_on_paper_with_rounded_numbers_is_never_wrong(path: Path, digits: int) -> None:
+    # Each value worked out from the earlier *written* (rounded) values, then rounded itself.
+    scenario = load(path)
+    trace = step(scenario)
+    written: dict[str, float] = dict(trace.given)
+    lines = []
+    for q in trace:
+        text = f"{q.recompute([written[n] for n in q.inputs]):#.{digits}g}"
+        written[q.name] = float(text)
+        lines.append(f'"{q.name}": {text}')
+    report = verify(trace, scenario, parse("\n".join(lines), "paper.yaml").answers)
+    assert {v.verdict for v in report} <= {CORRECT, ROUNDING}
+
+
+# --- the hints hold for other numbers too ---
+
+
+@settings(max_examples=25, deadline=None)
+@given(x1=st.floats(0.1, 1.0), x2=st.floats(0.1, 1.0), t=st.floats(0.05, 0.95))
+def test_mistakes_are_recognised_for_other_inputs(x1: float, x2: float, t: float) -> None:
+    text = GFG.read_text(encoding="utf-8").replace("inputs: [0.35, 0.7]", f"inputs: [{x1!r}, {x2!r}]")
+    text = text.replace("targets: [0.5]", f"targets: [{t!r}]")
+    scenario = check(parse_yaml(text, "h.yaml")[0], "h.yaml")
+    trace = step(scenario)
+    # By hand: the forward pass, δ[o] and δ[h1] of the 2-2-1 network with its weights.
+    y_h1, y_h2 = sigmoid(0.2 * x1 + 0.2 * x2), sigmoid(0.3 * x1 + 0.3 * x2)
+    y_o = sigmoid(0.3 * y_h1 + 0.9 * y_h2)
+    d_o = (t - y_o) * y_o * (1 - y_o)
+    d_h1 = y_h1 * (1 - y_h1) * 0.3 * d_o
+    answers = parse(f'"delta[o]": {t - y_o:.6g}\n"dw[x1->h1]": {-d_h1 * x1:.6g}\n'
+                    f'"delta[h1]": {10 * d_h1:.6g}\n', "h.yaml").answers
+    report = verify(trace, scenario, answers)
+    assert report["delta[o]"].mistake == "derivative_missing"
+    assert report["dw[x1->h1]"].mistake == "sign_flipped"
+    assert report["delta[h1]"].mistake == "power_of_ten"
