@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import string
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,30 @@ def test_check_without_a_file() -> None:
     with pytest.raises(ScenarioError, match=r"^<scenario>: loss: cross_entropy needs a softmax or "
                                             r"sigmoid output layer"):
         check(data)
+
+
+def doc_scenarios() -> list[str]:
+    """The complete scenarios written in docs/scenario-format.md."""
+    doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    return [block for block in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "learning_rate" in block]
+
+
+def test_documented_scenarios_load_and_have_the_documented_names(tmp_path: Path) -> None:
+    from bpstep.engine import step
+
+    first, complete = doc_scenarios()
+    assert load(write(tmp_path, first)).loss == "half_sse"
+    s = load(write(tmp_path, complete))
+    assert (s.mode, s.reduction, s.convention, s.update_biases) == ("online", "mean", "gradient", False)
+    trace = step(s)
+    names = set(trace.values)
+    assert {"dw[x1->h1]@1", "w[x1->h1]@2", "a_after[h1]@2", "y_after[o]@1", "loss@2",
+            "loss_after"} <= names
+    assert not any(n.startswith(("db[", "b[")) for n in names)
+    assert "w0[x3->h2]" in trace.given and "y[x3]@2" in trace.given and "b0[o]" in trace.given
+    assert "w[x1->h1]@1" in trace["a[h1]@2"].inputs
+    assert trace.value_of("loss_after") == pytest.approx(
+        (trace.value_of("loss_after@1") + trace.value_of("loss_after@2")) / 2, rel=1e-15)
 
 
 # --- random input: load either returns a Scenario or raises ScenarioError, nothing else ---
