@@ -149,6 +149,10 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
         kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"[:60]
         raise AnswersError(source, f"expected a mapping of quantity names to numbers "
                            f"(e.g. `a[h1]: 0.21`), got {kind}", line=1)
+    if {"layers", "weights"} <= set(data):
+        raise AnswersError(source, "looks like a scenario, not an answers file; start an answers "
+                           f"file with `bpstep template {source} -o answers.yaml`, or give both: "
+                           "`bpstep verify SCENARIO ANSWERS`", line=1)
     texts = _scalar_texts(text)
     scenario: Path | None = None
     answers: dict[str, Answer] = {}

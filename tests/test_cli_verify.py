@@ -253,3 +253,9 @@ def test_explain_unknown_name_suggests() -> None:
     result = invoke("explain", GFG, "delta[h]")
     assert result.exit_code == 2
     assert "no quantity named 'delta[h]'" in result.stderr and "did you mean 'delta[h2]'" in result.stderr
+
+
+def test_a_scenario_given_as_answers_says_so() -> None:
+    result = invoke("verify", GFG)
+    assert result.exit_code == 2
+    assert "looks like a scenario, not an answers file" in result.stderr
