@@ -237,6 +237,42 @@ def export(
 
 
 @app.command()
+def train(
+    file: FileArg,
+    epochs: Annotated[int | None, typer.Option("--epochs", "-n", min=1, show_default=False,
+                                               help="Epochs to train (default: the scenario's "
+                                               "'epochs', else 1000).")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", show_default=False,
+                                             help="Learning rate (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
+                                             help="Seed for drawn weights (init) and shuffling.")] = None,
+    every: Annotated[int | None, typer.Option("--every", "-k", min=1, show_default=False,
+                                              help="Log the loss every K epochs (default: "
+                                              "epochs / 10).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", show_default=False,
+                                              help="Write the loss curve as an SVG chart.")] = None,
+    save: Annotated[Path | None, typer.Option("--save", show_default=False,
+                                              help="Write the trained network as a scenario "
+                                              "'bpstep run' accepts.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing --plot/--save files "
+                                        "(never the input scenario).")] = False,
+    precision: Precision = 6,
+    as_json: AsJson = False,
+) -> None:
+    """Train for many epochs: progress, loss table, loss curve and the final predictions.
+
+    Examples: [bold]bpstep train scenarios/xor_sigmoid.yaml[/] ·
+    [bold]bpstep train scenarios/xor_sigmoid.yaml --epochs 2000 --every 500 --plot loss.svg[/] ·
+    [bold]bpstep train scenarios/xor_sigmoid.yaml --seed 3 --save trained.yaml --json[/]
+    """
+    from bpstep.render.training import run_training
+
+    raise typer.Exit(int(run_training(file, load_scenario(file), epochs=epochs, lr=lr, seed=seed,
+                                      every=every, plot=plot, save=save, force=force,
+                                      precision=precision, as_json=as_json, fail=fail)))
+
+
+@app.command()
 def template(
     file: FileArg,
     output: Annotated[Path | None, typer.Option("--output", "-o", show_default=False,

@@ -93,6 +93,25 @@ def apply_update(
     return Params(weights, biases)
 
 
+def sample_order(scenario: Scenario, rng: np.random.Generator | None = None) -> list[int]:
+    """0-based sample indices in the order one epoch visits them: as listed, or shuffled.
+
+    Without ``rng`` the order is that of the first epoch drawn from ``scenario.seed``, so the step
+    ``bpstep run`` shows is the first step ``bpstep train`` takes.
+    """
+    count = len(scenario.inputs)
+    if not scenario.shuffle:
+        return list(range(count))
+    rng = rng if rng is not None else np.random.default_rng(scenario.seed)
+    return [int(i) for i in rng.permutation(count)]
+
+
+def epoch_batches(scenario: Scenario, order: Sequence[int]) -> list[list[int]]:
+    """The samples of one epoch grouped by update: all at once, one each, or ``batch_size`` each."""
+    size = {"batch": len(order), "online": 1}.get(scenario.mode, scenario.batch_size or len(order))
+    return [list(order[i:i + size]) for i in range(0, len(order), size)]
+
+
 # --- recomputation of single quantities from (possibly a student's) operand values ---
 
 
@@ -475,7 +494,9 @@ class _Lesson:
         for k in range(last, 0, -1):
             qs, weights[k - 1], biases[k - 1] = self.layer_update(k, params, seen, tag)
             arrow = f"{', '.join(self.units[k - 1])} → {', '.join(self.units[k])}"
-            self.add("update", f"update · weights {arrow}{self.of_sample(tag)}", qs, k, tag)
+            which = (f" · samples {', '.join(map(str, samples))}" if len(samples) > 1 and tag
+                     else self.of_sample(tag))
+            self.add("update", f"update · weights {arrow}{which}", qs, k, tag)
         self.w_label = ("w", tag)
         if self.has_bias and self.sc.update_biases:
             self.b_label = ("b", tag)
@@ -502,15 +523,16 @@ def step(scenario: Scenario) -> Trace:
     lesson = _Lesson(scenario)
     params = initial_params(scenario)
     given = lesson.given(params)
-    samples = list(range(1, len(scenario.inputs) + 1))
-    online = scenario.mode == "online" and lesson.several
+    batches = [[i + 1 for i in batch]
+               for batch in epoch_batches(scenario, sample_order(scenario))]
+    several_updates = len(batches) > 1
     losses: list[Quantity] = []
-    for batch in ([[s] for s in samples] if online else [samples]):
-        params, seen = lesson.learn_from(batch, params, batch[0] if online else None)
+    for batch in batches:
+        params, seen = lesson.learn_from(batch, params, batch[0] if several_updates else None)
         losses += seen
     if lesson.several:
         stage = Stage("loss", "loss of all samples", (lesson.total_loss(losses, "loss"),))
-        position = len(lesson.stages) if online else next(
+        position = len(lesson.stages) if several_updates else next(
             i for i, st in enumerate(lesson.stages) if st.phase == "update")
         lesson.stages.insert(position, stage)
     lesson.after(params)

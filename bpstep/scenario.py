@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from bpstep.functions import ACTIVATIONS, LOSSES
+from bpstep.init import INITIALISERS, Init, draw_weights
 
 Array = np.ndarray
 
 CONVENTIONS = ("delta_rule", "gradient")
-MODES = ("batch", "online")
+MODES = ("batch", "online", "minibatch")
 REDUCTIONS = ("sum", "mean")
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 2_000_000
@@ -67,16 +68,29 @@ class Scenario:
     convention: str = "delta_rule"
     update_biases: bool = True
     mode: str = "batch"
-    """With several samples: one update from all of them (batch) or one after each (online)."""
+    """With several samples: one update from all of them (batch), one after each (online) or
+    one per chunk of ``batch_size`` samples (minibatch)."""
     reduction: str = "sum"
     """Batch gradient and loss over samples: their sum or their mean."""
     title: str | None = None
     source: str = "<scenario>"
+    init: Init | None = None
+    """How ``weights`` were drawn, when the file gave ``init`` instead of weights."""
+    batch_size: int | None = None
+    """Samples per update in minibatch mode (the last chunk of an epoch may be smaller)."""
+    shuffle: bool = False
+    """Online and minibatch: visit the samples in a new random order every epoch."""
+    seed: int = 0
+    """Seed of the shuffling order."""
+    epochs: int | None = None
+    """How many epochs ``bpstep train`` runs unless told otherwise."""
 
 
 FIELDS = ("title", "learning_rate", "loss", "convention", "layers", "weights", "biases",
-          "update_biases", "inputs", "targets", "mode", "reduction")
-REQUIRED = ("learning_rate", "layers", "weights", "inputs", "targets")
+          "update_biases", "inputs", "targets", "mode", "reduction", "init", "batch_size",
+          "shuffle", "seed", "epochs")
+REQUIRED = ("learning_rate", "layers", "inputs", "targets")
+INIT_FIELDS = ("kind", "seed", "scale")
 LAYER_FIELDS = ("units", "activation", "name")
 MISSING_HINTS = {
     "learning_rate": "'learning_rate: 0.5' (a number > 0)",
@@ -271,8 +285,8 @@ class _Checker:
         line = self.lines.get(path)
         probe = path
         while line is None and probe:
-            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
-            probe = probe if probe != path else ""
+            shorter = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
+            probe = shorter if shorter != probe else ""
             line = self.lines.get(probe)
         return ScenarioError(self.source, message, path, line)
 
@@ -420,7 +434,9 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     if not isinstance(update_biases, bool):
         raise c.fail("update_biases", f"expected true or false, got {update_biases!r}")
     layers = c.layers(data["layers"])
-    weights = c.matrices(data["weights"], layers)
+    init = _init(c, data)
+    weights = (draw_weights(init, [len(layer.units) for layer in layers]) if init
+               else c.matrices(data["weights"], layers))
     biases = _biases(c, data.get("biases"), layers)
     inputs = c.samples(data["inputs"], "inputs", len(layers[0].units),
                        "one per input unit: " + ", ".join(layers[0].units))
@@ -430,10 +446,69 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
         raise c.fail("targets", f"expected one target vector per sample: {len(inputs)} "
                      f"samples, got {len(targets)} target vectors")
     _check_loss_domain(c, LOSSES[loss].name, layers[-1].activation or "", targets)
+    batch_size, shuffle, seed = _order(c, data, mode, len(inputs))
+    epochs = None if data.get("epochs") is None else _count(c, data["epochs"], "epochs", 1)
     return Scenario(layers=layers, weights=weights, biases=biases, inputs=inputs,
                     targets=targets, learning_rate=rate, loss=loss, convention=convention,
                     update_biases=update_biases, mode=mode, reduction=reduction, title=title,
-                    source=source)
+                    source=source, init=init, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                    epochs=epochs)
+
+
+def _count(c: _Checker, value: Any, path: str, least: int) -> int:
+    """A whole number of at least ``least`` (epochs, batch sizes, seeds)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise c.fail(path, f"expected a whole number ≥ {least}, got {_short(value)}")
+    return value
+
+
+def _init(c: _Checker, data: Mapping[str, Any]) -> Init | None:
+    """``init: {kind, seed, scale}`` when weights are to be drawn; exactly one of the two is given."""
+    spec = data.get("init")
+    if spec is None:
+        if "weights" not in data:
+            raise c.fail("", "missing required key 'weights' (or 'init: {kind: xavier, seed: 0}' "
+                         "to draw them)")
+        return None
+    if "weights" in data:
+        raise c.fail("init", "give either 'weights' or 'init', not both; remove one")
+    if not isinstance(spec, dict):
+        raise c.fail("init", f"expected a mapping like {{kind: xavier, seed: 0}}, got {_kind(spec)}")
+    c.keys(spec, INIT_FIELDS, "init")
+    kind = c.choice(spec.get("kind", "xavier"), "init.kind", INITIALISERS)
+    seed = _count(c, spec.get("seed", 0), "init.seed", 0)
+    scale = c.number(spec.get("scale", 1.0), "init.scale")
+    if scale <= 0:
+        raise c.fail("init.scale", f"expected a number > 0, got {scale:g}")
+    return Init(kind, seed, scale)
+
+
+def _order(c: _Checker, data: Mapping[str, Any], mode: str, samples: int) -> tuple[int | None, bool, int]:
+    """batch_size (minibatch only), shuffle (online/minibatch only) and its seed."""
+    batch_size = None
+    if mode == "minibatch":
+        if "batch_size" not in data:
+            raise c.fail("mode", "minibatch needs 'batch_size: N' (samples per update)")
+        batch_size = _count(c, data["batch_size"], "batch_size", 1)
+        if batch_size > samples:
+            raise c.fail("batch_size", f"expected at most {samples} (the number of samples), "
+                         f"got {batch_size}")
+    elif "batch_size" in data:
+        raise c.fail("batch_size", f"only used with 'mode: minibatch' (mode is {mode}); remove it "
+                     "or set the mode")
+    shuffle = data.get("shuffle", False)
+    if not isinstance(shuffle, bool):
+        raise c.fail("shuffle", f"expected true or false, got {_short(shuffle)}")
+    if shuffle and mode == "batch":
+        raise c.fail("shuffle", "has no effect in batch mode (one update from all samples); "
+                     "use 'mode: online' or 'mode: minibatch', or remove it")
+    if "seed" in data and not shuffle:
+        raise c.fail("seed", "orders the samples only with 'shuffle: true'; for weights use "
+                     "'init: {seed: ...}'")
+    seed = _count(c, data.get("seed", 0), "seed", 0)
+    return batch_size, shuffle, seed
 
 
 def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, ...] | None:

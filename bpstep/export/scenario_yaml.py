@@ -1,0 +1,69 @@
+"""A scenario written back as YAML, with new weights: what ``bpstep train --save`` produces.
+
+Numbers are written with ``repr`` (shortest text that reads back as the same float), so
+``bpstep run`` on the saved file starts from exactly the trained parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpstep.engine import Params
+from bpstep.scenario import Scenario
+
+
+def yaml_number(value: float) -> str:
+    """A float as YAML 1.1 reads it back exactly: ``1e-05`` needs a dot to be a number."""
+    text = repr(float(value))
+    if "e" in text and "." not in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _row(values: Sequence[float] | np.ndarray) -> str:
+    return "[" + ", ".join(yaml_number(v) for v in values) + "]"
+
+
+def _matrix(matrix: np.ndarray, indent: str) -> list[str]:
+    rows = [_row(r) for r in matrix]
+    if len(rows) == 1:
+        return [f"{indent}- [{rows[0]}]"]
+    return ([f"{indent}- [{rows[0]},"] + [f"{indent}   {r}," for r in rows[1:-1]]
+            + [f"{indent}   {rows[-1]}]"])
+
+
+def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) -> str:
+    """The scenario with ``params`` as its weights (and biases, when it has biases)."""
+    out = [f"# {line}" for line in note.splitlines()]
+    out.append(f"title: {json.dumps(title, ensure_ascii=False)}")
+    out.append(f"learning_rate: {yaml_number(scenario.learning_rate)}")
+    out += [f"loss: {scenario.loss}", f"convention: {scenario.convention}",
+            f"mode: {scenario.mode}", f"reduction: {scenario.reduction}"]
+    if scenario.batch_size is not None:
+        out.append(f"batch_size: {scenario.batch_size}")
+    if scenario.shuffle:
+        out += ["shuffle: true", f"seed: {scenario.seed}"]
+    if scenario.epochs is not None:
+        out.append(f"epochs: {scenario.epochs}")
+    out.append(f"update_biases: {'true' if scenario.update_biases else 'false'}")
+    out.append("layers:")
+    for layer in scenario.layers:
+        out.append(f"  - units: [{', '.join(json.dumps(u) for u in layer.units)}]")
+        if layer.activation:
+            out.append(f"    activation: {layer.activation}")
+        if layer.name:
+            out.append(f"    name: {json.dumps(layer.name, ensure_ascii=False)}")
+    out.append("weights:")
+    for w in params.weights:
+        out += _matrix(np.asarray(w), "  ")
+    if scenario.biases is not None:
+        out.append("biases:")
+        out += [f"  - {_row(b)}" for b in params.biases]
+    for key, rows in (("inputs", scenario.inputs), ("targets", scenario.targets)):
+        out.append(f"{key}:")
+        out += [f"  - {_row(r)}" for r in rows]
+    return "\n".join(out) + "\n"
