@@ -297,11 +297,10 @@ def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
     old, change = m.ops(q)
     what, thing, step = ("Δw", "weight", "w0 + η·δ·y") if q.kind == "w" else ("Δb", "bias", "b0 + η·δ")
     if m.sign > 0:
-        rule = f"with δ = t − y the update is {step}"
+        rule = f"with δ = t − y, {q.kind} = {step}"
     else:
         rule = f"with δ = ∂E/∂a, {what} = −η·δ·… already holds the minus and is added"
-    yield old - change, (f"sign convention: {what} subtracted, so the {thing} moves the wrong way "
-                         f"(uphill on the loss); {rule}")
+    yield old - change, f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}"
 
 
 def _derivative_missing_applies(m: _Marker, q: Quantity) -> bool:

@@ -83,7 +83,7 @@ def test_builtin_article_update_is_a_sign_convention_mistake() -> None:
         assert answers[name]["expected"] == pytest.approx(0.6)
         assert answers[name]["mistake"] == "wrong_sign_update", name
         assert "sign convention" in answers[name]["hint"]
-        assert "wrong way" in answers[name]["hint"]
+        assert "moves uphill" in answers[name]["hint"]
     # Weights from inputs that are 0 in this sample should not move at all.
     assert answers["w[x1->z1]"]["expected"] == 1.0 and answers["w[x1->z1]"]["verdict"] == "wrong"
 

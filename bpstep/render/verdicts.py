@@ -291,8 +291,8 @@ def run_verify(first: Path, second: Path | None, *, tol: float | None, reveal: b
     else:
         console = make_console()
         if scenario.title:
-            console.print(f"{scenario.title} · answers from {answers_path}", style="bold underline",
-                          markup=False)
+            console.print(scenario.title, style="bold underline", markup=False)
+        console.print(f"answers: {answers_path}", style="dim", markup=False)
         console.print(render_report(report, precision=precision, reveal=reveal,
                                     everything=everything,
                                     explain_command=f"bpstep explain {scenario_path}"))
