@@ -424,6 +424,8 @@ class _Lesson:
         dw = scale * eta * sum(np.outer(outs[k - 1], deltas[k - 1]) for _, outs, deltas in seen)
         new_w = old_w + dw
         qs: list[Quantity] = []
+        prods = _products(1, 1 + 2 * n)
+        template = f"{lead}{{0}}{per_n} × " + (prods if n == 1 else f"({prods})")
         for j, unit in enumerate(self.units[k]):
             for i, src in enumerate(self.units[k - 1]):
                 inputs = ["lr"]
@@ -432,8 +434,6 @@ class _Lesson:
                     inputs += [unit_name("delta", unit, self.tag(smp)),
                                unit_name("y", src, self.tag(smp))]
                     ops += [float(deltas[k - 1][j]), float(outs[k - 1][i])]
-                prods = _products(1, len(ops))
-                template = f"{lead}{{0}}{per_n} × " + (prods if n == 1 else f"({prods})")
                 dname = edge_name("dw", src, unit, tag)
                 qs.append(Quantity(dname, "dw", float(dw[i, j]), unit,
                                    f"{dname} = " + template.replace("×", "·").format(*inputs),
