@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 
@@ -189,6 +189,7 @@ def _slot(i: int) -> str:
     return "{" + str(i) + "}"
 
 
+@cache
 def _products(first: int, stop: int) -> str:
     """``{first}×{first+1} + ...`` for the operand pairs from ``first`` up to ``stop``."""
     return " + ".join(f"{_slot(i)}×{_slot(i + 1)}" for i in range(first, stop, 2))
@@ -286,8 +287,7 @@ class _Lesson:
             bias = f" + {{{len(ops) - 1}}}" if self.has_bias else ""
             template = _products(0, 2 * len(sources)) + bias
             a_name = unit_name(a_kind, unit, s)
-            formula = f"{a_name} = " + template.replace("×", "·").format(*inputs)
-            qs.append(Quantity(a_name, a_kind, float(nets[k][j]), unit, formula, template,
+            qs.append(Quantity(a_name, a_kind, float(nets[k][j]), unit, template,
                                tuple(inputs), tuple(ops), partial(_weighted_sum, self.has_bias),
                                sample=s))
         for j, unit in enumerate(self.units[k]):
@@ -297,14 +297,12 @@ class _Lesson:
                 inputs = [layer_a[j], *layer_a]
                 ops = [float(nets[k][j])] + [float(v) for v in nets[k]]
                 template = "e^{0} / (" + " + ".join(f"e^{_slot(i)}" for i in range(1, len(ops))) + ")"
-                formula = f"{y_name} = " + template.format(*inputs)
                 recompute = _softmax_one
             else:
                 inputs, ops = [unit_name(a_kind, unit, s)], [float(nets[k][j])]
                 template = act.template.format(a="{0}")
-                formula = f"{y_name} = " + act.template.format(a=inputs[0])
                 recompute = partial(_activate, act)
-            qs.append(Quantity(y_name, y_kind, float(outs[k][j]), unit, formula, template,
+            qs.append(Quantity(y_name, y_kind, float(outs[k][j]), unit, template,
                                tuple(inputs), tuple(ops), recompute, sample=s))
         return qs
 
@@ -323,8 +321,8 @@ class _Lesson:
                            for j in range(len(out_units)))
         template = self.loss.total_template.format(terms=terms, n=len(out_units))
         name = scalar_name(kind, s)
-        return Quantity(name, kind, float(self.loss.fn(outs[-1], targets)), None,
-                        f"{name} = " + template.format(*inputs), template, tuple(inputs),
+        return Quantity(name, kind, float(self.loss.fn(outs[-1], targets)), None, template,
+                        tuple(inputs),
                         tuple(ops), partial(_loss_one, self.loss), sample=s)
 
     def total_loss(self, per_sample: list[Quantity], kind: str) -> Quantity:
@@ -334,8 +332,8 @@ class _Lesson:
         ops = tuple(q.value for q in per_sample)
         joined = " + ".join(_slot(i) for i in range(len(ops)))
         template = f"({joined}) / {len(ops)}" if mean else joined
-        return Quantity(kind, kind, _combine(mean, ops), None, f"{kind} = " + template.format(*names),
-                        template, names, ops, partial(_combine, mean))
+        return Quantity(kind, kind, _combine(mean, ops), None, template, names, ops,
+                        partial(_combine, mean))
 
     # backward
 
@@ -374,8 +372,7 @@ class _Lesson:
                 ops = [values[r] for r in roles]
                 template = _fill(full, roles, n=str(n_out))
                 recompute = partial(_elementwise_delta, act, loss, self.sign, n_out, roles)
-            qs.append(Quantity(name, "delta", float(deltas[j]), unit,
-                               f"{name} = " + template.format(*inputs), template, tuple(inputs),
+            qs.append(Quantity(name, "delta", float(deltas[j]), unit, template, tuple(inputs),
                                tuple(ops), recompute, sample=s))
         return qs
 
@@ -401,7 +398,6 @@ class _Lesson:
             name = unit_name("delta", unit, s)
             slope = act.derivative(nets[k][j:j + 1], outs[k][j:j + 1])[0]
             qs.append(Quantity(name, "delta", float(slope * np.dot(w[j], next_deltas)), unit,
-                               f"{name} = " + template.replace("×", "·").format(*inputs),
                                template, tuple(inputs), tuple(ops),
                                partial(_hidden_delta, act, roles), sample=s))
         return qs
@@ -425,25 +421,29 @@ class _Lesson:
         new_w = old_w + dw
         qs: list[Quantity] = []
         prods = _products(1, 1 + 2 * n)
+        recompute_dw = partial(_scaled_products, scale)
         template = f"{lead}{{0}}{per_n} × " + (prods if n == 1 else f"({prods})")
+        tags = [self.tag(smp) for smp, _, _ in seen]
+        y_names = [[unit_name("y", src, t) for t in tags] for src in self.units[k - 1]]
+        y_values = [[float(outs[k - 1][i]) for _, outs, _ in seen]
+                    for i in range(len(self.units[k - 1]))]
         for j, unit in enumerate(self.units[k]):
+            delta_names = [unit_name("delta", unit, t) for t in tags]
+            delta_values = [float(deltas[k - 1][j]) for _, _, deltas in seen]
             for i, src in enumerate(self.units[k - 1]):
                 inputs = ["lr"]
                 ops = [eta]
-                for smp, outs, deltas in seen:
-                    inputs += [unit_name("delta", unit, self.tag(smp)),
-                               unit_name("y", src, self.tag(smp))]
-                    ops += [float(deltas[k - 1][j]), float(outs[k - 1][i])]
+                for m in range(n):
+                    inputs += [delta_names[m], y_names[i][m]]
+                    ops += [delta_values[m], y_values[i][m]]
                 dname = edge_name("dw", src, unit, tag)
-                qs.append(Quantity(dname, "dw", float(dw[i, j]), unit,
-                                   f"{dname} = " + template.replace("×", "·").format(*inputs),
-                                   template, tuple(inputs), tuple(ops),
-                                   partial(_scaled_products, scale), source=src, sample=tag))
+                qs.append(Quantity(dname, "dw", float(dw[i, j]), unit, template, tuple(inputs),
+                                   tuple(ops), recompute_dw, source=src, sample=tag))
                 old = edge_name(self.w_label[0], src, unit, self.w_label[1])
                 wname = edge_name("w", src, unit, tag)
-                qs.append(Quantity(wname, "w", float(new_w[i, j]), unit, f"{wname} = {old} + {dname}",
-                                   "{0} + {1}", (old, dname), (float(old_w[i, j]), float(dw[i, j])),
-                                   _add, source=src, sample=tag))
+                qs.append(Quantity(wname, "w", float(new_w[i, j]), unit, "{0} + {1}", (old, dname),
+                                   (float(old_w[i, j]), float(dw[i, j])), _add, source=src,
+                                   sample=tag))
         if not (self.has_bias and self.sc.update_biases):
             return qs, new_w, old_b
         db = scale * eta * sum(deltas[k - 1] for _, _, deltas in seen)
@@ -454,14 +454,12 @@ class _Lesson:
             terms = " + ".join(_slot(m) for m in range(1, len(ops)))
             template = f"{lead}{{0}}{per_n} × " + (terms if n == 1 else f"({terms})")
             dname = unit_name("db", unit, tag)
-            qs.append(Quantity(dname, "db", float(db[j]), unit,
-                               f"{dname} = " + template.format(*inputs), template, tuple(inputs),
+            qs.append(Quantity(dname, "db", float(db[j]), unit, template, tuple(inputs),
                                tuple(ops), partial(_scaled_sum, scale), sample=tag))
             old = unit_name(self.b_label[0], unit, self.b_label[1])
             bname = unit_name("b", unit, tag)
-            qs.append(Quantity(bname, "b", float(new_b[j]), unit, f"{bname} = {old} + {dname}",
-                               "{0} + {1}", (old, dname), (float(old_b[j]), float(db[j])), _add,
-                               sample=tag))
+            qs.append(Quantity(bname, "b", float(new_b[j]), unit, "{0} + {1}", (old, dname),
+                               (float(old_b[j]), float(db[j])), _add, sample=tag))
         return qs, new_w, new_b
 
     # the whole step

@@ -48,8 +48,6 @@ class Quantity:
     """Full-precision float64 result."""
     unit: str | None
     """Unit the quantity belongs to (the target unit for a weight), None for a loss."""
-    formula: str
-    """The rule in names, e.g. ``delta[h1] = y[h1](1 − y[h1]) × Σ w0[h1->k]·delta[k]``."""
     template: str
     """The rule with ``{0}``, ``{1}``, ... where the operands' numbers go."""
     inputs: tuple[str, ...]
@@ -62,6 +60,11 @@ class Quantity:
     """The weight's source unit, for dw/w quantities."""
     sample: int | None = None
     """1-based sample index when the step has several samples."""
+
+    @property
+    def formula(self) -> str:
+        """The rule in names, e.g. ``a[h1] = w0[x1->h1]·y[x1] + w0[x2->h1]·y[x2]``."""
+        return f"{self.name} = " + self.template.replace("×", "·").format(*self.inputs)
 
     def substituted(self, fmt: Callable[[float], str]) -> str:
         """The rule with numbers in place of names, ending in the result.
