@@ -250,13 +250,14 @@ def run_template(scenario_path: Path, output: Path | None, force: bool, fail: Fa
     else:
         ref = os.path.relpath(scenario_path.resolve(), output.resolve().parent)
         check = f"bpstep verify {output}"
-    text = worksheet(step(scenario), scenario, Path(ref).as_posix(), check)
+    trace = step(scenario)
+    text = worksheet(trace, scenario, Path(ref).as_posix(), check)
     try:
         write_new(output or Path("-"), text, force=force)
     except OutputError as err:
         fail(str(err))
     if output is not None and str(output) != "-":
-        count = text.count(": null")
+        count = len(trace.values)
         make_console(stderr=True).print(f"wrote {output} ({count} quantities to work out); "
                                         f"check it with: {check}", markup=False)
     return 0
