@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bpstep.scenario import ScenarioError, parse_yaml
+from bpstep.scenario import ScenarioError, parse_yaml, read_text
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
     from bpstep.trace import Quantity, Trace
 
-MAX_FILE_BYTES = 5_000_000
 SCENARIO_KEY = "scenario"
 NUMBER = re.compile(r"[+-]?(?:\d+(?P<dot>\.)(?P<decimals>\d*)|\.(?P<only>\d+)|\d+)(?:[eE](?P<exp>[+-]?\d+))?")
 """A decimal number as a person writes it: ``0.56``, ``-.5``, ``9.45e-4``, ``4``."""
@@ -91,28 +90,6 @@ def parse_number(text: str) -> float | None:
 def normalise_name(key: str) -> str:
     """``w[x1 -> h1]`` → ``w[x1->h1]``: unit names hold no spaces, so spaces are never meant."""
     return "".join(key.split())
-
-
-def _read_text(path: Path) -> str:
-    source = str(path)
-    if not path.exists():
-        raise AnswersError(source, "no such file; check the path (make one with "
-                           "`bpstep template SCENARIO -o answers.yaml`)")
-    if path.is_dir():
-        raise AnswersError(source, "is a directory, expected a YAML answers file")
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise AnswersError(source, f"cannot be read: {err.strerror}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise AnswersError(source, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                           "an answers file is a small text file")
-    if b"\0" in raw:
-        raise AnswersError(source, "is a binary file, expected YAML text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise AnswersError(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8") from None
 
 
 def _scalar_texts(text: str) -> dict[str, str]:
@@ -186,7 +163,9 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
 def load(path: Path | str) -> AnswerSheet:
     """Read and parse an answers file; a ``scenario:`` in it is taken relative to the file."""
     path = Path(path)
-    return parse(_read_text(path), str(path), path.parent)
+    text = read_text(path, "answers", "make one with `bpstep template SCENARIO -o answers.yaml`",
+                     AnswersError)
+    return parse(text, str(path), path.parent)
 
 
 def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]) -> None:

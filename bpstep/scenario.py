@@ -130,26 +130,28 @@ class _Lines:
                 self.walk(item, f"{path}[{i}]", source)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios live in scenarios/",
+              error: type[ScenarioError] = ScenarioError) -> str:
+    """The text of a small YAML file the user wrote, or ``error`` saying why it cannot be read."""
     source = str(path)
     if not path.exists():
-        raise ScenarioError(source, "no such file; check the path (scenarios live in scenarios/)")
+        raise error(source, f"no such file; check the path ({missing_hint})")
     if path.is_dir():
-        raise ScenarioError(source, "is a directory, expected a YAML scenario file")
+        raise error(source, f"is a directory, expected a YAML {what} file")
     try:
         raw = path.read_bytes()
     except OSError as err:
-        raise ScenarioError(source, f"cannot be read: {err.strerror}") from None
+        raise error(source, f"cannot be read: {err.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(source, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
-                            "a scenario is a small text file")
+        raise error(source, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
+                    f"a {what} file is a small text file")
     if b"\0" in raw:
-        raise ScenarioError(source, "is a binary file, expected YAML text")
+        raise error(source, "is a binary file, expected YAML text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ScenarioError(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8",
-                            line=raw.count(b"\n", 0, err.start) + 1) from None
+        raise error(source, f"is not UTF-8 text (byte {err.start}); save it as UTF-8",
+                    line=raw.count(b"\n", 0, err.start) + 1) from None
 
 
 @cache
@@ -563,7 +565,7 @@ def load(path: Path | str) -> Scenario:
     """Read, parse and check a scenario file."""
     path = Path(path)
     source = str(path)
-    data, lines = parse_yaml(_read_text(path), source)
+    data, lines = parse_yaml(read_text(path), source)
     return check(data, source, lines)
 
 

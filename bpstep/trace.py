@@ -75,6 +75,17 @@ class Quantity:
         return self.template.format(*shown) + " = " + fmt(self.value)
 
 
+def row_label(q: Quantity) -> str:
+    """What a table row of this quantity is about: ``x1 → h1``, ``bias → h1``, ``h1``, ``network``."""
+    if q.kind in ("dw", "w"):
+        return f"{q.source} → {q.unit}"
+    if q.kind in ("db", "b"):
+        return f"bias → {q.unit}"
+    if q.unit is not None:
+        return q.unit
+    return "network" if q.sample is None else f"sample {q.sample}"
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One step of the lesson: a phase and the quantities it computes."""

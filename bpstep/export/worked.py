@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bpstep.numbers import fmt
 from bpstep.render.stages import HEADERS
 from bpstep.scenario import Scenario
-from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name
+from bpstep.trace import Quantity, Stage, Trace, edge_name, row_label, unit_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,16 +124,6 @@ def _given_tables(scenario: Scenario, trace: Trace, precision: int) -> tuple[tup
     return (("inputs and targets", data), ("initial weights", weights))
 
 
-def _row_key(q: Quantity) -> str:
-    if q.kind in ("dw", "w"):
-        return f"{q.source} → {q.unit}"
-    if q.kind in ("db", "b"):
-        return f"bias → {q.unit}"
-    if q.unit is not None:
-        return q.unit
-    return "network" if q.sample is None else f"sample {q.sample}"
-
-
 def stage_table(stage: Stage, precision: int = 6) -> Table:
     """The stage's values as the terminal shows them: a row per unit (or weight), a column per kind.
 
@@ -141,7 +131,7 @@ def stage_table(stage: Stage, precision: int = 6) -> Table:
     """
     rows: dict[str, dict[str, Quantity]] = {}
     for q in stage.quantities:
-        rows.setdefault(_row_key(q), {})[q.kind] = q
+        rows.setdefault(row_label(q), {})[q.kind] = q
     if stage.phase == "update":
         body = []
         for key, cells in rows.items():

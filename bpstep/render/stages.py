@@ -17,7 +17,7 @@ from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.render.focus import Focus
-from bpstep.trace import Quantity, Stage, Trace
+from bpstep.trace import Quantity, Stage, Trace, row_label
 
 HEADERS = {
     "a": "a (net input)",
@@ -112,16 +112,6 @@ def render_trace(trace: Trace, *, precision: int = DEFAULT_PRECISION, explain: b
                    for i in range(len(trace.stages))))
 
 
-def _row_key(q: Quantity) -> str:
-    if q.kind in ("dw", "w"):
-        return f"{q.source} → {q.unit}"
-    if q.kind in ("db", "b"):
-        return f"bias → {q.unit}"
-    if q.unit is not None:
-        return q.unit
-    return "network" if q.sample is None else f"sample {q.sample}"
-
-
 def _new_table(first: str) -> Table:
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
     table.add_column(first, style="cyan", no_wrap=True)
@@ -132,7 +122,7 @@ def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
                  changed: Collection[str], max_rows: int) -> Table:
     rows: dict[str, dict[str, Quantity]] = {}
     for q in quantities:
-        rows.setdefault(_row_key(q), {})[q.kind] = q
+        rows.setdefault(row_label(q), {})[q.kind] = q
     if stage.phase == "update":
         table = _new_table("weight")
         headers = ["old w", HEADERS["dw"], HEADERS["w"]]
