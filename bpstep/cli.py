@@ -7,15 +7,22 @@ so ``bpstep --help`` starts quickly.
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
+import os
 import sys
 from enum import Enum, IntEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from bpstep import __version__
+
+if TYPE_CHECKING:
+    from bpstep.scenario import Scenario
+    from bpstep.train import TrainResult
 
 
 class ExitCode(IntEnum):
@@ -167,8 +174,9 @@ Output = Annotated[Path, typer.Option("--output", "-o", show_default=False,
 Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
 
 
-def write_output(path: Path, text: str, force: bool, what: str) -> None:
-    """Write an export without replacing the user's files unless forced; say what was written."""
+def write_output(path: Path, text: str, force: bool, what: str, then: str = "") -> None:
+    """Write an export without replacing the user's files unless forced; say what was written
+    (and ``then``, what to do next)."""
     from bpstep.export.output import OutputError, write_new
 
     try:
@@ -178,7 +186,8 @@ def write_output(path: Path, text: str, force: bool, what: str) -> None:
     if str(path) != "-":
         from bpstep.render.console import make_console
 
-        make_console(stderr=True).print(f"wrote {path} ({what})", markup=False)
+        make_console(stderr=True).print(f"wrote {path} ({what})" + (f"; {then}" if then else ""),
+                                        markup=False)
 
 
 @app.command()
@@ -265,11 +274,86 @@ def train(
     [bold]bpstep train scenarios/xor_sigmoid.yaml --epochs 2000 --every 500 --plot loss.svg[/] ·
     [bold]bpstep train scenarios/xor_sigmoid.yaml --seed 3 --save trained.yaml --json[/]
     """
-    from bpstep.render.training import run_training
+    from bpstep.render.console import make_console
+    from bpstep.render.training import progress_bar, render_training
+    from bpstep.train import DEFAULT_EPOCHS, StopFlag, stop_on_interrupt, with_overrides
+    from bpstep.train import train as train_epochs
 
-    raise typer.Exit(int(run_training(file, load_scenario(file), epochs=epochs, lr=lr, seed=seed,
-                                      every=every, plot=plot, save=save, force=force,
-                                      precision=precision, as_json=as_json, fail=fail)))
+    scenario = load_scenario(file)
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        fail(f"--lr {lr} is not a learning rate: expected a number > 0, e.g. --lr 0.1")
+    if plot is not None and save is not None and plot.resolve() == save.resolve():
+        fail("--plot and --save name the same file; give them different names")
+    for path, option in ((plot, "--plot"), (save, "--save")):
+        problem = _check_output(path, file, force, option)
+        if problem:
+            fail(problem)
+    errors = make_console(stderr=True)
+    if seed is not None and scenario.init is None and not scenario.shuffle:
+        errors.print("bpstep: note: --seed has no effect: the scenario lists its weights and does "
+                     "not shuffle", markup=False)
+    scenario = with_overrides(scenario, learning_rate=lr, seed=seed)
+    count = epochs or scenario.epochs or DEFAULT_EPOCHS
+    flag = StopFlag()
+    with stop_on_interrupt(flag), progress_bar(errors, count) as tick:
+        result = train_epochs(scenario, count, every=every, stop=flag, on_tick=tick)
+    if as_json:
+        from bpstep.export.json import result_to_json
+
+        print(json.dumps(result_to_json(scenario, result), indent=2))
+    else:
+        console = make_console()
+        if scenario.title:
+            console.print(scenario.title, style="bold underline", markup=False)
+        console.print(render_training(scenario, result, precision))
+    _write_training(file, scenario, result, plot=plot, save=save, force=force,
+                    precision=precision)
+    if result.stopped == "interrupted":
+        errors.print(f"bpstep: interrupted after {result.epochs} of {result.requested} epochs",
+                     markup=False)
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    if result.stopped == "diverged":
+        errors.print(f"bpstep: error: the loss stopped being a finite number after {result.epochs} "
+                     "epochs; try a smaller --lr" + ("; nothing saved" if save else ""), markup=False)
+        raise typer.Exit(int(ExitCode.MISTAKES))
+
+
+def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot: Path | None,
+                    save: Path | None, force: bool, precision: int) -> None:
+    """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
+    from bpstep.numbers import fmt
+
+    if plot is not None:
+        from bpstep.export.svg_plot import line_chart_svg
+
+        title = f"{scenario.title or file.name}: loss over {result.epochs} epochs"
+        svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
+                             title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
+                             f"{scenario.reduction})")
+        write_output(plot, svg, force, "loss curve")
+    if save is not None and result.stopped != "diverged":
+        from bpstep.export.scenario_yaml import scenario_yaml
+
+        note = (f"Trained by 'bpstep train {file.name}' for {result.epochs} epochs "
+                f"(loss {fmt(result.loss, precision)}).\nStarting weights: {file}.")
+        text = scenario_yaml(scenario, result.params, note=note,
+                             title=f"{scenario.title or file.stem} (trained {result.epochs} epochs)")
+        write_output(save, text, force, f"trained scenario, {result.epochs} epochs")
+
+
+def _check_output(path: Path | None, source: Path, force: bool, option: str) -> str | None:
+    """Why ``path`` may not be written (checked before training, so no run is wasted), or None."""
+    if path is None:
+        return None
+    if path.exists() and source.exists() and path.resolve() == source.resolve():
+        return f"{option} {path} is the input scenario; it is never overwritten: choose another name"
+    if path.is_dir():
+        return f"{option} {path} is a directory; give a file name"
+    if path.exists() and not force:
+        return f"{option} {path} already exists; use --force to overwrite it"
+    if not path.parent.is_dir():
+        return f"{option} {path}: the folder {path.parent} does not exist; create it first"
+    return None
 
 
 @app.command()
@@ -285,9 +369,19 @@ def template(
     Examples: [bold]bpstep template scenarios/gfg_sigmoid.yaml -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
-    from bpstep.render.verdicts import run_template
+    from bpstep.answers import worksheet
+    from bpstep.engine import step as run_step
 
-    raise typer.Exit(run_template(file, output, force, fail))
+    scenario = load_scenario(file)
+    if output is None or str(output) == "-":
+        ref, check = str(file), "bpstep verify ANSWERS.yaml"
+    else:
+        ref = os.path.relpath(file.resolve(), output.resolve().parent)
+        check = f"bpstep verify {output}"
+    trace = run_step(scenario)
+    text = worksheet(trace, scenario, Path(ref).as_posix(), check)
+    write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
+                 then=f"check it with: {check}")
 
 
 @app.command()
@@ -314,10 +408,44 @@ def verify(
     [bold]bpstep verify scenarios/gfg_sigmoid.yaml answers.yaml --no-reveal[/] ·
     [bold]bpstep verify answers.yaml --json[/]
     """
-    from bpstep.render.verdicts import run_verify
+    from bpstep.answers import check_names
+    from bpstep.answers import load as load_answers
+    from bpstep.engine import step as run_step
+    from bpstep.scenario import ScenarioError
+    from bpstep.verify import verify as mark
 
-    raise typer.Exit(run_verify(first, second, tol=tol, reveal=not no_reveal, as_json=as_json,
-                                precision=precision, everything=everything, fail=fail))
+    answers_path = first if second is None else second
+    try:
+        sheet = load_answers(answers_path)
+        scenario_path = sheet.scenario if second is None else first
+        if scenario_path is None:
+            fail(f"{answers_path}: does not name its scenario; add a line like "
+                 "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
+                 f"`bpstep verify SCENARIO {answers_path}`")
+        scenario = load_scenario(scenario_path)
+        trace = run_step(scenario)
+        check_names(sheet, {q.name for q in trace}, trace.given)
+    except ScenarioError as err:
+        fail(str(err))
+    report = mark(trace, scenario, sheet.answers, tol)
+    if as_json:
+        from bpstep.export.json import report_to_json
+
+        print(json.dumps(report_to_json(report, scenario=str(scenario_path), reveal=not no_reveal,
+                                        tol=tol), indent=2, ensure_ascii=False))
+    else:
+        from bpstep.render.console import make_console
+        from bpstep.render.verdicts import render_report
+
+        console = make_console()
+        if scenario.title:
+            console.print(scenario.title, style="bold underline", markup=False)
+        console.print(f"answers: {answers_path}", style="dim", markup=False)
+        console.print(render_report(report, precision=precision, reveal=not no_reveal,
+                                    everything=everything,
+                                    explain_command=f"bpstep explain {scenario_path}"))
+    if report.has_mistakes:
+        raise typer.Exit(int(ExitCode.MISTAKES))
 
 
 @app.command()
@@ -332,9 +460,21 @@ def explain(
     Examples: [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'delta[h1]'[/] ·
     [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'w[x1->h1]'[/]
     """
-    from bpstep.render.verdicts import run_explain
+    from bpstep.engine import step as run_step
+    from bpstep.render.console import make_console
+    from bpstep.render.verdicts import render_explanation
 
-    raise typer.Exit(run_explain(file, name, precision=precision, fail=fail))
+    scenario = load_scenario(file)
+    trace = run_step(scenario)
+    wanted = "".join(name.split())
+    if wanted not in trace and wanted not in trace.given:
+        close = difflib.get_close_matches(wanted, [*(q.name for q in trace), *trace.given], n=3,
+                                          cutoff=0.6)
+        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
+                f"`bpstep template {file}` lists every name")
+        fail(f"{file}: no quantity named {name!r} in this step; {hint}")
+    make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
+                                            command=f"bpstep explain {file}"))
 
 
 def main() -> None:

@@ -275,34 +275,3 @@ def _shuffled(net: _Network, bufs: dict[int, _Buffers], rates: dict[int, Array],
         chunks.append((buf, np.take(net.inputs_t, batch, axis=1),
                        np.take(net.targets_t, batch, axis=1), rates[len(batch)]))
     return chunks
-
-
-def _number(value: float) -> float | None:
-    """JSON has no NaN or infinity: a diverged loss is written as null."""
-    return float(value) if np.isfinite(value) else None
-
-
-def result_json(scenario: Scenario, result: TrainResult) -> dict[str, object]:
-    """The stable ``--json`` shape: settings, loss history, final weights and predictions."""
-    has_bias = scenario.biases is not None
-    return {
-        "scenario": scenario.source,
-        "epochs": result.requested,
-        "completed": result.epochs,
-        "stopped": result.stopped,
-        "learning_rate": scenario.learning_rate,
-        "mode": scenario.mode,
-        "batch_size": scenario.batch_size,
-        "shuffle": scenario.shuffle,
-        "seed": scenario.seed,
-        "init": None if scenario.init is None else {
-            "kind": scenario.init.kind, "seed": scenario.init.seed, "scale": scenario.init.scale},
-        "loss_function": scenario.loss,
-        "reduction": scenario.reduction,
-        "every": result.every,
-        "history": [{"epoch": e, "loss": _number(v)} for e, v in result.history],
-        "final_loss": _number(result.loss),
-        "weights": [[[_number(v) for v in row] for row in w] for w in result.params.weights],
-        "biases": [[_number(v) for v in b] for b in result.params.biases] if has_bias else None,
-        "predictions": [[_number(v) for v in row] for row in result.predictions],
-    }

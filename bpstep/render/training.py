@@ -1,15 +1,13 @@
 """What ``bpstep train`` shows: a progress bar, the loss table, predictions and a text loss curve.
 
-Rendering only: every number comes from a ``TrainResult``; nothing here computes a loss.
+Rendering only: every number comes from a ``TrainResult``; nothing here computes a loss, trains,
+loads or writes files (``cli.py`` does).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import NoReturn
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -144,80 +142,3 @@ def render_training(scenario: Scenario, result: TrainResult, precision: int) -> 
         parts.append(Text(curve))
     parts.append(predictions_table(scenario, result, precision))
     return Group(*parts)
-
-
-def _check_output(path: Path | None, source: Path, force: bool, option: str) -> str | None:
-    """Why ``path`` may not be written (checked before training, so no run is wasted), or None."""
-    if path is None:
-        return None
-    if path.exists() and source.exists() and path.resolve() == source.resolve():
-        return f"{option} {path} is the input scenario; it is never overwritten: choose another name"
-    if path.is_dir():
-        return f"{option} {path} is a directory; give a file name"
-    if path.exists() and not force:
-        return f"{option} {path} already exists; use --force to overwrite it"
-    if not path.parent.is_dir():
-        return f"{option} {path}: the folder {path.parent} does not exist; create it first"
-    return None
-
-
-def run_training(file: Path, scenario: Scenario, *, epochs: int | None, lr: float | None,
-                 seed: int | None, every: int | None, plot: Path | None, save: Path | None,
-                 force: bool, precision: int, as_json: bool,
-                 fail: Callable[[str], NoReturn]) -> int:
-    """The ``bpstep train`` command after parsing: check, train, show, write; returns the exit code."""
-    import json
-
-    from bpstep.cli import ExitCode, write_output
-    from bpstep.render.console import make_console
-    from bpstep.train import DEFAULT_EPOCHS, StopFlag, result_json, stop_on_interrupt, train, with_overrides
-
-    if lr is not None and not (math.isfinite(lr) and lr > 0):
-        fail(f"--lr {lr} is not a learning rate: expected a number > 0, e.g. --lr 0.1")
-    if plot is not None and save is not None and plot.resolve() == save.resolve():
-        fail("--plot and --save name the same file; give them different names")
-    for path, option in ((plot, "--plot"), (save, "--save")):
-        problem = _check_output(path, file, force, option)
-        if problem:
-            fail(problem)
-    errors = make_console(stderr=True)
-    if seed is not None and scenario.init is None and not scenario.shuffle:
-        errors.print("bpstep: note: --seed has no effect: the scenario lists its weights and does "
-                     "not shuffle", markup=False)
-    scenario = with_overrides(scenario, learning_rate=lr, seed=seed)
-    count = epochs or scenario.epochs or DEFAULT_EPOCHS
-    flag = StopFlag()
-    with stop_on_interrupt(flag), progress_bar(errors, count) as tick:
-        result = train(scenario, count, every=every, stop=flag, on_tick=tick)
-    if as_json:
-        print(json.dumps(result_json(scenario, result), indent=2))
-    else:
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(render_training(scenario, result, precision))
-    if plot is not None:
-        from bpstep.export.svg_plot import line_chart_svg
-
-        title = f"{scenario.title or file.name}: loss over {result.epochs} epochs"
-        svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
-                             title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
-                             f"{scenario.reduction})")
-        write_output(plot, svg, force, "loss curve")
-    if save is not None and result.stopped != "diverged":
-        from bpstep.export.scenario_yaml import scenario_yaml
-
-        note = (f"Trained by 'bpstep train {file.name}' for {result.epochs} epochs "
-                f"(loss {fmt(result.loss, precision)}).\nStarting weights: {file}.")
-        text = scenario_yaml(scenario, result.params, note=note,
-                             title=f"{scenario.title or file.stem} (trained {result.epochs} epochs)")
-        write_output(save, text, force, f"trained scenario, {result.epochs} epochs")
-    if result.stopped == "interrupted":
-        errors.print(f"bpstep: interrupted after {result.epochs} of {result.requested} epochs",
-                     markup=False)
-        return int(ExitCode.INTERRUPTED)
-    if result.stopped == "diverged":
-        errors.print(f"bpstep: error: the loss stopped being a finite number after {result.epochs} "
-                     "epochs; try a smaller --lr" + ("; nothing saved" if save else ""), markup=False)
-        return int(ExitCode.MISTAKES)
-    return int(ExitCode.OK)

@@ -1,14 +1,8 @@
-"""Marked worksheets and single-quantity explanations, for people (rich) and scripts (JSON)."""
+"""Marked worksheets and single-quantity explanations for people (scripts get ``export.json``)."""
 
 from __future__ import annotations
 
-import difflib
-import json
-import os
 import textwrap
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -17,14 +11,12 @@ from rich.text import Text
 
 from bpstep.answers import describe, describe_given
 from bpstep.numbers import DEFAULT_PRECISION, fmt
-from bpstep.render.console import make_console
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
-from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, VERDICTS, WRONG, Report, Verdict
+from bpstep.verify import NOT_ATTEMPTED, WRONG, Report, Verdict
 
 VERDICT_STYLES = {"correct": "green", "rounding": "green", "carried": "yellow", "wrong": "bold red",
                   "not attempted": "dim"}
-JSON_COUNT_KEYS = {v: v.replace(" ", "_") for v in VERDICTS}
 
 
 def render_report(report: Report, *, precision: int = DEFAULT_PRECISION, reveal: bool = True,
@@ -104,35 +96,6 @@ def _strip_line_ends(text: Text) -> Text:
     return Text("\n", no_wrap=True, overflow="ignore").join(lines)
 
 
-def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
-                   tol: float | None = None) -> dict[str, Any]:
-    """``{"scenario", "revealed", "tolerance", "answers": [...], "summary": {...}}``.
-
-    One object per quantity of the step, in stage order, attempted or not; with ``reveal``
-    off the correct values (and values recomputed from the student's work) are null.
-    """
-    answers = [{
-        "name": v.name,
-        "given": v.given,
-        "written": v.written,
-        "expected": v.expected if reveal else None,
-        "verdict": v.verdict,
-        "accepted": v.accepted if v.verdict != NOT_ATTEMPTED else None,
-        "hint": v.hint,
-        "mistake": v.mistake,
-        "carried_from": list(v.carried_from),
-        "recomputed": v.recomputed if reveal and v.given is not None else None,
-        "tolerance": v.tolerance,
-    } for v in report]
-    counts = report.counts
-    summary: dict[str, Any] = {JSON_COUNT_KEYS[k]: n for k, n in counts.items()}
-    summary["accepted"] = sum(counts[k] for k in ACCEPTED)
-    summary["text"] = report.summary()
-    return {"scenario": scenario, "revealed": reveal,
-            "tolerance": "digits written" if tol is None else tol,
-            "answers": answers, "summary": summary}
-
-
 # --- bpstep explain ---
 
 KIND_RULES = {
@@ -162,11 +125,6 @@ CONVENTION_RULES = {
         "db": "gradient descent: Δb_j = −η·δ_j, since ∂E/∂b_j = δ_j",
     },
 }
-
-
-def close_names(name: str, trace: Trace) -> list[str]:
-    """Names of the step close to ``name``, for "did you mean"."""
-    return difflib.get_close_matches(name, [*[q.name for q in trace], *trace.given], n=3, cutoff=0.6)
 
 
 def _rule(q: Quantity, scenario: Scenario) -> str:
@@ -227,95 +185,3 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
     if computed:
         parts += [Text(""), Text(f"Go one step back: {command} '{computed[-1]}'", style="dim")]
     return Group(*parts)
-
-
-# --- the three commands, behind thin functions in cli.py ---
-
-Fail = Callable[[str], NoReturn]
-
-
-def run_template(scenario_path: Path, output: Path | None, force: bool, fail: Fail) -> int:
-    """Print or write the worksheet of a scenario; never over an existing file without ``force``."""
-    from bpstep.answers import worksheet
-    from bpstep.engine import step
-    from bpstep.export.output import OutputError, write_new
-    from bpstep.scenario import ScenarioError, load
-
-    try:
-        scenario = load(scenario_path)
-    except ScenarioError as err:
-        fail(str(err))
-    if output is None or str(output) == "-":
-        ref, check = str(scenario_path), "bpstep verify ANSWERS.yaml"
-    else:
-        ref = os.path.relpath(scenario_path.resolve(), output.resolve().parent)
-        check = f"bpstep verify {output}"
-    trace = step(scenario)
-    text = worksheet(trace, scenario, Path(ref).as_posix(), check)
-    try:
-        write_new(output or Path("-"), text, force=force)
-    except OutputError as err:
-        fail(str(err))
-    if output is not None and str(output) != "-":
-        count = len(trace.values)
-        make_console(stderr=True).print(f"wrote {output} ({count} quantities to work out); "
-                                        f"check it with: {check}", markup=False)
-    return 0
-
-
-def run_verify(first: Path, second: Path | None, *, tol: float | None, reveal: bool,
-               as_json: bool, precision: int, everything: bool, fail: Fail) -> int:
-    """Mark an answers file: 0 when every attempted answer is accepted, 1 when any is wrong."""
-    from bpstep.answers import check_names
-    from bpstep.answers import load as load_answers
-    from bpstep.engine import step
-    from bpstep.scenario import ScenarioError, load
-    from bpstep.verify import verify
-
-    answers_path = first if second is None else second
-    try:
-        sheet = load_answers(answers_path)
-        scenario_path = sheet.scenario if second is None else first
-        if scenario_path is None:
-            fail(f"{answers_path}: does not name its scenario; add a line like "
-                 "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
-                 f"`bpstep verify SCENARIO {answers_path}`")
-        scenario = load(scenario_path)
-        trace = step(scenario)
-        check_names(sheet, {q.name for q in trace}, trace.given)
-    except ScenarioError as err:
-        fail(str(err))
-    report = verify(trace, scenario, sheet.answers, tol)
-    if as_json:
-        print(json.dumps(report_to_json(report, scenario=str(scenario_path), reveal=reveal, tol=tol),
-                         indent=2, ensure_ascii=False))
-    else:
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(f"answers: {answers_path}", style="dim", markup=False)
-        console.print(render_report(report, precision=precision, reveal=reveal,
-                                    everything=everything,
-                                    explain_command=f"bpstep explain {scenario_path}"))
-    return 1 if report.has_mistakes else 0
-
-
-def run_explain(scenario_path: Path, name: str, *, precision: int, fail: Fail) -> int:
-    """Print how one quantity of the step is computed, or say which names exist."""
-    from bpstep.engine import step
-    from bpstep.scenario import ScenarioError, load
-
-    try:
-        scenario = load(scenario_path)
-    except ScenarioError as err:
-        fail(str(err))
-    trace = step(scenario)
-    wanted = "".join(name.split())
-    if wanted not in trace and wanted not in trace.given:
-        close = close_names(wanted, trace)
-        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
-                f"`bpstep template {scenario_path}` lists every name")
-        fail(f"{scenario_path}: no quantity named {name!r} in this step; {hint}")
-    make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
-                                            command=f"bpstep explain {scenario_path}"))
-    return 0
