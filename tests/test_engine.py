@@ -341,3 +341,16 @@ def near_a_kink(spec: dict) -> bool:
 def test_random_networks_match_finite_differences(spec: dict) -> None:
     assume(not near_a_kink(spec))
     assert_updates_match_finite_differences(spec, rel=1e-5, abs_=1e-7)
+
+
+def test_fixed_bias_example_matches_its_published_numbers() -> None:
+    """Matt Mazur's step-by-step example: total error and all eight new weights, as published."""
+    values = step(load(SCENARIOS / "two_outputs_fixed_biases.yaml")).values
+    published = {
+        "loss": 0.298371109, "y[h1]": 0.593269992, "y[o1]": 0.75136507, "y[o2]": 0.772928465,
+        "w[h1->o1]": 0.35891648, "w[h2->o1]": 0.408666186, "w[h1->o2]": 0.511301270,
+        "w[h2->o2]": 0.561370121, "w[i1->h1]": 0.149780716, "w[i2->h1]": 0.19956143,
+        "w[i1->h2]": 0.24975114, "w[i2->h2]": 0.29950229,
+    }
+    for name, value in published.items():
+        assert values[name] == pytest.approx(value, abs=1e-8), name
