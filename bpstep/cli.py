@@ -11,6 +11,7 @@ import difflib
 import json
 import math
 import os
+import signal
 import sys
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -478,7 +479,13 @@ def explain(
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning Ctrl-C into exit code 130."""
+    """Console-script entry point: run the app, turning Ctrl-C into exit code 130.
+
+    A reader that stops early (``bpstep run big.yaml --json | head``) ends us quietly, as it
+    ends ``cat``: the default SIGPIPE action, not an error message and exit code 1.
+    """
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         app()
     except KeyboardInterrupt:

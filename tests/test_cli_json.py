@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,22 @@ def test_json_names_samples_in_batch_mode() -> None:
     values = run_json("scenarios/xor_batch.yaml")["values"]
     assert {"a[h1]@1", "a[h1]@4", "loss@4", "loss", "dw[x1->h1]", "loss_after"} <= set(values)
     assert values["loss"] == pytest.approx(sum(values[f"loss@{k}"] for k in range(1, 5)), rel=1e-15)
+
+
+def test_a_reader_that_stops_early_ends_bpstep_quietly(tmp_path: Path) -> None:
+    """`bpstep run ... --json | head -1`: no traceback, no error message, killed by SIGPIPE like cat."""
+    wide = tmp_path / "wide.yaml"  # about 1 MB of JSON, far more than a pipe holds
+    units = ", ".join(f"u{i}" for i in range(40))
+    wide.write_text(
+        "learning_rate: 0.1\ninit: {kind: xavier, seed: 1}\nlayers:\n"
+        f"  - units: [{units.replace('u', 'x')}]\n  - units: [{units.replace('u', 'h')}]\n"
+        "    activation: tanh\n  - units: [o]\n    activation: sigmoid\n"
+        f"inputs: [{', '.join(['0.5'] * 40)}]\ntargets: [1]\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "bpstep", "run", str(wide), "--json"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"{\n"
+    proc.stdout.close()
+    errors = proc.stderr.read()
+    assert proc.wait(timeout=30) == -signal.SIGPIPE
+    assert errors == b""
