@@ -18,7 +18,15 @@ from functools import cache, partial
 
 import numpy as np
 
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, LOSSES, Activation, Loss, output_grad_a
+from bpstep.functions import (
+    ACTIVATIONS,
+    FUSED_DELTAS,
+    LOSSES,
+    Activation,
+    Loss,
+    output_grad_a,
+    output_loss,
+)
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Stage, Trace, edge_name, scalar_name, unit_name
 
@@ -78,7 +86,7 @@ def gradients(
     grads = backward(params, acts, loss, nets, outs, targets)
     grad_w = [outs[k].T @ g for k, g in enumerate(grads)]
     grad_b = [g.sum(axis=0) for g in grads]
-    return grad_w, grad_b, float(np.sum(loss.fn(outs[-1], targets)))
+    return grad_w, grad_b, float(np.sum(output_loss(acts[-1], loss, nets[-1], outs[-1], targets)))
 
 
 def apply_update(
@@ -306,7 +314,7 @@ class _Lesson:
                                tuple(inputs), tuple(ops), recompute, sample=s))
         return qs
 
-    def sample_loss(self, outs: list[Array], targets: Array, sample: int,
+    def sample_loss(self, nets: list[Array], outs: list[Array], targets: Array, sample: int,
                     after: bool = False) -> Quantity:
         """E for one sample from its outputs and targets."""
         s = self.tag(sample)
@@ -321,9 +329,9 @@ class _Lesson:
                            for j in range(len(out_units)))
         template = self.loss.total_template.format(terms=terms, n=len(out_units))
         name = scalar_name(kind, s)
-        return Quantity(name, kind, float(self.loss.fn(outs[-1], targets)), None, template,
-                        tuple(inputs),
-                        tuple(ops), partial(_loss_one, self.loss), sample=s)
+        value = float(output_loss(self.acts[-1], self.loss, nets[-1], outs[-1], targets))
+        return Quantity(name, kind, value, None, template, tuple(inputs), tuple(ops),
+                        partial(_loss_one, self.loss), sample=s)
 
     def total_loss(self, per_sample: list[Quantity], kind: str) -> Quantity:
         """The loss of all samples: their sum, or their mean with ``reduction: mean``."""
@@ -476,7 +484,7 @@ class _Lesson:
             for k in range(1, last + 1):
                 self.add("forward", f"forward · {self.units_label(k)}{self.of_sample(smp)}",
                          self.forward_layer(k, params, outs, nets, smp), k, self.tag(smp))
-            losses.append(self.sample_loss(outs, t, smp))
+            losses.append(self.sample_loss(nets, outs, t, smp))
             self.add("loss", f"loss{self.of_sample(smp)}", [losses[-1]], None, self.tag(smp))
             out_q = self.output_deltas(nets, outs, t, smp)
             self.add("backward", f"backward · output deltas ({', '.join(self.units[-1])})"
@@ -508,7 +516,7 @@ class _Lesson:
             nets, outs = forward(params, self.acts, x)
             qs = [q for k in range(1, last + 1)
                   for q in self.forward_layer(k, params, outs, nets, smp, after=True)]
-            losses.append(self.sample_loss(outs, t, smp, after=True))
+            losses.append(self.sample_loss(nets, outs, t, smp, after=True))
             self.add("after", f"after the update · forward pass{self.of_sample(smp)}",
                      [*qs, losses[-1]], None, self.tag(smp))
         if self.several:

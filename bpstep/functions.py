@@ -213,18 +213,28 @@ class FusedDelta:
 
     grad_a: Callable[[Array, Array], Array]
     """∂E/∂a from (y, t); softmax with cross-entropy assumes targets that sum to 1."""
+    loss_from_a: Callable[[Array, Array], Array]
+    """E from the net inputs (a, t): exact even where y has rounded to 0 or 1."""
     grad_template: str
     neg_grad_template: str
+
+
+def _log_sum_exp(a: Array) -> Array:
+    """ln Σ_k e^(a_k) over the last axis, shifted by the maximum so nothing overflows."""
+    top = np.max(a, axis=-1)
+    return top + np.log(np.sum(np.exp(a - top[..., None]), axis=-1))
 
 
 FUSED_DELTAS: dict[tuple[str, str], FusedDelta] = {
     ("softmax", "cross_entropy"): FusedDelta(
         grad_a=lambda y, t: y - t,
+        loss_from_a=lambda a, t: np.sum(t, axis=-1) * _log_sum_exp(a) - np.sum(t * a, axis=-1),
         grad_template="({y} − {t})",
         neg_grad_template="({t} − {y})",
     ),
     ("sigmoid", "binary_cross_entropy"): FusedDelta(
         grad_a=lambda y, t: y - t,
+        loss_from_a=lambda a, t: np.sum(np.logaddexp(0.0, a) - t * a, axis=-1),
         grad_template="({y} − {t})",
         neg_grad_template="({t} − {y})",
     ),
@@ -237,3 +247,14 @@ def output_grad_a(activation: Activation, loss: Loss, a: Array, y: Array, t: Arr
     if fused is not None:
         return fused.grad_a(y, t)
     return activation.backward(a, y, loss.grad(y, t, y.shape[-1]))
+
+
+def output_loss(activation: Activation, loss: Loss, a: Array, y: Array, t: Array) -> Array:
+    """E per sample at the output layer, from the net inputs where the pair allows it.
+
+    −ln y loses everything once y has rounded to 0 (sigmoid(40) is 1.0 in float64), so the fused
+    pairs take E from a: softplus(a) − t·a for sigmoid with binary cross-entropy, and
+    Σt·logsumexp(a) − Σ t·a for softmax with cross-entropy.
+    """
+    fused = FUSED_DELTAS.get((activation.name, loss.name))
+    return fused.loss_from_a(a, t) if fused is not None else loss.fn(y, t)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bpstep.engine import Params, activations_of, epoch_batches, sample_order
-from bpstep.functions import LOSSES, output_grad_a
+from bpstep.functions import LOSSES, output_grad_a, output_loss
 from bpstep.init import draw_weights
 from bpstep.scenario import Scenario
 
@@ -186,7 +186,8 @@ class _Network:
 
     def total_loss(self, buf: _Buffers, t_t: Array) -> float:
         """Loss of the columns just passed forward: summed, or averaged with ``reduction: mean``."""
-        total = float(np.sum(self.loss.fn(buf.outs_t[-1].T, t_t.T)))
+        total = float(np.sum(output_loss(self.acts[-1], self.loss, buf.nets_t[-1].T,
+                                         buf.outs_t[-1].T, t_t.T)))
         return total / t_t.shape[1] if self.mean else total
 
     def params(self) -> Params:

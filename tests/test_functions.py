@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, LOSSES, output_grad_a
+from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, LOSSES, output_grad_a, output_loss
 
 POINTS = np.array([-2.3, -0.7, -0.05, 0.3, 1.1, 2.9])
 
@@ -84,3 +84,23 @@ def test_fused_output_deltas_equal_the_chain_rule(act_name: str, loss_name: str)
     t = np.array([0.1, 0.6, 0.3])
     chain = act.backward(a, y, loss.grad(y, t, 3))
     assert output_grad_a(act, loss, a, y, t) == pytest.approx(chain, rel=1e-12)
+
+
+def test_saturated_outputs_keep_an_exact_loss() -> None:
+    """sigmoid(800) is 1.0 in float64, yet the loss of target 0 is ln(1 + e^800) ≈ 800, not 708."""
+    a, t = np.array([800.0, -30.0]), np.array([0.0, 1.0])
+    y = ACTIVATIONS["sigmoid"].fn(a)
+    bce = output_loss(ACTIVATIONS["sigmoid"], LOSSES["binary_cross_entropy"], a, y, t)
+    assert bce == pytest.approx(800.0 + 30.0 + np.log1p(np.exp(-30.0)), rel=1e-15)
+    a3 = np.array([1000.0, 0.0, -1000.0])
+    ce = output_loss(ACTIVATIONS["softmax"], LOSSES["cross_entropy"], a3, ACTIVATIONS["softmax"].fn(a3),
+                     np.array([0.0, 1.0, 0.0]))
+    assert ce == pytest.approx(1000.0, rel=1e-15)  # −ln softmax(a)₂ = logsumexp(a) − a₂ ≈ 1000
+
+
+@pytest.mark.parametrize(("act_name", "loss_name"), sorted(FUSED_DELTAS))
+def test_loss_from_net_inputs_equals_the_loss_of_the_outputs(act_name: str, loss_name: str) -> None:
+    act, loss = ACTIVATIONS[act_name], LOSSES[loss_name]
+    a = np.array([[0.4, -1.3, 0.9], [2.0, 0.1, -0.5]])
+    t = np.array([[0.1, 0.6, 0.3], [0.0, 0.0, 1.0]])
+    assert output_loss(act, loss, a, act.fn(a), t) == pytest.approx(loss.fn(act.fn(a), t), rel=1e-13)
