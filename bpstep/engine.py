@@ -1,8 +1,8 @@
 """One training step of backpropagation, as a textbook tells it, in pure numpy.
 
-The numeric core (``forward``, ``backward``, ``gradients``, ``apply_update``) works on whole
-batches and is shared with training. ``step`` runs the same maths once more and records every
-number as a named ``Quantity`` inside ordered ``Stage`` records, so it can be shown and checked.
+The numeric core (``forward``, ``backward``) works on whole batches; training runs the same
+functions from bpstep.functions in a leaner loop of its own. ``step`` records every number as a
+named ``Quantity`` inside ordered ``Stage`` records, so it can be shown and checked.
 
 Signs: with the ``delta_rule`` convention δ = −∂E/∂a and Δw = η·δ·y_i; with ``gradient``,
 δ = +∂E/∂a and Δw = −η·δ·y_i. Either way ``w[i->j] = w0[i->j] + dw[i->j]``, and every update of
@@ -76,29 +76,6 @@ def backward(
         grad_y = grads[0] @ params.weights[k].T
         grads.insert(0, acts[k - 1].backward(nets[k], outs[k], grad_y))
     return grads
-
-
-def gradients(
-    params: Params, acts: Sequence[Activation], loss: Loss, x: Array, targets: Array,
-) -> tuple[list[Array], list[Array], float]:
-    """∂E/∂W and ∂E/∂b summed over the rows of x, and the summed loss."""
-    nets, outs = forward(params, acts, x)
-    grads = backward(params, acts, loss, nets, outs, targets)
-    grad_w = [outs[k].T @ g for k, g in enumerate(grads)]
-    grad_b = [g.sum(axis=0) for g in grads]
-    return grad_w, grad_b, float(np.sum(output_loss(acts[-1], loss, nets[-1], outs[-1], targets)))
-
-
-def apply_update(
-    params: Params, grad_w: Sequence[Array], grad_b: Sequence[Array], rate: float,
-    update_biases: bool,
-) -> Params:
-    """Gradient descent: new parameters ``p − rate · ∂E/∂p``."""
-    weights = tuple(w - rate * g for w, g in zip(params.weights, grad_w, strict=True))
-    if not update_biases:
-        return Params(weights, params.biases)
-    biases = tuple(b - rate * g for b, g in zip(params.biases, grad_b, strict=True))
-    return Params(weights, biases)
 
 
 def sample_order(scenario: Scenario, rng: np.random.Generator | None = None) -> list[int]:

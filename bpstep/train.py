@@ -8,8 +8,8 @@ one matrix with the bias as its last row, and each layer's outputs carry a trail
 ones, so ``[y 1] @ [W; b]`` is the forward pass and ``[y 1]ᵀ @ δ`` gives ∂E/∂W and ∂E/∂b in one
 product. Deltas come from ``functions.output_grad_a`` and ``Activation.backward``, exactly as in
 ``engine.backward``; the forward activation is computed in place where a kernel exists
-(``FORWARD_INTO``) and by ``Activation.fn`` otherwise. Tests hold the result to the engine's
-``gradients`` and ``apply_update`` loop, and the benchmark to a plain numpy loop.
+(``FORWARD_INTO``) and by ``Activation.fn`` otherwise. Tests hold every mode to finite
+differences of an independent forward pass, and the benchmark to a plain numpy loop.
 
 Loss history: ``history`` holds (e, loss of all samples with the parameters after e epochs),
 summed or averaged over samples as ``reduction`` says, the same number ``bpstep run`` calls

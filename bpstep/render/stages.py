@@ -8,7 +8,7 @@ keeps everything; a terminal table is for reading.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -104,14 +104,6 @@ def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION
     return Group(heading, table, Text(""))
 
 
-def render_trace(trace: Trace, *, precision: int = DEFAULT_PRECISION, explain: bool = False,
-                 focus: Focus | None = None) -> RenderableType:
-    """Every stage in order, new values highlighted."""
-    return Group(*(render_stage(trace, i, precision=precision, explain=explain,
-                                changed=changed_in(trace, i), focus=focus)
-                   for i in range(len(trace.stages))))
-
-
 def _new_table(first: str) -> Table:
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
     table.add_column(first, style="cyan", no_wrap=True)
@@ -205,8 +197,3 @@ def shorten(text: str, limit: int = LONG_FORMULA) -> str:
     if len(text) <= limit or len(parts) <= 6:
         return text
     return " + ".join([*parts[:3], f"… {len(parts) - 5} more terms …", *parts[-2:]])
-
-
-def names_in(stages: Iterable[Stage]) -> set[str]:
-    """Every quantity name computed in the given stages."""
-    return {q.name for stage in stages for q in stage.quantities}
