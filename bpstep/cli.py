@@ -41,7 +41,9 @@ app = typer.Typer(
     "Examples:\n\n"
     "  bpstep run scenarios/gfg_sigmoid.yaml --step\n\n"
     "  bpstep run scenarios/gfg_sigmoid.yaml --explain\n\n"
-    "  bpstep run scenarios/gfg_sigmoid.yaml --json",
+    "  bpstep run scenarios/gfg_sigmoid.yaml --json\n\n"
+    "  bpstep verify scenarios/gfg_sigmoid.article-answers.yaml\n\n"
+    "  bpstep train scenarios/xor_sigmoid.yaml --plot loss.svg",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
