@@ -458,7 +458,7 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
                         "one per output unit: " + ", ".join(layers[-1].units))
     if len(targets) != len(inputs):
         raise c.fail("targets", f"expected one target vector per sample: {len(inputs)} "
-                     f"samples, got {len(targets)} target vectors")
+                     f"samples, got {len(targets)} target vector{'s' if len(targets) != 1 else ''}")
     _check_loss_domain(c, LOSSES[loss].name, layers[-1].activation or "", targets)
     batch_size, shuffle, seed = _order(c, data, mode, len(inputs))
     epochs = None if data.get("epochs") is None else _count(c, data["epochs"], "epochs", 1)

@@ -187,7 +187,7 @@ CASES = [
      ":14: targets: expected 1 number (one per output unit: o), got 2"),
     ("fewer targets than samples", variant("inputs: [0.35, 0.7]\ntargets: [0.5]",
                                            "inputs: [[0.35, 0.7], [0.1, 0.2]]\ntargets: [[0.5]]"),
-     ":14: targets: expected one target vector per sample: 2 samples, got 1 target vectors"),
+     ":14: targets: expected one target vector per sample: 2 samples, got 1 target vector"),
     ("binary cross-entropy target 2", variant("targets: [0.5]", "targets: [2]")
      + "loss: binary_cross_entropy\n",
      ":14: targets[0]: binary_cross_entropy needs targets between 0 and 1, got 2; use targets in "
