@@ -2,7 +2,9 @@
 
 The numeric core (``forward``, ``backward``) works on whole batches; training runs the same
 functions from bpstep.functions in a leaner loop of its own. ``step`` records every number as a
-named ``Quantity`` inside ordered ``Stage`` records, so it can be shown and checked.
+named ``Quantity`` inside ordered ``Stage`` records, each with the rule it comes from as an
+expression (bpstep.expr) built only when it is shown, explained or checked. The numbers come from
+the numeric core; a test evaluates every rule and compares, so each checks the other.
 
 Signs: with the ``delta_rule`` convention δ = −∂E/∂a and Δw = η·δ·y_i; with ``gradient``,
 δ = +∂E/∂a and Δw = −η·δ·y_i. Either way ``w[i->j] = w0[i->j] + dw[i->j]``, and every update of
@@ -11,24 +13,26 @@ a step uses deltas computed with the weights from before that step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 
 import numpy as np
 
+from bpstep.expr import Diff, Div, Expr, Neg, Prod, Ref, Softmax, Sum, const
 from bpstep.functions import (
     ACTIVATIONS,
     FUSED_DELTAS,
     LOSSES,
     Activation,
+    FusedDelta,
     Loss,
+    negated,
     output_grad_a,
     output_loss,
 )
 from bpstep.scenario import Scenario
-from bpstep.trace import Quantity, Stage, Trace, edge_name, scalar_name, unit_name
+from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, edge_name, scalar_name, unit_name
 
 Array = np.ndarray
 
@@ -97,97 +101,86 @@ def epoch_batches(scenario: Scenario, order: Sequence[int]) -> list[list[int]]:
     return [list(order[i:i + size]) for i in range(0, len(order), size)]
 
 
-# --- recomputation of single quantities from (possibly a student's) operand values ---
+# --- the rules, one per kind of quantity, as a textbook writes them ---
 
 
-def _weighted_sum(has_bias: bool, ops: Sequence[float]) -> float:
-    total = math.fsum(ops[i] * ops[i + 1] for i in range(0, len(ops) - has_bias - 1, 2))
-    return total + (ops[-1] if has_bias else 0.0)
+def net_input(weights: Sequence[str], inputs: Sequence[str], bias: str | None) -> Expr:
+    """a_j = Σ_i w_ij·y_i + b_j."""
+    terms: list[Expr] = [Prod((Ref(w), Ref(y)), tight=True) for w, y in zip(weights, inputs, strict=True)]
+    if bias is not None:
+        terms.append(Ref(bias))
+    return Sum(tuple(terms))
 
 
-def _activate(act: Activation, ops: Sequence[float]) -> float:
-    return float(act.fn(np.array(ops[0], dtype=float)))
+def output(act: Activation, nets: Sequence[str], j: int) -> Expr:
+    """y_j = f(a_j); softmax is written over the whole layer."""
+    if act.rule is None:
+        return Softmax(j, tuple(Ref(a) for a in nets))
+    return act.rule(Ref(nets[j]))
 
 
-def _softmax_one(ops: Sequence[float]) -> float:
-    shift = max(ops[1:])
-    return math.exp(ops[0] - shift) / math.fsum(math.exp(v - shift) for v in ops[1:])
+def sample_loss(loss: Loss, targets: Sequence[str], outputs: Sequence[str]) -> Expr:
+    """E of one sample: the loss's terms over the output units, combined."""
+    terms = Sum(tuple(loss.term(Ref(t), Ref(y)) for t, y in zip(targets, outputs, strict=True)), "[]")
+    return loss.total(terms, const(len(outputs)))
 
 
-def _loss_one(loss: Loss, ops: Sequence[float]) -> float:
-    return float(loss.fn(np.array(ops[1::2], dtype=float), np.array(ops[0::2], dtype=float)))
+def total_loss(losses: Sequence[str], mean: bool) -> Expr:
+    """The loss of several samples: their sum, or their mean."""
+    total = Sum(tuple(Ref(n) for n in losses))
+    return Div(total, const(len(losses))) if mean else total
 
 
-def _combine(mean: bool, ops: Sequence[float]) -> float:
-    return math.fsum(ops) / (len(ops) if mean else 1)
+def output_delta(act: Activation, loss: Loss, delta_rule: bool, t: Sequence[str],
+                 y: Sequence[str], a: Sequence[str], j: int) -> Expr:
+    """δ_j of an output unit: −∂E/∂a_j with the delta rule, +∂E/∂a_j with the gradient convention.
+
+    ∂E/∂a_j = ∂E/∂y_j · f′(a_j), or y − t where the pair simplifies; through softmax,
+    ∂E/∂a_j = y_j · (∂E/∂y_j − Σ_m ∂E/∂y_m · y_m).
+    """
+    n = const(len(y))
+    if (act.name, loss.name) in FUSED_DELTAS:
+        grad = FusedDelta.gradient(Ref(t[j]), Ref(y[j]))
+        return negated(grad) if delta_rule else grad
+    if act.rule is None:
+        g = [loss.gradient(Ref(tm), Ref(ym), n) for tm, ym in zip(t, y, strict=True)]
+        through = Sum(tuple(Prod((gm, Ref(ym))) for gm, ym in zip(g, y, strict=True)), "[]")
+        grad = Prod((Ref(y[j]), Diff(g[j], through)))
+        return Neg(grad) if delta_rule else grad
+    error = loss.error if delta_rule else loss.gradient
+    return Prod((error(Ref(t[j]), Ref(y[j]), n), act.slope_of(Ref(a[j]), Ref(y[j]))))
 
 
-def _scaled_products(scale: float, ops: Sequence[float]) -> float:
-    """``scale · ops[0] · Σ ops[2i+1]·ops[2i+2]``: a weight change from η and (δ, y) pairs."""
-    return scale * ops[0] * math.fsum(ops[i] * ops[i + 1] for i in range(1, len(ops) - 1, 2))
+def hidden_delta(act: Activation, a: str, y: str, weights: Sequence[str],
+                 deltas: Sequence[str]) -> Expr:
+    """δ_j = f′(a_j) · Σ_m w_jm·δ_m, with the weights from before the update."""
+    back = Sum(tuple(Prod((Ref(w), Ref(d)), tight=True) for w, d in zip(weights, deltas, strict=True)))
+    return Prod((act.slope_of(Ref(a), Ref(y)), back))
 
 
-def _scaled_sum(scale: float, ops: Sequence[float]) -> float:
-    """``scale · ops[0] · Σ ops[1:]``: a bias change from η and deltas."""
-    return scale * ops[0] * math.fsum(ops[1:])
+def change(delta_rule: bool, mean_of: int | None, terms: Sequence[Expr]) -> Expr:
+    """Δ = ±η · Σ terms (÷ n for the mean of a batch): + with the delta rule, − with gradients."""
+    rate: Expr = Ref("lr") if mean_of is None else Div(Ref("lr"), const(mean_of))
+    summed = terms[0] if len(terms) == 1 else Sum(tuple(terms))
+    step = Prod((rate, summed))
+    return step if delta_rule else Neg(step)
 
 
-def _add(ops: Sequence[float]) -> float:
-    return ops[0] + ops[1]
+def weight_change(delta_rule: bool, mean_of: int | None, deltas: Sequence[str],
+                  inputs: Sequence[str]) -> Expr:
+    """Δw_ij = ±η · Σ_samples δ_j·y_i."""
+    terms = [Prod((Ref(d), Ref(y)), tight=True) for d, y in zip(deltas, inputs, strict=True)]
+    return change(delta_rule, mean_of, terms)
 
 
-def _by_role(roles: Sequence[str], ops: Sequence[float]) -> dict[str, float]:
-    return dict(zip(roles, ops, strict=True))
+def bias_change(delta_rule: bool, mean_of: int | None, deltas: Sequence[str]) -> Expr:
+    """Δb_j = ±η · Σ_samples δ_j."""
+    return change(delta_rule, mean_of, [Ref(d) for d in deltas])
 
 
-def _elementwise_delta(
-    act: Activation, loss: Loss, sign: float, n_out: int, roles: tuple[str, ...],
-    ops: Sequence[float],
-) -> float:
-    v = _by_role(roles, ops)
-    y, t = np.array([v["y"]]), np.array([v["t"]])
-    a = np.array([v.get("a", v["y"])])
-    fused = FUSED_DELTAS.get((act.name, loss.name))
-    grad_a = fused.grad_a(y, t) if fused else loss.grad(y, t, n_out) * act.derivative(a, y)
-    return float(-sign * grad_a[0])
-
-
-def _softmax_delta(loss: Loss, sign: float, j: int, n_out: int, ops: Sequence[float]) -> float:
-    """δ_j through the softmax Jacobian; ops = (t_1, y_1, ..., t_n, y_n)."""
-    t, y = np.array(ops[0::2], dtype=float), np.array(ops[1::2], dtype=float)
-    g = loss.grad(y, t, n_out)
-    return float(-sign * y[j] * (g[j] - np.sum(g * y)))
-
-
-def _hidden_delta(act: Activation, roles: tuple[str, ...], ops: Sequence[float]) -> float:
-    """f'(a_j) · Σ_k w_jk·δ_k; ops = (derivative operands..., w, δ, w, δ, ...)."""
-    head = len(roles)
-    v = _by_role(roles, ops[:head])
-    y = np.array([v.get("y", 0.0)])
-    a = np.array([v.get("a", 0.0)])
-    slope = float(act.derivative(a, y)[0])
-    return slope * math.fsum(ops[i] * ops[i + 1] for i in range(head, len(ops) - 1, 2))
-
-
-def _slot(i: int) -> str:
-    """Positional placeholder ``{i}`` for a template."""
-    return "{" + str(i) + "}"
-
-
-@cache
-def _products(first: int, stop: int) -> str:
-    """``{first}×{first+1} + ...`` for the operand pairs from ``first`` up to ``stop``."""
-    return " + ".join(f"{_slot(i)}×{_slot(i + 1)}" for i in range(first, stop, 2))
-
-
-def _fill(template: str, roles: Sequence[str], offset: int = 0, **fixed: str) -> str:
-    """Put positional placeholders ``{offset}``, ``{offset+1}``... where named roles stand."""
-    slots = {role: _slot(offset + i) for i, role in enumerate(roles)}
-    return template.format(**slots, **fixed)
-
-
-def _roles_in(template: str, candidates: Sequence[str]) -> tuple[str, ...]:
-    return tuple(r for r in candidates if "{" + r + "}" in template)
+def updated(old: str, step: str) -> Expr:
+    """w = w0 + Δw (and b = b0 + Δb)."""
+    return Sum((Ref(old), Ref(step)))
 
 
 # --- the step as a lesson ---
@@ -196,22 +189,36 @@ Label = tuple[str, int | None]
 """How a parameter is currently named: ("w0", None) before the step, ("w", 2) after update 2."""
 
 
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One sample's forward and backward pass, as arrays (layer 0 = inputs)."""
+
+    sample: int
+    nets: list[Array]
+    outs: list[Array]
+    deltas: list[Array]
+    """δ of every layer k ≥ 1 at index k − 1, in the scenario's sign convention."""
+
+
 class _Lesson:
-    """Collects the stages of one step; each method builds what one stage of the lesson computes."""
+    """Collects the stages of one step; each method records what one stage of the lesson computes."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.sc = scenario
         self.acts = activations_of(scenario)
         self.loss = LOSSES[scenario.loss]
         self.sign = CONVENTION_SIGN[scenario.convention]
+        self.delta_rule = self.sign > 0
         self.units = [layer.units for layer in scenario.layers]
         self.has_bias = scenario.biases is not None
         self.several = len(scenario.inputs) > 1
         self.stages: list[Stage] = []
+        self.env: dict[str, float] = {}
+        """Every value by name as the step goes; each quantity prints its numbers from here."""
         self.w_label: Label = ("w0", None)
         self.b_label: Label = ("b0", None)
 
-    def tag(self, sample: int) -> int | None:
+    def tag(self, sample: int | None) -> int | None:
         return sample if self.several else None
 
     def layer_label(self, k: int) -> str:
@@ -228,10 +235,16 @@ class _Lesson:
     def of_sample(self, sample: int | None) -> str:
         return f" · sample {sample}" if self.several and sample is not None else ""
 
-    def add(self, phase: str, title: str, quantities: list[Quantity], k: int | None = None,
+    def add(self, phase: Phase, title: str, quantities: list[Quantity], k: int | None = None,
             sample: int | None = None) -> None:
         units = tuple(self.units[k]) if k is not None else ()
         self.stages.append(Stage(phase, title, tuple(quantities), units, k, sample))
+
+    def record(self, name: str, kind: Kind, value: float, unit: str | None, rule: partial[Expr],
+               **where: str | int | float | None) -> Quantity:
+        """A quantity whose value joins the step's values."""
+        self.env[name] = value
+        return Quantity(name, kind, value, unit, rule, self.env, **where)  # type: ignore[arg-type]
 
     def given(self, params: Params) -> dict[str, float]:
         values: dict[str, float] = {"lr": self.sc.learning_rate}
@@ -246,205 +259,127 @@ class _Lesson:
             if self.has_bias:
                 for j, unit in enumerate(self.units[k]):
                     values[unit_name("b0", unit)] = float(params.biases[k - 1][j])
+        self.env.update(values)
         return values
 
     # forward
 
-    def forward_layer(self, k: int, params: Params, outs: list[Array], nets: list[Array],
-                      sample: int, after: bool = False) -> list[Quantity]:
+    def forward_layer(self, k: int, p: Pass, after: bool = False) -> list[Quantity]:
         """a_j = Σ_i w_ij·y_i + b_j and y_j = f(a_j) for the units of layer k, one sample."""
-        s = self.tag(sample)
-        a_kind, y_kind = ("a_after", "y_after") if after else ("a", "y")
-        in_kind = "y" if k == 1 else y_kind
+        s = self.tag(p.sample)
+        a_kind, y_kind = (Kind.A_AFTER, Kind.Y_AFTER) if after else (Kind.A, Kind.Y)
+        in_kind = Kind.Y if k == 1 else y_kind
+        inputs = [unit_name(in_kind, src, s) for src in self.units[k - 1]]
+        nets = [unit_name(a_kind, unit, s) for unit in self.units[k]]
+        w_kind, w_tag = self.w_label
+        qs = []
+        for j, unit in enumerate(self.units[k]):
+            weights = [edge_name(w_kind, src, unit, w_tag) for src in self.units[k - 1]]
+            bias = unit_name(self.b_label[0], unit, self.b_label[1]) if self.has_bias else None
+            qs.append(self.record(nets[j], a_kind, float(p.nets[k][j]), unit,
+                                  partial(net_input, weights, inputs, bias), sample=s))
         act = self.acts[k - 1]
-        sources = self.units[k - 1]
-        qs: list[Quantity] = []
         for j, unit in enumerate(self.units[k]):
-            inputs: list[str] = []
-            ops: list[float] = []
-            for i, src in enumerate(sources):
-                inputs += [edge_name(self.w_label[0], src, unit, self.w_label[1]),
-                           unit_name(in_kind, src, s)]
-                ops += [float(params.weights[k - 1][i, j]), float(outs[k - 1][i])]
-            if self.has_bias:
-                inputs.append(unit_name(self.b_label[0], unit, self.b_label[1]))
-                ops.append(float(params.biases[k - 1][j]))
-            bias = f" + {{{len(ops) - 1}}}" if self.has_bias else ""
-            template = _products(0, 2 * len(sources)) + bias
-            a_name = unit_name(a_kind, unit, s)
-            qs.append(Quantity(a_name, a_kind, float(nets[k][j]), unit, template,
-                               tuple(inputs), tuple(ops), partial(_weighted_sum, self.has_bias),
-                               sample=s))
-        for j, unit in enumerate(self.units[k]):
-            y_name = unit_name(y_kind, unit, s)
-            if act.name == "softmax":
-                layer_a = [unit_name(a_kind, u, s) for u in self.units[k]]
-                inputs = [layer_a[j], *layer_a]
-                ops = [float(nets[k][j])] + [float(v) for v in nets[k]]
-                template = "e^{0} / (" + " + ".join(f"e^{_slot(i)}" for i in range(1, len(ops))) + ")"
-                recompute = _softmax_one
-            else:
-                inputs, ops = [unit_name(a_kind, unit, s)], [float(nets[k][j])]
-                template = act.template.format(a="{0}")
-                recompute = partial(_activate, act)
-            qs.append(Quantity(y_name, y_kind, float(outs[k][j]), unit, template,
-                               tuple(inputs), tuple(ops), recompute, sample=s))
+            qs.append(self.record(unit_name(y_kind, unit, s), y_kind, float(p.outs[k][j]), unit,
+                                  partial(output, act, nets, j), sample=s))
         return qs
 
-    def sample_loss(self, nets: list[Array], outs: list[Array], targets: Array, sample: int,
-                    after: bool = False) -> Quantity:
+    def sample_loss(self, p: Pass, targets: Array, after: bool = False) -> Quantity:
         """E for one sample from its outputs and targets."""
-        s = self.tag(sample)
-        y_kind, kind = ("y_after", "loss_after") if after else ("y", "loss")
-        out_units = self.units[-1]
-        inputs: list[str] = []
-        ops: list[float] = []
-        for j, unit in enumerate(out_units):
-            inputs += [unit_name("t", unit, s), unit_name(y_kind, unit, s)]
-            ops += [float(targets[j]), float(outs[-1][j])]
-        terms = " + ".join(_fill(self.loss.term_template, ("t", "y"), 2 * j)
-                           for j in range(len(out_units)))
-        template = self.loss.total_template.format(terms=terms, n=len(out_units))
-        name = scalar_name(kind, s)
-        value = float(output_loss(self.acts[-1], self.loss, nets[-1], outs[-1], targets))
-        return Quantity(name, kind, value, None, template, tuple(inputs), tuple(ops),
-                        partial(_loss_one, self.loss), sample=s)
+        s = self.tag(p.sample)
+        y_kind, kind = (Kind.Y_AFTER, Kind.LOSS_AFTER) if after else (Kind.Y, Kind.LOSS)
+        out = self.units[-1]
+        value = float(output_loss(self.acts[-1], self.loss, p.nets[-1], p.outs[-1], targets))
+        rule = partial(sample_loss, self.loss, [unit_name(Kind.T, u, s) for u in out],
+                       [unit_name(y_kind, u, s) for u in out])
+        return self.record(scalar_name(kind, s), kind, value, None, rule, sample=s)
 
-    def total_loss(self, per_sample: list[Quantity], kind: str) -> Quantity:
+    def total_loss(self, per_sample: list[Quantity], kind: Kind) -> Quantity:
         """The loss of all samples: their sum, or their mean with ``reduction: mean``."""
         mean = self.sc.reduction == "mean"
-        names = tuple(q.name for q in per_sample)
-        ops = tuple(q.value for q in per_sample)
-        joined = " + ".join(_slot(i) for i in range(len(ops)))
-        template = f"({joined}) / {len(ops)}" if mean else joined
-        return Quantity(kind, kind, _combine(mean, ops), None, template, names, ops,
-                        partial(_combine, mean))
+        values = [q.value for q in per_sample]
+        value = float(np.sum(values) / (len(values) if mean else 1))
+        return self.record(kind, kind, value, None,
+                           partial(total_loss, [q.name for q in per_sample], mean))
 
     # backward
 
-    def output_deltas(self, nets: list[Array], outs: list[Array], targets: Array,
-                      sample: int) -> list[Quantity]:
-        """δ of each output unit from the loss and the output activation."""
-        s = self.tag(sample)
-        act, loss = self.acts[-1], self.loss
-        units = self.units[-1]
-        n_out = len(units)
-        deltas = -self.sign * output_grad_a(act, loss, nets[-1], outs[-1], targets)
-        fused = FUSED_DELTAS.get((act.name, loss.name))
-        qs = []
-        for j, unit in enumerate(units):
-            name = unit_name("delta", unit, s)
-            if act.name == "softmax" and fused is None:
-                inputs = [n for u in units for n in (unit_name("t", u, s), unit_name("y", u, s))]
-                ops = [float(v) for m in range(n_out) for v in (targets[m], outs[-1][m])]
-                g = [_fill(loss.grad_template, ("t", "y"), 2 * m, n=str(n_out))
-                     for m in range(n_out)]
-                inner = " + ".join(f"{g[m]} × {{{2 * m + 1}}}" for m in range(n_out))
-                lead = "−" if self.sign > 0 else ""
-                template = f"{lead}{{{2 * j + 1}}} × ({g[j]} − [{inner}])"
-                recompute = partial(_softmax_delta, loss, self.sign, j, n_out)
-            else:
-                if fused is not None:
-                    full = fused.neg_grad_template if self.sign > 0 else fused.grad_template
-                else:
-                    err = loss.neg_grad_template if self.sign > 0 else loss.grad_template
-                    full = f"{err} × {act.derivative_template}"
-                roles = _roles_in(full, ("t", "y", "a"))
-                names = {"t": unit_name("t", unit, s), "y": unit_name("y", unit, s),
-                         "a": unit_name("a", unit, s)}
-                values = {"t": float(targets[j]), "y": float(outs[-1][j]), "a": float(nets[-1][j])}
-                inputs = [names[r] for r in roles]
-                ops = [values[r] for r in roles]
-                template = _fill(full, roles, n=str(n_out))
-                recompute = partial(_elementwise_delta, act, loss, self.sign, n_out, roles)
-            qs.append(Quantity(name, "delta", float(deltas[j]), unit, template, tuple(inputs),
-                               tuple(ops), recompute, sample=s))
-        return qs
+    def run_sample(self, params: Params, sample: int) -> Pass:
+        """The numeric core's forward and backward pass for one sample (1-based)."""
+        x, t = self.sc.inputs[sample - 1], self.sc.targets[sample - 1]
+        nets, outs = forward(params, self.acts, x)
+        grads = backward(params, self.acts, self.loss, nets, outs, t)
+        return Pass(sample, nets, outs, [-self.sign * g for g in grads])
 
-    def hidden_deltas(self, k: int, params: Params, nets: list[Array], outs: list[Array],
-                      next_deltas: Array, sample: int) -> list[Quantity]:
-        """δ_j = f'(a_j) · Σ_m w0[j->m]·δ_m for hidden layer k, with the weights before the update."""
-        s = self.tag(sample)
+    def output_deltas(self, p: Pass) -> list[Quantity]:
+        """δ of each output unit from the loss and the output activation."""
+        s = self.tag(p.sample)
+        units = self.units[-1]
+        t = [unit_name(Kind.T, u, s) for u in units]
+        y = [unit_name(Kind.Y, u, s) for u in units]
+        a = [unit_name(Kind.A, u, s) for u in units]
+        act = self.acts[-1]
+        return [self.record(unit_name(Kind.DELTA, unit, s), Kind.DELTA, float(p.deltas[-1][j]), unit,
+                            partial(output_delta, act, self.loss, self.delta_rule, t, y, a, j),
+                            sample=s)
+                for j, unit in enumerate(units)]
+
+    def hidden_deltas(self, k: int, p: Pass) -> list[Quantity]:
+        """δ_j = f′(a_j) · Σ_m w0[j->m]·δ_m for hidden layer k, with the weights before the update."""
+        s = self.tag(p.sample)
         act = self.acts[k - 1]
-        w = params.weights[k]
-        roles = _roles_in(act.derivative_template, ("a", "y"))
+        after = [unit_name(Kind.DELTA, m, s) for m in self.units[k + 1]]
+        w_kind, w_tag = self.w_label
         qs = []
         for j, unit in enumerate(self.units[k]):
-            names = {"a": unit_name("a", unit, s), "y": unit_name("y", unit, s)}
-            values = {"a": float(nets[k][j]), "y": float(outs[k][j])}
-            inputs = [names[r] for r in roles]
-            ops = [values[r] for r in roles]
-            for m, nxt in enumerate(self.units[k + 1]):
-                inputs += [edge_name(self.w_label[0], unit, nxt, self.w_label[1]),
-                           unit_name("delta", nxt, s)]
-                ops += [float(w[j, m]), float(next_deltas[m])]
-            pairs = _products(len(roles), len(ops))
-            template = f"{_fill(act.derivative_template, roles)} × ({pairs})"
-            name = unit_name("delta", unit, s)
-            slope = act.derivative(nets[k][j:j + 1], outs[k][j:j + 1])[0]
-            qs.append(Quantity(name, "delta", float(slope * np.dot(w[j], next_deltas)), unit,
-                               template, tuple(inputs), tuple(ops),
-                               partial(_hidden_delta, act, roles), sample=s))
+            weights = [edge_name(w_kind, unit, m, w_tag) for m in self.units[k + 1]]
+            rule = partial(hidden_delta, act, unit_name(Kind.A, unit, s), unit_name(Kind.Y, unit, s),
+                           weights, after)
+            qs.append(self.record(unit_name(Kind.DELTA, unit, s), Kind.DELTA,
+                                  float(p.deltas[k - 1][j]), unit, rule, sample=s))
         return qs
 
     # update
 
-    def layer_update(self, k: int, params: Params, seen: list[tuple[int, list[Array], list[Array]]],
+    def layer_update(self, k: int, params: Params, seen: list[Pass],
                      tag: int | None) -> tuple[list[Quantity], Array, Array]:
         """Δw and new w (and Δb, new b) of the weights into layer k from the samples seen.
 
-        ``seen`` holds (sample, outputs, deltas) per sample; Δw = sign·η·Σ δ_j·y_i (/n for mean).
+        Δw = sign·η·Σ δ_j·y_i over the samples (÷ n for the mean of a batch).
         """
-        eta = self.sc.learning_rate
         n = len(seen)
-        mean = self.sc.reduction == "mean" and n > 1
-        scale = self.sign / (n if mean else 1)
-        lead = "" if self.sign > 0 else "−"
-        per_n = f" / {n}" if mean else ""
+        mean_of = n if self.sc.reduction == "mean" and n > 1 else None
+        scale = self.sign * self.sc.learning_rate / (mean_of or 1)
         old_w, old_b = params.weights[k - 1], params.biases[k - 1]
-        dw = scale * eta * sum(np.outer(outs[k - 1], deltas[k - 1]) for _, outs, deltas in seen)
+        dw = scale * sum(np.outer(p.outs[k - 1], p.deltas[k - 1]) for p in seen)
         new_w = old_w + dw
+        tags = [self.tag(p.sample) for p in seen]
+        w_kind, w_tag = self.w_label
         qs: list[Quantity] = []
-        prods = _products(1, 1 + 2 * n)
-        recompute_dw = partial(_scaled_products, scale)
-        template = f"{lead}{{0}}{per_n} × " + (prods if n == 1 else f"({prods})")
-        tags = [self.tag(smp) for smp, _, _ in seen]
-        y_names = [[unit_name("y", src, t) for t in tags] for src in self.units[k - 1]]
-        y_values = [[float(outs[k - 1][i]) for _, outs, _ in seen]
-                    for i in range(len(self.units[k - 1]))]
         for j, unit in enumerate(self.units[k]):
-            delta_names = [unit_name("delta", unit, t) for t in tags]
-            delta_values = [float(deltas[k - 1][j]) for _, _, deltas in seen]
+            deltas = [unit_name(Kind.DELTA, unit, t) for t in tags]
             for i, src in enumerate(self.units[k - 1]):
-                inputs = ["lr"]
-                ops = [eta]
-                for m in range(n):
-                    inputs += [delta_names[m], y_names[i][m]]
-                    ops += [delta_values[m], y_values[i][m]]
-                dname = edge_name("dw", src, unit, tag)
-                qs.append(Quantity(dname, "dw", float(dw[i, j]), unit, template, tuple(inputs),
-                                   tuple(ops), recompute_dw, source=src, sample=tag))
-                old = edge_name(self.w_label[0], src, unit, self.w_label[1])
-                wname = edge_name("w", src, unit, tag)
-                qs.append(Quantity(wname, "w", float(new_w[i, j]), unit, "{0} + {1}", (old, dname),
-                                   (float(old_w[i, j]), float(dw[i, j])), _add, source=src,
-                                   sample=tag))
+                inputs = [unit_name(Kind.Y, src, t) for t in tags]
+                d_name = edge_name(Kind.DW, src, unit, tag)
+                qs.append(self.record(d_name, Kind.DW, float(dw[i, j]), unit,
+                                      partial(weight_change, self.delta_rule, mean_of, deltas, inputs),
+                                      source=src, sample=tag))
+                old = edge_name(w_kind, src, unit, w_tag)
+                qs.append(self.record(edge_name(Kind.W, src, unit, tag), Kind.W, float(new_w[i, j]),
+                                      unit, partial(updated, old, d_name), source=src, sample=tag,
+                                      before=float(old_w[i, j])))
         if not (self.has_bias and self.sc.update_biases):
             return qs, new_w, old_b
-        db = scale * eta * sum(deltas[k - 1] for _, _, deltas in seen)
+        db = scale * sum(p.deltas[k - 1] for p in seen)
         new_b = old_b + db
         for j, unit in enumerate(self.units[k]):
-            inputs = ["lr"] + [unit_name("delta", unit, self.tag(smp)) for smp, _, _ in seen]
-            ops = [eta] + [float(deltas[k - 1][j]) for _, _, deltas in seen]
-            terms = " + ".join(_slot(m) for m in range(1, len(ops)))
-            template = f"{lead}{{0}}{per_n} × " + (terms if n == 1 else f"({terms})")
-            dname = unit_name("db", unit, tag)
-            qs.append(Quantity(dname, "db", float(db[j]), unit, template, tuple(inputs),
-                               tuple(ops), partial(_scaled_sum, scale), sample=tag))
+            deltas = [unit_name(Kind.DELTA, unit, t) for t in tags]
+            d_name = unit_name(Kind.DB, unit, tag)
+            qs.append(self.record(d_name, Kind.DB, float(db[j]), unit,
+                                  partial(bias_change, self.delta_rule, mean_of, deltas), sample=tag))
             old = unit_name(self.b_label[0], unit, self.b_label[1])
-            bname = unit_name("b", unit, tag)
-            qs.append(Quantity(bname, "b", float(new_b[j]), unit, "{0} + {1}", (old, dname),
-                               (float(old_b[j]), float(db[j])), _add, sample=tag))
+            qs.append(self.record(unit_name(Kind.B, unit, tag), Kind.B, float(new_b[j]), unit,
+                                  partial(updated, old, d_name), sample=tag, before=float(old_b[j])))
         return qs, new_w, new_b
 
     # the whole step
@@ -456,30 +391,26 @@ class _Lesson:
         seen = []
         losses = []
         for smp in samples:
-            x, t = self.sc.inputs[smp - 1], self.sc.targets[smp - 1]
-            nets, outs = forward(params, self.acts, x)
+            p = self.run_sample(params, smp)
+            s = self.tag(smp)
             for k in range(1, last + 1):
-                self.add("forward", f"forward · {self.units_label(k)}{self.of_sample(smp)}",
-                         self.forward_layer(k, params, outs, nets, smp), k, self.tag(smp))
-            losses.append(self.sample_loss(nets, outs, t, smp))
-            self.add("loss", f"loss{self.of_sample(smp)}", [losses[-1]], None, self.tag(smp))
-            out_q = self.output_deltas(nets, outs, t, smp)
-            self.add("backward", f"backward · output deltas ({', '.join(self.units[-1])})"
-                     f"{self.of_sample(smp)}", out_q, last, self.tag(smp))
-            deltas: list[Array] = [np.array([q.value for q in out_q])]
+                self.add(Phase.FORWARD, f"forward · {self.units_label(k)}{self.of_sample(smp)}",
+                         self.forward_layer(k, p), k, s)
+            losses.append(self.sample_loss(p, self.sc.targets[smp - 1]))
+            self.add(Phase.LOSS, f"loss{self.of_sample(smp)}", [losses[-1]], None, s)
+            self.add(Phase.BACKWARD, f"backward · output deltas ({', '.join(self.units[-1])})"
+                     f"{self.of_sample(smp)}", self.output_deltas(p), last, s)
             for k in range(last - 1, 0, -1):
-                hidden = self.hidden_deltas(k, params, nets, outs, deltas[0], smp)
-                self.add("backward", f"backward · hidden deltas · {self.units_label(k)}"
-                         f"{self.of_sample(smp)}", hidden, k, self.tag(smp))
-                deltas.insert(0, np.array([q.value for q in hidden]))
-            seen.append((smp, outs, deltas))
+                self.add(Phase.BACKWARD, f"backward · hidden deltas · {self.units_label(k)}"
+                         f"{self.of_sample(smp)}", self.hidden_deltas(k, p), k, s)
+            seen.append(p)
         weights, biases = list(params.weights), list(params.biases)
         for k in range(last, 0, -1):
             qs, weights[k - 1], biases[k - 1] = self.layer_update(k, params, seen, tag)
             arrow = f"{', '.join(self.units[k - 1])} → {', '.join(self.units[k])}"
             which = (f" · samples {', '.join(map(str, samples))}" if len(samples) > 1 and tag
                      else self.of_sample(tag))
-            self.add("update", f"update · weights {arrow}{which}", qs, k, tag)
+            self.add(Phase.UPDATE, f"update · weights {arrow}{which}", qs, k, tag)
         self.w_label = ("w", tag)
         if self.has_bias and self.sc.update_biases:
             self.b_label = ("b", tag)
@@ -489,16 +420,17 @@ class _Lesson:
         """The forward pass and loss with the updated parameters."""
         last = len(self.units) - 1
         losses = []
-        for smp, (x, t) in enumerate(zip(self.sc.inputs, self.sc.targets, strict=True), start=1):
+        for smp in range(1, len(self.sc.inputs) + 1):
+            x = self.sc.inputs[smp - 1]
             nets, outs = forward(params, self.acts, x)
-            qs = [q for k in range(1, last + 1)
-                  for q in self.forward_layer(k, params, outs, nets, smp, after=True)]
-            losses.append(self.sample_loss(nets, outs, t, smp, after=True))
-            self.add("after", f"after the update · forward pass{self.of_sample(smp)}",
+            p = Pass(smp, nets, outs, [])
+            qs = [q for k in range(1, last + 1) for q in self.forward_layer(k, p, after=True)]
+            losses.append(self.sample_loss(p, self.sc.targets[smp - 1], after=True))
+            self.add(Phase.AFTER, f"after the update · forward pass{self.of_sample(smp)}",
                      [*qs, losses[-1]], None, self.tag(smp))
         if self.several:
-            self.add("after", "after the update · loss of all samples",
-                     [self.total_loss(losses, "loss_after")])
+            self.add(Phase.AFTER, "after the update · loss of all samples",
+                     [self.total_loss(losses, Kind.LOSS_AFTER)])
 
 
 def step(scenario: Scenario) -> Trace:
@@ -514,9 +446,9 @@ def step(scenario: Scenario) -> Trace:
         params, seen = lesson.learn_from(batch, params, batch[0] if several_updates else None)
         losses += seen
     if lesson.several:
-        stage = Stage("loss", "loss of all samples", (lesson.total_loss(losses, "loss"),))
+        stage = Stage(Phase.LOSS, "loss of all samples", (lesson.total_loss(losses, Kind.LOSS),))
         position = len(lesson.stages) if several_updates else next(
-            i for i, st in enumerate(lesson.stages) if st.phase == "update")
+            i for i, st in enumerate(lesson.stages) if st.phase == Phase.UPDATE)
         lesson.stages.insert(position, stage)
     lesson.after(params)
-    return Trace(tuple(lesson.stages), given)
+    return Trace(tuple(lesson.stages), given, lesson.env)

@@ -1,38 +1,82 @@
-"""Activations and losses as named entries: value, derivative and the formula a student writes.
+"""Activations and losses as named entries: value, derivative and the rule a student writes.
 
-Text templates use ``{a}``, ``{y}``, ``{t}`` and ``{n}`` for the net input, output, target and
-number of outputs of one unit, so the engine can substitute numbers into them.
+Each entry holds, side by side, the numpy functions the numeric core runs on whole batches and
+the expression (bpstep.expr) a student writes for one unit, so the text shown, the number
+re-evaluated from a student's operands and the vectorised value all come from one place.
+A test walks every entry and checks the two against each other.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from bpstep.expr import (
+    HALF,
+    ONE,
+    Call,
+    Diff,
+    Div,
+    Exp,
+    Expr,
+    Group,
+    Ln,
+    Neg,
+    Prod,
+    Ref,
+    Slope,
+    Square,
+    Sum,
+    const,
+)
+
 Array = np.ndarray
 
 LEAKY_SLOPE = 0.01
 
+Rule = Callable[[Expr], Expr]
+"""Builds a unit's rule from the expression of its net input (y = f(a))."""
+SlopeRule = Callable[[Expr, Expr], Expr]
+"""Builds f′(a) from the expressions of the net input and the output (a, y)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Activation:
-    """y = f(a) for one layer, with f'(a) and the formulas a textbook prints."""
+    """y = f(a) for one layer, with f′(a), as the numeric core runs it and as a student writes it."""
 
     name: str
     fn: Callable[[Array], Array]
     """Outputs from net inputs, for a whole layer (last axis = units)."""
     derivative: Callable[[Array, Array], Array] | None
-    """Elementwise f'(a) from (a, y); None when f couples the units (softmax)."""
-    formula: str
-    """y as a function of a, e.g. ``1 / (1 + e^(−a))``."""
-    template: str
-    """``formula`` with an ``{a}`` placeholder for substitution."""
-    derivative_formula: str
-    """f'(a) as a textbook writes it, e.g. ``y(1 − y)``."""
-    derivative_template: str
-    """f'(a) with ``{a}``/``{y}`` placeholders for substitution."""
+    """Elementwise f′(a) from (a, y); None when f couples the units (softmax)."""
+    rule: Rule | None
+    """y of one unit from its net input; None for softmax, which is written over the layer."""
+    slope: SlopeRule | None
+    """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax."""
+    bounds: tuple[float, float] = (-math.inf, math.inf)
+    """The closed range every output lies in: no value outside it can be an output."""
+
+    @property
+    def formula(self) -> str:
+        """y as a function of a, e.g. ``1 / (1 + e^(−a))``."""
+        if self.rule is None:
+            return "e^(a_j) / Σ_k e^(a_k)"
+        return self.rule(Ref("a")).names()
+
+    @property
+    def derivative_formula(self) -> str:
+        """f′(a) as a textbook writes it, e.g. ``y · (1 − y)``."""
+        if self.slope is None:
+            return "∂y_k/∂a_j = y_k(1[j=k] − y_j)"
+        return self.slope(Ref("a"), Ref("y")).names()
+
+    def slope_of(self, a: Expr, y: Expr) -> Expr:
+        """f′(a) marked as the activation's derivative (so a rewrite can leave it out)."""
+        assert self.slope is not None, "softmax has no elementwise derivative"
+        return Slope(self.name, self.slope(a, y))
 
     def backward(self, a: Array, y: Array, grad_y: Array) -> Array:
         """∂E/∂a from ∂E/∂y, through the Jacobian of f (diagonal unless softmax)."""
@@ -53,6 +97,22 @@ def _softmax(a: Array) -> Array:
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
+def _step(a: float) -> float:
+    return 1.0 if a > 0 else 0.0
+
+
+def _leaky(a: float) -> float:
+    return a if a > 0 else LEAKY_SLOPE * a
+
+
+def _leaky_step(a: float) -> float:
+    return 1.0 if a > 0 else LEAKY_SLOPE
+
+
+def _sigmoid_rule(a: Expr) -> Expr:
+    return Div(ONE, Sum((ONE, Exp(Neg(a)))))
+
+
 ACTIVATIONS: dict[str, Activation] = {
     entry.name: entry
     for entry in (
@@ -60,82 +120,117 @@ ACTIVATIONS: dict[str, Activation] = {
             "identity",
             fn=lambda a: np.array(a, dtype=float),
             derivative=lambda a, y: np.ones_like(a),
-            formula="a",
-            template="{a}",
-            derivative_formula="1",
-            derivative_template="1",
+            rule=lambda a: a,
+            slope=lambda a, y: ONE,
         ),
         Activation(
             "sigmoid",
             fn=_sigmoid,
             derivative=lambda a, y: y * (1.0 - y),
-            formula="1 / (1 + e^(−a))",
-            template="1 / (1 + e^(−{a}))",
-            derivative_formula="y(1 − y)",
-            derivative_template="{y} × (1 − {y})",
+            rule=_sigmoid_rule,
+            slope=lambda a, y: Prod((y, Diff(ONE, y))),
+            bounds=(0.0, 1.0),
         ),
         Activation(
             "tanh",
             fn=np.tanh,
             derivative=lambda a, y: 1.0 - y * y,
-            formula="tanh(a)",
-            template="tanh({a})",
-            derivative_formula="1 − y²",
-            derivative_template="(1 − {y}²)",
+            rule=lambda a: Call("tanh({})", math.tanh, a),
+            slope=lambda a, y: Group(Diff(ONE, Square(y))),
+            bounds=(-1.0, 1.0),
         ),
         Activation(
             "relu",
             fn=lambda a: np.maximum(a, 0.0),
             derivative=lambda a, y: (a > 0).astype(float),
-            formula="max(0, a)",
-            template="max(0, {a})",
-            derivative_formula="1 if a > 0 else 0",
-            derivative_template="step({a})",
+            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), a),
+            slope=lambda a, y: Call("step({})", _step, a),
+            bounds=(0.0, math.inf),
         ),
         Activation(
             "leaky_relu",
             fn=lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
             derivative=lambda a, y: np.where(a > 0, 1.0, LEAKY_SLOPE),
-            formula=f"a if a > 0 else {LEAKY_SLOPE}·a",
-            template="leaky_relu({a})",
-            derivative_formula=f"1 if a > 0 else {LEAKY_SLOPE}",
-            derivative_template="leaky_step({a})",
+            rule=lambda a: Call("leaky_relu({})", _leaky, a),
+            slope=lambda a, y: Call("leaky_step({})", _leaky_step, a),
         ),
         Activation(
             "softmax",
             fn=_softmax,
             derivative=None,
-            formula="e^(a_j) / Σ_k e^(a_k)",
-            template="",
-            derivative_formula="∂y_k/∂a_j = y_k(1[j=k] − y_j)",
-            derivative_template="",
+            rule=None,
+            slope=None,
+            bounds=(0.0, 1.0),
         ),
     )
 }
 
+ErrorRule = Callable[[Expr, Expr, Expr], Expr]
+"""Builds a loss's expression for one output unit from (t, y, number of outputs)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Loss:
-    """E(y, t) for one sample, with ∂E/∂y and the formulas a textbook prints."""
+    """E(y, t) for one sample, with ∂E/∂y, as the numeric core runs it and as a student writes it."""
 
     name: str
     fn: Callable[[Array, Array], Array]
     """Loss per sample from outputs and targets (last axis = output units)."""
     grad: Callable[[Array, Array, int], Array]
     """∂E/∂y for each output unit, from (y, t, number of output units)."""
-    formula: str
-    term_template: str
-    """One output unit's term of the sum, with ``{t}`` and ``{y}`` placeholders."""
-    total_template: str
-    """How the terms combine, with ``{terms}`` and ``{n}`` placeholders."""
-    grad_template: str
-    """∂E/∂y with ``{y}``, ``{t}``, ``{n}`` placeholders."""
-    neg_grad_template: str
-    """−∂E/∂y written the way the delta rule prints it, e.g. ``({t} − {y})``."""
+    term: Callable[[Expr, Expr], Expr]
+    """One output unit's term of E, from (t, y): ``(t − y)²``."""
+    total: Callable[[Expr, Expr], Expr]
+    """E from the sum of the terms and the number of outputs: ``½ × [Σ]``."""
+    gradient: ErrorRule
+    """∂E/∂y of one output unit, from (t, y, n): ``(y − t)``."""
     target_range: tuple[float, float] | None = None
     """Closed interval every target must lie in, when the loss takes logarithms."""
     requires: tuple[str, ...] = ()
     """Output activations this loss is defined for; empty means any."""
+
+    @property
+    def formula(self) -> str:
+        """E as a textbook writes it, e.g. ``E = ½ · Σ (t − y)²``."""
+        return "E = " + self.total(Sigma(self.term(Ref("t"), Ref("y"))), Ref("n")).names()
+
+    def error(self, t: Expr, y: Expr, n: Expr) -> Expr:
+        """−∂E/∂y of one output unit, written the way the delta rule prints it: ``(t − y)``."""
+        return negated(self.gradient(t, y, n))
+
+
+class Sigma(Group):
+    """Σ over the output units, for the formula a loss is named by (not for evaluation)."""
+
+    __slots__ = ()
+    strength = 3
+
+    def write(self, w) -> str:  # type: ignore[no-untyped-def]
+        return "Σ " + self.operand.wrapped(w, 3)
+
+
+def _error_diff(node: Expr) -> bool:
+    """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
+    return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
+            and {_kind(node.left.name), _kind(node.right.name)} == {"t", "y"})
+
+
+def _kind(name: str) -> str:
+    return name.split("[", 1)[0]
+
+
+def swap_error(expr: Expr) -> Expr:
+    """Every (y − t) written as (t − y) and the other way round."""
+    return expr.rewrite(lambda node: Diff(node.right, node.left) if _error_diff(node) else None)
+
+
+def negated(expr: Expr) -> Expr:
+    """−expr as a student writes it: an error term turned round, a leading minus dropped."""
+    if isinstance(expr, Neg):
+        return expr.operand
+    if any(_error_diff(node) for node in expr.nodes()):
+        return swap_error(expr)
+    return Neg(expr)
 
 
 def _log(p: Array) -> Array:
@@ -150,41 +245,33 @@ LOSSES: dict[str, Loss] = {
             "half_sse",
             fn=lambda y, t: 0.5 * np.sum((t - y) ** 2, axis=-1),
             grad=lambda y, t, n: y - t,
-            formula="E = ½ Σ (t − y)²",
-            term_template="({t} − {y})²",
-            total_template="½ × [{terms}]",
-            grad_template="({y} − {t})",
-            neg_grad_template="({t} − {y})",
+            term=lambda t, y: Square(Diff(t, y)),
+            total=lambda terms, n: Prod((HALF, terms)),
+            gradient=lambda t, y, n: Group(Diff(y, t)),
         ),
         Loss(
             "sse",
             fn=lambda y, t: np.sum((t - y) ** 2, axis=-1),
             grad=lambda y, t, n: 2.0 * (y - t),
-            formula="E = Σ (t − y)²",
-            term_template="({t} − {y})²",
-            total_template="{terms}",
-            grad_template="2 × ({y} − {t})",
-            neg_grad_template="2 × ({t} − {y})",
+            term=lambda t, y: Square(Diff(t, y)),
+            total=lambda terms, n: terms,
+            gradient=lambda t, y, n: Prod((const(2), Group(Diff(y, t)))),
         ),
         Loss(
             "mse",
             fn=lambda y, t: np.sum((t - y) ** 2, axis=-1) / y.shape[-1],
             grad=lambda y, t, n: 2.0 * (y - t) / n,
-            formula="E = (1/n) Σ (t − y)²",
-            term_template="({t} − {y})²",
-            total_template="[{terms}] / {n}",
-            grad_template="2 × ({y} − {t}) / {n}",
-            neg_grad_template="2 × ({t} − {y}) / {n}",
+            term=lambda t, y: Square(Diff(t, y)),
+            total=lambda terms, n: Div(terms, n),
+            gradient=lambda t, y, n: Div(Prod((const(2), Group(Diff(y, t)))), n),
         ),
         Loss(
             "cross_entropy",
             fn=lambda y, t: -np.sum(t * _log(y), axis=-1),
             grad=lambda y, t, n: -t / y,
-            formula="E = −Σ t ln y",
-            term_template="{t} × ln {y}",
-            total_template="−[{terms}]",
-            grad_template="−{t} / {y}",
-            neg_grad_template="{t} / {y}",
+            term=lambda t, y: Prod((t, Ln(y))),
+            total=lambda terms, n: Neg(terms),
+            gradient=lambda t, y, n: Neg(Div(t, y)),
             target_range=(0.0, 1.0),
             requires=("softmax", "sigmoid"),
         ),
@@ -192,11 +279,9 @@ LOSSES: dict[str, Loss] = {
             "binary_cross_entropy",
             fn=lambda y, t: -np.sum(t * _log(y) + (1 - t) * _log(1 - y), axis=-1),
             grad=lambda y, t, n: (y - t) / (y * (1.0 - y)),
-            formula="E = −Σ [t ln y + (1 − t) ln(1 − y)]",
-            term_template="{t} × ln {y} + (1 − {t}) × ln(1 − {y})",
-            total_template="−[{terms}]",
-            grad_template="({y} − {t}) / ({y} × (1 − {y}))",
-            neg_grad_template="({t} − {y}) / ({y} × (1 − {y}))",
+            term=lambda t, y: Sum((Prod((t, Ln(y))), Prod((Diff(ONE, t), Ln(Diff(ONE, y)))))),
+            total=lambda terms, n: Neg(terms),
+            gradient=lambda t, y, n: Div(Group(Diff(y, t)), Prod((y, Diff(ONE, y)))),
             target_range=(0.0, 1.0),
             requires=("sigmoid",),
         ),
@@ -206,7 +291,7 @@ LOSSES: dict[str, Loss] = {
 
 @dataclass(frozen=True, slots=True)
 class FusedDelta:
-    """∂E/∂a for an output activation and loss whose product simplifies, as textbooks write it.
+    """∂E/∂a for an output activation and loss whose product simplifies to y − t.
 
     Computing it fused is also what keeps it finite when y reaches 0 or 1.
     """
@@ -215,8 +300,11 @@ class FusedDelta:
     """∂E/∂a from (y, t); softmax with cross-entropy assumes targets that sum to 1."""
     loss_from_a: Callable[[Array, Array], Array]
     """E from the net inputs (a, t): exact even where y has rounded to 0 or 1."""
-    grad_template: str
-    neg_grad_template: str
+
+    @staticmethod
+    def gradient(t: Expr, y: Expr) -> Expr:
+        """∂E/∂a of one output unit as a student writes it: ``(y − t)``."""
+        return Group(Diff(y, t))
 
 
 def _log_sum_exp(a: Array) -> Array:
@@ -229,14 +317,10 @@ FUSED_DELTAS: dict[tuple[str, str], FusedDelta] = {
     ("softmax", "cross_entropy"): FusedDelta(
         grad_a=lambda y, t: y - t,
         loss_from_a=lambda a, t: np.sum(t, axis=-1) * _log_sum_exp(a) - np.sum(t * a, axis=-1),
-        grad_template="({y} − {t})",
-        neg_grad_template="({t} − {y})",
     ),
     ("sigmoid", "binary_cross_entropy"): FusedDelta(
         grad_a=lambda y, t: y - t,
         loss_from_a=lambda a, t: np.sum(np.logaddexp(0.0, a) - t * a, axis=-1),
-        grad_template="({y} − {t})",
-        neg_grad_template="({t} − {y})",
     ),
 }
 

@@ -14,11 +14,47 @@ With several samples, a per-sample name ends in ``@k`` (k counts from 1): ``a[h1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-Recompute = Callable[[Sequence[float]], float]
+from bpstep.enums import StrEnum
+from bpstep.expr import Env, Expr, distinct_refs
+
+
+class Kind(StrEnum):
+    """What a named number is: the part of its name before the bracket."""
+
+    A = "a"
+    Y = "y"
+    DELTA = "delta"
+    DW = "dw"
+    W = "w"
+    DB = "db"
+    B = "b"
+    LOSS = "loss"
+    A_AFTER = "a_after"
+    Y_AFTER = "y_after"
+    LOSS_AFTER = "loss_after"
+    T = "t"
+    W0 = "w0"
+    B0 = "b0"
+    LR = "lr"
+
+
+UPDATE_KINDS = frozenset({Kind.DW, Kind.W, Kind.DB, Kind.B})
+"""Kinds that belong to a weight or bias rather than a unit."""
+
+
+class Phase(StrEnum):
+    """Where a stage sits in the lesson."""
+
+    FORWARD = "forward"
+    LOSS = "loss"
+    BACKWARD = "backward"
+    UPDATE = "update"
+    AFTER = "after"
 
 
 def unit_name(kind: str, unit: str, sample: int | None = None) -> str:
@@ -37,49 +73,108 @@ def scalar_name(kind: str, sample: int | None = None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Quantity:
-    """One computed number, with what it was computed from and how, in the learner's notation."""
+class Name:
+    """A quantity name taken apart: ``dw[x1->h1]@2`` is kind dw, source x1, unit h1, sample 2."""
 
-    name: str
-    """Contract name, e.g. ``delta[h1]``."""
     kind: str
-    """The part of the name before the bracket: a, y, delta, dw, w, db, b, loss, ..."""
-    value: float
-    """Full-precision float64 result."""
-    unit: str | None
-    """Unit the quantity belongs to (the target unit for a weight), None for a loss."""
-    template: str
-    """The rule with ``{0}``, ``{1}``, ... where the operands' numbers go."""
-    inputs: tuple[str, ...]
-    """Names of the quantities (computed or given) the operands are, in order."""
-    operands: tuple[float, ...]
-    """Values of ``inputs`` at the time of computing."""
-    recompute: Recompute = field(repr=False, compare=False)
-    """Value from (possibly other) operand values, e.g. a student's own earlier numbers."""
+    unit: str | None = None
     source: str | None = None
-    """The weight's source unit, for dw/w quantities."""
     sample: int | None = None
-    """1-based sample index when the step has several samples."""
+
+    def renamed(self, kind: str) -> str:
+        """The same place under another kind: ``w0[x1->h1]`` for ``w[x1->h1]``."""
+        if self.source is not None and self.unit is not None:
+            return edge_name(kind, self.source, self.unit, self.sample)
+        if self.unit is not None:
+            return unit_name(kind, self.unit, self.sample)
+        return scalar_name(kind, self.sample)
+
+
+_NAME = re.compile(r"(?P<kind>[a-z_0-9]+)(?:\[(?:(?P<source>[^\[\]]+?)->)?(?P<unit>[^\[\]]+)\])?"
+                   r"(?:@(?P<sample>[1-9][0-9]{0,8}))?")
+
+
+def parse_name(name: str) -> Name | None:
+    """The parts of a name built by ``unit_name``, ``edge_name`` or ``scalar_name``; else None."""
+    match = _NAME.fullmatch(name)
+    if match is None:
+        return None
+    sample = match["sample"]
+    return Name(match["kind"], match["unit"], match["source"], int(sample) if sample else None)
+
+
+def kind_of(name: str) -> str:
+    """The kind of a name: ``w0`` for ``w0[x1->h1]``."""
+    return name.split("[", 1)[0].split("@", 1)[0]
+
+
+class Quantity:
+    """One computed number: its name, its value, and the rule it comes from, in learner's notation.
+
+    The rule (an expression over named operands) is built only when something asks for it, so a
+    step of a 784-128-10 network costs its numbers, not 200,000 expression trees.
+    """
+
+    __slots__ = ("_expr", "_rule", "before", "env", "kind", "name", "sample", "source", "unit", "value")
+
+    def __init__(self, name: str, kind: Kind, value: float, unit: str | None,
+                 rule: Callable[[], Expr], env: Env, *, source: str | None = None,
+                 sample: int | None = None, before: float | None = None) -> None:
+        self.name = name
+        """Contract name, e.g. ``delta[h1]``."""
+        self.kind = kind
+        self.value = value
+        """Full-precision float64 result."""
+        self.unit = unit
+        """Unit the quantity belongs to (the target unit for a weight), None for a loss."""
+        self.source = source
+        """The weight's source unit, for dw/w quantities."""
+        self.sample = sample
+        """1-based sample index when the step has several samples."""
+        self.before = before
+        """For a new weight or bias: its value before this update."""
+        self.env = env
+        """Every value of the step by name (given and computed), for printing with numbers."""
+        self._rule = rule
+        self._expr: Expr | None = None
+
+    def __repr__(self) -> str:
+        return f"Quantity({self.name}={self.value!r})"
+
+    @property
+    def expr(self) -> Expr:
+        """The rule as an expression over named operands."""
+        if self._expr is None:
+            self._expr = self._rule()
+        return self._expr
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Names of the quantities (computed or given) the rule uses, in order of appearance."""
+        return distinct_refs(self.expr)
 
     @property
     def formula(self) -> str:
         """The rule in names, e.g. ``a[h1] = w0[x1->h1]·y[x1] + w0[x2->h1]·y[x2]``."""
-        return f"{self.name} = " + self.template.replace("×", "·").format(*self.inputs)
+        return f"{self.name} = {self.expr.names()}"
 
     def substituted(self, fmt: Callable[[float], str]) -> str:
         """The rule with numbers in place of names, ending in the result.
 
         Negative operands are bracketed, as on paper: ``0.3 × (−0.0368)``.
         """
-        shown = (f"({fmt(v)})" if v < 0 else fmt(v) for v in self.operands)
-        return self.template.format(*shown) + " = " + fmt(self.value)
+        return f"{self.expr.numbers(self.env, fmt)} = {fmt(self.value)}"
+
+    def evaluate(self, env: Env) -> float:
+        """The value from other operand values, e.g. a student's own earlier numbers."""
+        return self.expr.evaluate(env)
 
 
 def row_label(q: Quantity) -> str:
     """What a table row of this quantity is about: ``x1 → h1``, ``bias → h1``, ``h1``, ``network``."""
-    if q.kind in ("dw", "w"):
+    if q.kind in (Kind.DW, Kind.W):
         return f"{q.source} → {q.unit}"
-    if q.kind in ("db", "b"):
+    if q.kind in (Kind.DB, Kind.B):
         return f"bias → {q.unit}"
     if q.unit is not None:
         return q.unit
@@ -90,8 +185,7 @@ def row_label(q: Quantity) -> str:
 class Stage:
     """One step of the lesson: a phase and the quantities it computes."""
 
-    phase: str
-    """forward, loss, backward, update or after."""
+    phase: Phase
     title: str
     """What a teacher would say, e.g. ``hidden deltas · layer 1 (h1, h2)``."""
     quantities: tuple[Quantity, ...]
@@ -109,12 +203,23 @@ class Trace:
     stages: tuple[Stage, ...]
     given: Mapping[str, float]
     """Inputs, targets, initial parameters and the learning rate, by name."""
+    env: Mapping[str, float] = field(default_factory=dict, repr=False, compare=False)
+    """Every value of the step, given and computed, by name: what the rules are evaluated in."""
     _index: Mapping[str, Quantity] = field(init=False, repr=False, compare=False)
+    _stage_of: Mapping[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        index = {q.name: q for stage in self.stages for q in stage.quantities}
+        index: dict[str, Quantity] = {}
+        stage_of: dict[str, int] = {}
+        for i, stage in enumerate(self.stages):
+            for q in stage.quantities:
+                index[q.name] = q
+                stage_of[q.name] = i
         object.__setattr__(self, "_index", MappingProxyType(index))
+        object.__setattr__(self, "_stage_of", MappingProxyType(stage_of))
         object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
+        if not self.env:
+            object.__setattr__(self, "env", {**self.given, **self.values})
 
     def __iter__(self) -> Iterator[Quantity]:
         for stage in self.stages:
@@ -125,6 +230,9 @@ class Trace:
 
     def __contains__(self, name: object) -> bool:
         return name in self._index
+
+    def __len__(self) -> int:
+        return len(self._index)
 
     @property
     def values(self) -> dict[str, float]:
@@ -139,7 +247,4 @@ class Trace:
 
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
-        for i, stage in enumerate(self.stages):
-            if any(q.name == name for q in stage.quantities):
-                return i
-        raise KeyError(name)
+        return self._stage_of[name]

@@ -20,17 +20,27 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from bpstep.answers import Answer
 from bpstep.engine import CONVENTION_SIGN
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, LOSSES
+from bpstep.enums import StrEnum
+from bpstep.expr import ONE, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
+from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, swap_error
 from bpstep.scenario import Scenario
-from bpstep.trace import Quantity, Trace
+from bpstep.trace import Kind, Quantity, Trace, kind_of, parse_name
 
-CORRECT, ROUNDING, CARRIED, WRONG, NOT_ATTEMPTED = (
-    "correct", "rounding", "carried", "wrong", "not attempted")
-VERDICTS = (CORRECT, ROUNDING, CARRIED, WRONG, NOT_ATTEMPTED)
+
+class Mark(StrEnum):
+    """The verdict on one answer."""
+
+    CORRECT = "correct"
+    ROUNDING = "rounding"
+    CARRIED = "carried"
+    WRONG = "wrong"
+    NOT_ATTEMPTED = "not attempted"
+
+
+CORRECT, ROUNDING, CARRIED, WRONG, NOT_ATTEMPTED = Mark
+VERDICTS = tuple(Mark)
 ACCEPTED = frozenset({CORRECT, ROUNDING, CARRIED})
 SUMMARY_WORDS = {CORRECT: "correct", ROUNDING: "within rounding", CARRIED: "carried forward",
                  WRONG: "wrong", NOT_ATTEMPTED: "not attempted"}
@@ -43,10 +53,9 @@ POWERS = {p: f"{10 ** p:g}" if p > 0 else f"1/{10 ** -p}" for p in (1, -1, 2, -2
 """Powers of ten tried, with how the hint writes the factor (×10, ×1/100)."""
 SLIP_DIGITS = 3
 """Significant digits a number needs before one wrong digit reads as a slip, not a guess."""
-SHIFTS = {"a": ("y",), "a_after": ("y_after",)}
-"""Net-input kinds and the output kinds they can be mistaken for."""
-LINEAR_ERROR_LOSSES = frozenset({"half_sse", "sse", "mse"})
-"""Losses whose ∂E/∂y is a multiple of (y − t), so swapping t and y only flips the sign."""
+DEPTH = 2
+"""Levels of unwritten intermediates a mistake is replayed through (w ← Δw ← δ)."""
+BACKWARD_KINDS = frozenset({Kind.DELTA, Kind.DW, Kind.DB})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +65,7 @@ class Verdict:
     name: str
     expected: float
     """The true value (float64)."""
-    verdict: str
-    """One of ``VERDICTS``."""
+    verdict: Mark
     given: float | None = None
     written: str | None = None
     """The student's number as written; None when not attempted."""
@@ -116,15 +124,6 @@ def _close(value: float, reference: float, tolerance: float) -> bool:
     return abs(value - reference) <= tolerance + EPSILON * max(1.0, abs(reference))
 
 
-def _kind(name: str) -> str:
-    return name.split("[", 1)[0]
-
-
-def _inner(name: str) -> str:
-    """``w0[x1->h1]@2`` → ``[x1->h1]@2``: the part a substitution keeps."""
-    return name[len(_kind(name)):]
-
-
 def _decimals(tolerance: float) -> int | None:
     """Decimals a half-unit tolerance stands for (0.005 → 2); None when it is not one."""
     if tolerance <= 0:
@@ -145,14 +144,18 @@ def _one_digit_apart(written: str, other: str) -> bool:
             and written[diff[0]] == other[diff[1]] and written[diff[1]] == other[diff[0]])
 
 
+Variant = tuple[Expr, str]
+"""A rewritten rule and the hint that names the mistake it replays."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mistake:
-    """A mistake students make, and how to replay it on one quantity."""
+    """A mistake students make, as rewrites of a quantity's rule."""
 
     key: str
     applies: Callable[[_Marker, Quantity], bool]
-    candidates: Callable[[_Marker, Quantity], Iterator[tuple[float, str]]]
-    """Values the quantity takes under the mistake, each with the hint that says so."""
+    variants: Callable[[_Marker, Quantity], Iterator[Variant]]
+    """The rule as the mistake would have it, each with the hint that says so."""
 
 
 class _Marker:
@@ -161,45 +164,38 @@ class _Marker:
     def __init__(self, trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
                  tol: float | None) -> None:
         self.trace, self.scenario, self.answers, self.tol = trace, scenario, answers, tol
-        self.sign = CONVENTION_SIGN[scenario.convention]
-        self.loss = LOSSES[scenario.loss]
-        self.layer_of = {u: k for k, layer in enumerate(scenario.layers) for u in layer.units}
+        self.delta_rule = CONVENTION_SIGN[scenario.convention] > 0
+        self.activation = {u: ACTIVATIONS[layer.activation] for layer in scenario.layers[1:]
+                           for u in layer.units if layer.activation}
         self.outputs = frozenset(scenario.layers[-1].units)
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""
-        self.truth: dict[str, float] = {**trace.given, **trace.values}
-        self.base = self.world
-        """Where operands come from while replaying a mistake: ``world``, then ``truth``."""
+        self.truth: Mapping[str, float] = trace.env
         self.recomputed: dict[str, float] = {}
         self.taint: dict[str, frozenset[str]] = {}
         """The student's answers off the true value (wrong or carried) each value builds on."""
         self.order = {q.name: i for i, q in enumerate(trace)}
-        self._swaps: dict[str, dict[str, float]] = {}
 
     def tolerance(self, answer: Answer) -> float:
         return answer.tolerance if self.tol is None else self.tol
 
-    def ops(self, q: Quantity, overlay: Mapping[str, float] | None = None,
-            deep: bool = False) -> list[float]:
-        """Operands of q from the student's world; names in ``overlay`` take its values (with
-        ``deep``, also one level into operands the student did not work out themselves)."""
-        base = self.base
-        if not overlay:
-            return [base[n] for n in q.inputs]
-        out = []
-        for n in q.inputs:
-            if n in overlay:
-                out.append(overlay[n])
-            elif not deep or n in self.answers or n not in self.trace:
-                out.append(base[n])
-            else:
-                inner = self.trace[n]
-                out.append(inner.recompute([overlay.get(m, base[m]) for m in inner.inputs]))
-        return out
+    def unwritten_rule(self, name: str) -> Expr | None:
+        """The rule of a δ, Δw or Δb the student did not write, to replay a mistake through it.
+
+        Only the backward pass is followed: the forward values a δ rests on were worked out
+        before it, right or wrong, and are where the student's own numbers already come in.
+        """
+        if name in self.answers or name not in self.trace or kind_of(name) not in BACKWARD_KINDS:
+            return None
+        return self.trace[name].expr
+
+    def deep(self, q: Quantity) -> Expr:
+        """q's rule with the unwritten intermediates it rests on written out (``DEPTH`` levels)."""
+        return inline(q.expr, self.unwritten_rule, DEPTH)
 
     def mark(self) -> Report:
         for q in self.trace:
-            again = q.recompute(self.ops(q))
+            again = q.evaluate(self.world)
             self.recomputed[q.name] = again
             answer = self.answers.get(q.name)
             self.world[q.name] = again if answer is None else answer.value
@@ -236,154 +232,195 @@ class _Marker:
             hint = ("from your rounded " + self.listing(rounded) if rounded
                     else "from your rounded earlier values")
             return Verdict(q.name, q.value, ROUNDING, hint=hint, **common)
+        low, high = self.bounds(q)
+        if not low <= answer.value <= high:
+            return Verdict(q.name, q.value, WRONG, hint=self.out_of_range(q, low, high),
+                           mistake="out_of_range", **common)
         differs = any(self.world[n] != self.truth[n] for n in q.inputs)
         for base in (self.world, self.truth) if differs else (self.world,):
-            self.base = base
             for mistake in MISTAKES:
                 if not mistake.applies(self, q):
                     continue
-                for value, hint in mistake.candidates(self, q):
-                    if (_close(answer.value, value, tol) and not _close(value, q.value, tol)
-                            and not _close(value, again, tol)):
-                        self.base = self.world
+                for rule, hint in mistake.variants(self, q):
+                    value = rule.evaluate(base)
+                    if (low <= value <= high and _close(answer.value, value, tol)
+                            and not _close(value, q.value, tol) and not _close(value, again, tol)):
                         return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake.key,
                                        **common)
-        self.base = self.world
+        if _slip(self, q, answer, again):
+            return Verdict(q.name, q.value, WRONG, hint=SLIP_HINT, mistake="slip", **common)
         return Verdict(q.name, q.value, WRONG, **common)
+
+    def bounds(self, q: Quantity) -> tuple[float, float]:
+        """The range no value of q can leave: an activation's outputs, a loss's non-negative values."""
+        if q.kind in (Kind.Y, Kind.Y_AFTER) and q.unit in self.activation:
+            return self.activation[q.unit].bounds
+        if q.kind in (Kind.LOSS, Kind.LOSS_AFTER) and self.scenario.loss != "binary_cross_entropy":
+            return (0.0, math.inf)
+        return (-math.inf, math.inf)
+
+    def out_of_range(self, q: Quantity, low: float, high: float) -> str:
+        if q.kind in (Kind.LOSS, Kind.LOSS_AFTER):
+            return "a loss is never negative"
+        act = self.activation[q.unit or ""]
+        top = "" if math.isinf(high) else f" and {high:g}"
+        where = f"between {low:g}{top}" if top else f"at least {low:g}"
+        return f"outside what {act.name} can give: its outputs lie {where}"
 
     def listing(self, names: list[str] | tuple[str, ...], most: int = 3) -> str:
         shown = [f"{n} = {self.answers[n].text}" for n in names[:most]]
         more = len(names) - most
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
-    def swaps(self, kind: str) -> dict[str, float]:
-        """Overlays replaying one confusion everywhere: a for y, or new weights for old ones."""
-        key = kind if self.base is self.world else kind + " (truth)"
-        if key not in self._swaps:
-            overlay: dict[str, float] = {}
-            for q in self.trace:
-                if kind == "a_for_y" and q.kind in SHIFTS:
-                    for y_kind in SHIFTS[q.kind]:
-                        overlay[y_kind + _inner(q.name)] = self.base[q.name]
-                elif kind == "new_for_old" and q.kind in ("w", "b") and q.sample is None:
-                    overlay[q.kind + "0" + _inner(q.name)] = self.base[q.name]
-            self._swaps[key] = overlay
-        return self._swaps[key]
+    def renamed_refs(self, q: Quantity, pairs: Callable[[Quantity], Iterator[tuple[str, str]]]
+                     ) -> dict[str, Expr]:
+        """Substitutions from the trace: each pair (name as written, name it is mistaken for)."""
+        own_old = self.old_name(q)
+        return {old: Ref(new) for p in self.trace for old, new in pairs(p) if old != own_old}
 
-    def activation_of(self, q: Quantity) -> str | None:
-        layer = self.layer_of.get(q.unit or "")
-        return self.scenario.layers[layer].activation if layer else None
+    def old_name(self, q: Quantity) -> str | None:
+        """``w0[x1->h1]`` for ``w[x1->h1]``: the parameter a new weight or bias starts from."""
+        if q.kind not in (Kind.W, Kind.B):
+            return None
+        return next((n for n in q.inputs if kind_of(n) not in (Kind.DW, Kind.DB)), None)
+
+
+# --- the mistakes, each a rewrite of the rule ---
 
 
 def _is_output_delta(m: _Marker, q: Quantity) -> bool:
-    return q.kind == "delta" and q.unit in m.outputs
+    return q.kind == Kind.DELTA and q.unit in m.outputs
 
 
-def _swapped_error(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    right, wrong = ("t − y", "y − t") if m.sign > 0 else ("y − t", "t − y")
-    rule = "δ = −∂E/∂a, delta rule" if m.sign > 0 else "δ = +∂E/∂a, gradient convention"
-    yield (-q.recompute(m.ops(q)),
-           f"{wrong} (output − target) used where {right} belongs ({rule})" if m.sign > 0 else
-           f"{wrong} (target − output) used where {right} belongs ({rule})")
+def _has_error_term(m: _Marker, q: Quantity) -> bool:
+    return _is_output_delta(m, q) and swap_error(q.expr) != q.expr
 
 
-def _swapped_applies(m: _Marker, q: Quantity) -> bool:
-    act = m.activation_of(q)
-    fused = (act, m.loss.name) in FUSED_DELTAS
-    return _is_output_delta(m, q) and (fused or m.loss.name in LINEAR_ERROR_LOSSES)
+def _swapped_error(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    right, wrong = ("t − y", "y − t") if m.delta_rule else ("y − t", "t − y")
+    rule = "δ = −∂E/∂a, delta rule" if m.delta_rule else "δ = +∂E/∂a, gradient convention"
+    what = "output − target" if m.delta_rule else "target − output"
+    yield swap_error(q.expr), f"{wrong} ({what}) used where {right} belongs ({rule})"
 
 
-def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    old, change = m.ops(q)
-    what, thing, step = ("Δw", "weight", "w0 + η·δ·y") if q.kind == "w" else ("Δb", "bias", "b0 + η·δ")
-    if m.sign > 0:
+def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    change = next(n for n in q.inputs if kind_of(n) in (Kind.DW, Kind.DB))
+    what, thing, step = (("Δw", "weight", "w0 + η·δ·y") if q.kind == Kind.W
+                         else ("Δb", "bias", "b0 + η·δ"))
+    if m.delta_rule:
         rule = f"with δ = t − y, {q.kind} = {step}"
     else:
         rule = f"with δ = ∂E/∂a, {what} = −η·δ·… already holds the minus and is added"
-    yield old - change, f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}"
+    yield (substitute(q.expr, {change: Neg(Ref(change))}),
+           f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}")
 
 
-def _derivative_missing_applies(m: _Marker, q: Quantity) -> bool:
-    act = m.activation_of(q)
-    if q.kind != "delta" or act in (None, "identity", "softmax"):
-        return False
-    return not (_is_output_delta(m, q) and (act, m.loss.name) in FUSED_DELTAS)
+def _slopes(expr: Expr) -> list[Slope]:
+    return [node for node in expr.nodes() if isinstance(node, Slope) and node.activation != "identity"]
 
 
-def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    act = m.activation_of(q) or ""
-    slope = ACTIVATIONS[act].derivative_formula
-    ops = m.ops(q)
-    if _is_output_delta(m, q):
-        values = {_kind(n): v for n, v in zip(q.inputs, ops, strict=True)}
-        y, t = np.array([values["y"]]), np.array([values["t"]])
-        grad = float(m.loss.grad(y, t, len(m.outputs))[0])
-        yield -m.sign * grad, f"activation derivative f′(a) = {slope} of {act} left out"
+def _slope_text(act: str) -> str:
+    return f"f′(a) = {ACTIVATIONS[act].derivative_formula} of {act}"
+
+
+def _each_slope(expr: Expr, replace: Callable[[Slope], Expr]) -> Iterator[tuple[Expr, Slope]]:
+    """``expr`` with one f′(a) at a time replaced (the nearest first), then with all of them."""
+    slopes = _slopes(expr)
+    for slope in slopes:
+        yield expr.rewrite(lambda n, s=slope: replace(s) if n is s else None), slope
+    if len(slopes) > 1:
+        yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None), slopes[0])
+
+
+def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    for rule, slope in _each_slope(m.deep(q), lambda s: ONE):
+        yield rule, f"activation derivative {_slope_text(slope.activation)} left out"
+
+
+def _fused_activation(m: _Marker, q: Quantity) -> Activation | None:
+    """The output activation of a δ that is y − t only because f′(a) cancelled in the pair."""
+    act = m.activation.get(q.unit or "")
+    if _is_output_delta(m, q) and act and (act.name, m.scenario.loss) in FUSED_DELTAS and act.slope:
+        return act
+    return None
+
+
+def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    fused = _fused_activation(m, q)
+    if fused is not None:
+        name = parse_name(q.name)
+        assert name is not None
+        yield (Prod((q.expr, fused.slope_of(Ref(name.renamed(Kind.A)), Ref(name.renamed(Kind.Y))))),
+               f"activation derivative {_slope_text(fused.name)} applied although δ = t − y "
+               f"already has it (it cancels against ∂E/∂y of {m.scenario.loss})")
         return
-    head = 0
-    while head < len(q.inputs) and _kind(q.inputs[head]) in ("a", "y"):
-        head += 1
-    total = math.fsum(ops[i] * ops[i + 1] for i in range(head, len(ops) - 1, 2))
-    yield total, f"activation derivative f′(a) = {slope} of {act} left out"
+    for rule, slope in _each_slope(m.deep(q), lambda s: Prod((s, s))):
+        yield rule, f"activation derivative {_slope_text(slope.activation)} applied twice"
 
 
-def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    yield q.recompute(m.ops(q, {"lr": 1.0}, deep=True)), "learning rate left out (as if η = 1)"
+def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield substitute(m.deep(q), {"lr": ONE}), "learning rate left out (as if η = 1)"
 
 
 def _uses_lr(m: _Marker, q: Quantity) -> bool:
-    if m.trace.given["lr"] == 1.0:
-        return False
-    return "lr" in q.inputs or any(n in m.trace and n not in m.answers and "lr" in m.trace[n].inputs
-                                   for n in q.inputs)
+    return m.trace.given["lr"] != 1.0 and q.kind in (Kind.DW, Kind.W, Kind.DB, Kind.B)
 
 
-def _a_for_y(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    yield q.recompute(m.ops(q, m.swaps("a_for_y"))), "net input a used where the output y = f(a) belongs"
+def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    def pairs(p: Quantity) -> Iterator[tuple[str, str]]:
+        if p.kind in (Kind.A, Kind.A_AFTER):
+            y_kind = Kind.Y if p.kind == Kind.A else Kind.Y_AFTER
+            yield p.name.replace(p.kind, y_kind, 1), p.name
+    yield (substitute(q.expr, m.renamed_refs(q, pairs)),
+           "net input a used where the output y = f(a) belongs")
 
 
-def _new_for_old(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    yield (q.recompute(m.ops(q, m.swaps("new_for_old"))),
+def _uses_outputs(m: _Marker, q: Quantity) -> bool:
+    return any(kind_of(n) in (Kind.Y, Kind.Y_AFTER) for n in q.inputs)
+
+
+def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    def pairs(p: Quantity) -> Iterator[tuple[str, str]]:
+        if p.kind in (Kind.W, Kind.B) and p.sample is None:
+            yield p.name.replace(p.kind, p.kind + "0", 1), p.name
+    yield (substitute(m.deep(q), m.renamed_refs(q, pairs)),
            "updated weight used where the old one belongs (every δ and Δw of a step uses the "
            "weights from before the update)")
 
 
-def _has_kind(kinds: tuple[str, ...]) -> Callable[[_Marker, Quantity], bool]:
-    def applies(m: _Marker, q: Quantity) -> bool:
-        return any(_kind(n) in kinds for n in q.inputs)
-    return applies
+def _uses_old_parameters(m: _Marker, q: Quantity) -> bool:
+    return q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B)
 
 
-def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    value = q.recompute(m.ops(q))
+def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
     for p, factor in POWERS.items():
-        yield value * 10.0 ** p, f"off by a power of ten (×{factor})"
-    ops = m.ops(q)
-    for i, name in enumerate(q.inputs):
-        if ops[i] == 0 or name in q.inputs[:i]:
+        yield Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})"
+    for name in q.inputs:
+        if m.world[name] == 0:
             continue
         for p, factor in POWERS.items():
-            scaled = [*ops[:i], ops[i] * 10.0 ** p, *ops[i + 1:]]
-            yield q.recompute(scaled), f"off by a power of ten: {name} taken ×{factor}"
+            scaled = substitute(q.expr, {name: Prod((Ref(name), const(10.0 ** p)))})
+            yield scaled, f"off by a power of ten: {name} taken ×{factor}"
 
 
-def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    yield -q.recompute(m.ops(q)), "sign flipped"
+def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield Neg(q.expr), "sign flipped"
 
 
-def _slip(m: _Marker, q: Quantity) -> Iterator[tuple[float, str]]:
-    answer = m.answers[q.name]
+SLIP_HINT = "arithmetic slip in the last operation (one digit off)"
+
+
+def _slip(m: _Marker, q: Quantity, answer: Answer, again: float) -> bool:
+    """One digit of a number with enough digits differs from the right or recomputed value."""
     places = _decimals(m.tolerance(answer))
-    if places is None:
-        return
+    if places is None or not math.isfinite(answer.value):
+        return False
     written = f"{abs(answer.value):.{places}f}"
     if len(written.replace(".", "").lstrip("0")) < SLIP_DIGITS:
-        return
-    for reference in (q.recompute(m.ops(q)), q.value):
-        if (reference < 0) == (answer.value < 0) and _one_digit_apart(
-                written, f"{abs(reference):.{places}f}"):
-            yield answer.value, "arithmetic slip in the last operation (one digit off)"
-            return
+        return False
+    return any(math.isfinite(reference) and (reference < 0) == (answer.value < 0)
+               and _one_digit_apart(written, f"{abs(reference):.{places}f}")
+               for reference in (again, q.value))
 
 
 def _always(m: _Marker, q: Quantity) -> bool:
@@ -391,18 +428,20 @@ def _always(m: _Marker, q: Quantity) -> bool:
 
 
 MISTAKES: tuple[Mistake, ...] = (
-    Mistake("swapped_error", _swapped_applies, _swapped_error),
-    Mistake("wrong_sign_update", lambda m, q: q.kind in ("w", "b"), _wrong_sign_update),
-    Mistake("derivative_missing", _derivative_missing_applies, _derivative_missing),
+    Mistake("swapped_error", _has_error_term, _swapped_error),
+    Mistake("wrong_sign_update", lambda m, q: q.kind in (Kind.W, Kind.B), _wrong_sign_update),
+    Mistake("derivative_missing", lambda m, q: q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B),
+            _derivative_missing),
+    Mistake("derivative_twice", lambda m, q: q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B),
+            _derivative_twice),
     Mistake("lr_left_out", _uses_lr, _lr_left_out),
-    Mistake("a_for_y", _has_kind(("y", "y_after")), _a_for_y),
-    Mistake("new_for_old", lambda m, q: q.kind not in ("w", "b") and _has_kind(("w0", "b0"))(m, q),
-            _new_for_old),
+    Mistake("a_for_y", _uses_outputs, _a_for_y),
+    Mistake("new_for_old", _uses_old_parameters, _new_for_old),
     Mistake("power_of_ten", _always, _power_of_ten),
     Mistake("sign_flipped", _always, _sign_flipped),
-    Mistake("slip", _always, _slip),
 )
-"""Mistakes in the order they are tried: the most specific explanation wins."""
+"""Mistakes in the order they are tried: the most specific explanation wins. A one-digit slip
+is tried last of all, outside this list, since it is read from the digits, not replayed."""
 
 
 def verify(trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],

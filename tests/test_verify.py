@@ -184,7 +184,7 @@ def test_activation_derivative_missing_at_the_output() -> None:
     # δ[o] = t − y without y(1 − y): 0.5 − 0.665074 = −0.165074.
     verdict, mistake, hint = hint_of(f'"delta[o]": {T - Y_O:.5f}\n', "delta[o]")
     assert (verdict, mistake) == (WRONG, "derivative_missing")
-    assert hint == "activation derivative f′(a) = y(1 − y) of sigmoid left out"
+    assert hint == "activation derivative f′(a) = y · (1 − y) of sigmoid left out"
 
 
 def test_activation_derivative_missing_in_a_hidden_unit() -> None:
@@ -370,7 +370,7 @@ def test_working_on_paper_with_rounded_numbers_is_never_wrong(path: Path, digits
     written: dict[str, float] = dict(trace.given)
     lines = []
     for q in trace:
-        text = f"{q.recompute([written[n] for n in q.inputs]):#.{digits}g}"
+        text = f"{q.evaluate(written):#.{digits}g}"
         written[q.name] = float(text)
         lines.append(f'"{q.name}": {text}')
     report = verify(trace, scenario, parse("\n".join(lines), "paper.yaml").answers)

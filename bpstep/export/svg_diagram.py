@@ -130,7 +130,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
             value = number(before).value
             return value, value, False
         new = _number(q.value, precision)
-        return f"{_number(q.operands[0], precision)} → {new}", new, q.name in current
+        return f"{_number(q.before, precision)} → {new}", new, q.name in current
 
     layers = []
     last = len(scenario.layers) - 1

@@ -136,7 +136,7 @@ def stage_table(stage: Stage, precision: int = 6) -> Table:
         body = []
         for key, cells in rows.items():
             change, new = cells.get("dw") or cells.get("db"), cells.get("w") or cells.get("b")
-            body.append((key, fmt(new.operands[0], precision) if new else "",
+            body.append((key, fmt(new.before, precision) if new else "",
                          fmt(change.value, precision) if change else "",
                          fmt(new.value, precision) if new else ""))
         return Table(("weight", "old w", HEADERS["dw"], HEADERS["w"]), tuple(body))

@@ -140,7 +140,7 @@ def _update_cells(cells: dict[str, Quantity]) -> list[Cell]:
     new = cells.get("w") or cells.get("b")
     change = cells.get("dw") or cells.get("db")
     return [
-        (new.operands[0], None) if new else None,
+        (new.before, None) if new else None,
         (change.value, change.name) if change else None,
         (new.value, new.name) if new else None,
     ]

@@ -1,0 +1,477 @@
+"""The small expression model every quantity is made of.
+
+Each computed number of a step is an expression over named operands (``a[h1]``, ``w0[x1->h1]``,
+``lr``), built from a handful of node kinds, the way micrograd's ``Value`` keeps its operands and
+its operation. One expression evaluates itself, prints itself in names
+(``y[h1]·(1 − y[h1])·(w0[h1->o]·delta[o])``) and with numbers (negative numbers bracketed, as on
+paper), re-evaluates with other operand values (a student's own earlier numbers), and can be
+rewritten: each mistake ``bpstep verify`` knows is a rewrite of the tree.
+
+Evaluation is in plain floats and never raises: an overflow is ``inf``, a log of 0 a large
+negative number, a division by 0 ``inf`` or ``nan``, so a hostile worksheet cannot crash a replay.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+Env = Mapping[str, float]
+"""Operand values by name: given values and computed quantities."""
+
+SUM, PRODUCT, ATOM = 1, 3, 5
+"""Binding strength of the printed forms: a child that binds less than its place needs brackets."""
+NEGATION = 2
+TINY = 2.2250738585072014e-308
+"""Smallest normal float64: ln is taken of at least this, as the numeric core does."""
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """How names are written: as names (the rule) or as numbers (the rule substituted)."""
+
+    ref: Callable[[str], str]
+    tight: str
+    """The product sign between a weight and what it multiplies (``w·y``)."""
+    spaced: str
+    """The product sign between the factors of a rule (``(t − y) · y``)."""
+
+
+def names_writer() -> Writer:
+    """Write every operand as its name, products with a middle dot."""
+    return Writer(lambda name: name, "·", " · ")
+
+
+def numbers_writer(env: Env, fmt: Callable[[float], str]) -> Writer:
+    """Write every operand as its value from ``env``, negative values bracketed."""
+    def number(name: str) -> str:
+        value = env[name]
+        return f"({fmt(value)})" if value < 0 else fmt(value)
+    return Writer(number, "×", " × ")
+
+
+class Expr:
+    """A node of a rule. Subclasses are frozen dataclasses with their children as fields."""
+
+    __slots__ = ()
+    strength = ATOM
+
+    def evaluate(self, env: Env) -> float:
+        raise NotImplementedError
+
+    def write(self, w: Writer) -> str:
+        raise NotImplementedError
+
+    def children(self) -> tuple[Expr, ...]:
+        return ()
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return self
+
+    def refs(self) -> Iterator[str]:
+        """Names of the operands, in the order they are printed (with repeats)."""
+        for child in self.children():
+            yield from child.refs()
+
+    def wrapped(self, w: Writer, least: int) -> str:
+        """This node's text, bracketed when it binds less than ``least``."""
+        text = self.write(w)
+        return f"({text})" if self.strength < least else text
+
+    def rewrite(self, change: Callable[[Expr], Expr | None]) -> Expr:
+        """The tree with every node for which ``change`` gives a replacement replaced (top down)."""
+        replaced = change(self)
+        if replaced is not None:
+            return replaced
+        kids = self.children()
+        if not kids:
+            return self
+        new = tuple(k.rewrite(change) for k in kids)
+        return self if all(a is b for a, b in zip(new, kids, strict=True)) else self.with_children(new)
+
+    def nodes(self) -> Iterator[Expr]:
+        """Every node, this one first."""
+        yield self
+        for child in self.children():
+            yield from child.nodes()
+
+    def names(self) -> str:
+        return self.write(names_writer())
+
+    def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
+        return self.write(numbers_writer(env, fmt))
+
+
+@dataclass(frozen=True, slots=True)
+class Ref(Expr):
+    """Another quantity or a given value, by name."""
+
+    name: str
+
+    def evaluate(self, env: Env) -> float:
+        return env[self.name]
+
+    def write(self, w: Writer) -> str:
+        return w.ref(self.name)
+
+    def refs(self) -> Iterator[str]:
+        yield self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    """A number that is part of the rule itself (the 1 of 1 − y, the ½ of ½Σ(t − y)²)."""
+
+    value: float
+    text: str
+
+    def evaluate(self, env: Env) -> float:
+        return self.value
+
+    def write(self, w: Writer) -> str:
+        return self.text
+
+
+def const(value: float) -> Const:
+    """A constant written the short way: 1, 2, 0.01."""
+    return Const(float(value), f"{value:g}")
+
+
+ONE = const(1)
+HALF = Const(0.5, "½")
+
+
+@dataclass(frozen=True, slots=True)
+class Sum(Expr):
+    """t₁ + t₂ + ...; bracketed with ``brackets`` where it needs to be."""
+
+    terms: tuple[Expr, ...]
+    brackets: str = "()"
+    strength = SUM
+
+    def evaluate(self, env: Env) -> float:
+        return _fsum(t.evaluate(env) for t in self.terms)
+
+    def write(self, w: Writer) -> str:
+        return " + ".join(t.wrapped(w, SUM) for t in self.terms)
+
+    def wrapped(self, w: Writer, least: int) -> str:
+        text = self.write(w)
+        return f"{self.brackets[0]}{text}{self.brackets[1]}" if self.strength < least else text
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.terms
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Sum(children, self.brackets)
+
+
+@dataclass(frozen=True, slots=True)
+class Diff(Expr):
+    """left − right."""
+
+    left: Expr
+    right: Expr
+    strength = SUM
+
+    def evaluate(self, env: Env) -> float:
+        return self.left.evaluate(env) - self.right.evaluate(env)
+
+    def write(self, w: Writer) -> str:
+        return f"{self.left.wrapped(w, SUM)} − {self.right.wrapped(w, SUM + 1)}"
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.left, self.right)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Diff(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Prod(Expr):
+    """f₁ × f₂ × ...; ``tight`` for a weight times what it carries (``w·y``)."""
+
+    factors: tuple[Expr, ...]
+    tight: bool = False
+    strength = PRODUCT
+
+    def evaluate(self, env: Env) -> float:
+        result = 1.0
+        for f in self.factors:
+            result *= f.evaluate(env)
+        return result
+
+    def write(self, w: Writer) -> str:
+        sign = w.tight if self.tight else w.spaced
+        return sign.join(_factor(f, w, first=i == 0) for i, f in enumerate(self.factors))
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.factors
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Prod(children, self.tight)
+
+
+def _factor(f: Expr, w: Writer, first: bool) -> str:
+    """A factor of a product or numerator: a leading minus needs no brackets (−t / y × y)."""
+    return f.write(w) if first and isinstance(f, Neg) else f.wrapped(w, PRODUCT)
+
+
+@dataclass(frozen=True, slots=True)
+class Div(Expr):
+    """numerator / denominator."""
+
+    numerator: Expr
+    denominator: Expr
+    strength = PRODUCT
+
+    def evaluate(self, env: Env) -> float:
+        return divide(self.numerator.evaluate(env), self.denominator.evaluate(env))
+
+    def write(self, w: Writer) -> str:
+        top = _factor(self.numerator, w, first=True)
+        return f"{top} / {self.denominator.wrapped(w, PRODUCT + 1)}"
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.numerator, self.denominator)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Div(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Expr):
+    """−x."""
+
+    operand: Expr
+    strength = NEGATION
+
+    def evaluate(self, env: Env) -> float:
+        return -self.operand.evaluate(env)
+
+    def write(self, w: Writer) -> str:
+        return "−" + self.operand.wrapped(w, PRODUCT)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Neg(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Square(Expr):
+    """x²."""
+
+    operand: Expr
+
+    def evaluate(self, env: Env) -> float:
+        x = self.operand.evaluate(env)
+        return x * x
+
+    def write(self, w: Writer) -> str:
+        return self.operand.wrapped(w, ATOM) + "²"
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Square(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Exp(Expr):
+    """e^x."""
+
+    operand: Expr
+
+    def evaluate(self, env: Env) -> float:
+        return exp(self.operand.evaluate(env))
+
+    def write(self, w: Writer) -> str:
+        return "e^" + self.operand.wrapped(w, ATOM)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Exp(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Ln(Expr):
+    """ln x, taken of at least the smallest normal float (as the numeric core does)."""
+
+    operand: Expr
+
+    def evaluate(self, env: Env) -> float:
+        x = self.operand.evaluate(env)
+        return math.log(max(x, TINY)) if x == x else x
+
+    def write(self, w: Writer) -> str:
+        inner = self.operand
+        return "ln " + inner.write(w) if inner.strength == ATOM else f"ln({inner.write(w)})"
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Ln(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Expr):
+    """A named function of one operand written as a textbook does: ``tanh(a)``, ``max(0, a)``."""
+
+    pattern: str
+    """The text with ``{}`` where the operand goes."""
+    fn: Callable[[float], float]
+
+    operand: Expr
+
+    def evaluate(self, env: Env) -> float:
+        return self.fn(self.operand.evaluate(env))
+
+    def write(self, w: Writer) -> str:
+        return self.pattern.format(self.operand.write(w))
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Call(self.pattern, self.fn, *children)
+
+
+@dataclass(frozen=True, slots=True)
+class Group(Expr):
+    """Brackets a textbook writes even where they are not needed: ``(t − y)`` on its own."""
+
+    operand: Expr
+
+    def evaluate(self, env: Env) -> float:
+        return self.operand.evaluate(env)
+
+    def write(self, w: Writer) -> str:
+        return f"({self.operand.write(w)})"
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Group(*children)
+
+
+@dataclass(frozen=True, slots=True)
+class Slope(Expr):
+    """f′(a) of an activation: printed and evaluated as its operand, marked so a rewrite finds it."""
+
+    activation: str
+    operand: Expr
+
+    @property
+    def strength(self) -> int:  # type: ignore[override]
+        return self.operand.strength
+
+    def evaluate(self, env: Env) -> float:
+        return self.operand.evaluate(env)
+
+    def write(self, w: Writer) -> str:
+        return self.operand.write(w)
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Slope(self.activation, *children)
+
+
+@dataclass(frozen=True, slots=True)
+class Softmax(Expr):
+    """e^(a_j) / Σ_k e^(a_k): written out, evaluated shifted by the largest a so nothing overflows."""
+
+    index: int
+    operands: tuple[Expr, ...]
+    strength = PRODUCT
+
+    def evaluate(self, env: Env) -> float:
+        values = [a.evaluate(env) for a in self.operands]
+        if not all(math.isfinite(v) for v in values):
+            return math.nan
+        top = max(values)
+        return math.exp(values[self.index] - top) / math.fsum(math.exp(v - top) for v in values)
+
+    def write(self, w: Writer) -> str:
+        written = Div(Exp(self.operands[self.index]), Sum(tuple(Exp(a) for a in self.operands)))
+        return written.write(w)
+
+    def refs(self) -> Iterator[str]:
+        yield from self.operands[self.index].refs()
+        for a in self.operands:
+            yield from a.refs()
+
+    def children(self) -> tuple[Expr, ...]:
+        return self.operands
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return Softmax(self.index, children)
+
+
+# --- safe float arithmetic ---
+
+
+def exp(x: float) -> float:
+    """e^x that is ``inf`` instead of raising past the float range."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def divide(top: float, bottom: float) -> float:
+    """top / bottom that is ±inf (or nan for 0/0) instead of raising at 0."""
+    if bottom == 0:
+        return math.nan if top == 0 or top != top else math.copysign(math.inf, top) * math.copysign(
+            1.0, bottom)
+    return top / bottom
+
+
+def _fsum(values: Iterator[float]) -> float:
+    """Exact sum of floats; inf − inf (a replay gone wild) is nan, not an error."""
+    items = list(values)
+    try:
+        return math.fsum(items)
+    except (OverflowError, ValueError):
+        return sum(items)
+
+
+# --- rewrites ---
+
+
+def substitute(expr: Expr, replacements: Mapping[str, Expr]) -> Expr:
+    """Every ``Ref`` named in ``replacements`` replaced by its expression."""
+    if not replacements:
+        return expr
+    return expr.rewrite(lambda node: replacements.get(node.name) if isinstance(node, Ref) else None)
+
+
+def inline(expr: Expr, rule_of: Callable[[str], Expr | None], depth: int) -> Expr:
+    """Operands replaced by their own rules, ``depth`` levels down, where ``rule_of`` gives one.
+
+    A mistake made in an intermediate the student did not write is replayed through it this way.
+    """
+    if depth <= 0:
+        return expr
+
+    def expand(node: Expr) -> Expr | None:
+        if not isinstance(node, Ref):
+            return None
+        rule = rule_of(node.name)
+        return None if rule is None else inline(rule, rule_of, depth - 1)
+
+    return expr.rewrite(expand)
+
+
+def distinct_refs(expr: Expr) -> tuple[str, ...]:
+    """Operand names in order of first appearance."""
+    return tuple(dict.fromkeys(expr.refs()))
