@@ -32,7 +32,18 @@ from bpstep.functions import (
     output_loss,
 )
 from bpstep.scenario import Scenario
-from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, edge_name, scalar_name, unit_name
+from bpstep.trace import (
+    Kind,
+    LazyQuantities,
+    Phase,
+    Quantity,
+    Stage,
+    StepValues,
+    Trace,
+    edge_name,
+    scalar_name,
+    unit_name,
+)
 
 Array = np.ndarray
 
@@ -213,7 +224,7 @@ class _Lesson:
         self.has_bias = scenario.biases is not None
         self.several = len(scenario.inputs) > 1
         self.stages: list[Stage] = []
-        self.env: dict[str, float] = {}
+        self.env = StepValues()
         """Every value by name as the step goes; each quantity prints its numbers from here."""
         self.w_label: Label = ("w0", None)
         self.b_label: Label = ("b0", None)
@@ -235,10 +246,11 @@ class _Lesson:
     def of_sample(self, sample: int | None) -> str:
         return f" · sample {sample}" if self.several and sample is not None else ""
 
-    def add(self, phase: Phase, title: str, quantities: list[Quantity], k: int | None = None,
+    def add(self, phase: Phase, title: str, quantities: Sequence[Quantity], k: int | None = None,
             sample: int | None = None) -> None:
         units = tuple(self.units[k]) if k is not None else ()
-        self.stages.append(Stage(phase, title, tuple(quantities), units, k, sample))
+        shown = quantities if isinstance(quantities, LazyQuantities) else tuple(quantities)
+        self.stages.append(Stage(phase, title, shown, units, k, sample))
 
     def record(self, name: str, kind: Kind, value: float, unit: str | None, rule: partial[Expr],
                **where: str | int | float | None) -> Quantity:
@@ -342,10 +354,11 @@ class _Lesson:
     # update
 
     def layer_update(self, k: int, params: Params, seen: list[Pass],
-                     tag: int | None) -> tuple[list[Quantity], Array, Array]:
+                     tag: int | None) -> tuple[LazyQuantities, Array, Array]:
         """Δw and new w (and Δb, new b) of the weights into layer k from the samples seen.
 
-        Δw = sign·η·Σ δ_j·y_i over the samples (÷ n for the mean of a batch).
+        Δw = sign·η·Σ δ_j·y_i over the samples (÷ n for the mean of a batch). The quantities
+        are made when asked for: a layer of 784 × 128 weights is 200,000 of them.
         """
         n = len(seen)
         mean_of = n if self.sc.reduction == "mean" and n > 1 else None
@@ -353,34 +366,50 @@ class _Lesson:
         old_w, old_b = params.weights[k - 1], params.biases[k - 1]
         dw = scale * sum(np.outer(p.outs[k - 1], p.deltas[k - 1]) for p in seen)
         new_w = old_w + dw
+        biased = self.has_bias and self.sc.update_biases
+        db = scale * sum(p.deltas[k - 1] for p in seen) if biased else np.zeros(0)
+        new_b = old_b + db if biased else old_b
         tags = [self.tag(p.sample) for p in seen]
+        sources, units = self.units[k - 1], self.units[k]
+        inputs = [[unit_name(Kind.Y, src, t) for t in tags] for src in sources]
+        deltas = [[unit_name(Kind.DELTA, unit, t) for t in tags] for unit in units]
         w_kind, w_tag = self.w_label
-        qs: list[Quantity] = []
-        for j, unit in enumerate(self.units[k]):
-            deltas = [unit_name(Kind.DELTA, unit, t) for t in tags]
-            for i, src in enumerate(self.units[k - 1]):
-                inputs = [unit_name(Kind.Y, src, t) for t in tags]
-                d_name = edge_name(Kind.DW, src, unit, tag)
-                qs.append(self.record(d_name, Kind.DW, float(dw[i, j]), unit,
-                                      partial(weight_change, self.delta_rule, mean_of, deltas, inputs),
-                                      source=src, sample=tag))
-                old = edge_name(w_kind, src, unit, w_tag)
-                qs.append(self.record(edge_name(Kind.W, src, unit, tag), Kind.W, float(new_w[i, j]),
-                                      unit, partial(updated, old, d_name), source=src, sample=tag,
-                                      before=float(old_w[i, j])))
-        if not (self.has_bias and self.sc.update_biases):
-            return qs, new_w, old_b
-        db = scale * sum(p.deltas[k - 1] for p in seen)
-        new_b = old_b + db
-        for j, unit in enumerate(self.units[k]):
-            deltas = [unit_name(Kind.DELTA, unit, t) for t in tags]
-            d_name = unit_name(Kind.DB, unit, tag)
-            qs.append(self.record(d_name, Kind.DB, float(db[j]), unit,
-                                  partial(bias_change, self.delta_rule, mean_of, deltas), sample=tag))
-            old = unit_name(self.b_label[0], unit, self.b_label[1])
-            qs.append(self.record(unit_name(Kind.B, unit, tag), Kind.B, float(new_b[j]), unit,
-                                  partial(updated, old, d_name), sample=tag, before=float(old_b[j])))
-        return qs, new_w, new_b
+        b_kind, b_tag = self.b_label
+        edges = len(sources) * len(units)
+        env, delta_rule = self.env, self.delta_rule
+
+        def make(index: int) -> Quantity:
+            """Row r of the table is weight r (target-major), then bias r − edges; Δ, then new."""
+            row, new = divmod(index, 2)
+            if row < edges:
+                j, i = divmod(row, len(sources))
+                src, unit = sources[i], units[j]
+                change_name = edge_name(Kind.DW, src, unit, tag)
+                if not new:
+                    return Quantity(change_name, Kind.DW, float(dw[i, j]), unit,
+                                    partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i]),
+                                    env, source=src, sample=tag)
+                return Quantity(edge_name(Kind.W, src, unit, tag), Kind.W, float(new_w[i, j]), unit,
+                                partial(updated, edge_name(w_kind, src, unit, w_tag), change_name),
+                                env, source=src, sample=tag, before=float(old_w[i, j]))
+            j = row - edges
+            unit = units[j]
+            change_name = unit_name(Kind.DB, unit, tag)
+            if not new:
+                return Quantity(change_name, Kind.DB, float(db[j]), unit,
+                                partial(bias_change, delta_rule, mean_of, deltas[j]), env, sample=tag)
+            return Quantity(unit_name(Kind.B, unit, tag), Kind.B, float(new_b[j]), unit,
+                            partial(updated, unit_name(b_kind, unit, b_tag), change_name), env,
+                            sample=tag, before=float(old_b[j]))
+
+        columns = {
+            "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
+            "change": np.concatenate([dw.T.ravel(), db]),
+            "new": np.concatenate([new_w.T.ravel(), new_b if biased else []]),
+        }
+        quantities = LazyQuantities(2 * (edges + len(db)), make, columns)
+        self.env.pending.append(quantities)
+        return quantities, new_w, new_b
 
     # the whole step
 

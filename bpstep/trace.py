@@ -15,9 +15,10 @@ With several samples, a per-sample name ends in ``@k`` (k counts from 1): ``a[h1
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import overload
 
 from bpstep.enums import StrEnum
 from bpstep.expr import Env, Expr, distinct_refs
@@ -59,17 +60,19 @@ class Phase(StrEnum):
 
 def unit_name(kind: str, unit: str, sample: int | None = None) -> str:
     """``a[h1]``, or ``a[h1]@2`` for the second of several samples."""
-    return f"{kind}[{unit}]" + ("" if sample is None else f"@{sample}")
+    name = kind + "[" + unit + "]"
+    return name if sample is None else name + "@" + str(sample)
 
 
 def edge_name(kind: str, source: str, target: str, sample: int | None = None) -> str:
     """``dw[x1->h1]``, or ``dw[x1->h1]@2`` for the update after sample 2 in online mode."""
-    return f"{kind}[{source}->{target}]" + ("" if sample is None else f"@{sample}")
+    name = kind + "[" + source + "->" + target + "]"
+    return name if sample is None else name + "@" + str(sample)
 
 
 def scalar_name(kind: str, sample: int | None = None) -> str:
     """``loss``, or ``loss@2`` for one of several samples."""
-    return kind + ("" if sample is None else f"@{sample}")
+    return kind + ("" if sample is None else "@" + str(sample))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,56 @@ class Quantity:
         return self.expr.evaluate(env)
 
 
+class LazyQuantities(Sequence[Quantity]):
+    """A stage's quantities made one at a time when asked for (an update of a 784-128-10
+    network holds 200,000), with its columns kept as arrays for summaries."""
+
+    __slots__ = ("_count", "_make", "columns")
+
+    def __init__(self, count: int, make: Callable[[int], Quantity],
+                 columns: Mapping[str, Sequence[float]]) -> None:
+        self._count = count
+        self._make = make
+        self.columns = columns
+        """Every value of one column of the stage's table, in row order, by column name."""
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Quantity: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Quantity, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Quantity | tuple[Quantity, ...]:
+        if isinstance(index, slice):
+            return tuple(self._make(i) for i in range(*index.indices(self._count)))
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        return self._make(index)
+
+    def __iter__(self) -> Iterator[Quantity]:
+        return map(self._make, range(self._count))
+
+
+class StepValues(dict[str, float]):
+    """Every value of a step by name; the values of lazy stages join on the first look-up of one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[LazyQuantities] = []
+
+    def __missing__(self, name: str) -> float:
+        if not self.pending:
+            raise KeyError(name)
+        pending, self.pending = self.pending, []
+        for quantities in pending:
+            self.update((q.name, q.value) for q in quantities)
+        return self[name]
+
+
 def row_label(q: Quantity) -> str:
     """What a table row of this quantity is about: ``x1 → h1``, ``bias → h1``, ``h1``, ``network``."""
     if q.kind in (Kind.DW, Kind.W):
@@ -188,7 +241,8 @@ class Stage:
     phase: Phase
     title: str
     """What a teacher would say, e.g. ``hidden deltas · layer 1 (h1, h2)``."""
-    quantities: tuple[Quantity, ...]
+    quantities: Sequence[Quantity]
+    """A tuple, or a ``LazyQuantities`` for a stage with very many."""
     units: tuple[str, ...] = ()
     """Units the stage is about, in layer order (for per-unit tables and diagrams)."""
     layer: int | None = None
@@ -205,34 +259,35 @@ class Trace:
     """Inputs, targets, initial parameters and the learning rate, by name."""
     env: Mapping[str, float] = field(default_factory=dict, repr=False, compare=False)
     """Every value of the step, given and computed, by name: what the rules are evaluated in."""
-    _index: Mapping[str, Quantity] = field(init=False, repr=False, compare=False)
-    _stage_of: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    _where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,
+                                               compare=False)
+    """Stage and position of every quantity, filled on the first look-up by name."""
 
     def __post_init__(self) -> None:
-        index: dict[str, Quantity] = {}
-        stage_of: dict[str, int] = {}
-        for i, stage in enumerate(self.stages):
-            for q in stage.quantities:
-                index[q.name] = q
-                stage_of[q.name] = i
-        object.__setattr__(self, "_index", MappingProxyType(index))
-        object.__setattr__(self, "_stage_of", MappingProxyType(stage_of))
         object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
         if not self.env:
             object.__setattr__(self, "env", {**self.given, **self.values})
+
+    def _index(self) -> dict[str, tuple[int, int]]:
+        if not self._where:
+            for i, stage in enumerate(self.stages):
+                for j, q in enumerate(stage.quantities):
+                    self._where[q.name] = (i, j)
+        return self._where
 
     def __iter__(self) -> Iterator[Quantity]:
         for stage in self.stages:
             yield from stage.quantities
 
     def __getitem__(self, name: str) -> Quantity:
-        return self._index[name]
+        i, j = self._index()[name]
+        return self.stages[i].quantities[j]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index
+        return name in self._index()
 
     def __len__(self) -> int:
-        return len(self._index)
+        return sum(len(stage.quantities) for stage in self.stages)
 
     @property
     def values(self) -> dict[str, float]:
@@ -241,10 +296,10 @@ class Trace:
 
     def value_of(self, name: str) -> float:
         """A computed or a given value by name."""
-        if name in self._index:
-            return self._index[name].value
+        if name in self:
+            return self[name].value
         return self.given[name]
 
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
-        return self._stage_of[name]
+        return self._index()[name][0]
