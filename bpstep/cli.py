@@ -147,9 +147,9 @@ def run(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
             markup=False)
     if as_json:
-        from bpstep.export.json import trace_to_json
+        from bpstep.export.json import write_trace_json
 
-        print(json.dumps(trace_to_json(scenario, trace), indent=2))
+        write_trace_json(scenario, trace, sys.stdout)
         return
     console = make_console()
     if step or auto is not None:

@@ -378,36 +378,47 @@ class _Lesson:
         edges = len(sources) * len(units)
         env, delta_rule = self.env, self.delta_rule
 
-        def make(index: int) -> Quantity:
-            """Row r of the table is weight r (target-major), then bias r − edges; Δ, then new."""
+        def names() -> list[str]:
+            """Δ and new value of each weight (target-major), then of each bias."""
+            out = []
+            for unit in units:
+                for src in sources:
+                    out += [edge_name(Kind.DW, src, unit, tag), edge_name(Kind.W, src, unit, tag)]
+            if biased:
+                for unit in units:
+                    out += [unit_name(Kind.DB, unit, tag), unit_name(Kind.B, unit, tag)]
+            return out
+
+        def make(index: int, name: str, value: float) -> Quantity:
             row, new = divmod(index, 2)
             if row < edges:
                 j, i = divmod(row, len(sources))
                 src, unit = sources[i], units[j]
-                change_name = edge_name(Kind.DW, src, unit, tag)
                 if not new:
-                    return Quantity(change_name, Kind.DW, float(dw[i, j]), unit,
+                    return Quantity(name, Kind.DW, value, unit,
                                     partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i]),
                                     env, source=src, sample=tag)
-                return Quantity(edge_name(Kind.W, src, unit, tag), Kind.W, float(new_w[i, j]), unit,
-                                partial(updated, edge_name(w_kind, src, unit, w_tag), change_name),
+                return Quantity(name, Kind.W, value, unit,
+                                partial(updated, edge_name(w_kind, src, unit, w_tag),
+                                        edge_name(Kind.DW, src, unit, tag)),
                                 env, source=src, sample=tag, before=float(old_w[i, j]))
             j = row - edges
             unit = units[j]
-            change_name = unit_name(Kind.DB, unit, tag)
             if not new:
-                return Quantity(change_name, Kind.DB, float(db[j]), unit,
+                return Quantity(name, Kind.DB, value, unit,
                                 partial(bias_change, delta_rule, mean_of, deltas[j]), env, sample=tag)
-            return Quantity(unit_name(Kind.B, unit, tag), Kind.B, float(new_b[j]), unit,
-                            partial(updated, unit_name(b_kind, unit, b_tag), change_name), env,
-                            sample=tag, before=float(old_b[j]))
+            return Quantity(name, Kind.B, value, unit,
+                            partial(updated, unit_name(b_kind, unit, b_tag), unit_name(Kind.DB, unit, tag)),
+                            env, sample=tag, before=float(old_b[j]))
 
         columns = {
             "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
             "change": np.concatenate([dw.T.ravel(), db]),
             "new": np.concatenate([new_w.T.ravel(), new_b if biased else []]),
         }
-        quantities = LazyQuantities(2 * (edges + len(db)), make, columns)
+        values = np.empty(2 * len(columns["new"]))
+        values[0::2], values[1::2] = columns["change"], columns["new"]
+        quantities = LazyQuantities(values, names, make, columns)
         self.env.pending.append(quantities)
         return quantities, new_w, new_b
 

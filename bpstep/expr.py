@@ -38,21 +38,13 @@ class Writer:
     """The product sign between the factors of a rule (``(t − y) · y``)."""
 
 
-def names_writer() -> Writer:
-    """Write every operand as its name, products with a middle dot."""
-    return Writer(lambda name: name, "·", " · ")
-
-
-def numbers_writer(env: Env, fmt: Callable[[float], str]) -> Writer:
-    """Write every operand as its value from ``env``, negative values bracketed."""
-    def number(name: str) -> str:
-        value = env[name]
-        return f"({fmt(value)})" if value < 0 else fmt(value)
-    return Writer(number, "×", " × ")
-
-
 class Expr:
-    """A node of a rule. Subclasses are frozen dataclasses with their children as fields."""
+    """A node of a rule. Subclasses are dataclasses with their children as fields.
+
+    Nodes are never changed once made (a rewrite makes new ones); they are not declared frozen
+    only because frozen dataclasses are three times slower to make, and a 784-128-10 step makes
+    millions of them for ``--json``.
+    """
 
     __slots__ = ()
     strength = ATOM
@@ -68,11 +60,6 @@ class Expr:
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
         return self
-
-    def refs(self) -> Iterator[str]:
-        """Names of the operands, in the order they are printed (with repeats)."""
-        for child in self.children():
-            yield from child.refs()
 
     def wrapped(self, w: Writer, least: int) -> str:
         """This node's text, bracketed when it binds less than ``least``."""
@@ -97,13 +84,56 @@ class Expr:
             yield from child.nodes()
 
     def names(self) -> str:
-        return self.write(names_writer())
+        return self.layout().names()
 
     def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
-        return self.write(numbers_writer(env, fmt))
+        return self.layout().numbers(env, fmt)
+
+    def layout(self) -> Layout:
+        """The printed form with the operands and product signs left open: one walk of the tree
+        serves the rule in names, with numbers, and the list of operands."""
+        refs: list[str] = []
+
+        def hole(name: str) -> str:
+            refs.append(name)
+            return _HOLE
+
+        return Layout(self.write(Writer(hole, _TIGHT, f" {_SPACED} ")), tuple(refs))
+
+
+_HOLE, _TIGHT, _SPACED = "\x00", "\x01", "\x02"
+"""Place-holders of a layout (no scenario name can hold a control character)."""
 
 
 @dataclass(frozen=True, slots=True)
+class Layout:
+    """A rule's text with a hole per operand and a mark per product sign."""
+
+    text: str
+    refs: tuple[str, ...]
+    """The operand names, in the order their holes appear."""
+
+    def fill(self, operands: list[str], tight: str, spaced: str) -> str:
+        parts = self.text.replace(_TIGHT, tight).replace(_SPACED, spaced).split(_HOLE)
+        out = [parts[0]]
+        for operand, part in zip(operands, parts[1:], strict=True):
+            out += (operand, part)
+        return "".join(out)
+
+    def names(self) -> str:
+        """The rule in names: ``y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])``."""
+        return self.fill(list(self.refs), "·", "·")
+
+    def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
+        """The rule with numbers from ``env``, negative ones bracketed: ``0.3×(-0.0368)``."""
+        shown = []
+        for name in self.refs:
+            value = env[name]
+            shown.append(f"({fmt(value)})" if value < 0 else fmt(value))
+        return self.fill(shown, "×", "×")
+
+
+@dataclass(slots=True)
 class Ref(Expr):
     """Another quantity or a given value, by name."""
 
@@ -115,11 +145,11 @@ class Ref(Expr):
     def write(self, w: Writer) -> str:
         return w.ref(self.name)
 
-    def refs(self) -> Iterator[str]:
-        yield self.name
+    def wrapped(self, w: Writer, least: int) -> str:
+        return w.ref(self.name)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Const(Expr):
     """A number that is part of the rule itself (the 1 of 1 − y, the ½ of ½Σ(t − y)²)."""
 
@@ -142,7 +172,7 @@ ONE = const(1)
 HALF = Const(0.5, "½")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sum(Expr):
     """t₁ + t₂ + ...; bracketed with ``brackets`` where it needs to be."""
 
@@ -154,7 +184,7 @@ class Sum(Expr):
         return _fsum(t.evaluate(env) for t in self.terms)
 
     def write(self, w: Writer) -> str:
-        return " + ".join(t.wrapped(w, SUM) for t in self.terms)
+        return " + ".join([t.wrapped(w, SUM) for t in self.terms])
 
     def wrapped(self, w: Writer, least: int) -> str:
         text = self.write(w)
@@ -167,7 +197,7 @@ class Sum(Expr):
         return Sum(children, self.brackets)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Diff(Expr):
     """left − right."""
 
@@ -188,7 +218,7 @@ class Diff(Expr):
         return Diff(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Prod(Expr):
     """f₁ × f₂ × ...; ``tight`` for a weight times what it carries (``w·y``)."""
 
@@ -204,7 +234,8 @@ class Prod(Expr):
 
     def write(self, w: Writer) -> str:
         sign = w.tight if self.tight else w.spaced
-        return sign.join(_factor(f, w, first=i == 0) for i, f in enumerate(self.factors))
+        first, *rest = self.factors
+        return sign.join([_factor(first, w, first=True), *(f.wrapped(w, PRODUCT) for f in rest)])
 
     def children(self) -> tuple[Expr, ...]:
         return self.factors
@@ -218,7 +249,7 @@ def _factor(f: Expr, w: Writer, first: bool) -> str:
     return f.write(w) if first and isinstance(f, Neg) else f.wrapped(w, PRODUCT)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Div(Expr):
     """numerator / denominator."""
 
@@ -240,7 +271,7 @@ class Div(Expr):
         return Div(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Neg(Expr):
     """−x."""
 
@@ -260,7 +291,7 @@ class Neg(Expr):
         return Neg(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Square(Expr):
     """x²."""
 
@@ -280,7 +311,7 @@ class Square(Expr):
         return Square(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Exp(Expr):
     """e^x."""
 
@@ -299,7 +330,7 @@ class Exp(Expr):
         return Exp(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ln(Expr):
     """ln x, taken of at least the smallest normal float (as the numeric core does)."""
 
@@ -320,7 +351,7 @@ class Ln(Expr):
         return Ln(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call(Expr):
     """A named function of one operand written as a textbook does: ``tanh(a)``, ``max(0, a)``."""
 
@@ -343,7 +374,7 @@ class Call(Expr):
         return Call(self.pattern, self.fn, *children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Group(Expr):
     """Brackets a textbook writes even where they are not needed: ``(t − y)`` on its own."""
 
@@ -362,7 +393,7 @@ class Group(Expr):
         return Group(*children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Slope(Expr):
     """f′(a) of an activation: printed and evaluated as its operand, marked so a rewrite finds it."""
 
@@ -386,7 +417,7 @@ class Slope(Expr):
         return Slope(self.activation, *children)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Softmax(Expr):
     """e^(a_j) / Σ_k e^(a_k): written out, evaluated shifted by the largest a so nothing overflows."""
 
@@ -404,11 +435,6 @@ class Softmax(Expr):
     def write(self, w: Writer) -> str:
         written = Div(Exp(self.operands[self.index]), Sum(tuple(Exp(a) for a in self.operands)))
         return written.write(w)
-
-    def refs(self) -> Iterator[str]:
-        yield from self.operands[self.index].refs()
-        for a in self.operands:
-            yield from a.refs()
 
     def children(self) -> tuple[Expr, ...]:
         return self.operands
@@ -470,8 +496,3 @@ def inline(expr: Expr, rule_of: Callable[[str], Expr | None], depth: int) -> Exp
         return None if rule is None else inline(rule, rule_of, depth - 1)
 
     return expr.rewrite(expand)
-
-
-def distinct_refs(expr: Expr) -> tuple[str, ...]:
-    """Operand names in order of first appearance."""
-    return tuple(dict.fromkeys(expr.refs()))

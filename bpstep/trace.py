@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import overload
 
+import numpy as np
+
 from bpstep.enums import StrEnum
-from bpstep.expr import Env, Expr, distinct_refs
+from bpstep.expr import Env, Expr, Layout
 
 
 class Kind(StrEnum):
@@ -118,7 +120,8 @@ class Quantity:
     step of a 784-128-10 network costs its numbers, not 200,000 expression trees.
     """
 
-    __slots__ = ("_expr", "_rule", "before", "env", "kind", "name", "sample", "source", "unit", "value")
+    __slots__ = ("_expr", "_layout", "_rule", "before", "env", "kind", "name", "sample", "source", "unit",
+                 "value")
 
     def __init__(self, name: str, kind: Kind, value: float, unit: str | None,
                  rule: Callable[[], Expr], env: Env, *, source: str | None = None,
@@ -140,6 +143,7 @@ class Quantity:
         """Every value of the step by name (given and computed), for printing with numbers."""
         self._rule = rule
         self._expr: Expr | None = None
+        self._layout: Layout | None = None
 
     def __repr__(self) -> str:
         return f"Quantity({self.name}={self.value!r})"
@@ -152,21 +156,28 @@ class Quantity:
         return self._expr
 
     @property
+    def layout(self) -> Layout:
+        """The rule's printed form, made once for its text in names and with numbers."""
+        if self._layout is None:
+            self._layout = self.expr.layout()
+        return self._layout
+
+    @property
     def inputs(self) -> tuple[str, ...]:
         """Names of the quantities (computed or given) the rule uses, in order of appearance."""
-        return distinct_refs(self.expr)
+        return tuple(dict.fromkeys(self.layout.refs))
 
     @property
     def formula(self) -> str:
         """The rule in names, e.g. ``a[h1] = w0[x1->h1]·y[x1] + w0[x2->h1]·y[x2]``."""
-        return f"{self.name} = {self.expr.names()}"
+        return f"{self.name} = {self.layout.names()}"
 
     def substituted(self, fmt: Callable[[float], str]) -> str:
         """The rule with numbers in place of names, ending in the result.
 
         Negative operands are bracketed, as on paper: ``0.3 × (−0.0368)``.
         """
-        return f"{self.expr.numbers(self.env, fmt)} = {fmt(self.value)}"
+        return f"{self.layout.numbers(self.env, fmt)} = {fmt(self.value)}"
 
     def evaluate(self, env: Env) -> float:
         """The value from other operand values, e.g. a student's own earlier numbers."""
@@ -175,19 +186,34 @@ class Quantity:
 
 class LazyQuantities(Sequence[Quantity]):
     """A stage's quantities made one at a time when asked for (an update of a 784-128-10
-    network holds 200,000), with its columns kept as arrays for summaries."""
+    network holds 200,000): names and values are kept as a list and an array, the rest is made
+    from them on demand."""
 
-    __slots__ = ("_count", "_make", "columns")
+    __slots__ = ("_make", "_names", "columns", "values")
 
-    def __init__(self, count: int, make: Callable[[int], Quantity],
-                 columns: Mapping[str, Sequence[float]]) -> None:
-        self._count = count
+    def __init__(self, values: np.ndarray, names: Callable[[], list[str]],
+                 make: Callable[[int, str, float], Quantity],
+                 columns: Mapping[str, np.ndarray]) -> None:
+        self.values = values
+        """Every value of the stage, in order."""
+        self._names: list[str] | Callable[[], list[str]] = names
         self._make = make
         self.columns = columns
         """Every value of one column of the stage's table, in row order, by column name."""
 
+    @property
+    def names(self) -> list[str]:
+        """Every name of the stage, in order (made on first use)."""
+        if callable(self._names):
+            self._names = self._names()
+        return self._names
+
+    def items(self) -> Iterator[tuple[str, float]]:
+        """(name, value) of every quantity, without making the quantities."""
+        return zip(self.names, self.values.tolist(), strict=True)
+
     def __len__(self) -> int:
-        return self._count
+        return len(self.values)
 
     @overload
     def __getitem__(self, index: int) -> Quantity: ...
@@ -196,15 +222,24 @@ class LazyQuantities(Sequence[Quantity]):
 
     def __getitem__(self, index: int | slice) -> Quantity | tuple[Quantity, ...]:
         if isinstance(index, slice):
-            return tuple(self._make(i) for i in range(*index.indices(self._count)))
+            return tuple(self[i] for i in range(*index.indices(len(self))))
         if index < 0:
-            index += self._count
-        if not 0 <= index < self._count:
+            index += len(self)
+        if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._make(index)
+        return self._make(index, self.names[index], float(self.values[index]))
 
     def __iter__(self) -> Iterator[Quantity]:
-        return map(self._make, range(self._count))
+        make = self._make
+        for i, (name, value) in enumerate(self.items()):
+            yield make(i, name, value)
+
+
+def named_values(quantities: Sequence[Quantity]) -> Iterator[tuple[str, float]]:
+    """(name, value) of each quantity of a stage, cheaply when the stage is lazy."""
+    if isinstance(quantities, LazyQuantities):
+        return quantities.items()
+    return ((q.name, q.value) for q in quantities)
 
 
 class StepValues(dict[str, float]):
@@ -219,7 +254,7 @@ class StepValues(dict[str, float]):
             raise KeyError(name)
         pending, self.pending = self.pending, []
         for quantities in pending:
-            self.update((q.name, q.value) for q in quantities)
+            self.update(quantities.items())
         return self[name]
 
 
@@ -271,8 +306,8 @@ class Trace:
     def _index(self) -> dict[str, tuple[int, int]]:
         if not self._where:
             for i, stage in enumerate(self.stages):
-                for j, q in enumerate(stage.quantities):
-                    self._where[q.name] = (i, j)
+                for j, (name, _) in enumerate(named_values(stage.quantities)):
+                    self._where[name] = (i, j)
         return self._where
 
     def __iter__(self) -> Iterator[Quantity]:
@@ -292,7 +327,12 @@ class Trace:
     @property
     def values(self) -> dict[str, float]:
         """Every computed quantity's value by name, in stage order."""
-        return {q.name: q.value for q in self}
+        return dict(self.named_values())
+
+    def named_values(self) -> Iterator[tuple[str, float]]:
+        """(name, value) of every computed quantity, in stage order."""
+        for stage in self.stages:
+            yield from named_values(stage.quantities)
 
     def value_of(self, name: str) -> float:
         """A computed or a given value by name."""

@@ -8,8 +8,9 @@ keeps everything; a terminal table is for reading.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
+import numpy as np
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,7 +18,7 @@ from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.render.focus import Focus
-from bpstep.trace import Quantity, Stage, Trace, row_label
+from bpstep.trace import Kind, LazyQuantities, Phase, Quantity, Stage, Trace, kind_of, row_label
 
 HEADERS = {
     "a": "a (net input)",
@@ -70,11 +71,30 @@ def changed_in(trace: Trace, index: int) -> frozenset[str]:
     out; after the update, only values that differ from their counterpart before it.
     """
     stage = trace.stages[index]
-    if stage.phase == "update":
-        return frozenset(q.name for q in stage.quantities if q.kind in ("w", "b"))
+    if stage.phase == Phase.UPDATE:
+        return NamesOfKinds(frozenset({Kind.W, Kind.B}), stage.sample)
     if stage.phase == "after":
         return frozenset(q.name for q in stage.quantities if _differs_from_before(trace, q))
     return frozenset(q.name for q in stage.quantities)
+
+
+class NamesOfKinds(Collection[str]):
+    """The names of some kinds for one update, without listing them (an update can hold 100,000
+    new weights)."""
+
+    def __init__(self, kinds: frozenset[str], sample: int | None) -> None:
+        self.kinds = kinds
+        self.suffix = "" if sample is None else f"@{sample}"
+
+    def __contains__(self, name: object) -> bool:
+        return (isinstance(name, str) and kind_of(name) in self.kinds
+                and name.endswith(self.suffix) and (bool(self.suffix) or "@" not in name))
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("the names are not listed")
+
+    def __len__(self) -> int:
+        raise TypeError("the names are not counted")
 
 
 def _differs_from_before(trace: Trace, q: Quantity) -> bool:
@@ -112,6 +132,8 @@ def _new_table(first: str) -> Table:
 
 def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
                  changed: Collection[str], max_rows: int) -> Table:
+    if isinstance(quantities, LazyQuantities) and len(quantities) > 2 * max_rows:
+        return _summarised_update(quantities, precision, changed)
     rows: dict[str, dict[str, Quantity]] = {}
     for q in quantities:
         rows.setdefault(row_label(q), {})[q.kind] = q
@@ -132,6 +154,24 @@ def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
         table.add_row(Text(key), *(_number(cell, precision, changed) for cell in cells))
     if len(shown) < len(body):
         _add_summary(table, body, len(headers), precision)
+    return table
+
+
+def _summarised_update(quantities: LazyQuantities, precision: int, changed: Collection[str]) -> Table:
+    """A big update: the first weights, then min, max and mean of each column from its arrays."""
+    table = _new_table("weight")
+    for header in ("old w", HEADERS["dw"], HEADERS["w"]):
+        table.add_column(header, justify="right")
+    head = quantities[:2 * HEAD_ROWS]
+    for change, new in zip(head[::2], head[1::2], strict=True):
+        cells = _update_cells({change.kind: change, new.kind: new})
+        table.add_row(Text(row_label(new)), *(_number(cell, precision, changed) for cell in cells))
+    columns = [quantities.columns[c] for c in ("old", "change", "new")]
+    count = len(columns[0])
+    table.add_row(Text(f"… {count - HEAD_ROWS} more rows", style="dim"), "", "", "", end_section=True)
+    for label, stat in (("min", np.min), ("max", np.max), ("mean", np.mean)):
+        table.add_row(Text(f"{label} of {count}", style="dim"),
+                      *(Text(fmt(float(stat(col)), precision), style="dim") for col in columns))
     return table
 
 
