@@ -1,0 +1,127 @@
+"""The expression model: printing in names and numbers, safe evaluation, rewrites, and every
+rule of every kind of step evaluated against the numeric core's value."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from test_engine import LOSS_OUTPUTS, small_spec
+
+from bpstep.engine import step
+from bpstep.expr import (
+    HALF,
+    ONE,
+    Diff,
+    Div,
+    Exp,
+    Group,
+    Ln,
+    Neg,
+    Prod,
+    Ref,
+    Slope,
+    Softmax,
+    Square,
+    Sum,
+    const,
+    inline,
+    substitute,
+)
+from bpstep.scenario import check
+from bpstep.trace import parse_name, unit_name
+
+ENV = {"t": 0.5, "y": 0.665074, "a": -0.25, "w": 0.3, "d": -0.0367703, "lr": 0.5}
+
+
+def test_names_and_numbers_follow_the_paper_convention() -> None:
+    rule = Prod((Group(Diff(Ref("t"), Ref("y"))), Slope("sigmoid", Prod((Ref("y"), Diff(ONE, Ref("y")))))))
+    assert rule.names() == "(t − y) · y · (1 − y)"
+    assert rule.numbers(ENV, lambda v: f"{v:g}") == "(0.5 − 0.665074) × 0.665074 × (1 − 0.665074)"
+    assert rule.evaluate(ENV) == pytest.approx((0.5 - 0.665074) * 0.665074 * (1 - 0.665074), rel=1e-15)
+
+
+def test_negative_operands_are_bracketed_and_products_of_a_weight_are_tight() -> None:
+    rule = Sum((Prod((Ref("w"), Ref("d")), tight=True),))
+    assert Prod((Ref("a"), rule)).names() == "a · (w·d)"
+    assert Prod((Ref("a"), rule)).numbers(ENV, str) == "(-0.25) × (0.3×(-0.0367703))"
+
+
+@pytest.mark.parametrize(("rule", "text"), [
+    (Div(ONE, Sum((ONE, Exp(Neg(Ref("a")))))), "1 / (1 + e^(−a))"),
+    (Neg(Sum((Prod((Ref("t"), Ln(Ref("y")))),), "[]")), "−[t · ln y]"),
+    (Prod((HALF, Sum((Square(Diff(Ref("t"), Ref("y"))),), "[]"))), "½ · [(t − y)²]"),
+    (Div(Group(Diff(Ref("y"), Ref("t"))), Prod((Ref("y"), Diff(ONE, Ref("y"))))), "(y − t) / (y · (1 − y))"),
+    (Prod((Neg(Div(Ref("t"), Ref("y"))), Ref("y"))), "−t / y · y"),
+    (Diff(Ref("a"), Diff(Ref("t"), Ref("y"))), "a − (t − y)"),
+    (Neg(Prod((Div(Ref("lr"), const(3)), Ref("d")))), "−lr / 3 · d"),
+    (Ln(Diff(ONE, Ref("y"))), "ln(1 − y)"),
+])
+def test_brackets_only_where_the_reading_needs_them(rule, text: str) -> None:
+    assert rule.names() == text
+
+
+def test_evaluation_never_raises_on_hostile_operands() -> None:
+    huge = {"a": 1e6, "b": -1e6, "z": 0.0}
+    assert Exp(Ref("a")).evaluate(huge) == math.inf
+    assert Div(ONE, Sum((ONE, Exp(Neg(Ref("b")))))).evaluate(huge) == 0.0
+    assert Div(ONE, Ref("z")).evaluate(huge) == math.inf
+    assert math.isnan(Div(Ref("z"), Ref("z")).evaluate(huge))
+    assert Ln(Ref("z")).evaluate(huge) == pytest.approx(math.log(2.2250738585072014e-308))
+    softmax = Softmax(0, (Ref("a"), Ref("b")))
+    assert softmax.evaluate(huge) == 1.0
+    assert math.isnan(Softmax(0, (Ref("a"), const(math.inf))).evaluate(huge))
+
+
+def test_rewrites_make_new_trees_and_leave_the_old_one() -> None:
+    rule = Prod((Ref("lr"), Prod((Ref("d"), Ref("y")), tight=True)))
+    no_rate = substitute(rule, {"lr": ONE})
+    assert no_rate.evaluate(ENV) == pytest.approx(-0.0367703 * 0.665074)
+    assert rule.evaluate(ENV) == pytest.approx(0.5 * -0.0367703 * 0.665074)
+    rules = {"d": Prod((Ref("w"), Ref("t")))}
+    assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
+    assert inline(rule, rules.get, 0) is rule
+
+
+def test_names_parse_back_into_their_parts() -> None:
+    name = parse_name("dw[x1->h1]@12")
+    assert name is not None and (name.kind, name.source, name.unit, name.sample) == ("dw", "x1", "h1", 12)
+    assert name.renamed("w0") == "w0[x1->h1]@12"
+    assert parse_name(unit_name("delta", "o")).unit == "o"
+    assert parse_name("loss@3").sample == 3 and parse_name("lr").unit is None
+    assert parse_name("a[h1") is None and parse_name("") is None
+
+
+MODES = {
+    "single": {},
+    "batch sum": {"mode": "batch"},
+    "batch mean": {"mode": "batch", "reduction": "mean"},
+    "online": {"mode": "online"},
+    "minibatch": {"mode": "minibatch", "batch_size": 2},
+}
+CASES = [(h, o, loss, c, m) for loss, outs in LOSS_OUTPUTS.items() for o in outs
+         for h in ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+         for c in ("delta_rule", "gradient") for m in MODES]
+
+
+@pytest.mark.parametrize(("hidden", "output", "loss", "convention", "mode"), CASES)
+def test_every_rule_evaluates_to_the_numeric_core_value(hidden: str, output: str, loss: str,
+                                                        convention: str, mode: str) -> None:
+    spec = small_spec(hidden, output, loss, convention)
+    if mode != "single":
+        spec["inputs"] = [[0.6, -0.9], [0.1, 0.4], [-0.3, 0.2]]
+        spec["targets"] = [spec["targets"]] * 3
+        spec.update(MODES[mode])
+    trace = step(check(spec))
+    for q in trace:
+        assert q.evaluate(trace.env) == pytest.approx(q.value, rel=1e-10, abs=1e-13), q.name
+        assert q.formula.startswith(q.name + " = ")
+        numbers = q.substituted(repr)
+        assert numbers.endswith(" = " + repr(q.value))
+        assert not [n for n in q.inputs if n in numbers], numbers
+
+
+def test_case_list_covers_every_pair_and_mode() -> None:
+    pairs = {(o, loss) for _, o, loss, _, _ in CASES}
+    assert len(pairs) == sum(len(v) for v in LOSS_OUTPUTS.values())
+    assert {m for *_, m in CASES} == set(MODES) and len(CASES) == len(set(CASES))
