@@ -17,16 +17,17 @@ Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 from __future__ import annotations
 
 import math
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from bpstep.answers import Answer
 from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
-from bpstep.expr import ONE, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
+from bpstep.expr import ONE, Diff, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
 from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, swap_error
 from bpstep.scenario import Scenario
-from bpstep.trace import Kind, Quantity, Trace, kind_of, parse_name
+from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
 
 
 class Mark(StrEnum):
@@ -172,6 +173,10 @@ class _Marker:
         """The student's numbers where given, else recomputed from the student's numbers."""
         self.truth: Mapping[str, float] = trace.env
         self.recomputed: dict[str, float] = {}
+        self.precise: dict[str, float] = dict(trace.given)
+        """The student's wrong answers, the true values of the right ones, and everything else
+        recomputed from those at full precision: the numbers of a student who carries a mistake
+        forward but keeps every digit in the calculator, writing down rounded ones."""
         self.taint: dict[str, frozenset[str]] = {}
         """The student's answers off the true value (wrong or carried) each value builds on."""
         self.order = {q.name: i for i, q in enumerate(trace)}
@@ -204,29 +209,39 @@ class _Marker:
         for stage, st in enumerate(self.trace.stages):
             for q in st.quantities:
                 upstream = empty.union(*(self.taint.get(n, empty) for n in q.inputs))
+                precise = q.evaluate(self.precise) if upstream else q.value
                 answer = self.answers.get(q.name)
                 if answer is None:
+                    verdict = Verdict(q.name, q.value, NOT_ATTEMPTED, stage=stage)
                     self.taint[q.name] = upstream
-                    verdicts.append(Verdict(q.name, q.value, NOT_ATTEMPTED, stage=stage))
-                    continue
-                verdict = self.judge(q, answer, self.recomputed[q.name], upstream, stage)
-                clean = verdict.verdict in (CORRECT, ROUNDING)
-                self.taint[q.name] = empty if clean else frozenset({q.name})
+                else:
+                    verdict = self.judge(q, answer, precise, upstream, stage)
+                    clean = verdict.verdict in (CORRECT, ROUNDING)
+                    self.taint[q.name] = empty if clean else frozenset({q.name})
+                    if verdict.verdict == WRONG:
+                        precise = answer.value
+                    elif verdict.verdict == CORRECT:
+                        precise = q.value
+                self.precise[q.name] = precise
                 verdicts.append(verdict)
         return Report(tuple(verdicts))
 
-    def judge(self, q: Quantity, answer: Answer, again: float, upstream: frozenset[str],
+    def judge(self, q: Quantity, answer: Answer, precise: float, upstream: frozenset[str],
               stage: int) -> Verdict:
+        """One answer: right, rounded, carried, or wrong with the mistake that explains it."""
         tol = self.tolerance(answer)
-        common = dict(given=answer.value, written=answer.text, recomputed=again, tolerance=tol,
-                      stage=stage)
+        again = self.recomputed[q.name]
+        common = dict(given=answer.value, written=answer.text, tolerance=tol, stage=stage)
         if _close(answer.value, q.value, tol):
-            return Verdict(q.name, q.value, CORRECT, **common)
+            return Verdict(q.name, q.value, CORRECT, recomputed=again, **common)
+        if upstream and (_close(answer.value, again, tol) or _close(answer.value, precise, tol)):
+            sources = tuple(sorted(upstream, key=self.order.__getitem__))
+            near = again if _close(answer.value, again, tol) else precise
+            return Verdict(q.name, q.value, CARRIED, hint="consistent with your "
+                           + self.listing(sources), carried_from=sources, recomputed=near,
+                           **common)
+        common["recomputed"] = again
         if _close(answer.value, again, tol):
-            if upstream:
-                sources = tuple(sorted(upstream, key=self.order.__getitem__))
-                return Verdict(q.name, q.value, CARRIED, hint="consistent with your "
-                               + self.listing(sources), carried_from=sources, **common)
             rounded = [n for n in q.inputs if n in self.answers
                        and self.world[n] != self.trace.value_of(n)]
             hint = ("from your rounded " + self.listing(rounded) if rounded
@@ -236,20 +251,35 @@ class _Marker:
         if not low <= answer.value <= high:
             return Verdict(q.name, q.value, WRONG, hint=self.out_of_range(q, low, high),
                            mistake="out_of_range", **common)
-        differs = any(self.world[n] != self.truth[n] for n in q.inputs)
-        for base in (self.world, self.truth) if differs else (self.world,):
+        for mistake, hint in self.replays(q, answer, tol, (low, high), (again, precise)):
+            return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake, **common)
+        if _slip(self, q, answer, again):
+            return Verdict(q.name, q.value, WRONG, hint=SLIP_HINT, mistake="slip", **common)
+        return Verdict(q.name, q.value, WRONG, **common)
+
+    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float],
+                recomputed: tuple[float, ...]) -> Iterator[tuple[str, str]]:
+        """(key, hint) of each known mistake that reproduces the answer, most specific first.
+
+        Each is replayed on the student's own earlier numbers (as written, then as carried at
+        full precision) and then on the true ones. A replay counts only when it lands where q
+        can lie and away from every value that is not a mistake (the true and the recomputed).
+        """
+        low, high = bounds
+        bases: list[Mapping[str, float]] = [self.world]
+        # A rule rewritten may name later quantities (new_for_old: the updated weights).
+        for base in (ChainMap(self.precise, self.world), self.truth):
+            if any(base[n] != self.world[n] for n in q.inputs):
+                bases.append(base)
+        for base in bases:
             for mistake in MISTAKES:
                 if not mistake.applies(self, q):
                     continue
                 for rule, hint in mistake.variants(self, q):
                     value = rule.evaluate(base)
                     if (low <= value <= high and _close(answer.value, value, tol)
-                            and not _close(value, q.value, tol) and not _close(value, again, tol)):
-                        return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake.key,
-                                       **common)
-        if _slip(self, q, answer, again):
-            return Verdict(q.name, q.value, WRONG, hint=SLIP_HINT, mistake="slip", **common)
-        return Verdict(q.name, q.value, WRONG, **common)
+                            and not any(_close(value, v, tol) for v in (q.value, *recomputed))):
+                        yield mistake.key, hint
 
     def bounds(self, q: Quantity) -> tuple[float, float]:
         """The range no value of q can leave: an activation's outputs, a loss's non-negative values."""
@@ -272,17 +302,20 @@ class _Marker:
         more = len(names) - most
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
-    def renamed_refs(self, q: Quantity, pairs: Callable[[Quantity], Iterator[tuple[str, str]]]
-                     ) -> dict[str, Expr]:
-        """Substitutions from the trace: each pair (name as written, name it is mistaken for)."""
-        own_old = self.old_name(q)
-        return {old: Ref(new) for p in self.trace for old, new in pairs(p) if old != own_old}
-
-    def old_name(self, q: Quantity) -> str | None:
-        """``w0[x1->h1]`` for ``w[x1->h1]``: the parameter a new weight or bias starts from."""
-        if q.kind not in (Kind.W, Kind.B):
-            return None
-        return next((n for n in q.inputs if kind_of(n) not in (Kind.DW, Kind.DB)), None)
+    def renamed(self, expr: Expr, q: Quantity, mistaken: Callable[[Name], str | None]
+                ) -> dict[str, Expr]:
+        """Each operand of ``expr`` that a student might mistake for another quantity of the
+        step, mapped to that one (q's own starting value stays: w = w0 + Δw needs its w0)."""
+        own = parse_name(q.name)
+        start = own.renamed(Kind.W0 if q.kind == Kind.W else Kind.B0) if own and q.kind in (
+            Kind.W, Kind.B) else None
+        out: dict[str, Expr] = {}
+        for ref in _refs(expr):
+            name = parse_name(ref)
+            other = mistaken(name) if name is not None and ref != start else None
+            if other is not None and other in self.trace:
+                out[ref] = Ref(other)
+        return out
 
 
 # --- the mistakes, each a rewrite of the rule ---
@@ -315,47 +348,79 @@ def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
            f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}")
 
 
+def _refs(expr: Expr) -> list[str]:
+    """The operand names of expr, each once, in order of appearance."""
+    return list(dict.fromkeys(node.name for node in expr.nodes() if isinstance(node, Ref)))
+
+
+def _delta_of(m: _Marker, q: Quantity, part: Expr) -> str:
+    """`` in delta[o]`` when part of a rule belongs to the δ of another unit than q's, else ''."""
+    name = next((n for n in map(parse_name, _refs(part)) if n is not None and n.unit), None)
+    if name is None or (q.kind == Kind.DELTA and name.unit == q.unit):
+        return ""
+    return f" in {name.renamed(Kind.DELTA)}"
+
+
+def _slope_text(slope: Slope) -> str:
+    """``f′(a) = y · (1 − y) of sigmoid``."""
+    return f"f′(a) = {ACTIVATIONS[slope.activation].derivative_formula} of {slope.activation}"
+
+
 def _slopes(expr: Expr) -> list[Slope]:
-    return [node for node in expr.nodes() if isinstance(node, Slope) and node.activation != "identity"]
+    """The distinct f′(a) of expr, one per unit, nearest first (identity's 1 is none)."""
+    slopes: list[Slope] = []
+    for node in expr.nodes():
+        if isinstance(node, Slope) and node.activation != "identity" and node not in slopes:
+            slopes.append(node)
+    return slopes
 
 
-def _slope_text(act: str) -> str:
-    return f"f′(a) = {ACTIVATIONS[act].derivative_formula} of {act}"
-
-
-def _each_slope(expr: Expr, replace: Callable[[Slope], Expr]) -> Iterator[tuple[Expr, Slope]]:
-    """``expr`` with one f′(a) at a time replaced (the nearest first), then with all of them."""
+def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: str
+                ) -> Iterator[Variant]:
+    """q's rule (unwritten δs written out) with the f′(a) of one unit replaced wherever it
+    occurs, the nearest unit first, then with the f′(a) of every unit replaced."""
+    expr = m.deep(q)
     slopes = _slopes(expr)
     for slope in slopes:
-        yield expr.rewrite(lambda n, s=slope: replace(s) if n is s else None), slope
+        yield (expr.rewrite(lambda n, s=slope: replace(s) if n == s else None),
+               f"activation derivative {_slope_text(slope)} {how}{_delta_of(m, q, slope)}")
     if len(slopes) > 1:
-        yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None), slopes[0])
+        yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None),
+               f"activation derivative f′(a) {how} in every δ")
 
 
 def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    for rule, slope in _each_slope(m.deep(q), lambda s: ONE):
-        yield rule, f"activation derivative {_slope_text(slope.activation)} left out"
+    yield from _each_slope(m, q, lambda s: ONE, "left out")
 
 
-def _fused_activation(m: _Marker, q: Quantity) -> Activation | None:
-    """The output activation of a δ that is y − t only because f′(a) cancelled in the pair."""
-    act = m.activation.get(q.unit or "")
-    if _is_output_delta(m, q) and act and (act.name, m.scenario.loss) in FUSED_DELTAS and act.slope:
-        return act
-    return None
+def _error_terms(expr: Expr) -> list[Expr]:
+    """The (t − y) or (y − t) of each output δ in expr: the differences a sign convention turns."""
+    return [node for node in expr.nodes() if isinstance(node, Diff) and swap_error(node) != node]
+
+
+def _fused_output(m: _Marker) -> Activation | None:
+    """The output activation when its f′(a) cancels against the loss (δ = t − y), if it has one."""
+    act = m.activation[m.scenario.layers[-1].units[0]]
+    return act if (act.name, m.scenario.loss) in FUSED_DELTAS and act.slope else None
 
 
 def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    fused = _fused_activation(m, q)
-    if fused is not None:
-        name = parse_name(q.name)
-        assert name is not None
-        yield (Prod((q.expr, fused.slope_of(Ref(name.renamed(Kind.A)), Ref(name.renamed(Kind.Y))))),
-               f"activation derivative {_slope_text(fused.name)} applied although δ = t − y "
-               f"already has it (it cancels against ∂E/∂y of {m.scenario.loss})")
-        return
-    for rule, slope in _each_slope(m.deep(q), lambda s: Prod((s, s))):
-        yield rule, f"activation derivative {_slope_text(slope.activation)} applied twice"
+    fused = _fused_output(m)
+    expr = m.deep(q)
+    terms = _error_terms(expr) if fused is not None else []
+    if fused is not None and terms:
+        def times_slope(node: Expr) -> Expr | None:
+            if node not in terms:
+                return None
+            y = next(n for n in map(parse_name, _refs(node)) if n is not None and n.kind != Kind.T)
+            return Prod((node, fused.slope_of(Ref(y.renamed(Kind.A)), Ref(y.renamed(Kind.Y)))))
+
+        delta = "t − y" if m.delta_rule else "y − t"
+        yield (expr.rewrite(times_slope),
+               f"activation derivative f′(a) = {fused.derivative_formula} of {fused.name} applied "
+               f"although δ = {delta} already has it (it cancels against ∂E/∂y of "
+               f"{m.scenario.loss}){_delta_of(m, q, terms[0])}")
+    yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
 
 
 def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
@@ -363,33 +428,41 @@ def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
 
 
 def _uses_lr(m: _Marker, q: Quantity) -> bool:
-    return m.trace.given["lr"] != 1.0 and q.kind in (Kind.DW, Kind.W, Kind.DB, Kind.B)
+    return m.trace.given["lr"] != 1.0 and q.kind in UPDATE_KINDS
+
+
+A_FOR_Y = {Kind.Y: Kind.A, Kind.Y_AFTER: Kind.A_AFTER}
+
+
+def _net_input_of(name: Name) -> str | None:
+    kind = A_FOR_Y.get(name.kind)  # type: ignore[call-overload]
+    return None if kind is None else name.renamed(kind)
 
 
 def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    def pairs(p: Quantity) -> Iterator[tuple[str, str]]:
-        if p.kind in (Kind.A, Kind.A_AFTER):
-            y_kind = Kind.Y if p.kind == Kind.A else Kind.Y_AFTER
-            yield p.name.replace(p.kind, y_kind, 1), p.name
-    yield (substitute(q.expr, m.renamed_refs(q, pairs)),
-           "net input a used where the output y = f(a) belongs")
+    """Every output in q's own rule taken as its net input; then, through the unwritten δ and Δw
+    it rests on, the output of one unit at a time."""
+    hint = "net input a used where the output y = f(a) belongs"
+    yield substitute(q.expr, m.renamed(q.expr, q, _net_input_of)), hint
+    expr = m.deep(q)
+    if expr != q.expr:
+        for old, new in m.renamed(expr, q, _net_input_of).items():
+            yield substitute(expr, {old: new}), f"{hint} ({new} for {old})"
 
 
-def _uses_outputs(m: _Marker, q: Quantity) -> bool:
-    return any(kind_of(n) in (Kind.Y, Kind.Y_AFTER) for n in q.inputs)
+NEW_FOR_OLD = {Kind.W0: Kind.W, Kind.B0: Kind.B}
+
+
+def _updated_of(name: Name) -> str | None:
+    kind = NEW_FOR_OLD.get(name.kind)  # type: ignore[call-overload]
+    return None if kind is None else name.renamed(kind)
 
 
 def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    def pairs(p: Quantity) -> Iterator[tuple[str, str]]:
-        if p.kind in (Kind.W, Kind.B) and p.sample is None:
-            yield p.name.replace(p.kind, p.kind + "0", 1), p.name
-    yield (substitute(m.deep(q), m.renamed_refs(q, pairs)),
+    expr = m.deep(q)
+    yield (substitute(expr, m.renamed(expr, q, _updated_of)),
            "updated weight used where the old one belongs (every δ and Δw of a step uses the "
            "weights from before the update)")
-
-
-def _uses_old_parameters(m: _Marker, q: Quantity) -> bool:
-    return q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B)
 
 
 def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
@@ -427,16 +500,18 @@ def _always(m: _Marker, q: Quantity) -> bool:
     return True
 
 
+def _backward_or_update(m: _Marker, q: Quantity) -> bool:
+    return q.kind in BACKWARD_KINDS or q.kind in UPDATE_KINDS
+
+
 MISTAKES: tuple[Mistake, ...] = (
     Mistake("swapped_error", _has_error_term, _swapped_error),
     Mistake("wrong_sign_update", lambda m, q: q.kind in (Kind.W, Kind.B), _wrong_sign_update),
-    Mistake("derivative_missing", lambda m, q: q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B),
-            _derivative_missing),
-    Mistake("derivative_twice", lambda m, q: q.kind in (Kind.DELTA, Kind.DW, Kind.DB, Kind.W, Kind.B),
-            _derivative_twice),
+    Mistake("derivative_missing", _backward_or_update, _derivative_missing),
+    Mistake("derivative_twice", _backward_or_update, _derivative_twice),
     Mistake("lr_left_out", _uses_lr, _lr_left_out),
-    Mistake("a_for_y", _uses_outputs, _a_for_y),
-    Mistake("new_for_old", _uses_old_parameters, _new_for_old),
+    Mistake("a_for_y", _always, _a_for_y),
+    Mistake("new_for_old", _backward_or_update, _new_for_old),
     Mistake("power_of_ten", _always, _power_of_ten),
     Mistake("sign_flipped", _always, _sign_flipped),
 )
