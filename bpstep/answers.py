@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bpstep.scenario import ScenarioError, parse_yaml, read_text
+from bpstep.scenario import ScenarioError, activation_of, parse_yaml, read_text
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
@@ -238,7 +238,7 @@ def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
     Keys are quoted (JSON strings are YAML strings), so any unit name reads back unchanged;
     ``scenario_ref`` is written as the ``scenario:`` key when given.
     """
-    activations = {u: layer.activation for layer in scenario.layers for u in layer.units}
+    activations = {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
     outputs = scenario.layers[-1].units
     title = " ".join((scenario.title or Path(scenario.source).name).split())
     out = [f"# bpstep worksheet · {title}",

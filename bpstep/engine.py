@@ -21,7 +21,6 @@ import numpy as np
 
 from bpstep.expr import Diff, Div, Expr, Neg, Prod, Ref, Softmax, Sum, const
 from bpstep.functions import (
-    ACTIVATIONS,
     FUSED_DELTAS,
     LOSSES,
     Activation,
@@ -31,7 +30,7 @@ from bpstep.functions import (
     output_grad_a,
     output_loss,
 )
-from bpstep.scenario import Scenario
+from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import (
     Kind,
     LazyQuantities,
@@ -68,7 +67,7 @@ def initial_params(scenario: Scenario) -> Params:
 
 def activations_of(scenario: Scenario) -> tuple[Activation, ...]:
     """The activation of every non-input layer, in order."""
-    return tuple(ACTIVATIONS[layer.activation] for layer in scenario.layers[1:])
+    return tuple(activation_of(layer) for layer in scenario.layers[1:])
 
 
 def forward(params: Params, acts: Sequence[Activation], x: Array) -> tuple[list[Array], list[Array]]:
@@ -169,24 +168,33 @@ def hidden_delta(act: Activation, a: str, y: str, weights: Sequence[str],
     return Prod((act.slope_of(Ref(a), Ref(y)), back))
 
 
-def change(delta_rule: bool, mean_of: int | None, terms: Sequence[Expr]) -> Expr:
-    """Δ = ±η · Σ terms (÷ n for the mean of a batch): + with the delta rule, − with gradients."""
+def change(delta_rule: bool, mean_of: int | None, terms: Sequence[Expr],
+           previous: str | None = None) -> Expr:
+    """Δ(n) = ±η · Σ terms (÷ n for the mean of a batch) + α · Δ(n−1): + with the delta rule.
+
+    The momentum term α · Δ(n−1) (Mitchell) is there when ``previous`` names the change of the
+    update before.
+    """
     rate: Expr = Ref("lr") if mean_of is None else Div(Ref("lr"), const(mean_of))
     summed = terms[0] if len(terms) == 1 else Sum(tuple(terms))
     step = Prod((rate, summed))
-    return step if delta_rule else Neg(step)
+    signed = step if delta_rule else Neg(step)
+    if previous is None:
+        return signed
+    return Sum((signed, Prod((Ref("momentum"), Ref(previous)))))
 
 
 def weight_change(delta_rule: bool, mean_of: int | None, deltas: Sequence[str],
-                  inputs: Sequence[str]) -> Expr:
-    """Δw_ij = ±η · Σ_samples δ_j·y_i."""
+                  inputs: Sequence[str], previous: str | None = None) -> Expr:
+    """Δw_ij = ±η · Σ_samples δ_j·y_i (+ α · Δw_ij of the update before, with momentum)."""
     terms = [Prod((Ref(d), Ref(y)), tight=True) for d, y in zip(deltas, inputs, strict=True)]
-    return change(delta_rule, mean_of, terms)
+    return change(delta_rule, mean_of, terms, previous)
 
 
-def bias_change(delta_rule: bool, mean_of: int | None, deltas: Sequence[str]) -> Expr:
-    """Δb_j = ±η · Σ_samples δ_j."""
-    return change(delta_rule, mean_of, [Ref(d) for d in deltas])
+def bias_change(delta_rule: bool, mean_of: int | None, deltas: Sequence[str],
+                previous: str | None = None) -> Expr:
+    """Δb_j = ±η · Σ_samples δ_j (+ α · Δb_j of the update before, with momentum)."""
+    return change(delta_rule, mean_of, [Ref(d) for d in deltas], previous)
 
 
 def updated(old: str, step: str) -> Expr:
@@ -259,7 +267,12 @@ class _Lesson:
         return Quantity(name, kind, value, unit, rule, self.env, **where)  # type: ignore[arg-type]
 
     def given(self, params: Params) -> dict[str, float]:
+        """The scenario's values by name; also starts momentum's memory of the last changes."""
         values: dict[str, float] = {"lr": self.sc.learning_rate}
+        if self.sc.momentum is not None:
+            values["momentum"] = self.sc.momentum
+        self.last_change: dict[int, tuple[Array, Array]] = {}
+        """Δw and Δb of each layer k at the update before, for the momentum term."""
         for n, (x, t) in enumerate(zip(self.sc.inputs, self.sc.targets, strict=True), start=1):
             for kind, units, row in (("y", self.units[0], x), ("t", self.units[-1], t)):
                 values.update({unit_name(kind, u, self.tag(n)): float(v)
@@ -357,17 +370,24 @@ class _Lesson:
                      tag: int | None) -> tuple[LazyQuantities, Array, Array]:
         """Δw and new w (and Δb, new b) of the weights into layer k from the samples seen.
 
-        Δw = sign·η·Σ δ_j·y_i over the samples (÷ n for the mean of a batch). The quantities
-        are made when asked for: a layer of 784 × 128 weights is 200,000 of them.
+        Δw = sign·η·Σ δ_j·y_i over the samples (÷ n for the mean of a batch), plus α·Δw of the
+        update before with momentum. The quantities are made when asked for: a layer of
+        784 × 128 weights is 200,000 of them.
         """
         n = len(seen)
         mean_of = n if self.sc.reduction == "mean" and n > 1 else None
         scale = self.sign * self.sc.learning_rate / (mean_of or 1)
         old_w, old_b = params.weights[k - 1], params.biases[k - 1]
         dw = scale * sum(np.outer(p.outs[k - 1], p.deltas[k - 1]) for p in seen)
-        new_w = old_w + dw
         biased = self.has_bias and self.sc.update_biases
         db = scale * sum(p.deltas[k - 1] for p in seen) if biased else np.zeros(0)
+        alpha = self.sc.momentum
+        carried = alpha is not None and k in self.last_change
+        if carried:
+            dw = dw + alpha * self.last_change[k][0]
+            db = db + alpha * self.last_change[k][1]
+        self.last_change[k] = (dw, db)
+        new_w = old_w + dw
         new_b = old_b + db if biased else old_b
         tags = [self.tag(p.sample) for p in seen]
         sources, units = self.units[k - 1], self.units[k]
@@ -396,7 +416,8 @@ class _Lesson:
                 src, unit = sources[i], units[j]
                 if not new:
                     return Quantity(name, Kind.DW, value, unit,
-                                    partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i]),
+                                    partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i],
+                                            edge_name(Kind.DW, src, unit, w_tag) if carried else None),
                                     env, source=src, sample=tag)
                 return Quantity(name, Kind.W, value, unit,
                                 partial(updated, edge_name(w_kind, src, unit, w_tag),
@@ -406,7 +427,9 @@ class _Lesson:
             unit = units[j]
             if not new:
                 return Quantity(name, Kind.DB, value, unit,
-                                partial(bias_change, delta_rule, mean_of, deltas[j]), env, sample=tag)
+                                partial(bias_change, delta_rule, mean_of, deltas[j],
+                                        unit_name(Kind.DB, unit, w_tag) if carried else None),
+                                env, sample=tag)
             return Quantity(name, Kind.B, value, unit,
                             partial(updated, unit_name(b_kind, unit, b_tag), unit_name(Kind.DB, unit, tag)),
                             env, sample=tag, before=float(old_b[j]))

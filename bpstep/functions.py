@@ -58,6 +58,8 @@ class Activation:
     """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax."""
     bounds: tuple[float, float] = (-math.inf, math.inf)
     """The closed range every output lies in: no value outside it can be an output."""
+    gain: float | None = None
+    """k of y = f(k·a) when this is a table entry steepened by a layer's ``gain`` (see with_gain)."""
 
     @property
     def formula(self) -> str:
@@ -73,10 +75,42 @@ class Activation:
             return "∂y_k/∂a_j = y_k(1[j=k] − y_j)"
         return self.slope(Ref("a"), Ref("y")).names()
 
+    @property
+    def family(self) -> str:
+        """The ACTIVATIONS entry this is, or is a steepened variant of."""
+        return self.name.split(" ", 1)[0]
+
+    @property
+    def call_name(self) -> str | None:
+        """The name a worksheet may write y = name(a) with; None when that would hide the gain."""
+        return self.name if self.gain is None else None
+
     def slope_of(self, a: Expr, y: Expr) -> Expr:
         """f′(a) marked as the activation's derivative (so a rewrite can leave it out)."""
         assert self.slope is not None, "softmax has no elementwise derivative"
-        return Slope(self.name, self.slope(a, y))
+        return Slope(self.family, self.slope(a, y))
+
+    def with_gain(self, k: float) -> Activation:
+        """y = f(k·a), with f′ = k·f′(k·a): the steeper (k > 1) or flatter (k < 1) variant.
+
+        Named e.g. ``sigmoid with gain 2``, so nothing keyed by the plain name (fused deltas,
+        in-place kernels) is taken for it.
+        """
+        base_fn, base_derivative, base_rule, base_slope = self.fn, self.derivative, self.rule, self.slope
+        assert base_derivative and base_rule and base_slope, "softmax takes no gain"
+
+        def scaled(a: Expr) -> Expr:
+            return Prod((const(k), a), tight=True)
+
+        return Activation(
+            f"{self.name} with gain {k:g}",
+            fn=lambda a: base_fn(k * np.asarray(a, dtype=float)),
+            derivative=lambda a, y: k * base_derivative(k * a, y),
+            rule=lambda a: base_rule(scaled(a)),
+            slope=lambda a, y: Prod((const(k), base_slope(scaled(a), y))),
+            bounds=self.bounds,
+            gain=k,
+        )
 
     def backward(self, a: Array, y: Array, grad_y: Array) -> Array:
         """∂E/∂a from ∂E/∂y, through the Jacobian of f (diagonal unless softmax)."""
@@ -89,6 +123,11 @@ def _sigmoid(a: Array) -> Array:
     """Logistic function without overflow: e^(−a) is only ever taken for a ≥ 0."""
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _bipolar_sigmoid(a: Array) -> Array:
+    """2 / (1 + e^(−a)) − 1, computed as tanh(a/2): no exponent overflows, no cancellation near 0."""
+    return np.tanh(0.5 * np.asarray(a, dtype=float))
 
 
 def _softmax(a: Array) -> Array:
@@ -113,6 +152,10 @@ def _sigmoid_rule(a: Expr) -> Expr:
     return Div(ONE, Sum((ONE, Exp(Neg(a)))))
 
 
+def _bipolar_rule(a: Expr) -> Expr:
+    return Diff(Div(const(2), Sum((ONE, Exp(Neg(a))))), ONE)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     entry.name: entry
     for entry in (
@@ -130,6 +173,14 @@ ACTIVATIONS: dict[str, Activation] = {
             rule=_sigmoid_rule,
             slope=lambda a, y: Prod((y, Diff(ONE, y))),
             bounds=(0.0, 1.0),
+        ),
+        Activation(
+            "bipolar_sigmoid",
+            fn=_bipolar_sigmoid,
+            derivative=lambda a, y: 0.5 * (1.0 + y) * (1.0 - y),
+            rule=_bipolar_rule,
+            slope=lambda a, y: Prod((HALF, Sum((ONE, y)), Diff(ONE, y))),
+            bounds=(-1.0, 1.0),
         ),
         Activation(
             "tanh",
@@ -164,6 +215,16 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
     )
 }
+
+GAINED = ("sigmoid", "bipolar_sigmoid")
+"""Activations a layer may steepen with ``gain: k`` (Fausett's σ): y = f(k·a)."""
+
+
+def activation_entry(name: str, gain: float | None = None) -> Activation:
+    """The table's entry for ``name``, steepened when a gain other than 1 is given."""
+    entry = ACTIVATIONS[name]
+    return entry if gain is None or gain == 1 else entry.with_gain(gain)
+
 
 ErrorRule = Callable[[Expr, Expr, Expr], Expr]
 """Builds a loss's expression for one output unit from (t, y, number of outputs)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bpstep.functions import ACTIVATIONS, LOSSES
+from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
 
 Array = np.ndarray
@@ -47,7 +47,16 @@ class Layer:
 
     units: tuple[str, ...]
     activation: str | None
+    """The activation's name in ACTIVATIONS; ``activation_of`` gives the entry, gain applied."""
     name: str | None = None
+    gain: float | None = None
+    """k of y = f(k·a), from ``activation: {name: sigmoid, gain: k}``; None for the plain f."""
+
+
+def activation_of(layer: Layer) -> Activation:
+    """The Activation a non-input layer computes with: its table entry, steepened by its gain."""
+    assert layer.activation is not None, "the input layer has no activation"
+    return activation_entry(layer.activation, layer.gain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +93,17 @@ class Scenario:
     """Seed of the shuffling order."""
     epochs: int | None = None
     """How many epochs ``bpstep train`` runs unless told otherwise."""
+    momentum: float | None = None
+    """α of Δw(n) = ±η·δ·y + α·Δw(n−1) (Mitchell); None for plain gradient descent."""
 
 
 FIELDS = ("title", "learning_rate", "loss", "convention", "layers", "weights", "biases",
           "update_biases", "inputs", "targets", "mode", "reduction", "init", "batch_size",
-          "shuffle", "seed", "epochs")
+          "shuffle", "seed", "epochs", "momentum")
 REQUIRED = ("learning_rate", "layers", "inputs", "targets")
 INIT_FIELDS = ("kind", "seed", "scale")
 LAYER_FIELDS = ("units", "activation", "name")
+ACTIVATION_FIELDS = ("name", "gain")
 MISSING_HINTS = {
     "learning_rate": "'learning_rate: 0.5' (a number > 0)",
     "layers": "'layers:' with a list like '- units: [x1, x2]', inputs first, outputs last",
@@ -369,23 +381,42 @@ class _Checker:
                 seen[name] = f"{path}.units[{i}]"
                 names.append(name)
             activation = spec.get("activation")
+            gain = None
             if k == 0:
                 if activation is not None:
                     raise self.fail(f"{path}.activation", "the input layer has no activation; "
                                     "remove this key")
             else:
-                if activation is None:
-                    raise self.fail(f"{path}.activation", "missing; expected one of "
-                                    + ", ".join(ACTIVATIONS))
-                activation = self.choice(activation, f"{path}.activation", ACTIVATIONS)
+                activation, gain = self.activation(activation, f"{path}.activation")
                 if activation == "softmax" and k != len(value) - 1:
                     raise self.fail(f"{path}.activation", "softmax couples its units and is "
                                     "allowed on the output layer only")
             layer_name = spec.get("name")
             if layer_name is not None and not isinstance(layer_name, str):
                 raise self.fail(f"{path}.name", f"expected text, got {_kind(layer_name)}")
-            layers.append(Layer(tuple(names), activation, layer_name))
+            layers.append(Layer(tuple(names), activation, layer_name, gain))
         return tuple(layers)
+
+    def activation(self, value: Any, path: str) -> tuple[str, float | None]:
+        """``sigmoid``, or ``{name: sigmoid, gain: 2}``: the name and the gain (None for 1)."""
+        if value is None:
+            raise self.fail(path, "missing; expected one of " + ", ".join(ACTIVATIONS))
+        if not isinstance(value, dict):
+            return self.choice(value, path, ACTIVATIONS), None
+        self.keys(value, ACTIVATION_FIELDS, path)
+        if "name" not in value:
+            raise self.fail(path, "expected a mapping like {name: sigmoid, gain: 2}; add 'name'")
+        name = self.choice(value["name"], f"{path}.name", ACTIVATIONS)
+        if "gain" not in value:
+            return name, None
+        if name not in GAINED:
+            raise self.fail(f"{path}.gain", f"a gain is defined for {' and '.join(GAINED)} only, "
+                            f"not {name}; remove it")
+        gain = self.number(value["gain"], f"{path}.gain")
+        if gain <= 0:
+            raise self.fail(f"{path}.gain", f"expected a number > 0 (the steepness k of "
+                            f"f(k·a)), got {gain:g}")
+        return name, None if gain == 1 else gain
 
     def matrices(self, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, ...]:
         expected = len(layers) - 1
@@ -459,14 +490,26 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     if len(targets) != len(inputs):
         raise c.fail("targets", f"expected one target vector per sample: {len(inputs)} "
                      f"samples, got {len(targets)} target vector{'s' if len(targets) != 1 else ''}")
-    _check_loss_domain(c, LOSSES[loss].name, layers[-1].activation or "", targets)
+    _check_loss_domain(c, LOSSES[loss].name, layers[-1], targets)
     batch_size, shuffle, seed = _order(c, data, mode, len(inputs))
     epochs = None if data.get("epochs") is None else _count(c, data["epochs"], "epochs", 1)
+    momentum = _momentum(c, data)
     return Scenario(layers=layers, weights=weights, biases=biases, inputs=inputs,
                     targets=targets, learning_rate=rate, loss=loss, convention=convention,
                     update_biases=update_biases, mode=mode, reduction=reduction, title=title,
                     source=source, init=init, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                    epochs=epochs)
+                    epochs=epochs, momentum=momentum)
+
+
+def _momentum(c: _Checker, data: Mapping[str, Any]) -> float | None:
+    """α of Δw(n) = ±η·δ·y + α·Δw(n−1), 0 ≤ α < 1, when the scenario gives one."""
+    if data.get("momentum") is None:
+        return None
+    alpha = c.number(data["momentum"], "momentum")
+    if not 0 <= alpha < 1:
+        raise c.fail("momentum", f"expected a number with 0 ≤ momentum < 1 (0.9 is usual), "
+                     f"got {alpha:g}")
+    return alpha
 
 
 def _count(c: _Checker, value: Any, path: str, least: int) -> int:
@@ -538,12 +581,16 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
                  for k, b in enumerate(value))
 
 
-def _check_loss_domain(c: _Checker, loss: str, out_activation: str, targets: Array) -> None:
+def _check_loss_domain(c: _Checker, loss: str, out: Layer, targets: Array) -> None:
     spec = LOSSES[loss]
+    out_activation = out.activation or ""
     if spec.requires and out_activation not in spec.requires:
         raise c.fail("loss", f"{loss} needs a {' or '.join(spec.requires)} output layer, "
                      f"but the output activation is {out_activation}; change the output "
                      "activation or choose another loss")
+    if loss == "binary_cross_entropy" and out.gain is not None:
+        raise c.fail("loss", f"{loss} is taken with a plain sigmoid output, but it has gain "
+                     f"{out.gain:g}; remove the gain or choose another loss (e.g. half_sse)")
     if spec.target_range is not None:
         low, high = spec.target_range
         for i, row in enumerate(targets):

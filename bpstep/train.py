@@ -11,6 +11,9 @@ product. Deltas come from ``functions.output_grad_a`` and ``Activation.backward`
 (``FORWARD_INTO``) and by ``Activation.fn`` otherwise. Tests hold every mode to finite
 differences of an independent forward pass, and the benchmark to a plain numpy loop.
 
+Momentum (``momentum: α``) keeps each layer's last change and adds α of it to the next one,
+across updates and epochs, as ``bpstep run`` does within its one step.
+
 Loss history: ``history`` holds (e, loss of all samples with the parameters after e epochs),
 summed or averaged over samples as ``reduction`` says, the same number ``bpstep run`` calls
 ``loss``. Epoch 0 is the starting loss.
@@ -152,6 +155,9 @@ class _Network:
         train_bias = scenario.biases is not None and scenario.update_biases
         self.moving = [(p, g) if train_bias else (p[:-1], g[:-1])
                        for p, g in zip(self.p, self.grad, strict=True)]
+        self.momentum = scenario.momentum or 0.0
+        self.velocity = [np.zeros_like(p) for p, _ in self.moving] if self.momentum else []
+        """Δ of the update before, per layer: momentum carries it across updates and epochs."""
         self.forward_into = [FORWARD_INTO.get(act.name) or _by_sample(act.fn) for act in self.acts]
         count = len(scenario.inputs)
         self.inputs_t = np.vstack([scenario.inputs.T, np.ones((1, count))])
@@ -170,7 +176,7 @@ class _Network:
         """Backward pass from the last forward and one gradient-descent update of every layer.
 
         ``g`` is ∂E/∂a (samples × units); hidden deltas use the weights from before this update,
-        as in ``engine.step``.
+        as in ``engine.step``. With momentum α the change is Δ = −η·∂E/∂W + α·Δ(before).
         """
         last = len(self.p)
         acts = self.acts
@@ -182,7 +188,13 @@ class _Network:
                 g = acts[k - 2].backward(buf.nets_t[k - 1].T, buf.outs_t[k - 1].T, grad_y)
             p, grad = self.moving[k - 1]
             np.multiply(grad, rate, grad)
-            np.subtract(p, grad, p)
+            if self.velocity:
+                v = self.velocity[k - 1]
+                np.multiply(v, self.momentum, v)
+                np.subtract(v, grad, v)
+                np.add(p, v, p)
+            else:
+                np.subtract(p, grad, p)
 
     def total_loss(self, buf: _Buffers, t_t: Array) -> float:
         """Loss of the columns just passed forward: summed, or averaged with ``reduction: mean``."""

@@ -24,6 +24,7 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 REFERENCE_ACTIVATIONS = {
     "identity": lambda a: a,
     "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
+    "bipolar_sigmoid": lambda a: 2.0 / (1.0 + np.exp(-a)) - 1.0,
     "tanh": lambda a: (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a)),
     "relu": lambda a: np.where(a > 0, a, 0.0),
     "leaky_relu": lambda a: np.where(a > 0, a, 0.01 * a),
@@ -39,6 +40,14 @@ REFERENCE_LOSSES = {
 }
 
 
+def reference_activation(spec: str | dict):
+    """f of a layer's ``activation`` value: a name, or ``{name, gain}`` for f(gain·a)."""
+    if isinstance(spec, str):
+        return REFERENCE_ACTIVATIONS[spec]
+    f, gain = REFERENCE_ACTIVATIONS[spec["name"]], spec.get("gain", 1.0)
+    return lambda a: f(gain * a)
+
+
 def reference_loss(spec: dict, weights: list, biases: list, net_offset: tuple | None = None) -> float:
     """Total loss of all samples, by an independent forward pass; optionally nudge one net input."""
     acts = [layer["activation"] for layer in spec["layers"][1:]]
@@ -52,7 +61,7 @@ def reference_loss(spec: dict, weights: list, biases: list, net_offset: tuple | 
             if net_offset is not None and net_offset[:2] == (sample, k):
                 a = a.copy()
                 a[net_offset[2]] += net_offset[3]
-            y = REFERENCE_ACTIVATIONS[act](a)
+            y = reference_activation(act)(a)
         losses.append(REFERENCE_LOSSES[spec.get("loss", "half_sse")](y, t))
     return float(np.mean(losses) if spec.get("reduction") == "mean" else np.sum(losses))
 
@@ -128,13 +137,13 @@ def small_spec(hidden: str, output: str, loss: str, convention: str) -> dict:
 
 
 LOSS_OUTPUTS = {
-    "half_sse": ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
-    "sse": ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
-    "mse": ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
+    "half_sse": ["identity", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
+    "sse": ["identity", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
+    "mse": ["identity", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu", "softmax"],
     "cross_entropy": ["softmax", "sigmoid"],
     "binary_cross_entropy": ["sigmoid"],
 }
-HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
+HIDDEN = ["identity", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu"]
 CASES = [(h, o, loss, c) for loss, outs in LOSS_OUTPUTS.items() for o in outs for h in HIDDEN
          for c in ("delta_rule", "gradient")]
 

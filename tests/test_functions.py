@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, LOSSES, output_grad_a, output_loss
+from bpstep.expr import Ref
+from bpstep.functions import (
+    ACTIVATIONS,
+    FUSED_DELTAS,
+    GAINED,
+    LOSSES,
+    activation_entry,
+    output_grad_a,
+    output_loss,
+)
 
 POINTS = np.array([-2.3, -0.7, -0.05, 0.3, 1.1, 2.9])
 
@@ -44,6 +54,38 @@ def test_activation_is_finite_and_quiet_at_large_inputs(name: str) -> None:
         warnings.simplefilter("error")
         y = ACTIVATIONS[name].fn(a)
     assert np.all(np.isfinite(y))
+
+
+@pytest.mark.parametrize("name", GAINED)
+def test_a_gained_activation_is_f_of_k_times_a_with_its_chain_rule(name: str) -> None:
+    plain, steep = ACTIVATIONS[name], activation_entry(name, 2.5)
+    a = POINTS.copy()
+    assert steep.fn(a) == pytest.approx(plain.fn(2.5 * a), rel=1e-15)
+    upstream = np.linspace(-1, 1, a.size)
+    expected = numeric_jacobian(steep.fn, a).T @ upstream
+    assert steep.backward(a, steep.fn(a), upstream) == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    env = {"a": 0.3, "y": float(steep.fn(np.array([0.3]))[0])}
+    assert steep.rule(Ref("a")).evaluate(env) == pytest.approx(env["y"], rel=1e-14)
+    assert steep.slope(Ref("a"), Ref("y")).evaluate(env) == pytest.approx(
+        float(steep.derivative(np.array([0.3]), np.array([env["y"]]))[0]), rel=1e-14)
+    assert steep.bounds == plain.bounds and steep.name == f"{name} with gain 2.5"
+
+
+def test_sigmoid_with_a_gain_is_written_as_a_textbook_does() -> None:
+    steep = activation_entry("sigmoid", 2)
+    assert steep.formula == "1 / (1 + e^(−2·a))"
+    assert steep.derivative_formula == "2 · y · (1 − y)"
+    assert activation_entry("sigmoid", 1) is ACTIVATIONS["sigmoid"]
+
+
+def test_bipolar_sigmoid_hand_values() -> None:
+    bipolar = ACTIVATIONS["bipolar_sigmoid"]
+    y = bipolar.fn(np.array([1.0, 0.0, -2.0]))
+    assert y == pytest.approx([2 / (1 + math.exp(-1)) - 1, 0.0, 2 / (1 + math.exp(2)) - 1], rel=1e-15)
+    assert bipolar.derivative(None, y) == pytest.approx(0.5 * (1 + y) * (1 - y), rel=1e-15)
+    assert bipolar.formula == "2 / (1 + e^(−a)) − 1"
+    assert bipolar.derivative_formula == "½ · (1 + y) · (1 − y)"
+    assert bipolar.bounds == (-1.0, 1.0)
 
 
 def test_sigmoid_and_softmax_hand_values() -> None:

@@ -49,11 +49,15 @@ def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) 
         out += ["shuffle: true", f"seed: {scenario.seed}"]
     if scenario.epochs is not None:
         out.append(f"epochs: {scenario.epochs}")
+    if scenario.momentum is not None:
+        out.append(f"momentum: {yaml_number(scenario.momentum)}")
     out.append(f"update_biases: {'true' if scenario.update_biases else 'false'}")
     out.append("layers:")
     for layer in scenario.layers:
         out.append(f"  - units: [{', '.join(json.dumps(u) for u in layer.units)}]")
-        if layer.activation:
+        if layer.activation and layer.gain is not None:
+            out.append(f"    activation: {{name: {layer.activation}, gain: {yaml_number(layer.gain)}}}")
+        elif layer.activation:
             out.append(f"    activation: {layer.activation}")
         if layer.name:
             out.append(f"    name: {json.dumps(layer.name, ensure_ascii=False)}")
