@@ -26,7 +26,7 @@ from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
 from bpstep.expr import ONE, Diff, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
 from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, swap_error
-from bpstep.scenario import Scenario, activation_of
+from bpstep.scenario import Scenario
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
 
 
@@ -166,7 +166,8 @@ class _Marker:
                  tol: float | None) -> None:
         self.trace, self.scenario, self.answers, self.tol = trace, scenario, answers, tol
         self.delta_rule = CONVENTION_SIGN[scenario.convention] > 0
-        self.activation = {u: activation_of(layer) for layer in scenario.layers[1:] for u in layer.units}
+        self.activation = {u: ACTIVATIONS[layer.activation] for layer in scenario.layers[1:]
+                           for u in layer.units if layer.activation}
         self.outputs = frozenset(scenario.layers[-1].units)
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""
@@ -281,10 +282,14 @@ class _Marker:
                         yield mistake.key, hint
 
     def bounds(self, q: Quantity) -> tuple[float, float]:
-        """The range no value of q can leave: an activation's outputs, a loss's non-negative values."""
+        """The range no value of q can leave: an activation's outputs, a loss's values.
+
+        Every loss is a sum of non-negative terms: squares, and for the cross-entropies −t·ln y
+        and −(1 − t)·ln(1 − y), with targets in [0, 1] (the scenario checks) and y in (0, 1).
+        """
         if q.kind in (Kind.Y, Kind.Y_AFTER) and q.unit in self.activation:
             return self.activation[q.unit].bounds
-        if q.kind in (Kind.LOSS, Kind.LOSS_AFTER) and self.scenario.loss != "binary_cross_entropy":
+        if q.kind in (Kind.LOSS, Kind.LOSS_AFTER):
             return (0.0, math.inf)
         return (-math.inf, math.inf)
 
@@ -302,18 +307,18 @@ class _Marker:
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
     def renamed(self, expr: Expr, q: Quantity, mistaken: Callable[[Name], str | None]
-                ) -> dict[str, Expr]:
+                ) -> dict[str, str]:
         """Each operand of ``expr`` that a student might mistake for another quantity of the
         step, mapped to that one (q's own starting value stays: w = w0 + Δw needs its w0)."""
         own = parse_name(q.name)
         start = own.renamed(Kind.W0 if q.kind == Kind.W else Kind.B0) if own and q.kind in (
             Kind.W, Kind.B) else None
-        out: dict[str, Expr] = {}
+        out: dict[str, str] = {}
         for ref in _refs(expr):
             name = parse_name(ref)
             other = mistaken(name) if name is not None and ref != start else None
             if other is not None and other in self.trace:
-                out[ref] = Ref(other)
+                out[ref] = other
         return out
 
 
@@ -350,6 +355,11 @@ def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
 def _refs(expr: Expr) -> list[str]:
     """The operand names of expr, each once, in order of appearance."""
     return list(dict.fromkeys(node.name for node in expr.nodes() if isinstance(node, Ref)))
+
+
+def _renaming(expr: Expr, names: Mapping[str, str]) -> Expr:
+    """expr with each operand named in ``names`` replaced by the one it is mistaken for."""
+    return substitute(expr, {old: Ref(new) for old, new in names.items()})
 
 
 def _delta_of(m: _Marker, q: Quantity, part: Expr) -> str:
@@ -442,11 +452,11 @@ def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Variant]:
     """Every output in q's own rule taken as its net input; then, through the unwritten δ and Δw
     it rests on, the output of one unit at a time."""
     hint = "net input a used where the output y = f(a) belongs"
-    yield substitute(q.expr, m.renamed(q.expr, q, _net_input_of)), hint
+    yield _renaming(q.expr, m.renamed(q.expr, q, _net_input_of)), hint
     expr = m.deep(q)
     if expr != q.expr:
         for old, new in m.renamed(expr, q, _net_input_of).items():
-            yield substitute(expr, {old: new}), f"{hint} ({new} for {old})"
+            yield _renaming(expr, {old: new}), f"{hint} ({new} for {old})"
 
 
 NEW_FOR_OLD = {Kind.W0: Kind.W, Kind.B0: Kind.B}
@@ -459,7 +469,7 @@ def _updated_of(name: Name) -> str | None:
 
 def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
     expr = m.deep(q)
-    yield (substitute(expr, m.renamed(expr, q, _updated_of)),
+    yield (_renaming(expr, m.renamed(expr, q, _updated_of)),
            "updated weight used where the old one belongs (every δ and Δw of a step uses the "
            "weights from before the update)")
 

@@ -398,3 +398,151 @@ def test_mistakes_are_recognised_for_other_inputs(x1: float, x2: float, t: float
     assert report["delta[o]"].mistake == "derivative_missing"
     assert report["dw[x1->h1]"].mistake == "sign_flipped"
     assert report["delta[h1]"].mistake == "power_of_ten"
+
+
+# --- mistakes made in an intermediate the student did not write ---
+
+MAZUR = ROOT / "scenarios" / "two_outputs_fixed_biases.yaml"
+SOFTMAX = ROOT / "scenarios" / "softmax_cross_entropy.yaml"
+
+
+def test_updated_output_weights_in_an_unwritten_hidden_delta_are_found() -> None:
+    # Matt Mazur's 2-2-2 step by hand: i = (0.05, 0.10), t = (0.01, 0.99), η = 0.5, biases 0.35/0.60.
+    y_h1 = sigmoid(0.15 * 0.05 + 0.20 * 0.10 + 0.35)
+    y_h2 = sigmoid(0.25 * 0.05 + 0.30 * 0.10 + 0.35)
+    y_o1 = sigmoid(0.40 * y_h1 + 0.45 * y_h2 + 0.60)
+    y_o2 = sigmoid(0.50 * y_h1 + 0.55 * y_h2 + 0.60)
+    d_o1 = (0.01 - y_o1) * y_o1 * (1 - y_o1)
+    d_o2 = (0.99 - y_o2) * y_o2 * (1 - y_o2)
+    w5_new, w7_new = 0.40 + 0.5 * d_o1 * y_h1, 0.50 + 0.5 * d_o2 * y_h1  # h1→o1, h1→o2
+    assert (round(w5_new, 8), round(w7_new, 8)) == (0.35891648, 0.51130127)  # as published
+    # The student's δ_h1 takes the new weights; only the new w1 = w(i1→h1) is written.
+    d_h1_mixed = y_h1 * (1 - y_h1) * (w5_new * d_o1 + w7_new * d_o2)
+    w1_mixed = 0.15 + 0.5 * d_h1_mixed * 0.05
+    assert f"{w1_mixed:.8f}" == "0.14981764"
+    w1_true = 0.15 + 0.5 * y_h1 * (1 - y_h1) * (0.40 * d_o1 + 0.50 * d_o2) * 0.05
+    assert round(w1_true, 9) == 0.149780716  # the published new w1
+    v = mark('"w[i1->h1]": 0.14981764\n', MAZUR)["w[i1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "new_for_old")
+    assert v.hint is not None and v.hint.startswith("updated weight used where the old one belongs")
+
+
+def test_derivative_left_out_of_an_unwritten_hidden_delta() -> None:
+    # Δw(x1→h1) = η·δ[h1]·x1 with δ[h1] = w(h1→o)·δ[o], no y(1 − y): 0.3 × −0.0367703 × 0.35.
+    value = 1.0 * (0.3 * D_O) * X1
+    v = mark(f'"dw[x1->h1]": {value:.7g}\n')["dw[x1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_missing")
+    assert v.hint == "activation derivative f′(a) = y · (1 − y) of sigmoid left out in delta[h1]"
+
+
+def test_net_input_in_an_unwritten_weight_change() -> None:
+    # w(h1→o) = 0.3 + η·δ[o]·a[h1] = 0.3 + (−0.0367703 × 0.21): only the new weight is written.
+    value = 0.3 + D_O * A_H1
+    v = mark(f'"w[h1->o]": {value:.7f}\n')["w[h1->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "a_for_y")
+    assert v.hint is not None and v.hint.startswith("net input a used where the output y = f(a)")
+    assert "a[h1] for y[h1]" in v.hint
+
+
+def test_power_of_ten_in_an_unwritten_delta() -> None:
+    # δ[h1] taken ten times too big, then w(x1→h1) = 0.2 + 10·δ[h1]·x1; only w is written.
+    value = 0.2 + 10 * D_H1 * X1
+    v = mark(f'"w[x1->h1]": {value:.6f}\n')["w[x1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "power_of_ten")
+    assert v.hint == "off by a power of ten: dw[x1->h1] taken ×10"
+
+
+def test_an_error_term_turned_round_in_an_unwritten_delta_is_a_sign_flip() -> None:
+    # δ[o] with (y − t) negates it, so Δw(h1→o) = η·(y − t)·f′·y[h1] is −Δw: numerically the
+    # same as a flipped sign, and w = w0 − Δw is the sign-convention mistake.
+    swapped_dw = (Y_O - T) * Y_O * (1 - Y_O) * Y_H1
+    assert mark(f'"dw[h1->o]": {swapped_dw:.6g}\n')["dw[h1->o]"].mistake == "sign_flipped"
+    assert mark(f'"w[h1->o]": {0.3 + swapped_dw:.6f}\n')["w[h1->o]"].mistake == "wrong_sign_update"
+
+
+# --- the derivative applied twice ---
+
+
+def test_hidden_delta_with_the_derivative_squared() -> None:
+    # δ[h1] = [y(1 − y)]²·w(h1→o)·δ[o] = 0.2472369² × 0.3 × −0.0367703.
+    slope = Y_H1 * (1 - Y_H1)
+    value = slope * slope * 0.3 * D_O
+    v = mark(f'"delta[h1]": {value:.6g}\n')["delta[h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint == "activation derivative f′(a) = y · (1 − y) of sigmoid applied twice"
+
+
+def bce_variant(tmp_path: Path) -> Path:
+    return scenario_variant("loss: half_sse", "loss: binary_cross_entropy", tmp_path)
+
+
+def test_derivative_applied_to_a_sigmoid_cross_entropy_delta(tmp_path: Path) -> None:
+    # With binary cross-entropy δ[o] = t − y = 0.5 − 0.665074 = −0.165074; the student also
+    # multiplies by y(1 − y): (t − y)·y·(1 − y) = −0.0367703 (the half-SSE δ of the same net).
+    path = bce_variant(tmp_path)
+    assert mark(f'"delta[o]": {T - Y_O:.6f}\n', path)["delta[o]"].verdict == CORRECT
+    v = mark(f'"delta[o]": {D_O:.6f}\n', path)["delta[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint == ("activation derivative f′(a) = y · (1 − y) of sigmoid applied although "
+                      "δ = t − y already has it (it cancels against ∂E/∂y of binary_cross_entropy)")
+
+
+def test_derivative_applied_to_an_unwritten_cross_entropy_delta(tmp_path: Path) -> None:
+    # Only Δw(h1→o) = η·δ[o]·y[h1] written, with δ[o] = (t − y)·y(1 − y): −0.0367703 × 0.552308.
+    v = mark(f'"dw[h1->o]": {D_O * Y_H1:.6g}\n', bce_variant(tmp_path))["dw[h1->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint is not None and v.hint.endswith("binary_cross_entropy) in delta[o]")
+
+
+def test_a_negative_cross_entropy_loss_is_out_of_range(tmp_path: Path) -> None:
+    # −[t ln y + (1 − t) ln(1 − y)] is a sum of two non-negative terms when t and y lie in [0, 1].
+    path = bce_variant(tmp_path)
+    loss = -(T * math.log(Y_O) + (1 - T) * math.log(1 - Y_O))
+    assert mark(f'"loss": {loss:.5f}\n', path)["loss"].verdict == CORRECT
+    v = mark(f'"loss": {-loss:.5f}\n', path)["loss"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, "out_of_range", "a loss is never negative")
+
+
+# --- softmax: no impossible hints, errors carried through the layer ---
+
+
+def softmax_by_hand(a_cat: float) -> list[float]:
+    """The softmax outputs of softmax_cross_entropy.yaml for a given a[cat] (the other net
+    inputs from the scenario's weights and the hidden outputs of x = (1, 2))."""
+    y_h = [sigmoid(0.1 * 1 + 0.4 * 2 + 0.0), sigmoid(-0.2 * 1 + 0.2 * 2 + 0.1),
+           sigmoid(0.3 * 1 - 0.1 * 2 - 0.1)]
+    a = [a_cat,
+         -0.3 * y_h[0] + 0.6 * y_h[1] + 0.2 * y_h[2] - 0.05,
+         0.5 * y_h[0] + 0.1 * y_h[1] - 0.2 * y_h[2] + 0.0]
+    e = [math.exp(v) for v in a]
+    return [v / sum(e) for v in e]
+
+
+def test_a_probability_far_out_of_range_gets_the_range_hint() -> None:
+    v = mark('"y[cat]": 20680\n', SOFTMAX)["y[cat]"]
+    assert (v.verdict, v.mistake) == (WRONG, "out_of_range")
+    assert v.hint == "outside what softmax can give: its outputs lie between 0 and 1"
+
+
+def test_a_wrong_net_input_is_carried_through_softmax_and_the_loss() -> None:
+    true_a_cat = 0.2 * sigmoid(0.9) - 0.4 * sigmoid(0.3) + 0.3 * sigmoid(0.0) + 0.05
+    y = softmax_by_hand(0.5)  # a[cat] written as 0.5 instead of 0.112413
+    assert abs(true_a_cat - 0.112413) < 1e-6
+    loss = -math.log(y[1])  # the target is dog; the loss from the unrounded y[dog]
+    text = (f'"a[cat]": 0.5\n"y[cat]": {y[0]:.4f}\n"y[dog]": {y[1]:.4f}\n"y[bird]": {y[2]:.4f}\n'
+            f'"loss": {loss:.5f}\n')
+    assert (f"{y[1]:.4f}", f"{loss:.5f}") == ("0.2844", "1.25727")
+    assert abs(-math.log(0.2844) - loss) > 0.0001  # not what the written 0.2844 gives
+    report = mark(text, SOFTMAX)
+    assert report["a[cat]"].verdict == WRONG
+    for name in ("y[cat]", "y[dog]", "y[bird]", "loss"):
+        assert report[name].verdict == CARRIED, name
+    assert report["y[dog]"].carried_from == ("a[cat]",)
+    assert report.counts[WRONG] == 1
+
+
+def test_an_output_far_out_of_range_after_the_update_does_not_crash_the_softmax_replay() -> None:
+    # y_after[h1] = 6.51 is no sigmoid output; the true y_after[bird] is 0.2095..., written /10.
+    report = mark('"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n', SOFTMAX)
+    assert report["y_after[h1]"].mistake == "out_of_range"
+    assert report["y_after[bird]"].verdict == WRONG
