@@ -260,3 +260,23 @@ def test_a_scenario_given_as_answers_says_so() -> None:
     result = invoke("verify", GFG)
     assert result.exit_code == 2
     assert "looks like a scenario, not an answers file" in result.stderr
+
+
+def test_a_mistake_in_an_unwritten_hidden_delta_is_named(tmp_path: Path) -> None:
+    # Mazur's w1 from δ_h1 worked with the updated w5, w7 (derived by hand in test_verify.py).
+    answers = write(tmp_path, f"scenario: {SCENARIOS / 'two_outputs_fixed_biases.yaml'}\n"
+                              '"w[i1->h1]": 0.14981764\n')
+    code, answers_by_name = marked(answers)
+    assert code == 1
+    assert answers_by_name["w[i1->h1]"]["mistake"] == "new_for_old"
+    result = invoke("verify", answers)
+    assert "updated weight used where the old one belongs" in result.stdout
+
+
+def test_outputs_far_out_of_range_are_marked_not_crashed_on(tmp_path: Path) -> None:
+    answers = write(tmp_path, f"scenario: {SCENARIOS / 'softmax_cross_entropy.yaml'}\n"
+                              '"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n"y[cat]": 20680\n')
+    code, by_name = marked(answers)
+    assert code == 1
+    assert by_name["y_after[h1]"]["mistake"] == by_name["y[cat]"]["mistake"] == "out_of_range"
+    assert by_name["y[cat]"]["hint"] == "outside what softmax can give: its outputs lie between 0 and 1"
