@@ -26,7 +26,7 @@ from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
 from bpstep.expr import ONE, Diff, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
 from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, swap_error
-from bpstep.scenario import Scenario
+from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
 
 
@@ -166,8 +166,7 @@ class _Marker:
                  tol: float | None) -> None:
         self.trace, self.scenario, self.answers, self.tol = trace, scenario, answers, tol
         self.delta_rule = CONVENTION_SIGN[scenario.convention] > 0
-        self.activation = {u: ACTIVATIONS[layer.activation] for layer in scenario.layers[1:]
-                           for u in layer.units if layer.activation}
+        self.activation = {u: activation_of(layer) for layer in scenario.layers[1:] for u in layer.units}
         self.outputs = frozenset(scenario.layers[-1].units)
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""

@@ -66,6 +66,21 @@ def test_saved_scenario_runs_and_starts_from_the_trained_weights(tmp_path: Path)
     assert given["w0[h4->o]"] == weights[1][3][0]
 
 
+def test_saved_scenario_keeps_momentum_and_a_gain(tmp_path: Path) -> None:
+    source = tmp_path / "variants.yaml"
+    source.write_text(XOR.read_text(encoding="utf-8").replace(
+        "activation: sigmoid", "activation: {name: sigmoid, gain: 1.5}", 1) + "momentum: 0.9\n",
+        encoding="utf-8")
+    saved = tmp_path / "trained.yaml"
+    trained = invoke(source, "--epochs", 5, "--save", saved)
+    assert trained.exit_code == 0, trained.output
+    text = saved.read_text(encoding="utf-8")
+    assert "momentum: 0.9\n" in text and "activation: {name: sigmoid, gain: 1.5}" in text
+    ran = runner.invoke(app, ["run", str(saved), "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["given"]["momentum"] == 0.9
+
+
 def test_existing_files_are_refused_without_force_and_the_input_always(tmp_path: Path) -> None:
     taken = tmp_path / "taken.svg"
     taken.write_text("mine")

@@ -176,8 +176,9 @@ def doc_scenarios() -> list[str]:
 def test_documented_scenarios_load_and_have_the_documented_names(tmp_path: Path) -> None:
     from bpstep.engine import step
 
-    first, complete = doc_scenarios()
+    first, threshold, complete = doc_scenarios()
     assert load(write(tmp_path, first)).loss == "half_sse"
+    assert step(load(write(tmp_path, threshold))).value_of("a[o]") == pytest.approx(0.4 + 0.3 - 0.5)
     s = load(write(tmp_path, complete))
     assert (s.mode, s.reduction, s.convention, s.update_biases) == ("online", "mean", "gradient", False)
     trace = step(s)

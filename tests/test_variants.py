@@ -231,6 +231,20 @@ def test_binary_cross_entropy_wants_a_plain_sigmoid() -> None:
         check(spec)
 
 
+def test_a_threshold_on_a_fixed_input_of_minus_one_is_a_negated_bias() -> None:
+    """The example of docs/scenario-format.md: θ = 0.5 is written as b = −0.5."""
+    trace = step(check({"learning_rate": 1.0,
+                        "layers": [{"units": ["x1", "x2"]}, {"units": ["o"], "activation": "sigmoid"}],
+                        "weights": [[[0.4], [0.6]]], "biases": [[-0.5]],
+                        "inputs": [1.0, 0.5], "targets": [1]}))
+    a = 0.4 * 1.0 + 0.6 * 0.5 - 0.5  # the textbook's Σ w·x − θ
+    y = 1 / (1 + math.exp(-a))
+    delta = (1 - y) * y * (1 - y)
+    theta = 0.5 + 1.0 * delta * -1  # Δθ = η·δ·x0 with x0 = −1
+    assert trace["a[o]"].value == pytest.approx(0.2, abs=1e-15)
+    assert trace["b[o]"].value == pytest.approx(-theta, abs=1e-15)
+
+
 # --- verify, worksheet and --save ---
 
 
