@@ -126,10 +126,9 @@ class Layout:
 
     def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
         """The rule with numbers from ``env``, negative ones bracketed: ``0.3×(-0.0368)``."""
-        shown = []
-        for name in self.refs:
-            value = env[name]
-            shown.append(f"({fmt(value)})" if value < 0 else fmt(value))
+        values = [env[name] for name in self.refs]
+        shown = [f"({text})" if value < 0 else text
+                 for value, text in zip(values, map(fmt, values), strict=True)]
         return self.fill(shown, "×", "×")
 
 

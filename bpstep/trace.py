@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from operator import itemgetter
 from types import MappingProxyType
 from typing import overload
 
@@ -159,7 +161,7 @@ class Quantity:
     def layout(self) -> Layout:
         """The rule's printed form, made once for its text in names and with numbers."""
         if self._layout is None:
-            self._layout = self.expr.layout()
+            self._layout = rule_layout(self._rule) if self._expr is None else self._expr.layout()
         return self._layout
 
     @property
@@ -182,6 +184,66 @@ class Quantity:
     def evaluate(self, env: Env) -> float:
         """The value from other operand values, e.g. a student's own earlier numbers."""
         return self.expr.evaluate(env)
+
+
+_OPEN = "\x03"
+"""Marks a stand-in name in the layout of a rule's shape (no scenario name holds it)."""
+
+
+def rule_layout(rule: Callable[[], Expr]) -> Layout:
+    """The layout of a rule, shared by every rule of the same shape.
+
+    A rule made as ``partial(builder, *args)`` prints the same text around other names for every
+    quantity it is made for (all Δw of a layer read ``lr · δ·y``), so the builder is run once per
+    shape with stand-in names, and each quantity only puts its own names in. A stand-in keeps
+    the kind of the name it stands for (a builder may ask whether an operand is a target or an
+    output); every list of names a builder is given holds names of one kind.
+    """
+    if not isinstance(rule, partial) or rule.keywords:
+        return rule().layout()
+    names: list[str] = []
+    skeleton = []
+    for arg in rule.args:
+        if isinstance(arg, str):
+            skeleton.append(_stand_ins(kind_of(arg), len(names), 1)[0])
+            names.append(arg)
+        elif isinstance(arg, list | tuple) and arg and isinstance(arg[0], str):
+            skeleton.append(_stand_ins(kind_of(arg[0]), len(names), len(arg)))
+            names.extend(arg)
+        else:
+            skeleton.append(arg)
+    shape = _shape_of(rule.func, tuple(skeleton))
+    names.extend(shape.literals)
+    return Layout(shape.text, shape.pick(names))
+
+
+@lru_cache(maxsize=4096)
+def _stand_ins(kind: str, start: int, count: int) -> tuple[str, ...]:
+    return tuple(f"{kind}[{_OPEN}{i}]" for i in range(start, start + count))
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The layout of one rule shape: its text, and where each operand's name is found."""
+
+    text: str
+    literals: tuple[str, ...]
+    """Names the builder wrote itself (``lr``), placed after the quantity's own names."""
+    pick: Callable[[list[str]], tuple[str, ...]]
+    """The operand names in printed order, from the quantity's names followed by ``literals``."""
+
+
+@lru_cache(maxsize=4096)
+def _shape_of(builder: Callable[..., Expr], skeleton: tuple[object, ...]) -> _Shape:
+    layout = builder(*skeleton).layout()
+    own = sum(len(a) for a in skeleton if isinstance(a, tuple) and a and isinstance(a[0], str)
+              and _OPEN in a[0]) + sum(1 for a in skeleton if isinstance(a, str) and _OPEN in a)
+    literals = tuple(dict.fromkeys(r for r in layout.refs if _OPEN not in r))
+    where = [int(r[r.index(_OPEN) + 1:-1]) if _OPEN in r else own + literals.index(r)
+             for r in layout.refs]
+    if len(where) > 1:
+        return _Shape(layout.text, literals, itemgetter(*where))
+    return _Shape(layout.text, literals, lambda names: tuple(names[i] for i in where))
 
 
 class LazyQuantities(Sequence[Quantity]):

@@ -70,12 +70,16 @@ _Q = " " * 8
 def _quantity(q: Quantity) -> str:
     """One quantity with its rule and numbers at full precision."""
     inputs = q.inputs
-    listed = ("[\n" + ",\n".join(f"{_Q}    {_text(n)}" for n in inputs) + f"\n{_Q}  ]"
+    listed = ("[\n" + ",\n".join([_INPUT + encode_basestring_ascii(n) for n in inputs]) + f"\n{_Q}  ]"
               if inputs else "[]")
-    return (f"{_Q}{{\n{_Q}  \"name\": {_text(q.name)},\n{_Q}  \"value\": {_float(q.value)},\n"
-            f"{_Q}  \"formula\": {_text(q.formula)},\n"
-            f"{_Q}  \"substituted\": {_text(q.substituted(repr))},\n"
+    return (f"{_Q}{{\n{_Q}  \"name\": {encode_basestring_ascii(q.name)},\n"
+            f"{_Q}  \"value\": {_float(q.value)},\n"
+            f"{_Q}  \"formula\": {encode_basestring_ascii(q.formula)},\n"
+            f"{_Q}  \"substituted\": {encode_basestring_ascii(q.substituted(repr))},\n"
             f"{_Q}  \"inputs\": {listed}\n{_Q}}}")
+
+
+_INPUT = _Q + "    "
 
 
 def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
