@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 Env = Mapping[str, float]
 """Operand values by name: given values and computed quantities."""
@@ -105,6 +106,13 @@ _HOLE, _TIGHT, _SPACED = "\x00", "\x01", "\x02"
 """Place-holders of a layout (no scenario name can hold a control character)."""
 
 
+@lru_cache(maxsize=4096)
+def _template(text: str, tight: str, spaced: str) -> str:
+    """A layout's text as a format string with the product signs written in."""
+    escaped = text.replace("{", "{{").replace("}", "}}")
+    return escaped.replace(_TIGHT, tight).replace(_SPACED, spaced).replace(_HOLE, "{}")
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """A rule's text with a hole per operand and a mark per product sign."""
@@ -114,11 +122,7 @@ class Layout:
     """The operand names, in the order their holes appear."""
 
     def fill(self, operands: list[str], tight: str, spaced: str) -> str:
-        parts = self.text.replace(_TIGHT, tight).replace(_SPACED, spaced).split(_HOLE)
-        out = [parts[0]]
-        for operand, part in zip(operands, parts[1:], strict=True):
-            out += (operand, part)
-        return "".join(out)
+        return _template(self.text, tight, spaced).format(*operands)
 
     def names(self) -> str:
         """The rule in names: ``y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])``."""
