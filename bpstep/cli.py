@@ -13,29 +13,33 @@ import math
 import os
 import signal
 import sys
-from enum import Enum, IntEnum
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from bpstep import __version__
+from bpstep.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
     from bpstep.train import TrainResult
 
 
-class ExitCode(IntEnum):
-    """What scripts can rely on: 0 ok, 1 the check found mistakes, 2 bad input, 130 interrupted."""
+class _Commands(TyperGroup):
+    """Runs a command; the one place where a ``UserError`` becomes a line on stderr and an exit code."""
 
-    OK = 0
-    MISTAKES = 1
-    BAD_INPUT = 2
-    INTERRUPTED = 130
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except UserError as err:
+            fail(str(err), err.exit_code)
 
 
 app = typer.Typer(
+    cls=_Commands,
     name="bpstep",
     help="Make backpropagation visible, one stage at a time.\n\n"
     "Examples:\n\n"
@@ -74,13 +78,10 @@ def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
 
 
 def load_scenario(path: Path):
-    """The scenario at ``path``, or a clear error and exit code 2."""
-    from bpstep.scenario import ScenarioError, load
+    """The scenario at ``path`` (a bad one is a ``UserError``: exit code 2)."""
+    from bpstep.scenario import load
 
-    try:
-        return load(path)
-    except ScenarioError as err:
-        fail(str(err))
+    return load(path)
 
 
 FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
@@ -127,22 +128,16 @@ def run(
     """
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
-    from bpstep.render.focus import UnknownUnit, focus_on
+    from bpstep.render.focus import focus_on
     from bpstep.render.screen import View, render_all
-    from bpstep.render.snapshots import SnapshotError, save_svgs
+    from bpstep.render.snapshots import save_svgs
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
-    try:
-        followed = focus_on(trace, focus) if focus is not None else None
-    except UnknownUnit as err:
-        fail(str(err))
+    followed = focus_on(trace, focus) if focus is not None else None
     view = View(precision, explain, followed, diagram, scenario.title or "")
     if save_svg is not None:
-        try:
-            paths = save_svgs(trace, view, save_svg, force=force)
-        except SnapshotError as err:
-            fail(str(err))
+        paths = save_svgs(trace, view, save_svg, force=force)
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
             markup=False)
@@ -180,12 +175,9 @@ Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file 
 def write_output(path: Path, text: str, force: bool, what: str, then: str = "") -> None:
     """Write an export without replacing the user's files unless forced; say what was written
     (and ``then``, what to do next)."""
-    from bpstep.export.output import OutputError, write_new
+    from bpstep.export.output import write_new
 
-    try:
-        write_new(path, text, force=force)
-    except OutputError as err:
-        fail(str(err))
+    write_new(path, text, force=force)
     if str(path) != "-":
         from bpstep.render.console import make_console
 
@@ -414,22 +406,18 @@ def verify(
     from bpstep.answers import check_names
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
-    from bpstep.scenario import ScenarioError
     from bpstep.verify import verify as mark
 
     answers_path = first if second is None else second
-    try:
-        sheet = load_answers(answers_path)
-        scenario_path = sheet.scenario if second is None else first
-        if scenario_path is None:
-            fail(f"{answers_path}: does not name its scenario; add a line like "
-                 "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
-                 f"`bpstep verify SCENARIO {answers_path}`")
-        scenario = load_scenario(scenario_path)
-        trace = run_step(scenario)
-        check_names(sheet, {q.name for q in trace}, trace.given)
-    except ScenarioError as err:
-        fail(str(err))
+    sheet = load_answers(answers_path)
+    scenario_path = sheet.scenario if second is None else first
+    if scenario_path is None:
+        fail(f"{answers_path}: does not name its scenario; add a line like "
+             "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
+             f"`bpstep verify SCENARIO {answers_path}`")
+    scenario = load_scenario(scenario_path)
+    trace = run_step(scenario)
+    check_names(sheet, {q.name for q in trace}, trace.given)
     report = mark(trace, scenario, sheet.answers, tol)
     if as_json:
         from bpstep.export.json import report_to_json

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bpstep.errors import UserError
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
 
@@ -31,7 +32,7 @@ MAX_NODES = 2_000_000
 """More YAML nodes than this, counting each use of an alias, is refused (alias bombs)."""
 
 
-class ScenarioError(Exception):
+class ScenarioError(UserError):
     """A scenario that cannot be used, said for people: where, what was expected, what to do."""
 
     def __init__(self, source: str, message: str, path: str = "", line: int | None = None) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bpstep.errors import UserError
 
-class OutputError(Exception):
+
+class OutputError(UserError):
     """An output file that cannot or may not be written; the message says what to do."""
 
 

@@ -13,12 +13,13 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from bpstep.errors import UserError
 from bpstep.trace import Quantity, Trace
 
 _NAME = re.compile(r"^(?P<kind>\w+)\[(?P<inside>[^\]]+)\](?:@\d+)?$")
 
 
-class UnknownUnit(ValueError):
+class UnknownUnit(UserError):
     """A ``--focus`` unit that the network does not have; the message suggests the nearest."""
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bpstep.errors import UserError
 from bpstep.render.screen import View, stage_screen
 from bpstep.trace import Trace
 
@@ -18,7 +19,7 @@ SVG_WIDTH = 100
 """Columns of the recorded terminal."""
 
 
-class SnapshotError(ValueError):
+class SnapshotError(UserError):
     """The pictures cannot be written where asked; the message says why and what to do."""
 
 
