@@ -203,8 +203,13 @@ DESCRIPTIONS = {
 
 GIVEN_DESCRIPTIONS = {
     "y": "input {unit}", "t": "target of {unit}", "w0": "initial weight {unit}",
-    "b0": "initial bias of {unit}", "lr": "learning rate",
+    "b0": "initial bias of {unit}", "lr": "learning rate", "momentum": "momentum α",
 }
+
+
+def call_names(scenario: Scenario) -> dict[str, str | None]:
+    """How each unit's output may be written as a call, ``sigmoid(a[h1])`` (None: write it out)."""
+    return {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
 
 
 def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str]) -> str:
@@ -238,7 +243,7 @@ def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
     Keys are quoted (JSON strings are YAML strings), so any unit name reads back unchanged;
     ``scenario_ref`` is written as the ``scenario:`` key when given.
     """
-    activations = {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
+    activations = call_names(scenario)
     outputs = scenario.layers[-1].units
     title = " ".join((scenario.title or Path(scenario.source).name).split())
     out = [f"# bpstep worksheet · {title}",

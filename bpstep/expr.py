@@ -401,6 +401,8 @@ class Slope(Expr):
     """f′(a) of an activation: printed and evaluated as its operand, marked so a rewrite finds it."""
 
     activation: str
+    formula: str
+    """f′ as the activation's entry writes it, in a and y (``2 · y · (1 − y)``), for hints."""
     operand: Expr
 
     @property
@@ -417,7 +419,7 @@ class Slope(Expr):
         return (self.operand,)
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Slope(self.activation, *children)
+        return Slope(self.activation, self.formula, *children)
 
 
 @dataclass(slots=True)

@@ -76,11 +76,6 @@ class Activation:
         return self.slope(Ref("a"), Ref("y")).names()
 
     @property
-    def family(self) -> str:
-        """The ACTIVATIONS entry this is, or is a steepened variant of."""
-        return self.name.split(" ", 1)[0]
-
-    @property
     def call_name(self) -> str | None:
         """The name a worksheet may write y = name(a) with; None when that would hide the gain."""
         return self.name if self.gain is None else None
@@ -88,7 +83,7 @@ class Activation:
     def slope_of(self, a: Expr, y: Expr) -> Expr:
         """f′(a) marked as the activation's derivative (so a rewrite can leave it out)."""
         assert self.slope is not None, "softmax has no elementwise derivative"
-        return Slope(self.family, self.slope(a, y))
+        return Slope(self.name, self.derivative_formula, self.slope(a, y))
 
     def with_gain(self, k: float) -> Activation:
         """y = f(k·a), with f′ = k·f′(k·a): the steeper (k > 1) or flatter (k < 1) variant.

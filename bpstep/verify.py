@@ -25,7 +25,7 @@ from bpstep.answers import Answer
 from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
 from bpstep.expr import ONE, Diff, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, swap_error
+from bpstep.functions import FUSED_DELTAS, Activation, swap_error
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
 
@@ -371,7 +371,7 @@ def _delta_of(m: _Marker, q: Quantity, part: Expr) -> str:
 
 def _slope_text(slope: Slope) -> str:
     """``f′(a) = y · (1 − y) of sigmoid``."""
-    return f"f′(a) = {ACTIVATIONS[slope.activation].derivative_formula} of {slope.activation}"
+    return f"f′(a) = {slope.formula} of {slope.activation}"
 
 
 def _slopes(expr: Expr) -> list[Slope]:

@@ -35,7 +35,8 @@ ENV = {"t": 0.5, "y": 0.665074, "a": -0.25, "w": 0.3, "d": -0.0367703, "lr": 0.5
 
 
 def test_names_and_numbers_follow_the_paper_convention() -> None:
-    rule = Prod((Group(Diff(Ref("t"), Ref("y"))), Slope("sigmoid", Prod((Ref("y"), Diff(ONE, Ref("y")))))))
+    slope = Slope("sigmoid", "y · (1 − y)", Prod((Ref("y"), Diff(ONE, Ref("y")))))
+    rule = Prod((Group(Diff(Ref("t"), Ref("y"))), slope))
     assert rule.names() == "(t − y) · y · (1 − y)"
     assert rule.numbers(ENV, lambda v: f"{v:g}") == "(0.5 − 0.665074) × 0.665074 × (1 − 0.665074)"
     assert rule.evaluate(ENV) == pytest.approx((0.5 - 0.665074) * 0.665074 * (1 - 0.665074), rel=1e-15)

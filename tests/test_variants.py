@@ -273,3 +273,19 @@ def test_saved_scenario_keeps_momentum_and_gain() -> None:
     assert again.momentum == 0.3
     assert (again.layers[1].activation, again.layers[1].gain) == ("sigmoid", 2.0)
     np.testing.assert_array_equal(again.weights[0], result.params.weights[0])
+
+
+def test_a_left_out_gained_derivative_is_named_with_its_gain() -> None:
+    # x = 0.5, w = 0.5 → a[h1] = 0.25, gain 2: y[h1] = 1/(1 + e^(−0.5)); a[o] = 0.8·y[h1].
+    y_h = 1 / (1 + math.exp(-0.5))
+    y_o = 1 / (1 + math.exp(-0.8 * y_h))
+    d_o = (1.0 - y_o) * y_o * (1 - y_o)
+    scenario = check({"learning_rate": 0.5, "inputs": [0.5], "targets": [1.0],
+                      "layers": [{"units": ["x1"]},
+                                 {"units": ["h1"], "activation": {"name": "sigmoid", "gain": 2}},
+                                 {"units": ["o"], "activation": "sigmoid"}],
+                      "weights": [[[0.5]], [[0.8]]]})
+    sheet = parse(f'"delta[h1]": {0.8 * d_o:.6f}\n', "answers.yaml")
+    verdict = verify(step(scenario), scenario, sheet.answers)["delta[h1]"]
+    assert verdict.mistake == "derivative_missing"
+    assert verdict.hint == "activation derivative f′(a) = 2 · y · (1 − y) of sigmoid with gain 2 left out"

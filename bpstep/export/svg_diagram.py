@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from bpstep.numbers import fmt
-from bpstep.scenario import Scenario
+from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
 
 SANS = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
@@ -153,7 +153,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
             units.append(UnitView(u, tuple(rows), u in focus))
         heading = layer.name or ("inputs" if k == 0 else "output layer" if k == last
                                  else f"hidden layer {k}")
-        layers.append(LayerView(heading, layer.activation or "", tuple(units)))
+        layers.append(LayerView(heading, activation_of(layer).name if k else "", tuple(units)))
     edges = []
     for k in range(1, len(scenario.layers)):
         for src in scenario.layers[k - 1].units:

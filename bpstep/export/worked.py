@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bpstep.numbers import fmt
 from bpstep.render.stages import HEADERS
-from bpstep.scenario import Scenario
+from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Stage, Trace, edge_name, row_label, unit_name
 
 
@@ -90,8 +90,8 @@ def _formula(q: Quantity, precision: int) -> Formula:
 
 
 def _settings(scenario: Scenario, precision: int) -> tuple[tuple[str, str], ...]:
-    layers = " → ".join(f"{len(layer.units)}" + (f" {layer.activation}" if layer.activation else "")
-                        for layer in scenario.layers)
+    layers = " → ".join(f"{len(layer.units)}" + (f" {activation_of(layer).name}" if k else "")
+                        for k, layer in enumerate(scenario.layers))
     rows = [("network", layers), ("loss", scenario.loss), ("convention", scenario.convention),
             ("learning rate η", fmt(scenario.learning_rate, precision))]
     if len(scenario.inputs) > 1:

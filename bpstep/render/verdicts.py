@@ -9,7 +9,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from bpstep.answers import describe, describe_given
+from bpstep.answers import call_names, describe, describe_given
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
@@ -153,7 +153,7 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
         return Text(f"{name} = {fmt(trace.given[name], precision)} is given by the scenario "
                     f"({describe_given(name)}); it is not computed.")
     q = trace[name]
-    activations = {u: layer.activation for layer in scenario.layers for u in layer.units}
+    activations = call_names(scenario)
     outputs = scenario.layers[-1].units
     index = trace.stage_of(name)
     heading = Text(f"{name} · stage {index + 1} of {len(trace.stages)} · "
