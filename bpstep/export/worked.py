@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bpstep.numbers import fmt
-from bpstep.render.stages import HEADERS
 from bpstep.scenario import Scenario, activation_of
-from bpstep.trace import Quantity, Stage, Trace, edge_name, row_label, unit_name
+from bpstep.tables import stage_table
+from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
     n = len(trace.stages)
     pages = tuple(
         StagePage(i + 1, f"stage {i + 1} of {n} · {stage.title}", stage.phase,
-                  stage_table(stage, precision),
+                  stage_page_table(stage, precision),
                   tuple(_formula(q, precision) for q in stage.quantities) if explain else ())
         for i, stage in enumerate(trace.stages))
     before, after = trace.value_of("loss"), trace.value_of("loss_after")
@@ -124,23 +124,9 @@ def _given_tables(scenario: Scenario, trace: Trace, precision: int) -> tuple[tup
     return (("inputs and targets", data), ("initial weights", weights))
 
 
-def stage_table(stage: Stage, precision: int = 6) -> Table:
-    """The stage's values as the terminal shows them: a row per unit (or weight), a column per kind.
-
-    Update stages read ``weight | old w | Δw | new w``; bias rows share those columns.
-    """
-    rows: dict[str, dict[str, Quantity]] = {}
-    for q in stage.quantities:
-        rows.setdefault(row_label(q), {})[q.kind] = q
-    if stage.phase == "update":
-        body = []
-        for key, cells in rows.items():
-            change, new = cells.get("dw") or cells.get("db"), cells.get("w") or cells.get("b")
-            body.append((key, fmt(new.before, precision) if new else "",
-                         fmt(change.value, precision) if change else "",
-                         fmt(new.value, precision) if new else ""))
-        return Table(("weight", "old w", HEADERS["dw"], HEADERS["w"]), tuple(body))
-    kinds = [k for k in HEADERS if any(q.kind == k for q in stage.quantities)]
-    body = [(key, *(fmt(cells[k].value, precision) if k in cells else "" for k in kinds))
-            for key, cells in rows.items()]
-    return Table(("unit", *(HEADERS[k] for k in kinds)), tuple(body))
+def stage_page_table(stage: Stage, precision: int = 6) -> Table:
+    """The stage's values as the terminal shows them (bpstep.tables), every row, as text."""
+    built = stage_table(stage)
+    return Table(built.headers, tuple(
+        (label, *(fmt(cell[0], precision) if cell is not None else "" for cell in cells))
+        for label, cells in built.rows))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 
-import numpy as np
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,22 +17,8 @@ from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.render.focus import Focus
-from bpstep.trace import Kind, LazyQuantities, Phase, Quantity, Stage, Trace, kind_of, row_label
-
-HEADERS = {
-    "a": "a (net input)",
-    "y": "y (output)",
-    "delta": "δ",
-    "dw": "Δw",
-    "w": "new w",
-    "db": "Δb",
-    "b": "new b",
-    "loss": "loss",
-    "a_after": "a (new)",
-    "y_after": "y (new)",
-    "loss_after": "loss (new)",
-}
-"""Column headings by quantity kind, in the order columns appear."""
+from bpstep.tables import HEADERS, Cell, stage_table
+from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, kind_of
 
 CHANGED_STYLE = "bold yellow"
 MAX_ROWS = 40
@@ -42,9 +27,6 @@ HEAD_ROWS = 10
 """Rows shown before the summary of a big stage."""
 LONG_FORMULA = 240
 """Formulas longer than this (a unit with hundreds of inputs) keep only their first and last terms."""
-
-Cell = tuple[float, str | None] | None
-"""A number in a table and the quantity name it belongs to (None for an operand like old w)."""
 
 _BEFORE = {"a_after": "a", "y_after": "y", "loss_after": "loss"}
 
@@ -132,58 +114,21 @@ def _new_table(first: str) -> Table:
 
 def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
                  changed: Collection[str], max_rows: int) -> Table:
-    if isinstance(quantities, LazyQuantities) and len(quantities) > 2 * max_rows:
-        return _summarised_update(quantities, precision, changed)
-    rows: dict[str, dict[str, Quantity]] = {}
-    for q in quantities:
-        rows.setdefault(row_label(q), {})[q.kind] = q
-    if stage.phase == "update":
-        table = _new_table("weight")
-        headers = ["old w", HEADERS["dw"], HEADERS["w"]]
-        body = [(key, _update_cells(cells)) for key, cells in rows.items()]
-    else:
-        table = _new_table("unit")
-        kinds = [k for k in HEADERS if any(q.kind == k for q in quantities)]
-        headers = [HEADERS[k] for k in kinds]
-        body = [(key, [(cells[k].value, cells[k].name) if k in cells else None for k in kinds])
-                for key, cells in rows.items()]
-    for header in headers:
+    built = stage_table(stage, quantities, head=HEAD_ROWS if len(quantities) > 2 * max_rows else None)
+    table = _new_table(built.headers[0])
+    for header in built.headers[1:]:
         table.add_column(header, justify="right")
-    shown = body if len(body) <= max_rows else body[:HEAD_ROWS]
-    for key, cells in shown:
-        table.add_row(Text(key), *(_number(cell, precision, changed) for cell in cells))
-    if len(shown) < len(body):
-        _add_summary(table, body, len(headers), precision)
+    big = built.count > max_rows
+    for label, cells in built.rows[:HEAD_ROWS] if big else built.rows:
+        table.add_row(Text(label), *(_number(cell, precision, changed) for cell in cells))
+    if big:
+        blank = [""] * (len(built.headers) - 1)
+        table.add_row(Text(f"… {built.count - HEAD_ROWS} more rows", style="dim"), *blank,
+                      end_section=True)
+        for label, values in built.statistics():
+            table.add_row(Text(f"{label} of {built.count}", style="dim"),
+                          *(Text(fmt(v, precision), style="dim") if v is not None else "" for v in values))
     return table
-
-
-def _summarised_update(quantities: LazyQuantities, precision: int, changed: Collection[str]) -> Table:
-    """A big update: the first weights, then min, max and mean of each column from its arrays."""
-    table = _new_table("weight")
-    for header in ("old w", HEADERS["dw"], HEADERS["w"]):
-        table.add_column(header, justify="right")
-    head = quantities[:2 * HEAD_ROWS]
-    for change, new in zip(head[::2], head[1::2], strict=True):
-        cells = _update_cells({change.kind: change, new.kind: new})
-        table.add_row(Text(row_label(new)), *(_number(cell, precision, changed) for cell in cells))
-    columns = [quantities.columns[c] for c in ("old", "change", "new")]
-    count = len(columns[0])
-    table.add_row(Text(f"… {count - HEAD_ROWS} more rows", style="dim"), "", "", "", end_section=True)
-    for label, stat in (("min", np.min), ("max", np.max), ("mean", np.mean)):
-        table.add_row(Text(f"{label} of {count}", style="dim"),
-                      *(Text(fmt(float(stat(col)), precision), style="dim") for col in columns))
-    return table
-
-
-def _update_cells(cells: dict[str, Quantity]) -> list[Cell]:
-    """old, Δ and new value of a weight (or of a bias, in the same columns)."""
-    new = cells.get("w") or cells.get("b")
-    change = cells.get("dw") or cells.get("db")
-    return [
-        (new.before, None) if new else None,
-        (change.value, change.name) if change else None,
-        (new.value, new.name) if new else None,
-    ]
 
 
 def _number(cell: Cell, precision: int, changed: Collection[str]) -> Text | str:
@@ -191,17 +136,6 @@ def _number(cell: Cell, precision: int, changed: Collection[str]) -> Text | str:
         return ""
     value, name = cell
     return Text(fmt(value, precision), style=CHANGED_STYLE if name in changed else "")
-
-
-def _add_summary(table: Table, body: list[tuple[str, list[Cell]]], width: int,
-                 precision: int) -> None:
-    """A '… N more rows' line, then min, max and mean of every column over all rows."""
-    table.add_row(Text(f"… {len(body) - HEAD_ROWS} more rows", style="dim"), *[""] * width,
-                  end_section=True)
-    columns = [[cells[c][0] for _, cells in body if cells[c] is not None] for c in range(width)]
-    for label, stat in (("min", min), ("max", max), ("mean", _mean)):
-        table.add_row(Text(f"{label} of {len(body)}", style="dim"),
-                      *(Text(fmt(stat(col), precision), style="dim") if col else "" for col in columns))
 
 
 def _mean(values: Sequence[float]) -> float:
