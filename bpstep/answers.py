@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bpstep.scenario import ScenarioError, activation_of, parse_yaml, read_text
+from bpstep.trace import kind_of, parse_name
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
@@ -174,7 +175,7 @@ def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[st
         if name in computed:
             continue
         if name in given:
-            kind = GIVEN_KINDS.get(name.split("[", 1)[0], "a given value")
+            kind = GIVEN_KINDS.get(kind_of(name), "a given value")
             raise AnswersError(sheet.source, f"{name!r} is {kind} of the scenario, not something "
                                "to work out; remove it", name, line or None)
         close = difflib.get_close_matches(name, list(computed), n=3, cutoff=0.6)
@@ -229,11 +230,12 @@ def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collec
 
 def describe_given(name: str) -> str:
     """``initial weight x1 → h1``: what a given value is."""
-    kind = name.split("[", 1)[0]
-    inner = name[len(kind):].split("@", 1)
-    unit = inner[0].strip("[]").replace("->", " → ")
-    text = GIVEN_DESCRIPTIONS.get(kind, "given value").format(unit=unit)
-    return text if len(inner) == 1 else f"{text} · sample {inner[1]}"
+    parsed = parse_name(name)
+    if parsed is None:
+        return "given value"
+    unit = f"{parsed.source} → {parsed.unit}" if parsed.source else parsed.unit or ""
+    text = GIVEN_DESCRIPTIONS.get(parsed.kind, "given value").format(unit=unit)
+    return text if parsed.sample is None else f"{text} · sample {parsed.sample}"
 
 
 def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,

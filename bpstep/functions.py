@@ -32,6 +32,7 @@ from bpstep.expr import (
     Sum,
     const,
 )
+from bpstep.trace import kind_of
 
 Array = np.ndarray
 
@@ -268,11 +269,7 @@ class Sigma(Group):
 def _error_diff(node: Expr) -> bool:
     """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
     return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
-            and {_kind(node.left.name), _kind(node.right.name)} == {"t", "y"})
-
-
-def _kind(name: str) -> str:
-    return name.split("[", 1)[0]
+            and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
 
 
 def swap_error(expr: Expr) -> Expr:

@@ -110,7 +110,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
     for st in stages:
         for q in st.quantities:
             if q.kind in ("w", "b"):
-                latest[q.name.split("@")[0]] = q
+                latest[edge_name(q.kind, q.source, q.unit) if q.source else unit_name(q.kind, q.unit)] = q
 
     def number(name: str) -> Row:
         if name in known:

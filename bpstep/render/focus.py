@@ -10,13 +10,10 @@ and every δ on the loss, so ancestors plus descendants of any unit cover nearly
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 
 from bpstep.errors import UserError
-from bpstep.trace import Quantity, Trace
-
-_NAME = re.compile(r"^(?P<kind>\w+)\[(?P<inside>[^\]]+)\](?:@\d+)?$")
+from bpstep.trace import Quantity, Trace, parse_name
 
 
 class UnknownUnit(UserError):
@@ -35,9 +32,9 @@ def units_of(trace: Trace) -> list[str]:
     """Every unit of the network, inputs first, in layer order."""
     units: dict[str, None] = {}
     for name in trace.given:
-        match = _NAME.match(name)
-        if match and match["kind"] == "y":
-            units[match["inside"]] = None
+        parsed = parse_name(name)
+        if parsed is not None and parsed.kind == "y" and parsed.unit is not None:
+            units[parsed.unit] = None
     for stage in trace.stages:
         units.update(dict.fromkeys(stage.units))
         units.update({q.unit: None for q in stage.quantities if q.unit is not None})
@@ -69,7 +66,5 @@ def _touches(q: Quantity, unit: str) -> bool:
 
 
 def _given_touches(name: str, unit: str) -> bool:
-    match = _NAME.match(name)
-    if not match:
-        return False
-    return unit in match["inside"].split("->")
+    parsed = parse_name(name)
+    return parsed is not None and unit in (parsed.unit, parsed.source)
