@@ -165,6 +165,9 @@ class ExportFormat(str, Enum):
     markdown = "markdown"
     latex = "latex"
     html = "html"
+    moodle = "moodle"
+    gift = "gift"
+    qti = "qti"
 
 
 Output = Annotated[Path, typer.Option("--output", "-o", show_default=False,
@@ -216,24 +219,46 @@ def diagram(
 
 @app.command()
 def export(
-    file: FileArg,
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE_OR_DIR", show_default=False,
+        help="Scenario file (YAML), or for moodle/gift/qti also a folder made by 'bpstep variants'.")],
     form: Annotated[ExportFormat, typer.Option("--format", "-f", show_default=False,
-                                               help="Document format.")],
+                                               help="Document format; moodle (XML, Cloze), gift "
+                                               "and qti (Canvas zip) make a quiz.")],
     output: Output,
     precision: Precision = 6,
     explain: Annotated[bool, typer.Option(
         "--explain", "-e", help="Also write every formula, in names and with its numbers "
         "substituted (without it: the table of values of each stage).")] = False,
     force: Force = False,
+    decimals: Annotated[int | None, typer.Option(
+        "--decimals", min=0, max=12, show_default=False,
+        help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: two more "
+        "than the scenario's numbers, at least 4).")] = None,
+    rounding_credit: Annotated[int, typer.Option(
+        "--rounding-credit", min=0, max=100, metavar="PERCENT",
+        help="Quiz: credit for a value within ten times the tolerance (rounded too early); "
+        "0 for none.")] = 50,
+    ask: Annotated[str | None, typer.Option(
+        "--ask", show_default=False,
+        help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
+        "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
 ) -> None:
-    """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow.
+    """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
+    or a quiz for a course's system: Moodle XML, GIFT, Canvas QTI.
 
     Examples: [bold]bpstep export scenarios/gfg_sigmoid.yaml -f html -o walk.html --explain[/] ·
-    [bold]bpstep export scenarios/gfg_sigmoid.yaml -f latex -o key.tex --explain[/]
+    [bold]bpstep export scenarios/gfg_sigmoid.yaml -f latex -o key.tex --explain[/] ·
+    [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/]
     """
     from bpstep.engine import step as run_step
+    from bpstep.export.publish import QUIZ_FORMATS
     from bpstep.export.publish import export as publish
 
+    if form.value in QUIZ_FORMATS:
+        _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals,
+                     rounding_credit=rounding_credit)
+        return
     scenario = load_scenario(file)
     trace = run_step(scenario)
     text = publish(scenario, trace, form.value, precision=precision, explain=explain)
@@ -381,10 +406,11 @@ def template(
 
 @app.command()
 def verify(
-    first: Annotated[Path, typer.Argument(metavar="[SCENARIO] ANSWERS", show_default=False,
-                                          help="Answers file (YAML) naming its scenario, or the "
-                                          "scenario followed by the answers file.")],
-    second: Annotated[Path | None, typer.Argument(metavar="", show_default=False)] = None,
+    first: Annotated[Path | None, typer.Argument(metavar="[SCENARIO] ANSWERS", show_default=False,
+                                                 help="Answers file (YAML) naming its scenario, or "
+                                                 "the scenario followed by the answers file.")] = None,
+    second: Annotated[Path | None, typer.Argument(metavar="ANSWERS", show_default=False,
+                                                  hidden=True)] = None,
     tol: Annotated[float | None, typer.Option("--tol", min=0.0, show_default=False,
                                               help="Accept answers within ±TOL (default: half a "
                                               "unit of the last digit written).")] = None,
@@ -394,15 +420,39 @@ def verify(
                                              "attempted (with their correct values).")] = False,
     precision: Precision = 6,
     as_json: AsJson = False,
+    batch: Annotated[str | None, typer.Option(
+        "--batch", metavar="PATTERN", show_default=False,
+        help="Mark a class: every answers file matching PATTERN (quote it: 'answers/*.yaml'), one "
+        "line per student, then a class summary.")] = None,
+    csv_out: Annotated[Path | None, typer.Option(
+        "--csv", show_default=False, help="With --batch: write a gradebook CSV (student, score, "
+        "max, a verdict per quantity).")] = None,
+    html_out: Annotated[Path | None, typer.Option(
+        "--html", show_default=False, help="With --batch: write a self-contained HTML class "
+        "report with a chart of the mistakes.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --csv/--html replace existing "
+                                        "files.")] = False,
 ) -> None:
     """Mark hand-worked numbers: correct, within rounding, carried forward, or wrong (with a hint).
 
-    Exit code 0 when every attempted answer is accepted, 1 when any is wrong, 2 on bad input.
+    Exit code 0 when every attempted answer is accepted, 1 when any is wrong, 2 on bad input
+    (with --batch: 2 when any file could not be read).
 
     Examples: [bold]bpstep verify scenarios/gfg_sigmoid.article-answers.yaml[/] ·
     [bold]bpstep verify scenarios/gfg_sigmoid.yaml answers.yaml --no-reveal[/] ·
-    [bold]bpstep verify answers.yaml --json[/]
+    [bold]bpstep verify answers.yaml --json[/] ·
+    [bold]bpstep verify --batch 'answers/*.yaml' --csv grades.csv --html report.html[/]
     """
+    if batch is not None:
+        if first is not None:
+            fail("--batch marks the files its pattern matches; give no ANSWERS file with it")
+        _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
+                      force=force)
+        return
+    if first is None:
+        fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
+    if csv_out is not None or html_out is not None:
+        fail("--csv and --html write a class report; use them with --batch")
     from bpstep.answers import check_names
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
@@ -466,6 +516,166 @@ def explain(
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}"))
+
+
+def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
+    """Write every file or none: each checked first (never a file the command reads, nothing
+    replaced without ``--force``), then written to a temp file renamed into place."""
+    import tempfile
+
+    from bpstep.export.output import OutputError
+
+    read = {p.resolve() for p in reads if p.exists()}
+    for path in files:
+        if path.exists() and path.resolve() in read:
+            raise OutputError(f"{path} is an input of this command; it is never overwritten: "
+                              "choose another name")
+        if path.is_dir():
+            raise OutputError(f"{path} is a directory; give a file name")
+        if path.exists() and not force:
+            raise OutputError(f"{path} already exists; use --force to overwrite it")
+        if not path.parent.is_dir():
+            raise OutputError(f"{path.parent} does not exist; create the folder first")
+    for path, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        try:
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
+                                             delete=False) as tmp:
+                tmp.write(data)
+            os.replace(tmp.name, path)
+        except OSError as err:
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+@app.command()
+def variants(
+    file: FileArg,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", show_default=False,
+                                         help="Folder to write the variants, keys and index.csv "
+                                         "to (made if missing).")],
+    count: Annotated[int | None, typer.Option("--count", "-n", min=1, max=10_000,
+                                              show_default=False,
+                                              help="Numbered variants to make (default 30).")] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Class seed: the same seed (and "
+                                      "roster) makes the same variants.")] = 0,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", show_default=False, help="CSV with a column of student ids (headed id, "
+        "student, name or email, else the first column): one variant per student, named after "
+        "them.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
+                                        "exist in DIR.")] = False,
+) -> None:
+    """Make a variant of a scenario per student: same network, new nice numbers, an answer key.
+
+    Writes DIR/variant-01.yaml, DIR/variant-01.key.yaml (every value at full precision) ... and
+    DIR/index.csv (variant, seed, file, key).
+
+    Examples: [bold]bpstep variants scenarios/gfg_sigmoid.yaml --count 30 --seed 7 -o class[/] ·
+    [bold]bpstep variants scenarios/gfg_sigmoid.yaml --roster students.csv --seed 7 -o class[/]
+    """
+    from bpstep import variants as var
+    from bpstep.engine import step as run_step
+    from bpstep.scenario import read_text
+
+    scenario = load_scenario(file)
+    ids = None
+    if roster is not None:
+        if count is not None:
+            fail("--count and --roster both say how many variants to make; give one of them")
+        try:
+            text = read_text(roster, "roster", "give a CSV file with a column of student ids")
+        except UserError as err:
+            raise var.VariantError(str(err)) from None
+        ids = var.read_roster(text, str(roster))
+    if output.exists() and not output.is_dir():
+        fail(f"{output} is a file; -o names the folder to write the variants to")
+    made = var.make_variants(scenario, seed, count=count or 30, roster=ids)
+    files: dict[Path, str | bytes] = {}
+    for v in made:
+        files[output / f"{v.stem}.yaml"] = var.variant_yaml(v, file.name, seed)
+        files[output / f"{v.stem}.key.yaml"] = var.key_yaml(v, run_step(v.scenario))
+    files[output / var.INDEX_NAME] = var.index_csv(made)
+    if not output.exists():
+        if not output.parent.is_dir():
+            fail(f"{output.parent} does not exist; create the folder first")
+        output.mkdir()
+    _write_files(files, force, reads=(file, *((roster,) if roster else ())))
+    from bpstep.render.console import make_console
+
+    make_console(stderr=True).print(
+        f"wrote {len(made)} variants with answer keys to {output} ({made[0].stem}.yaml … "
+        f"{made[-1].stem}.yaml, {var.INDEX_NAME}); next: bpstep export {output} -f moodle -o quiz.xml",
+        markup=False)
+
+
+def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
+                 decimals: int | None, rounding_credit: int) -> None:
+    """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
+    from bpstep.engine import step as run_step
+    from bpstep.export.publish import export_quiz
+    from bpstep.scenario import read_text
+    from bpstep.variants import INDEX_NAME, read_index
+
+    if source.is_dir():
+        index = source / INDEX_NAME
+        rows = read_index(read_text(index, "variants index", "make the folder with `bpstep "
+                                    "variants SCENARIO -o DIR`"), str(index))
+        scenarios = [(ident, load_scenario(source / name)) for ident, name in rows]
+    else:
+        scenarios = [(source.stem, load_scenario(source))]
+    title = scenarios[0][1].title or source.stem
+    title = title.split(" · variant ")[0]
+    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
+                       decimals=decimals, rounding_credit=rounding_credit)
+    what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
+    if str(output) == "-":
+        if isinstance(made, bytes):
+            sys.stdout.buffer.write(made)
+        else:
+            sys.stdout.write(made)
+        return
+    _write_files({output: made}, force, reads=(source,))
+    from bpstep.render.console import make_console
+
+    make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+
+
+def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
+                  html_out: Path | None, force: bool) -> None:
+    """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
+    import glob
+
+    from bpstep.classroom import mark_batch
+
+    base = Path(pattern)
+    paths = sorted(base.glob("*.yaml") if base.is_dir() else
+                   (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
+    if not paths:
+        fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
+    report = mark_batch(paths, tol)
+    files: dict[Path, str | bytes] = {}
+    if csv_out is not None:
+        from bpstep.export.class_report import gradebook_csv
+
+        files[csv_out] = gradebook_csv(report)
+    if html_out is not None:
+        from bpstep.export.class_report import class_html
+
+        files[html_out] = class_html(report)
+    if csv_out is not None and html_out is not None and csv_out.resolve() == html_out.resolve():
+        fail("--csv and --html name the same file; give them different names")
+    reads = (*paths, *(Path(s.scenario) for s in report.students))
+    _write_files(files, force, reads=reads)
+    if as_json:
+        from bpstep.export.class_report import class_json
+
+        print(json.dumps(class_json(report), indent=2, ensure_ascii=False))
+    else:
+        from bpstep.render.classroom import render_class
+        from bpstep.render.console import make_console
+
+        make_console().print(render_class(report))
+    raise typer.Exit(int(report.exit_code))
 
 
 def main() -> None:

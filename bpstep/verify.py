@@ -531,3 +531,37 @@ def verify(trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
            tol: float | None = None) -> Report:
     """Mark ``answers`` against one step; ``tol`` replaces the tolerance the digits imply."""
     return _Marker(trace, scenario, answers, tol).mark()
+
+
+@dataclass(frozen=True, slots=True)
+class MistakeValue:
+    """A value a named mistake makes of one quantity when every earlier number is right."""
+
+    key: str
+    """Key of the mistake in ``MISTAKES``."""
+    hint: str
+    value: float
+
+
+def mistake_values(trace: Trace, scenario: Scenario, name: str) -> list[MistakeValue]:
+    """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``.
+
+    What a quiz needs to recognise a wrong answer and say why: values that are not finite, lie
+    outside what the quantity can be, equal the true value or repeat an earlier (more specific)
+    mistake's value are left out.
+    """
+    marker = _Marker(trace, scenario, {}, None)
+    marker.world = dict(trace.env)
+    q = trace[name]
+    low, high = marker.bounds(q)
+    found: list[MistakeValue] = []
+    for mistake in MISTAKES:
+        if not mistake.applies(marker, q):
+            continue
+        for rule, hint in mistake.variants(marker, q):
+            value = rule.evaluate(marker.truth)
+            if (math.isfinite(value) and low <= value <= high
+                    and not _close(value, q.value, 0.0)
+                    and not any(_close(value, other.value, 0.0) for other in found)):
+                found.append(MistakeValue(mistake.key, hint, value))
+    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bpstep.export.html import to_html
 from bpstep.export.latex import to_latex
@@ -35,3 +35,26 @@ def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
     """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``)."""
     worked = worked_solution(scenario, trace, precision=precision, explain=explain)
     return FORMATS[form](scenario, trace, worked, precision)
+
+
+def _quiz_writers() -> dict[str, Callable[..., str | bytes]]:
+    from bpstep.export.gift import to_gift
+    from bpstep.export.moodle import to_moodle
+    from bpstep.export.qti import to_qti
+
+    return {"moodle": to_moodle, "gift": to_gift, "qti": to_qti}
+
+
+QUIZ_FORMATS = ("moodle", "gift", "qti")
+"""Quiz formats for a course's system, one question (or quiz) per variant; qti is a zip."""
+
+
+def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, title: str,
+                ask: str | None, decimals: int | None, rounding_credit: int) -> str | bytes:
+    """Each (id, scenario, trace) as a ``form`` quiz question; ``decimals`` None: the scenario's."""
+    from bpstep.variants import question, suggested_decimals
+
+    questions = [question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
+                          decimals=suggested_decimals(s) if decimals is None else decimals)
+                 for ident, s, t in variants]
+    return _quiz_writers()[form](questions, title)

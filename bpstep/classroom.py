@@ -1,0 +1,215 @@
+"""Marking a whole class: many answers files → one line per student and a class summary.
+
+Each answers file names its scenario (or variant); each scenario is stepped once however many
+students share it. A file that cannot be read is kept with its error and never stops the batch.
+The summary gives, for each quantity, the share of students whose answer was accepted, and the
+named mistakes ranked by how many students made them, grouped over the units of a layer
+(``delta[h*]``). Pure apart from reading the files it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bpstep.errors import ExitCode, UserError
+from bpstep.trace import Trace, parse_name
+from bpstep.verify import ACCEPTED, WRONG, Report
+
+MISTAKE_LABELS = {
+    "swapped_error": "output − target and target − output swapped",
+    "wrong_sign_update": "update applied with the wrong sign",
+    "derivative_missing": "activation derivative missing",
+    "derivative_twice": "activation derivative applied twice",
+    "lr_left_out": "learning rate left out",
+    "a_for_y": "net input used for the output",
+    "new_for_old": "updated weight used for the old one",
+    "power_of_ten": "off by a power of ten",
+    "sign_flipped": "sign flipped",
+    "slip": "arithmetic slip (one digit)",
+    "out_of_range": "a value the quantity can never take",
+}
+"""A short name for each mistake ``verify`` names (every key of ``MISTAKES``, then the two it
+names outside that list), for the class summary."""
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """One answers file marked."""
+
+    student: str
+    """The answers file's name without its extension."""
+    path: str
+    scenario: str
+    report: Report
+
+    @property
+    def score(self) -> int:
+        """Answers accepted (correct, within rounding, or carried forward)."""
+        return sum(v.verdict in ACCEPTED for v in self.report)
+
+    @property
+    def max(self) -> int:
+        return len(self.report.verdicts)
+
+    @property
+    def has_mistakes(self) -> bool:
+        return self.report.has_mistakes
+
+
+@dataclass(frozen=True, slots=True)
+class BadFile:
+    """An answers file that could not be marked, with the reason in one line."""
+
+    path: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityShare:
+    name: str
+    right: int
+    """Students whose answer was accepted."""
+    of: int
+
+    @property
+    def share(self) -> float:
+        return self.right / self.of if self.of else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class MistakeCount:
+    """A named mistake and how many students made it in a group of quantities."""
+
+    mistake: str
+    where: str
+    """The quantity, or the pattern of a layer's quantities: ``delta[h*]``."""
+    students: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.students)
+
+    @property
+    def label(self) -> str:
+        return MISTAKE_LABELS.get(self.mistake, self.mistake.replace("_", " "))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassReport:
+    """Every student marked, the files that could not be, and the class summary."""
+
+    students: tuple[Student, ...]
+    bad: tuple[BadFile, ...]
+    quantities: tuple[QuantityShare, ...]
+    mistakes: tuple[MistakeCount, ...]
+    """Most frequent first."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """2 when a file was bad, else 1 when a student had a wrong value, else 0."""
+        if self.bad:
+            return ExitCode.BAD_INPUT
+        if any(s.has_mistakes for s in self.students):
+            return ExitCode.MISTAKES
+        return ExitCode.OK
+
+
+def pattern_of(names: Sequence[str]) -> str:
+    """One name, or the names of a layer as a pattern: ``delta[h1]``, ``delta[h2]`` → ``delta[h*]``."""
+    if len(set(names)) == 1:
+        return names[0]
+    parts = [parse_name(n) for n in names]
+    if any(p is None for p in parts):
+        return ", ".join(sorted(set(names)))
+
+    def common(words: Iterable[str | None]) -> str | None:
+        texts = [w for w in words if w is not None]
+        if not texts:
+            return None
+        if len(set(texts)) == 1:
+            return texts[0]
+        prefix = ""
+        for letters in zip(*texts, strict=False):
+            if len(set(letters)) > 1:
+                break
+            prefix += letters[0]
+        return prefix + "*"
+
+    first = parts[0]
+    assert first is not None
+    unit = common(p.unit for p in parts if p)
+    source = common(p.source for p in parts if p)
+    samples = {p.sample for p in parts if p}
+    inner = (f"{source}->" if source else "") + (unit or "")
+    at = "" if samples == {None} else "@" + (str(samples.pop()) if len(samples) == 1 else "*")
+    return f"{first.kind}[{inner}]{at}" if unit else f"{first.kind}{at}"
+
+
+def _group(name: str, trace: Trace) -> tuple[str, int]:
+    """Quantities counted together in the summary: the same kind in the same stage."""
+    parsed = parse_name(name)
+    return (parsed.kind if parsed else name, trace.stage_of(name) if name in trace else -1)
+
+
+def summarise(students: Sequence[Student], bad: Sequence[BadFile],
+              traces: dict[str, Trace]) -> ClassReport:
+    """Share right per quantity, and named mistakes ranked by the students who made them."""
+    right: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    groups: dict[tuple[str, str, int], tuple[list[str], set[str]]] = {}
+    for s in students:
+        trace = traces[s.scenario]
+        for v in s.report:
+            seen[v.name] = seen.get(v.name, 0) + 1
+            right[v.name] = right.get(v.name, 0) + (v.verdict in ACCEPTED)
+            if v.verdict == WRONG and v.mistake:
+                names, who = groups.setdefault((v.mistake, *_group(v.name, trace)), ([], set()))
+                names.append(v.name)
+                who.add(s.student)
+    quantities = tuple(QuantityShare(n, right[n], seen[n]) for n in seen)
+    counts = [MistakeCount(key, pattern_of(names), tuple(sorted(who)))
+              for (key, _, _), (names, who) in groups.items()]
+    counts.sort(key=lambda m: (-m.count, m.where, m.mistake))
+    return ClassReport(tuple(students), tuple(bad), quantities, tuple(counts))
+
+
+def mark_batch(paths: Sequence[Path], tol: float | None = None) -> ClassReport:
+    """Mark every answers file; a file that cannot be marked becomes a ``BadFile``."""
+    from bpstep.answers import check_names
+    from bpstep.answers import load as load_answers
+    from bpstep.engine import step
+    from bpstep.scenario import load as load_scenario
+    from bpstep.verify import verify
+
+    steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
+    students: list[Student] = []
+    bad: list[BadFile] = []
+    for path in paths:
+        try:
+            sheet = load_answers(path)
+            if sheet.scenario is None:
+                raise UserError(f"{path}: does not name its scenario; add a line like "
+                                "`scenario: variant-01.yaml` (relative to the answers file)")
+            key = str(sheet.scenario)
+            if key not in steps:
+                try:
+                    scenario = load_scenario(sheet.scenario)
+                    trace = step(scenario)
+                    steps[key] = (scenario, trace, frozenset(q.name for q in trace))
+                except UserError as err:
+                    steps[key] = err
+            known = steps[key]
+            if isinstance(known, UserError):
+                raise known
+            scenario, trace, names = known
+            check_names(sheet, names, trace.given)
+            report = verify(trace, scenario, sheet.answers, tol)  # type: ignore[arg-type]
+        except UserError as err:
+            bad.append(BadFile(str(path), str(err)))
+            continue
+        students.append(Student(path.stem, str(path), key, report))
+    traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
+    return summarise(students, bad, traces)
+

@@ -1,0 +1,74 @@
+"""Moodle XML: one Cloze (embedded answers) question per variant, each value a NUMERICAL blank.
+
+A blank reads ``{1:NUMERICAL:=value:tolerance#feedback~%50%value:wider#feedback~%0%value:tol#hint}``:
+the correct answer, a wider band for values rounded too early, and the value each named
+mistake gives, at 0 % with its hint as feedback. Moodle takes the first answer that matches, so
+the correct one comes first. Inside a blank ``} # ~ / " \\`` are escaped with a backslash.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpstep.variants import Answer, Blank, Question
+
+CLOZE_SPECIAL = str.maketrans({c: "\\" + c for c in '\\}#~/"'})
+
+
+def number(value: float) -> str:
+    """The shortest decimal text that reads back as ``value``, never in exponent form."""
+    return np.format_float_positional(value, trim="-")
+
+
+def cloze_text(text: str) -> str:
+    """Feedback as HTML text, with the characters Cloze reserves escaped."""
+    return html.escape(text, quote=False).translate(CLOZE_SPECIAL)
+
+
+def _answer(answer: Answer) -> str:
+    credit = "=" if answer.credit == 100 else f"%{answer.credit}%"
+    return f"{credit}{number(answer.value)}:{number(answer.tolerance)}#{cloze_text(answer.feedback)}"
+
+
+def cloze_blank(blank: Blank, marks: int = 1) -> str:
+    """``{1:NUMERICAL:=…~%0%…}`` for one value."""
+    return "{" + f"{marks}:NUMERICAL:" + "~".join(_answer(a) for a in blank.answers) + "}"
+
+
+def _e(text: str) -> str:
+    """Text from a file as HTML, with ``{`` as an entity so no title can open a Cloze blank."""
+    return html.escape(text).replace("{", "&#123;")
+
+
+def question_html(q: Question, blank_text: dict[str, str] | None = None) -> str:
+    """The worksheet as HTML: the given numbers, then one row per value to work out."""
+    e = _e
+    givens = "".join(f"<tr><td>{e(what)}</td><td>{e(value)}</td></tr>" for what, value in q.givens)
+    rows = "".join(
+        f"<tr><td><code>{e(b.name)}</code></td><td>{e(b.description)}</td>"
+        f"<td>{(blank_text or {}).get(b.name, '')}</td></tr>" for b in q.blanks)
+    return (f"<p>{e(q.title)}</p><p>Given:</p><table>{givens}</table>"
+            f"<p>Work out one training step; give each value to the decimals asked.</p>"
+            f"<table>{rows}</table>")
+
+
+def to_moodle(questions: Sequence[Question], category: str) -> str:
+    """A Moodle XML quiz file: a category, then one Cloze question per variant."""
+    quiz = ET.Element("quiz")
+    cat = ET.SubElement(ET.SubElement(quiz, "question", type="category"), "category")
+    ET.SubElement(cat, "text").text = f"$course$/bpstep/{category}"
+    for q in questions:
+        item = ET.SubElement(quiz, "question", type="cloze")
+        ET.SubElement(ET.SubElement(item, "name"), "text").text = q.title
+        text = ET.SubElement(ET.SubElement(item, "questiontext", format="html"), "text")
+        text.text = question_html(q, {b.name: cloze_blank(b) for b in q.blanks})
+        ET.SubElement(ET.SubElement(item, "generalfeedback", format="html"), "text").text = ""
+        ET.SubElement(item, "penalty").text = "0.3333333"
+        ET.SubElement(item, "hidden").text = "0"
+        ET.SubElement(item, "idnumber").text = q.ident
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"

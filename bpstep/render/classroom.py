@@ -1,0 +1,56 @@
+"""The class report on the terminal: one line per student, files that could not be read, and
+the class summary (share right per quantity, named mistakes ranked)."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpstep.classroom import ClassReport
+from bpstep.verify import VERDICTS
+
+
+def printable(text: str) -> str:
+    """File names and file text with control characters shown as ``\\x1b``, never obeyed."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def mistake_line(count: int, of: int, label: str, where: str) -> str:
+    """``9 of 30: activation derivative missing in delta[h*]``."""
+    return f"{count} of {of}: {label} in {where}"
+
+
+def render_class(report: ClassReport) -> RenderableType:
+    """Students, bad files and the summary, plain enough to read piped."""
+    parts: list[RenderableType] = []
+    students = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+    for heading in ("student", "score", *VERDICTS):
+        students.add_column(heading, justify="left" if heading == "student" else "right")
+    for s in report.students:
+        counts = s.report.counts
+        students.add_row(Text(printable(s.student)), f"{s.score}/{s.max}",
+                         *(str(counts[k]) for k in VERDICTS))
+    if report.students:
+        parts.append(students)
+    if report.bad:
+        parts.append(Text(f"\n{len(report.bad)} file{'s' * (len(report.bad) != 1)} could not be "
+                          "marked:", style="bold"))
+        parts += [Text(f"  {printable(b.error)}") for b in report.bad]
+    n = len(report.students)
+    if n:
+        parts.append(Text(f"\nclass summary · {n} student{'s' * (n != 1)}", style="bold"))
+        shares = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+        shares.add_column("quantity")
+        shares.add_column("right", justify="right")
+        shares.add_column("share", justify="right")
+        for q in report.quantities:
+            shares.add_row(Text(printable(q.name)), f"{q.right}/{q.of}", f"{q.share:.0%}")
+        parts.append(shares)
+        if report.mistakes:
+            parts.append(Text("\nnamed mistakes, most frequent first:", style="bold"))
+            parts += [Text("  " + printable(mistake_line(m.count, n, m.label, m.where)))
+                      for m in report.mistakes]
+        else:
+            parts.append(Text("\nno named mistakes"))
+    return Group(*parts)
