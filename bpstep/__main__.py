@@ -1,5 +1,5 @@
 """``python -m bpstep`` runs the command-line tool."""
 
-from bpstep.cli import main
+from bpstep.launch import main
 
 main()

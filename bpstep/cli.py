@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from bpstep import __version__
 from bpstep.errors import ExitCode, UserError
@@ -48,10 +48,10 @@ app = typer.Typer(
     "  bpstep run scenarios/gfg_sigmoid.yaml --json\n\n"
     "  bpstep verify scenarios/gfg_sigmoid.article-answers.yaml\n\n"
     "  bpstep train scenarios/xor_sigmoid.yaml --plot loss.svg",
-    no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
 )
 
 
@@ -63,10 +63,13 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
     """Make backpropagation visible, one stage at a time."""
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
 
 
 def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
@@ -404,7 +407,14 @@ def template(
                  then=f"check it with: {check}")
 
 
-@app.command()
+class _VerifyUsage(TyperCommand):
+    """``verify [OPTIONS] [SCENARIO] ANSWERS``: its two optional arguments read as one phrase."""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        return ["[OPTIONS]", "[SCENARIO] ANSWERS"]
+
+
+@app.command(cls=_VerifyUsage)
 def verify(
     first: Annotated[Path | None, typer.Argument(metavar="[SCENARIO] ANSWERS", show_default=False,
                                                  help="Answers file (YAML) naming its scenario, or "
@@ -493,13 +503,13 @@ def verify(
 def explain(
     file: FileArg,
     name: Annotated[str, typer.Argument(show_default=False,
-                                        help="Quantity name, e.g. 'delta[h1]' (quote it).")],
+                                        help="Quantity name, e.g. 'delta\\[h1]' (quote it).")],
     precision: Precision = 6,
 ) -> None:
     """Show how one quantity is computed: its rule, its numbers, and what it comes from.
 
-    Examples: [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'delta[h1]'[/] ·
-    [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'w[x1->h1]'[/]
+    Examples: [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'delta\\[h1]'[/] ·
+    [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'w\\[x1->h1]'[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console

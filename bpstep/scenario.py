@@ -459,6 +459,9 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     if not isinstance(data, dict):
         raise c.fail("", f"expected a mapping of keys (learning_rate, layers, weights, ...) at the "
                      f"top level, got {_kind(data)}")
+    if "layers" not in data and ("scenario" in data or any("[" in str(key) for key in data)):
+        raise ScenarioError(source, "looks like an answers file, not a scenario; mark it with "
+                            f"`bpstep verify {source}`", line=1)
     c.keys(data, FIELDS, "")
     for key in REQUIRED:
         if key not in data:
