@@ -1,0 +1,219 @@
+"""Fresh exercises: a network's shape in, nice numbers drawn, kept only if the step teaches well.
+
+A good hand exercise has short numbers (one or two decimals, a learning rate of 0.1, 0.5 or 1)
+and a step where every part matters: no unit saturated (|a| ≤ 3, where f′(a) is nearly 0), no δ
+that a student writing 4 decimals would round to 0, no ReLU switched off (it would stop its
+weights learning) unless that is the lesson. Draws come from ``numpy.random.default_rng(seed)``
+in a fixed order, so a seed names the same exercise on every machine.
+
+Pure: the command line writes the file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+
+from bpstep.errors import UserError
+from bpstep.scenario import CONVENTIONS, MODES, Layer, Scenario, ScenarioError, activation_of, check
+from bpstep.trace import Kind, Trace, parse_name
+
+MAX_NET_INPUT = 3.0
+"""|a| beyond this saturates a sigmoid or tanh (f′ below 0.05): the δ behind it all but vanishes."""
+DELTA_DECIMALS = 4
+"""A δ must not round to 0 at this many decimals, or a careful student writes 0 and is right."""
+LEARNING_RATES = (0.1, 0.5, 1.0)
+ATTEMPTS = 1000
+"""Draws tried before saying the shape asked for gives no good exercise."""
+MAX_UNITS = 6
+MAX_LAYERS = 6
+MAX_SAMPLES = 8
+HIDDEN_LETTERS = ("h", "g", "k", "m")
+"""Unit names of hidden layers, first to last: h1 h2 · g1 g2 (as scenarios/two_hidden_layers)."""
+RELU_FAMILY = ("relu", "leaky_relu")
+"""Activations with a kink at a = 0, where f′ is not defined."""
+SQUARED_LOSSES = ("half_sse", "sse", "mse")
+
+
+class ExerciseError(UserError):
+    """A shape asked for that cannot make an exercise; the message names the option to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What stays fixed while the numbers are drawn: the network and how it learns."""
+
+    layers: tuple[Layer, ...]
+    """Unit names and activations, inputs first (``layers_for`` makes them from 2-2-1)."""
+    loss: str = "half_sse"
+    convention: str = "delta_rule"
+    mode: str = "batch"
+    samples: int = 1
+    biases: bool = False
+    decimals: int = 1
+    """Decimals of every weight, bias, input and target drawn."""
+    dead_relu: bool = False
+    """Allow a ReLU unit whose net input is ≤ 0 (its weights do not move: a lesson of its own)."""
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``2-2-1`` → (2, 2, 1), or an ExerciseError saying what a layer spec looks like."""
+    parts = text.strip().split("-")
+    if not 2 <= len(parts) <= MAX_LAYERS or not all(p.isdigit() for p in parts):
+        raise ExerciseError(f"--layers {text!r}: expected unit counts joined by '-', inputs first, "
+                            f"2 to {MAX_LAYERS} layers, e.g. --layers 2-2-1")
+    sizes = tuple(int(p) for p in parts)
+    if not all(1 <= n <= MAX_UNITS for n in sizes):
+        raise ExerciseError(f"--layers {text!r}: every layer needs 1 to {MAX_UNITS} units for a "
+                            "hand exercise")
+    return sizes
+
+
+def layers_for(sizes: Sequence[int], activations: Sequence[str]) -> tuple[Layer, ...]:
+    """Layers named x1 x2 · h1 h2 · (g1 g2 …) · o (or o1 o2): one activation for every
+    non-input layer, or one per non-input layer."""
+    hidden = len(sizes) - 2
+    if len(activations) == 1:
+        activations = list(activations) * (len(sizes) - 1)
+    if len(activations) != len(sizes) - 1:
+        raise ExerciseError(f"--activation: expected 1 or {len(sizes) - 1} activations (one per "
+                            f"layer after the inputs), got {len(activations)}")
+    if hidden > len(HIDDEN_LETTERS):
+        raise ExerciseError(f"--layers: at most {len(HIDDEN_LETTERS)} hidden layers")
+    out = [Layer(tuple(f"x{i + 1}" for i in range(sizes[0])), None)]
+    for k, (n, act) in enumerate(zip(sizes[1:], activations, strict=True)):
+        prefix = "o" if k == hidden else HIDDEN_LETTERS[k]
+        units = ("o",) if k == hidden and n == 1 else tuple(f"{prefix}{i + 1}" for i in range(n))
+        out.append(Layer(units, act))
+    return tuple(out)
+
+
+def _nice(rng: np.random.Generator, low: float, high: float, decimals: int, size: Any,
+          nonzero: bool = True) -> np.ndarray:
+    """Numbers on the grid of ``decimals`` decimals in [low, high] (0 left out when asked), each
+    the float its shortest text reads back as."""
+    unit = 10 ** decimals
+    grid = np.arange(math.ceil(low * unit), math.floor(high * unit) + 1)
+    if nonzero:
+        grid = grid[grid != 0]
+    picks = rng.choice(grid, size=size)
+    return np.vectorize(lambda k: float(f"{k / unit:.{decimals}f}"), otypes=[float])(picks)
+
+
+def _targets(shape: Shape, rng: np.random.Generator) -> np.ndarray:
+    """Targets an output can reach: one-hot for softmax, 0/1 for a cross-entropy, else inside
+    the output's range with a margin (a sigmoid cannot reach 1, so 1 makes no tidy exercise)."""
+    out = shape.layers[-1]
+    n = len(out.units)
+    size = (shape.samples, n)
+    if out.activation == "softmax":
+        return np.eye(n)[rng.integers(0, n, size=shape.samples)]
+    if shape.loss not in SQUARED_LOSSES:
+        return rng.integers(0, 2, size=size).astype(float)
+    low, high = activation_of(out).bounds
+    low, high = max(low, -1.0), min(high, 1.0)
+    margin = 0.1 * (high - low)
+    return _nice(rng, low + margin, high - margin, shape.decimals, size, nonzero=False)
+
+
+def draw_numbers(shape: Shape, rng: np.random.Generator, *, title: str | None = None,
+                 source: str = "<exercise>") -> Scenario:
+    """One draw of nice numbers for ``shape``: weights and biases in [−1, 1] (never 0), inputs
+    in (0, 1], targets the output can reach, a learning rate of 0.1, 0.5 or 1. Not yet checked
+    for conditioning (``well_conditioned``); the order of draws is fixed, so a seed repeats."""
+    sizes = [len(layer.units) for layer in shape.layers]
+    d = shape.decimals
+    weights = [_nice(rng, -1.0, 1.0, d, (m, n)).tolist() for m, n in pairwise(sizes)]
+    biases = [_nice(rng, -1.0, 1.0, d, n).tolist() for n in sizes[1:]] if shape.biases else None
+    inputs = _nice(rng, 0.0, 1.0, d, (shape.samples, sizes[0])).tolist()
+    targets = _targets(shape, rng).tolist()
+    rate = LEARNING_RATES[int(rng.integers(0, len(LEARNING_RATES)))]
+    data: dict[str, Any] = {
+        "learning_rate": rate, "loss": shape.loss, "convention": shape.convention,
+        "mode": shape.mode,
+        "layers": [{"units": list(layer.units),
+                    **({"activation": layer.activation} if layer.activation else {})}
+                   for layer in shape.layers],
+        "weights": weights, "inputs": inputs, "targets": targets,
+    }
+    if title is not None:
+        data["title"] = title
+    if biases is not None:
+        data["biases"] = biases
+    if shape.mode == "minibatch":
+        data["batch_size"] = max(1, shape.samples // 2)
+    try:
+        return check(data, source)
+    except ScenarioError as err:
+        raise ExerciseError(f"{source}: {err.path + ': ' if err.path else ''}{err.message}") from None
+
+
+def well_conditioned(scenario: Scenario, trace: Trace, *, dead_relu: bool = True) -> str | None:
+    """Why the step would make a poor exercise, or None when it is a good one.
+
+    Poor: a value that is not finite; a unit whose net input (times its gain) lies beyond
+    ±``MAX_NET_INPUT``; a δ that rounds to 0 at ``DELTA_DECIMALS`` decimals; a ReLU-like unit
+    exactly at its kink; with ``dead_relu=False``, a ReLU switched off (a < 0). With
+    ``dead_relu=True`` the δ of a switched-off ReLU is 0 by design and is let be.
+    """
+    gain = {u: layer.gain or 1.0 for layer in scenario.layers[1:] for u in layer.units}
+    relu = {u for layer in scenario.layers[1:] if layer.activation in RELU_FAMILY
+            for u in layer.units}
+    for q in trace:
+        if not math.isfinite(q.value):
+            return f"{q.name} is not a finite number"
+        if q.kind in (Kind.A, Kind.A_AFTER) and abs(q.value * gain[q.unit or ""]) > MAX_NET_INPUT:
+            return f"{q.name} = {q.value:.4g} saturates {q.unit} (|a| > {MAX_NET_INPUT:g})"
+        if q.kind == Kind.DELTA and round(q.value, DELTA_DECIMALS) == 0 and not (
+                dead_relu and q.unit in relu and _net_input(trace, q.name) < 0):
+            return f"{q.name} = {q.value:.2g} rounds to 0 at {DELTA_DECIMALS} decimals"
+        if q.kind == Kind.A and q.unit in relu and q.value == 0:
+            return f"{q.name} = 0 sits at the kink of {q.unit}'s ReLU"
+        if q.kind == Kind.A and q.unit in relu and q.value < 0 and not dead_relu:
+            return f"{q.name} = {q.value:g}: the ReLU of {q.unit} is off, its weights do not learn"
+    return None
+
+
+def _net_input(trace: Trace, name: str) -> float:
+    """a of the unit (and sample) a quantity belongs to: ``a[h1]@2`` for ``delta[h1]@2``."""
+    parsed = parse_name(name)
+    assert parsed is not None
+    return trace.value_of(parsed.renamed(Kind.A))
+
+
+def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
+                 source: str = "<exercise>") -> Scenario:
+    """The first well-conditioned draw for ``shape`` from ``default_rng(seed)``."""
+    from bpstep.engine import step
+
+    if shape.mode not in MODES or shape.convention not in CONVENTIONS:
+        raise ExerciseError(f"unknown mode {shape.mode!r} or convention {shape.convention!r}")
+    if not 1 <= shape.samples <= MAX_SAMPLES:
+        raise ExerciseError(f"--samples: expected 1 to {MAX_SAMPLES}, got {shape.samples}")
+    if shape.mode != "batch" and shape.samples == 1:
+        raise ExerciseError(f"--mode {shape.mode} updates after each sample or chunk; give "
+                            "--samples 2 or more")
+    rng = np.random.default_rng(seed)
+    reason = None
+    for _ in range(ATTEMPTS):
+        scenario = draw_numbers(shape, rng, title=title, source=source)
+        trace = step(scenario)
+        reason = well_conditioned(scenario, trace, dead_relu=shape.dead_relu)
+        if reason is None:
+            return scenario
+    raise ExerciseError(f"no well-conditioned exercise in {ATTEMPTS} draws (last: {reason}); "
+                        "try fewer layers or units, or another activation")
+
+
+def exercise_yaml(scenario: Scenario, note: str) -> str:
+    """The exercise as a scenario file, ``note`` as its opening comment (how to make it again)."""
+    from bpstep.engine import initial_params
+    from bpstep.export.scenario_yaml import scenario_yaml
+
+    return scenario_yaml(scenario, initial_params(scenario), title=scenario.title or "Exercise",
+                         note=note)

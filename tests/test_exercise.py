@@ -1,0 +1,172 @@
+"""bpstep.exercise: nice numbers, well-conditioned steps, the same exercise for the same seed.
+
+The conditions are checked with a forward and backward pass written out in numpy here, not with
+bpstep's engine, so a bug in the engine cannot hide a bad exercise.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bpstep.engine import step
+from bpstep.exercise import (
+    ExerciseError,
+    Shape,
+    exercise_yaml,
+    layers_for,
+    new_exercise,
+    parse_sizes,
+    well_conditioned,
+)
+from bpstep.scenario import check, parse_yaml
+
+SEEDS = range(200)
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def by_hand(weights, biases, x, t, hidden: str):
+    """Net inputs and deltas of a 2-2-1 network with a sigmoid output and half-SSE, delta rule."""
+    w1, w2 = (np.array(w) for w in weights)
+    b1, b2 = (np.zeros(2), np.zeros(1)) if biases is None else (np.array(b) for b in biases)
+    a_h = np.array(x) @ w1 + b1
+    y_h = sigmoid(a_h) if hidden == "sigmoid" else np.maximum(a_h, 0.0)
+    a_o = y_h @ w2 + b2
+    y_o = sigmoid(a_o)
+    d_o = (np.array(t) - y_o) * y_o * (1 - y_o)
+    slope = y_h * (1 - y_h) if hidden == "sigmoid" else (a_h > 0).astype(float)
+    d_h = slope * (w2 @ d_o)
+    return np.concatenate([a_h, a_o]), np.concatenate([d_o, d_h])
+
+
+def decimals(value: float) -> int:
+    text = repr(float(value))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+SHAPES = {
+    "classic 2-2-1 sigmoid": (Shape(layers_for((2, 2, 1), ["sigmoid"])), "sigmoid", None),
+    "relu hidden, biases, 2 decimals": (
+        Shape(layers_for((2, 2, 1), ["relu", "sigmoid"]), biases=True, decimals=2), "relu", 2),
+}
+
+
+@pytest.mark.parametrize("label", list(SHAPES))
+def test_200_seeds_give_valid_distinct_well_conditioned_exercises(label: str) -> None:
+    shape, hidden, places = SHAPES[label]
+    seen = set()
+    for seed in SEEDS:
+        scenario = new_exercise(shape, seed, title=f"seed {seed}")
+        text = exercise_yaml(scenario, f"seed {seed}")
+        data, lines = parse_yaml(text, "ex.yaml")
+        reread = check(data, "ex.yaml", lines)  # the file reads back as a valid scenario
+        weights = [w.tolist() for w in reread.weights]
+        biases = None if reread.biases is None else [b.tolist() for b in reread.biases]
+        x, t = reread.inputs[0].tolist(), reread.targets[0].tolist()
+        numbers = [v for w in weights for row in w for v in row] + x + t + (
+            [v for b in biases for v in b] if biases else [])
+        assert all(decimals(v) <= (places or 1) for v in numbers), (seed, numbers)
+        assert reread.learning_rate in (0.1, 0.5, 1.0)
+        a, deltas = by_hand(weights, biases, x, t, hidden)
+        assert np.all(np.abs(a) <= 3), (seed, a)
+        assert np.all(np.round(deltas, 4) != 0), (seed, deltas)
+        if hidden == "relu":
+            assert np.all(a[:2] > 0), (seed, a)
+        key = repr((weights, biases, x, t, reread.learning_rate))
+        assert key not in seen, f"seed {seed} repeats an earlier exercise"
+        seen.add(key)
+    again = [exercise_yaml(new_exercise(shape, s, title=f"seed {s}"), "n") for s in (0, 99, 199)]
+    assert again == [exercise_yaml(new_exercise(shape, s, title=f"seed {s}"), "n")
+                     for s in (0, 99, 199)]
+
+
+def test_same_seed_same_exercise_in_processes_with_other_hash_seeds() -> None:
+    code = ("from bpstep.exercise import *; "
+            "print(exercise_yaml(new_exercise(Shape(layers_for((2, 3, 2), ['tanh', 'sigmoid']), "
+            "biases=True, samples=2, mode='online'), 12), 'n'))")
+    outputs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": h}, check=True).stdout
+               for h in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    assert "weights:" in outputs[0]
+
+
+def net(**overrides):
+    """A 1-1-1 sigmoid network with its numbers given, for the conditioning checks."""
+    data = {"learning_rate": 1.0, "layers": [{"units": ["x"]},
+                                             {"units": ["h"], "activation": "sigmoid"},
+                                             {"units": ["o"], "activation": "sigmoid"}],
+            "weights": [[[0.5]], [[0.5]]], "inputs": [1.0], "targets": [0.1]}
+    data.update(overrides)
+    scenario = check(data)
+    return scenario, step(scenario)
+
+
+def test_a_good_step_passes() -> None:
+    assert well_conditioned(*net()) is None
+
+
+def test_a_saturated_unit_is_named() -> None:
+    # a[h] = 4 × 1 = 4 > 3
+    reason = well_conditioned(*net(weights=[[[4.0]], [[0.5]]]))
+    assert reason is not None and reason.startswith("a[h] = 4 saturates h")
+
+
+def test_a_delta_that_rounds_to_zero_is_named() -> None:
+    # y[o] = σ(0.5·σ(0.5)) = σ(0.311246) = 0.577190; t = 0.5772 leaves δ[o] = (t − y)·y·(1 − y)
+    # = 0.0000098 × 0.244 ≈ 2.4e-6: a student writing 4 decimals writes 0.
+    reason = well_conditioned(*net(targets=[0.5772]))
+    assert reason is not None and reason.startswith("delta[o]")
+
+
+def test_a_relu_that_is_off_is_refused_only_when_asked() -> None:
+    relu = [{"units": ["x"]}, {"units": ["h"], "activation": "relu"},
+            {"units": ["o"], "activation": "sigmoid"}]
+    scenario, trace = net(layers=relu, weights=[[[-0.5]], [[0.5]]])  # a[h] = −0.5
+    assert well_conditioned(scenario, trace) is None
+    reason = well_conditioned(scenario, trace, dead_relu=False)
+    assert reason is not None and "ReLU of h is off" in reason
+
+
+def test_a_relu_may_be_off_when_the_shape_allows_it() -> None:
+    shape = Shape(layers_for((2, 3, 1), ["relu", "sigmoid"]), dead_relu=True)
+    off = 0
+    for seed in range(40):
+        scenario = new_exercise(shape, seed)
+        a = np.array(scenario.inputs[0]) @ scenario.weights[0]
+        off += int(np.any(a < 0))
+    assert off > 0
+
+
+def test_layer_names_and_bad_shapes() -> None:
+    layers = layers_for(parse_sizes("2-3-2-2"), ["tanh", "sigmoid", "sigmoid"])
+    assert [layer.units for layer in layers] == [("x1", "x2"), ("h1", "h2", "h3"), ("g1", "g2"),
+                                                 ("o1", "o2")]
+    assert layers_for((2, 2, 1), ["sigmoid"])[-1].units == ("o",)
+    for bad in ("2", "2-x-1", "2-0-1", "2-7-1", "1-1-1-1-1-1-1"):
+        with pytest.raises(ExerciseError, match="--layers"):
+            parse_sizes(bad)
+    with pytest.raises(ExerciseError, match="expected 1 or 2 activations"):
+        layers_for((2, 2, 1), ["relu", "relu", "relu"])
+    with pytest.raises(ExerciseError, match="cross_entropy needs a softmax or sigmoid output"):
+        new_exercise(Shape(layers_for((2, 2, 1), ["tanh"]), loss="cross_entropy"), 0)
+    with pytest.raises(ExerciseError, match="--samples 2 or more"):
+        new_exercise(Shape(layers_for((2, 2, 1), ["tanh"]), mode="online"), 0)
+
+
+def test_softmax_targets_are_one_hot_and_cross_entropy_targets_are_0_or_1() -> None:
+    soft = new_exercise(Shape(layers_for((2, 2, 3), ["sigmoid", "softmax"]),
+                              loss="cross_entropy", samples=3), 5)
+    assert all(sorted(row) == [0.0, 0.0, 1.0] for row in soft.targets.tolist())
+    binary = new_exercise(Shape(layers_for((2, 2, 2), ["sigmoid"]),
+                                loss="binary_cross_entropy", samples=2), 5)
+    assert set(binary.targets.ravel().tolist()) <= {0.0, 1.0}
+    assert math.isfinite(binary.learning_rate)
