@@ -57,8 +57,12 @@ class MarkingTable:
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
         right = {0, 2, 3} if self.reveal else {0, 2}
         indent = sum(widths) + 2 * len(widths)
-        room = options.max_width - indent
-        wrap = room >= 24
+        width = options.max_width
+        if indent > width:
+            yield from self._stacked(headers, cells, width)
+            return
+        beside = width - indent >= HINT_ROOM
+        room = width - indent if beside else width - UNDER
 
         def line(values: list[str], styles: list[str]) -> Text:
             out = Text()
@@ -69,9 +73,9 @@ class MarkingTable:
 
         text = Text(no_wrap=True, overflow="ignore")
         text.append_text(line(headers, ["bold"] * len(headers)))
-        text.append("hint\n", "bold")
-        text.append("━" * (indent + (min(room, max(4, *(len(v.hint or "") for v in self.rows)))
-                                     if wrap else 4)) + "\n")
+        text.append("hint\n" if beside else "\n", "bold")
+        longest = max(4, *(len(v.hint or "") for v in self.rows))
+        text.append("━" * (indent + min(room, longest) if beside else min(width, indent)) + "\n")
         for i, (v, row) in enumerate(zip(self.rows, cells, strict=True)):
             first = i == 0 or self.rows[i - 1].stage != v.stage
             if first and i:
@@ -80,12 +84,38 @@ class MarkingTable:
             styles = ["dim", "cyan", "" if v.written else "dim", *([""] if self.reveal else []),
                       VERDICT_STYLES[v.verdict]]
             text.append_text(line(shown, styles))
-            hint = textwrap.wrap(v.hint, room) if (v.hint and wrap) else [v.hint or ""]
-            text.append(hint[0] + "\n" if hint[0] else "\n")
-            for more in hint[1:]:
-                text.append(" " * indent + more + "\n")
+            hint = textwrap.wrap(v.hint, room) if v.hint else []
+            if beside:
+                text.append((hint[0] if hint else "") + "\n")
+                hint = hint[1:]
+            else:
+                text.append("\n")
+            for more in hint:
+                text.append(" " * (indent if beside else UNDER) + more + "\n", "" if beside else "dim")
         text.rstrip()
         yield _strip_line_ends(text)
+
+
+    def _stacked(self, headers: list[str], cells: list[list[str]], width: int) -> RenderResult:
+        """Too narrow for columns: one line per answer (``name: yours → correct  verdict``),
+        its hint wrapped under it; long lines wrap, nothing is cut."""
+        text = Text()
+        for i, (v, row) in enumerate(zip(self.rows, cells, strict=True)):
+            if i == 0 or self.rows[i - 1].stage != v.stage:
+                text.append(("\n" if i else "") + f"stage {row[0]}\n", "bold")
+            text.append(f"  {row[1]}", "cyan")
+            text.append(f": {row[2]}" + (f" → {row[3]}" if self.reveal else "") + "  ")
+            text.append(row[-1] + "\n", VERDICT_STYLES[v.verdict])
+            for more in textwrap.wrap(v.hint or "", max(12, width - UNDER)):
+                text.append(" " * UNDER + more + "\n", "dim")
+        text.rstrip()
+        yield text
+
+
+HINT_ROOM = 24
+"""Columns a hint needs beside the table; with less it goes under its row."""
+UNDER = 6
+"""Indent of a hint written under its row."""
 
 
 def _strip_line_ends(text: Text) -> Text:
