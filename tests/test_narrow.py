@@ -38,3 +38,19 @@ def test_every_verdict_and_hint_is_shown_whole(columns: int, reveal: bool) -> No
     for verdict in ("correct", "rounding", "carried", "wrong"):
         assert sum(line.rstrip().endswith(verdict) or f" {verdict} " in line + " "
                    for line in shown.splitlines()) >= 1
+
+
+def test_the_loss_table_title_stays_on_one_line() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bpstep.render.training import loss_table
+    from bpstep.train import TrainResult
+
+    history = ((0, 0.5), (250, 0.25))
+    result = TrainResult(params=None, history=history, epochs=250, requested=250, every=250,  # type: ignore[arg-type]
+                         predictions=None, loss=0.25, logged=history)  # type: ignore[arg-type]
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(loss_table(result, 6))
+    assert console.file.getvalue().splitlines()[0].strip() == "loss every 250 epochs"

@@ -55,7 +55,8 @@ def summary_line(scenario: Scenario, result: TrainResult, precision: int) -> Tex
 
 def loss_table(result: TrainResult, precision: int) -> Table:
     """Epoch and loss at every logged epoch (multiples of ``every`` and the last one)."""
-    table = Table(title=f"loss every {result.every} epochs", title_justify="left")
+    title = f"loss every {result.every} epochs"
+    table = Table(title=title, title_justify="left", min_width=len(title))
     table.add_column("epoch", justify="right")
     table.add_column("loss", justify="right")
     for epoch, loss in result.logged:
