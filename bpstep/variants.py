@@ -25,6 +25,7 @@ import numpy as np
 
 from bpstep.engine import Params, initial_params, step
 from bpstep.errors import UserError
+from bpstep.exercise import _nice, well_conditioned
 from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace
@@ -42,40 +43,6 @@ ROSTER_HEADERS = ("id", "student", "name", "email", "username", "student_id")
 
 class VariantError(UserError):
     """A roster or a request for variants that cannot be met; the message says what to do."""
-
-
-# --- nice numbers and the conditioning check (a stand-in for bpstep.exercise, issue 10) ---
-
-
-def draw_nice(rng: np.random.Generator, low: float, high: float, decimals: int,
-              size: int | tuple[int, ...]) -> np.ndarray:
-    """Numbers on the grid of ``decimals`` decimals between low and high, each read back exactly."""
-    unit = 10 ** decimals
-    k = rng.integers(math.ceil(low * unit), math.floor(high * unit) + 1, size=size)
-    return np.vectorize(lambda n: float(f"{n / unit:.{decimals}f}"), otypes=[float])(k)
-
-
-def well_conditioned(scenario: Scenario, trace: Trace) -> str | None:
-    """Why the step would make a poor exercise (a saturated unit, a δ of 0), or None."""
-    for q in trace:
-        if not math.isfinite(q.value):
-            return f"{q.name} is not a finite number"
-        if q.kind == "y" and q.unit in _bounded_units(scenario):
-            low, high = _bounded_units(scenario)[q.unit]
-            if not low + 0.05 * (high - low) <= q.value <= high - 0.05 * (high - low):
-                return f"{q.name} = {q.value:.4g} is saturated"
-        if q.kind == "delta" and abs(q.value) < 1e-4:
-            return f"{q.name} = {q.value:.2g} is too close to 0 to learn from"
-    return None
-
-
-def _bounded_units(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    out = {}
-    for layer in scenario.layers[1:]:
-        low, high = activation_of(layer).bounds
-        if math.isfinite(low) and math.isfinite(high):
-            out.update(dict.fromkeys(layer.units, (low, high)))
-    return out
 
 
 # --- drawing variants ---
@@ -113,7 +80,7 @@ def _targets(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
         return scenario.targets
     decimals = max(decimals_of(scenario.targets), 1)
     margin = 0.1 * (high - low)
-    return draw_nice(rng, low + margin, high - margin, decimals, scenario.targets.shape)
+    return _nice(rng, low + margin, high - margin, decimals, scenario.targets.shape, nonzero=False)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -123,17 +90,19 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 
 def draw_variant(scenario: Scenario, seed: int) -> Scenario:
-    """The scenario with new nice weights, biases, inputs and targets, well conditioned."""
+    """The scenario with new nice weights, biases, inputs and targets, well conditioned as
+    ``bpstep new`` defines it. Each group keeps its own decimals and span (XOR's 0/1 inputs stay
+    0/1), which ``bpstep.exercise.draw_numbers``'s fixed ranges for a fresh network would not."""
     rng = np.random.default_rng(seed)
     reason = None
     for _ in range(ATTEMPTS):
-        weights = tuple(_frozen(draw_nice(rng, *_span(w, d := decimals_of(w), 0.0), d, w.shape))
+        weights = tuple(_frozen(_nice(rng, *_span(w, d := decimals_of(w), 0.0), d, w.shape, nonzero=False))
                         for w in scenario.weights)
         biases = None if scenario.biases is None else tuple(
-            _frozen(draw_nice(rng, *_span(b, d := decimals_of(b), 0.5), d, b.shape))
+            _frozen(_nice(rng, *_span(b, d := decimals_of(b), 0.5), d, b.shape, nonzero=False))
             for b in scenario.biases)
         x = scenario.inputs
-        inputs = _frozen(draw_nice(rng, *_span(x, d := decimals_of(x), 1.0), d, x.shape))
+        inputs = _frozen(_nice(rng, *_span(x, d := decimals_of(x), 1.0), d, x.shape, nonzero=False))
         variant = dataclasses.replace(scenario, weights=weights, biases=biases, inputs=inputs,
                                       targets=_frozen(_targets(scenario, rng)), init=None)
         reason = well_conditioned(variant, step(variant))

@@ -1,0 +1,82 @@
+"""Marking a class: 300 worksheets of the 2-2-1 sigmoid step, as a ratio to the single-file verify.
+
+The baseline is what a teacher would do without --batch: 300 times one `verify` (read the answers,
+read and step the scenario, mark), in process. The batch reads each scenario once. Also times the
+whole `bpstep verify --batch` command, which must stay under 5 s on one core.
+
+Run: python benchmarks/bench_batch.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+WORKSHEETS = 300
+
+
+def make_class(folder: Path) -> list[Path]:
+    """300 worksheets: every value to 6 significant digits, every fifth student with a slip."""
+    from bpstep.engine import step
+    from bpstep.scenario import load
+
+    values = step(load(SCENARIO)).values
+    paths = []
+    for i in range(WORKSHEETS):
+        lines = [f"scenario: {SCENARIO}"]
+        for n, (name, value) in enumerate(values.items()):
+            wrong = i % 5 == 0 and n == 9
+            lines.append(f'"{name}": {-value if wrong else value:.6g}')
+        path = folder / f"student-{i:03d}.yaml"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    return paths
+
+
+def one_by_one(paths: list[Path]) -> None:
+    from bpstep.answers import check_names
+    from bpstep.answers import load as load_answers
+    from bpstep.engine import step
+    from bpstep.scenario import load
+    from bpstep.verify import verify
+
+    for path in paths:
+        sheet = load_answers(path)
+        scenario = load(sheet.scenario)
+        trace = step(scenario)
+        check_names(sheet, {q.name for q in trace}, trace.given)
+        verify(trace, scenario, sheet.answers)
+
+
+def main() -> None:
+    from bpstep.classroom import mark_batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = make_class(Path(tmp))
+        one_by_one(paths[:10])
+        start = time.perf_counter()
+        one_by_one(paths)
+        single = time.perf_counter() - start
+        start = time.perf_counter()
+        report = mark_batch(paths)
+        batch = time.perf_counter() - start
+        assert len(report.students) == WORKSHEETS
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "bpstep", "verify", "--batch",
+                               str(Path(tmp) / "*.yaml"), "--json"], capture_output=True)
+        command = time.perf_counter() - start
+        assert done.returncode == 1, done.stderr
+    print(f"{WORKSHEETS} worksheets of a 2-2-1 step")
+    each = 1000 * single / WORKSHEETS
+    print(f"  300 × single-file verify (in process): {single:.2f} s ({each:.1f} ms each)")
+    print(f"  mark_batch:                            {batch:.2f} s  ratio {batch / single:.2f}")
+    print(f"  bpstep verify --batch (whole command): {command:.2f} s  (limit 5 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""`bpstep verify --batch`: a 30-student round trip from the command line. Answers are made here
+from the variants' keys with mistakes planted by hand; the class summary must name exactly those
+mistakes, with the number of students who made each."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpstep.classroom import MISTAKE_LABELS, pattern_of
+from bpstep.cli import app
+from bpstep.verify import MISTAKES
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+runner = CliRunner()
+STUDENTS = 30
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+def plant(i: int, key: dict, v: dict) -> dict:
+    """Students 1-9 leave f′(a) out of both hidden δ; 10-14 flip the sign of Δw x1 → h1;
+    15-17 use y − t in the output δ."""
+    key = dict(key)
+    w2 = v["weights"][1]
+    if i <= 9:
+        for j, h in enumerate(("h1", "h2")):
+            key[f"delta[{h}]"] = w2[j][0] * key["delta[o]"]
+    elif i <= 14:
+        key["dw[x1->h1]"] = -key["dw[x1->h1]"]
+    elif i <= 17:
+        y, t = key["y[o]"], v["targets"][0][0]
+        key["delta[o]"] = (y - t) * y * (1 - y)
+    return key
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("batch")
+    assert invoke("variants", GFG, "--count", str(STUDENTS), "--seed", "5", "-o",
+                  root / "class").exit_code == 0
+    for form, name in (("moodle", "quiz.xml"), ("gift", "quiz.gift"), ("qti", "quiz.zip")):
+        assert invoke("export", root / "class", "-f", form, "-o", root / name).exit_code == 0
+    (root / "answers").mkdir()
+    for i in range(1, STUDENTS + 1):
+        key = yaml.safe_load((root / "class" / f"variant-{i:02d}.key.yaml").read_text())
+        v = yaml.safe_load((root / "class" / f"variant-{i:02d}.yaml").read_text())
+        key.pop("scenario")
+        lines = [f"scenario: ../class/variant-{i:02d}.yaml"]
+        lines += [f'"{n}": {x:.6g}' for n, x in plant(i, key, v).items()]
+        (root / "answers" / f"student-{i:02d}.yaml").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_the_class_summary_names_exactly_the_planted_mistakes(classroom: Path) -> None:
+    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml", "--json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert len(data["students"]) == STUDENTS and data["bad_files"] == []
+    found = [(m["mistake"], m["where"], m["count"]) for m in data["summary"]["mistakes"]]
+    assert found == [("derivative_missing", "delta[h*]", 9), ("sign_flipped", "dw[x1->h1]", 5),
+                     ("swapped_error", "delta[o]", 3)]
+    quantities = data["summary"]["quantities"]
+    assert quantities["delta[h1]"] == {"right": 21, "of": 30}
+    assert quantities["a[h1]"] == {"right": 30, "of": 30}
+    first = data["students"][0]
+    assert (first["student"], first["score"], first["max"]) == ("student-01", 27, 29)
+
+
+def test_the_terminal_report_has_a_line_per_student_and_the_ranking(classroom: Path) -> None:
+    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert sum(bool(re.match(r"student-\d\d +\d+/29 ", line)) for line in lines) == STUDENTS
+    assert "  9 of 30: activation derivative missing in delta[h*]" in lines
+    assert "  5 of 30: sign flipped in dw[x1->h1]" in lines
+
+
+def test_bad_files_are_listed_counted_and_make_exit_2(classroom: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    for name in ("student-01.yaml", "student-20.yaml"):
+        text = (classroom / "answers" / name).read_text().replace("../class", str(classroom / "class"))
+        (answers / name).write_text(text)
+    (answers / "broken.yaml").write_text("a[h1]: [oops\n")
+    (answers / "lost.yaml").write_text("scenario: nowhere.yaml\na[h1]: 0.1\n")
+    (answers / "evil\x1b[2J.yaml").write_text("a[h1]: 1\n")
+    result = invoke("verify", "--batch", answers, "--json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert [s["student"] for s in data["students"]] == ["student-01", "student-20"]
+    assert len(data["bad_files"]) == 3
+    shown = invoke("verify", "--batch", answers).stdout
+    assert "3 files could not be marked" in shown and "\x1b" not in shown and "\\x1b[2J" in shown
+    assert "nowhere.yaml" in shown
+
+
+def test_gradebook_csv_and_html_report(classroom: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    text = (classroom / "answers" / "student-03.yaml").read_text()
+    (answers / "=HYPERLINK(1).yaml").write_text(text.replace("../class", str(classroom / "class")))
+    (answers / "<b>bold.yaml").write_text(text.replace("../class", str(classroom / "class")))
+    grades, page = tmp_path / "grades.csv", tmp_path / "report.html"
+    result = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades, "--html", page)
+    assert result.exit_code == 1, result.output
+    rows = list(csv.DictReader(grades.open()))
+    assert {r["student"] for r in rows} == {"'=HYPERLINK(1)", "<b>bold"}
+    assert rows[0]["score"] == "27" and rows[0]["max"] == "29" and rows[0]["delta[h1]"] == "wrong"
+    html = page.read_text()
+    assert "<svg" in html and "&lt;b&gt;bold" in html and "<b>bold" not in html
+    assert not re.search(r"(src|href)=\"https?:", html)
+    again = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades)
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    onto = invoke("verify", "--batch", answers / "*.yaml", "--csv", answers / "<b>bold.yaml",
+                  "--force")
+    assert onto.exit_code == 2 and "never overwritten" in onto.stderr
+
+
+def test_a_pattern_that_matches_nothing_is_exit_2(tmp_path: Path) -> None:
+    result = invoke("verify", "--batch", tmp_path / "*.yaml")
+    assert result.exit_code == 2 and "matches no files" in result.stderr
+
+
+def test_every_mistake_has_a_label_and_layers_become_patterns() -> None:
+    assert {m.key for m in MISTAKES} <= set(MISTAKE_LABELS)
+    assert pattern_of(["delta[h1]", "delta[h2]"]) == "delta[h*]"
+    assert pattern_of(["dw[x1->h1]", "dw[x2->h1]"]) == "dw[x*->h1]"
+    assert pattern_of(["a[h1]@1", "a[h1]@2"]) == "a[h1]@*"

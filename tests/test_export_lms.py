@@ -1,0 +1,227 @@
+"""Quizzes for a course's system: Moodle XML (Cloze), GIFT and Canvas QTI read back with lxml
+or a strict GIFT parser written here; every correct answer equals the variant's key and each
+named wrong answer is recomputed here from the variant's numbers."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+
+lxml_etree = pytest.importorskip("lxml.etree")
+lxml_html = pytest.importorskip("lxml.html")
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+runner = CliRunner()
+TOL = 0.00005  # --decimals 4
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("lms") / "class"
+    assert invoke("variants", GFG, "--count", "3", "--seed", "11", "-o", out).exit_code == 0
+    return out
+
+
+def keys(made: Path) -> dict[str, dict]:
+    return {f"{i:02d}": yaml.safe_load((made / f"variant-{i:02d}.key.yaml").read_text())
+            for i in (1, 2, 3)}
+
+
+def variant(made: Path, ident: str) -> dict:
+    return yaml.safe_load((made / f"variant-{ident}.yaml").read_text())
+
+
+def expected_mistake(hint: str, name: str, correct: float, key: dict, v: dict) -> float | None:
+    """The value a named mistake gives, worked out here from the variant's own numbers."""
+    w2 = v["weights"][1]
+    t = v["targets"][0][0]
+    if hint == "sign flipped":
+        return -correct
+    if hint == "off by a power of ten (×10)":
+        return 10 * correct
+    if hint == "off by a power of ten (×1/10)":
+        return correct / 10
+    if name == "delta[o]" and hint.startswith("y − t (output − target) used where t − y"):
+        return -(t - key["y[o]"]) * key["y[o]"] * (1 - key["y[o]"])
+    if name == "delta[o]" and hint.endswith("of sigmoid left out"):
+        return t - key["y[o]"]
+    if name in ("delta[h1]", "delta[h2]") and hint.endswith("of sigmoid left out"):
+        return w2[int(name[-2]) - 1][0] * key["delta[o]"]
+    return None
+
+
+def check_answers(name: str, answers: list[tuple[int, float, float, str]], key: dict, v: dict
+                  ) -> int:
+    """The correct answer first, the rounding band at 50 %, named mistakes at 0 %."""
+    credit, value, tol, _ = answers[0]
+    assert (credit, tol) == (100, TOL)
+    assert value == pytest.approx(key[name], rel=1e-12, abs=1e-15)
+    assert answers[1][0] == 50 and answers[1][2] == pytest.approx(10 * TOL)
+    checked = 0
+    for credit, value, tol, hint in answers[2:]:
+        assert credit == 0 and tol == TOL and hint
+        assert abs(value - key[name]) > 11 * TOL
+        want = expected_mistake(hint, name, key[name], key, v)
+        if want is not None:
+            assert value == pytest.approx(want, rel=1e-9), (name, hint)
+            checked += 1
+    return checked
+
+
+# --- Moodle XML, Cloze ---
+
+CLOZE = re.compile(r"\{(\d+):NUMERICAL:((?:\\.|[^\\}])*)\}")
+CLOZE_ANSWER = re.compile(r"(=|%(\d+)%)(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:\\.|[^\\~])*)")
+
+
+def unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def split_unescaped(text: str, sep: str) -> list[str]:
+    parts, current, i = [], "", 0
+    while i < len(text):
+        if text[i] == "\\":
+            current += text[i:i + 2]
+            i += 2
+            continue
+        if text[i] == sep:
+            parts.append(current)
+            current = ""
+        else:
+            current += text[i]
+        i += 1
+    return [*parts, current]
+
+
+def test_moodle_xml_has_one_cloze_question_per_variant_with_numerical_blanks(made: Path,
+                                                                            tmp_path: Path) -> None:
+    out = tmp_path / "quiz.xml"
+    result = invoke("export", made, "-f", "moodle", "-o", out, "--decimals", "4",
+                    "--rounding-credit", "50")
+    assert result.exit_code == 0, result.output
+    root = lxml_etree.parse(str(out)).getroot()
+    assert root.tag == "quiz"
+    questions = root.findall("question")
+    assert [q.get("type") for q in questions] == ["category", "cloze", "cloze", "cloze"]
+    checked = 0
+    for q, (ident, key) in zip(questions[1:], keys(made).items(), strict=True):
+        assert q.findtext("idnumber") == ident
+        page = lxml_html.fromstring(q.find("questiontext").findtext("text"))
+        rows = page.xpath("//tr[td/code]")
+        assert len(rows) == len(key) - 1  # every quantity of the key but its scenario line
+        for row in rows:
+            name = row.xpath("td/code")[0].text
+            (marks, body), = CLOZE.findall(row.xpath("td")[2].text)
+            assert marks == "1"
+            answers = []
+            for part in split_unescaped(body, "~"):
+                match = CLOZE_ANSWER.fullmatch(part)
+                assert match, part
+                credit = 100 if match[1] == "=" else int(match[2])
+                answers.append((credit, float(match[3]), float(match[4]), unescape(match[5])))
+            checked += check_answers(name, answers, key, variant(made, ident))
+    assert checked > 30
+
+
+def test_ask_chooses_the_blanks(made: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.xml"
+    assert invoke("export", made / "variant-01.yaml", "-f", "moodle", "-o", out, "--ask",
+                  "delta[*],loss").exit_code == 0
+    text = lxml_etree.parse(str(out)).getroot().findall("question")[1].find("questiontext").findtext("text")
+    names = [c.text for c in lxml_html.fromstring(text).xpath("//tr/td/code")]
+    assert names == ["loss", "delta[o]", "delta[h1]", "delta[h2]"]
+    result = invoke("export", made, "-f", "moodle", "-o", tmp_path / "r.xml", "--ask", "nothing[*]")
+    assert result.exit_code == 2 and "matches no quantity" in result.stderr
+
+
+def test_cloze_escapes_what_its_syntax_reserves() -> None:
+    from bpstep.export.moodle import cloze_blank
+    from bpstep.variants import Answer, Blank
+
+    blank = Blank("x", "d", (Answer(0.5, 0.005, 100, 'a } # ~ / " \\ <b>'),))
+    assert cloze_blank(blank) == '{1:NUMERICAL:=0.5:0.005#a \\} \\# \\~ \\/ \\" \\\\ &lt;b&gt;}'
+
+
+# --- GIFT, read back by a strict parser ---
+
+GIFT_QUESTION = re.compile(r"::((?:\\.|[^\\:])*)::\[html\]((?:\\.|[^\\{}=#~:])*)\{#((?:\\.|[^\\}])*)\}")
+GIFT_ANSWER = re.compile(r"=%(\d+)%(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)#((?:\\.|[^\\=])*)")
+
+
+def parse_gift(text: str) -> dict[str, list[tuple[int, float, float, str]]]:
+    """Every question of a GIFT file, refusing anything this exporter should not write."""
+    out: dict[str, list[tuple[int, float, float, str]]] = {}
+    for block in text.split("\n\n"):
+        block = block.strip()
+        if not block or block.startswith("//") or block.startswith("$CATEGORY: "):
+            assert "\n" not in block
+            continue
+        match = GIFT_QUESTION.fullmatch(block)
+        assert match, block[:200]
+        answers = []
+        for part in re.split(r"(?<!\\) (?==%)", match[3]):
+            a = GIFT_ANSWER.fullmatch(part.strip())
+            assert a, part
+            answers.append((int(a[1]), float(a[2]), float(a[3]), unescape(a[4]).strip()))
+        out[unescape(match[1])] = answers
+    return out
+
+
+def test_gift_reads_back_with_every_value_and_mistake(made: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quiz.gift"
+    assert invoke("export", made, "-f", "gift", "-o", out, "--decimals", "4").exit_code == 0
+    questions = parse_gift(out.read_text())
+    all_keys = keys(made)
+    assert len(questions) == sum(len(k) - 1 for k in all_keys.values())
+    checked = 0
+    for title, answers in questions.items():
+        ident, name = title.split(" · ")
+        checked += check_answers(name, answers, all_keys[ident], variant(made, ident))
+    assert checked > 30
+
+
+# --- QTI for Canvas ---
+
+QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+
+
+def test_qti_zip_has_a_quiz_of_numerical_questions_per_variant(made: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quiz.zip"
+    assert invoke("export", made, "-f", "qti", "-o", out, "--decimals", "4").exit_code == 0
+    archive = zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    manifest = lxml_etree.fromstring(archive.read("imsmanifest.xml"))
+    ns = {"m": "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"}
+    files = manifest.xpath("//m:resource[@type='imsqti_xmlv1p2']/m:file/@href", namespaces=ns)
+    assert len(files) == 3
+    for href, key in zip(files, keys(made).values(), strict=True):
+        root = lxml_etree.fromstring(archive.read(href))
+        items = root.findall(f".//{QTI}item")
+        assert len(items) == len(key) - 1
+        for item in items:
+            name = item.get("title")
+            fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
+                      for f in item.iter(f"{QTI}qtimetadatafield")}
+            assert fields["question_type"] == "numerical_question"
+            correct = item.find(f".//{QTI}respcondition[@continue='No']")
+            assert correct.findtext(f"{QTI}setvar") == "100"
+            exact = float(correct.findtext(f".//{QTI}varequal"))
+            low, high = float(correct.findtext(f".//{QTI}vargte")), float(correct.findtext(f".//{QTI}varlte"))
+            assert exact == pytest.approx(key[name], rel=1e-12, abs=1e-15)
+            assert (high - low) / 2 == pytest.approx(TOL, rel=1e-6)
+            links = [d.get("linkrefid") for d in item.iter(f"{QTI}displayfeedback")]
+            feedback = {f.get("ident") for f in item.findall(f"{QTI}itemfeedback")}
+            assert links and set(links) == feedback
