@@ -95,6 +95,19 @@ Explain = Annotated[bool, typer.Option("--explain", "-e",
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
+class ViewChoice(str, Enum):
+    """What each stage is shown as (the values of ``bpstep.render.screen.ViewMode``)."""
+
+    unit = "unit"
+    matrix = "matrix"
+    both = "both"
+
+
+ViewOption = Annotated[ViewChoice, typer.Option(
+    "--view", help="Each stage as its per-unit table, as matrix equations with every shape, or "
+    "both.")]
+
+
 @app.command()
 def run(
     file: FileArg,
@@ -121,6 +134,7 @@ def run(
     force: Annotated[bool, typer.Option(
         "--force", help="Let --save-svg replace stage-NN.svg files that already exist.",
     )] = False,
+    view: ViewOption = ViewChoice.unit,
 ) -> None:
     """Run one training step and show every stage: forward, loss, deltas, updates, after.
 
@@ -132,13 +146,19 @@ def run(
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
     from bpstep.render.focus import focus_on
-    from bpstep.render.screen import View, render_all
+    from bpstep.render.screen import View, ViewMode, render_all
     from bpstep.render.snapshots import save_svgs
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
     followed = focus_on(trace, focus) if focus is not None else None
-    view = View(precision, explain, followed, diagram, scenario.title or "")
+    matrices = ()
+    if view != ViewChoice.unit:
+        from bpstep.matrix import matrix_stages
+
+        matrices = matrix_stages(scenario, trace)
+    view = View(precision, explain, followed, diagram, scenario.title or "", ViewMode(view.value),
+                matrices)
     if save_svg is not None:
         paths = save_svgs(trace, view, save_svg, force=force)
         make_console(stderr=True).print(
@@ -246,6 +266,7 @@ def export(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
         "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
+    view: ViewOption = ViewChoice.unit,
 ) -> None:
     """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
     or a quiz for a course's system: Moodle XML, GIFT, Canvas QTI.
@@ -264,7 +285,8 @@ def export(
         return
     scenario = load_scenario(file)
     trace = run_step(scenario)
-    text = publish(scenario, trace, form.value, precision=precision, explain=explain)
+    text = publish(scenario, trace, form.value, precision=precision, explain=explain,
+                   view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bpstep.export.worked import Table, Worked
+from bpstep.export.worked import StagePage, Table, Worked
 
 CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d5dbe1; --accent: #2563eb; --bg: #ffffff; }
@@ -32,6 +32,7 @@ th, td { padding: .2rem .8rem; border-bottom: 1px solid var(--line); }
 th { text-align: left; background: #f5f7fa; }
 td.num { text-align: right; font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
 ol.formulas { padding-left: 1.2rem; margin: 0; }
+pre.matrix { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; line-height: 1.2; }
 ol.formulas li { margin: 0 0 .7rem; }
 code { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: .92em; }
 .rule { color: var(--muted); display: block; }
@@ -102,6 +103,17 @@ def _table(table: Table, numeric: bool = True) -> str:
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n"
 
 
+def _matrices(page: StagePage, precision: int) -> str:
+    """The stage's matrix equations as the terminal lays them out (``--view matrix|both``)."""
+    if page.matrices is None:
+        return ""
+    from bpstep.render.matrix import stage_lines
+
+    note = f'<p class="note">{escape(page.matrices.note)}</p>\n' if page.matrices.note else ""
+    body = "\n\n".join("\n".join(b.lines) for b in stage_lines(page.matrices, precision))
+    return f'{note}<pre class="matrix">{escape(body)}</pre>\n'
+
+
 def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
     """The slideshow; ``diagrams[i]`` (an SVG document, optional) goes on the slide of stage i+1."""
     n = len(worked.stages)
@@ -133,7 +145,8 @@ def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
             f'<section class="slide stage {escape(page.phase)}" id="stage-{page.number}"'
             f' data-label="stage {page.number} of {n}">\n'
             f'<h2><span class="count">stage {page.number} of {n} ·</span> {escape(title)}</h2>\n'
-            f'<div class="stage-body">\n{figure}<div class="values">\n{_table(page.table)}'
+            f'<div class="stage-body">\n{figure}<div class="values">\n'
+            f'{_table(page.table) if page.show_table else ""}{_matrices(page, worked.precision)}'
             f"</div>\n</div>\n{formulas}</section>\n")
     summary = Table(("", "loss"), (("before the step", worked.loss_before),
                                    ("after the step", worked.loss_after),

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from bpstep.export.worked import Table, Worked
+from bpstep.matrix import MatrixStage, Operand
 
 SYMBOLS = {
     "δ": r"\delta", "Δ": r"\Delta", "η": r"\eta", "Σ": r"\Sigma", "σ": r"\sigma", "α": r"\alpha",
@@ -96,6 +97,7 @@ def _text_table(rows: tuple[tuple[str, str], ...]) -> list[str]:
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[utf8]{inputenc}
+\usepackage{amsmath}
 \usepackage[margin=2cm]{geometry}
 \usepackage{longtable}
 \sloppy
@@ -103,6 +105,64 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \setlength{\parskip}{0.5ex}
 \renewcommand{\arraystretch}{1.15}
 """
+
+
+MATH = {**SYMBOLS, "⊙": r"\odot", "ᵀ": r"^{\mathsf{T}}", "′": "'", "−": "-", ",": ",\\,",
+        **{d: f"^{{{i}}}" for i, d in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}}
+"""Characters of matrix symbols as math."""
+_WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+
+
+def math(text: str) -> str:
+    r"""A matrix symbol or operator as math: ``(W¹)ᵀ`` → ``(W^{1})^{\mathsf{T}}``; words upright."""
+    out = []
+    i = 0
+    while i < len(text):
+        word = _WORD.match(text, i)
+        if word:
+            out.append(r"\mathrm{" + word[0].replace("_", r"\_") + "}")
+            i = word.end()
+            continue
+        ch = text[i]
+        mapped = MATH.get(ch, ch if ch.isascii() and ch.isprintable() else "?")
+        out.append("{" + mapped + "}" if mapped.startswith("\\") else mapped)
+        i += 1
+    return "".join(out)
+
+
+def _bmatrix(op: Operand, precision: int) -> str:
+    r"""The numbers of ``op`` in a bmatrix, big ones elided with \vdots and \cdots."""
+    from bpstep.numbers import fmt
+    from bpstep.render.matrix import MAX_COLS, MAX_ROWS, shown
+
+    if op.scalar:
+        return number(fmt(float(op.values[0, 0]), precision)).strip("$")
+    rows = shown(op.values.shape[0], MAX_ROWS, 3, 2, ())
+    cols = shown(op.values.shape[1], MAX_COLS, 3, 1, ())
+
+    def cell(i: int | None, j: int | None) -> str:
+        if i is None:
+            return r"\vdots" if j is not None else r"\ddots"
+        if j is None:
+            return r"\cdots"
+        return number(fmt(float(op.values[i, j]), precision)).strip("$")
+
+    body = r" \\ ".join(" & ".join(cell(i, j) for j in cols) for i in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+def _matrices(stage: MatrixStage, precision: int) -> list[str]:
+    """Each equation twice: symbols with their shapes under them, then the numbers."""
+    out = [r"\textit{" + tex(stage.note) + "}" + "\n"] if stage.note else []
+    for eq in stage.equations:
+        tokens = [eq.lhs, " = ", *eq.rhs]
+        symbols = "".join(
+            r"\underset{" + math(t.shape) + "}{" + math(t.written) + "}" if isinstance(t, Operand)
+            else math(t) for t in tokens)
+        numbers = "".join(_bmatrix(t, precision) if isinstance(t, Operand) else math(t)
+                          for t in tokens)
+        out += [r"\[ " + symbols + r" \]", r"\[ " + numbers + r" \]"]
+    return [*out, ""]
 
 
 def to_latex(worked: Worked) -> str:
@@ -120,8 +180,11 @@ def to_latex(worked: Worked) -> str:
     for caption, table in worked.given:
         out += [r"\subsection*{" + tex(caption[:1].upper() + caption[1:]) + "}", *_table(table)]
     for page in worked.stages:
-        out += [r"\section*{" + tex(page.heading[:1].upper() + page.heading[1:]) + "}",
-                *_table(page.table)]
+        out += [r"\section*{" + tex(page.heading[:1].upper() + page.heading[1:]) + "}"]
+        if page.show_table:
+            out += _table(page.table)
+        if page.matrices is not None:
+            out += _matrices(page.matrices, worked.precision)
         if page.formulas:
             out.append(r"\begin{itemize}")
             for f in page.formulas:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bpstep.export.worked import Table, Worked
+from bpstep.matrix import MatrixStage
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
@@ -34,6 +35,16 @@ def _table(table: Table, numeric: bool = True) -> list[str]:
     return [cells(table.headers), align, *(cells(row) for row in table.rows), ""]
 
 
+def _matrices(stage: MatrixStage, precision: int) -> list[str]:
+    """The stage's equations as the terminal lays them out, in a fenced block."""
+    from bpstep.render.matrix import stage_lines
+
+    note = [f"*{_text(stage.note)}*", ""] if stage.note else []
+    body = "\n\n".join("\n".join(block.lines) for block in stage_lines(stage, precision))
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+    return [*note, fence + "text", body, fence, ""]
+
+
 def to_markdown(worked: Worked) -> str:
     """The whole document; with ``explain`` each stage also lists its formulas."""
     out = [f"# {_text(worked.title)}", "",
@@ -44,7 +55,11 @@ def to_markdown(worked: Worked) -> str:
     for caption, table in worked.given:
         out += [f"### {_text(_sentence(caption))}", "", *_table(table)]
     for page in worked.stages:
-        out += [f"## {_text(_sentence(page.heading))}", "", *_table(page.table)]
+        out += [f"## {_text(_sentence(page.heading))}", ""]
+        if page.show_table:
+            out += _table(page.table)
+        if page.matrices is not None:
+            out += _matrices(page.matrices, worked.precision)
         for f in page.formulas:
             out += [f"- {_code(f.rule)}  ", f"  {_code('= ' + f.substituted)}"]
         if page.formulas:

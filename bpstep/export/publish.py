@@ -31,9 +31,9 @@ FORMATS: dict[str, Writer] = {
 
 
 def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
-           explain: bool = False) -> str:
+           explain: bool = False, view: str = "unit") -> str:
     """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``)."""
-    worked = worked_solution(scenario, trace, precision=precision, explain=explain)
+    worked = worked_solution(scenario, trace, precision=precision, explain=explain, view=view)
     return FORMATS[form](scenario, trace, worked, precision)
 
 

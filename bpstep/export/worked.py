@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bpstep.matrix import MatrixStage, matrix_stages
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.tables import stage_table
@@ -45,6 +46,10 @@ class StagePage:
     table: Table
     formulas: tuple[Formula, ...]
     """Empty unless explained."""
+    matrices: MatrixStage | None = None
+    """The stage's matrix equations, with ``--view matrix`` or ``both``."""
+    show_table: bool = True
+    """False with ``--view matrix``: the matrices stand in for the table."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +65,21 @@ class Worked:
     loss_after: str
     loss_change: str
     explain: bool
+    precision: int = 6
+    """Significant digits, for what is laid out later (the matrix equations)."""
 
 
 def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
-                    explain: bool = False) -> Worked:
-    """Collect everything an answer key needs, formatted to ``precision`` significant digits."""
+                    explain: bool = False, view: str = "unit") -> Worked:
+    """Collect everything an answer key needs, formatted to ``precision`` significant digits;
+    ``view`` (unit, matrix, both) as ``bpstep run --view``."""
     n = len(trace.stages)
+    matrices = matrix_stages(scenario, trace) if view != "unit" else (None,) * n
     pages = tuple(
         StagePage(i + 1, f"stage {i + 1} of {n} · {stage.title}", stage.phase,
                   stage_page_table(stage, precision),
-                  tuple(_formula(q, precision) for q in stage.quantities) if explain else ())
+                  tuple(_formula(q, precision) for q in stage.quantities) if explain else (),
+                  matrices[i], view != "matrix")
         for i, stage in enumerate(trace.stages))
     before, after = trace.value_of("loss"), trace.value_of("loss_after")
     return Worked(
@@ -82,6 +92,7 @@ def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
         loss_after=fmt(after, precision),
         loss_change=fmt(after - before, precision),
         explain=explain,
+        precision=precision,
     )
 
 

@@ -10,11 +10,22 @@ from dataclasses import dataclass
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from bpstep.enums import StrEnum
+from bpstep.matrix import MatrixStage
 from bpstep.numbers import DEFAULT_PRECISION
 from bpstep.render.diagram_text import render_diagram
 from bpstep.render.focus import Focus
+from bpstep.render.matrix import MatrixView
 from bpstep.render.stages import changed_in, render_stage
 from bpstep.trace import Trace
+
+
+class ViewMode(StrEnum):
+    """What a stage is shown as: its per-unit table, its matrix equations, or both."""
+
+    UNIT = "unit"
+    MATRIX = "matrix"
+    BOTH = "both"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +37,9 @@ class View:
     focus: Focus | None = None
     diagram: bool = False
     title: str = ""
+    mode: ViewMode = ViewMode.UNIT
+    matrices: tuple[MatrixStage, ...] = ()
+    """Every stage's matrix equations (bpstep.matrix), when ``mode`` shows them."""
 
 
 def focus_note(focus: Focus) -> str:
@@ -56,7 +70,11 @@ def render_all(trace: Trace, view: View, width: int = 80) -> RenderableType:
 
 def _stage_body(trace: Trace, index: int, view: View, width: int) -> RenderableType:
     table = render_stage(trace, index, precision=view.precision, explain=view.explain,
-                         changed=changed_in(trace, index), focus=view.focus)
+                         changed=changed_in(trace, index), focus=view.focus,
+                         table=view.mode != ViewMode.MATRIX)
+    if view.mode != ViewMode.UNIT:
+        table = Group(table, MatrixView(view.matrices[index], view.precision,
+                                        view.focus.unit if view.focus else None))
     if not view.diagram:
         return table
     unit = view.focus.unit if view.focus else None

@@ -86,16 +86,19 @@ def _differs_from_before(trace: Trace, q: Quantity) -> bool:
 
 def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION,
                  explain: bool = False, changed: Collection[str] = (), focus: Focus | None = None,
-                 max_rows: int = MAX_ROWS) -> RenderableType:
+                 max_rows: int = MAX_ROWS, table: bool = True) -> RenderableType:
     """One stage: its heading, the table of its values and, with ``explain``, every formula.
 
-    With ``focus`` only the quantities that involve the focused unit are shown.
+    With ``focus`` only the quantities that involve the focused unit are shown; without
+    ``table`` (the matrix view) only the heading, and the formulas when explained.
     """
     stage = trace.stages[index]
     quantities = stage.quantities
     if focus is not None:
         quantities = tuple(q for q in quantities if q.name in focus.names)
     heading = Text(stage_heading(trace, index), style="bold")
+    if not table and not explain:
+        return heading
     if not quantities:
         note = f"(nothing in this stage involves {focus.unit})" if focus else "(no values)"
         return Group(heading, Text(note, style="dim"), Text(""))

@@ -1,0 +1,238 @@
+"""The matrix view: entries against numbers recomputed here with plain numpy, every shape printed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
+from bpstep.cli import ViewChoice, app
+from bpstep.engine import step
+from bpstep.export.publish import export
+from bpstep.matrix import Equation, MatrixStage, matrix_stages
+from bpstep.render.matrix import layout
+from bpstep.render.screen import ViewMode
+from bpstep.scenario import load
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+def stages_of(path: Path) -> tuple[MatrixStage, ...]:
+    scenario = load(path)
+    return matrix_stages(scenario, step(scenario))
+
+
+def equation(stage: MatrixStage, lhs: str) -> Equation:
+    return next(e for e in stage.equations if e.lhs.symbol == lhs)
+
+
+def operand(eq: Equation, symbol: str) -> np.ndarray:
+    return next(o.values for o in eq.operands if o.symbol == symbol)
+
+
+def test_gfg_single_sample_entries_match_hand_computation() -> None:
+    x = np.array([[0.35], [0.7]])
+    w1, w2 = np.array([[0.2, 0.3], [0.2, 0.3]]), np.array([[0.3], [0.9]])
+    a1 = w1.T @ x
+    y1 = sigmoid(a1)
+    y2 = sigmoid(w2.T @ y1)
+    d2 = (0.5 - y2) * y2 * (1 - y2)
+    d1 = (w2 @ d2) * y1 * (1 - y1)
+    ms = stages_of(SCENARIOS / "gfg_sigmoid.yaml")
+    assert equation(ms[0], "a¹").symbols() == "a¹ = (W¹)ᵀ·y⁰"
+    assert equation(ms[0], "a¹").shapes() == "(2×1) = (2×2)ᵀ·(2×1)"
+    np.testing.assert_allclose(equation(ms[0], "a¹").lhs.values, a1)
+    np.testing.assert_allclose(operand(equation(ms[0], "a¹"), "W¹"), w1)
+    np.testing.assert_allclose(equation(ms[0], "y¹").lhs.values, y1)
+    hidden = equation(ms[4], "δ¹")
+    assert hidden.symbols() == "δ¹ = (W²·δ²) ⊙ f′(a¹)"
+    assert hidden.shapes() == "(2×1) = (2×1)·(1×1) ⊙ (2×1)"
+    np.testing.assert_allclose(hidden.lhs.values, d1)
+    np.testing.assert_allclose(operand(hidden, "f′(a¹)"), y1 * (1 - y1))
+    change = equation(ms[6], "ΔW¹")
+    assert change.symbols() == "ΔW¹ = η · y⁰·(δ¹)ᵀ"
+    assert change.shapes() == "(2×2) = scalar · (2×1)·(2×1)ᵀ"
+    np.testing.assert_allclose(change.lhs.values, 1.0 * x @ d1.T)
+    np.testing.assert_allclose(equation(ms[6], "W¹(new)").lhs.values, w1 + x @ d1.T)
+    # the article's hand numbers, written out
+    np.testing.assert_allclose(change.lhs.values[:, 0], [-0.000954656, -0.00190931], rtol=1e-5)
+
+
+def xor_numbers(w1: np.ndarray, b1: np.ndarray, w2: np.ndarray, b2: np.ndarray, x: np.ndarray,
+                t: np.ndarray) -> dict[str, np.ndarray]:
+    """A batch forward and backward pass, samples as rows, half SSE, delta rule."""
+    a1 = x @ w1 + b1
+    y1 = sigmoid(a1)
+    y2 = sigmoid(y1 @ w2 + b2)
+    d2 = (t - y2) * y2 * (1 - y2)
+    d1 = (d2 @ w2.T) * y1 * (1 - y1)
+    return {"A1": a1, "Y1": y1, "Y2": y2, "D2": d2, "D1": d1,
+            "dW2": y1.T @ d2, "dW1": x.T @ d1, "db2": d2.sum(0), "db1": d1.sum(0)}
+
+
+XOR = yaml.safe_load((SCENARIOS / "xor_batch.yaml").read_text())
+W1, B1 = np.array(XOR["weights"][0]), np.array(XOR["biases"][0])
+W2, B2 = np.array(XOR["weights"][1]), np.array(XOR["biases"][1])
+X, T = np.array(XOR["inputs"], dtype=float), np.array(XOR["targets"], dtype=float)
+
+
+def write_xor(path: Path, **changes: object) -> Path:
+    path.write_text(yaml.safe_dump({**XOR, **changes}))
+    return path
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_batch_update_is_one_product_summed_or_averaged(tmp_path: Path, reduction: str) -> None:
+    ms = stages_of(write_xor(tmp_path / "xor.yaml", reduction=reduction))
+    hand = xor_numbers(W1, B1, W2, B2, X, T)
+    scale = 0.5 / (4 if reduction == "mean" else 1)
+    forward = equation(ms[0], "A¹")
+    assert forward.symbols() == "A¹ = Y⁰·W¹ + 1·(b¹)ᵀ"
+    assert forward.shapes() == "(4×2) = (4×2)·(2×2) + (4×1)·(2×1)ᵀ"
+    np.testing.assert_allclose(forward.lhs.values, hand["A1"])
+    assert ms[0].marks == {"@1"} and ms[5].marks == {"@2"}
+    backward = equation(ms[4], "D¹")
+    assert backward.symbols() == "D¹ = (D²·(W²)ᵀ) ⊙ f′(A¹)"
+    np.testing.assert_allclose(backward.lhs.values, hand["D1"])
+    update = next(m for m in ms if any(e.lhs.symbol == "ΔW¹" for e in m.equations))
+    change = equation(update, "ΔW¹")
+    if reduction == "mean":
+        assert change.symbols() == "ΔW¹ = η / n · (Y⁰)ᵀ·D¹"
+        assert operand(change, "n")[0, 0] == 4
+    else:
+        assert change.symbols() == "ΔW¹ = η · (Y⁰)ᵀ·D¹"
+    assert change.shapes().endswith("(4×2)ᵀ·(4×2)")
+    np.testing.assert_allclose(change.lhs.values, scale * hand["dW1"])
+    np.testing.assert_allclose(equation(update, "Δb¹").lhs.values[:, 0], scale * hand["db1"])
+    total = next(m for m in ms if m.equations[0].lhs.symbol == "E")
+    assert total.equations[0].symbols() == ("E = 1ᵀ·e / n" if reduction == "mean" else "E = 1ᵀ·e")
+
+
+@pytest.mark.parametrize(("mode", "size"), [("online", 1), ("minibatch", 2)])
+def test_online_and_minibatch_updates_follow_the_samples_in_order(tmp_path: Path, mode: str,
+                                                                    size: int) -> None:
+    extra = {"batch_size": size} if mode == "minibatch" else {}
+    ms = stages_of(write_xor(tmp_path / "xor.yaml", mode=mode, **extra))
+    w1, b1, w2, b2 = W1, B1, W2, B2
+    updates = [m for m in ms if any(e.lhs.symbol == "ΔW²" for e in m.equations)]
+    forwards = [m for m in ms if m.equations[0].lhs.symbol.lower() == "a¹"
+                and not m.note.startswith("with the updated")]
+    assert len(updates) == 4 // size
+    for n, start in enumerate(range(0, 4, size)):
+        hand = xor_numbers(w1, b1, w2, b2, X[start:start + size], T[start:start + size])
+        forward = equation(forwards[start], forwards[start].equations[0].lhs.symbol)
+        np.testing.assert_allclose(operand(forward, "W¹"), w1)
+        expected_w2 = equation(updates[n], "ΔW²")
+        np.testing.assert_allclose(expected_w2.lhs.values, 0.5 * hand["dW2"])
+        if size == 1:
+            assert expected_w2.symbols() == "ΔW² = η · y¹·(δ²)ᵀ"
+        else:
+            assert expected_w2.symbols() == "ΔW² = η · (Y¹)ᵀ·D²"
+        w1, w2 = w1 + 0.5 * hand["dW1"], w2 + 0.5 * hand["dW2"]
+        b1, b2 = b1 + 0.5 * hand["db1"], b2 + 0.5 * hand["db2"]
+        np.testing.assert_allclose(equation(updates[n], "W²(new)").lhs.values, w2)
+
+
+def test_two_hidden_layers_shapes() -> None:
+    ms = stages_of(SCENARIOS / "two_hidden_layers.yaml")
+    shapes = [e.shapes() for m in ms[:8] for e in m.equations]
+    assert shapes == [
+        "(3×1) = (2×3)ᵀ·(2×1) + (3×1)", "(3×1) = (3×1)",
+        "(2×1) = (3×2)ᵀ·(3×1) + (2×1)", "(2×1) = (2×1)",
+        "(1×1) = (2×1)ᵀ·(2×1) + (1×1)", "(1×1) = (1×1)",
+        "scalar = (1×1), (1×1)",
+        "(1×1) = (1×1) − (1×1) ⊙ (1×1)",
+        "(2×1) = (2×1)·(1×1) ⊙ (2×1)",
+        "(3×1) = (3×2)·(2×1) ⊙ (3×1)",
+        "(2×1) = scalar · (2×1)·(1×1)ᵀ", "(2×1) = (2×1) + (2×1)",
+        "(1×1) = scalar · (1×1)", "(1×1) = (1×1) + (1×1)",
+    ]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[MatrixStage, ...]:
+    path = tmp_path_factory.mktemp("big") / "mnist.yaml"
+    rng = np.random.default_rng(0)
+    path.write_text(yaml.safe_dump({
+        "learning_rate": 0.1, "loss": "cross_entropy", "init": {"kind": "xavier", "seed": 0},
+        "layers": [{"units": [f"x{i}" for i in range(1, 785)]},
+                   {"units": [f"h{i}" for i in range(1, 129)], "activation": "sigmoid"},
+                   {"units": [f"o{i}" for i in range(10)], "activation": "softmax"}],
+        "inputs": rng.random(784).round(2).tolist(), "targets": [0] * 9 + [1],
+    }, default_flow_style=None, width=10_000))
+    return stages_of(path)
+
+
+def test_784_128_10_shapes_and_elided_layout(big: tuple[MatrixStage, ...]) -> None:
+    shapes = [e.shapes() for m in big[:6] for e in m.equations]
+    assert shapes[:7] == [
+        "(128×1) = (784×128)ᵀ·(784×1)", "(128×1) = (128×1)",
+        "(10×1) = (128×10)ᵀ·(128×1)", "(10×1) = (10×1)",
+        "scalar = (10×1), (10×1)",
+        "(10×1) = (10×1) − (10×1)",
+        "(128×1) = (128×10)·(10×1) ⊙ (128×1)",
+    ]
+    assert "(784×128) = scalar · (784×1)·(128×1)ᵀ" in [e.shapes() for m in big for e in m.equations]
+    for width in (50, 80, 200):
+        block = layout(big[0].equations[0], 6, {"h7"}, width)
+        assert max(len(line) for line in block.lines) <= width
+        text = "\n".join(block.lines)
+        assert "⋮" in text and "…" in text and "(784×128)ᵀ" in text
+        assert "◂" in text  # h7 is kept in sight and marked, though it is in the elided middle
+
+
+def test_view_option_matches_the_render_modes() -> None:
+    assert [c.value for c in ViewChoice] == [m.value for m in ViewMode]
+
+
+def test_run_view_both_and_focus_mark_the_unit(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(SCENARIOS / "gfg_sigmoid.yaml"), "--view", "both",
+                                      "--focus", "h1"])
+    assert result.exit_code == 0, result.output
+    assert "a (net input)" in result.output and "(2×2)ᵀ" in result.output
+    assert "◂" in result.output and "▴" in result.output
+    plain = CliRunner().invoke(app, ["run", str(SCENARIOS / "gfg_sigmoid.yaml"), "--view", "matrix"])
+    assert "a (net input)" not in plain.output and "δ¹" in plain.output
+    assert "◂" not in plain.output
+
+
+def test_markdown_and_html_exports_hold_the_matrices() -> None:
+    scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    md = export(scenario, trace, "markdown", view="matrix")
+    assert "```text\nΔW¹" in md and "(2×2)" in md and "| unit |" not in md
+    html = export(scenario, trace, "html", view="both")
+    assert '<pre class="matrix">' in html and "<th>unit</th>" in html
+
+
+def test_latex_matrices_compile(tmp_path: Path) -> None:
+    scenario = load(SCENARIOS / "xor_batch.yaml")
+    tex = export(scenario, step(scenario), "latex", view="both", explain=True)
+    assert r"\begin{bmatrix}" in tex and r"\underset{(4{\times}2)}{A^{1}}" in tex
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed: apt-get install -y chromium texlive-latex-base graphviz")
+    (tmp_path / "key.tex").write_text(tex, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_terminal_view_fits_narrow_consoles() -> None:
+    ms = stages_of(SCENARIOS / "xor_batch.yaml")
+    from bpstep.render.matrix import MatrixView
+
+    for width in (50, 80):
+        console = Console(file=None, width=width, color_system=None, record=True)
+        with console.capture() as cap:
+            console.print(MatrixView(ms[4], 6))
+        assert max(len(line) for line in cap.get().splitlines()) <= width
