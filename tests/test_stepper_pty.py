@@ -112,8 +112,8 @@ def test_changed_values_are_highlighted_and_explain_shows_formulas() -> None:
     assert "0.2×0.35 + 0.2×0.7 = 0.21" in screen
     screen = press(child, "6")
     # w[h1->o] = 0.3 − 0.0367703×0.552308 = 0.279691 is new, so highlighted; Δw is shown plainly
-    assert re.search(r"\x1b\[1;33m\s*0\.279691", screen)
-    assert "-0.0203085" in screen and not re.search(r"\x1b\[1;33m\s*-0\.0203085", screen)
+    assert re.search(r"\x1b\[(1;7|7;1)m\s*0\.279691", screen)
+    assert "-0.0203085" in screen and not re.search(r"\x1b\[(1;7|7;1)m\s*-0\.0203085", screen)
     child.send("q")
     assert finish(child) == 0
 
@@ -182,3 +182,127 @@ def test_suspend_and_resume_keeps_single_keys_working() -> None:
     shell.expect("status=0")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
+
+
+def plain(screen: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+
+
+def test_new_values_stand_out_without_colour_too() -> None:
+    child = spawn(env={"NO_COLOR": "1"})
+    screen = press(child, "6")
+    # w[h1->o] = 0.279691 is new: bold and reverse video, and no colour code anywhere
+    assert re.search(r"\x1b\[(1;7|7;1)m\s*0\.279691", screen)
+    assert not re.search(r"\x1b\[[0-9;]*(3[0-7]|9[0-7])m", screen)
+    child.send("q")
+    assert finish(child) == 0
+
+
+def test_the_stages_live_on_the_alternate_screen_which_is_left_on_quit() -> None:
+    child = spawn()
+    assert "\x1b[?1049h" in child.before
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert "\x1b[?1049l" in child.before
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_a_resized_window_is_redrawn_at_its_new_width() -> None:
+    child = spawn(scenario="scenarios/two_hidden_layers.yaml")
+    press(child, "1")
+    child.setwinsize(30, 60)
+    child.expect(HELP)
+    lines = plain(child.before).splitlines()
+    assert any(line.startswith("stage 1 of") for line in lines)
+    assert max(len(line) for line in lines) <= 60
+    child.send("q")
+    assert finish(child) == 0
+
+
+def test_a_stage_taller_than_the_terminal_is_paged_by_page_down() -> None:
+    command = ["-m", "bpstep", "run", "scenarios/two_hidden_layers.yaml", "--step"]
+    child = pexpect.spawn(sys.executable, command, cwd=str(ROOT), dimensions=(9, 100), encoding="utf-8",
+                          timeout=5, env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
+    child.expect(HELP)
+    press(child, "1")
+    screen = plain(press(child, "0"))  # stage 10, the update of the first hidden layer: 9 rows
+    assert re.search(r"lines 1–7 of \d+ · PgDn/PgUp page", screen)
+    assert "x1 → h1" in screen
+    screen = plain(press(child, "\x1b[6~"))  # PageDown scrolls within the stage
+    assert re.search(r"lines 8–\d+ of \d+", screen) and "x1 → h1" not in screen
+    screen = plain(press(child, "\x1b[5~"))  # PageUp scrolls back
+    assert "lines 1–7" in screen
+    press(child, "\x1b[6~")
+    while "lines" in (screen := plain(press(child, "\x1b[6~"))) and "stage 11 of" not in screen:
+        pass
+    assert "stage 11 of" in screen  # at the end of a stage, PageDown goes on to the next
+    child.send("q")
+    assert finish(child) == 0
+
+
+def test_m_shows_a_long_stage_row_by_row(tmp_path: Path) -> None:
+    hidden = [f"h{i}" for i in range(1, 26)]
+    scenario = tmp_path / "wide.yaml"
+    scenario.write_text(
+        "learning_rate: 0.5\nlayers:\n  - units: [x1, x2]\n"
+        f"  - units: [{', '.join(hidden)}]\n    activation: sigmoid\n"
+        "  - units: [o]\n    activation: sigmoid\n"
+        f"weights:\n  - [{[0.1] * 25}, {[0.2] * 25}]\n  - {[[0.3]] * 25}\n"
+        "inputs: [0.5, 0.25]\ntargets: [1]\n")
+    child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", str(scenario), "--step"], cwd=str(ROOT),
+                          dimensions=(40, 100), encoding="utf-8", timeout=5,
+                          env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
+    child.expect(HELP)
+    screen = plain(press(child, "7"))  # the 50 weights x → h: summarised
+    assert "… 40 more rows" in screen and "x2 → h25" not in screen
+    screen = plain(press(child, "m"))
+    assert "more rows" not in screen and re.search(r"lines 1–38 of \d+", screen)
+    for _ in range(3):
+        screen = plain(press(child, "\x1b[6~"))
+        if "x2 → h25" in screen:
+            break
+    assert "x2 → h25" in screen
+    child.send("q")
+    assert finish(child) == 0
+
+
+def test_at_the_end_of_auto_the_key_line_no_longer_says_any_key_pauses() -> None:
+    child = spawn("--auto", "0.1")
+    child.expect("end of the step")
+    child.expect(HELP)
+    assert "any key pauses" not in child.before
+    child.send("q")
+    assert finish(child) == 0
+
+
+def test_each_frame_is_one_write_that_starts_by_clearing() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bpstep.engine import step
+    from bpstep.render.screen import View
+    from bpstep.render.stepper import Presenter, _draw
+    from bpstep.scenario import load
+
+    class Recorder(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.writes: list[str] = []
+
+        def write(self, text: str) -> int:
+            self.writes.append(text)
+            return super().write(text)
+
+    recorder = Recorder()
+    console = Console(file=recorder, width=100, height=40, force_terminal=True)
+    trace = step(load(ROOT / GFG))
+    presenter = Presenter(len(trace.stages))
+    for index in (0, 6):
+        presenter.index = index
+        recorder.writes.clear()
+        _draw(console, trace, View(), presenter)
+        frames = [text for text in recorder.writes if text]
+        assert len(frames) == 1
+        assert frames[0].startswith("\x1b[H\x1b[2J") and "stage" in frames[0]

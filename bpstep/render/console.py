@@ -21,7 +21,8 @@ def make_console(stream: TextIO | None = None, *, stderr: bool = False) -> Conso
     return Console(
         file=target,
         no_color=no_color,
-        color_system=None if no_color else "auto",
+        # NO_COLOR on a terminal drops colour, not bold or reverse: new values still stand out.
+        color_system="auto" if is_tty else None,
         highlight=False,
         emoji=False,
         soft_wrap=False,

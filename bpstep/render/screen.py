@@ -16,7 +16,7 @@ from bpstep.numbers import DEFAULT_PRECISION
 from bpstep.render.diagram_text import render_diagram
 from bpstep.render.focus import Focus
 from bpstep.render.matrix import MatrixView
-from bpstep.render.stages import changed_in, render_stage
+from bpstep.render.stages import MAX_ROWS, changed_in, render_stage
 from bpstep.trace import Trace
 
 
@@ -40,6 +40,8 @@ class View:
     mode: ViewMode = ViewMode.UNIT
     matrices: tuple[MatrixStage, ...] = ()
     """Every stage's matrix equations (bpstep.matrix), when ``mode`` shows them."""
+    max_rows: int = MAX_ROWS
+    """Stages with more rows are summarised (``--step`` can show them whole and page)."""
 
 
 def focus_note(focus: Focus) -> str:
@@ -71,7 +73,7 @@ def render_all(trace: Trace, view: View, width: int = 80) -> RenderableType:
 def _stage_body(trace: Trace, index: int, view: View, width: int) -> RenderableType:
     table = render_stage(trace, index, precision=view.precision, explain=view.explain,
                          changed=changed_in(trace, index), focus=view.focus,
-                         table=view.mode != ViewMode.MATRIX)
+                         table=view.mode != ViewMode.MATRIX, max_rows=view.max_rows)
     if view.mode != ViewMode.UNIT:
         table = Group(table, MatrixView(view.matrices[index], view.precision,
                                         view.focus.unit if view.focus else None))

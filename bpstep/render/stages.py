@@ -20,7 +20,8 @@ from bpstep.render.focus import Focus
 from bpstep.tables import HEADERS, Cell, stage_table
 from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, kind_of
 
-CHANGED_STYLE = "bold yellow"
+CHANGED_STYLE = "bold reverse"
+"""New values stand out on dark and light themes alike, and without colour (NO_COLOR)."""
 MAX_ROWS = 40
 """A stage with more rows than this is summarised (half as many with ``explain``: two lines each)."""
 HEAD_ROWS = 10

@@ -6,8 +6,10 @@ state machine that decides what a key does; ``step_through`` draws the screen an
 
 Keys: Enter, space, →, ↓, PageDown or n next; ←, ↑, PageUp, b or p back; Home/g first, End/G
 last; a stage number jumps (a digit jumps at once when no longer number could follow it,
-otherwise type more digits or Enter); q quits. With ``--auto S`` the stages advance every S
-seconds; any key pauses, and while paused the movement keys move and any other key resumes.
+otherwise type more digits or Enter); q quits. A stage taller than the terminal is paged:
+PageDown/PageUp (what a clicker sends) scroll it before moving on, and m shows a long stage's
+every row instead of its summary. With ``--auto S`` the stages advance every S seconds; any key
+pauses, and while paused the movement keys move and any other key resumes.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import termios
 import time
 import tty
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.text import Text
 
 from bpstep.render.console import make_console
@@ -60,6 +62,7 @@ class TerminalKeys:
         self.fd = fd
         self._saved: list | None = None
         self._on_continue: signal.Handlers | Callable[..., object] | int | None = None
+        self._on_resize: signal.Handlers | Callable[..., object] | int | None = None
         self._pending = b""
         self._resumed = False
 
@@ -67,21 +70,25 @@ class TerminalKeys:
         self._saved = termios.tcgetattr(self.fd)
         tty.setcbreak(self.fd, termios.TCSANOW)
         self._on_continue = signal.signal(signal.SIGCONT, self._continued)
+        self._on_resize = signal.signal(signal.SIGWINCH, self._continued)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
                  tb: TracebackType | None) -> None:
         signal.signal(signal.SIGCONT, self._on_continue)
+        signal.signal(signal.SIGWINCH, self._on_resize)
         if self._saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
 
     def _continued(self, signum: int, frame: object) -> None:
+        """Brought back after Ctrl-Z, or the window changed size: the screen must be redrawn."""
         self._resumed = True
 
     def read(self, timeout: float | None = None) -> str | None:
         """The next key name ('right', 'enter', 'q', 'eof' ...), or None when ``timeout`` passes.
 
-        'redraw' means the program was suspended (Ctrl-Z) and brought back: the screen is stale.
+        'redraw' means the screen is stale: the program was suspended (Ctrl-Z) and brought back,
+        or the window was resized.
         """
         if not self._pending:
             deadline = None if timeout is None else time.monotonic() + timeout
@@ -173,6 +180,14 @@ class Presenter:
     note: str = ""
     """One-line message for the status line (cleared by the next key)."""
     done: bool = False
+    offset: int = 0
+    """First line of the stage shown, when it is taller than the terminal."""
+    lines: int = 0
+    """Lines of the current stage's screen (set when it is drawn)."""
+    page: int = 1
+    """Lines that fit on the terminal below the stage (set when it is drawn)."""
+    whole: bool = False
+    """Show long stages row by row instead of summarised (m)."""
 
     def __post_init__(self) -> None:
         self.running = self.auto is not None and self.count > 1
@@ -202,34 +217,47 @@ class Presenter:
                 self.running = False
                 self.note = "paused"
                 return
-            if key not in MOVES - {"space"}:
+            if key not in MOVES - {"space"} | {"m"}:
                 self.running = True
                 return
+        if key == "m":
+            self.whole = not self.whole
+            self.offset = 0
+            return
+        if key == "pagedown" and self.offset + self.page < self.lines:
+            self.offset += self.page
+            return
+        if key == "pageup" and self.offset > 0:
+            self.offset = max(0, self.offset - self.page)
+            return
         self._move(key)
 
     def tick(self) -> None:
         """The ``--auto`` timer ran out: next stage, and stop at the last one."""
         if self.index < self.count - 1:
-            self.index += 1
+            self._go(self.index + 1)
         if self.index == self.count - 1:
             self.running = False
             self.note = "end of the step · ← back · q quit"
+
+    def _go(self, index: int) -> None:
+        self.index, self.offset = index, 0
 
     def _move(self, key: str) -> None:
         if key in NEXT:
             if self.index == self.count - 1:
                 self.note = "this is the last stage: the step is done · ← back · q quit"
             else:
-                self.index += 1
+                self._go(self.index + 1)
         elif key in BACK:
             if self.index == 0:
                 self.note = "this is the first stage · → next · q quit"
             else:
-                self.index -= 1
+                self._go(self.index - 1)
         elif key in FIRST:
-            self.index = 0
+            self._go(0)
         elif key in LAST:
-            self.index = self.count - 1
+            self._go(self.count - 1)
         elif key != "esc":
             self.note = f"no action for {key!r} · the keys are on the line below"
 
@@ -244,7 +272,7 @@ class Presenter:
     def _jump(self, number: int) -> None:
         self.typed = ""
         if 1 <= number <= self.count:
-            self.index = number - 1
+            self._go(number - 1)
         else:
             self.note = f"there is no stage {number}: stages are 1 to {self.count}"
 
@@ -254,15 +282,21 @@ class Presenter:
             return f"go to stage {self.typed}_  (Enter to go, Esc to cancel)"
         if self.note:
             return self.note
+        if self.lines > self.page:
+            last = min(self.lines, self.offset + self.page)
+            return (f"lines {self.offset + 1}–{last} of {self.lines} · PgDn/PgUp page"
+                    + (" · m whole stage" if not self.whole else " · m summary"))
         if self.auto is not None:
             return f"playing: next stage in {self.auto:g} s" if self.running else "paused"
         return ""
 
     def help(self) -> str:
-        """One line of key help, matching the mode."""
+        """One line of key help, matching the mode (playing, paused, or stopped at the end)."""
         numbers = f"1–{self.count} go to stage" if self.count < 10 else f"1–{self.count} (+Enter) go to stage"
-        if self.auto is not None:
-            return f"any key pauses · space resumes · → ← move · {numbers} · q quit"
+        if self.running:
+            return f"any key pauses · → ← move · {numbers} · q quit"
+        if self.auto is not None and self.index < self.count - 1:
+            return f"space resumes · → ← move · {numbers} · q quit"
         return f"→ Enter space next · ← b back · {numbers} · q quit"
 
 
@@ -280,12 +314,29 @@ def step_through(console: Console, trace: Trace, view: View | None = None, *,
     try:
         if read_key is not None:
             return _loop(console, trace, view, presenter, read_key)
-        with TerminalKeys(sys.stdin.fileno()) as keys:
+        with TerminalKeys(sys.stdin.fileno()) as keys, _AlternateScreen(console):
             return _loop(console, trace, view, presenter, keys.read)
     except KeyboardInterrupt:
-        console.print()
         make_console(stderr=True).print("bpstep: interrupted", markup=False)
         return INTERRUPTED
+
+
+class _AlternateScreen:
+    """The stages are drawn on the terminal's alternate screen, which is left on every exit, so
+    the shell's screen comes back as it was."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def __enter__(self) -> _AlternateScreen:
+        self.console.file.write("\x1b[?1049h\x1b[?25l")
+        self.console.file.flush()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.console.file.write("\x1b[?25h\x1b[?1049l")
+        self.console.file.flush()
 
 
 def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
@@ -308,17 +359,29 @@ def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
 
 def _draw(console: Console, trace: Trace, view: View, presenter: Presenter) -> float:
     """Redraw the whole screen; returns when the ``--auto`` timer should next fire."""
-    screen = stage_screen(trace, presenter.index, view, width=console.width)
-    height = len(console.render_lines(screen, pad=False))
-    console.clear()
-    console.print(screen)
+    shown = replace(view, max_rows=WHOLE_ROWS) if presenter.whole else view
+    parts = [stage_screen(trace, presenter.index, shown, width=console.width)]
     if view.focus is not None:
-        console.print(Text(focus_note(view.focus), style="dim"))
-    status = presenter.status()
-    if height + 3 > console.height:
-        status = (f"stage {presenter.index + 1} of {presenter.count} is taller than the terminal: "
-                  f"scroll up for its top · {status}").rstrip(" ·")
-    if status:
-        console.print(Text(status, style="bold magenta"))
-    console.print(Text(presenter.help(), style="dim"))
+        parts.append(Text(focus_note(view.focus), style="dim"))
+    lines = console.render_lines(Group(*parts), pad=False)
+    presenter.lines = len(lines)
+    presenter.page = max(1, console.height - 2)
+    presenter.offset = min(presenter.offset, max(0, presenter.lines - presenter.page))
+    with console.capture() as frame:
+        for line in lines[presenter.offset:presenter.offset + presenter.page]:
+            console.print(Text.assemble(*((text, style) for text, style, _ in line)), end="\n",
+                          no_wrap=True, crop=True)
+        status = presenter.status()
+        if status:
+            console.print(Text(status, style="bold magenta"))
+        console.print(Text(presenter.help(), style="dim"))
+    # One write per frame, home and clear included, so the screen is never seen blank.
+    console.file.write(CLEAR + frame.get())
+    console.file.flush()
     return time.monotonic() + (presenter.auto or 0.0)
+
+
+WHOLE_ROWS = 2000
+"""With m, stages of up to this many rows are shown row by row (bigger ones stay summarised)."""
+CLEAR = "\x1b[H\x1b[2J\x1b[3J"
+"""Cursor home, clear the screen and its scroll-back."""
