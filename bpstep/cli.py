@@ -25,6 +25,7 @@ from bpstep.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
+    from bpstep.trace import Trace
     from bpstep.train import TrainResult
 
 
@@ -547,7 +548,8 @@ def explain(
                 f"`bpstep template {file}` lists every name")
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
-                                            command=f"bpstep explain {file}"))
+                                            command=f"bpstep explain {file}",
+                                            graph_command=f"bpstep graph {file}"))
 
 
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
@@ -708,6 +710,89 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
+
+
+class GraphFormat(str, Enum):
+    """What ``bpstep graph`` writes: an indented tree, an SVG picture, or Graphviz DOT."""
+
+    tree = "tree"
+    svg = "svg"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    file: FileArg,
+    name: Annotated[str | None, typer.Argument(
+        metavar="[QUANTITY]", show_default=False,
+        help="Quantity to draw, e.g. 'delta[h1]' (quote it); default: the forward pass and loss.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", show_default=False,
+        help="Write to this file ('-' for stdout); a name ending in .svg or .dot picks the format.")
+    ] = None,
+    form: Annotated[GraphFormat | None, typer.Option(
+        "--format", "-f", show_default=False, help="tree (default in the terminal), svg or dot.")
+    ] = None,
+    depth: Annotated[int | None, typer.Option(
+        "--depth", min=1, show_default=False,
+        help="Expand named operands only this many levels down (default: down to the givens).")
+    ] = None,
+    precision: Precision = 6,
+    force: Force = False,
+) -> None:
+    """Draw the computational graph of one quantity (or of the loss): each node's operation,
+    value, and the gradient flowing into it.
+
+    Examples: [bold]bpstep graph scenarios/gfg_sigmoid.yaml 'delta[h1]'[/] ·
+    [bold]bpstep graph scenarios/gfg_sigmoid.yaml -o graph.svg[/] ·
+    [bold]bpstep graph scenarios/gfg_sigmoid.yaml 'y[o]' -f dot -o y.dot[/]
+    """
+    from bpstep.engine import step as run_step
+    from bpstep.graph import GraphTooBig, graph_of
+
+    scenario = load_scenario(file)
+    trace = run_step(scenario)
+    wanted = "loss" if name is None else "".join(name.split())
+    if wanted not in trace:
+        close = difflib.get_close_matches(wanted, [q.name for q in trace], n=3, cutoff=0.6)
+        given = " (it is given, not computed: a graph of one leaf)" if wanted in trace.given else ""
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else \
+            f"`bpstep template {file}` lists every name"
+        fail(f"{file}: no computed quantity named {name!r}{given}; {hint}")
+    try:
+        drawn = graph_of(trace, wanted, depth=depth)
+    except GraphTooBig as err:
+        if name is None:
+            fail(f"{file}: the network is too big to draw as one graph; draw one quantity, e.g. "
+                 f"bpstep graph {file} '{_first_delta(trace)}' --depth 1")
+        fail(f"{file}: {err}")
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    chosen = form or (GraphFormat(suffix) if suffix in ("svg", "dot") else GraphFormat.tree)
+    if chosen == GraphFormat.tree:
+        from bpstep.render.graph import tree_lines
+
+        text = "\n".join(tree_lines(drawn, precision)) + "\n"
+    elif chosen == GraphFormat.svg:
+        from bpstep.export.svg_graph import graph_svg
+
+        text = graph_svg(drawn, precision)
+    else:
+        from bpstep.export.dot import to_dot
+
+        text = to_dot(drawn, precision)
+    if output is None and chosen == GraphFormat.tree:
+        from bpstep.render.console import make_console
+
+        make_console().print(text, markup=False, end="", soft_wrap=True)
+        return
+    write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes")
+
+
+def _first_delta(trace: Trace) -> str:
+    """A quantity to suggest when the whole graph is too big: the last δ computed."""
+    deltas = [q.name for q in trace if q.kind == "delta"]
+    return deltas[-1] if deltas else "loss"
 
 
 def main() -> None:

@@ -241,7 +241,8 @@ def test_explain_shows_rule_numbers_and_sources() -> None:
     assert "given: initial weight h1 → o" in source_rows["w0[h1->o]"]
     assert "δ of o (output unit) (stage 4)" in source_rows["delta[o]"]
     assert "output of h1 (stage 1)" in source_rows["y[h1]"]
-    assert out.splitlines()[-1] == f"Go one step back: bpstep explain {GFG} 'delta[o]'"
+    assert out.splitlines()[-2] == f"Go one step back: bpstep explain {GFG} 'delta[o]'"
+    assert out.splitlines()[-1] == f"See it as a computational graph: bpstep graph {GFG} 'delta[h1]'"
 
 
 def test_explain_a_given_value() -> None:

@@ -173,8 +173,8 @@ def _rule(q: Quantity, scenario: Scenario) -> str:
 
 
 def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
-                       precision: int = DEFAULT_PRECISION, command: str = "bpstep explain"
-                       ) -> RenderableType:
+                       precision: int = DEFAULT_PRECISION, command: str = "bpstep explain",
+                       graph_command: str | None = None) -> RenderableType:
     """How one quantity is computed: the rule, its numbers, and the quantities it comes from.
 
     ``name`` must be a computed or a given quantity of ``trace``.
@@ -214,4 +214,6 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
     parts: list[RenderableType] = [heading, facts, Text(""), sources]
     if computed:
         parts += [Text(""), Text(f"Go one step back: {command} '{computed[-1]}'", style="dim")]
+    if graph_command:
+        parts.append(Text(f"See it as a computational graph: {graph_command} '{name}'", style="dim"))
     return Group(*parts)

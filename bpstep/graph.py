@@ -1,0 +1,190 @@
+"""The computational graph of one quantity, or of the whole forward pass and loss (pure data).
+
+The graph is the quantity's rule (bpstep.expr) with each computed operand expanded into its own
+rule, down to the givens; a named operand used twice is one node with two users, as in
+micrograd. Each node keeps its value, worked out again from its inputs with the expression
+model's own arithmetic, and the gradient of the root flowing into it, found by one reverse pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bpstep.errors import UserError
+from bpstep.expr import (
+    TINY,
+    Call,
+    Const,
+    Diff,
+    Div,
+    Exp,
+    Expr,
+    Group,
+    Ln,
+    Neg,
+    Prod,
+    Ref,
+    Slope,
+    Softmax,
+    Square,
+    Sum,
+)
+from bpstep.trace import Trace
+
+MAX_NODES = 300
+"""More nodes than this are no longer a picture anyone can read."""
+
+
+class GraphTooBig(UserError):
+    """A graph with more nodes than can be drawn; the message suggests a smaller one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One operation (or a given value) of the graph."""
+
+    op: str
+    """``+``, ``×``, ``−``, ``/``, ``neg``, ``²``, ``exp``, ``ln``, ``tanh(·)`` ...; empty for a leaf."""
+    name: str
+    """The quantity this node computes or is (``a[h1]``, ``w0[x1->h1]``, ``1``); empty for an
+    unnamed step inside a rule."""
+    value: float
+    grad: float
+    """∂root/∂node: how the root moves when this node alone moves."""
+    inputs: tuple[int, ...]
+    """Indices of the nodes this one is computed from (always smaller than its own)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """Nodes in the order they are computed; the last is the root."""
+
+    nodes: tuple[Node, ...]
+    root_name: str
+
+    @property
+    def root(self) -> Node:
+        return self.nodes[-1]
+
+
+DERIVATIVES: dict[str, Callable[[float], float]] = {
+    "tanh({})": lambda x: 1.0 - math.tanh(x) ** 2,
+    "max(0, {})": lambda x: 1.0 if x > 0 else 0.0,
+    "step({})": lambda x: 0.0,
+    "leaky_relu({})": lambda x: 1.0 if x > 0 else 0.01,
+    "leaky_step({})": lambda x: 0.0,
+}
+"""d/dx of each named function of bpstep.functions, by the pattern it is written with."""
+
+
+def _local(expr: Expr, xs: list[float], value: float) -> list[float]:
+    """∂node/∂input for each input: the chain rule's local factors, one kind of node each."""
+    if isinstance(expr, Sum):
+        return [1.0] * len(xs)
+    if isinstance(expr, Diff):
+        return [1.0, -1.0]
+    if isinstance(expr, Prod):
+        return [math.prod(xs[:i] + xs[i + 1:]) for i in range(len(xs))]
+    if isinstance(expr, Div):
+        top, bottom = xs
+        return [1.0 / bottom, -top / bottom ** 2] if bottom else [math.nan, math.nan]
+    if isinstance(expr, Neg):
+        return [-1.0]
+    if isinstance(expr, Square):
+        return [2.0 * xs[0]]
+    if isinstance(expr, Exp):
+        return [value]
+    if isinstance(expr, Ln):
+        return [1.0 / max(xs[0], TINY)]
+    if isinstance(expr, Call):
+        return [DERIVATIVES[expr.pattern](xs[0])]
+    if isinstance(expr, Softmax):
+        top = max(xs)
+        e = [math.exp(x - top) for x in xs]
+        s = [v / math.fsum(e) for v in e]
+        return [value * ((i == expr.index) - s[i]) for i in range(len(xs))]
+    raise TypeError(f"no local derivative for {type(expr).__name__}")
+
+
+OPS = {Sum: "+", Diff: "−", Prod: "×", Div: "/", Neg: "neg", Square: "²", Exp: "exp", Ln: "ln",
+       Softmax: "softmax"}
+"""How each kind of node is labelled (a named function shows its pattern)."""
+
+
+class _Builder:
+    def __init__(self, trace: Trace, depth: int | None, limit: int) -> None:
+        self.trace = trace
+        self.depth = depth
+        self.limit = limit
+        self.ops: list[tuple[str, str, float, tuple[int, ...], list[float]]] = []
+        self.named: dict[str, int] = {}
+
+    def add(self, op: str, name: str, value: float, inputs: tuple[int, ...], local: list[float]) -> int:
+        if len(self.ops) >= self.limit:
+            raise _Overflow
+        self.ops.append((op, name, value, inputs, local))
+        return len(self.ops) - 1
+
+    def quantity(self, name: str, level: int) -> int:
+        """The node of a named value: its rule expanded, or a leaf when given (or deep enough)."""
+        if name in self.named:
+            return self.named[name]
+        if name in self.trace and (self.depth is None or level < self.depth):
+            top = self.expr(self.trace[name].expr, level + 1)
+            op, own, value, inputs, local = self.ops[top]
+            if own:  # the rule is another name itself (y = a for identity): a step of its own
+                top = self.add("=", name, value, (top,), [1.0])
+            else:
+                self.ops[top] = (op, name, value, inputs, local)
+        else:
+            top = self.add("", name, self.trace.env[name], (), [])
+        self.named[name] = top
+        return top
+
+    def expr(self, expr: Expr, level: int) -> int:
+        if isinstance(expr, Ref):
+            return self.quantity(expr.name, level)
+        if isinstance(expr, Const):
+            return self.add("", expr.text, expr.value, (), [])
+        if isinstance(expr, Group | Slope):
+            return self.expr(expr.children()[0], level)
+        inputs = tuple(self.expr(child, level) for child in expr.children())
+        xs = [self.ops[i][2] for i in inputs]
+        value = expr.with_children(tuple(Const(x, "") for x in xs)).evaluate({})
+        op = expr.pattern.replace("{}", "·") if isinstance(expr, Call) else OPS[type(expr)]
+        return self.add(op, "", value, inputs, _local(expr, xs, value))
+
+
+class _Overflow(Exception):
+    """Raised inside the builder when the node limit is reached."""
+
+
+def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = MAX_NODES) -> Graph:
+    """The graph that computes ``name`` down to the givens (or ``depth`` named levels down), with
+    ∂name/∂node on every node; ``GraphTooBig`` past ``limit`` nodes."""
+    builder = _Builder(trace, depth, limit)
+    try:
+        root = builder.quantity(name, 0)
+    except _Overflow:
+        raise GraphTooBig(too_big(trace, name, depth, limit)) from None
+    grads = [0.0] * (root + 1)
+    grads[root] = 1.0
+    # Reverse order is a topological order: every node comes after its inputs.
+    for i in range(root, -1, -1):
+        _, _, _, inputs, local = builder.ops[i]
+        for j, d in zip(inputs, local, strict=True):
+            grads[j] += grads[i] * d
+    nodes = tuple(Node(op, own, value, grads[i], inputs)
+                  for i, (op, own, value, inputs, _) in enumerate(builder.ops[:root + 1]))
+    return Graph(nodes, name)
+
+
+def too_big(trace: Trace, name: str, depth: int | None, limit: int) -> str:
+    """Why a graph is not drawn, and what to draw instead."""
+    if depth is None:
+        return (f"the graph of {name} has more than {limit} nodes, too many to read; draw its rule "
+                f"with its operands as leaves: --depth 1")
+    return (f"the graph of {name} has more than {limit} nodes even at --depth {depth}; "
+            "`bpstep explain` shows its rule in one line")

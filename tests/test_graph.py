@@ -1,0 +1,170 @@
+"""Computational graphs: values against the numeric core, gradients against finite differences."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+from bpstep.engine import step
+from bpstep.export.dot import to_dot
+from bpstep.export.svg_graph import graph_svg
+from bpstep.expr import Call, Ref
+from bpstep.functions import ACTIVATIONS
+from bpstep.graph import DERIVATIVES, MAX_NODES, GraphTooBig, graph_of
+from bpstep.render.graph import tree_lines
+from bpstep.scenario import check, load
+from bpstep.trace import Trace
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SMALL = ["gfg_sigmoid", "gfg_gradient_convention", "tanh_mse", "relu_sse", "softmax_cross_entropy",
+         "two_hidden_layers", "builtin_identity_xor", "two_outputs_fixed_biases", "xor_batch"]
+
+
+def trace_of(name: str) -> Trace:
+    return step(load(SCENARIOS / f"{name}.yaml"))
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_nodes_re_evaluate_to_the_values_of_the_step(name: str) -> None:
+    trace = trace_of(name)
+    wanted = ["loss", *(q.name for q in trace if q.kind in ("delta", "y"))][:6]
+    for quantity in wanted:
+        drawn = graph_of(trace, quantity)
+        assert drawn.root.value == pytest.approx(trace[quantity].value, rel=1e-12, abs=1e-15)
+        for node in drawn.nodes:
+            if node.name in trace:
+                assert node.value == pytest.approx(trace[node.name].value, rel=1e-12, abs=1e-15)
+            assert all(i < drawn.nodes.index(node) for i in node.inputs)
+
+
+def perturbed(path: Path, change) -> Trace:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    return step(check(data, str(path)))
+
+
+@pytest.mark.parametrize(("name", "root"), [("gfg_sigmoid", "loss"), ("gfg_sigmoid", "delta[h1]"),
+                                            ("tanh_mse", "loss"), ("softmax_cross_entropy", "loss"),
+                                            ("two_hidden_layers", "delta[h2]")])
+def test_gradients_match_finite_differences_through_the_engine(name: str, root: str) -> None:
+    path = SCENARIOS / f"{name}.yaml"
+    drawn = graph_of(step(load(path)), root)
+    grads = {n.name: n.grad for n in drawn.nodes if n.name}
+    data = yaml.safe_load(path.read_text())
+    h = 1e-6
+    for k in range(len(data["weights"])):
+        layers = data["layers"]
+        for i, source in enumerate(layers[k]["units"]):
+            for j, unit in enumerate(layers[k + 1]["units"]):
+                def nudge(d, by: float, k=k, i=i, j=j) -> None:  # type: ignore[no-untyped-def]
+                    d["weights"][k][i][j] += by
+                up = perturbed(path, lambda d: nudge(d, h)).value_of(root)
+                down = perturbed(path, lambda d: nudge(d, -h)).value_of(root)
+                numeric = (up - down) / (2 * h)
+                analytic = grads.get(f"w0[{source}->{unit}]", 0.0)
+                assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-9), (source, unit)
+
+
+@pytest.mark.parametrize("name", ["gfg_sigmoid", "softmax_cross_entropy", "two_hidden_layers"])
+def test_loss_gradient_at_each_net_input_is_minus_delta(name: str) -> None:
+    trace = trace_of(name)
+    drawn = graph_of(trace, "loss")
+    for node in drawn.nodes:
+        if node.name.startswith("a["):
+            assert node.grad == pytest.approx(-trace[node.name.replace("a[", "delta[", 1)].value,
+                                              rel=1e-9, abs=1e-15)
+
+
+def test_every_named_function_has_a_derivative_that_matches_its_slope() -> None:
+    patterns = {}
+    for act in ACTIVATIONS.values():
+        if act.rule is None:
+            continue
+        for expr in (act.rule(Ref("a")), act.slope(Ref("a"), Ref("y"))):  # type: ignore[misc]
+            patterns.update({n.pattern: n.fn for n in expr.nodes() if isinstance(n, Call)})
+    assert set(patterns) == set(DERIVATIVES)
+    for pattern, fn in patterns.items():
+        for x in (-1.3, -0.2, 0.4, 2.0):
+            numeric = (fn(x + 1e-6) - fn(x - 1e-6)) / 2e-6
+            assert DERIVATIVES[pattern](x) == pytest.approx(numeric, abs=1e-6), pattern
+
+
+def test_tree_shows_a_shared_node_once() -> None:
+    lines = list(tree_lines(graph_of(trace_of("gfg_sigmoid"), "delta[h1]")))
+    assert lines[0].startswith("delta[h1] [×] = -0.00272759")
+    assert sum("y[h1] [/] = 0.552308   (shown above)" in line for line in lines) == 2
+
+
+def test_dot_is_accepted_by_graphviz(tmp_path: Path) -> None:
+    text = to_dot(graph_of(trace_of("xor_batch"), "loss"))
+    assert text.startswith("digraph computation {") and "n0 -> " in text
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz not installed: apt-get install -y chromium texlive-latex-base graphviz")
+    done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "<svg" in done.stdout
+
+
+def test_svg_is_well_formed_with_projector_sized_text() -> None:
+    svg = graph_svg(graph_of(trace_of("gfg_sigmoid"), "loss"))
+    root = ET.fromstring(svg)
+    sizes = [float(e.get("font-size")) for e in root.iter() if e.get("font-size")]
+    assert sizes and min(sizes) >= 16
+    assert "∂E/∂ 0.00272759" in svg  # −δ of h1 flows into a[h1]
+
+
+def write_wide(path: Path) -> None:
+    rng = np.random.default_rng(1)
+    path.write_text(yaml.safe_dump({
+        "learning_rate": 0.1, "loss": "cross_entropy",
+        "layers": [{"units": [f"x{i}" for i in range(1, 51)]},
+                   {"units": [f"h{i}" for i in range(1, 13)], "activation": "sigmoid"},
+                   {"units": ["o1", "o2", "o3"], "activation": "softmax"}],
+        "weights": [rng.normal(0, 0.1, (50, 12)).round(3).tolist(),
+                    rng.normal(0, 0.3, (12, 3)).round(3).tolist()],
+        "inputs": rng.random(50).round(2).tolist(), "targets": [0, 1, 0],
+    }, default_flow_style=None, width=200))
+
+
+def test_too_big_graphs_are_refused_with_a_suggestion(tmp_path: Path) -> None:
+    path = tmp_path / "wide.yaml"
+    write_wide(path)
+    with pytest.raises(GraphTooBig, match="--depth 1"):
+        graph_of(step(load(path)), "delta[h1]")
+    runner = CliRunner()
+    whole = runner.invoke(app, ["graph", str(path)])
+    assert whole.exit_code == 2
+    assert "too big to draw as one graph" in whole.output and "--depth 1" in whole.output
+    small = runner.invoke(app, ["graph", str(path), "delta[h1]", "--depth", "1"])
+    assert small.exit_code == 0, small.output
+    assert len(small.output.splitlines()) < MAX_NODES
+
+
+def test_graph_command_writes_svg_and_dot_without_overwriting(tmp_path: Path) -> None:
+    runner = CliRunner()
+    gfg = str(SCENARIOS / "gfg_sigmoid.yaml")
+    out = tmp_path / "g.svg"
+    assert runner.invoke(app, ["graph", gfg, "delta[h1]", "-o", str(out)]).exit_code == 0
+    assert out.read_text().startswith("<svg")
+    again = runner.invoke(app, ["graph", gfg, "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    dot = runner.invoke(app, ["graph", gfg, "y[o]", "-f", "dot"])
+    assert dot.exit_code == 0 and dot.output.startswith("digraph")
+    unknown = runner.invoke(app, ["graph", gfg, "delta[h3]"])
+    assert unknown.exit_code == 2 and "delta[h1]" in unknown.output
+
+
+def test_explain_points_to_the_graph() -> None:
+    result = CliRunner().invoke(app, ["explain", str(SCENARIOS / "gfg_sigmoid.yaml"), "delta[h1]"])
+    assert result.exit_code == 0
+    last = result.output.strip().splitlines()[-1]
+    assert re.search(r"bpstep graph \S+gfg_sigmoid.yaml 'delta\[h1\]'$", last)
