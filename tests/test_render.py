@@ -76,8 +76,8 @@ def test_update_table_lists_old_change_and_new_weight(gfg: Trace) -> None:
 
 def test_changed_values_are_highlighted_on_a_colour_terminal(gfg: Trace) -> None:
     out = text_of(render_stage(gfg, 6, changed=changed_in(gfg, 6)), color=True)
-    assert "\x1b[1;33m0.199045" in out
-    assert "\x1b[1;33m-0.000954656" not in out
+    assert "\x1b[1;7m0.199045" in out
+    assert "\x1b[1;7m-0.000954656" not in out
 
 
 def test_changed_in_an_update_is_the_new_weights_only(gfg: Trace) -> None:
