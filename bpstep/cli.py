@@ -795,6 +795,204 @@ def _first_delta(trace: Trace) -> str:
     return deltas[-1] if deltas else "loss"
 
 
+Layers = Annotated[str, typer.Option("--layers", metavar="SIZES",
+                                     help="Units per layer, inputs first, e.g. 2-2-1 or 2-3-2.")]
+Activations = Annotated[str, typer.Option(
+    "--activation", metavar="NAME[,NAME...]",
+    help="Activation of every layer after the inputs, or one per layer (relu,sigmoid).")]
+LossName = Annotated[str, typer.Option("--loss", help="half_sse, sse, mse, cross_entropy or "
+                                       "binary_cross_entropy.")]
+Convention = Annotated[str, typer.Option("--convention", help="delta_rule (δ = t − y, w + η·δ·y) "
+                                         "or gradient (δ = ∂E/∂a, w − η·δ·y).")]
+Mode = Annotated[str, typer.Option("--mode", help="With several samples: batch, online or "
+                                   "minibatch.")]
+Samples = Annotated[int, typer.Option("--samples", min=1, max=8, help="Samples in the step.")]
+Biases = Annotated[bool, typer.Option("--biases/--no-biases", help="Give every unit a bias.")]
+Decimals = Annotated[int, typer.Option("--decimals", min=1, max=2,
+                                       help="Decimals of the numbers drawn (1 or 2).")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
+                                          help="The same seed gives the same exercise on every "
+                                          "machine (default: a new one, written in the file).")]
+DeadRelu = Annotated[bool, typer.Option("--dead-relu", help="Allow a ReLU that is off (a < 0), "
+                                        "whose weights do not learn.")]
+
+
+def _exercise(layers: str, activation: str, loss: str, convention: str, mode: str, samples: int,
+              biases: bool, decimals: int, seed: int | None, dead_relu: bool
+              ) -> tuple[Scenario, str]:
+    """A fresh well-conditioned exercise and the command that makes it again."""
+    import secrets
+
+    from bpstep.exercise import Shape, layers_for, new_exercise, parse_sizes
+
+    seed = secrets.randbelow(10_000) if seed is None else seed
+    acts = [a.strip() for a in activation.split(",")]
+    shape = Shape(layers_for(parse_sizes(layers), acts), loss=loss, convention=convention,
+                  mode=mode, samples=samples, biases=biases, decimals=decimals,
+                  dead_relu=dead_relu)
+    again = (f"bpstep new --layers {layers} --activation {','.join(acts)} --loss {loss} "
+             f"--convention {convention} --mode {mode} --samples {samples} "
+             f"--{'' if biases else 'no-'}biases --decimals {decimals} --seed {seed}"
+             + (" --dead-relu" if dead_relu else ""))
+    title = f"Exercise {layers} {'/'.join(acts)} · seed {seed}"
+    return new_exercise(shape, seed, title=title, source="bpstep new"), again
+
+
+@app.command()
+def new(
+    output: Annotated[Path | None, typer.Option("--output", "-o", show_default=False,
+                                                help="Scenario file to write.")] = None,
+    to_stdout: Annotated[bool, typer.Option("--print", help="Print the scenario instead.")] = False,
+    layers: Layers = "2-2-1",
+    activation: Activations = "sigmoid",
+    loss: LossName = "half_sse",
+    convention: Convention = "delta_rule",
+    mode: Mode = "batch",
+    samples: Samples = 1,
+    biases: Biases = False,
+    decimals: Decimals = 1,
+    seed: Seed = None,
+    dead_relu: DeadRelu = False,
+    force: Force = False,
+) -> None:
+    """Draw a fresh exercise: a scenario with nice numbers and a step worth working by hand.
+
+    Weights, inputs and targets have one or two decimals, the learning rate is 0.1, 0.5 or 1, no
+    unit is saturated (|a| ≤ 3) and no δ rounds to 0 at 4 decimals.
+
+    Examples: [bold]bpstep new --seed 7 -o ex7.yaml[/] ·
+    [bold]bpstep new --layers 2-3-1 --activation relu,sigmoid --biases --seed 12 --print[/] ·
+    [bold]bpstep practice --new --seed 7[/]
+    """
+    from bpstep.exercise import exercise_yaml
+
+    if (output is None) == (not to_stdout):
+        fail("say where the exercise goes: -o ex.yaml, or --print for stdout")
+    scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
+                                decimals, seed, dead_relu)
+    text = exercise_yaml(scenario, f"Made with: {again}")
+    if to_stdout:
+        sys.stdout.write(text)
+        return
+    assert output is not None
+    _write_files({output: text}, force)
+    from bpstep.render.console import make_console
+
+    make_console(stderr=True).print(f"wrote {output} ({scenario.title}); next: bpstep practice "
+                                    f"{output}", markup=False, soft_wrap=True)
+
+
+@app.command()
+def practice(
+    file: Annotated[Path | None, typer.Argument(show_default=False,
+                                                help="Scenario file (YAML); or --new.")] = None,
+    ask: Annotated[str | None, typer.Option(
+        "--ask", show_default=False,
+        help="Which values to ask: forward, loss, deltas, updates, after, all, or name patterns "
+        "such as 'delta[*]' (comma-separated; default: every value).")] = None,
+    from_stage: Annotated[int | None, typer.Option(
+        "--from-stage", "-k", min=1, show_default=False,
+        help="Start at stage K (as in 'stage K of N'); earlier values are taken as known.")] = None,
+    tries: Annotated[int, typer.Option("--tries", min=1, max=9,
+                                       help="Tries per value before it is shown.")] = 2,
+    tol: Annotated[float | None, typer.Option("--tol", min=0.0, show_default=False,
+                                              help="Accept answers within ±TOL (default: half a "
+                                              "unit of the last digit typed).")] = None,
+    save: Annotated[Path | None, typer.Option(
+        "--save", show_default=False,
+        help="Write what you typed as an answers file for 'bpstep verify' (also after Ctrl-C).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --save replace an existing "
+                                        "file.")] = False,
+    precision: Precision = 6,
+    fresh: Annotated[bool, typer.Option("--new", help="Practise on a fresh exercise (the options "
+                                        "of 'bpstep new' apply); --save also writes it beside "
+                                        "the answers, as NAME.exercise.yaml.")] = False,
+    layers: Layers = "2-2-1",
+    activation: Activations = "sigmoid",
+    loss: LossName = "half_sse",
+    convention: Convention = "delta_rule",
+    mode: Mode = "batch",
+    samples: Samples = 1,
+    biases: Biases = False,
+    decimals: Decimals = 1,
+    seed: Seed = None,
+    dead_relu: DeadRelu = False,
+) -> None:
+    """Work the step out yourself: bpstep asks each value in turn and marks it at once.
+
+    A number answers (marked as 'bpstep verify' marks it), ? gives a hint (the rule, then its
+    numbers, then the value), Ctrl-D skips, Ctrl-C stops (exit code 130; the summary and --save
+    still come). Without a terminal it reads one answer per line from stdin.
+
+    Examples: [bold]bpstep practice scenarios/gfg_sigmoid.yaml[/] ·
+    [bold]bpstep practice scenarios/gfg_sigmoid.yaml --ask deltas --save mine.yaml[/] ·
+    [bold]bpstep practice --new --seed 12[/] ·
+    [bold]bpstep practice ex.yaml < my_answers.txt[/]
+    """
+    from bpstep.engine import step as run_step
+    from bpstep.practice import Session, answers_yaml
+    from bpstep.render import practice as view
+    from bpstep.render.console import make_console
+    from bpstep.variants import asked
+
+    if fresh == (file is not None):
+        fail("give a scenario file to practise on, or --new for a fresh exercise")
+    exercise_path = None
+    if fresh:
+        from bpstep.exercise import exercise_yaml
+
+        scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
+                                    decimals, seed, dead_relu)
+        if save is not None:
+            exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
+            for path, other in ((save, exercise_path), (exercise_path, save)):
+                problem = _check_output(path, other, force, "--save")
+                if problem:
+                    fail(problem)
+        file = exercise_path
+    else:
+        assert file is not None
+        scenario = load_scenario(file)
+        problem = _check_output(save, file, force, "--save")
+        if problem:
+            fail(problem)
+    trace = run_step(scenario)
+    names = asked(trace, ask)
+    if from_stage is not None:
+        if from_stage > len(trace.stages):
+            fail(f"--from-stage {from_stage} is out of range: the step has {len(trace.stages)} "
+                 "stages")
+        names = [n for n in names if trace.stage_of(n) >= from_stage - 1]
+        if not names:
+            fail(f"--ask chooses nothing from stage {from_stage} on; ask more, or start earlier")
+    session = Session(trace, scenario, names, tries=tries, tol=tol)
+    console = make_console()
+    piped = not sys.stdin.isatty()
+    console.print(scenario.title or str(file), style="bold underline", markup=False)
+    if fresh:
+        console.print(f"made with: {again}", style="dim", markup=False)
+    console.print(view.intro(session, tries, piped=piped))
+    read = view.piped_reader(sys.stdin, console) if piped else view.terminal_reader()
+    ending = view.practise(console, session, read, precision=precision, piped=piped)
+    report = session.report()
+    console.print(view.render_summary(session, report))
+    if save is not None:
+        files: dict[Path, str | bytes] = {}
+        if exercise_path is not None:
+            files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
+        assert file is not None
+        ref = os.path.relpath(file.resolve(), save.resolve().parent)
+        files[save] = answers_yaml(session, Path(ref).as_posix(), scenario.title or file.name)
+        _write_files(files, force, reads=() if fresh else (file,))
+        make_console(stderr=True).print(f"wrote {save}; mark it again with: bpstep verify {save}",
+                                        markup=False, soft_wrap=True)
+    if ending == view.Ending.INTERRUPTED:
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    if report.has_mistakes:
+        raise typer.Exit(int(ExitCode.MISTAKES))
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning Ctrl-C into exit code 130.
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from bpstep.errors import UserError
+from bpstep.functions import ACTIVATIONS
 from bpstep.scenario import CONVENTIONS, MODES, Layer, Scenario, ScenarioError, activation_of, check
 from bpstep.trace import Kind, Trace, parse_name
 
@@ -78,6 +79,10 @@ def layers_for(sizes: Sequence[int], activations: Sequence[str]) -> tuple[Layer,
     """Layers named x1 x2 · h1 h2 · (g1 g2 …) · o (or o1 o2): one activation for every
     non-input layer, or one per non-input layer."""
     hidden = len(sizes) - 2
+    for name in activations:
+        if name not in ACTIVATIONS:
+            raise ExerciseError(f"--activation {name!r}: unknown activation; expected one of "
+                                f"{', '.join(ACTIVATIONS)}")
     if len(activations) == 1:
         activations = list(activations) * (len(sizes) - 1)
     if len(activations) != len(sizes) - 1:

@@ -170,3 +170,35 @@ def test_softmax_targets_are_one_hot_and_cross_entropy_targets_are_0_or_1() -> N
                                 loss="binary_cross_entropy", samples=2), 5)
     assert set(binary.targets.ravel().tolist()) <= {0.0, 1.0}
     assert math.isfinite(binary.learning_rate)
+
+
+def bpstep(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bpstep", *args], capture_output=True, text=True,
+                          cwd=cwd)
+
+
+def test_new_writes_an_exercise_once_and_prints_it_the_same(tmp_path) -> None:
+    target = tmp_path / "ex7.yaml"
+    made = bpstep("new", "--seed", "7", "-o", str(target))
+    assert made.returncode == 0, made.stderr
+    assert f"wrote {target}" in made.stderr and "next: bpstep practice" in made.stderr
+    assert target.read_text() == bpstep("new", "--seed", "7", "--print").stdout
+    assert "# Made with: bpstep new --layers 2-2-1 --activation sigmoid" in target.read_text()
+    again = bpstep("new", "--seed", "8", "-o", str(target))
+    assert again.returncode == 2 and "already exists; use --force" in again.stderr
+    assert bpstep("new", "--seed", "8", "-o", str(target), "--force").returncode == 0
+    assert target.read_text() == bpstep("new", "--seed", "8", "--print").stdout
+    run = bpstep("run", str(target), "--json")
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--layers", "2-x-1"], "--layers '2-x-1': expected unit counts"),
+    (["--activation", "sigmod"], "--activation 'sigmod': unknown activation"),
+    (["--loss", "cross_entropy", "--activation", "tanh"], "loss: cross_entropy needs"),
+    ([], "say where the exercise goes"),
+])
+def test_new_refuses_bad_options_in_one_line(args: list[str], message: str) -> None:
+    out = bpstep("new", *args, *(["--print"] if args else []))
+    assert out.returncode == 2 and message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr

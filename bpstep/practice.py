@@ -1,0 +1,207 @@
+"""A practice session: bpstep asks each value of the step in turn and marks each answer at once.
+
+Marking is ``bpstep verify``'s own: every answer is judged by ``verify`` on the answers typed
+so far, so a session and ``bpstep verify`` on the file it saves agree. What a session adds is
+how each value was reached: right first time, after a retry, with hints, revealed, skipped.
+
+The walk goes on with the student's own number when it was accepted (rounded or carried), and
+with the true value when it was revealed, skipped or still wrong after the last try.
+
+Pure: ``bpstep.render.practice`` reads the keys and prints; this module only keeps the state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from bpstep.answers import MINUS_SIGNS, SCENARIO_KEY, Answer, parse_number
+from bpstep.enums import StrEnum
+from bpstep.numbers import fmt
+from bpstep.scenario import Scenario
+from bpstep.trace import Quantity, Trace
+from bpstep.verify import WRONG, Report, Verdict, verify
+
+HINT_RUNGS = 3
+"""``?`` once: the rule in names; twice: with the numbers; three times: the value (revealed)."""
+
+
+class Outcome(StrEnum):
+    """How a quantity of the session ended."""
+
+    FIRST_TIME = "right first time"
+    RETRIED = "right after a retry"
+    HINTED = "right with hints"
+    REVEALED = "revealed"
+    WRONG = "wrong"
+    SKIPPED = "skipped"
+    NOT_REACHED = "not reached"
+
+
+class Event(StrEnum):
+    """What one line typed did."""
+
+    ACCEPTED = "accepted"
+    TRY_AGAIN = "try again"
+    SHOWN = "shown"
+    """Still wrong after the last try: the value is shown and the walk goes on with it."""
+    NOT_A_NUMBER = "not a number"
+    HINT = "hint"
+    REVEALED = "revealed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """The answer to one line typed, for the renderer."""
+
+    event: Event
+    quantity: Quantity
+    verdict: Verdict | None = None
+    """The marking of a number typed (ACCEPTED, TRY_AGAIN, SHOWN)."""
+    hint: str | None = None
+    """The rule, in names (rung 1) or with the student's numbers (rung 2)."""
+    rung: int = 0
+    tries_left: int = 0
+
+    @property
+    def advances(self) -> bool:
+        """Whether the session moved on to the next quantity."""
+        return self.event in (Event.ACCEPTED, Event.SHOWN, Event.REVEALED, Event.SKIPPED)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One quantity of the session: what was tried, how many hints, how it ended."""
+
+    name: str
+    stage: int
+    attempts: tuple[Verdict, ...] = ()
+    hints: int = 0
+    outcome: Outcome = Outcome.NOT_REACHED
+
+
+@dataclass
+class Session:
+    """The state of one practice walk over ``names`` (a subset of the step, in stage order)."""
+
+    trace: Trace
+    scenario: Scenario
+    names: Sequence[str]
+    tries: int = 2
+    tol: float | None = None
+    position: int = 0
+    answers: dict[str, Answer] = field(default_factory=dict)
+    """The last number typed for each quantity still standing (what ``--save`` writes)."""
+    accepted: dict[str, float] = field(default_factory=dict)
+    """The student's accepted numbers: the walk goes on with these."""
+    records: dict[str, Record] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            raise ValueError("a session needs at least one quantity to ask")
+        self.records = {n: Record(n, self.trace.stage_of(n)) for n in self.names}
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.names)
+
+    @property
+    def current(self) -> Quantity:
+        return self.trace[self.names[self.position]]
+
+    @property
+    def world(self) -> Mapping[str, float]:
+        """Every value as the student works with it: their accepted numbers, else the true ones."""
+        return ChainMap(self.accepted, self.trace.env)
+
+    def known(self, q: Quantity) -> list[tuple[str, str]]:
+        """(name, number as the student has it) of each value ``q`` needs."""
+        return [(n, self.answers[n].text if n in self.accepted else fmt(self.trace.env[n]))
+                for n in q.inputs]
+
+    def _record(self, **changes: object) -> Record:
+        name = self.current.name
+        self.records[name] = replace(self.records[name], **changes)  # type: ignore[arg-type]
+        return self.records[name]
+
+    def _advance(self, event: Event, **extra: object) -> Feedback:
+        q = self.current
+        self.position += 1
+        return Feedback(event, q, **extra)  # type: ignore[arg-type]
+
+    def submit(self, text: str) -> Feedback:
+        """Mark a number typed for the current quantity, as ``bpstep verify`` would."""
+        q = self.current
+        value = parse_number(text)
+        if value is None:
+            return Feedback(Event.NOT_A_NUMBER, q)
+        answer = Answer(q.name, value, text.strip().translate(MINUS_SIGNS))
+        self.answers[q.name] = answer
+        verdict = verify(self.trace, self.scenario, self.answers, self.tol)[q.name]
+        record = self._record(attempts=(*self.records[q.name].attempts, verdict))
+        if verdict.accepted:
+            self.accepted[q.name] = value
+            outcome = (Outcome.HINTED if record.hints else
+                       Outcome.FIRST_TIME if len(record.attempts) == 1 else Outcome.RETRIED)
+            self._record(outcome=outcome)
+            return self._advance(Event.ACCEPTED, verdict=verdict)
+        left = self.tries - len(record.attempts)
+        if left > 0:
+            return Feedback(Event.TRY_AGAIN, q, verdict=verdict, tries_left=left)
+        self._record(outcome=Outcome.WRONG)
+        return self._advance(Event.SHOWN, verdict=verdict)
+
+    def hint(self) -> Feedback:
+        """The next rung of help: the rule, then its numbers, then the value (revealed)."""
+        q = self.current
+        rung = self._record(hints=self.records[q.name].hints + 1).hints
+        if rung == 1:
+            return Feedback(Event.HINT, q, hint=q.formula, rung=1)
+        if rung < HINT_RUNGS:
+            numbers = q.layout.numbers(self.world, fmt)
+            return Feedback(Event.HINT, q, hint=f"{q.name} = {numbers}", rung=rung)
+        self._give_up(Outcome.REVEALED)
+        return self._advance(Event.REVEALED, rung=rung)
+
+    def skip(self) -> Feedback:
+        """Leave the current quantity unanswered; its value is shown and the walk goes on."""
+        self._give_up(Outcome.SKIPPED)
+        return self._advance(Event.SKIPPED)
+
+    def _give_up(self, outcome: Outcome) -> None:
+        """A value not worked out: nothing of it is saved, so ``verify`` says not attempted."""
+        self.answers.pop(self.current.name, None)
+        self._record(outcome=outcome)
+
+    def report(self) -> Report:
+        """Every answer still standing marked at once: what ``bpstep verify`` says of the save."""
+        return verify(self.trace, self.scenario, self.answers, self.tol)
+
+    def mistakes(self) -> Iterator[Verdict]:
+        """Every wrong number typed, in the order typed (a later right one does not erase it)."""
+        for name in self.names:
+            yield from (v for v in self.records[name].attempts if v.verdict == WRONG)
+
+    def stage_counts(self) -> dict[int, dict[Outcome, int]]:
+        """Outcomes per stage index, for the summary."""
+        counts: dict[int, dict[Outcome, int]] = {}
+        for record in self.records.values():
+            row = counts.setdefault(record.stage, dict.fromkeys(Outcome, 0))
+            row[record.outcome] += 1
+        return counts
+
+
+def answers_yaml(session: Session, scenario_ref: str, title: str) -> str:
+    """What was typed, as an answers file ``bpstep verify`` reads (``scenario:`` relative to it).
+
+    Each number is written as typed; it matched ``answers.NUMBER``, so it is safe YAML.
+    """
+    out = [f"# bpstep practice · {title}",
+           "# The numbers typed (the last try of each); revealed and skipped values are left out.",
+           f"{SCENARIO_KEY}: {json.dumps(scenario_ref, ensure_ascii=False)}"]
+    out += [f"{json.dumps(name, ensure_ascii=False)}: {session.answers[name].text}"
+            for name in session.names if name in session.answers]
+    return "\n".join(out) + "\n"

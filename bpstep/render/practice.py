@@ -1,0 +1,204 @@
+"""``bpstep practice`` on the terminal: the questions, the marks and hints, the summary; the loop
+that reads one line per answer (with line editing at a terminal, one line each from a pipe).
+
+Keys: a number answers, ``?`` asks for the next hint, Ctrl-D (or an empty line from a pipe)
+skips the value, Ctrl-C stops; end of piped input ends the walk. The session state lives in
+``bpstep.practice``; nothing here marks or computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bpstep.answers import call_names, describe
+from bpstep.enums import StrEnum
+from bpstep.numbers import DEFAULT_PRECISION, fmt
+from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Session
+from bpstep.render.classroom import printable
+from bpstep.render.stages import stage_heading
+from bpstep.trace import Quantity
+from bpstep.verify import CARRIED, ROUNDING, Report
+
+MAX_LINE = 1000
+"""Characters of one piped line read; the rest of a longer line is skipped, never kept."""
+HINT_KEY = "?"
+STYLES = {Event.ACCEPTED: "green", Event.TRY_AGAIN: "bold red", Event.SHOWN: "bold red",
+          Event.NOT_A_NUMBER: "yellow", Event.HINT: "cyan", Event.REVEALED: "yellow",
+          Event.SKIPPED: "dim"}
+ACCEPTED_WORDS = {ROUNDING: "within rounding", CARRIED: "carried forward"}
+SUMMARY_COLUMNS = (Outcome.FIRST_TIME, Outcome.RETRIED, Outcome.HINTED, Outcome.REVEALED,
+                   Outcome.WRONG, Outcome.SKIPPED, Outcome.NOT_REACHED)
+ALWAYS_SHOWN = frozenset({Outcome.FIRST_TIME, Outcome.HINTED, Outcome.REVEALED})
+"""Summary columns shown even when 0; the others appear when they happened."""
+
+
+class Key(StrEnum):
+    """Lines that are not text: a skip (Ctrl-D, or an empty piped line) and the end of input."""
+
+    SKIP = "skip"
+    END = "end"
+
+
+class Ending(StrEnum):
+    """How the walk stopped."""
+
+    DONE = "done"
+    END_OF_INPUT = "end of input"
+    INTERRUPTED = "interrupted"
+
+
+Reader = Callable[[str], "str | Key"]
+"""Shows a prompt and returns the line typed (without its newline), or a Key."""
+
+
+def terminal_reader() -> Reader:
+    """``input()`` with line editing and history (readline); Ctrl-D skips the value."""
+    import readline  # noqa: F401  (importing it gives input() editing keys and history)
+
+    def read(prompt: str) -> str | Key:
+        try:
+            return input(prompt)
+        except EOFError:
+            print()
+            return Key.SKIP
+
+    return read
+
+
+def piped_reader(stream: TextIO, console: Console) -> Reader:
+    """One answer per line from a pipe or file, echoed after its prompt so the record reads as a
+    session; an empty line skips, the end of input ends the walk."""
+
+    def read(prompt: str) -> str | Key:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            console.print(Text(prompt + "(end of input)", style="dim"))
+            return Key.END
+        rest = line
+        while not rest.endswith("\n") and rest:
+            rest = stream.readline(MAX_LINE)
+        text = line.strip()
+        console.print(Text(prompt) + Text(printable(text), style="bold"))
+        return text or Key.SKIP
+
+    return read
+
+
+def prompt(q: Quantity) -> str:
+    return f"{q.name} = ? "
+
+
+def meaning(session: Session, q: Quantity) -> str:
+    """What ``q`` is, without its rule (that is the first hint): ``δ of h1 (hidden unit)``."""
+    text = describe(q, call_names(session.scenario), session.scenario.layers[-1].units)
+    # Unit names hold no spaces, so the first ": " ends the meaning and starts the rule.
+    what = text.split(": ", 1)[0]
+    return what if q.sample is None else f"{what} · sample {q.sample}"
+
+
+def question(session: Session, q: Quantity) -> Text:
+    """The quantity's meaning and the values it needs, as the student has them."""
+    known = " · ".join(f"{name} = {value}" for name, value in session.known(q))
+    out = Text(f"{q.name}: ", style="bold") + Text(meaning(session, q))
+    if known:
+        out += Text("\n  from " + known, style="dim")
+    return out
+
+
+def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = False) -> Text:
+    """One line answering what was typed."""
+    q, v = fb.quantity, fb.verdict
+    value = f"{q.name} = {fmt(q.value, precision)}"
+    if fb.event == Event.ACCEPTED and v is not None:
+        word = ACCEPTED_WORDS.get(v.verdict)
+        text = f"✓ {word}: {v.hint}" if word and v.hint else f"✓ {word or 'correct'}"
+    elif fb.event in (Event.TRY_AGAIN, Event.SHOWN) and v is not None:
+        text = "✗ wrong" + (f": {v.hint}" if v.hint else "")
+        if fb.event == Event.TRY_AGAIN:
+            tries = f"{fb.tries_left} tr{'y' if fb.tries_left == 1 else 'ies'} left"
+            text += f" · try again ({tries}; {HINT_KEY} for a hint)"
+        else:
+            text += f" · it is {value}; going on with that"
+    elif fb.event == Event.NOT_A_NUMBER:
+        skip = "an empty line" if piped else "Ctrl-D"
+        text = f"type a number (like 0.5523), {HINT_KEY} for a hint, or {skip} to skip"
+    elif fb.event == Event.HINT:
+        text = f"hint {fb.rung} of {HINT_RUNGS}: {fb.hint}"
+    elif fb.event == Event.REVEALED:
+        text = f"revealed: {value} (not counted as right)"
+    else:
+        text = f"skipped: {value}"
+    return Text("  " + text, style=STYLES[fb.event])
+
+
+def intro(session: Session, tries: int, *, piped: bool) -> Text:
+    count = len(session.names)
+    skip = "an empty line skips" if piped else "Ctrl-D skips"
+    return Text(f"{count} value{'s' * (count != 1)} to work out, in order. Type each number with "
+                f"the digits you worked with; {HINT_KEY} for a hint ({HINT_RUNGS} times shows the "
+                f"value), {tries} tr{'y' if tries == 1 else 'ies'} each, {skip}, Ctrl-C stops.",
+                style="dim")
+
+
+def practise(console: Console, session: Session, read: Reader, *,
+             precision: int = DEFAULT_PRECISION, piped: bool = False) -> Ending:
+    """Ask every value of the session in turn until done, the input ends, or Ctrl-C."""
+    shown_stage: int | None = None
+    try:
+        while not session.done:
+            q = session.current
+            stage = session.trace.stage_of(q.name)
+            if stage != shown_stage:
+                console.print(Text("\n" + stage_heading(session.trace, stage), style="bold"))
+                shown_stage = stage
+            console.print(question(session, q))
+            while True:
+                line = read(prompt(q))
+                if line == Key.END:
+                    return Ending.END_OF_INPUT
+                if line == Key.SKIP:
+                    fb = session.skip()
+                elif not line.strip():
+                    continue
+                elif line.strip() == HINT_KEY:
+                    fb = session.hint()
+                else:
+                    fb = session.submit(line)
+                console.print(feedback(fb, precision, piped=piped))
+                if fb.advances:
+                    break
+    except KeyboardInterrupt:
+        console.print(Text("\nstopped (Ctrl-C)", style="dim"))
+        return Ending.INTERRUPTED
+    return Ending.DONE
+
+
+def render_summary(session: Session, report: Report) -> RenderableType:
+    """Per stage how each value was reached, the mistakes made, and verify's marking of it all."""
+    counts = session.stage_counts()
+    columns = [c for c in SUMMARY_COLUMNS
+               if c in ALWAYS_SHOWN or any(row[c] for row in counts.values())]
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("stage", justify="right")
+    table.add_column("asked", justify="right")
+    for c in columns:
+        table.add_column(str(c), justify="right")
+    for stage in sorted(counts):
+        row = counts[stage]
+        table.add_row(str(stage + 1), str(sum(row.values())), *(str(row[c]) for c in columns))
+    totals = {c: sum(row[c] for row in counts.values()) for c in columns}
+    table.add_row("all", str(len(session.names)), *(str(totals[c]) for c in columns),
+                  style="bold")
+    parts: list[RenderableType] = [Text("\nsummary", style="bold underline"), table]
+    mistakes = list(session.mistakes())
+    if mistakes:
+        parts.append(Text(f"\nmistakes ({len(mistakes)})", style="bold"))
+        parts += [Text(f"  {v.name} = {v.written}: {v.hint or 'no known mistake gives this'}")
+                  for v in mistakes]
+    parts.append(Text(f"\nmarked as bpstep verify marks it: {report.summary()}", style="bold"))
+    return Group(*parts)

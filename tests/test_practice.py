@@ -1,0 +1,180 @@
+"""bpstep.practice: the session state machine, marking each answer as `bpstep verify` would.
+
+The values are worked out here by hand from the GeeksforGeeks network (inputs 0.35 and 0.7,
+weights 0.2/0.3 and 0.3/0.9, target 0.5), not read from bpstep.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bpstep.answers import parse
+from bpstep.engine import step
+from bpstep.practice import Event, Outcome, Session, answers_yaml
+from bpstep.render.practice import Ending, feedback, piped_reader, practise, render_summary
+from bpstep.scenario import load
+from bpstep.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+
+
+def sigmoid(a: float) -> float:
+    return 1 / (1 + math.exp(-a))
+
+
+Y_H1, Y_H2 = sigmoid(0.21), sigmoid(0.315)
+A_O = 0.3 * Y_H1 + 0.9 * Y_H2
+Y_O = sigmoid(A_O)
+DELTA_O = (0.5 - Y_O) * Y_O * (1 - Y_O)
+
+
+def session(*names: str, tries: int = 3) -> Session:
+    scenario = load(GFG)
+    trace = step(scenario)
+    return Session(trace, scenario, list(names) or [q.name for q in trace], tries=tries)
+
+
+def test_right_first_time() -> None:
+    s = session("a[h1]", "a[h2]")
+    fb = s.submit("0.21")
+    assert fb.event == Event.ACCEPTED and fb.verdict is not None and fb.verdict.verdict == "correct"
+    assert s.records["a[h1]"].outcome == Outcome.FIRST_TIME
+    assert s.current.name == "a[h2]"
+
+
+def test_rounded_from_the_students_own_rounded_number() -> None:
+    s = session("y[h1]", "a[o]")
+    assert s.submit("0.55").verdict.verdict == "correct"  # 0.552308 to ±0.005
+    own = 0.3 * 0.55 + 0.9 * Y_H2  # 0.6852945, the true a[o] is 0.685987
+    fb = s.submit(f"{own:.5f}")
+    assert fb.event == Event.ACCEPTED
+    assert fb.verdict.verdict == "rounding" and fb.verdict.hint == "from your rounded y[h1] = 0.55"
+
+
+def test_carried_forward_from_a_wrong_number_that_was_then_shown() -> None:
+    s = session("y[h2]", "a[o]")
+    assert s.submit("0.59").event == Event.TRY_AGAIN
+    assert s.submit("0.59").event == Event.TRY_AGAIN
+    fb = s.submit("0.59")
+    assert fb.event == Event.SHOWN and s.records["y[h2]"].outcome == Outcome.WRONG
+    # The walk goes on with the true y[h2]; a student who keeps their own 0.59 is carried.
+    assert dict(s.known(s.current))["y[h2]"] == f"{Y_H2:.6g}"
+    carried = 0.3 * Y_H1 + 0.9 * 0.59
+    fb = s.submit(f"{carried:.5f}")
+    assert fb.verdict.verdict == "carried" and "your y[h2] = 0.59" in (fb.verdict.hint or "")
+
+
+def test_wrong_then_right_names_the_mistake_and_counts_the_retry() -> None:
+    s = session("delta[o]")
+    fb = s.submit(f"{0.5 - Y_O:.4f}")  # (t − y) without y·(1 − y)
+    assert fb.event == Event.TRY_AGAIN and fb.tries_left == 2
+    assert fb.verdict.hint == "activation derivative f′(a) = y · (1 − y) of sigmoid left out"
+    fb = s.submit(f"{-DELTA_O:.4f}")
+    assert fb.event == Event.TRY_AGAIN and fb.tries_left == 1
+    assert fb.verdict.hint.startswith("y − t (output − target) used where t − y belongs")
+    fb = s.submit(f"{DELTA_O:.4f}")
+    assert fb.event == Event.ACCEPTED and s.records["delta[o]"].outcome == Outcome.RETRIED
+    assert len(list(s.mistakes())) == 2
+
+
+def test_hints_climb_from_the_rule_to_the_numbers_to_the_value() -> None:
+    s = session("y[h1]", "a[o]")
+    s.submit("0.55")
+    first = s.hint()
+    assert first.event == Event.HINT and first.hint == "a[o] = w0[h1->o]·y[h1] + w0[h2->o]·y[h2]"
+    second = s.hint()
+    assert second.hint == f"a[o] = 0.3×0.55 + 0.9×{Y_H2:.6g}"  # the student's own y[h1]
+    third = s.hint()
+    assert third.event == Event.REVEALED and s.done
+    assert s.records["a[o]"].outcome == Outcome.REVEALED and "a[o]" not in s.answers
+
+
+def test_right_after_hints_counts_as_hinted() -> None:
+    s = session("a[h1]")
+    s.hint()
+    s.submit("0.21")
+    assert s.records["a[h1]"].outcome == Outcome.HINTED
+
+
+def test_not_a_number_costs_no_try_and_a_skip_saves_nothing() -> None:
+    s = session("a[h1]", tries=1)
+    assert s.submit("about 0.2").event == Event.NOT_A_NUMBER
+    assert s.submit("0.25").event == Event.SHOWN  # one try: shown at once
+    s = session("a[h1]")
+    s.submit("0.25")
+    assert s.skip().event == Event.SKIPPED and s.answers == {}
+
+
+def test_a_typeset_minus_is_read_as_minus() -> None:
+    s = session("delta[o]")
+    assert s.submit(f"−{abs(DELTA_O):.4f}").event == Event.ACCEPTED
+
+
+def test_the_saved_answers_are_marked_by_verify_as_the_session_marked_them(tmp_path: Path) -> None:
+    s = session("a[h1]", "y[h1]", "y[h2]", "a[o]", "y[o]", "delta[o]")
+    s.submit("0.21")
+    s.submit("0.55")
+    s.submit("0.59")
+    s.submit("0.59")
+    s.submit("0.59")
+    s.submit(f"{0.3 * Y_H1 + 0.9 * 0.59:.5f}")
+    s.skip()
+    s.submit(f"{-DELTA_O:.4f}")
+    s.submit(f"{DELTA_O:.4f}")
+    text = answers_yaml(s, "gfg_sigmoid.yaml", "GfG")
+    sheet = parse(text, "saved.yaml", GFG.parent)
+    assert sheet.scenario == GFG.parent / "gfg_sigmoid.yaml"
+    again = verify(s.trace, s.scenario, sheet.answers)
+    assert {v.name: v.verdict for v in again if v.written} == {
+        "a[h1]": "correct", "y[h1]": "correct", "y[h2]": "wrong", "a[o]": "carried",
+        "delta[o]": "correct"}
+    assert [v.verdict for v in again] == [v.verdict for v in s.report()]
+
+
+def run_piped(lines: str, *names: str) -> tuple[Ending, str, Session]:
+    s = session(*names)
+    out = io.StringIO()
+    console = Console(file=out, width=100, color_system=None)
+    ending = practise(console, s, piped_reader(io.StringIO(lines), console), piped=True)
+    console.print(render_summary(s, s.report()))
+    return ending, out.getvalue(), s
+
+
+def test_piped_lines_replay_a_session_and_the_summary_counts_each_way() -> None:
+    ending, text, _ = run_piped("0.21\n?\n0.315\n\n?\n?\n?\n", "a[h1]", "a[h2]", "y[h1]", "y[h2]")
+    assert ending == Ending.DONE
+    assert "a[h1] = ? 0.21\n  ✓ correct" in text
+    assert "skipped: y[h1] = 0.552308" in text
+    assert f"revealed: y[h2] = {Y_H2:.6g}" in text
+    summary = text.split("summary")[1]
+    header, row = summary.strip().splitlines()[:2]
+    assert header.split() == ["stage", "asked", "right", "first", "time", "right", "with", "hints",
+                              "revealed", "skipped"]
+    assert row.split() == ["1", "4", "1", "1", "1", "1"]
+
+
+def test_end_of_piped_input_stops_the_walk_and_control_characters_are_not_echoed() -> None:
+    ending, text, s = run_piped("\x1b[2J0.21\n0.21\n", "a[h1]", "a[h2]")
+    assert ending == Ending.END_OF_INPUT
+    assert "\x1b" not in text and "\\x1b[2J0.21" in text
+    assert "a[h2] = ? (end of input)" in text
+    assert s.records["a[h2]"].outcome == Outcome.NOT_REACHED
+
+
+def test_an_overlong_piped_line_is_read_in_bounded_pieces() -> None:
+    ending, text, s = run_piped("9" * 100_000 + "\n0.21\n", "a[h1]")
+    assert ending == Ending.DONE and s.records["a[h1]"].outcome == Outcome.FIRST_TIME
+    assert text.count("type a number") == 1  # the long line was one non-number, not 100
+
+
+@pytest.mark.parametrize("event", [Event.HINT, Event.SKIPPED])
+def test_feedback_lines_are_one_line(event: Event) -> None:
+    s = session("a[h1]")
+    fb = s.hint() if event == Event.HINT else s.skip()
+    assert "\n" not in feedback(fb).plain

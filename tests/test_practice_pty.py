@@ -1,0 +1,185 @@
+"""`bpstep practice` through a real pseudo-terminal (keys, Ctrl-D, Ctrl-C, end of the walk) and
+replayed from piped stdin, as a script or a test would run it.
+
+Each test waits for the prompt ``NAME = ? `` before typing, so keys are only sent once bpstep
+reads. The expected numbers are the GeeksforGeeks network's, worked out by hand in the test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+ROOT = Path(__file__).resolve().parent.parent
+GFG = "scenarios/gfg_sigmoid.yaml"
+LEFT, UP = "\x1b[D", "\x1b[A"
+ENV = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
+
+
+def sigmoid(a: float) -> float:
+    return 1 / (1 + math.exp(-a))
+
+
+Y_H2 = sigmoid(0.3 * 0.35 + 0.3 * 0.7)
+Y_O = sigmoid(0.3 * sigmoid(0.21) + 0.9 * Y_H2)
+DELTA_O = (0.5 - Y_O) * Y_O * (1 - Y_O)
+
+
+def plain(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r\n", "\n")
+
+
+def spawn(*args: str) -> pexpect.spawn:
+    return pexpect.spawn(sys.executable, ["-m", "bpstep", "practice", *args], cwd=str(ROOT),
+                         dimensions=(40, 120), encoding="utf-8", timeout=10, env=ENV)
+
+
+FEEDBACK = r"  (✓|✗|hint \d|revealed|skipped|type a)[^\r\n]*\r\n"
+"""The line bpstep prints in answer to each line typed."""
+
+
+def answer(child: pexpect.spawn, name: str, *keys: str) -> str:
+    """At each prompt of ``name``, type a key (a line, or Ctrl-D as is); return what bpstep
+    said to each, one line per key."""
+    said = []
+    for key in keys:
+        child.expect_exact(f"{name} = ? ")
+        if key == "\x04":
+            child.send(key)
+        else:
+            child.sendline(key)
+        child.expect(FEEDBACK)
+        said.append(plain(child.after).strip())
+    return "\n".join(said)
+
+
+def finish(child: pexpect.spawn) -> tuple[int, str]:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus, plain(child.before)
+
+
+def verify_json(path: Path) -> dict[str, str]:
+    out = subprocess.run([sys.executable, "-m", "bpstep", "verify", str(path), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, env=ENV)
+    assert out.returncode in (0, 1), out.stderr
+    return {v["name"]: v["verdict"] for v in json.loads(out.stdout)["answers"]
+            if v["verdict"] != "not attempted"}
+
+
+def test_a_whole_session_right_hints_wrong_carried_skipped_revealed(tmp_path: Path) -> None:
+    saved = tmp_path / "mine.yaml"
+    child = spawn(GFG, "--ask", "a[h1],a[h2],y[h1],y[h2],a[o],y[o],delta[o]", "--save",
+                  str(saved))
+    assert "✓ correct" in answer(child, "a[h1]", "0.21")
+    child.expect_exact("a[h2] = ? ")
+    child.sendline("?")
+    child.expect_exact("hint 1 of 3: a[h2] = w0[x1->h2]·y[x1] + w0[x2->h2]·y[x2]")
+    child.sendline("?")
+    child.expect_exact("hint 2 of 3: a[h2] = 0.3×0.35 + 0.3×0.7")
+    child.sendline("0.315")
+    child.expect_exact("✓ correct")
+    assert "✓ correct" in answer(child, "y[h1]", "0.55")
+    said = answer(child, "y[h2]", "0.59", "0.59")
+    assert "✗ wrong · try again (1 try left; ? for a hint)" in said
+    assert f"it is y[h2] = {Y_H2:.6g}; going on with that" in said
+    said = answer(child, "a[o]", f"{0.3 * 0.55 + 0.9 * 0.59:.3f}")  # from the student's own numbers
+    assert "✓ carried forward: consistent with your y[h2] = 0.59" in said
+    assert f"skipped: y[o] = {Y_O:.6g}" in answer(child, "y[o]", "\x04")
+    said = answer(child, "delta[o]", "?", "?", "?")
+    assert f"revealed: delta[o] = {DELTA_O:.6g} (not counted as right)" in said
+    status, rest = finish(child)
+    assert status == 1  # y[h2] stayed wrong, as `bpstep verify` of the saved file says
+    table = rest.split("mistakes")[0]
+    assert re.search(r"all\s+7\s+3\s+1\s+1\s+1\s+1", table), table  # first, hints, revealed, wrong, skipped
+    assert "y[h2] = 0.59: " in rest
+    assert verify_json(saved) == {"a[h1]": "correct", "a[h2]": "correct", "y[h1]": "correct",
+                                  "y[h2]": "wrong", "a[o]": "carried"}
+
+
+def test_rounded_then_wrong_then_right_with_line_editing() -> None:
+    child = spawn(GFG, "--ask", "y[h1],a[o],delta[o]")
+    # Line editing: "0.5" then ← and "5" gives 0.55; ↑ recalls it at the next prompt.
+    assert "✓ correct" in answer(child, "y[h1]", "0.5" + LEFT + "5")
+    child.expect_exact("a[o] = ? ")
+    child.send(UP)
+    child.expect_exact("0.55")
+    child.sendline("\x15" + f"{0.3 * 0.55 + 0.9 * Y_H2:.5f}")  # Ctrl-U clears the recalled line
+    child.expect_exact("✓ within rounding: from your rounded y[h1] = 0.55")
+    said = answer(child, "delta[o]", f"{0.5 - Y_O:.4f}", f"{DELTA_O:.4f}")
+    assert "✗ wrong: activation derivative f′(a) = y · (1 − y) of sigmoid left out" in said
+    status, rest = finish(child)
+    assert status == 0
+    assert "right after a retry" in rest
+    assert re.search(r"all\s+3\s+2\s+1\s+0\s+0", rest), rest  # first time, after a retry, hints, revealed
+
+
+def test_ctrl_c_stops_with_130_and_still_summarises_and_saves(tmp_path: Path) -> None:
+    saved = tmp_path / "partial.yaml"
+    child = spawn(GFG, "--ask", "forward", "--save", str(saved))
+    answer(child, "a[h1]", "0.21")
+    child.expect_exact("a[h2] = ? ")
+    child.sendintr()
+    status, rest = finish(child)
+    assert status == 130
+    assert "stopped (Ctrl-C)" in rest and "summary" in rest and "not reached" in rest
+    assert f"wrote {saved}" in rest
+    assert verify_json(saved) == {"a[h1]": "correct"}
+
+
+def test_ctrl_d_skips_every_value_to_the_end_of_the_walk() -> None:
+    child = spawn(GFG, "--ask", "loss,delta[o]")
+    assert "skipped: loss" in answer(child, "loss", "\x04")
+    assert "skipped: delta[o]" in answer(child, "delta[o]", "\x04")
+    status, rest = finish(child)
+    assert status == 0
+    assert re.search(r"all\s+2\s+0\s+0\s+0\s+2", rest), rest
+
+
+def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bpstep", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd, env={**ENV, "COLUMNS": "100"})
+
+
+def test_piped_stdin_replays_a_session_and_saves_what_verify_marks_the_same(tmp_path: Path) -> None:
+    saved = tmp_path / "replay.yaml"
+    out = run("practice", GFG, "--ask", "forward", "--save", str(saved),
+              stdin="0.21\n0.315\n0.5523\n?\n?\n?\n0.75\n0.67\n")
+    assert out.returncode == 1, out.stderr  # a[o] = 0.67 stayed wrong after 2 tries
+    assert "\x1b" not in out.stdout
+    assert "a[h1] = ? 0.21\n  ✓ correct" in out.stdout
+    assert "y[h2] = ? ?\n  hint 1 of 3: y[h2] = 1 / (1 + e^(−a[h2]))" in out.stdout
+    assert "a[o] = ? 0.75\n  ✗ wrong" in out.stdout
+    assert "y[o] = ? (end of input)" in out.stdout
+    assert verify_json(saved) == {"a[h1]": "correct", "a[h2]": "correct", "y[h1]": "correct",
+                                  "a[o]": "wrong"}
+    again = run("practice", GFG, "--save", str(saved), stdin="0.21\n")
+    assert again.returncode == 2 and "already exists; use --force" in again.stderr
+    assert again.stdout == ""  # refused before asking anything
+
+
+def test_practice_on_a_fresh_exercise_saves_it_beside_the_answers(tmp_path: Path) -> None:
+    saved = tmp_path / "tonight.yaml"
+    out = run("practice", "--new", "--seed", "12", "--ask", "a[h1]", "--save", str(saved),
+              stdin="0.1\n")
+    assert out.returncode in (0, 1), out.stderr
+    assert "Exercise 2-2-1 sigmoid · seed 12" in out.stdout
+    exercise = tmp_path / "tonight.exercise.yaml"
+    assert exercise.exists() and "scenario: \"tonight.exercise.yaml\"" in saved.read_text()
+    printed = run("new", "--seed", "12", "--print")
+    assert printed.stdout.split("\n", 1)[1] == exercise.read_text().split("\n", 1)[1]
+    assert len(verify_json(saved)) == 1
+
+
+def test_practice_needs_a_file_or_new() -> None:
+    out = run("practice")
+    assert out.returncode == 2 and "or --new" in out.stderr
