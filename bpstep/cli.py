@@ -165,11 +165,13 @@ def run(
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
             markup=False)
+    overflow = say_not_finite(trace)
+    done = ExitCode.MISTAKES if overflow else ExitCode.OK
     if as_json:
         from bpstep.export.json import write_trace_json
 
         write_trace_json(scenario, trace, sys.stdout)
-        return
+        raise typer.Exit(int(done))
     console = make_console()
     if step or auto is not None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -179,8 +181,25 @@ def run(
         else:
             from bpstep.render.stepper import step_through
 
-            raise typer.Exit(int(step_through(console, trace, view, auto=auto)))
+            raise typer.Exit(max(int(step_through(console, trace, view, auto=auto)), int(done)))
     console.print(render_all(trace, view, width=console.width))
+    raise typer.Exit(int(done))
+
+
+def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
+    """Say once, on stderr, from which stage the numbers are no longer finite; True if they are not."""
+    found = trace.not_finite()
+    if found is None:
+        return False
+    from bpstep.render.console import make_console
+
+    index, name = found
+    make_console(stderr=True).print(
+        f"bpstep: the numbers leave the float range at stage {index + 1} of {len(trace.stages)} "
+        f"({name}); from there on they are shown as 'overflow' or 'undefined' and written as "
+        "null in --json. Smaller weights, inputs or learning rate keep them finite.",
+        markup=False, soft_wrap=True)
+    return True
 
 
 class ExportFormat(str, Enum):
@@ -239,6 +258,8 @@ def diagram(
              "for the network before the step)")
     svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
     write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}")
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
 
 
 @app.command()
@@ -289,6 +310,8 @@ def export(
     text = publish(scenario, trace, form.value, precision=precision, explain=explain,
                    view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages")
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
 
 
 @app.command()
@@ -550,6 +573,8 @@ def explain(
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
 
 
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:

@@ -497,7 +497,16 @@ class _Lesson:
 
 
 def step(scenario: Scenario) -> Trace:
-    """Run one training step of the scenario and record it as stages, in teaching order."""
+    """Run one training step of the scenario and record it as stages, in teaching order.
+
+    Numbers that leave the float range are facts of the step, not errors: they are recorded as
+    inf or nan without numpy's warnings, and the caller says so once (``Trace.not_finite``).
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _step(scenario)
+
+
+def _step(scenario: Scenario) -> Trace:
     lesson = _Lesson(scenario)
     params = initial_params(scenario)
     given = lesson.given(params)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 DEFAULT_PRECISION = 6
+INF = float("inf")
+OVERFLOW = "overflow"
+"""How a value past the float range (±inf) is shown: a word, never ``inf``."""
+NOT_A_NUMBER = "undefined"
+"""How a value with no meaning left (nan, e.g. inf − inf) is shown."""
 
 
 def fmt(value: float, precision: int = DEFAULT_PRECISION) -> str:
@@ -13,6 +18,10 @@ def fmt(value: float, precision: int = DEFAULT_PRECISION) -> str:
     """
     if value == 0:
         return "0"
+    if value != value:
+        return NOT_A_NUMBER
+    if value in (INF, -INF):
+        return OVERFLOW
     text = f"{value:.{precision}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")

@@ -14,6 +14,7 @@ With several samples, a per-sample name ends in ``@k`` (k counts from 1): ``a[h1
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -401,6 +402,17 @@ class Trace:
         if name in self:
             return self[name].value
         return self.given[name]
+
+    def not_finite(self) -> tuple[int, str] | None:
+        """The first stage and quantity whose value is not a finite number, if any."""
+        for i, stage in enumerate(self.stages):
+            quantities = stage.quantities
+            if isinstance(quantities, LazyQuantities) and np.isfinite(quantities.values).all():
+                continue
+            for name, value in named_values(quantities):
+                if not math.isfinite(value):
+                    return i, name
+        return None
 
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""

@@ -1,0 +1,85 @@
+"""Numbers that stop being numbers: said once in bpstep's words, never inf/nan/NaN anywhere."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+from bpstep.engine import step
+from bpstep.numbers import fmt
+from bpstep.scenario import check
+
+HUGE = {"learning_rate": 1, "inputs": [1, 1], "targets": [0],
+        "layers": [{"units": ["x1", "x2"]}, {"units": ["h1"], "activation": "identity"},
+                   {"units": ["o"], "activation": "identity"}],
+        "weights": [[[1e200], [1e200]], [[1e200]]]}
+"""a[h1] = 2e200 is still a float; a[o] = 2e200 × 1e200 is not."""
+
+
+@pytest.fixture
+def huge(tmp_path: Path) -> Path:
+    path = tmp_path / "huge.yaml"
+    path.write_text(json.dumps(HUGE))
+    return path
+
+
+def invoke(*args: str | Path):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "100"})
+
+
+def test_the_step_raises_no_numpy_warning_and_says_where_it_stops_being_finite() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = step(check(HUGE))
+    assert trace.value_of("a[h1]") == 2e200
+    assert trace.not_finite() == (1, "a[o]")
+
+
+def test_fmt_names_what_is_not_a_number() -> None:
+    assert fmt(float("inf")) == fmt(float("-inf")) == "overflow"
+    assert fmt(float("nan")) == "undefined"
+    assert fmt(2e200) == "2e200"
+
+
+def test_run_says_it_once_marks_the_table_and_exits_1(huge: Path) -> None:
+    result = invoke("run", huge)
+    assert result.exit_code == 1
+    assert result.stderr.count("leave the float range at stage 2 of 8 (a[o])") == 1
+    assert "RuntimeWarning" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "overflow" in result.stdout
+    assert not re.search(r"\b(inf|nan|NaN|Infinity)\b", result.stdout)
+
+
+def test_json_stays_valid_json_with_null_for_what_is_not_finite(huge: Path) -> None:
+    result = invoke("run", huge, "--json")
+    assert result.exit_code == 1
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    data = json.loads(result.stdout, parse_constant=refuse)
+    assert data["values"]["a[h1]"] == 2e200 and data["values"]["a[o]"] is None
+    assert all(q["value"] is None for stage in data["stages"][1:] for q in stage["quantities"]
+               if q["name"] in ("a[o]", "loss", "delta[o]"))
+
+
+def test_exports_diagrams_and_explanations_say_it_too(huge: Path, tmp_path: Path) -> None:
+    for args in (("export", huge, "-f", "markdown", "-o", tmp_path / "h.md"),
+                 ("diagram", huge, "-o", tmp_path / "h.svg", "--stage", "5"),
+                 ("explain", huge, "w[x1->h1]")):
+        result = invoke(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr.count("leave the float range") == 1, args
+    assert "overflow" in (tmp_path / "h.md").read_text()
+    assert not re.search(r">\s*-?(inf|nan)\s*<", (tmp_path / "h.svg").read_text())
+
+
+def test_finite_steps_are_untouched() -> None:
+    result = invoke("run", Path(__file__).resolve().parent.parent / "scenarios" / "gfg_sigmoid.yaml")
+    assert result.exit_code == 0 and result.stderr == ""
