@@ -8,10 +8,11 @@ skips the value, Ctrl-C stops; end of piped input ends the walk. The session sta
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -136,13 +137,31 @@ def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = 
     return Text("  " + text, style=STYLES[fb.event])
 
 
-def intro(session: Session, tries: int, *, piped: bool) -> Text:
+class Hanging:
+    """A one-style line wrapped to the width, its continuation lines indented under it (rich
+    would start them at the margin), with no trailing spaces when piped."""
+
+    def __init__(self, line: Text, indent: str = "    ") -> None:
+        self.line, self.indent = line, indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(textwrap.fill(self.line.plain, width=max(options.max_width, 40),
+                                 subsequent_indent=self.indent, break_on_hyphens=False),
+                   style=self.line.style)
+
+
+def say(console: Console, line: Text) -> None:
+    console.print(Hanging(line))
+
+
+def intro(session: Session, tries: int, *, piped: bool) -> Hanging:
+    """How many values, and the keys."""
     count = len(session.names)
     skip = "an empty line skips" if piped else "Ctrl-D skips"
-    return Text(f"{count} value{'s' * (count != 1)} to work out, in order. Type each number with "
+    return Hanging(Text(f"{count} value{'s' * (count != 1)} to work out, in order. Type each number with "
                 f"the digits you worked with; {HINT_KEY} for a hint ({HINT_RUNGS} times shows the "
                 f"value), {tries} tr{'y' if tries == 1 else 'ies'} each, {skip}, Ctrl-C stops.",
-                style="dim")
+                style="dim"), indent="")
 
 
 def practise(console: Console, session: Session, read: Reader, *,
@@ -169,7 +188,7 @@ def practise(console: Console, session: Session, read: Reader, *,
                     fb = session.hint()
                 else:
                     fb = session.submit(line)
-                console.print(feedback(fb, precision, piped=piped))
+                say(console, feedback(fb, precision, piped=piped))
                 if fb.advances:
                     break
     except KeyboardInterrupt:
@@ -198,7 +217,7 @@ def render_summary(session: Session, report: Report) -> RenderableType:
     mistakes = list(session.mistakes())
     if mistakes:
         parts.append(Text(f"\nmistakes ({len(mistakes)})", style="bold"))
-        parts += [Text(f"  {v.name} = {v.written}: {v.hint or 'no known mistake gives this'}")
-                  for v in mistakes]
+        parts += [Hanging(Text(f"  {v.name} = {v.written}: "
+                               f"{v.hint or 'no known mistake gives this'}")) for v in mistakes]
     parts.append(Text(f"\nmarked as bpstep verify marks it: {report.summary()}", style="bold"))
     return Group(*parts)
