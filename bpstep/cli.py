@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from bpstep import __version__
 from bpstep.errors import ExitCode, UserError
 
 if TYPE_CHECKING:
@@ -44,11 +43,14 @@ app = typer.Typer(
     name="bpstep",
     help="Make backpropagation visible, one stage at a time.\n\n"
     "Examples:\n\n"
-    "  bpstep run scenarios/gfg_sigmoid.yaml --step\n\n"
-    "  bpstep run scenarios/gfg_sigmoid.yaml --explain\n\n"
-    "  bpstep run scenarios/gfg_sigmoid.yaml --json\n\n"
-    "  bpstep verify scenarios/gfg_sigmoid.article-answers.yaml\n\n"
-    "  bpstep train scenarios/xor_sigmoid.yaml --plot loss.svg",
+    "  bpstep lessons\n\n"
+    "  bpstep run gfg_sigmoid --step\n\n"
+    "  bpstep run gfg_sigmoid --explain\n\n"
+    "  bpstep run gfg_sigmoid --json\n\n"
+    "  bpstep verify gfg_sigmoid.article-answers\n\n"
+    "  bpstep train xor_sigmoid --plot loss.svg\n\n"
+    "  bpstep lessons copy gfg_sigmoid -o mine  (then edit mine/gfg_sigmoid.yaml)\n\n"
+    "Every FILE may also be the name of a lesson that comes with bpstep.",
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -58,7 +60,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        print(f"bpstep {__version__}")
+        from bpstep import version
+
+        print(f"bpstep {version()}")
         raise typer.Exit()
 
 
@@ -82,13 +86,21 @@ def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
 
 
 def load_scenario(path: Path):
-    """The scenario at ``path`` (a bad one is a ``UserError``: exit code 2)."""
+    """The scenario at ``path``, or the lesson it names (a bad one is a ``UserError``: exit code 2)."""
     from bpstep.scenario import load
 
-    return load(path)
+    return load(input_path(path))
 
 
-FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+def input_path(path: Path) -> Path:
+    """The file to read for a FILE argument: a path that exists, else the lesson of that name."""
+    from bpstep.lessons import find
+
+    return find(path)
+
+
+FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML), or the name of a lesson "
+                                         "(bpstep lessons).", show_default=False)]
 Precision = Annotated[int, typer.Option("--precision", "-p", min=1, max=17,
                                         help="Significant digits shown (full precision is kept).")]
 Explain = Annotated[bool, typer.Option("--explain", "-e",
@@ -139,10 +151,10 @@ def run(
 ) -> None:
     """Run one training step and show every stage: forward, loss, deltas, updates, after.
 
-    Examples: [bold]bpstep run scenarios/gfg_sigmoid.yaml[/] ·
-    [bold]bpstep run scenarios/gfg_sigmoid.yaml --step --explain[/] ·
-    [bold]bpstep run scenarios/gfg_sigmoid.yaml --step --auto 3 --diagram[/] ·
-    [bold]bpstep run scenarios/gfg_sigmoid.yaml --focus h1 --save-svg slides[/]
+    Examples: [bold]bpstep run gfg_sigmoid[/] ·
+    [bold]bpstep run gfg_sigmoid --step --explain[/] ·
+    [bold]bpstep run gfg_sigmoid --step --auto 3 --diagram[/] ·
+    [bold]bpstep run gfg_sigmoid --focus h1 --save-svg slides[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
@@ -244,8 +256,8 @@ def diagram(
 ) -> None:
     """Draw the network as SVG: units in layer columns, weights on the edges, values at a stage.
 
-    Examples: [bold]bpstep diagram scenarios/gfg_sigmoid.yaml -o net.svg[/] ·
-    [bold]bpstep diagram scenarios/gfg_sigmoid.yaml -o net.svg --stage 7[/]
+    Examples: [bold]bpstep diagram gfg_sigmoid -o net.svg[/] ·
+    [bold]bpstep diagram gfg_sigmoid -o net.svg --stage 7[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.export.svg_diagram import diagram_svg
@@ -293,8 +305,8 @@ def export(
     """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
     or a quiz for a course's system: Moodle XML, GIFT, Canvas QTI.
 
-    Examples: [bold]bpstep export scenarios/gfg_sigmoid.yaml -f html -o walk.html --explain[/] ·
-    [bold]bpstep export scenarios/gfg_sigmoid.yaml -f latex -o key.tex --explain[/] ·
+    Examples: [bold]bpstep export gfg_sigmoid -f html -o walk.html --explain[/] ·
+    [bold]bpstep export gfg_sigmoid -f latex -o key.tex --explain[/] ·
     [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/]
     """
     from bpstep.engine import step as run_step
@@ -339,9 +351,9 @@ def train(
 ) -> None:
     """Train for many epochs: progress, loss table, loss curve and the final predictions.
 
-    Examples: [bold]bpstep train scenarios/xor_sigmoid.yaml[/] ·
-    [bold]bpstep train scenarios/xor_sigmoid.yaml --epochs 2000 --every 500 --plot loss.svg[/] ·
-    [bold]bpstep train scenarios/xor_sigmoid.yaml --seed 3 --save trained.yaml --json[/]
+    Examples: [bold]bpstep train xor_sigmoid[/] ·
+    [bold]bpstep train xor_sigmoid --epochs 2000 --every 500 --plot loss.svg[/] ·
+    [bold]bpstep train xor_sigmoid --seed 3 --save trained.yaml --json[/]
     """
     from bpstep.render.console import make_console
     from bpstep.render.training import progress_bar, render_training
@@ -354,7 +366,7 @@ def train(
     if plot is not None and save is not None and plot.resolve() == save.resolve():
         fail("--plot and --save name the same file; give them different names")
     for path, option in ((plot, "--plot"), (save, "--save")):
-        problem = _check_output(path, file, force, option)
+        problem = _check_output(path, input_path(file), force, option)
         if problem:
             fail(problem)
     errors = make_console(stderr=True)
@@ -435,17 +447,19 @@ def template(
 ) -> None:
     """Print a worksheet to fill in by hand: every quantity of the step, in stage order, as null.
 
-    Examples: [bold]bpstep template scenarios/gfg_sigmoid.yaml -o answers.yaml[/] ·
+    Examples: [bold]bpstep template gfg_sigmoid -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
     from bpstep.answers import worksheet
     from bpstep.engine import step as run_step
+    from bpstep.lessons import named
 
     scenario = load_scenario(file)
+    lesson = named(file)
     if output is None or str(output) == "-":
-        ref, check = str(file), "bpstep verify ANSWERS.yaml"
+        ref, check = lesson or str(file), "bpstep verify ANSWERS.yaml"
     else:
-        ref = os.path.relpath(file.resolve(), output.resolve().parent)
+        ref = lesson or os.path.relpath(file.resolve(), output.resolve().parent)
         check = f"bpstep verify {output}"
     trace = run_step(scenario)
     text = worksheet(trace, scenario, Path(ref).as_posix(), check)
@@ -494,8 +508,8 @@ def verify(
     Exit code 0 when every attempted answer is accepted, 1 when any is wrong, 2 on bad input
     (with --batch: 2 when any file could not be read).
 
-    Examples: [bold]bpstep verify scenarios/gfg_sigmoid.article-answers.yaml[/] ·
-    [bold]bpstep verify scenarios/gfg_sigmoid.yaml answers.yaml --no-reveal[/] ·
+    Examples: [bold]bpstep verify gfg_sigmoid.article-answers[/] ·
+    [bold]bpstep verify gfg_sigmoid answers.yaml --no-reveal[/] ·
     [bold]bpstep verify answers.yaml --json[/] ·
     [bold]bpstep verify --batch 'answers/*.yaml' --csv grades.csv --html report.html[/]
     """
@@ -512,11 +526,14 @@ def verify(
     from bpstep.answers import check_names
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
+    from bpstep.lessons import display, find
     from bpstep.verify import verify as mark
 
-    answers_path = first if second is None else second
+    answers_path = input_path(first if second is None else second)
     sheet = load_answers(answers_path)
     scenario_path = sheet.scenario if second is None else first
+    if sheet.scenario is not None and second is None:
+        scenario_path = find(sheet.scenario, beside=answers_path.parent)
     if scenario_path is None:
         fail(f"{answers_path}: does not name its scenario; add a line like "
              "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
@@ -537,10 +554,10 @@ def verify(
         console = make_console()
         if scenario.title:
             console.print(scenario.title, style="bold underline", markup=False)
-        console.print(f"answers: {answers_path}", style="dim", markup=False)
+        console.print(f"answers: {display(answers_path)}", style="dim", markup=False)
         console.print(render_report(report, precision=precision, reveal=not no_reveal,
                                     everything=everything,
-                                    explain_command=f"bpstep explain {scenario_path}"))
+                                    explain_command=f"bpstep explain {display(scenario_path)}"))
     if report.has_mistakes:
         raise typer.Exit(int(ExitCode.MISTAKES))
 
@@ -554,8 +571,8 @@ def explain(
 ) -> None:
     """Show how one quantity is computed: its rule, its numbers, and what it comes from.
 
-    Examples: [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'delta\\[h1]'[/] ·
-    [bold]bpstep explain scenarios/gfg_sigmoid.yaml 'w\\[x1->h1]'[/]
+    Examples: [bold]bpstep explain gfg_sigmoid 'delta\\[h1]'[/] ·
+    [bold]bpstep explain gfg_sigmoid 'w\\[x1->h1]'[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
@@ -629,8 +646,8 @@ def variants(
     Writes DIR/variant-01.yaml, DIR/variant-01.key.yaml (every value at full precision) ... and
     DIR/index.csv (variant, seed, file, key).
 
-    Examples: [bold]bpstep variants scenarios/gfg_sigmoid.yaml --count 30 --seed 7 -o class[/] ·
-    [bold]bpstep variants scenarios/gfg_sigmoid.yaml --roster students.csv --seed 7 -o class[/]
+    Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
+    [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
     from bpstep import variants as var
     from bpstep.engine import step as run_step
@@ -651,14 +668,14 @@ def variants(
     made = var.make_variants(scenario, seed, count=count or 30, roster=ids)
     files: dict[Path, str | bytes] = {}
     for v in made:
-        files[output / f"{v.stem}.yaml"] = var.variant_yaml(v, file.name, seed)
+        files[output / f"{v.stem}.yaml"] = var.variant_yaml(v, input_path(file).name, seed)
         files[output / f"{v.stem}.key.yaml"] = var.key_yaml(v, run_step(v.scenario))
     files[output / var.INDEX_NAME] = var.index_csv(made)
     if not output.exists():
         if not output.parent.is_dir():
             fail(f"{output.parent} does not exist; create the folder first")
         output.mkdir()
-    _write_files(files, force, reads=(file, *((roster,) if roster else ())))
+    _write_files(files, force, reads=(input_path(file), *((roster,) if roster else ())))
     from bpstep.render.console import make_console
 
     make_console(stderr=True).print(
@@ -1016,6 +1033,83 @@ def practice(
         raise typer.Exit(int(ExitCode.INTERRUPTED))
     if report.has_mistakes:
         raise typer.Exit(int(ExitCode.MISTAKES))
+
+
+lessons_app = typer.Typer(
+    cls=_Commands,
+    help="List the lessons that come with bpstep, or copy one to edit.\n\n"
+    "Examples: [bold]bpstep lessons[/] · [bold]bpstep lessons --json[/] · "
+    "[bold]bpstep lessons copy gfg_sigmoid -o mine[/]",
+    rich_markup_mode="rich",
+    invoke_without_command=True,
+)
+app.add_typer(lessons_app, name="lessons")
+
+
+@lessons_app.callback()
+def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
+    """List the lessons that come with bpstep: name, title, what each teaches, its answers files.
+
+    Every command that takes a file also takes a lesson name: [bold]bpstep run gfg_sigmoid[/].
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from bpstep.lessons import answers_scenario, lessons
+    from bpstep.scenario import load
+
+    shipped = lessons()
+    titles = {lesson.name: load(lesson.path).title or "" for lesson in shipped
+              if not lesson.is_answers}
+    if as_json:
+        rows = [{"name": lesson.name,
+                 "kind": "answers" if lesson.is_answers else "scenario",
+                 "title": titles[answers_scenario(lesson.name)],
+                 "teaches": lesson.teaches,
+                 "path": str(lesson.path),
+                 **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
+                    {"answers": list(lesson.answers)})} for lesson in shipped]
+        print(json.dumps({"lessons": rows}, indent=2, ensure_ascii=False))
+        return
+    from bpstep.render.console import make_console
+    from bpstep.render.lessons import render_lessons
+
+    make_console().print(render_lessons(shipped, titles))
+
+
+@lessons_app.command("copy")
+def copy_lesson(
+    name: Annotated[str, typer.Argument(show_default=False,
+                                        help="Lesson to copy, e.g. gfg_sigmoid (bpstep lessons "
+                                        "lists them).")],
+    output: Annotated[Path, typer.Option("--output", "-o", show_default=False,
+                                         help="Folder to copy it into (made if missing; default: "
+                                         "the current folder), or a file name ending in .yaml.")
+                ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Replace a file of that name that "
+                                        "already exists.")] = False,
+) -> None:
+    """Copy a lesson to a file of your own, to edit into a new scenario.
+
+    Examples: [bold]bpstep lessons copy gfg_sigmoid[/] ·
+    [bold]bpstep lessons copy two_hidden_layers -o mine[/] ·
+    [bold]bpstep lessons copy gfg_sigmoid -o my_net.yaml[/]
+    """
+    from bpstep.lessons import is_answers_name, path_of
+
+    source = path_of(name)
+    as_file = output.suffix.lower() in (".yaml", ".yml") and not output.is_dir()
+    target = output if as_file else output / source.name
+    if not as_file and not output.exists():
+        if not output.parent.is_dir():
+            fail(f"{output.parent} does not exist; create the folder first")
+        output.mkdir()
+    _write_files({target: source.read_bytes()}, force, reads=(source,))
+    from bpstep.render.console import make_console
+
+    command = "verify" if is_answers_name(source.stem) else "run"
+    make_console(stderr=True).print(f"wrote {target} (a copy of the lesson {source.stem}); edit it, "
+                                    f"then: bpstep {command} {target}", markup=False,
+                                    soft_wrap=True)
 
 
 def main() -> None:

@@ -349,8 +349,8 @@ def test_utf8_with_byte_order_mark_is_fine(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     message = run_path(tmp_path / "nowhere.yaml")
-    assert message == f"{tmp_path / 'nowhere.yaml'}: no such file; check the path (scenarios live " \
-                      "in scenarios/)"
+    assert message == f"{tmp_path / 'nowhere.yaml'}: no such file or lesson; check the path; " \
+                      "`bpstep lessons` lists the lessons"
 
 
 def test_directory(tmp_path: Path) -> None:
