@@ -129,11 +129,9 @@ class Layout:
         return self.fill(list(self.refs), "·", "·")
 
     def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
-        """The rule with numbers from ``env``, negative ones bracketed: ``0.3×(-0.0368)``."""
-        values = [env[name] for name in self.refs]
-        shown = [f"({text})" if value < 0 else text
-                 for value, text in zip(values, map(fmt, values), strict=True)]
-        return self.fill(shown, "×", "×")
+        """The rule with numbers from ``env``, negative ones (−0.0 too) bracketed: ``0.3×(-0.0368)``."""
+        texts = map(fmt, [env[name] for name in self.refs])
+        return self.fill([f"({text})" if text.startswith("-") else text for text in texts], "×", "×")
 
 
 @dataclass(slots=True)
