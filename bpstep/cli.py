@@ -1027,7 +1027,10 @@ def practice(
         ref = os.path.relpath(file.resolve(), save.resolve().parent)
         files[save] = answers_yaml(session, Path(ref).as_posix(), scenario.title or file.name)
         _write_files(files, force, reads=() if fresh else (file,))
-        make_console(stderr=True).print(f"wrote {save}; mark it again with: bpstep verify {save}",
+        # verify reads a scenario: only from the answers file's folder; elsewhere, name it.
+        check = (f"bpstep verify {save}" if not ref.startswith("..")
+                 else f"bpstep verify {file} {save}")
+        make_console(stderr=True).print(f"wrote {save}; mark it again with: {check}",
                                         markup=False, soft_wrap=True)
     if ending == view.Ending.INTERRUPTED:
         raise typer.Exit(int(ExitCode.INTERRUPTED))

@@ -68,6 +68,14 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
     return child.exitstatus, plain(child.before)
 
 
+def beside(tmp_path: Path) -> str:
+    """The scenario copied into the folder the answers are saved in (verify reads a
+    ``scenario:`` only from the answers file's own folder)."""
+    copy = tmp_path / "gfg_sigmoid.yaml"
+    copy.write_text((ROOT / GFG).read_text(encoding="utf-8"), encoding="utf-8")
+    return str(copy)
+
+
 def verify_json(path: Path) -> dict[str, str]:
     out = subprocess.run([sys.executable, "-m", "bpstep", "verify", str(path), "--json"],
                          capture_output=True, text=True, cwd=ROOT, env=ENV)
@@ -78,7 +86,7 @@ def verify_json(path: Path) -> dict[str, str]:
 
 def test_a_whole_session_right_hints_wrong_carried_skipped_revealed(tmp_path: Path) -> None:
     saved = tmp_path / "mine.yaml"
-    child = spawn(GFG, "--ask", "a[h1],a[h2],y[h1],y[h2],a[o],y[o],delta[o]", "--save",
+    child = spawn(beside(tmp_path), "--ask", "a[h1],a[h2],y[h1],y[h2],a[o],y[o],delta[o]", "--save",
                   str(saved))
     assert "✓ correct" in answer(child, "a[h1]", "0.21")
     child.expect_exact("a[h2] = ? ")
@@ -125,7 +133,7 @@ def test_rounded_then_wrong_then_right_with_line_editing() -> None:
 
 def test_ctrl_c_stops_with_130_and_still_summarises_and_saves(tmp_path: Path) -> None:
     saved = tmp_path / "partial.yaml"
-    child = spawn(GFG, "--ask", "forward", "--save", str(saved))
+    child = spawn(beside(tmp_path), "--ask", "forward", "--save", str(saved))
     answer(child, "a[h1]", "0.21")
     child.expect_exact("a[h2] = ? ")
     child.sendintr()
@@ -152,7 +160,7 @@ def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedPr
 
 def test_piped_stdin_replays_a_session_and_saves_what_verify_marks_the_same(tmp_path: Path) -> None:
     saved = tmp_path / "replay.yaml"
-    out = run("practice", GFG, "--ask", "forward", "--save", str(saved),
+    out = run("practice", beside(tmp_path), "--ask", "forward", "--save", str(saved),
               stdin="0.21\n0.315\n0.5523\n?\n?\n?\n0.75\n0.67\n")
     assert out.returncode == 1, out.stderr  # a[o] = 0.67 stayed wrong after 2 tries
     assert "\x1b" not in out.stdout
@@ -162,7 +170,10 @@ def test_piped_stdin_replays_a_session_and_saves_what_verify_marks_the_same(tmp_
     assert "y[o] = ? (end of input)" in out.stdout
     assert verify_json(saved) == {"a[h1]": "correct", "a[h2]": "correct", "y[h1]": "correct",
                                   "a[o]": "wrong"}
-    again = run("practice", GFG, "--save", str(saved), stdin="0.21\n")
+    elsewhere = run("practice", GFG, "--ask", "a[h1]", "--save", str(tmp_path / "b.yaml"),
+                    stdin="0.21\n")
+    assert f"mark it again with: bpstep verify {GFG} {tmp_path / 'b.yaml'}" in elsewhere.stderr
+    again = run("practice", beside(tmp_path), "--save", str(saved), stdin="0.21\n")
     assert again.returncode == 2 and "already exists; use --force" in again.stderr
     assert again.stdout == ""  # refused before asking anything
 
@@ -183,3 +194,14 @@ def test_practice_on_a_fresh_exercise_saves_it_beside_the_answers(tmp_path: Path
 def test_practice_needs_a_file_or_new() -> None:
     out = run("practice")
     assert out.returncode == 2 and "or --new" in out.stderr
+
+
+def test_from_stage_and_tries_choose_what_is_asked_and_how_often() -> None:
+    out = run("practice", GFG, "--from-stage", "4", "--ask", "deltas", "--tries", "1",
+              stdin=f"{-DELTA_O:.4f}\n\n\n")
+    assert out.stdout.count(" = ? ") == 3  # delta[o], delta[h1], delta[h2]; nothing before stage 4
+    assert "stage 4 of 8" in out.stdout and "stage 1 of 8" not in out.stdout
+    assert "✗ wrong: y − t (output − target) used where t − y belongs" in out.stdout
+    assert "going on with that" in out.stdout  # one try: shown at once
+    bad = run("practice", GFG, "--from-stage", "9", stdin="")
+    assert bad.returncode == 2 and "--from-stage 9 is out of range" in bad.stderr
