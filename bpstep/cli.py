@@ -786,9 +786,9 @@ def graph(
     """Draw the computational graph of one quantity (or of the loss): each node's operation,
     value, and the gradient flowing into it.
 
-    Examples: [bold]bpstep graph scenarios/gfg_sigmoid.yaml 'delta[h1]'[/] ·
-    [bold]bpstep graph scenarios/gfg_sigmoid.yaml -o graph.svg[/] ·
-    [bold]bpstep graph scenarios/gfg_sigmoid.yaml 'y[o]' -f dot -o y.dot[/]
+    Examples: [bold]bpstep graph gfg_sigmoid 'delta[h1]'[/] ·
+    [bold]bpstep graph gfg_sigmoid -o graph.svg[/] ·
+    [bold]bpstep graph gfg_sigmoid 'y[o]' -f dot -o y.dot[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.graph import GraphTooBig, graph_of
@@ -967,8 +967,8 @@ def practice(
     numbers, then the value), Ctrl-D skips, Ctrl-C stops (exit code 130; the summary and --save
     still come). Without a terminal it reads one answer per line from stdin.
 
-    Examples: [bold]bpstep practice scenarios/gfg_sigmoid.yaml[/] ·
-    [bold]bpstep practice scenarios/gfg_sigmoid.yaml --ask deltas --save mine.yaml[/] ·
+    Examples: [bold]bpstep practice gfg_sigmoid[/] ·
+    [bold]bpstep practice gfg_sigmoid --ask deltas --save mine.yaml[/] ·
     [bold]bpstep practice --new --seed 12[/] ·
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
@@ -996,7 +996,7 @@ def practice(
     else:
         assert file is not None
         scenario = load_scenario(file)
-        problem = _check_output(save, file, force, "--save")
+        problem = _check_output(save, input_path(file), force, "--save")
         if problem:
             fail(problem)
     trace = run_step(scenario)
@@ -1024,9 +1024,11 @@ def practice(
         if exercise_path is not None:
             files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
         assert file is not None
-        ref = os.path.relpath(file.resolve(), save.resolve().parent)
+        from bpstep.lessons import named
+
+        ref = named(file) or os.path.relpath(file.resolve(), save.resolve().parent)
         files[save] = answers_yaml(session, Path(ref).as_posix(), scenario.title or file.name)
-        _write_files(files, force, reads=() if fresh else (file,))
+        _write_files(files, force, reads=() if fresh else (input_path(file),))
         # verify reads a scenario: only from the answers file's folder; elsewhere, name it.
         check = (f"bpstep verify {save}" if not ref.startswith("..")
                  else f"bpstep verify {file} {save}")

@@ -210,3 +210,12 @@ def test_version_is_the_package_metadata_and_pyproject_version() -> None:
     assert version("bpstep") == declared, "reinstall: pip install -e '.[test]'"
     assert invoke("--version").stdout == f"bpstep {declared}\n"
     assert f"## {declared}" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_practice_on_a_lesson_saves_answers_that_verify_from_another_folder(empty: Path) -> None:
+    (empty / "out").mkdir()
+    done = runner.invoke(app, ["practice", "gfg_sigmoid", "--ask", "a[h1]", "--save", "out/mine.yaml"],
+                         input="0.21\n", env={"NO_COLOR": "1", "COLUMNS": "100"})
+    assert done.exit_code == 0, done.stderr
+    assert 'scenario: "gfg_sigmoid"' in (empty / "out" / "mine.yaml").read_text(encoding="utf-8")
+    assert invoke("verify", "out/mine.yaml").exit_code == 0
