@@ -107,10 +107,10 @@ _HOLE, _TIGHT, _SPACED = "\x00", "\x01", "\x02"
 
 
 @lru_cache(maxsize=4096)
-def _template(text: str, tight: str, spaced: str) -> str:
-    """A layout's text as a format string with the product signs written in."""
+def _template(text: str, sign: str) -> str:
+    """A layout's text as a format string with its product signs written in (· or ×)."""
     escaped = text.replace("{", "{{").replace("}", "}}")
-    return escaped.replace(_TIGHT, tight).replace(_SPACED, spaced).replace(_HOLE, "{}")
+    return escaped.replace(_TIGHT, sign).replace(_SPACED, sign).replace(_HOLE, "{}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +121,14 @@ class Layout:
     refs: tuple[str, ...]
     """The operand names, in the order their holes appear."""
 
-    def fill(self, operands: list[str], tight: str, spaced: str) -> str:
-        return _template(self.text, tight, spaced).format(*operands)
-
     def names(self) -> str:
         """The rule in names: ``y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])``."""
-        return self.fill(list(self.refs), "·", "·")
+        return _template(self.text, "·").format(*self.refs)
 
     def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
         """The rule with numbers from ``env``, negative ones (−0.0 too) bracketed: ``0.3×(-0.0368)``."""
-        texts = map(fmt, [env[name] for name in self.refs])
-        return self.fill([f"({text})" if text.startswith("-") else text for text in texts], "×", "×")
+        texts = [fmt(env[name]) for name in self.refs]
+        return _template(self.text, "×").format(*[f"({t})" if t[:1] == "-" else t for t in texts])
 
 
 @dataclass(slots=True)

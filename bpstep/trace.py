@@ -113,7 +113,7 @@ def parse_name(name: str) -> Name | None:
 
 def kind_of(name: str) -> str:
     """The kind of a name: ``w0`` for ``w0[x1->h1]``."""
-    return name.split("[", 1)[0].split("@", 1)[0]
+    return name.partition("[")[0].partition("@")[0]
 
 
 class Quantity:
@@ -203,24 +203,23 @@ def rule_layout(rule: Callable[[], Expr]) -> Layout:
     if not isinstance(rule, partial) or rule.keywords:
         return rule().layout()
     names: list[str] = []
-    skeleton = []
+    signature: list[object] = []
     for arg in rule.args:
         if isinstance(arg, str):
-            skeleton.append(_stand_ins(kind_of(arg), len(names), 1)[0])
+            signature.append((_ONE, kind_of(arg)))
             names.append(arg)
         elif isinstance(arg, list | tuple) and arg and isinstance(arg[0], str):
-            skeleton.append(_stand_ins(kind_of(arg[0]), len(names), len(arg)))
+            signature.append((_MANY, kind_of(arg[0]), len(arg)))
             names.extend(arg)
         else:
-            skeleton.append(arg)
-    shape = _shape_of(rule.func, tuple(skeleton))
+            signature.append(arg)
+    shape = _shape_of(rule.func, tuple(signature))
     names.extend(shape.literals)
     return Layout(shape.text, shape.pick(names))
 
 
-@lru_cache(maxsize=4096)
-def _stand_ins(kind: str, start: int, count: int) -> tuple[str, ...]:
-    return tuple(f"{kind}[{_OPEN}{i}]" for i in range(start, start + count))
+_ONE, _MANY = object(), object()
+"""Marks, in a rule's signature, a name and a list of names (by their kind and count)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +234,19 @@ class _Shape:
 
 
 @lru_cache(maxsize=4096)
-def _shape_of(builder: Callable[..., Expr], skeleton: tuple[object, ...]) -> _Shape:
+def _shape_of(builder: Callable[..., Expr], signature: tuple[object, ...]) -> _Shape:
+    """Run ``builder`` once with stand-in names shaped like ``signature`` and note where they land."""
+    own = 0
+    skeleton: list[object] = []
+    for part in signature:
+        if isinstance(part, tuple) and part[:1] in ((_ONE,), (_MANY,)):
+            count = 1 if part[0] is _ONE else part[2]
+            stand_ins = [f"{part[1]}[{_OPEN}{i}]" for i in range(own, own + count)]
+            skeleton.append(stand_ins[0] if part[0] is _ONE else stand_ins)
+            own += count
+        else:
+            skeleton.append(part)
     layout = builder(*skeleton).layout()
-    own = sum(len(a) for a in skeleton if isinstance(a, tuple) and a and isinstance(a[0], str)
-              and _OPEN in a[0]) + sum(1 for a in skeleton if isinstance(a, str) and _OPEN in a)
     literals = tuple(dict.fromkeys(r for r in layout.refs if _OPEN not in r))
     where = [int(r[r.index(_OPEN) + 1:-1]) if _OPEN in r else own + literals.index(r)
              for r in layout.refs]
