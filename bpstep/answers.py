@@ -1,7 +1,9 @@
 """Answer files: a student's numbers by quantity name, read safely and checked at the door.
 
 An answers file is a YAML mapping ``quantity name: number`` (null means not attempted), with an
-optional ``scenario:`` key naming the scenario file relative to the answers file. Each number
+optional ``scenario:`` key naming the scenario file relative to the answers file. A student's
+file may be hostile: its ``scenario:`` is followed only inside the answers file's folder (or
+folders the marker names), and a file it names that is no scenario is never quoted. Each number
 keeps the text it was written with, because the digits written are the claim being judged:
 ``0.56`` claims two decimals (±0.005), ``-0.0376`` four, and a whole number like ``4`` is exact.
 """
@@ -12,12 +14,12 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bpstep.scenario import ScenarioError, activation_of, parse_yaml, read_text
+from bpstep.scenario import MAX_NAME, ScenarioError, activation_of, check, parse_yaml, read_text
 from bpstep.trace import kind_of, parse_name
 
 if TYPE_CHECKING:
@@ -29,6 +31,11 @@ NUMBER = re.compile(r"[+-]?(?:\d+(?P<dot>\.)(?P<decimals>\d*)|\.(?P<only>\d+)|\d
 """A decimal number as a person writes it: ``0.56``, ``-.5``, ``9.45e-4``, ``4``."""
 MINUS_SIGNS = str.maketrans({"−": "-", "–": "-"})
 """Minus signs copied from typeset text (U+2212, U+2013) read as ``-``."""
+
+MAX_KEY = 2 * MAX_NAME + 24
+"""Longest quantity name: two unit names, brackets, an arrow and an ``@sample``."""
+MAX_EXPONENT_DIGITS = 5
+"""``1e99999`` is as far as a written exponent goes; beyond that the claim is no number."""
 
 GIVEN_KINDS = {"y": "an input value", "t": "a target", "w0": "an initial weight",
                "b0": "an initial bias", "lr": "the learning rate"}
@@ -64,25 +71,31 @@ class AnswerSheet:
     """The scenario named in the file, resolved relative to the file; None when not named."""
     source: str
     lines: Mapping[str, int]
-    """Line of every key as written, for error messages."""
+    """Line of every quantity name as written, for error messages."""
+    scenario_line: int | None = None
+    """Line of the ``scenario:`` key."""
 
 
 def digits_tolerance(text: str) -> float:
     """The half-unit of the last digit in ``text``; 0 for a whole number written without a point."""
     match = NUMBER.fullmatch(text.strip())
-    if match is None:
+    if match is None or (match["dot"] is None and match["only"] is None and match["exp"] is None):
         return 0.0
-    exponent = int(match["exp"] or 0)
-    if match["dot"] is None and match["only"] is None:
-        return 0.0 if match["exp"] is None else 0.5 * 10.0 ** exponent
+    written = (match["exp"] or "0").lstrip("+-").lstrip("0")
+    if len(written) > MAX_EXPONENT_DIGITS:
+        return math.inf if not match["exp"].startswith("-") else 0.0
     decimals = len(match["decimals"] or match["only"] or "")
-    return 0.5 * 10.0 ** (exponent - decimals)
+    power = int(match["exp"] or 0) - decimals
+    return math.inf if power > 308 else 0.5 * 10.0 ** power
 
 
 def parse_number(text: str) -> float | None:
-    """The value of a number written as text, or None when it is not one plain finite number."""
+    """The value of a number written as text, or None when it is not one plain finite number.
+
+    Its precision must be finite too: ``0e999`` is 0 claimed to ±10^999, which would accept anything.
+    """
     cleaned = text.strip().translate(MINUS_SIGNS)
-    if NUMBER.fullmatch(cleaned) is None:
+    if NUMBER.fullmatch(cleaned) is None or not math.isfinite(digits_tolerance(cleaned)):
         return None
     value = float(cleaned)
     return value if math.isfinite(value) else None
@@ -91,22 +104,6 @@ def parse_number(text: str) -> float | None:
 def normalise_name(key: str) -> str:
     """``w[x1 -> h1]`` → ``w[x1->h1]``: unit names hold no spaces, so spaces are never meant."""
     return "".join(key.split())
-
-
-def _scalar_texts(text: str) -> dict[str, str]:
-    """The text of every top-level scalar value as written.
-
-    ``parse_yaml`` gives values as Python objects (0.50 becomes 0.5); the digits are in the nodes.
-    """
-    import yaml
-
-    node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    texts: dict[str, str] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(value_node, yaml.ScalarNode):
-                texts[str(key_node.value)] = value_node.value
-    return texts
 
 
 def _empty(text: str) -> bool:
@@ -119,8 +116,10 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
     if _empty(text):
         raise AnswersError(source, "is empty; expected lines like `a[h1]: 0.21` (start from "
                            "`bpstep template SCENARIO`)")
+    texts: dict[str, str] = {}
+    """Each value as written: ``parse_yaml`` gives 0.50 as 0.5, and the digits are the claim."""
     try:
-        data, lines = parse_yaml(text, source)
+        data, lines = parse_yaml(text, source, texts)
     except ScenarioError as err:
         raise AnswersError(err.source, err.message, err.path, err.line) from None
     if not isinstance(data, dict):
@@ -131,8 +130,8 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
         raise AnswersError(source, "looks like a scenario, not an answers file; start an answers "
                            f"file with `bpstep template {source} -o answers.yaml`, or give both: "
                            "`bpstep verify SCENARIO ANSWERS`", line=1)
-    texts = _scalar_texts(text)
     scenario: Path | None = None
+    scenario_line: int | None = None
     answers: dict[str, Answer] = {}
     where: dict[str, int] = {}
     for key, value in data.items():
@@ -143,8 +142,13 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
                 raise AnswersError(source, "expected the path of a scenario file, e.g. "
                                    "`scenario: gfg_sigmoid.yaml`", SCENARIO_KEY, line)
             scenario = (base or Path(".")) / value.strip()
+            scenario_line = line
             continue
         name = normalise_name(raw_key)
+        if len(name) > MAX_KEY:
+            raise AnswersError(source, f"a key of {len(name):,} characters is no quantity name "
+                               f"(at most {MAX_KEY}); `bpstep template SCENARIO` lists every name",
+                               line=line)
         if name in where:
             raise AnswersError(source, f"{name!r} is already answered at line {where[name]}",
                                raw_key, line)
@@ -155,10 +159,11 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
         shown = {bool: "true/false", list: "a list", dict: "a mapping"}.get(type(value))
         number = None if shown else parse_number(written)
         if number is None:
+            shown = shown or (repr(written) if len(written) <= 40 else repr(written[:37]) + "...")
             raise AnswersError(source, "expected a number (like -0.0376 or 9.45e-4) or null, "
-                               f"got {shown or repr(written)}", raw_key, line)
+                               f"got {shown}", raw_key, line)
         answers[name] = Answer(name, number, written.strip().translate(MINUS_SIGNS), line)
-    return AnswerSheet(answers, scenario, source, where)
+    return AnswerSheet(answers, scenario, source, where, scenario_line)
 
 
 def load(path: Path | str) -> AnswerSheet:
@@ -167,6 +172,45 @@ def load(path: Path | str) -> AnswerSheet:
     text = read_text(path, "answers", "make one with `bpstep template SCENARIO -o answers.yaml`",
                      AnswersError)
     return parse(text, str(path), path.parent)
+
+
+def load_named_scenario(sheet: AnswerSheet, path: Path, folders: Sequence[Path] = ()) -> Scenario:
+    """The scenario at ``path``, found from the sheet's ``scenario:`` key, read as a stranger's.
+
+    A student's file must not make the marker read files elsewhere (``../../etc/passwd``): a path
+    the sheet wrote must lie in the answers file's folder, the current folder (where the marker
+    works) or one of ``folders``, symbolic links followed, so a link out is refused too; a
+    lesson bpstep ships is always fine.
+    When the file is no valid scenario the message gives its line and key path only: it could be
+    any file of the marker's, and its content is not the student's to see.
+    """
+    if path == sheet.scenario:
+        _check_inside(sheet, path, folders)
+    text = read_text(path)
+    try:
+        data, lines = parse_yaml(text, str(path))
+        return check(data, str(path), lines)
+    except ScenarioError as err:
+        where = f"line {err.line}" if err.line else "the top level"
+        raise AnswersError(sheet.source, f"names {path}, which is not a valid scenario (a problem "
+                           f"at {where}{f', {err.path}' if err.path else ''}); run `bpstep run "
+                           f"{path}` to see what", SCENARIO_KEY, sheet.scenario_line) from None
+
+
+def _check_inside(sheet: AnswerSheet, path: Path, folders: Sequence[Path]) -> None:
+    home = Path(sheet.source).parent
+    try:
+        target = path.resolve()
+        inside = any(target.is_relative_to(folder.resolve())
+                     for folder in (home, Path.cwd(), *folders))
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise AnswersError(sheet.source, f"{path} is outside the answers file's folder and the "
+                           "current folder; give the "
+                           f"scenario on the command line (`bpstep verify SCENARIO {sheet.source}`) "
+                           "or allow its folder with --scenarios DIR", SCENARIO_KEY,
+                           sheet.scenario_line)
 
 
 def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]) -> None:

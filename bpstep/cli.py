@@ -502,6 +502,10 @@ def verify(
         "report with a chart of the mistakes.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Let --csv/--html replace existing "
                                         "files.")] = False,
+    scenarios: Annotated[list[Path] | None, typer.Option(
+        "--scenarios", metavar="DIR", show_default=False,
+        help="A folder an answers file's 'scenario:' may name a file in, besides the answers "
+        "file's own folder (repeatable).")] = None,
 ) -> None:
     """Mark hand-worked numbers: correct, within rounding, carried forward, or wrong (with a hint).
 
@@ -523,7 +527,7 @@ def verify(
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if csv_out is not None or html_out is not None:
         fail("--csv and --html write a class report; use them with --batch")
-    from bpstep.answers import check_names
+    from bpstep.answers import check_names, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
     from bpstep.lessons import display, find
@@ -538,7 +542,8 @@ def verify(
         fail(f"{answers_path}: does not name its scenario; add a line like "
              "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
              f"`bpstep verify SCENARIO {answers_path}`")
-    scenario = load_scenario(scenario_path)
+    scenario = (load_named_scenario(sheet, scenario_path, scenarios or ()) if second is None
+                else load_scenario(scenario_path))
     trace = run_step(scenario)
     check_names(sheet, {q.name for q in trace}, trace.given)
     report = mark(trace, scenario, sheet.answers, tol)

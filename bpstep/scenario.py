@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import errno
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -18,18 +21,53 @@ from typing import Any
 
 import numpy as np
 
+from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
 
 Array = np.ndarray
 
-CONVENTIONS = ("delta_rule", "gradient")
-MODES = ("batch", "online", "minibatch")
-REDUCTIONS = ("sum", "mean")
+
+
+class Convention(StrEnum):
+    """Which sign δ carries: t − y with w += η·δ·y (delta_rule), or ∂E/∂a with w −= η·δ·y."""
+
+    DELTA_RULE = "delta_rule"
+    GRADIENT = "gradient"
+
+
+class Mode(StrEnum):
+    """How samples make updates: all at once, one at a time, or in chunks of ``batch_size``."""
+
+    BATCH = "batch"
+    ONLINE = "online"
+    MINIBATCH = "minibatch"
+
+
+class Reduction(StrEnum):
+    """How a batch's losses and gradients combine: summed or averaged over samples."""
+
+    SUM = "sum"
+    MEAN = "mean"
+
+
+CONVENTIONS = tuple(Convention)
+MODES = tuple(Mode)
+REDUCTIONS = tuple(Reduction)
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 2_000_000
 """More YAML nodes than this, counting each use of an alias, is refused (alias bombs)."""
+MAX_DEPTH = 32
+"""Lists and mappings nested deeper than this are refused before they are built: a scenario
+needs 4 levels, and libyaml's C composer recurses without a limit (it crashes near 30,000)."""
+MAX_TITLE = 200
+MAX_NAME = 64
+"""Longest title and unit or layer name, in characters: they are shown in every table."""
+PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}"
+                       for kind in ("null", "bool", "int", "float", "str", "seq", "map", "merge"))
+"""The YAML types a scenario holds; any other tag (!!binary, !!set, !!python/...) is refused."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ScenarioError(UserError):
@@ -75,12 +113,12 @@ class Scenario:
     """Targets as rows: shape (samples, output units)."""
     learning_rate: float
     loss: str = "half_sse"
-    convention: str = "delta_rule"
+    convention: Convention = Convention.DELTA_RULE
     update_biases: bool = True
-    mode: str = "batch"
+    mode: Mode = Mode.BATCH
     """With several samples: one update from all of them (batch), one after each (online) or
     one per chunk of ``batch_size`` samples (minibatch)."""
-    reduction: str = "sum"
+    reduction: Reduction = Reduction.SUM
     """Batch gradient and loss over samples: their sum or their mean."""
     title: str | None = None
     source: str = "<scenario>"
@@ -120,15 +158,21 @@ class _Lines:
 
     def __init__(self, key_of: Callable[[Any], str]) -> None:
         self.lines: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+        """Every scalar as written (``0.50``, not 0.5), by key path: the digits answers claim."""
         self.key_of = key_of
 
     def walk(self, node: Any, path: str, source: str) -> None:
         import yaml
 
         self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
+        _check_node(node, path, source)
+        if isinstance(node, yaml.ScalarNode):
+            self.texts.setdefault(path, node.value)
+        elif isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
+                _check_node(key_node, path, source)
                 key = self.key_of(key_node)
                 child = f"{path}.{key}" if path else key
                 line = key_node.start_mark.line + 1
@@ -143,18 +187,50 @@ class _Lines:
                 self.walk(item, f"{path}[{i}]", source)
 
 
+def _check_node(node: Any, path: str, source: str) -> None:
+    """Refuse a tag that builds something other than plain data, and text that is no characters."""
+    import yaml
+
+    line = node.start_mark.line + 1
+    if node.tag not in PLAIN_TAGS:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise ScenarioError(source, f"the YAML tag {shown} is not allowed: scenarios hold only "
+                            "numbers, text, lists and mappings; remove the tag", path, line)
+    if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+        code = ord(_SURROGATE.search(node.value)[0])  # type: ignore[index]
+        raise ScenarioError(source, f"holds the escape \\u{code:04x}, half of a UTF-16 pair and "
+                            "not a character; write the character itself", path, line)
+
+
 def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios live in scenarios/",
               error: type[ScenarioError] = ScenarioError) -> str:
-    """The text of a small YAML file the user wrote, or ``error`` saying why it cannot be read."""
+    """The text of a small YAML file the user wrote, or ``error`` saying why it cannot be read.
+
+    Only a regular file is read, and never more than MAX_FILE_BYTES of it: a pipe would wait
+    for ever and ``/dev/zero`` never ends. Opening does not block, so a pipe is refused too.
+    """
     source = str(path)
-    if not path.exists():
-        raise error(source, f"no such file; check the path ({missing_hint})")
-    if path.is_dir():
-        raise error(source, f"is a directory, expected a YAML {what} file")
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as err:
-        raise error(source, f"cannot be read: {err.strerror}") from None
+        raise error(source, _cannot_open(err, what, missing_hint)) from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise error(source, f"is a directory, expected a YAML {what} file")
+        if not stat.S_ISREG(kind):
+            raise error(source, f"is not a regular file (a pipe or a device); save the {what} "
+                        "as a file and give its name")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES and (chunk := os.read(fd, MAX_FILE_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise error(source, f"cannot be read: {err.strerror or err}") from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
     if len(raw) > MAX_FILE_BYTES:
         raise error(source, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; "
                     f"a {what} file is a small text file")
@@ -167,12 +243,27 @@ def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios
                     line=raw.count(b"\n", 0, err.start) + 1) from None
 
 
+def _cannot_open(err: OSError, what: str, missing_hint: str) -> str:
+    """Why a file could not be opened, in words, with what to do."""
+    if err.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"no such file; check the path ({missing_hint})"
+    if err.errno == errno.ENAMETOOLONG:
+        return ("a folder or file name in this path is longer than the file system allows "
+                "(255 bytes); use a shorter name")
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot be read: permission denied; check that you may read the {what} and its folder"
+    if err.errno == errno.ELOOP:
+        return "is a symbolic link that leads in a circle; link to the file itself"
+    return f"cannot be read: {err.strerror or err}"
+
+
 @cache
 def _loader_class(fast: bool = False) -> type:
     """PyYAML's SafeLoader, also reading ``1e-3`` and ``2.5e5`` as numbers (as YAML 1.2 does).
 
     Plain SafeLoader takes an exponent without a dot and a sign for text, so
-    ``learning_rate: 1e-3`` would be refused as "not a number". ``fast`` uses the C parser
+    ``learning_rate: 1e-3`` would be refused as "not a number". A date is text here, as any
+    value that is not a number, true/false or null. ``fast`` uses the C parser
     when PyYAML has it: the same documents, many times faster on big weight matrices.
     """
     import yaml
@@ -182,6 +273,9 @@ def _loader_class(fast: bool = False) -> type:
     class Loader(base):  # type: ignore[valid-type, misc]
         pass
 
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()}
     Loader.add_implicit_resolver(
         "tag:yaml.org,2002:float",
         re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
@@ -189,20 +283,46 @@ def _loader_class(fast: bool = False) -> type:
     return Loader
 
 
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
+def parse_yaml(text: str, source: str, texts: dict[str, str] | None = None) -> tuple[Any, dict[str, int]]:
     """Safe-load one YAML document; also return the line of every key path.
 
-    Only plain YAML is read: tags that build Python objects are refused, never run. A document
-    is read with the C parser first; any problem is read again by the Python parser, whose
-    messages are the ones we explain.
+    Only plain YAML is read: tags that build anything but numbers, text, lists and mappings are
+    refused, never run. A document is read with the C parser first, once its nesting is known
+    to be shallow; any problem is read again by the Python parser, whose messages are the ones
+    we explain. ``texts``, when given, receives every scalar as written, by key path.
     """
+    if _shallow(text, source):
+        try:
+            return _parse(text, source, True, texts)
+        except ScenarioError:
+            pass
+    return _parse(text, source, False, texts)
+
+
+def _shallow(text: str, source: str) -> bool:
+    """Refuse nesting deeper than MAX_DEPTH from the parser's events, before anything is built.
+
+    False when the events stop at a YAML error: the Python parser then reports it.
+    """
+    import yaml
+
+    depth = 0
     try:
-        return _parse(text, source, fast=True)
-    except ScenarioError:
-        return _parse(text, source, fast=False)
+        for event in yaml.parse(text, Loader=_loader_class(True)):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError(source, f"lists or mappings are nested more than "
+                                        f"{MAX_DEPTH} deep; a scenario needs no more than lists "
+                                        "of lists", line=event.start_mark.line + 1)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return False
+    return True
 
 
-def _parse(text: str, source: str, fast: bool) -> tuple[Any, dict[str, int]]:
+def _parse(text: str, source: str, fast: bool, texts: dict[str, str] | None) -> tuple[Any, dict[str, int]]:
     import yaml
 
     try:
@@ -219,6 +339,8 @@ def _parse(text: str, source: str, fast: bool) -> tuple[Any, dict[str, int]]:
         lines = _Lines(lambda key_node: _key_text(loader, key_node))
         lines.walk(node, "", source)
         data = loader.construct_document(node)
+        if texts is not None:
+            texts.update(lines.texts)
     except yaml.MarkedYAMLError as err:
         raise _yaml_error(err, source) from None
     except yaml.YAMLError as err:
@@ -284,11 +406,6 @@ def _yaml_error(err: Any, source: str) -> ScenarioError:
     mark = err.problem_mark or err.context_mark
     line = mark.line + 1 if mark else None
     problem = err.problem or err.context or "invalid YAML"
-    tag = re.search(r"could not determine a constructor for the tag '([^']*)'", problem)
-    if tag:
-        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
-        return ScenarioError(source, f"the YAML tag {shown} is not allowed: scenarios hold only "
-                             "numbers, text, lists and mappings; remove the tag", line=line)
     if "found another document" in problem:
         return ScenarioError(source, "holds more than one YAML document (a second '---'); "
                              "keep one scenario per file", line=line)
@@ -339,7 +456,7 @@ class _Checker:
         return [self.number(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
     def choice(self, value: Any, path: str, options: Mapping[str, Any] | tuple[str, ...]) -> str:
-        names = list(options)
+        names = [str(option) for option in options]
         if not isinstance(value, str) or value not in names:
             hint = _did_you_mean(str(value), names)
             raise self.fail(path, f"unknown value {value!r}; expected one of {', '.join(names)}"
@@ -373,6 +490,9 @@ class _Checker:
                 if isinstance(unit, bool) or not isinstance(unit, (str, int)) or str(unit) == "":
                     raise self.fail(f"{path}.units[{i}]", f"expected a unit name, got {_kind(unit)}")
                 name = str(unit)
+                if len(name) > MAX_NAME:
+                    raise self.fail(f"{path}.units[{i}]", f"expected a unit name of at most "
+                                    f"{MAX_NAME} characters, got {len(name):,}; shorten it")
                 if any(c in name for c in "[]@> ") or "->" in name:
                     raise self.fail(f"{path}.units[{i}]", f"unit name {name!r} may not contain "
                                     "spaces, brackets, '@' or '->'")
@@ -395,6 +515,9 @@ class _Checker:
             layer_name = spec.get("name")
             if layer_name is not None and not isinstance(layer_name, str):
                 raise self.fail(f"{path}.name", f"expected text, got {_kind(layer_name)}")
+            if layer_name is not None and len(layer_name) > MAX_NAME:
+                raise self.fail(f"{path}.name", f"expected at most {MAX_NAME} characters, got "
+                                f"{len(layer_name):,}; shorten it")
             layers.append(Layer(tuple(names), activation, layer_name, gain))
         return tuple(layers)
 
@@ -458,7 +581,7 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     c = _Checker(source, lines or {})
     if not isinstance(data, dict):
         raise c.fail("", f"expected a mapping of keys (learning_rate, layers, weights, ...) at the "
-                     f"top level, got {_kind(data)}")
+                     f"top level, got {_kind(data, content=False)}")
     if "layers" not in data and ("scenario" in data or any("[" in str(key) for key in data)):
         raise ScenarioError(source, "looks like an answers file, not a scenario; mark it with "
                             f"`bpstep verify {source}`", line=1)
@@ -472,13 +595,16 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
         raise c.fail("title", f"expected one line of text, got {_kind(title)}")
     if title is not None and not isinstance(title, str):
         title = str(title)
+    if title is not None and len(title) > MAX_TITLE:
+        raise c.fail("title", f"expected at most {MAX_TITLE} characters, got {len(title):,}; "
+                     "shorten it")
     rate = c.number(data["learning_rate"], "learning_rate")
     if rate <= 0:
         raise c.fail("learning_rate", f"expected a number > 0, got {rate:g}")
     loss = c.choice(data.get("loss", "half_sse"), "loss", LOSSES)
-    convention = c.choice(data.get("convention", "delta_rule"), "convention", CONVENTIONS)
-    mode = c.choice(data.get("mode", "batch"), "mode", MODES)
-    reduction = c.choice(data.get("reduction", "sum"), "reduction", REDUCTIONS)
+    convention = Convention(c.choice(data.get("convention", "delta_rule"), "convention", CONVENTIONS))
+    mode = Mode(c.choice(data.get("mode", "batch"), "mode", MODES))
+    reduction = Reduction(c.choice(data.get("reduction", "sum"), "reduction", REDUCTIONS))
     update_biases = data.get("update_biases", True)
     if not isinstance(update_biases, bool):
         raise c.fail("update_biases", f"expected true or false, got {update_biases!r}")
@@ -625,8 +751,11 @@ def _frozen(array: Array) -> Array:
     return array
 
 
-def _kind(value: Any) -> str:
-    """What a YAML value is, in YAML's words, for messages: ``text ('abc')``, ``an empty list``."""
+def _kind(value: Any, content: bool = True) -> str:
+    """What a YAML value is, in YAML's words, for messages: ``text ('abc')``, ``an empty list``.
+
+    ``content=False`` leaves the value out: a file that is no scenario at all is not quoted.
+    """
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
                               int: "a number", float: "a number", bytes: "binary data",
                               set: "a set", datetime.date: "a date", datetime.datetime: "a date"}
@@ -634,6 +763,8 @@ def _kind(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, (list, dict, str)) and not value:
         return {list: "an empty list", dict: "an empty mapping", str: "empty text"}[type(value)]
+    if not content:
+        return kinds.get(type(value), type(value).__name__)
     shown = (str(value).lower() if isinstance(value, bool) else str(value)
              if isinstance(value, datetime.date) else _short(value))
     return f"{kinds.get(type(value), type(value).__name__)} ({shown})"

@@ -250,10 +250,9 @@ CASES = [
                                      "    activation: sigmoid\n    activation: tanh\n  - units: [o]"),
      ":7: layers[1].activation: duplicate key 'activation' (first on line 6); keep only one"),
     ("a date as a number", variant("inputs: [0.35, 0.7]", "inputs: [2024-01-31, 0.7]"),
-     ":13: inputs[0]: expected a number, got a date (2024-01-31)"),
+     ":13: inputs[0]: expected a number, got text ('2024-01-31')"),
     ("an impossible date", variant("inputs: [0.35, 0.7]", "inputs: [2024-13-31, 0.7]"),
-     ": YAML error: a value cannot be read (month must be in 1..12); if it is meant as text, put it "
-     "in quotes"),
+     ":13: inputs[0]: expected a number, got text ('2024-13-31')"),
     ("two documents", GOOD + "---\ntitle: second\n",
      ":15: holds more than one YAML document (a second '---'); keep one scenario per file"),
     ("undefined alias", variant("inputs: [0.35, 0.7]", "inputs: *sample"),
@@ -263,7 +262,7 @@ CASES = [
     ("control character", variant("title: tiny", "title: ti\x07ny"),
      ":1: contains the control character #x0007, which YAML does not allow; remove it"),
     ("deep nesting", "a: " + "[" * 600 + "]" * 600 + "\n",
-     ": the document is nested too deeply"),
+     ":1: lists or mappings are nested more than 32 deep"),
 ]
 
 
@@ -316,7 +315,7 @@ def test_tags_that_build_objects_are_refused_and_nothing_runs(tmp_path: Path, ta
     value = tagged.format(marker=marker)
     tag = value.split(" ")[0]
     message = run_bad(tmp_path, variant("title: tiny", f"title: {value}"))
-    assert f":1: the YAML tag {tag} is not allowed: scenarios hold only numbers, text, lists and " \
+    assert f":1: title: the YAML tag {tag} is not allowed: scenarios hold only numbers, text, lists and " \
            "mappings; remove the tag" in message
     assert not marker.exists()
 
@@ -385,7 +384,202 @@ def test_python_tag_through_a_real_process(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "bpstep", "run", str(path)], cwd=ROOT,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert done.stderr == (f"bpstep: error: {path}:1: the YAML tag "
+    assert done.stderr == (f"bpstep: error: {path}:1: title: the YAML tag "
                            "!!python/object/apply:os.system is not allowed: scenarios hold only "
                            "numbers, text, lists and mappings; remove the tag\n")
     assert not marker.exists()
+
+
+# --- issue 13: hostile files, through `run` and `verify` -----------------------------------------
+
+def run_process(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """bpstep in a real process: a segfault shows as a negative return code, not a dead test run."""
+    return subprocess.run([sys.executable, "-m", "bpstep", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def one_line(done: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert done.returncode == code, (done.returncode, done.stderr[-500:])
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr[-500:]
+    return done.stderr
+
+
+@pytest.mark.parametrize("opening", ["[", "{a: ", "- "])
+def test_deep_nesting_is_refused_not_a_segfault(tmp_path: Path, opening: str) -> None:
+    closing = {"[": "]", "{a: ": "}", "- ": ""}[opening]
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(opening * 100_000 + "1" + closing * 100_000)
+    assert "nested more than 32 deep" in one_line(run_process("run", deep))
+
+
+def test_deep_nesting_in_an_answers_file_is_refused(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"scenario: {GFG}\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert f"{answers}:2: lists or mappings are nested more than 32 deep" in one_line(
+        run_process("verify", answers))
+
+
+def test_a_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    assert run_path(fifo).endswith(": is not a regular file (a pipe or a device); save the "
+                                   "scenario as a file and give its name")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_device_is_refused_before_reading(device: str) -> None:
+    assert run_path(Path(device)) == f"{device}: is not a regular file (a pipe or a device); " \
+                                     "save the scenario as a file and give its name"
+
+
+def test_a_big_file_is_not_read_past_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bpstep import scenario
+
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"#" * 5_000_001)
+    real_read, asked = os.read, []
+    monkeypatch.setattr(os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
+    with pytest.raises(scenario.ScenarioError, match="is larger than 5 MB"):
+        scenario.read_text(path)
+    assert sum(asked) <= 5_000_001 + 1
+
+
+def test_an_over_long_file_name(tmp_path: Path) -> None:
+    for path in (tmp_path / ("x" * 300 + ".yaml"), tmp_path / ("x" * 300) / "s.yaml"):
+        assert run_path(path).endswith(": a folder or file name in this path is longer than the "
+                                       "file system allows (255 bytes); use a shorter name")
+
+
+def test_a_file_that_may_not_be_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """root may read anything, so the refusal is made by os.open itself."""
+    import errno
+
+    path = tmp_path / "locked.yaml"
+    path.write_text(GOOD)
+
+    def refuse(*_: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "open", refuse)
+    assert run_path(path).endswith(": cannot be read: permission denied; check that you may read "
+                                   "the scenario and its folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_and_folder_for_real(tmp_path: Path) -> None:
+    (tmp_path / "locked").mkdir()
+    inside = tmp_path / "locked" / "s.yaml"
+    inside.write_text(GOOD)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(GOOD)
+    mine.chmod(0)
+    (tmp_path / "locked").chmod(0)
+    try:
+        for path in (inside, mine):
+            assert "permission denied" in run_path(path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+
+
+def test_lone_surrogate_in_the_title_is_refused(tmp_path: Path) -> None:
+    message = run_bad(tmp_path, variant("title: tiny", 'title: "\\ud800"'))
+    assert message.endswith(":1: title: holds the escape \\ud800, half of a UTF-16 pair and not a "
+                            "character; write the character itself")
+
+
+@pytest.mark.parametrize("title", ["!!binary aGVsbG8=", "!!set {a: null}", "!!timestamp 2001-12-14",
+                                   "!!omap [{a: 1}]", "!!pairs [{a: 1}]"])
+def test_tags_of_other_types_are_refused(tmp_path: Path, title: str) -> None:
+    tag = title.split()[0]
+    assert run_bad(tmp_path, variant("title: tiny", f"title: {title}")).endswith(
+        f":1: title: the YAML tag {tag} is not allowed: scenarios hold only numbers, text, lists "
+        "and mappings; remove the tag")
+
+
+def test_a_date_is_text(tmp_path: Path) -> None:
+    from bpstep.scenario import load
+
+    path = tmp_path / "dated.yaml"
+    path.write_text(variant("title: tiny", "title: 2001-12-14"))
+    assert load(path).title == "2001-12-14"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("title: tiny", "title: " + "t" * 201, ":1: title: expected at most 200 characters, got 201"),
+    ("  - units: [x1, x2]", "  - units: [x1, x2]\n    name: " + "n" * 100_000,
+     ":5: layers[0].name: expected at most 64 characters, got 100,000"),
+    ("[h1, h2]", "[h1, " + "h" * 65 + "]", ":5: layers[1].units[1]: expected a unit name of at most "
+     "64 characters, got 65"),
+])
+def test_long_titles_and_names_are_refused(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert expected in run_bad(tmp_path, variant(old, new))
+
+
+def test_a_file_that_is_no_scenario_is_not_quoted(tmp_path: Path) -> None:
+    message = run_bad(tmp_path, "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1\n")
+    assert "root:x" not in message and message.endswith("at the top level, got text")
+
+
+def test_control_characters_in_the_title_are_shown_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "esc.yaml"
+    path.write_text(variant("title: tiny", 'title: "\\e]0;pwned\\a\\e[2J\\u202e tiny"'))
+    done = run_process("run", path)
+    assert done.returncode == 0
+    assert "\x1b" not in done.stdout and "\u202e" not in done.stdout
+    assert done.stdout.startswith("\\x1b]0;pwned\\x1b[2J\\u202e tiny\n")
+
+
+def test_control_characters_in_an_answers_key_are_shown_escaped(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f'scenario: {GFG}\n"a[h1]\\e[2J": 0.21\n')
+    assert "a[h1]\\x1b[2J" in one_line(run_process("verify", answers))
+
+
+GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ('"a[h1]": 0e' + "9" * 4301, ":2: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+     "got '0e" + "9" * 35 + "'..."),
+    ('"a[h1]": 0e400', ":2: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, got '0e400'"),
+    ('"\\ud83d\\ude42": 0.5', ":2: holds the escape \\ud83d, half of a UTF-16 pair and not a "
+     "character; write the character itself"),
+    ('\ufeff"a[h1]": 0.21', ":2: \\ufeff\"a[h1]\": unknown quantity"),
+    ('"' + "w" * 300 + '": 0.5', ":2: a key of 300 characters is no quantity name (at most 152)"),
+])
+def test_hostile_answers_get_one_line(tmp_path: Path, lines: str, expected: str) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"scenario: {GFG}\n{lines}\n", encoding="utf-8")
+    assert expected in one_line(run_process("verify", answers))
+
+
+def test_a_wrong_softmax_worksheet_is_marked_not_crashed(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"scenario: {ROOT / 'scenarios' / 'softmax_cross_entropy.yaml'}\n"
+                       '"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n')
+    done = run_process("verify", answers)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_scenario_key_is_not_followed_out_of_the_folder(tmp_path: Path) -> None:
+    work, student = tmp_path / "work", tmp_path / "work" / "student"
+    student.mkdir(parents=True)
+    answers = student / "answers.yaml"
+    answers.write_text('scenario: ../../../../../../../../etc/passwd\n"a[h1]": 0.5\n')
+    message = one_line(run_process("verify", answers, cwd=work))
+    assert "root:" not in message and "is outside the answers file's folder" in message
+    (student / "link.yaml").symlink_to(GFG)
+    answers.write_text('scenario: link.yaml\n"a[h1]": 0.5\n')
+    assert "is outside the answers file's folder" in one_line(run_process("verify", answers, cwd=work))
+    allowed = run_process("verify", answers, "--scenarios", GFG.parent, cwd=work)
+    assert allowed.returncode == 1, allowed.stderr
+
+
+def test_a_named_file_that_is_no_scenario_is_not_quoted(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("password: hunter2\nroot:x:0:0\n")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('scenario: secret.txt\n"a[h1]": 0.5\n')
+    message = one_line(run_process("verify", answers, cwd=tmp_path))
+    assert "hunter2" not in message and "root:x" not in message and "password" not in message
+    assert message.startswith(f"bpstep: error: {answers}:1: scenario: names "
+                              f"{tmp_path / 'secret.txt'}, which is not a valid scenario")

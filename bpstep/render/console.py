@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
 from rich.console import Console
+from rich.segment import Segment
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+                    "\ufeff\ud800-\udfff]")
+"""Characters that must not reach a terminal raw: control codes (an ESC can clear the screen or set
+the window title), invisible and direction-changing marks, and lone surrogates (which cannot be
+encoded). Newline and tab are kept."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every UNSAFE character written as its escape: ESC becomes ``\\x1b``."""
+    return UNSAFE.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                                 else f"\\u{ord(m[0]):04x}"), text)
+
+
+class SafeConsole(Console):
+    """A rich Console that escapes UNSAFE characters in everything it writes, in one place.
+
+    Text from files (titles, unit and layer names, answers keys) reaches the terminal in tables,
+    headings and error messages alike; escaping the rendered segments catches all of them. The
+    console's own control sequences (cursor, alternate screen) and styles are left as they are.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            segment if segment.control or not UNSAFE.search(segment.text)
+            else Segment(printable(segment.text), segment.style, segment.control)
+            for segment in buffer)
 
 
 def make_console(stream: TextIO | None = None, *, stderr: bool = False) -> Console:
@@ -18,7 +48,7 @@ def make_console(stream: TextIO | None = None, *, stderr: bool = False) -> Conso
     target = stream or (sys.stderr if stderr else sys.stdout)
     is_tty = target.isatty()
     no_color = "NO_COLOR" in os.environ or not is_tty
-    return Console(
+    return SafeConsole(
         file=target,
         no_color=no_color,
         # NO_COLOR on a terminal drops colour, not bold or reverse: new values still stand out.
