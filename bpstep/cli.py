@@ -1083,7 +1083,8 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
     from bpstep.render.console import make_console
     from bpstep.render.lessons import render_lessons
 
-    make_console().print(render_lessons(shipped, titles))
+    console = make_console()
+    console.print(render_lessons(shipped, titles, console.width), soft_wrap=True)
 
 
 @lessons_app.command("copy")

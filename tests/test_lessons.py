@@ -66,11 +66,15 @@ def test_lessons_lists_name_title_teaching_and_answers() -> None:
     assert "bpstep verify gfg_sigmoid.article-revised-answers" in result.stdout
 
 
-def test_lessons_fit_a_narrow_terminal() -> None:
-    result = invoke("lessons", columns=50)
+@pytest.mark.parametrize("columns", [50, 70, 100, 200])
+def test_lessons_fit_the_terminal_with_no_trailing_spaces(columns: int) -> None:
+    result = invoke("lessons", columns=columns)
     assert result.exit_code == 0
-    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 50
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert all(line == line.rstrip() for line in lines)
     assert "two_outputs_fixed_biases" in result.stdout
+    assert "gfg_sigmoid.article-revised-answers" in result.stdout
 
 
 def test_lessons_json_pairs_answers_with_their_scenario() -> None:
