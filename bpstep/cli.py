@@ -413,12 +413,11 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                              f"{scenario.reduction})")
         write_output(plot, svg, force, "loss curve")
     if save is not None and result.stopped != "diverged":
-        from bpstep.export.scenario_yaml import scenario_yaml
+        from bpstep.export.scenario_yaml import scenario_yaml, trained_note, trained_title
 
-        note = (f"Trained by 'bpstep train {file.name}' for {result.epochs} epochs "
-                f"(loss {fmt(result.loss, precision)}).\nStarting weights: {file}.")
+        note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
         text = scenario_yaml(scenario, result.params, note=note,
-                             title=f"{scenario.title or file.stem} (trained {result.epochs} epochs)")
+                             title=trained_title(scenario.title or file.stem, result.epochs))
         write_output(save, text, force, f"trained scenario, {result.epochs} epochs")
 
 

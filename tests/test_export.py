@@ -307,3 +307,22 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and f"wrote {out}" in done.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- train --save: the saved scenario (bpstep/export/scenario_yaml.py) ---
+
+
+def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_path: Path) -> None:
+    """Training a saved scenario again adds to its count instead of a second "(trained …)"."""
+    folder = tmp_path / "my runs"
+    folder.mkdir()
+    first, second = folder / "first.yaml", folder / "second.yaml"
+    xor = str(ROOT / "scenarios" / "xor_sigmoid.yaml")
+    for source, target, epochs in ((xor, first, 10), (str(first), second, 5)):
+        result = runner.invoke(app, ["train", source, "--epochs", str(epochs), "--save", str(target)])
+        assert result.exit_code == 0, result.output
+    text = second.read_text(encoding="utf-8")
+    assert text.startswith(f"# Trained by: bpstep train '{first}' --epochs 5 (loss ")
+    assert f"# Starting weights: {first}.\n" in text
+    title = yaml.safe_load(text)["title"]
+    assert title == "XOR, 2-4-1 sigmoid, trained by batch gradient descent (trained 15 epochs)"

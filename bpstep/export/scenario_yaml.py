@@ -7,12 +7,32 @@ Numbers are written with ``repr`` (shortest text that reads back as the same flo
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from collections.abc import Sequence
 
 import numpy as np
 
 from bpstep.engine import Params
 from bpstep.scenario import Scenario
+
+
+_TRAINED = re.compile(r"^(?P<title>.*) \(trained (?P<epochs>\d+) epochs\)$", re.DOTALL)
+
+
+def trained_title(title: str, epochs: int) -> str:
+    """``title (trained N epochs)``; a title that already says so gets its count raised, so
+    training a saved scenario again does not stack a second bracket."""
+    match = _TRAINED.match(title)
+    if match:
+        return f"{match['title']} (trained {int(match['epochs']) + epochs} epochs)"
+    return f"{title} (trained {epochs} epochs)"
+
+
+def trained_note(given: str, epochs: int, loss: str) -> str:
+    """The saved file's header: the command as typed (the path as given, quoted for a shell)."""
+    return (f"Trained by: bpstep train {shlex.quote(given)} --epochs {epochs} (loss {loss}).\n"
+            f"Starting weights: {given}.")
 
 
 def yaml_number(value: float) -> str:
