@@ -112,7 +112,7 @@ def test_latex_is_a_standalone_document_with_math_symbols(tmp_path: Path) -> Non
     assert braces_balance(text)
     assert text.isascii()
     assert len(re.findall(r"\\section\*\{Stage \d+ of 8", text)) == 8
-    assert r"0.2\ensuremath{\times}0.35 + 0.2\ensuremath{\times}0.7 = 0.21" in text
+    assert r"$= 0.2 \times 0.35 + 0.2 \times 0.7 = 0.21$" in text
     assert r"\ensuremath{\delta}" in text  # the δ column heading
     assert f"${six(HAND['delta_o'])}$" in text
 
@@ -128,11 +128,6 @@ def test_latex_is_a_standalone_document_with_math_symbols(tmp_path: Path) -> Non
 ])
 def test_tex_escapes_text(raw: str, escaped: str) -> None:
     assert tex(raw) == escaped
-
-
-def test_tex_formula_mode_makes_arrows_and_minus_signs_math() -> None:
-    assert tex("w0[x1->h1] = -0.5", formula=True) == (
-        r"w0[x1\ensuremath{\to}h1] = \ensuremath{-}0.5")
 
 
 def odd_scenario(tmp_path: Path) -> str:

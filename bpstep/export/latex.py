@@ -1,7 +1,9 @@
 """The worked solution as a standalone LaTeX document (pdflatex, packages from a base TeX install).
 
-Text is escaped character by character; the symbols the formulas use (δ, Δ, η, ×, −, ·, ², →, ½,
-Σ, ′ ...) become math, so the file compiles with plain pdflatex and no unicode font set-up.
+Text is escaped character by character, its symbols (δ, Δ, η, ×, −, →, ½ ...) set as math;
+formulas are math throughout (``w0[x1->h1]`` as w with subscript x1 → h1, ``e^(…)`` raised), so
+the file compiles with plain pdflatex and no unicode font set-up. Tables are ``tabular``: set
+in one run, and kept with their heading.
 """
 
 from __future__ import annotations
@@ -30,23 +32,15 @@ TEXT = {
 """Characters with a text-mode spelling."""
 
 
-def tex(text: str, *, formula: bool = False) -> str:
-    """``text`` safe for LaTeX text mode; in a ``formula`` a ``-`` is a minus and ``->`` an arrow.
+def tex(text: str) -> str:
+    """``text`` safe for LaTeX text mode (formulas go through ``formula_math`` instead).
 
     Letters with accents pass through (inputenc composes them); any other character with no
     spelling here becomes ``?`` rather than break the build.
     """
     out = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if formula and text.startswith("->", i):
-            out.append(r"\ensuremath{\to}")
-            i += 2
-            continue
-        if formula and ch == "-":
-            out.append(r"\ensuremath{-}")
-        elif ch in TEXT:
+    for ch in text:
+        if ch in TEXT:
             out.append(TEXT[ch])
         elif ch in SYMBOLS:
             out.append(r"\ensuremath{" + SYMBOLS[ch] + "}")
@@ -56,7 +50,6 @@ def tex(text: str, *, formula: bool = False) -> str:
             out.append(ch)
         else:
             out.append("?")
-        i += 1
     return "".join(out)
 
 
@@ -79,14 +72,91 @@ def number(text: str) -> str:
     return f"${text}$"
 
 
+KINDS: dict[str, tuple[str, bool]] = {
+    "a": ("a", False), "y": ("y", False), "t": ("t", False), "delta": (r"\delta", False),
+    "w0": ("w", False), "b0": ("b", False), "w": ("w", True), "b": ("b", True),
+    "dw": (r"\Delta w", False), "db": (r"\Delta b", False), "a_after": ("a", True),
+    "y_after": ("y", True), "loss": ("E", False), "loss_after": ("E", True), "lr": (r"\eta", False),
+}
+"""Quantity kinds as math symbols, and whether they carry a prime (after the update), as on the
+slides' diagram: w0[x1->h1] is w before the step, w[x1->h1] is w′ after it."""
+
+FUNCTIONS = {"tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "exp": r"\exp", "e": "e"}
+_TOKEN = re.compile(r"""
+    (?P<name>(?P<kind>[a-z][a-z_0-9]*)\[(?P<args>[^\]]*)\](?:@(?P<sample>\d+))?)
+  | (?P<scalar>(?P<skind>loss_after|loss|lr)(?:@(?P<ssample>\d+))?)(?![a-z_\[])
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:e[-+]?[0-9]+)?)
+  | (?P<word>[A-Za-z]+)
+  | (?P<power>\^)
+  | (?P<char>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+def _symbol(kind: str, args: str | None, sample: str | None) -> str:
+    r"""``delta[h1]@2`` → ``\delta^{(2)}_{\text{h1}}``; an unknown kind is written upright."""
+    base, prime = KINDS.get(kind, (r"\mathrm{" + tex(kind) + "}", False))
+    sup = (r"\prime" if prime else "") + (f"({sample})" if sample else "")
+    out = base + ("^{" + sup + "}" if sup else "")
+    if args is not None:
+        parts = args.split("->")
+        out += "_{" + r"\to ".join(r"\text{" + tex(part) + "}" for part in parts) + "}"
+    return out
+
+
+def formula_math(text: str) -> str:
+    """A rule or its numbers as printed (``delta[h1] = y[h1] · (1 − y[h1]) ...``) as math-mode
+    LaTeX: names with sub- and superscripts, ×, ·, a real minus, ``e^(…)`` as a superscript."""
+    out: list[str] = []
+    closers: list[str] = []
+    after_power = False
+    for m in _TOKEN.finditer(text):
+        piece, raised = "", after_power
+        after_power = False
+        if m["name"]:
+            piece = _symbol(m["kind"], m["args"], m["sample"])
+        elif m["scalar"]:
+            piece = _symbol(m["skind"], None, m["ssample"])
+        elif m["number"]:
+            piece = number(m["number"]).strip("$")
+        elif m["word"]:
+            piece = FUNCTIONS.get(m["word"], r"\operatorname{" + m["word"] + "}")
+        elif m["power"]:
+            out.append("^")
+            after_power = True
+            continue
+        elif m["char"] == "(":
+            closers.append("}" if raised else ")")
+            out.append("{" if raised else "(")
+            continue
+        elif m["char"] == ")":
+            out.append(closers.pop() if closers else ")")
+            continue
+        elif m["char"] == " ":
+            continue
+        else:
+            ch = m["char"]
+            piece = {"½": r"\tfrac{1}{2}", "[": "[", "]": "]", "-": "-", "/": "/", "=": "=",
+                     "+": "+", ",": ","}.get(ch) or SYMBOLS.get(ch) or r"\text{" + tex(ch) + "}"
+        out.append("{" + piece + "}" if raised else piece)
+    return " ".join(out)
+
+
+TABLE_ROWS = 40
+"""Rows per ``tabular``: a longer table goes on in another, header repeated. A tabular is set
+in one pdflatex run (longtable needed a second to align), and stays with its heading."""
+
+
 def _table(table: Table) -> list[str]:
     spec = "l" + "r" * (len(table.headers) - 1)
     head = " & ".join(r"\textbf{" + tex(h) + "}" for h in table.headers) + r" \\ \hline"
-    out = [r"\begin{longtable}{" + spec + "}", head, r"\endhead"]
-    for row in table.rows:
-        out.append(" & ".join([tex(row[0]), *(number(c) for c in row[1:])]) + r" \\")
-    out += [r"\end{longtable}", ""]
-    return out
+    rows = [" & ".join([tex(row[0]), *(number(c) for c in row[1:])]) + r" \\" for row in table.rows]
+    out = []
+    for start in range(0, max(1, len(rows)), TABLE_ROWS):
+        if start:
+            out.append(r"\par\smallskip")
+        out += [r"\begin{tabular}{" + spec + "}", head, *rows[start:start + TABLE_ROWS],
+                r"\end{tabular}"]
+    return [*out, ""]
 
 
 def _text_table(rows: tuple[tuple[str, str], ...]) -> list[str]:
@@ -99,7 +169,6 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[utf8]{inputenc}
 \usepackage{amsmath}
 \usepackage[margin=2cm]{geometry}
-\usepackage{longtable}
 \sloppy
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
@@ -169,6 +238,7 @@ def to_latex(worked: Worked) -> str:
     """A document that compiles on its own; with ``explain`` every formula and its numbers."""
     out = [PREAMBLE.rstrip("\n"),
            r"\title{" + tex(worked.title) + "}",
+           r"\author{}",
            r"\date{}",
            r"\begin{document}",
            r"\maketitle",
@@ -188,8 +258,8 @@ def to_latex(worked: Worked) -> str:
         if page.formulas:
             out.append(r"\begin{itemize}")
             for f in page.formulas:
-                out += [r"\item \texttt{" + tex(f.rule, formula=True) + r"}\\",
-                        r"\ensuremath{=} " + tex(f.substituted, formula=True)]
+                out += [r"\item $" + formula_math(f.rule) + r"$\\",
+                        "$= " + formula_math(f.substituted) + "$"]
             out += [r"\end{itemize}", ""]
     out += [r"\section*{Loss before and after the step}",
             *_table(Table(("", "loss"), (("before", worked.loss_before),
