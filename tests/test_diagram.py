@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import pytest
@@ -190,3 +190,80 @@ def test_missing_folder_and_bad_scenario_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
     result = runner.invoke(app, ["diagram", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "x.svg")])
     assert result.exit_code == 2
+
+
+# --- the text diagram (run --diagram) keeps every weight, up to 6 units per layer ---
+
+
+def plain(text: object, width: int = 200) -> str:
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
+    console.print(text)
+    return console.file.getvalue()
+
+
+def two_six_one(tmp_path: Path) -> tuple[str, list[list[float]]]:
+    """A 2-6-1 sigmoid network with weights written out, so they can be looked for."""
+    first = [[-0.2, -0.1, 0.0, 0.1, 0.2, -0.2], [-0.1, 0.0, 0.1, 0.2, -0.2, -0.1]]
+    data = {"learning_rate": 0.5, "inputs": [0.3, 0.6], "targets": [0.5],
+            "layers": [{"units": ["x1", "x2"]},
+                       {"units": [f"h{i}" for i in range(1, 7)], "activation": "sigmoid"},
+                       {"units": ["o"], "activation": "sigmoid"}],
+            "weights": [first, [[-0.2], [-0.1], [0.05], [0.1], [0.2], [0.3]]]}
+    path = tmp_path / "net261.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path), first
+
+
+@pytest.mark.parametrize("name", ["261", "xor_sigmoid", "two_hidden_layers"])
+def test_text_diagram_draws_every_stage_with_every_weight(tmp_path: Path, name: str) -> None:
+    """README: up to 6 units per layer. The 2-6-1 "after the update" stage and the XOR trainer's
+    stages 24-28 were 'too large', and update stages dropped the weights without a word."""
+    from bpstep.engine import step
+    from bpstep.numbers import fmt
+    from bpstep.render.diagram_text import layers_of, render_diagram
+    from bpstep.scenario import load
+
+    path = two_six_one(tmp_path)[0] if name == "261" else str(ROOT / "scenarios" / f"{name}.yaml")
+    trace = step(load(Path(path)))
+    layers = layers_of(trace)
+    for index in range(len(trace.stages)):
+        out = plain(render_diagram(trace, index, width=80))
+        assert "too large" not in out and "not shown" not in out, (index, out)
+        assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+        _, _, matrix = out.partition("weights (row: from, column: to)")
+        cells = [line.split()[1:] for line in matrix.splitlines()
+                 if line[:1].strip() and any(line.split()[0] in layer for layer in layers[:-1])]
+        shown = out.count("← ") + sum(len(row) for row in cells)
+        assert shown == sum(len(a) * len(b) for a, b in pairwise(layers)), (index, out)
+        final = [q for st in trace.stages[:index + 1] for q in st.quantities if q.kind == "w"]
+        for q in final[-3:]:  # the latest new weights are on the picture
+            assert fmt(q.value, 4) in out, (index, q.name, out)
+
+
+def test_text_diagram_of_2_6_1_shows_the_written_weights_in_a_matrix(tmp_path: Path) -> None:
+    from bpstep.engine import step
+    from bpstep.render.diagram_text import render_diagram
+    from bpstep.scenario import load
+
+    path, first = two_six_one(tmp_path)
+    trace = step(load(Path(path)))
+    after = plain(render_diagram(trace, len(trace.stages) - 1, width=80))
+    assert "weights (row: from, column: to)" in after and "a′" in after and "y′" in after
+    before = plain(render_diagram(trace, 0, width=80))
+    rows = {line.split()[0]: line.split()[1:] for line in before.splitlines()
+            if line.startswith(("x1 ", "x2 "))}
+    assert [float(v) for v in rows["x1"]] == first[0] and [float(v) for v in rows["x2"]] == first[1]
+
+
+def test_text_diagram_too_narrow_says_so(tmp_path: Path) -> None:
+    from bpstep.engine import step
+    from bpstep.render.diagram_text import render_diagram
+    from bpstep.scenario import load
+
+    trace = step(load(Path(two_six_one(tmp_path)[0])))
+    out = plain(render_diagram(trace, 7, width=40))
+    assert "needs more than 40 columns" in out
