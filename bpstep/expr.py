@@ -356,7 +356,8 @@ class Call(Expr):
     pattern: str
     """The text with ``{}`` where the operand goes."""
     fn: Callable[[float], float]
-
+    slope: Callable[[float], float]
+    """d fn/dx, for gradients flowing back through the computational graph."""
     operand: Expr
 
     def evaluate(self, env: Env) -> float:
@@ -369,7 +370,7 @@ class Call(Expr):
         return (self.operand,)
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Call(self.pattern, self.fn, *children)
+        return Call(self.pattern, self.fn, self.slope, *children)
 
 
 @dataclass(slots=True)

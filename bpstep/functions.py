@@ -136,6 +136,11 @@ def _step(a: float) -> float:
     return 1.0 if a > 0 else 0.0
 
 
+def _flat(a: float) -> float:
+    """The derivative of a step: 0 wherever it is defined."""
+    return 0.0
+
+
 def _leaky(a: float) -> float:
     return a if a > 0 else LEAKY_SLOPE * a
 
@@ -182,7 +187,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             fn=np.tanh,
             derivative=lambda a, y: 1.0 - y * y,
-            rule=lambda a: Call("tanh({})", math.tanh, a),
+            rule=lambda a: Call("tanh({})", math.tanh, lambda v: 1.0 - math.tanh(v) ** 2, a),
             slope=lambda a, y: Group(Diff(ONE, Square(y))),
             bounds=(-1.0, 1.0),
         ),
@@ -190,16 +195,16 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu",
             fn=lambda a: np.maximum(a, 0.0),
             derivative=lambda a, y: (a > 0).astype(float),
-            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), a),
-            slope=lambda a, y: Call("step({})", _step, a),
+            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), _step, a),
+            slope=lambda a, y: Call("step({})", _step, _flat, a),
             bounds=(0.0, math.inf),
         ),
         Activation(
             "leaky_relu",
             fn=lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
             derivative=lambda a, y: np.where(a > 0, 1.0, LEAKY_SLOPE),
-            rule=lambda a: Call("leaky_relu({})", _leaky, a),
-            slope=lambda a, y: Call("leaky_step({})", _leaky_step, a),
+            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_step, a),
+            slope=lambda a, y: Call("leaky_step({})", _leaky_step, _flat, a),
         ),
         Activation(
             "softmax",

@@ -9,7 +9,6 @@ model's own arithmetic, and the gradient of the root flowing into it, found by o
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bpstep.errors import UserError
@@ -69,16 +68,6 @@ class Graph:
         return self.nodes[-1]
 
 
-DERIVATIVES: dict[str, Callable[[float], float]] = {
-    "tanh({})": lambda x: 1.0 - math.tanh(x) ** 2,
-    "max(0, {})": lambda x: 1.0 if x > 0 else 0.0,
-    "step({})": lambda x: 0.0,
-    "leaky_relu({})": lambda x: 1.0 if x > 0 else 0.01,
-    "leaky_step({})": lambda x: 0.0,
-}
-"""d/dx of each named function of bpstep.functions, by the pattern it is written with."""
-
-
 def _local(expr: Expr, xs: list[float], value: float) -> list[float]:
     """∂node/∂input for each input: the chain rule's local factors, one kind of node each."""
     if isinstance(expr, Sum):
@@ -99,7 +88,7 @@ def _local(expr: Expr, xs: list[float], value: float) -> list[float]:
     if isinstance(expr, Ln):
         return [1.0 / max(xs[0], TINY)]
     if isinstance(expr, Call):
-        return [DERIVATIVES[expr.pattern](xs[0])]
+        return [expr.slope(xs[0])]
     if isinstance(expr, Softmax):
         top = max(xs)
         e = [math.exp(x - top) for x in xs]
