@@ -6,9 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from test_engine import LOSS_OUTPUTS, small_spec
 
-from bpstep.engine import step
 from bpstep.expr import (
     HALF,
     ONE,
@@ -28,7 +26,6 @@ from bpstep.expr import (
     inline,
     substitute,
 )
-from bpstep.scenario import check
 from bpstep.trace import parse_name, unit_name
 
 ENV = {"t": 0.5, "y": 0.665074, "a": -0.25, "w": 0.3, "d": -0.0367703, "lr": 0.5}
@@ -91,38 +88,3 @@ def test_names_parse_back_into_their_parts() -> None:
     assert parse_name(unit_name("delta", "o")).unit == "o"
     assert parse_name("loss@3").sample == 3 and parse_name("lr").unit is None
     assert parse_name("a[h1") is None and parse_name("") is None
-
-
-MODES = {
-    "single": {},
-    "batch sum": {"mode": "batch"},
-    "batch mean": {"mode": "batch", "reduction": "mean"},
-    "online": {"mode": "online"},
-    "minibatch": {"mode": "minibatch", "batch_size": 2},
-}
-CASES = [(h, o, loss, c, m) for loss, outs in LOSS_OUTPUTS.items() for o in outs
-         for h in ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
-         for c in ("delta_rule", "gradient") for m in MODES]
-
-
-@pytest.mark.parametrize(("hidden", "output", "loss", "convention", "mode"), CASES)
-def test_every_rule_evaluates_to_the_numeric_core_value(hidden: str, output: str, loss: str,
-                                                        convention: str, mode: str) -> None:
-    spec = small_spec(hidden, output, loss, convention)
-    if mode != "single":
-        spec["inputs"] = [[0.6, -0.9], [0.1, 0.4], [-0.3, 0.2]]
-        spec["targets"] = [spec["targets"]] * 3
-        spec.update(MODES[mode])
-    trace = step(check(spec))
-    for q in trace:
-        assert q.evaluate(trace.env) == pytest.approx(q.value, rel=1e-10, abs=1e-13), q.name
-        assert q.formula.startswith(q.name + " = ")
-        numbers = q.substituted(repr)
-        assert numbers.endswith(" = " + repr(q.value))
-        assert not [n for n in q.inputs if n in numbers], numbers
-
-
-def test_case_list_covers_every_pair_and_mode() -> None:
-    pairs = {(o, loss) for _, o, loss, _, _ in CASES}
-    assert len(pairs) == sum(len(v) for v in LOSS_OUTPUTS.values())
-    assert {m for *_, m in CASES} == set(MODES) and len(CASES) == len(set(CASES))

@@ -117,25 +117,41 @@ def read(text: str) -> float:
     return Reader(text).value()
 
 
-MODES = {"single": {}, "batch mean": {"mode": "batch", "reduction": "mean"},
-         "online": {"mode": "online"}, "minibatch": {"mode": "minibatch", "batch_size": 2}}
-CASES = [(h, o, loss, c, m) for loss, outs in LOSS_OUTPUTS.items() for o in outs
-         for h in ("sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu")
+MODES = {
+    "single": {},
+    "batch sum": {"mode": "batch"},
+    "batch mean": {"mode": "batch", "reduction": "mean"},
+    "online": {"mode": "online"},
+    "minibatch": {"mode": "minibatch", "batch_size": 2},
+}
+HIDDEN = ("identity", "sigmoid", "bipolar_sigmoid", "tanh", "relu", "leaky_relu")
+CASES = [(h, o, loss, c, m) for loss, outs in LOSS_OUTPUTS.items() for o in outs for h in HIDDEN
          for c in ("delta_rule", "gradient") for m in MODES]
 
 
 @pytest.mark.parametrize(("hidden", "output", "loss", "convention", "mode"), CASES)
-def test_every_rule_shown_with_numbers_reads_back_to_its_value(hidden: str, output: str, loss: str,
-                                                                convention: str, mode: str) -> None:
+def test_every_rule_evaluates_and_reads_back_to_the_numeric_core_value(
+        hidden: str, output: str, loss: str, convention: str, mode: str) -> None:
+    # The expression evaluated, and its text with numbers read back by the parser above, must
+    # both give the value the numpy core computed.
     spec = small_spec(hidden, output, loss, convention)
     if mode != "single":
         spec["inputs"] = [[0.6, -0.9], [0.1, 0.4], [-0.3, 0.2]]
         spec["targets"] = [spec["targets"]] * 3
         spec.update(MODES[mode])
-    for q in step(check(spec)):
+    trace = step(check(spec))
+    for q in trace:
+        assert q.evaluate(trace.env) == pytest.approx(q.value, rel=1e-10, abs=1e-13), q.name
+        assert q.formula.startswith(q.name + " = ")
         shown, _, result = q.substituted(repr).rpartition(" = ")
         assert float(result) == q.value
         assert read(shown) == pytest.approx(q.value, rel=1e-9, abs=1e-12), (q.name, shown)
+
+
+def test_case_list_covers_every_pair_and_mode() -> None:
+    pairs = {(o, loss) for _, o, loss, _, _ in CASES}
+    assert len(pairs) == sum(len(v) for v in LOSS_OUTPUTS.values())
+    assert {m for *_, m in CASES} == set(MODES) and len(CASES) == len(set(CASES))
 
 
 @pytest.mark.parametrize("path", sorted(p for p in SCENARIOS.glob("*.yaml") if "answers" not in p.name),
