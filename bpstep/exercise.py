@@ -196,8 +196,11 @@ def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
     """The first well-conditioned draw for ``shape`` from ``default_rng(seed)``."""
     from bpstep.engine import step
 
-    if shape.mode not in MODES or shape.convention not in CONVENTIONS:
-        raise ExerciseError(f"unknown mode {shape.mode!r} or convention {shape.convention!r}")
+    for option, value, valid in (("--mode", shape.mode, MODES), ("--convention", shape.convention,
+                                                                  CONVENTIONS)):
+        if value not in valid:
+            raise ExerciseError(f"{option}: unknown {option[2:]} {value!r}; choose one of "
+                                + ", ".join(str(v) for v in valid))
     if not 1 <= shape.samples <= MAX_SAMPLES:
         raise ExerciseError(f"--samples: expected 1 to {MAX_SAMPLES}, got {shape.samples}")
     if shape.mode != "batch" and shape.samples == 1:

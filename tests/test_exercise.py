@@ -202,3 +202,15 @@ def test_new_refuses_bad_options_in_one_line(args: list[str], message: str) -> N
     out = bpstep("new", *args, *(["--print"] if args else []))
     assert out.returncode == 2 and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_an_unknown_mode_or_convention_names_the_valid_ones() -> None:
+    from typer.testing import CliRunner
+
+    from bpstep.cli import app
+
+    result = CliRunner().invoke(app, ["new", "--mode", "foo", "--print"])
+    assert result.exit_code == 2
+    assert "--mode: unknown mode 'foo'; choose one of batch, online, minibatch" in result.stderr
+    result = CliRunner().invoke(app, ["new", "--convention", "x", "--print"])
+    assert "choose one of delta_rule, gradient" in result.stderr and "mode" not in result.stderr
