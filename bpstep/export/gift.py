@@ -17,9 +17,14 @@ from bpstep.variants import Answer, Question
 GIFT_SPECIAL = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": " ", "\r": " "})
 
 
+def gift_escape(text: str) -> str:
+    """Plain text (titles, categories) as GIFT reads it literally."""
+    return text.translate(GIFT_SPECIAL)
+
+
 def gift_text(text: str) -> str:
     """Text as GIFT reads it literally (HTML-escaped, as the question is ``[html]``)."""
-    return html.escape(text, quote=False).translate(GIFT_SPECIAL)
+    return gift_escape(html.escape(text, quote=False))
 
 
 def _answer(answer: Answer) -> str:
@@ -31,10 +36,10 @@ def to_gift(questions: Sequence[Question], category: str) -> str:
     """Every value of every variant as a GIFT numerical question."""
     out = [f"// bpstep quiz: {len(questions)} variants"]
     for q in questions:
-        out += ["", f"$CATEGORY: $course$/bpstep/{gift_text(category)}/{gift_text(q.ident)}"]
+        out += ["", f"$CATEGORY: $course$/bpstep/{gift_escape(category)}/{gift_escape(q.ident)}"]
         givens = "; ".join(f"{what} = {value}" for what, value in q.givens)
         for blank in q.blanks:
             text = f"{q.title}. Given: {givens}. {blank.description}. {blank.name} ="
-            out += ["", f"::{gift_text(q.ident + ' · ' + blank.name)}::[html]{gift_text(text)} "
+            out += ["", f"::{gift_escape(q.ident + ' · ' + blank.name)}::[html]{gift_text(text)} "
                     + "{#" + " ".join(_answer(a) for a in blank.answers) + "}"]
     return "\n".join(out) + "\n"
