@@ -175,12 +175,18 @@ def summarise(students: Sequence[Student], bad: Sequence[BadFile],
     return ClassReport(tuple(students), tuple(bad), quantities, tuple(counts))
 
 
-def mark_batch(paths: Sequence[Path], tol: float | None = None) -> ClassReport:
-    """Mark every answers file; a file that cannot be marked becomes a ``BadFile``."""
-    from bpstep.answers import check_names
+def mark_batch(paths: Sequence[Path], tol: float | None = None,
+               folders: Sequence[Path] = ()) -> ClassReport:
+    """Mark every answers file; a file that cannot be marked becomes a ``BadFile``.
+
+    Each ``scenario:`` is found and read as a single ``verify`` would: a lesson name, or a file
+    inside the answers file's folder, the current folder or one of ``folders`` (a student's file
+    must not make the marker read, or quote, files elsewhere).
+    """
+    from bpstep.answers import check_names, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step
-    from bpstep.scenario import load as load_scenario
+    from bpstep.lessons import find
     from bpstep.verify import verify
 
     steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
@@ -192,10 +198,11 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None) -> ClassReport:
             if sheet.scenario is None:
                 raise UserError(f"{path}: does not name its scenario; add a line like "
                                 "`scenario: variant-01.yaml` (relative to the answers file)")
+            named = find(sheet.scenario, beside=path.parent)
             key = str(sheet.scenario)
+            scenario = load_named_scenario(sheet, named, folders)
             if key not in steps:
                 try:
-                    scenario = load_scenario(sheet.scenario)
                     trace = step(scenario)
                     steps[key] = (scenario, trace, frozenset(q.name for q in trace))
                 except UserError as err:

@@ -122,6 +122,9 @@ class Report:
 
 
 def _close(value: float, reference: float, tolerance: float) -> bool:
+    """Within the tolerance; a value past the float range is close to nothing (not even itself)."""
+    if not (math.isfinite(value) and math.isfinite(reference)):
+        return False
     return abs(value - reference) <= tolerance + EPSILON * max(1.0, abs(reference))
 
 
@@ -246,6 +249,9 @@ class _Marker:
             hint = ("from your rounded " + self.listing(rounded) if rounded
                     else "from your rounded earlier values")
             return Verdict(q.name, q.value, ROUNDING, hint=hint, **common)
+        if not math.isfinite(q.value):
+            return Verdict(q.name, q.value, WRONG, hint="the true value is past the float range, "
+                           "so no number written can be right", mistake="not_finite", **common)
         low, high = self.bounds(q)
         if not low <= answer.value <= high:
             return Verdict(q.name, q.value, WRONG, hint=self.out_of_range(q, low, high),

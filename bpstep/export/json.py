@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, VERDICTS, Report
@@ -49,6 +50,11 @@ def _text(value: str) -> str:
     return encode_basestring_ascii(str(value))
 
 
+def _full(value: float) -> str:
+    """A number at full precision as a rule shows it; past the float range, in bpstep's words."""
+    return repr(value) if math.isfinite(value) else fmt(value)
+
+
 def _float(value: float) -> str:
     return repr(float(value)) if math.isfinite(value) else "null"
 
@@ -75,7 +81,7 @@ def _quantity(q: Quantity) -> str:
     return (f"{_Q}{{\n{_Q}  \"name\": {encode_basestring_ascii(q.name)},\n"
             f"{_Q}  \"value\": {_float(q.value)},\n"
             f"{_Q}  \"formula\": {encode_basestring_ascii(q.formula)},\n"
-            f"{_Q}  \"substituted\": {encode_basestring_ascii(q.substituted(repr))},\n"
+            f"{_Q}  \"substituted\": {encode_basestring_ascii(q.substituted(_full))},\n"
             f"{_Q}  \"inputs\": {listed}\n{_Q}}}")
 
 
@@ -91,16 +97,16 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
     """
     answers = [{
         "name": v.name,
-        "given": v.given,
+        "given": _number(v.given),
         "written": v.written,
-        "expected": v.expected if reveal else None,
+        "expected": _number(v.expected) if reveal else None,
         "verdict": v.verdict,
         "accepted": v.accepted if v.verdict != NOT_ATTEMPTED else None,
         "hint": v.hint,
         "mistake": v.mistake,
         "carried_from": list(v.carried_from),
-        "recomputed": v.recomputed if reveal and v.given is not None else None,
-        "tolerance": v.tolerance,
+        "recomputed": _number(v.recomputed) if reveal and v.given is not None else None,
+        "tolerance": _number(v.tolerance),
     } for v in report]
     counts = report.counts
     summary: dict[str, Any] = {JSON_COUNT_KEYS[k]: n for k, n in counts.items()}
@@ -111,9 +117,9 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
             "answers": answers, "summary": summary}
 
 
-def _number(value: float) -> float | None:
+def _number(value: float | None) -> float | None:
     """JSON has no NaN or infinity: a diverged loss is written as null."""
-    return float(value) if math.isfinite(value) else None
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def result_to_json(scenario: Scenario, result: TrainResult) -> dict[str, object]:
