@@ -519,8 +519,11 @@ def verify(
     if batch is not None:
         if first is not None:
             fail("--batch marks the files its pattern matches; give no ANSWERS file with it")
+        if no_reveal or everything:
+            fail("--no-reveal and --all shape one worksheet's marking; with --batch the class "
+                 "report lists every student's verdicts (use --csv for each quantity)")
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
-                      force=force)
+                      force=force, scenarios=tuple(scenarios or ()))
         return
     if first is None:
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
@@ -545,6 +548,7 @@ def verify(
                 else load_scenario(scenario_path))
     trace = run_step(scenario)
     check_names(sheet, {q.name for q in trace}, trace.given)
+    say_not_finite(trace)
     report = mark(trace, scenario, sheet.answers, tol)
     if as_json:
         from bpstep.export.json import report_to_json
@@ -721,7 +725,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
-                  html_out: Path | None, force: bool) -> None:
+                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = ()) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
     import glob
 
@@ -732,7 +736,7 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                    (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
     if not paths:
         fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
-    report = mark_batch(paths, tol)
+    report = mark_batch(paths, tol, scenarios)
     files: dict[Path, str | bytes] = {}
     if csv_out is not None:
         from bpstep.export.class_report import gradebook_csv
@@ -831,8 +835,10 @@ def graph(
         from bpstep.render.console import make_console
 
         make_console().print(text, markup=False, end="", soft_wrap=True)
-        return
-    write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes")
+    else:
+        write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes")
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
 
 
 def _first_delta(trace: Trace) -> str:

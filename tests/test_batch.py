@@ -62,7 +62,8 @@ def classroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_class_summary_names_exactly_the_planted_mistakes(classroom: Path) -> None:
-    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml", "--json")
+    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml", "--json",
+                    "--scenarios", classroom / "class")
     assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
     assert len(data["students"]) == STUDENTS and data["bad_files"] == []
@@ -77,7 +78,7 @@ def test_the_class_summary_names_exactly_the_planted_mistakes(classroom: Path) -
 
 
 def test_the_terminal_report_has_a_line_per_student_and_the_ranking(classroom: Path) -> None:
-    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml")
+    result = invoke("verify", "--batch", classroom / "answers" / "*.yaml", "--scenarios", classroom / "class")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert sum(bool(re.match(r"student-\d\d +\d+/29 ", line)) for line in lines) == STUDENTS
@@ -94,12 +95,13 @@ def test_bad_files_are_listed_counted_and_make_exit_2(classroom: Path, tmp_path:
     (answers / "broken.yaml").write_text("a[h1]: [oops\n")
     (answers / "lost.yaml").write_text("scenario: nowhere.yaml\na[h1]: 0.1\n")
     (answers / "evil\x1b[2J.yaml").write_text("a[h1]: 1\n")
-    result = invoke("verify", "--batch", answers, "--json")
+    allow = ("--scenarios", classroom / "class")
+    result = invoke("verify", "--batch", answers, "--json", *allow)
     assert result.exit_code == 2
     data = json.loads(result.stdout)
     assert [s["student"] for s in data["students"]] == ["student-01", "student-20"]
     assert len(data["bad_files"]) == 3
-    shown = invoke("verify", "--batch", answers).stdout
+    shown = invoke("verify", "--batch", answers, *allow).stdout
     assert "3 files could not be marked" in shown and "\x1b" not in shown and "\\x1b[2J" in shown
     assert "nowhere.yaml" in shown
 
@@ -111,7 +113,8 @@ def test_gradebook_csv_and_html_report(classroom: Path, tmp_path: Path) -> None:
     (answers / "=HYPERLINK(1).yaml").write_text(text.replace("../class", str(classroom / "class")))
     (answers / "<b>bold.yaml").write_text(text.replace("../class", str(classroom / "class")))
     grades, page = tmp_path / "grades.csv", tmp_path / "report.html"
-    result = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades, "--html", page)
+    allow = ("--scenarios", classroom / "class")
+    result = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades, "--html", page, *allow)
     assert result.exit_code == 1, result.output
     rows = list(csv.DictReader(grades.open()))
     assert {r["student"] for r in rows} == {"'=HYPERLINK(1)", "<b>bold"}
@@ -119,11 +122,25 @@ def test_gradebook_csv_and_html_report(classroom: Path, tmp_path: Path) -> None:
     html = page.read_text()
     assert "<svg" in html and "&lt;b&gt;bold" in html and "<b>bold" not in html
     assert not re.search(r"(src|href)=\"https?:", html)
-    again = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades)
+    again = invoke("verify", "--batch", answers / "*.yaml", "--csv", grades, *allow)
     assert again.exit_code == 2 and "already exists" in again.stderr
     onto = invoke("verify", "--batch", answers / "*.yaml", "--csv", answers / "<b>bold.yaml",
-                  "--force")
+                  "--force", *allow)
     assert onto.exit_code == 2 and "never overwritten" in onto.stderr
+
+
+def test_a_students_file_cannot_make_the_batch_read_files_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "notes.yaml").write_text("secret_key: 1\n")
+    (tmp_path / "answers" / "s1.yaml").write_text("scenario: ../private/notes.yaml\na[h1]: 0.21\n")
+    (tmp_path / "answers" / "s2.yaml").write_text("scenario: gfg_sigmoid\na[h1]: 0.21\n")
+    result = invoke("verify", "--batch", tmp_path / "answers" / "*.yaml", "--json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert [s["student"] for s in data["students"]] == ["s2"]  # a lesson name is fine
+    assert "outside the answers file's folder" in data["bad_files"][0]["error"]
+    assert "secret_key" not in result.stdout
 
 
 def test_a_pattern_that_matches_nothing_is_exit_2(tmp_path: Path) -> None:

@@ -83,3 +83,33 @@ def test_exports_diagrams_and_explanations_say_it_too(huge: Path, tmp_path: Path
 def test_finite_steps_are_untouched() -> None:
     result = invoke("run", Path(__file__).resolve().parent.parent / "scenarios" / "gfg_sigmoid.yaml")
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_verify_never_calls_an_overflowed_value_correct_and_its_json_stays_json(tmp_path: Path) -> None:
+    (tmp_path / "huge.yaml").write_text(json.dumps(HUGE))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('scenario: huge.yaml\n"a[h1]": 2e200\n"a[o]": 1\n"loss": 5\n')
+    result = invoke("verify", answers, "--json")
+    assert result.exit_code == 1
+    assert result.stderr.count("leave the float range") == 1
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    marked = {a["name"]: a for a in json.loads(result.stdout, parse_constant=refuse)["answers"]}
+    assert marked["a[h1]"]["verdict"] == "correct"
+    for name in ("a[o]", "loss"):
+        assert marked[name]["verdict"] == "wrong" and marked[name]["expected"] is None
+        assert "past the float range" in marked[name]["hint"]
+
+
+def test_rules_with_numbers_say_overflow_in_json_too(huge: Path) -> None:
+    data = json.loads(invoke("run", huge, "--json").stdout)
+    shown = [q["substituted"] for stage in data["stages"] for q in stage["quantities"]]
+    assert any(text.endswith("= overflow") for text in shown)
+    assert not any(re.search(r"\b(inf|nan)\b", text) for text in shown)
+
+
+def test_graph_says_it_once_and_exits_1(huge: Path) -> None:
+    result = invoke("graph", huge, "a[o]")
+    assert result.exit_code == 1 and result.stderr.count("leave the float range") == 1
