@@ -36,6 +36,10 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except UserError as err:
             fail(str(err), err.exit_code)
+        except KeyboardInterrupt:
+            # typer would turn Ctrl-C into a silent exit 130; say what happened, as train does.
+            sys.stderr.write("\nbpstep: interrupted\n")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
 app = typer.Typer(
@@ -230,12 +234,13 @@ Output = Annotated[Path, typer.Option("--output", "-o", show_default=False,
 Force = Annotated[bool, typer.Option("--force", help="Overwrite the output file if it exists.")]
 
 
-def write_output(path: Path, text: str, force: bool, what: str, then: str = "") -> None:
-    """Write an export without replacing the user's files unless forced; say what was written
-    (and ``then``, what to do next)."""
+def write_output(path: Path, text: str, force: bool, what: str, then: str = "",
+                 reads: tuple[Path, ...] = ()) -> None:
+    """Write an export without replacing the user's files unless forced, nor ever a file in
+    ``reads``; say what was written (and ``then``, what to do next)."""
     from bpstep.export.output import write_new
 
-    write_new(path, text, force=force)
+    write_new(path, text, force=force, reads=reads)
     if str(path) != "-":
         from bpstep.render.console import make_console
 
@@ -269,7 +274,8 @@ def diagram(
         fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
              "for the network before the step)")
     svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
-    write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}")
+    write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
+                 reads=(input_path(file),))
     if say_not_finite(trace):
         raise typer.Exit(int(ExitCode.MISTAKES))
 
@@ -321,7 +327,8 @@ def export(
     trace = run_step(scenario)
     text = publish(scenario, trace, form.value, precision=precision, explain=explain,
                    view=view.value)
-    write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages")
+    write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages",
+                 reads=(input_path(file),))
     if say_not_finite(trace):
         raise typer.Exit(int(ExitCode.MISTAKES))
 
@@ -369,6 +376,10 @@ def train(
         problem = _check_output(path, input_path(file), force, option)
         if problem:
             fail(problem)
+    if save is not None:
+        from bpstep.export.scenario_yaml import check_size
+
+        check_size(scenario)
     errors = make_console(stderr=True)
     if seed is not None and scenario.init is None and not scenario.shuffle:
         errors.print("bpstep: note: --seed has no effect: the scenario lists its weights and does "
@@ -411,28 +422,27 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
         svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
                              title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
                              f"{scenario.reduction})")
-        write_output(plot, svg, force, "loss curve")
+        write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
     if save is not None and result.stopped != "diverged":
         from bpstep.export.scenario_yaml import scenario_yaml, trained_note, trained_title
 
         note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
         text = scenario_yaml(scenario, result.params, note=note,
                              title=trained_title(scenario.title or file.stem, result.epochs))
-        write_output(save, text, force, f"trained scenario, {result.epochs} epochs")
+        write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
+                     reads=(input_path(file),))
 
 
 def _check_output(path: Path | None, source: Path, force: bool, option: str) -> str | None:
     """Why ``path`` may not be written (checked before training, so no run is wasted), or None."""
+    from bpstep.export.output import OutputError, check_output
+
     if path is None:
         return None
-    if path.exists() and source.exists() and path.resolve() == source.resolve():
-        return f"{option} {path} is the input scenario; it is never overwritten: choose another name"
-    if path.is_dir():
-        return f"{option} {path} is a directory; give a file name"
-    if path.exists() and not force:
-        return f"{option} {path} already exists; use --force to overwrite it"
-    if not path.parent.is_dir():
-        return f"{option} {path}: the folder {path.parent} does not exist; create it first"
+    try:
+        check_output(path, force=force, reads=(source,), option=option)
+    except OutputError as err:
+        return str(err)
     return None
 
 
@@ -463,7 +473,7 @@ def template(
     trace = run_step(scenario)
     text = worksheet(trace, scenario, Path(ref).as_posix(), check)
     write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
-                 then=f"check it with: {check}")
+                 then=f"check it with: {check}", reads=(input_path(file),))
 
 
 class _VerifyUsage(TyperCommand):
@@ -605,30 +615,9 @@ def explain(
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
     """Write every file or none: each checked first (never a file the command reads, nothing
     replaced without ``--force``), then written to a temp file renamed into place."""
-    import tempfile
+    from bpstep.export.output import write_files
 
-    from bpstep.export.output import OutputError
-
-    read = {p.resolve() for p in reads if p.exists()}
-    for path in files:
-        if path.exists() and path.resolve() in read:
-            raise OutputError(f"{path} is an input of this command; it is never overwritten: "
-                              "choose another name")
-        if path.is_dir():
-            raise OutputError(f"{path} is a directory; give a file name")
-        if path.exists() and not force:
-            raise OutputError(f"{path} already exists; use --force to overwrite it")
-        if not path.parent.is_dir():
-            raise OutputError(f"{path.parent} does not exist; create the folder first")
-    for path, content in files.items():
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        try:
-            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                             delete=False) as tmp:
-                tmp.write(data)
-            os.replace(tmp.name, path)
-        except OSError as err:
-            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+    write_files(files, force=force, reads=reads)
 
 
 @app.command()

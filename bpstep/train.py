@@ -100,7 +100,8 @@ class TrainResult:
     loss: float
     """Loss of all samples with the final parameters."""
     stopped: str | None = None
-    """None when all epochs ran, ``"interrupted"`` (Ctrl-C) or ``"diverged"`` (loss not finite)."""
+    """None when all epochs ran, ``"interrupted"`` (Ctrl-C) or ``"diverged"`` (the loss, also the
+    one after the last update, is not a finite number)."""
     logged: tuple[tuple[int, float], ...] = field(default=())
     """The rows of the loss table: history at multiples of ``every`` and the last epoch."""
 
@@ -270,6 +271,8 @@ def train(
                 on_tick(done, latest)
         net.forward(full, net.inputs_t)
         loss = net.total_loss(full, net.targets_t)
+    if stopped is None and not np.isfinite(loss):
+        stopped = "diverged"
     if not history or history[-1][0] != done:
         history.append((done, loss))
     if on_tick is not None:

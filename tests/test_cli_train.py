@@ -95,7 +95,7 @@ def test_existing_files_are_refused_without_force_and_the_input_always(tmp_path:
     before = copy.read_text()
     for extra in ([], ["--force"]):
         result = invoke(copy, "--epochs", 5, "--save", copy, *extra)
-        assert result.exit_code == 2 and "is the input scenario" in result.output
+        assert result.exit_code == 2 and "is an input of this command" in result.output
     assert copy.read_text() == before
 
 

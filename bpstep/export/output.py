@@ -1,8 +1,18 @@
-"""Writing an export: never over something the user already has, unless they say ``--force``."""
+"""Writing outputs: never over something the user already has unless they say ``--force``, never
+over a file the command reads, and never half a file.
+
+Every file is written to a temporary file in its own folder and renamed into place, so a killed
+or interrupted command leaves either the old file or the whole new one. A file the command reads
+is recognised by device and inode, so neither a symbolic link nor a hard link to it is written;
+a symbolic link named as an output counts as an existing file, even when it leads nowhere.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from bpstep.errors import UserError
@@ -12,18 +22,84 @@ class OutputError(UserError):
     """An output file that cannot or may not be written; the message says what to do."""
 
 
-def write_new(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path`` (``-`` means stdout), refusing to replace a file without ``force``."""
+def _identity(path: Path, follow: bool = True) -> tuple[int, int] | None:
+    """(device, inode) of ``path``, or None when there is nothing there to compare."""
+    try:
+        info = os.stat(path) if follow else os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def check_output(path: Path, *, force: bool, reads: Iterable[Path] = (), option: str = "") -> None:
+    """Refuse ``path`` as an output, with what to do, unless it may be written."""
+    named = f"{option} {path}" if option else str(path)
+    inputs = {i for i in map(_identity, reads) if i is not None}
+    if inputs & {_identity(path), _identity(path, follow=False)}:
+        raise OutputError(f"{named} is an input of this command; it is never overwritten: choose "
+                          "another name")
+    try:
+        exists = os.path.lexists(path)
+        if path.is_dir():
+            raise OutputError(f"{named} is a directory; give a file name, e.g. {path / 'out'}")
+        if exists and not force:
+            what = "is a symbolic link" if path.is_symlink() else "already exists"
+            raise OutputError(f"{named} {what}; use --force to overwrite it")
+        if not path.parent.is_dir():
+            raise OutputError(f"{named}: the folder {path.parent} does not exist; create it first")
+        os.stat(path.parent)
+    except OSError as err:
+        raise OutputError(f"cannot write {named}: {_reason(err)}") from None
+
+
+def write_files(files: Mapping[Path, str | bytes], *, force: bool = False,
+                reads: Iterable[Path] = ()) -> None:
+    """Write every file or none of them: all are checked before the first is written."""
+    reads = tuple(reads)
+    for path in files:
+        check_output(path, force=force, reads=reads)
+    for path, content in files.items():
+        _replace(path, content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def write_new(path: Path, text: str, *, force: bool = False, reads: Iterable[Path] = ()) -> None:
+    """Write ``text`` to ``path`` (``-`` means stdout), refusing to replace a file without ``force``
+    and refusing any file in ``reads``."""
     if str(path) == "-":
         sys.stdout.write(text)
         return
-    if path.is_dir():
-        raise OutputError(f"{path} is a directory; give a file name, e.g. {path / 'out'}")
-    if path.exists() and not force:
-        raise OutputError(f"{path} already exists; use --force to overwrite it")
-    if not path.parent.is_dir():
-        raise OutputError(f"{path.parent} does not exist; create the folder first")
+    write_files({path: text}, force=force, reads=reads)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file beside ``path``, then rename it over ``path`` in one step.
+
+    A replaced file keeps its permissions; a new one gets the usual ones (0666 less the umask).
+    """
     try:
-        path.write_text(text, encoding="utf-8")
+        mode = os.stat(path).st_mode & 0o7777 if os.path.isfile(path) else None
+        temp = path.parent / f".{path.name[:200]}.{os.getpid()}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+        raise OutputError(f"cannot write {path}: {_reason(err)}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException as err:
+        temp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {_reason(err)}") from None
+        raise
+
+
+def _reason(err: OSError) -> str:
+    if err.errno == errno.ENAMETOOLONG:
+        return "a folder or file name is longer than the file system allows (255 bytes)"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied; check that you may write to the folder"
+    return str(err.strerror or err)

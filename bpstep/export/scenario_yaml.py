@@ -1,7 +1,8 @@
 """A scenario written back as YAML, with new weights: what ``bpstep train --save`` produces.
 
 Numbers are written with ``repr`` (shortest text that reads back as the same float), so
-``bpstep run`` on the saved file starts from exactly the trained parameters.
+``bpstep run`` on the saved file starts from exactly the trained parameters. What bpstep writes,
+bpstep reads: a network too big for a scenario file (MAX_FILE_BYTES) is refused, not saved.
 """
 
 from __future__ import annotations
@@ -14,7 +15,30 @@ from collections.abc import Sequence
 import numpy as np
 
 from bpstep.engine import Params
-from bpstep.scenario import Scenario
+from bpstep.errors import UserError
+from bpstep.scenario import MAX_FILE_BYTES, Scenario
+
+SHORTEST_NUMBER = len("0.0, ")
+"""No number is written in fewer bytes, so parameters × this is a floor of the file's size."""
+
+
+class TooBigError(UserError):
+    """The trained network would not fit in a scenario file that ``bpstep run`` reads."""
+
+
+def _refuse(size: int, what: str) -> TooBigError:
+    return TooBigError(f"--save: the trained network would take {what}{size / 1e6:.1f} MB as a "
+                       f"scenario, more than the {MAX_FILE_BYTES // 1_000_000} MB bpstep reads; "
+                       "nothing saved (train a smaller network, or leave out --save)")
+
+
+def check_size(scenario: Scenario) -> None:
+    """Refuse before training a network whose saved scenario could not be read back."""
+    numbers = sum(w.size for w in scenario.weights) + scenario.inputs.size + scenario.targets.size
+    if scenario.biases is not None:
+        numbers += sum(b.size for b in scenario.biases)
+    if numbers * SHORTEST_NUMBER > MAX_FILE_BYTES:
+        raise _refuse(numbers * SHORTEST_NUMBER, "at least ")
 
 
 _TRAINED = re.compile(r"^(?P<title>.*) \(trained (?P<epochs>\d+) epochs\)$", re.DOTALL)
@@ -57,7 +81,8 @@ def _matrix(matrix: np.ndarray, indent: str) -> list[str]:
 
 
 def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) -> str:
-    """The scenario with ``params`` as its weights (and biases, when it has biases)."""
+    """The scenario with ``params`` as its weights (and biases, when it has biases); TooBigError
+    when bpstep could not read it back."""
     out = [f"# {line}" for line in note.splitlines()]
     out.append(f"title: {json.dumps(title, ensure_ascii=False)}")
     out.append(f"learning_rate: {yaml_number(scenario.learning_rate)}")
@@ -90,4 +115,7 @@ def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) 
     for key, rows in (("inputs", scenario.inputs), ("targets", scenario.targets)):
         out.append(f"{key}:")
         out += [f"  - {_row(r)}" for r in rows]
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise _refuse(len(text.encode("utf-8")), "")
+    return text

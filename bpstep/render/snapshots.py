@@ -7,6 +7,7 @@ console, so the files look like the terminal at that stage, colours included.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -37,17 +38,18 @@ def save_svgs(trace: Trace, view: View, directory: Path, *, force: bool = False)
     if directory.exists() and not directory.is_dir():
         raise SnapshotError(f"--save-svg: {directory} exists and is not a folder")
     paths = svg_paths(directory, len(trace.stages))
-    existing = [p for p in paths if p.exists()]
+    existing = [p for p in paths if os.path.lexists(p)]
     if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise SnapshotError(f"--save-svg: {existing[0]} already exists{more}; "
                             "choose another folder or add --force to overwrite")
+    from bpstep.export.output import write_files
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for index, path in enumerate(paths):
-            path.write_text(stage_svg(trace, index, view), encoding="utf-8")
     except OSError as err:
         raise SnapshotError(f"--save-svg: cannot write to {directory}: {err.strerror or err}") from err
+    write_files({path: stage_svg(trace, index, view) for index, path in enumerate(paths)}, force=True)
     return paths
 
 
