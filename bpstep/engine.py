@@ -418,11 +418,11 @@ class _Lesson:
                     return Quantity(name, Kind.DW, value, unit,
                                     partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i],
                                             edge_name(Kind.DW, src, unit, w_tag) if carried else None),
-                                    env, source=src, sample=tag)
+                                    env, src, tag)
                 return Quantity(name, Kind.W, value, unit,
                                 partial(updated, edge_name(w_kind, src, unit, w_tag),
                                         edge_name(Kind.DW, src, unit, tag)),
-                                env, source=src, sample=tag, before=float(old_w[i, j]))
+                                env, src, tag, old[row])
             j = row - edges
             unit = units[j]
             if not new:
@@ -432,7 +432,7 @@ class _Lesson:
                                 env, sample=tag)
             return Quantity(name, Kind.B, value, unit,
                             partial(updated, unit_name(b_kind, unit, b_tag), unit_name(Kind.DB, unit, tag)),
-                            env, sample=tag, before=float(old_b[j]))
+                            env, sample=tag, before=old[row])
 
         columns = {
             "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
@@ -441,6 +441,7 @@ class _Lesson:
         }
         values = np.empty(2 * len(columns["new"]))
         values[0::2], values[1::2] = columns["change"], columns["new"]
+        old = columns["old"].tolist()
         quantities = LazyQuantities(values, names, make, columns)
         self.env.pending.append(quantities)
         return quantities, new_w, new_b

@@ -127,7 +127,7 @@ class Quantity:
                  "value")
 
     def __init__(self, name: str, kind: Kind, value: float, unit: str | None,
-                 rule: Callable[[], Expr], env: Env, *, source: str | None = None,
+                 rule: Callable[[], Expr], env: Env, source: str | None = None,
                  sample: int | None = None, before: float | None = None) -> None:
         self.name = name
         """Contract name, e.g. ``delta[h1]``."""
