@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from itertools import combinations, pairwise
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -129,34 +129,71 @@ def wide_scenario(tmp_path: Path, widths: list[int]) -> str:
 
 
 def label_boxes(root: ET.Element) -> list[tuple[float, float, float, float]]:
-    """The background boxes of edge labels (height 18, corner radius 3)."""
+    """The background boxes of edge labels (height 19, corner radius 3)."""
     return [(float(r.get("x")), float(r.get("y")), float(r.get("width")), float(r.get("height")))
-            for r in root.iter(f"{SVG}rect") if r.get("height") == "18" and r.get("rx") == "3"]
+            for r in root.iter(f"{SVG}rect") if r.get("height") == "19" and r.get("rx") == "3"]
 
 
-def test_six_units_per_layer_get_every_weight_label_without_overlap(tmp_path: Path) -> None:
-    """At an update stage ``old → new`` does not fit here, so each edge shows its new weight."""
+def edge_lines(root: ET.Element) -> list[tuple[float, float, float, float]]:
+    return [tuple(float(line.get(k)) for k in ("x1", "y1", "x2", "y2"))
+            for line in root.iter(f"{SVG}line")]
+
+
+def crosses(box: tuple[float, float, float, float], line: tuple[float, float, float, float]) -> bool:
+    """Whether the segment passes through the box, by sampling it finely (independent of the code)."""
+    x1, y1, x2, y2 = line
+    return any(box[0] <= x1 + t / 400 * (x2 - x1) <= box[0] + box[2]
+               and box[1] <= y1 + t / 400 * (y2 - y1) <= box[1] + box[3] for t in range(401))
+
+
+def test_each_edge_label_sits_on_its_own_edge_where_no_other_edge_crosses(tmp_path: Path) -> None:
+    """gfg stage 7: '0.2 → 0.199045' and '0.2 → 0.198091' were stacked where lines cross."""
+    root, _ = draw(tmp_path, "--stage", "7")
+    boxes, lines = label_boxes(root), edge_lines(root)
+    assert len(boxes) == len(lines) == 6
+    for box in boxes:
+        on = [line for line in lines if crosses(box, line)]
+        assert len(on) == 1, (box, on)  # its own edge, and no other
+
+
+def matrix_cells(root: ET.Element) -> list[ET.Element]:
+    return [r for r in root.iter(f"{SVG}rect") if r.get("height") == "22"]
+
+
+def test_labels_that_do_not_fit_become_a_weight_matrix_beside_the_network(tmp_path: Path) -> None:
+    """3-6-5-2 after the update: no labels on edges, one heat-map cell per weight, old → new."""
     out = tmp_path / "wide.svg"
     result = runner.invoke(app, ["diagram", wide_scenario(tmp_path, [3, 6, 5, 2]), "-o", str(out),
                                  "--stage", "9"])
     assert result.exit_code == 0, result.output
     root = ET.fromstring(out.read_text(encoding="utf-8"))
-    boxes = label_boxes(root)
-    assert len(boxes) == 3 * 6 + 6 * 5 + 5 * 2
-    assert any("weights after the update" in t for t in all_texts(root))
-    for a, b in combinations(boxes, 2):
-        apart = (a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1]
-                 or b[1] + b[3] <= a[1])
-        assert apart, (a, b)
+    assert label_boxes(root) == []
+    assert len(matrix_cells(root)) == 3 * 6 + 6 * 5 + 5 * 2
+    words = all_texts(root)
+    assert {"weights inputs → hidden layer 1", "weights hidden layer 2 → output layer"} <= words
+    assert sum("→" in t and t[0] in "0−" for t in words) >= 5 * 2  # old → new in the cells
+    assert len({r.get("fill") for r in matrix_cells(root)}) > 5  # coloured by value
 
 
 def test_crowded_networks_drop_weight_labels_and_say_so(tmp_path: Path) -> None:
     out = tmp_path / "crowded.svg"
-    result = runner.invoke(app, ["diagram", wide_scenario(tmp_path, [4, 12, 12, 2]), "-o", str(out)])
+    result = runner.invoke(app, ["diagram", wide_scenario(tmp_path, [4, 13, 13, 2]), "-o", str(out)])
     assert result.exit_code == 0, result.output
     root = ET.fromstring(out.read_text(encoding="utf-8"))
-    assert label_boxes(root) == []
-    assert any("weights are not labelled" in t for t in all_texts(root))
+    assert label_boxes(root) == [] and matrix_cells(root) == []
+    assert any("weights not drawn" in t for t in all_texts(root))
+
+
+def test_stage_pictures_share_one_size_for_slides() -> None:
+    from bpstep.engine import step
+    from bpstep.export.svg_diagram import stage_svgs
+    from bpstep.scenario import load
+
+    scenario = load(Path(GFG))
+    pictures = stage_svgs(scenario, step(scenario))
+    assert len({ET.fromstring(p).get("viewBox") for p in pictures}) == 1
+    assert all(min(float(t.get("font-size")) for t in texts(ET.fromstring(p))) >= 13
+               for p in pictures)
 
 
 def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:

@@ -5,6 +5,11 @@ with ``explain``, its formulas. Without JavaScript (or when printed) all section
 another; with it, one shows at a time: ←/→ (also PageUp/PageDown, Space), Home/End and the
 on-screen buttons move, the bar and ``stage K of N`` show progress, ``#stage-K`` links to a stage.
 No external URL appears anywhere, so the file works from a USB stick in a lecture hall.
+
+On screen every slide fits the window: the diagram fills a box that is the same on every stage
+(all pictures share one size), and the values beside it are split into parts, measured in the
+browser, that the same keys step through (``stage 7 of 8 · part 2 of 3``); nothing scrolls and
+nothing is hidden.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from html import escape
 from bpstep.export.worked import StagePage, Table, Worked
 
 CSS = """
-:root { --ink: #1f2933; --muted: #616e7c; --line: #d5dbe1; --accent: #2563eb; --bg: #ffffff; }
+:root { --ink: #1f2933; --muted: #616e7c; --line: #d5dbe1; --accent: #2563eb; --bg: #ffffff;
+        --nav: 3.2rem; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 17px/1.5 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif;
        color: var(--ink); background: var(--bg); }
@@ -39,18 +45,35 @@ code { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: .
 .numbers { display: block; }
 .note { color: var(--muted); }
 nav.controls { display: none; }
-body.slideshow .slide[hidden] { display: none; }
-body.slideshow .slide { border: none; min-height: calc(100vh - 7rem); }
+body.slideshow { overflow: hidden; }
+body.slideshow main { max-width: none; height: calc(100vh - var(--nav)); padding: 0 1.5rem; }
+body.slideshow .slide[hidden], body.slideshow .part-hidden { display: none; }
+body.slideshow .slide { border: none; height: 100%; padding: .8rem 0 .6rem; display: flex;
+  flex-direction: column; }
+body.slideshow .slide h2 { margin: 0 0 .5rem; }
+body.slideshow .stage-body { flex: 1; min-height: 0; flex-wrap: nowrap; gap: 1.5rem;
+  align-items: stretch; }
+body.slideshow .diagram { flex: 1 1 0; max-width: none; min-width: 0; }
+body.slideshow .diagram svg { display: block; width: 100%; height: 100%; }
+body.slideshow .values { flex: 0 0 clamp(300px, 34vw, 620px); min-height: 0; overflow: hidden; }
+body.slideshow .values.wide { flex: 1; }
+body.slideshow .fill { flex: 1; min-height: 0; overflow: hidden; }
+body.slideshow table { margin-bottom: .7rem; }
+body.slideshow ol.formulas { padding-left: 2rem; }
+body.slideshow ol.formulas li { overflow-wrap: anywhere; }
+body.slideshow th, body.slideshow td { white-space: nowrap; }
 body.slideshow nav.controls { display: flex; position: fixed; left: 0; right: 0; bottom: 0;
-  align-items: center; gap: 1rem; padding: .6rem 1.5rem; background: #f5f7fa;
+  height: var(--nav); align-items: center; gap: 1rem; padding: 0 1.5rem; background: #f5f7fa;
   border-top: 1px solid var(--line); }
+@media (max-width: 1100px) { body.slideshow { font-size: 15px; }
+  body.slideshow th, body.slideshow td { padding: .15rem .5rem; } }
 nav.controls button { font: inherit; padding: .3rem 1rem; border: 1px solid var(--line);
   border-radius: 6px; background: #fff; cursor: pointer; }
 nav.controls button:disabled { opacity: .4; cursor: default; }
 nav.controls button:focus-visible { outline: 3px solid var(--accent); }
 .progress { flex: 1; height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; }
 .progress div { height: 100%; width: 0; background: var(--accent); }
-#where { min-width: 9rem; text-align: right; color: var(--muted); }
+#where { min-width: 14rem; text-align: right; color: var(--muted); }
 @media print {
   body.slideshow .slide[hidden] { display: block; }
   body.slideshow nav.controls { display: none; }
@@ -65,28 +88,85 @@ SCRIPT = """
   var bar = document.getElementById('bar');
   var prev = document.getElementById('prev');
   var next = document.getElementById('next');
-  var current = 0;
-  function show(n) {
+  var current = 0, part = 0, parts = [[]];
+  function blocks(slide) {
+    var box = slide.querySelector('.values'), out = [];
+    if (!box) { return out; }
+    Array.prototype.forEach.call(box.children, function (c) {
+      if (c.tagName === 'OL') { Array.prototype.push.apply(out, c.children); } else { out.push(c); }
+    });
+    return out;
+  }
+  function outer(el) {
+    var style = getComputedStyle(el);
+    return el.getBoundingClientRect().height + parseFloat(style.marginTop) +
+      parseFloat(style.marginBottom);
+  }
+  function split(slide) {
+    /* Greedy: as many blocks (table, matrices, one formula each) as the values box holds. */
+    var box = slide.querySelector('.values');
+    var all = blocks(slide);
+    if (!box) { return [[]]; }
+    box.style.fontSize = '';
+    all.forEach(function (b) { b.classList.remove('part-hidden'); });
+    var room = box.clientHeight - 4, out = [[]], used = 0;
+    all.forEach(function (b) {
+      var h = outer(b) + (b.tagName === 'LI' && b === b.parentNode.firstElementChild ? 8 : 0);
+      if (used + h > room && out[out.length - 1].length) { out.push([]); used = 0; }
+      out[out.length - 1].push(b);
+      used += h;
+    });
+    return out;
+  }
+  function fit(slide) {
+    /* A block taller or wider than the box on its own is set smaller, never cut. */
+    var box = slide.querySelector('.values');
+    if (!box) { return; }
+    var size = parseFloat(getComputedStyle(box).fontSize);
+    while ((box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1) &&
+           size > 6) {
+      size -= 0.5;
+      box.style.fontSize = size + 'px';
+    }
+  }
+  function render() {
+    var slide = slides[current];
+    blocks(slide).forEach(function (b) {
+      b.classList.toggle('part-hidden', parts[part].indexOf(b) < 0);
+    });
+    fit(slide);
+    var label = slide.getAttribute('data-label');
+    if (parts.length > 1) { label += ' · part ' + (part + 1) + ' of ' + parts.length; }
+    where.textContent = label;
+    bar.style.width = (100 * current / Math.max(1, slides.length - 1)) + '%';
+    prev.disabled = current === 0 && part === 0;
+    next.disabled = current === slides.length - 1 && part === parts.length - 1;
+  }
+  function show(n, last) {
     current = Math.max(0, Math.min(slides.length - 1, n));
     slides.forEach(function (s, k) { s.hidden = k !== current; });
-    where.textContent = slides[current].getAttribute('data-label');
-    bar.style.width = (100 * current / Math.max(1, slides.length - 1)) + '%';
-    prev.disabled = current === 0;
-    next.disabled = current === slides.length - 1;
+    parts = split(slides[current]);
+    part = last ? parts.length - 1 : 0;
+    render();
     try { history.replaceState(null, '', '#' + slides[current].id); } catch (e) { /* file: URL */ }
     window.scrollTo(0, 0);
+  }
+  function step(by) {
+    if (part + by >= 0 && part + by < parts.length) { part += by; render(); }
+    else if (current + by >= 0 && current + by < slides.length) { show(current + by, by < 0); }
   }
   var keys = { ArrowRight: 1, PageDown: 1, ' ': 1, ArrowLeft: -1, PageUp: -1 };
   document.addEventListener('keydown', function (e) {
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
-    if (e.key in keys) { show(current + keys[e.key]); }
+    if (e.key in keys) { step(keys[e.key]); }
     else if (e.key === 'Home') { show(0); }
     else if (e.key === 'End') { show(slides.length - 1); }
     else { return; }
     e.preventDefault();
   });
-  prev.addEventListener('click', function () { show(current - 1); });
-  next.addEventListener('click', function () { show(current + 1); });
+  prev.addEventListener('click', function () { step(-1); });
+  next.addEventListener('click', function () { step(1); });
+  window.addEventListener('resize', function () { show(current); });
   document.body.classList.add('slideshow');
   var start = slides.findIndex(function (s) { return '#' + s.id === location.hash; });
   show(start < 0 ? 0 : start);
@@ -117,7 +197,6 @@ def _matrices(page: StagePage, precision: int) -> str:
 def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
     """The slideshow; ``diagrams[i]`` (an SVG document, optional) goes on the slide of stage i+1."""
     n = len(worked.stages)
-    total = n + 2
     slides = []
     given = "".join(f"<h3>{escape(caption[:1].upper() + caption[1:])}</h3>\n{_table(table)}"
                     for caption, table in worked.given)
@@ -125,12 +204,14 @@ def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
              if worked.explain else
              "the values of each stage (export with --explain for every formula)")
     slides.append(
-        f'<section class="slide overview" id="overview" data-label="overview · 1 of {total}">\n'
+        '<section class="slide overview" id="overview" data-label="overview">\n'
         f"<h1>{escape(worked.title)}</h1>\n"
+        '<div class="values wide fill">\n'
         f'<p class="note">One training step of backpropagation in {n} stages, from '
         f"<code>{escape(worked.source)}</code>; this walkthrough shows {escape(level)}. "
         "Keys: → or Space next, ← back, Home first, End last.</p>\n"
-        f"{_table(Table(('setting', 'value'), worked.settings), numeric=False)}{given}</section>\n")
+        f"{_table(Table(('setting', 'value'), worked.settings), numeric=False)}{given}</div>\n"
+        "</section>\n")
     for i, page in enumerate(worked.stages):
         figure = (f'<div class="diagram">\n{diagrams[i]}</div>\n' if i < len(diagrams) else "")
         formulas = ""
@@ -147,13 +228,14 @@ def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
             f'<h2><span class="count">stage {page.number} of {n} ·</span> {escape(title)}</h2>\n'
             f'<div class="stage-body">\n{figure}<div class="values">\n'
             f'{_table(page.table) if page.show_table else ""}{_matrices(page, worked.precision)}'
-            f"</div>\n</div>\n{formulas}</section>\n")
+            f"{formulas}</div>\n</div>\n</section>\n")
     summary = Table(("", "loss"), (("before the step", worked.loss_before),
                                    ("after the step", worked.loss_after),
                                    ("change", worked.loss_change)))
     slides.append(
-        f'<section class="slide summary" id="summary" data-label="summary · {total} of {total}">\n'
-        f"<h2>Loss before and after the step</h2>\n{_table(summary)}</section>\n")
+        '<section class="slide summary" id="summary" data-label="summary">\n'
+        f'<h2>Loss before and after the step</h2>\n<div class="values wide fill">\n{_table(summary)}'
+        "</div>\n</section>\n")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from bpstep.export.html import to_html
 from bpstep.export.latex import to_latex
 from bpstep.export.markdown import to_markdown
-from bpstep.export.svg_diagram import diagram_svg
+from bpstep.export.svg_diagram import stage_svgs
 from bpstep.export.worked import Worked, worked_solution
 from bpstep.scenario import Scenario
 from bpstep.trace import Trace
@@ -16,9 +16,7 @@ Writer = Callable[[Scenario, Trace, Worked, int], str]
 
 
 def _html(scenario: Scenario, trace: Trace, worked: Worked, precision: int) -> str:
-    diagrams = tuple(diagram_svg(scenario, trace, i, precision=precision, heading=False)
-                     for i in range(len(trace.stages)))
-    return to_html(worked, diagrams)
+    return to_html(worked, stage_svgs(scenario, trace, precision=precision))
 
 
 FORMATS: dict[str, Writer] = {

@@ -1,5 +1,8 @@
 """The network as an SVG picture for slides: layers in columns, weights on the edges, and at a
 chosen stage the values known so far at every unit, with what that stage computed highlighted.
+A weight label goes where no other edge crosses its own; when one cannot, every weight goes into
+heat-map matrices under the network instead (a label that cannot be matched to its edge is
+worse than none).
 
 Two steps, kept apart so each can be tested: ``network_view`` decides *what* is known at a stage
 (pure lookups in the trace); ``render_svg`` decides *where* it goes and writes the markup. The
@@ -9,6 +12,7 @@ output is deterministic (no ids, no timestamps, coordinates rounded) so it diffs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
 from bpstep.numbers import fmt
@@ -18,15 +22,22 @@ from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
 SANS = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
 MONO = "'DejaVu Sans Mono', Menlo, Consolas, monospace"
 VALUE_PX = 13
-"""Font size of numbers in unit boxes and on edges."""
+"""Font size of numbers in unit boxes, on edges and in weight matrices; no text is smaller."""
 CHAR_EM = 0.62
 """Advance of one monospace character in em (DejaVu Sans Mono is 0.602); a little spare."""
 ROW_PX = 19
 HEAD_PX = 24
 PAD = 10
-V_GAP = 34
-MIN_COL_GAP = 190
-MARGIN = 24
+V_GAP = 30
+MIN_COL_GAP = 70
+"""Between layers when the weights are in matrices (edges without labels)."""
+MARGIN = 16
+CELL_H = 22
+MIN_FLOW = 600
+"""Weight matrices and legend items go side by side up to this width, even under a narrower
+network: a picture a little wider is shown larger on a slide than one much taller."""
+MAX_MATRIX = 12
+"""Weight matrices with more rows or columns than this are not drawn (the export lists them)."""
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -68,8 +79,8 @@ class EdgeView:
     text: str
     """The weight, or ``old → new`` once it has been updated."""
     changed: bool
-    short: str
-    """Just the current weight, for when ``old → new`` labels do not fit."""
+    value: float
+    """The current weight, for the colour of its cell when weights are shown as a matrix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,14 +134,13 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
         found = number(name)
         return Row(label, found.value, found.changed)
 
-    def updated(now: str, before: str) -> tuple[str, str, bool]:
-        """(``old → new`` or the initial value, the current value alone, changed here?)."""
+    def updated(now: str, before: str) -> tuple[str, float, bool]:
+        """(``old → new`` or the initial value, the current value, changed here?)."""
         q = latest.get(now)
         if q is None:
-            value = number(before).value
-            return value, value, False
-        new = _number(q.value, precision)
-        return f"{_number(q.before, precision)} → {new}", new, q.name in current
+            return number(before).value, trace.given.get(before, 0.0), False
+        return (f"{_number(q.before, precision)} → {_number(q.value, precision)}", q.value,
+                q.name in current)
 
     layers = []
     last = len(scenario.layers) - 1
@@ -158,8 +168,8 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
     for k in range(1, len(scenario.layers)):
         for src in scenario.layers[k - 1].units:
             for unit in scenario.layers[k].units:
-                text, short, changed = updated(edge_name("w", src, unit), edge_name("w0", src, unit))
-                edges.append(EdgeView(src, unit, text, changed, short))
+                text, value, changed = updated(edge_name("w", src, unit), edge_name("w0", src, unit))
+                edges.append(EdgeView(src, unit, text, changed, value))
     loss = [row("E", scalar_name("loss", sample))]
     if several:
         loss.append(row("E all", "loss"))
@@ -199,6 +209,27 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
+def _crosses(box: Box, start: tuple[float, float], end: tuple[float, float]) -> bool:
+    """Whether the segment start–end passes through ``box`` (Liang–Barsky clipping)."""
+    (x1, y1), (x2, y2) = start, end
+    dx, dy = x2 - x1, y2 - y1
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, x1 - box[0]), (dx, box[0] + box[2] - x1),
+                 (-dy, y1 - box[1]), (dy, box[1] + box[3] - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        r = q / p
+        if p < 0:
+            low = max(low, r)
+        else:
+            high = min(high, r)
+        if low > high:
+            return False
+    return True
+
+
 def _n(value: float) -> str:
     """A coordinate, rounded so output is stable and small."""
     return f"{round(value, 1):g}"
@@ -218,81 +249,239 @@ def _rect(box: Box, *, fill: str, stroke: str = "none", width: float = 1, radius
             f' fill="{fill}" stroke="{stroke}" stroke-width="{_n(width)}"/>')
 
 
-def render_svg(view: NetworkView, *, heading: bool = True) -> str:
-    """Lay the view out in columns and write it as a standalone SVG document.
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Sizes shared by every stage of one network, so its pictures line up from slide to slide."""
 
-    Without ``heading`` the title and caption are left out, for pages that already show them.
-    """
-    label_w = max(_text_width(r.label) for layer in view.layers for u in layer.units for r in u.rows)
-    value_w = max(_text_width(r.value) for layer in view.layers for u in layer.units for r in u.rows)
-    name_w = max(_text_width(u.name, 15) for layer in view.layers for u in layer.units)
-    box_w = max(name_w + 2 * PAD, PAD + label_w + 12 + value_w + PAD, 90)
-    edge_w = max((_text_width(e.text, 12) for e in view.edges), default=0)
-    widest = max(len(layer.units) for layer in view.layers)
-    col_gap = max(MIN_COL_GAP, (edge_w + 24) * (1 + max(0, widest - 2) / 4))
+    heading: bool
+    box_w: float
+    col_gap: float
+    heights: tuple[float, ...]
+    """Unit box height per layer (the most rows any stage shows)."""
+    loss_h: float
+    on_edges: bool
+    """Weights written on their edges; else in matrices under the network."""
+    cell_w: float
+    matrices: bool
+    """False when a weight matrix would be too big to draw (the note says so)."""
 
-    top = MARGIN + (54 if heading else 0) + 46
-    heights = [HEAD_PX + ROW_PX * len(layer.units[0].rows) + PAD if layer.units else 0
-               for layer in view.layers]
+
+def _layout(views: list[NetworkView], heading: bool, *, edges: bool = True) -> Layout:
+    """One layout for all ``views`` (stages of one network): the widest text, the most rows, and
+    weights on the edges only when every stage's labels find a place that no other edge crosses
+    (never without ``edges``: the compact form, weights in matrices)."""
+    rows = [r for v in views for layer in v.layers for u in layer.units for r in u.rows]
+    rows += [r for v in views for r in v.loss]
+    label_w = max(_text_width(r.label) for r in rows)
+    value_w = max(_text_width(r.value) for r in rows)
+    name_w = max(_text_width(u.name, 15) for layer in views[0].layers for u in layer.units)
+    box_w = max(name_w + 2 * PAD, PAD + label_w + 10 + value_w + PAD, 90)
+    layers = views[0].layers
+    heights = tuple(HEAD_PX + ROW_PX * max(len(v.layers[k].units[0].rows) for v in views) + PAD
+                    for k in range(len(layers)))
+    loss_h = HEAD_PX + ROW_PX * max(len(v.loss) for v in views) + PAD
+    edge_w = max((_text_width(e.text) for v in views for e in v.edges), default=0)
+    cell_w = max([edge_w + 14] + [_text_width(u.name, VALUE_PX) + 14 for layer in layers
+                                  for u in layer.units])
+    widest = max(len(layer.units) for layer in layers)
+    small = widest <= MAX_MATRIX
+    for gap in (edge_w + 60, (edge_w + 40) * 1.6, (edge_w + 40) * 2.2) if edges else ():
+        trial = Layout(heading, box_w, max(MIN_COL_GAP, gap), heights, loss_h, True, cell_w, small)
+        boxes, _ = _boxes(layers, trial)
+        if all(_edge_labels(v.edges, boxes) is not None for v in views):
+            return trial
+    return Layout(heading, box_w, MIN_COL_GAP, heights, loss_h, False, cell_w, small)
+
+
+def _top(layout: Layout) -> float:
+    return MARGIN + (54 if layout.heading else 0) + 44
+
+
+def _boxes(layers: tuple[LayerView, ...], layout: Layout) -> tuple[dict[str, Box], Box]:
+    """Unit boxes in columns, centred on the tallest; the loss box under the output units."""
     col_h = [len(layer.units) * h + (len(layer.units) - 1) * V_GAP
-             for layer, h in zip(view.layers, heights, strict=True)]
+             for layer, h in zip(layers, layout.heights, strict=True)]
+    col_h[-1] += V_GAP + layout.loss_h
     tallest = max(col_h)
     boxes: dict[str, Box] = {}
-    for k, layer in enumerate(view.layers):
-        x = MARGIN + k * (box_w + col_gap)
-        y = top + (tallest - col_h[k]) / 2
+    for k, layer in enumerate(layers):
+        x = MARGIN + k * (layout.box_w + layout.col_gap)
+        y = _top(layout) + (tallest - col_h[k]) / 2
         for unit in layer.units:
-            boxes[unit.name] = (x, y, box_w, heights[k])
-            y += heights[k] + V_GAP
-    loss_x = MARGIN + len(view.layers) * (box_w + col_gap) - col_gap + 40
-    loss_w = PAD + max(_text_width(r.label) for r in view.loss) + 12 + max(
-        _text_width(r.value) for r in view.loss) + PAD
-    loss_h = HEAD_PX + ROW_PX * len(view.loss) + PAD
-    loss_box = (loss_x, top + (tallest - loss_h) / 2, max(loss_w, 110), loss_h)
-    width = loss_box[0] + loss_box[2] + MARGIN
-    slot = {u.name: (j, len(layer.units)) for layer in view.layers for j, u in enumerate(layer.units)}
-    labels, note = _place_edge_labels(view.edges, boxes, slot, short=False)
-    if note and any(e.short != e.text for e in view.edges):
-        labels, note = _place_edge_labels(view.edges, boxes, slot, short=True)
-        note = note or "edges show the weights after the update (old → new does not fit)"
-    legend_y = top + tallest + 34
-    height = legend_y + (44 if note else 24) + MARGIN
+            boxes[unit.name] = (x, y, layout.box_w, layout.heights[k])
+            y += layout.heights[k] + V_GAP
+    last = boxes[layers[-1].units[-1].name]
+    return boxes, (last[0], last[1] + last[3] + V_GAP, layout.box_w, layout.loss_h)
+
+
+PLACES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.25, 0.75, 0.35, 0.65, 0.15, 0.85)
+"""Where along an edge (0 = source, 1 = target) its label may go, in order of preference."""
+
+
+def _edge_labels(edges: tuple[EdgeView, ...], boxes: dict[str, Box],
+                 ) -> list[tuple[EdgeView, Box]] | None:
+    """A place for every weight label on its own edge, overlapping no box or other label and
+    crossed by no other edge; None when one label finds none (then all go into matrices)."""
+    ends = [_edge_ends(e, boxes) for e in edges]
+    taken: list[Box] = [(b[0] - 2, b[1] - 2, b[2] + 4, b[3] + 4) for b in boxes.values()]
+    placed: list[tuple[EdgeView, Box]] = []
+    for i, edge in enumerate(edges):
+        (x1, y1), (x2, y2) = ends[i]
+        w, h = _text_width(edge.text) + 10, 19
+        for t in PLACES:
+            cx, cy = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
+            box = (cx - w / 2, cy - h / 2, w, h)
+            clear = (not any(_overlaps(box, b) for b in taken)
+                     and not any(_crosses(box, *other) for j, other in enumerate(ends) if j != i))
+            if clear:
+                taken.append(box)
+                placed.append((edge, box))
+                break
+        else:
+            return None
+    return placed
+
+
+def _heat(value: float, scale: float) -> str:
+    """Cell colour: white at 0, towards blue for negative and orange for positive weights."""
+    share = 0.0 if scale == 0 else min(1.0, abs(value) / scale) * 0.45
+    target = (37, 99, 235) if value < 0 else (245, 158, 11)
+    r, g, b = (round(255 + (c - 255) * share) for c in target)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _matrix_title(layer_from: LayerView, layer_to: LayerView) -> str:
+    return f"weights {layer_from.heading} → {layer_to.heading}"
+
+
+def _matrix_size(layer_from: LayerView, layer_to: LayerView, layout: Layout) -> tuple[float, float]:
+    head_w = max(_text_width(u.name) for u in layer_from.units) + 16
+    return (max(head_w + len(layer_to.units) * layout.cell_w,
+                _text_width(_matrix_title(layer_from, layer_to))),
+            20 + CELL_H * (len(layer_from.units) + 1))
+
+
+def _flow(view: NetworkView, layout: Layout, width: float) -> list[tuple[float, float]]:
+    """Top-left corner of each weight matrix: left to right, a new row when ``width`` is full."""
+    corners, x, y, row_h = [], 0.0, 0.0, 0.0
+    for before, after in pairwise(view.layers):
+        w, h = _matrix_size(before, after, layout)
+        if x and x + w > width:
+            x, y, row_h = 0.0, y + row_h + 16, 0.0
+        corners.append((x, y))
+        x, row_h = x + w + 28, max(row_h, h)
+    return corners
+
+
+def _matrices_box(view: NetworkView, layout: Layout, width: float) -> tuple[float, float]:
+    sizes = [_matrix_size(a, b, layout) for a, b in pairwise(view.layers)]
+    corners = _flow(view, layout, width)
+    return (max(x + w for (x, _), (w, _) in zip(corners, sizes, strict=True)),
+            max(y + h for (_, y), (_, h) in zip(corners, sizes, strict=True)))
+
+
+def _matrices(view: NetworkView, layout: Layout, x0: float, y0: float, width: float) -> list[str]:
+    """Each layer's weights as a heat-map table: rows = source units, columns = target units."""
+    out = []
+    by_pair = {(e.source, e.target): e for e in view.edges}
+    for (before, after), (dx, dy) in zip(pairwise(view.layers), _flow(view, layout, width),
+                                         strict=True):
+        x, top = x0 + dx, y0 + dy + 20
+        head_w = max(_text_width(u.name) for u in before.units) + 16
+        out.append(_text(x, top - 7, _matrix_title(before, after), size=VALUE_PX, weight="bold",
+                         fill=BOX_EDGE))
+        cells = [by_pair[s.name, t.name] for s in before.units for t in after.units]
+        scale = max((abs(e.value) for e in cells), default=0.0)
+        for j, unit in enumerate(after.units):
+            out.append(_text(x + head_w + (j + 0.5) * layout.cell_w, top + 16, unit.name,
+                             size=VALUE_PX, anchor="middle", weight="bold"))
+        for i, src in enumerate(before.units):
+            y = top + CELL_H * (i + 1)
+            out.append(_text(x + head_w - 8, y + 16, src.name, size=VALUE_PX, anchor="end",
+                             weight="bold"))
+            for j, unit in enumerate(after.units):
+                edge = by_pair[src.name, unit.name]
+                box = (x + head_w + j * layout.cell_w, y, layout.cell_w, CELL_H)
+                out.append(_rect(box, fill=_heat(edge.value, scale),
+                                 stroke=CHANGED_EDGE if edge.changed else "#ffffff",
+                                 width=2 if edge.changed else 1))
+                out.append(_text(box[0] + box[2] / 2, y + 16, edge.text, size=VALUE_PX,
+                                 anchor="middle", family=MONO, weight="bold" if edge.changed else ""))
+    return out
+
+
+def render_svg(view: NetworkView, *, heading: bool = True, layout: Layout | None = None) -> str:
+    """Lay the view out in columns and write it as a standalone SVG document.
+
+    Without ``heading`` the title and caption are left out, for pages that already show them;
+    ``layout`` (from ``_layout`` over several stages) keeps every stage's picture the same size.
+    """
+    layout = layout or _layout([view], heading)
+    boxes, loss_box = _boxes(view.layers, layout)
+    width = MARGIN + len(view.layers) * layout.box_w + (len(view.layers) - 1) * layout.col_gap + MARGIN
+    bottom = max(b[1] + b[3] for b in (*boxes.values(), loss_box))
+    note = ""
+    matrix_y = bottom + 28
+    network_w = max(width - 2 * MARGIN, MIN_FLOW)
+    if not layout.on_edges and layout.matrices:
+        matrix_w, matrix_h = _matrices_box(view, layout, network_w)
+        width = max(width, MARGIN + matrix_w + MARGIN)
+        bottom = matrix_y + matrix_h
+    elif not layout.on_edges:
+        note = "weights not drawn: too many to show (bpstep export lists them all)"
+    legend_y = bottom + 30
+    legend = _legend(max(width - 2 * MARGIN, MIN_FLOW))
+    height = legend_y + legend[-1][1] + (44 if note else 20) + MARGIN
+    labels = _edge_labels(view.edges, boxes) if layout.on_edges else None
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}"'
            f' viewBox="0 0 {_n(width)} {_n(height)}" role="img">',
            f"<title>{escape(view.title + ' — ' + view.caption)}</title>",
            _rect((0, 0, width, height), fill="#ffffff")]
-    if heading:
+    if layout.heading:
         out += [_text(MARGIN, MARGIN + 20, view.title, size=20, weight="bold"),
                 _text(MARGIN, MARGIN + 46, view.caption, size=15, fill=BOX_EDGE)]
+    top = _top(layout)
     for k, layer in enumerate(view.layers):
-        cx = MARGIN + k * (box_w + col_gap) + box_w / 2
-        out.append(_text(cx, top - 26, layer.heading, size=14, anchor="middle", weight="bold"))
+        cx = MARGIN + k * (layout.box_w + layout.col_gap) + layout.box_w / 2
+        out.append(_text(cx, top - 24, layer.heading, size=14, anchor="middle", weight="bold"))
         if layer.activation:
-            out.append(_text(cx, top - 10, layer.activation, size=12, anchor="middle", fill=MUTED,
-                             italic=True))
+            out.append(_text(cx, top - 8, layer.activation, size=VALUE_PX, anchor="middle",
+                             fill=MUTED, italic=True))
     for edge in view.edges:
         out.append(_edge_line(edge, boxes))
-    for edge, (box, text) in labels:
-        fill = CHANGED_FILL if edge.changed else "#ffffff"
-        out.append(_rect(box, fill=fill, stroke=CHANGED_EDGE if edge.changed else "#d5dbe1",
-                         width=0.8, radius=3))
-        out.append(_text(box[0] + box[2] / 2, box[1] + box[3] - 5, text, size=12, anchor="middle",
-                         family=MONO, weight="bold" if edge.changed else ""))
+    for edge, box in labels or ():
+        out.append(_rect(box, fill=CHANGED_FILL if edge.changed else "#ffffff",
+                         stroke=CHANGED_EDGE if edge.changed else "#d5dbe1", width=0.8, radius=3))
+        out.append(_text(box[0] + box[2] / 2, box[1] + box[3] - 5, edge.text, size=VALUE_PX,
+                         anchor="middle", family=MONO, weight="bold" if edge.changed else ""))
     for layer in view.layers:
         for unit in layer.units:
             out += _unit_box(unit.name, unit.rows, boxes[unit.name], unit.focus)
     out += _unit_box("loss", view.loss, loss_box, False)
+    if not layout.on_edges and layout.matrices:
+        out += _matrices(view, layout, MARGIN, matrix_y, network_w)
     out.append(_rect((MARGIN, legend_y - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
                      width=0.8, radius=2))
-    x = MARGIN + 30
-    for item in LEGEND:
-        out.append(_text(x, legend_y, item, size=12, fill=BOX_EDGE))
-        x += _text_width(item, 12) + 28
+    for item, (x, dy) in zip(LEGEND, legend, strict=True):
+        out.append(_text(MARGIN + x, legend_y + dy, item, size=VALUE_PX, fill=BOX_EDGE))
     if note:
-        out.append(_text(MARGIN, legend_y + 20, note, size=12, fill=MUTED, italic=True))
+        out.append(_text(MARGIN, legend_y + legend[-1][1] + 22, note, size=VALUE_PX, fill=MUTED,
+                         italic=True))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _legend(width: float) -> list[tuple[float, float]]:
+    """Where each legend item goes (x, line offset), wrapped to ``width``."""
+    places, x, y = [], 30.0, 0.0
+    for item in LEGEND:
+        w = _text_width(item, VALUE_PX)
+        if x + w > width:
+            x, y = 0.0, y + 20
+        places.append((x, y))
+        x += w + 26
+    return places
 
 
 def _edge_line(edge: EdgeView, boxes: dict[str, Box]) -> str:
@@ -306,40 +495,6 @@ def _edge_ends(edge: EdgeView, boxes: dict[str, Box]) -> tuple[tuple[float, floa
     sx, sy, sw, sh = boxes[edge.source]
     tx, ty, _, th = boxes[edge.target]
     return (sx + sw, sy + sh / 2), (tx, ty + th / 2)
-
-
-PLACES = (0.75, 0.65, 0.55, 0.45, 0.35, 0.25, 0.7, 0.6, 0.5, 0.4, 0.3, 0.8, 0.2, 0.85, 0.15)
-"""Where along an edge (0 = source, 1 = target) its label may go, in order of preference."""
-
-
-def _place_edge_labels(edges: tuple[EdgeView, ...], boxes: dict[str, Box],
-                       slot: dict[str, tuple[int, int]], *, short: bool,
-                       ) -> tuple[list[tuple[EdgeView, tuple[Box, str]]], str]:
-    """Put every weight label where it overlaps no other label or box, or put none at all.
-
-    Each target unit first tries its own place along the edges (so the labels of different
-    targets stand in different columns), then the others; when any label finds no free place
-    the picture would lie by omission, so it shows no weights and says so instead.
-    """
-    taken: list[Box] = list(boxes.values())
-    placed: list[tuple[EdgeView, tuple[Box, str]]] = []
-    for edge in edges:
-        (x1, y1), (x2, y2) = _edge_ends(edge, boxes)
-        text = edge.short if short else edge.text
-        w, h = _text_width(text, 12) + 10, 18
-        j, count = slot[edge.target]
-        own = 0.75 - 0.5 * j / max(1, count - 1) if count > 1 else 0.6
-        for t in (own, *PLACES):
-            cx, cy = x1 + t * (x2 - x1), y1 + t * (y2 - y1)
-            box = (cx - w / 2, cy - h / 2, w, h)
-            if not any(_overlaps(box, (b[0] - 2, b[1] - 2, b[2] + 4, b[3] + 4)) for b in taken):
-                taken.append(box)
-                placed.append((edge, (box, text)))
-                break
-        else:
-            return [], ("weights are not labelled: too many edges to label without overlap "
-                        "(bpstep export lists them all)")
-    return placed, ""
 
 
 def _unit_box(name: str, rows: tuple[Row, ...], box: Box, focus: bool) -> list[str]:
@@ -363,3 +518,12 @@ def diagram_svg(scenario: Scenario, trace: Trace, stage: int | None = None, *,
                 precision: int = 6, heading: bool = True) -> str:
     """The SVG document of the network at 0-based ``stage`` (None: before the step)."""
     return render_svg(network_view(scenario, trace, stage, precision=precision), heading=heading)
+
+
+def stage_svgs(scenario: Scenario, trace: Trace, *, precision: int = 6) -> tuple[str, ...]:
+    """Every stage's picture without heading, all of one size with the units in one place, so
+    that paging through slides does not make the network jump; compact (weights in matrices),
+    so the text stays large on a projector."""
+    views = [network_view(scenario, trace, i, precision=precision) for i in range(len(trace.stages))]
+    layout = _layout(views, heading=False, edges=False)
+    return tuple(render_svg(v, layout=layout) for v in views)

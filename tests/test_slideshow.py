@@ -1,0 +1,141 @@
+"""The HTML slideshow in a real headless Chromium at projector sizes (issue 9): every slide and
+every part of a slide fits the window (nothing scrolls, nothing spills out of its box), the
+diagram keeps its size and place, and its text is large enough to read from the back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+
+INSTALL = "apt-get install -y chromium texlive-latex-base graphviz"
+runner = CliRunner()
+
+PROBE = """<script>
+(function () {
+  /* Walk every slide and part with the keys a clicker sends, measuring each view. */
+  var views = [];
+  function visible(el) { return el.getClientRects().length > 0; }
+  function measure() {
+    var slide = document.querySelector('.slide:not([hidden])');
+    var nav = document.querySelector('nav.controls').getBoundingClientRect();
+    var box = slide.querySelector('.values');
+    var svg = slide.querySelector('.diagram svg');
+    var sizes = [];
+    if (svg) {
+      Array.prototype.forEach.call(svg.querySelectorAll('text'), function (t) {
+        sizes.push(t.getScreenCTM().a * parseFloat(t.getAttribute('font-size')));
+      });
+    }
+    var spill = 0;
+    Array.prototype.forEach.call(slide.querySelectorAll('table, pre, li, p, h1, h2, h3, svg'),
+      function (el) {
+        if (!visible(el)) { return; }
+        var r = el.getBoundingClientRect();
+        spill = Math.max(spill, r.bottom - nav.top, r.right - window.innerWidth);
+      });
+    var d = svg ? svg.getBoundingClientRect() : null;
+    views.push({
+      where: document.getElementById('where').textContent,
+      id: slide.id,
+      scrolls: document.documentElement.scrollHeight > window.innerHeight ||
+               document.documentElement.scrollWidth > window.innerWidth,
+      boxOverflow: box ? box.scrollHeight - box.clientHeight : 0,
+      spill: spill,
+      smallest: sizes.length ? Math.min.apply(null, sizes) : null,
+      diagram: d ? [Math.round(d.left), Math.round(d.top), Math.round(d.width), Math.round(d.height)] : null,
+      size: [window.innerWidth, window.innerHeight]
+    });
+  }
+  function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
+  measure();
+  for (var i = 0; i < 60 && !document.getElementById('next').disabled; i++) {
+    key(i % 2 ? ' ' : 'PageDown'); measure();
+  }
+  var back = [];
+  while (!document.getElementById('prev').disabled && back.length < 60) {
+    key('PageUp'); back.push(document.getElementById('where').textContent);
+  }
+  var pre = document.createElement('pre'); pre.id = 'probe';
+  pre.textContent = JSON.stringify({views: views, back: back});
+  document.body.appendChild(pre);
+})();
+</script>
+</body>"""
+
+
+def chromium() -> str:
+    found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                  if shutil.which(n)), None)
+    if found is None:
+        pytest.skip(f"no headless browser: {INSTALL}")
+    return found
+
+
+def walk(tmp_path: Path, lesson: str, size: str, *args: str) -> dict:
+    out = tmp_path / f"{lesson}.html"
+    result = runner.invoke(app, ["export", lesson, "-f", "html", "-o", str(out), "--force", *args])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / f"probe-{size}.html"
+    page.write_text(out.read_text(encoding="utf-8").replace("</body>", PROBE, 1), encoding="utf-8")
+    want = [int(v) for v in size.split(",")]
+    found = _dump(page, want)
+    inner = found["views"][0]["size"]
+    if inner != want:  # headless Chromium counts its (invisible) window frame in --window-size
+        found = _dump(page, [2 * w - i for w, i in zip(want, inner, strict=True)])
+    return found
+
+
+def _dump(page: Path, size: list[int]) -> dict:
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
+             f"--window-size={size[0]},{size[1]}", "--dump-dom", page.as_uri()],
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    probe = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, flags=re.S)
+    assert probe, done.stdout[-2000:]
+    return json.loads(probe.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+
+
+@pytest.mark.parametrize("size", ["1280,800", "1024,768"])
+def test_every_slide_fits_the_window_and_the_diagram_stays_put(tmp_path: Path, size: str) -> None:
+    found = walk(tmp_path, "gfg_sigmoid", size, "--explain")
+    views = found["views"]
+    assert views[0]["size"] == [int(v) for v in size.split(",")]
+    for view in views:
+        assert not view["scrolls"] and view["boxOverflow"] <= 1 and view["spill"] <= 1, view
+    stages = [v for v in views if v["id"].startswith("stage-")]
+    assert {v["id"] for v in stages} == {f"stage-{k}" for k in range(1, 9)}
+    assert len({tuple(v["diagram"]) for v in stages}) == 1  # same size and place on every slide
+    assert all(re.fullmatch(r"stage \d of 8( · part \d of \d)?", v["where"]) for v in stages)
+    assert [v["where"] for v in views][-1] == "summary"
+    assert len(found["back"]) == len(views) - 1  # PageUp walks back through every part
+    smallest = min(v["smallest"] for v in stages)
+    if size == "1280,800":
+        assert smallest >= 14, smallest
+
+
+def test_a_tall_stage_is_split_into_parts_the_clicker_reaches(tmp_path: Path) -> None:
+    """Four samples' formulas do not fit beside the diagram at 1024×768: Space shows the rest."""
+    views = walk(tmp_path, "xor_batch", "1024,768", "--explain")["views"]
+    for view in views:
+        assert not view["scrolls"] and view["boxOverflow"] <= 1 and view["spill"] <= 1, view
+    parts = [v["where"] for v in views if " · part " in v["where"]]
+    assert any(w.endswith("part 1 of 2") for w in parts) and any(w.endswith("part 2 of 2")
+                                                                 for w in parts), parts
+
+
+def test_the_diagram_uses_a_wide_screen(tmp_path: Path) -> None:
+    views = walk(tmp_path, "gfg_sigmoid", "1920,1080", "--explain")["views"]
+    stage = next(v for v in views if v["id"] == "stage-1")
+    assert stage["diagram"][2] > 1100 and stage["smallest"] >= 17, stage
