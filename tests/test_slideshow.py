@@ -130,6 +130,8 @@ def test_a_tall_stage_is_split_into_parts_the_clicker_reaches(tmp_path: Path) ->
     views = walk(tmp_path, "xor_batch", "1024,768", "--explain")["views"]
     for view in views:
         assert not view["scrolls"] and view["boxOverflow"] <= 1 and view["spill"] <= 1, view
+    stages = [v for v in views if v["id"].startswith("stage-")]
+    assert len({tuple(v["diagram"]) for v in stages}) == 1  # long titles included
     parts = [v["where"] for v in views if " · part " in v["where"]]
     assert any(w.endswith("part 1 of 2") for w in parts) and any(w.endswith("part 2 of 2")
                                                                  for w in parts), parts

@@ -55,7 +55,8 @@ body.slideshow .stage-body { flex: 1; min-height: 0; flex-wrap: nowrap; gap: 1.5
   align-items: stretch; }
 body.slideshow .diagram { flex: 1 1 0; max-width: none; min-width: 0; }
 body.slideshow .diagram svg { display: block; width: 100%; height: 100%; }
-body.slideshow .values { flex: 0 0 clamp(300px, 34vw, 620px); min-height: 0; overflow: hidden; }
+body.slideshow .values { flex: 0 0 clamp(300px, 34vw, 620px); min-width: 0; min-height: 0;
+  overflow: hidden; }
 body.slideshow .values.wide { flex: 1; }
 body.slideshow .fill { flex: 1; min-height: 0; overflow: hidden; }
 body.slideshow table { margin-bottom: .7rem; }
@@ -66,6 +67,7 @@ body.slideshow nav.controls { display: flex; position: fixed; left: 0; right: 0;
   height: var(--nav); align-items: center; gap: 1rem; padding: 0 1.5rem; background: #f5f7fa;
   border-top: 1px solid var(--line); }
 @media (max-width: 1100px) { body.slideshow { font-size: 15px; }
+  body.slideshow .slide h2 { min-height: 3em; line-height: 1.5; }
   body.slideshow th, body.slideshow td { padding: .15rem .5rem; } }
 nav.controls button { font: inherit; padding: .3rem 1rem; border: 1px solid var(--line);
   border-radius: 6px; background: #fff; cursor: pointer; }
