@@ -138,3 +138,27 @@ def test_loss_from_net_inputs_equals_the_loss_of_the_outputs(act_name: str, loss
     a = np.array([[0.4, -1.3, 0.9], [2.0, 0.1, -0.5]])
     t = np.array([[0.1, 0.6, 0.3], [0.0, 0.0, 1.0]])
     assert output_loss(act, loss, a, act.fn(a), t) == pytest.approx(loss.fn(act.fn(a), t), rel=1e-13)
+
+
+@pytest.mark.parametrize("a", [-800.0, -40.0, -1.0, 0.0, 2.0, 40.0])
+def test_sigmoid_with_cross_entropy_stays_finite_when_y_rounds_to_zero(a: float) -> None:
+    """E = −t·ln σ(a) = t·ln(1 + e^(−a)); ∂E/∂a = −t·(1 − σ(a)). At a = −800, σ(a) is 0.0 in
+    float64, where the chain rule gives (−t/0)·0 = nan; the hand values are E = 800, ∂E/∂a = −1."""
+    from bpstep.functions import ACTIVATIONS, LOSSES, output_grad_a, output_loss
+
+    t = 0.7
+
+    def energy(x: float) -> float:
+        return t * (max(-x, 0.0) + math.log1p(math.exp(-abs(x))))
+
+    act, loss = ACTIVATIONS["sigmoid"], LOSSES["cross_entropy"]
+    arr = np.array([[a]])
+    y = act.fn(arr)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        grad = float(output_grad_a(act, loss, arr, y, np.array([[t]]))[0, 0])
+        value = float(output_loss(act, loss, arr, y, np.array([[t]]))[0])
+    h = 1e-6
+    assert grad == pytest.approx((energy(a + h) - energy(a - h)) / (2 * h), abs=1e-6)
+    assert value == pytest.approx(energy(a), rel=1e-12)
+    if a == -800.0:
+        assert (value, grad) == (pytest.approx(0.7 * 800), pytest.approx(-0.7))
