@@ -514,7 +514,7 @@ def verify(
     scenarios: Annotated[list[Path] | None, typer.Option(
         "--scenarios", metavar="DIR", show_default=False,
         help="A folder an answers file's 'scenario:' may name a file in, besides the answers "
-        "file's own folder (repeatable).")] = None,
+        "file's own folder and the current folder (repeatable).")] = None,
 ) -> None:
     """Mark hand-worked numbers: correct, within rounding, carried forward, or wrong (with a hint).
 
