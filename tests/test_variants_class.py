@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 import math
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def test_the_index_lists_variant_seed_and_file(made: Path) -> None:
     assert int(rows[2]["seed"]) == seed == derive_seed(7, "03")
 
 
-def test_existing_files_are_never_replaced_without_force(made: Path) -> None:
+def test_existing_files_are_never_replaced_without_force(made: Path, tmp_path: Path) -> None:
+    made = Path(shutil.copytree(made, tmp_path / "class"))  # others read the shared folder
     before = (made / "variant-01.yaml").read_text()
     result = invoke("variants", GFG, "--count", "12", "--seed", "8", "-o", made)
     assert result.exit_code == 2 and "already exists; use --force" in result.stderr
