@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import shutil
 import math
+import shutil
 from pathlib import Path
 
 import pytest
