@@ -825,7 +825,8 @@ def graph(
 
         make_console().print(text, markup=False, end="", soft_wrap=True)
     else:
-        write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes")
+        write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes",
+                     reads=(input_path(file),))
     if say_not_finite(trace):
         raise typer.Exit(int(ExitCode.MISTAKES))
 

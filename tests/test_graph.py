@@ -168,3 +168,16 @@ def test_explain_points_to_the_graph() -> None:
     assert result.exit_code == 0
     last = result.output.strip().splitlines()[-1]
     assert re.search(r"bpstep graph \S+gfg_sigmoid.yaml 'delta\[h1\]'$", last)
+
+
+def test_graph_never_writes_over_its_own_scenario(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bpstep.cli import app
+
+    scenario = tmp_path / "net.yaml"
+    shipped = Path(__file__).resolve().parent.parent / "scenarios" / "gfg_sigmoid.yaml"
+    scenario.write_text(shipped.read_text())
+    before = scenario.read_text()
+    result = CliRunner().invoke(app, ["graph", str(scenario), "-o", str(scenario), "-f", "dot", "--force"])
+    assert result.exit_code == 2 and scenario.read_text() == before
