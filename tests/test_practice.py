@@ -178,3 +178,23 @@ def test_feedback_lines_are_one_line(event: Event) -> None:
     s = session("a[h1]")
     fb = s.hint() if event == Event.HINT else s.skip()
     assert "\n" not in feedback(fb).plain
+
+
+def test_the_values_a_question_needs_are_listed_with_commas_and_wrap_under_an_indent() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bpstep.engine import step
+    from bpstep.practice import Session
+    from bpstep.render.practice import question
+    from bpstep.scenario import load
+
+    scenario = load(Path(__file__).resolve().parent.parent / "scenarios" / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    session = Session(trace, scenario, [q.name for q in trace])
+    console = Console(file=io.StringIO(), width=44, color_system=None)
+    console.print(question(session, session.trace["a[h1]"]))
+    lines = console.file.getvalue().splitlines()
+    assert lines[0] == "a[h1]: net input of h1"
+    assert lines[1:] == ["  from w0[x1->h1] = 0.2, y[x1] = 0.35,", "  w0[x2->h1] = 0.2, y[x2] = 0.7"]

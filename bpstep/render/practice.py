@@ -102,13 +102,25 @@ def meaning(session: Session, q: Quantity) -> str:
     return what if q.sample is None else f"{what} · sample {q.sample}"
 
 
-def question(session: Session, q: Quantity) -> Text:
-    """The quantity's meaning and the values it needs, as the student has them."""
-    known = " · ".join(f"{name} = {value}" for name, value in session.known(q))
-    out = Text(f"{q.name}: ", style="bold") + Text(meaning(session, q))
-    if known:
-        out += Text("\n  from " + known, style="dim")
-    return out
+def question(session: Session, q: Quantity) -> RenderableType:
+    """The quantity's meaning and the values it needs, as the student has them (a comma between
+    them: a middle dot would read as a product)."""
+    known = ", ".join(f"{name} = {value}" for name, value in session.known(q))
+    return _Question(Text(f"{q.name}: ", style="bold") + Text(meaning(session, q)), known)
+
+
+class _Question:
+    """The question's first line, then what it needs wrapped under a two-space indent, with no
+    padding at the line ends (piped output stays clean)."""
+
+    def __init__(self, head: Text, known: str) -> None:
+        self.head, self.known = head, known
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.head
+        if self.known:
+            for line in textwrap.wrap("from " + self.known, max(20, options.max_width - 2)):
+                yield Text("  " + line, style="dim")
 
 
 def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = False) -> Text:
