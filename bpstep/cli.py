@@ -780,8 +780,9 @@ def graph(
     precision: Precision = 6,
     force: Force = False,
 ) -> None:
-    """Draw the computational graph of one quantity (or of the loss): each node's operation,
-    value, and the gradient flowing into it.
+    """Draw the computational graph of one quantity (or of the loss), gradients included.
+
+    Each node shows its operation, its value and the gradient flowing into it.
 
     Examples: [bold]bpstep graph gfg_sigmoid 'delta[h1]'[/] ·
     [bold]bpstep graph gfg_sigmoid -o graph.svg[/] ·
