@@ -364,7 +364,7 @@ def train(
     """
     from bpstep.render.console import make_console
     from bpstep.render.training import progress_bar, render_training
-    from bpstep.train import DEFAULT_EPOCHS, StopFlag, stop_on_interrupt, with_overrides
+    from bpstep.train import DEFAULT_EPOCHS, Stop, StopFlag, stop_on_interrupt, with_overrides
     from bpstep.train import train as train_epochs
 
     scenario = load_scenario(file)
@@ -400,11 +400,11 @@ def train(
         console.print(render_training(scenario, result, precision))
     _write_training(file, scenario, result, plot=plot, save=save, force=force,
                     precision=precision)
-    if result.stopped == "interrupted":
+    if result.stopped == Stop.INTERRUPTED:
         errors.print(f"bpstep: interrupted after {result.epochs} of {result.requested} epochs",
                      markup=False)
         raise typer.Exit(int(ExitCode.INTERRUPTED))
-    if result.stopped == "diverged":
+    if result.stopped == Stop.DIVERGED:
         errors.print(f"bpstep: error: the loss stopped being a finite number after {result.epochs} "
                      "epochs; try a smaller --lr" + ("; nothing saved" if save else ""), markup=False)
         raise typer.Exit(int(ExitCode.MISTAKES))
@@ -414,6 +414,7 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                     save: Path | None, force: bool, precision: int) -> None:
     """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
     from bpstep.numbers import fmt
+    from bpstep.train import Stop
 
     if plot is not None:
         from bpstep.export.svg_plot import line_chart_svg
@@ -423,7 +424,7 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                              title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
                              f"{scenario.reduction})")
         write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
-    if save is not None and result.stopped != "diverged":
+    if save is not None and result.stopped != Stop.DIVERGED:
         from bpstep.export.scenario_yaml import scenario_yaml, trained_note, trained_title
 
         note = trained_note(str(file), result.epochs, fmt(result.loss, precision))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from bpstep.engine import Params, activations_of, epoch_batches, sample_order
+from bpstep.enums import StrEnum
 from bpstep.functions import LOSSES, output_grad_a, output_loss
 from bpstep.init import draw_weights
 from bpstep.scenario import Scenario
@@ -82,6 +83,13 @@ def stop_on_interrupt(flag: StopFlag) -> Iterator[StopFlag]:
         signal.signal(signal.SIGINT, previous)
 
 
+class Stop(StrEnum):
+    """Why training ended before the epochs asked for."""
+
+    INTERRUPTED = "interrupted"
+    DIVERGED = "diverged"
+
+
 @dataclass(frozen=True, slots=True)
 class TrainResult:
     """Where training got to: parameters, loss history and the final predictions."""
@@ -99,7 +107,7 @@ class TrainResult:
     """Outputs for every sample with the final parameters (samples × outputs)."""
     loss: float
     """Loss of all samples with the final parameters."""
-    stopped: str | None = None
+    stopped: Stop | None = None
     """None when all epochs ran, ``"interrupted"`` (Ctrl-C) or ``"diverged"`` (the loss, also the
     one after the last update, is not a finite number)."""
     logged: tuple[tuple[int, float], ...] = field(default=())
@@ -243,7 +251,7 @@ def train(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
             if stop.requested:
-                stopped = "interrupted"
+                stopped = Stop.INTERRUPTED
                 break
             record = epoch % every == 0 or epoch % stride == 0
             if scenario.shuffle:
@@ -258,7 +266,7 @@ def train(
                 latest = net.total_loss(buf, t)
                 history.append((epoch, latest))
                 if not np.isfinite(latest):
-                    stopped = "diverged"
+                    stopped = Stop.DIVERGED
                     break
             if one_pass:
                 net.update(buf, x, t, rate)
@@ -272,7 +280,7 @@ def train(
         net.forward(full, net.inputs_t)
         loss = net.total_loss(full, net.targets_t)
     if stopped is None and not np.isfinite(loss):
-        stopped = "diverged"
+        stopped = Stop.DIVERGED
     if not history or history[-1][0] != done:
         history.append((done, loss))
     if on_tick is not None:

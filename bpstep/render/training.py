@@ -15,7 +15,7 @@ from rich.text import Text
 
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
-from bpstep.train import TrainResult
+from bpstep.train import Stop, TrainResult
 
 MAX_ROWS = 16
 """Predictions shown before the table says how many samples it left out."""
@@ -47,7 +47,8 @@ def summary_line(scenario: Scenario, result: TrainResult, precision: int) -> Tex
     """One line saying what ran: epochs, mode, learning rate, and how it ended."""
     mode = scenario.mode + (f" of {scenario.batch_size}" if scenario.mode == "minibatch" else "")
     shuffled = ", shuffled" if scenario.shuffle else ""
-    ended = {None: "", "interrupted": " (interrupted)", "diverged": " (stopped: the loss is not finite)"}
+    ended = {None: "", Stop.INTERRUPTED: " (interrupted)",
+             Stop.DIVERGED: " (stopped: the loss is not finite)"}
     return Text(f"trained {result.epochs} of {result.requested} epochs{ended[result.stopped]} · "
                 f"{mode}{shuffled} · lr {fmt(scenario.learning_rate, precision)} · "
                 f"{scenario.loss} ({scenario.reduction}) · final loss {fmt(result.loss, precision)}")
