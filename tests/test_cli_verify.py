@@ -4,6 +4,7 @@ article answer files, exit codes, --json, --no-reveal and bad input."""
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -138,6 +139,56 @@ def test_json_shape(tmp_path: Path) -> None:
                                "not_attempted": 27, "accepted": 1,
                                "text": "1 correct, 0 within rounding, 1 wrong, 27 not attempted"}
     assert result.exit_code == 1
+
+
+def test_json_gives_every_field_of_every_verdict(tmp_path: Path) -> None:
+    """One answer of each verdict; every field checked against the 2-2-1 step worked by hand."""
+    def sigmoid(a: float) -> float:
+        return 1 / (1 + math.exp(-a))
+    y_h1, y_h2 = sigmoid(0.2 * 0.35 + 0.2 * 0.7), sigmoid(0.3 * 0.35 + 0.3 * 0.7)
+    a_o = 0.3 * y_h1 + 0.9 * y_h2
+    y_o = sigmoid(a_o)
+    d_o = (0.5 - y_o) * y_o * (1 - y_o)
+    y_o_mine = sigmoid(0.687)  # from the student's a[o]
+    answers = write(tmp_path, f"scenario: {GFG}\n"
+                    '"y[h1]": 0.55\n"y[h2]": 0.58\n'  # right to two decimals
+                    '"a[o]": 0.687\n'  # = 0.3·0.55 + 0.9·0.58: rounding
+                    '"delta[o]": 0.0367703\n'  # (y − t) for (t − y): wrong
+                    '"delta[h1]": 0.0027302\n')  # 0.55·0.45·0.3·0.0367703: carried
+    code, entries = marked(answers)
+    assert code == 1
+    common = {"hint": None, "mistake": None, "carried_from": []}
+    assert entries["a[h1]"] == {"name": "a[h1]", "given": None, "written": None,
+                                "expected": pytest.approx(0.21), "verdict": "not attempted",
+                                "accepted": None, "recomputed": None, "tolerance": None, **common}
+    assert entries["y[h2]"] == {"name": "y[h2]", "given": 0.58, "written": "0.58",
+                                "expected": pytest.approx(y_h2), "verdict": "correct",
+                                "accepted": True, "recomputed": pytest.approx(y_h2),
+                                "tolerance": 0.005, **common}
+    assert entries["a[o]"] == {"name": "a[o]", "given": 0.687, "written": "0.687",
+                               "expected": pytest.approx(a_o), "verdict": "rounding",
+                               "accepted": True, "hint": "from your rounded y[h1] = 0.55, y[h2] = 0.58",
+                               "mistake": None, "carried_from": [],
+                               "recomputed": pytest.approx(0.687), "tolerance": 0.0005}
+    assert entries["delta[o]"] == {
+        "name": "delta[o]", "given": 0.0367703, "written": "0.0367703",
+        "expected": pytest.approx(d_o), "verdict": "wrong", "accepted": False,
+        "hint": "y − t (output − target) used where t − y belongs (δ = −∂E/∂a, delta rule)",
+        "mistake": "swapped_error", "carried_from": [],
+        "recomputed": pytest.approx((0.5 - y_o_mine) * y_o_mine * (1 - y_o_mine)),
+        "tolerance": pytest.approx(5e-8)}
+    assert entries["delta[h1]"] == {
+        "name": "delta[h1]", "given": 0.0027302, "written": "0.0027302",
+        "expected": pytest.approx(y_h1 * (1 - y_h1) * 0.3 * d_o), "verdict": "carried",
+        "accepted": True, "hint": "consistent with your delta[o] = 0.0367703", "mistake": None,
+        "carried_from": ["delta[o]"], "recomputed": pytest.approx(0.55 * 0.45 * 0.3 * 0.0367703),
+        "tolerance": pytest.approx(5e-8)}
+    data = json.loads(invoke("verify", answers, "--json").stdout)
+    assert data["summary"] == {
+        "correct": 2, "rounding": 1, "carried": 1, "wrong": 1, "not_attempted": 24, "accepted": 4,
+        "text": "2 correct, 1 within rounding, 1 carried forward, 1 wrong, 24 not attempted"}
+    assert (data["scenario"], data["revealed"], data["tolerance"]) == (str(GFG), True,
+                                                                       "digits written")
 
 
 def test_no_reveal_hides_the_correct_values(tmp_path: Path) -> None:

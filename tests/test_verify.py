@@ -559,3 +559,158 @@ def test_an_output_far_out_of_range_after_the_update_does_not_crash_the_softmax_
     report = mark('"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n', SOFTMAX)
     assert report["y_after[h1]"].mistake == "out_of_range"
     assert report["y_after[bird]"].verdict == WRONG
+
+
+# --- each hint on a case only it explains, in words a student reads ---
+
+
+def six_figures(value: float) -> str:
+    """``value`` written with six significant figures and no exponent, as on paper."""
+    decimals = 5 - math.floor(math.log10(abs(value)))
+    return f"{value:.{max(decimals, 0)}f}"
+
+
+@pytest.mark.parametrize(("factor", "shown"), [
+    (10, "10"), (100, "100"), (1000, "1000"), (0.1, "1/10"), (0.01, "1/100"), (0.001, "1/1000"),
+])
+def test_a_power_of_ten_names_its_factor(factor: float, shown: str) -> None:
+    # δ[h2] = −0.00807143 written ×factor: −0.0807143, −0.807143, ..., −0.00000807143.
+    v = mark(f'"delta[h2]": {six_figures(D_H2 * factor)}\n')["delta[h2]"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, "power_of_ten", f"off by a power of ten (×{shown})")
+
+
+@pytest.mark.parametrize(("factor", "shown"), [(100, "100"), (0.1, "1/10"), (0.01, "1/100")])
+def test_a_power_of_ten_in_an_operand_names_the_operand_and_factor(factor: float, shown: str) -> None:
+    # w[h1->o] = 0.3 + Δw(h1→o) with Δw = −0.0203085 taken ×factor.
+    v = mark(f'"w[h1->o]": {0.3 + factor * DW_H1_O:.7f}\n')["w[h1->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "power_of_ten")
+    assert v.hint == f"off by a power of ten: dw[h1->o] taken ×{shown}"
+
+
+def test_the_swapped_error_hint_names_both_conventions_exactly(tmp_path: Path) -> None:
+    # Delta rule: δ[o] = (t − y)·y(1 − y) = −0.0367703; with (y − t) it is +0.0367703.
+    v = mark(f'"delta[o]": {-D_O:.7f}\n')["delta[o]"]
+    assert (v.mistake, v.hint) == ("swapped_error", "y − t (output − target) used where t − y "
+                                   "belongs (δ = −∂E/∂a, delta rule)")
+    # Gradient convention: δ[o] = (y − t)·y(1 − y) = +0.0367703; with (t − y) it is −0.0367703.
+    path = scenario_variant("convention: delta_rule", "convention: gradient", tmp_path)
+    v = mark(f'"delta[o]": {D_O:.7f}\n', path)["delta[o]"]
+    assert (v.mistake, v.hint) == ("swapped_error", "t − y (target − output) used where y − t "
+                                   "belongs (δ = +∂E/∂a, gradient convention)")
+
+
+WITH_BIASES = ("targets: [0.5]", "targets: [0.5]\nbiases:\n  - [0.1, 0.1]\n  - [0.1]")
+
+
+def biased(tmp_path: Path, convention: str) -> Path:
+    """gfg with every bias 0.1 (so b0 + Δb and −(b0 + Δb) differ), under ``convention``."""
+    path = scenario_variant(*WITH_BIASES, tmp_path)
+    text = path.read_text(encoding="utf-8").replace("convention: delta_rule", f"convention: {convention}")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def biased_output_delta() -> float:
+    """δ[o] (delta rule) of gfg with biases 0.1, by hand."""
+    y_h1, y_h2 = sigmoid(A_H1 + 0.1), sigmoid(A_H2 + 0.1)
+    y_o = sigmoid(0.3 * y_h1 + 0.9 * y_h2 + 0.1)
+    return (T - y_o) * y_o * (1 - y_o)
+
+
+@pytest.mark.parametrize(("convention", "rule_w", "rule_b"), [
+    ("delta_rule", "with δ = t − y, w = w0 + η·δ·y", "with δ = t − y, b = b0 + η·δ"),
+    ("gradient", "with δ = ∂E/∂a, Δw = −η·δ·… already holds the minus and is added",
+     "with δ = ∂E/∂a, Δb = −η·δ·… already holds the minus and is added"),
+])
+def test_an_update_added_the_wrong_way_is_told_for_weights_and_biases(
+        tmp_path: Path, convention: str, rule_w: str, rule_b: str) -> None:
+    # Both conventions move a parameter by −η·∂E/∂(parameter) = η·δ·y (δ of the delta rule):
+    # Δb[o] = δ[o] and Δw(h1→o) = δ[o]·y[h1] with η = 1; the mistake subtracts that change.
+    path = biased(tmp_path, convention)
+    d_o = biased_output_delta()
+    dw = d_o * sigmoid(A_H1 + 0.1)
+    report = mark(f'"w[h1->o]": {0.3 - dw:.7f}\n"b[o]": {0.1 - d_o:.7f}\n', path)
+    w, b = report["w[h1->o]"], report["b[o]"]
+    assert (w.mistake, b.mistake) == ("wrong_sign_update", "wrong_sign_update")
+    assert w.hint == f"sign convention: Δw subtracted, so the weight moves uphill; {rule_w}"
+    assert b.hint == f"sign convention: Δb subtracted, so the bias moves uphill; {rule_b}"
+
+
+def test_a_bias_written_negated_is_a_sign_flip_not_an_update_mistake(tmp_path: Path) -> None:
+    # b[o] = 0.1 + δ[o]; −(0.1 + δ[o]) is the whole value negated.
+    d_o = biased_output_delta()
+    v = mark(f'"b[o]": {-(0.1 + d_o):.7f}\n', biased(tmp_path, "delta_rule"))["b[o]"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, "sign_flipped", "sign flipped")
+
+
+def test_an_output_outside_the_activation_range_says_the_range(tmp_path: Path) -> None:
+    # A sigmoid output of 1.2 and a relu output of −0.3 cannot be; a loss of −0.1 neither.
+    report = mark('"y[h1]": 1.2\n"loss": -0.1\n')
+    assert report["y[h1]"].hint == "outside what sigmoid can give: its outputs lie between 0 and 1"
+    assert report["loss"].hint == "a loss is never negative"
+    path = scenario_variant("activation: sigmoid\n    name: hidden layer",
+                            "activation: relu\n    name: hidden layer", tmp_path)
+    v = mark('"y[h1]": -0.3\n', path)["y[h1]"]
+    assert (v.mistake, v.hint) == ("out_of_range", "outside what relu can give: its outputs lie "
+                                   "at least 0")
+
+
+def test_carried_hints_list_three_sources_and_count_the_rest() -> None:
+    # a_after[o] rests on all six updated weights: write each 0.1 too big and a_after[o] from them.
+    w_in = [0.2 + DW_X1_H1 + 0.1, 0.2 + D_H1 * X2 + 0.1, 0.3 + D_H2 * X1 + 0.1, 0.3 + D_H2 * X2 + 0.1]
+    w_out = [0.3 + DW_H1_O + 0.1, 0.9 + D_O * Y_H2 + 0.1]
+    y1 = sigmoid(w_in[0] * X1 + w_in[1] * X2)
+    y2 = sigmoid(w_in[2] * X1 + w_in[3] * X2)
+    names = ["w[x1->h1]", "w[x2->h1]", "w[x1->h2]", "w[x2->h2]", "w[h1->o]", "w[h2->o]"]
+    written = {n: f"{v:.6f}" for n, v in zip(names, w_in + w_out, strict=True)}
+    text = "".join(f'"{n}": {v}\n' for n, v in written.items())
+    v = mark(text + f'"a_after[o]": {w_out[0] * y1 + w_out[1] * y2:.6f}\n')["a_after[o]"]
+    assert v.verdict == CARRIED
+    in_stage_order = names[4:] + names[:4]  # the output layer's update is worked first
+    assert v.carried_from == tuple(in_stage_order)
+    assert v.hint == "consistent with your " + ", ".join(
+        f"{n} = {written[n]}" for n in in_stage_order[:3]) + " and 3 more"
+
+
+# --- tolerance at exactly half a unit of the last digit ---
+
+IDENTITY = """title: exact binary fractions
+learning_rate: 1.0
+loss: half_sse
+layers:
+  - units: [x]
+  - units: [o]
+    activation: identity
+weights:
+  - [[0.25]]
+inputs: [INPUT]
+targets: [1.0]
+"""
+
+
+def identity_net(tmp_path: Path, x: float) -> Path:
+    """y[o] = 0.25·x, exact in binary for the inputs used (0.125 for 0.5, 1000 for 4000)."""
+    path = tmp_path / "identity.yaml"
+    path.write_text(IDENTITY.replace("INPUT", repr(x)), encoding="utf-8")
+    return path
+
+
+def test_a_value_exactly_half_a_unit_away_is_correct_and_one_further_is_not(tmp_path: Path) -> None:
+    # y[o] = 0.125: 0.12 and 0.13 claim ±0.005 and lie exactly 0.005 away; 0.11 and 0.14 do not.
+    path = identity_net(tmp_path, 0.5)
+    verdicts = {text: mark(f'"y[o]": {text}\n', path)["y[o]"].verdict
+                for text in ("0.12", "0.13", "0.11", "0.14", "0.1", "0.2")}
+    assert verdicts == {"0.12": CORRECT, "0.13": CORRECT, "0.11": WRONG, "0.14": WRONG,
+                        "0.1": CORRECT, "0.2": WRONG}  # 0.1 claims ±0.05: 0.025 away
+
+
+@pytest.mark.parametrize(("x", "true", "slack"), [(0.5, 0.125, 1e-9), (4000.0, 1000.0, 1e-6)])
+def test_the_float_slack_is_a_billionth_of_the_value_and_at_least_a_billionth(
+        tmp_path: Path, x: float, true: float, slack: float) -> None:
+    # Accepted: |given − true| ≤ tol + 1e-9·max(1, |true|); here tol = 0.005 from --tol.
+    path = identity_net(tmp_path, x)
+    for side in (1, -1):
+        inside = true + side * (0.005 + 0.5 * slack)
+        outside = true + side * (0.005 + 1.5 * slack)
+        assert mark(f'"y[o]": {inside!r}\n', path, tol=0.005)["y[o]"].verdict == CORRECT
+        assert mark(f'"y[o]": {outside!r}\n', path, tol=0.005)["y[o]"].verdict == WRONG
