@@ -557,7 +557,7 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str) -> list[MistakeV
     mistake's value are left out.
     """
     marker = _Marker(trace, scenario, {}, None)
-    marker.world = dict(trace.env)
+    marker.world = {**trace.given, **trace.values}  # every stage's, the lazy update stages too
     q = trace[name]
     low, high = marker.bounds(q)
     found: list[MistakeValue] = []

@@ -162,3 +162,29 @@ def test_sigmoid_with_cross_entropy_stays_finite_when_y_rounds_to_zero(a: float)
     assert value == pytest.approx(energy(a), rel=1e-12)
     if a == -800.0:
         assert (value, grad) == (pytest.approx(0.7 * 800), pytest.approx(-0.7))
+
+
+def test_softmax_losses_of_samples_far_apart_are_each_exact() -> None:
+    """logsumexp is shifted by each sample's own maximum: one shift for the whole batch would
+    underflow every e^(a − max) of the sample whose net inputs lie 1000 below the other's."""
+    act, loss = ACTIVATIONS["softmax"], LOSSES["cross_entropy"]
+    a = np.array([[1000.0, 999.0], [0.0, 1.0]])
+    t = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # −ln softmax: ln(1 + e^(−1)) for both samples (each right unit one above the other).
+    assert output_loss(act, loss, a, act.fn(a), t) == pytest.approx([math.log1p(math.exp(-1))] * 2,
+                                                                     rel=1e-14)
+
+
+def test_a_gained_unit_is_described_by_its_rule_not_a_call() -> None:
+    """``sigmoid(a[h1])`` would hide the gain: a worksheet writes 1 / (1 + e^(−2·a[h1]))."""
+    from bpstep.answers import call_names
+    from bpstep.scenario import check
+
+    scenario = check({"learning_rate": 1.0, "loss": "half_sse",
+                      "layers": [{"units": ["x"]},
+                                 {"units": ["h"], "activation": {"name": "sigmoid", "gain": 2}},
+                                 {"units": ["o"], "activation": "sigmoid"}],
+                      "weights": [[[0.5]], [[0.5]]], "inputs": [1.0], "targets": [0.5]})
+    assert call_names(scenario) == {"h": None, "o": "sigmoid"}
+    steep = activation_entry("sigmoid", 2)
+    assert (steep.gain, steep.call_name, ACTIVATIONS["sigmoid"].call_name) == (2, None, "sigmoid")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bpstep.answers import AnswersError, check_names, digits_tolerance, parse, worksheet
 from bpstep.engine import step
 from bpstep.scenario import check, load, parse_yaml
-from bpstep.verify import CARRIED, CORRECT, NOT_ATTEMPTED, ROUNDING, WRONG, Report, verify
+from bpstep.verify import CARRIED, CORRECT, NOT_ATTEMPTED, ROUNDING, WRONG, Report, mistake_values, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -714,3 +714,71 @@ def test_the_float_slack_is_a_billionth_of_the_value_and_at_least_a_billionth(
         outside = true + side * (0.005 + 1.5 * slack)
         assert mark(f'"y[o]": {inside!r}\n', path, tol=0.005)["y[o]"].verdict == CORRECT
         assert mark(f'"y[o]": {outside!r}\n', path, tol=0.005)["y[o]"].verdict == WRONG
+
+
+@pytest.mark.parametrize(("written", "slip"), [
+    ("0.199054", True),  # two neighbouring digits swapped
+    ("0.199945", True),  # one digit off
+    ("0.199415", False),  # two neighbours changed, not swapped
+    ("0.199540", False),  # two digits swapped that are not neighbours
+])
+def test_only_one_digit_or_one_swap_of_neighbours_is_a_slip(written: str, slip: bool) -> None:
+    # w(x1→h1) = 0.2 − 0.000954656 = 0.199045 to six decimals.
+    v = mark(f'"w[x1->h1]": {written}\n')["w[x1->h1]"]
+    assert v.verdict == WRONG
+    assert v.mistake == ("slip" if slip else None)
+
+
+def test_a_number_with_another_count_of_digits_is_no_slip(tmp_path: Path) -> None:
+    # y[o] = 1000: 999 and 10000 differ from it in length, 1001 in one digit.
+    path = identity_net(tmp_path, 4000.0)
+    assert mark('"y[o]": 999\n', path)["y[o]"].mistake is None
+    assert mark('"y[o]": 1001\n', path)["y[o]"].mistake == "slip"
+
+
+@pytest.mark.parametrize("sources", [3, 4])
+def test_a_carried_hint_counts_only_the_sources_it_does_not_show(sources: int) -> None:
+    # w[h1->o] and w[h2->o] written 0.1 too big, then a_after[o] from them; with three or four
+    # sources the new input weights of h1 are written too (h1's output after the update).
+    w_in = [0.2 + DW_X1_H1 + 0.1, 0.2 + D_H1 * X2 + 0.1]
+    w_out = [0.3 + DW_H1_O + 0.1, 0.9 + D_O * Y_H2 + 0.1]
+    written = {"w[h1->o]": w_out[0], "w[h2->o]": w_out[1], "w[x1->h1]": w_in[0], "w[x2->h1]": w_in[1]}
+    written = dict(list(written.items())[:sources])
+    x1_h1 = written.get("w[x1->h1]", 0.2 + DW_X1_H1)
+    x2_h1 = written.get("w[x2->h1]", 0.2 + D_H1 * X2)
+    y1 = sigmoid(float(f"{x1_h1:.6f}") * X1 + float(f"{x2_h1:.6f}") * X2)
+    y2 = sigmoid((0.3 + D_H2 * X1) * X1 + (0.3 + D_H2 * X2) * X2)
+    a_after = float(f"{w_out[0]:.6f}") * y1 + float(f"{w_out[1]:.6f}") * y2
+    text = "".join(f'"{n}": {v:.6f}\n' for n, v in written.items())
+    v = mark(text + f'"a_after[o]": {a_after:.6f}\n')["a_after[o]"]
+    assert v.verdict == CARRIED and len(v.carried_from) == sources
+    assert v.hint is not None and v.hint.count(" = ") == 3
+    assert v.hint.endswith(" and 1 more") == (sources == 4)
+    assert " more" not in v.hint or sources == 4
+
+
+def test_a_quiz_gets_the_mistaken_values_of_an_updated_weight_from_a_fresh_step() -> None:
+    """mistake_values on a step whose update stage nobody has looked at yet (it is lazy)."""
+    scenario = load(GFG)
+    found = {}
+    for m in mistake_values(step(scenario), scenario, "w[h1->o]"):
+        found.setdefault(m.key, m.value)
+    assert found["wrong_sign_update"] == pytest.approx(0.3 - DW_H1_O, rel=1e-12)
+    assert found["derivative_missing"] == pytest.approx(0.3 + (T - Y_O) * Y_H1, rel=1e-12)
+    assert found["derivative_twice"] == pytest.approx(0.3 + D_O * Y_O * (1 - Y_O) * Y_H1, rel=1e-12)
+    assert found["sign_flipped"] == pytest.approx(-(0.3 + DW_H1_O), rel=1e-12)
+    assert found["power_of_ten"] == pytest.approx(10 * (0.3 + DW_H1_O), rel=1e-12)
+
+
+def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -> None:
+    scenario = load(GFG)
+    trace = step(scenario)
+    y_h1 = [(m.key, m.value) for m in mistake_values(trace, scenario, "y[h1]")]
+    # y[h1] = 0.552: ×10 and −y lie outside sigmoid's (0, 1); ×1/10 is kept.
+    assert ("power_of_ten", pytest.approx(Y_H1 / 10, rel=1e-12)) in y_h1
+    assert all(0 < v < 1 for _, v in y_h1)
+    loss = [m for m in mistake_values(trace, scenario, "loss")]
+    assert all(m.value > 0 for m in loss) and "sign_flipped" not in {m.key for m in loss}
+    values = [v for _, v in y_h1]
+    assert len(values) == len(set(values)) and Y_H1 not in values
+    assert all(m.key in {"power_of_ten", "a_for_y"} for m in mistake_values(trace, scenario, "y[h1]"))
