@@ -64,16 +64,14 @@ class Activation:
 
     @property
     def formula(self) -> str:
-        """y as a function of a, e.g. ``1 / (1 + e^(−a))``."""
-        if self.rule is None:
-            return "e^(a_j) / Σ_k e^(a_k)"
+        """y as a function of a, e.g. ``1 / (1 + e^(−a))``; softmax is written over its layer."""
+        assert self.rule is not None, "softmax has no one-unit rule"
         return self.rule(Ref("a")).names()
 
     @property
     def derivative_formula(self) -> str:
-        """f′(a) as a textbook writes it, e.g. ``y · (1 − y)``."""
-        if self.slope is None:
-            return "∂y_k/∂a_j = y_k(1[j=k] − y_j)"
+        """f′(a) as a textbook writes it, e.g. ``y · (1 − y)``; softmax has no elementwise one."""
+        assert self.slope is not None, "softmax has no elementwise derivative"
         return self.slope(Ref("a"), Ref("y")).names()
 
     @property

@@ -782,3 +782,9 @@ def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -
     values = [v for _, v in y_h1]
     assert len(values) == len(set(values)) and Y_H1 not in values
     assert all(m.key in {"power_of_ten", "a_for_y"} for m in mistake_values(trace, scenario, "y[h1]"))
+
+
+def test_a_tanh_output_outside_minus_one_to_one_gets_the_range_hint() -> None:
+    v = mark('"y[h1]": 1.5\n', ROOT / "scenarios" / "tanh_mse.yaml")["y[h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "out_of_range")
+    assert v.hint == "outside what tanh can give: its outputs lie between -1 and 1"
