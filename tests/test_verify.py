@@ -788,3 +788,53 @@ def test_a_tanh_output_outside_minus_one_to_one_gets_the_range_hint() -> None:
     v = mark('"y[h1]": 1.5\n', ROOT / "scenarios" / "tanh_mse.yaml")["y[h1]"]
     assert (v.verdict, v.mistake) == (WRONG, "out_of_range")
     assert v.hint == "outside what tanh can give: its outputs lie between -1 and 1"
+
+
+def test_an_integer_of_two_digits_is_too_short_to_call_a_slip(tmp_path: Path) -> None:
+    # y[o] = 0.25 × 52 = 13 exactly: 12 is one digit off but has only two digits.
+    v = mark('"y[o]": 12\n', identity_net(tmp_path, 52.0))["y[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, None)
+
+
+def test_three_significant_digits_are_enough_for_a_slip() -> None:
+    # y[h1] = 0.552308: 0.553 is 0.0007 away (more than ±0.0005) and one digit off 0.552.
+    assert mark('"y[h1]": 0.553\n')["y[h1]"].mistake == "slip"
+
+
+@pytest.mark.parametrize(("tol", "written", "slip"), [
+    (0.5, "1010", True),  # ±0.5 is half a unit of the ones: 1010 is one digit off 1000
+    (0.01, "1000.5", False),  # ±0.01 is no half unit: which digits count is unknown
+])
+def test_a_slip_is_looked_for_only_when_tol_is_half_a_unit(tmp_path: Path, tol: float, written: str,
+                                                           slip: bool) -> None:
+    v = mark(f'"y[o]": {written}\n', identity_net(tmp_path, 4000.0), tol=tol)["y[o]"]
+    assert v.verdict == WRONG and v.mistake == ("slip" if slip else None)
+
+
+@pytest.mark.parametrize(("written", "slip"), [
+    ("0.125000002000000", True),  # 15 decimals: the most a float has to show
+    ("0.1250000020000000", False),  # 16: past what a float64 holds, no digit is read
+])
+def test_slips_are_read_to_fifteen_decimals(tmp_path: Path, written: str, slip: bool) -> None:
+    # y[o] = 0.125 exactly; the answer is 2e-9 off, past the 1e-9 float slack.
+    v = mark(f'"y[o]": {written}\n', identity_net(tmp_path, 0.5))["y[o]"]
+    assert v.verdict == WRONG and v.mistake == ("slip" if slip else None)
+
+
+def test_a_mistake_made_with_the_calculator_s_digits_after_a_wrong_value_is_found() -> None:
+    # y[h1] = 0.55 (right, rounded) and y[h2] = 0.68 (wrong). The student keeps every digit of
+    # y[h1] and of the δ[o] that follows from 0.68, and writes Δw(h1→o) = δ[o]·y[h1] with its sign
+    # flipped: only those full-precision numbers reproduce it, not 0.55, nor the true δ[o].
+    y_o = sigmoid(0.3 * Y_H1 + 0.9 * 0.68)
+    d_o = (T - y_o) * y_o * (1 - y_o)
+    report = mark(f'"y[h1]": 0.55\n"y[h2]": 0.68\n"dw[h1->o]": {-d_o * Y_H1:.8f}\n')
+    v = report["dw[h1->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "sign_flipped")
+
+
+def test_a_mistake_on_a_rounded_right_value_is_replayed_with_the_true_one_too() -> None:
+    # a[h2] = 0.315 written 0.32 (exactly half a unit off: right). y[h2] written ten times too
+    # small from the true a[h2]: σ(0.315)/10 = 0.0578105; from 0.32 it would be 0.0579324.
+    assert f"{Y_H2 / 10:.7f}" == "0.0578105" and f"{sigmoid(0.32) / 10:.7f}" == "0.0579324"
+    v = mark(f'"a[h2]": 0.32\n"y[h2]": {Y_H2 / 10:.7f}\n')["y[h2]"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, "power_of_ten", "off by a power of ten (×1/10)")
