@@ -188,3 +188,21 @@ def test_a_gained_unit_is_described_by_its_rule_not_a_call() -> None:
     assert call_names(scenario) == {"h": None, "o": "sigmoid"}
     steep = activation_entry("sigmoid", 2)
     assert (steep.gain, steep.call_name, ACTIVATIONS["sigmoid"].call_name) == (2, None, "sigmoid")
+
+
+def test_softmax_of_samples_far_apart_is_shifted_per_sample() -> None:
+    """One shift for the batch would send every e^(a − max) of the lower sample to 0 (0/0)."""
+    y = ACTIVATIONS["softmax"].fn(np.array([[1000.0, 999.0], [0.0, 1.0]]))
+    p = 1 / (1 + math.exp(-1))  # softmax of (1, 0): e/(e + 1)
+    assert y == pytest.approx(np.array([[p, 1 - p], [1 - p, p]]), rel=1e-14)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu"])
+def test_the_rule_and_the_numpy_derivative_agree_at_the_kink(name: str) -> None:
+    """At a = 0 a textbook takes the left slope (0 for relu, 0.01 for leaky relu), as numpy does."""
+    act = ACTIVATIONS[name]
+    zero = np.array([0.0])
+    left = {"relu": 0.0, "leaky_relu": 0.01}[name]
+    assert act.derivative(zero, act.fn(zero))[0] == left
+    assert act.slope(Ref("a"), Ref("y")).evaluate({"a": 0.0, "y": 0.0}) == left
+    assert act.rule(Ref("a")).evaluate({"a": 0.0}) == 0.0
