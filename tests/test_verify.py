@@ -776,6 +776,7 @@ def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -
     y_h1 = [(m.key, m.value) for m in mistake_values(trace, scenario, "y[h1]")]
     # y[h1] = 0.552: ×10 and −y lie outside sigmoid's (0, 1); ×1/10 is kept.
     assert ("power_of_ten", pytest.approx(Y_H1 / 10, rel=1e-12)) in y_h1
+    assert ("power_of_ten", pytest.approx(Y_H1 / 100, rel=1e-12)) in y_h1  # 0.05 from the first
     assert all(0 < v < 1 for _, v in y_h1)
     loss = [m for m in mistake_values(trace, scenario, "loss")]
     assert all(m.value > 0 for m in loss) and "sign_flipped" not in {m.key for m in loss}
