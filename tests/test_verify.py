@@ -197,8 +197,10 @@ def test_updated_weight_used_where_the_old_one_belongs() -> None:
     # δ[h1] with the new w(h1→o) = 0.3 + Δw = 0.279691 instead of 0.3.
     new_w = 0.3 + DW_H1_O
     value = Y_H1 * (1 - Y_H1) * new_w * D_O
-    verdict, mistake, _ = hint_of(f'"delta[h1]": {value:.8f}\n', "delta[h1]")
+    verdict, mistake, hint = hint_of(f'"delta[h1]": {value:.8f}\n', "delta[h1]")
     assert (verdict, mistake) == (WRONG, "new_for_old")
+    assert hint == ("updated weight used where the old one belongs (every δ and Δw of a step uses "
+                    "the weights from before the update)")
 
 
 def test_learning_rate_left_out(tmp_path: Path) -> None:
@@ -839,3 +841,56 @@ def test_a_mistake_on_a_rounded_right_value_is_replayed_with_the_true_one_too() 
     assert f"{Y_H2 / 10:.7f}" == "0.0578105" and f"{sigmoid(0.32) / 10:.7f}" == "0.0579324"
     v = mark(f'"a[h2]": 0.32\n"y[h2]": {Y_H2 / 10:.7f}\n')["y[h2]"]
     assert (v.verdict, v.mistake, v.hint) == (WRONG, "power_of_ten", "off by a power of ten (×1/10)")
+
+
+def test_an_overflowed_true_value_is_wrong_with_its_own_verdict_fields(tmp_path: Path) -> None:
+    # a[o] = 2e200·1e200 + 2e200·1e200 leaves the float range; a[h1] = 2e200 does not.
+    path = tmp_path / "huge.yaml"
+    text = GFG.read_text(encoding="utf-8")
+    path.write_text(text.replace("[[0.3],\n     [0.9]]", "[[1e200],\n     [1e200]]")
+                    .replace("[[0.2, 0.3],\n     [0.2, 0.3]]", "[[1e200, 1e200],\n     [1e200, 1e200]]")
+                    .replace("activation: sigmoid\n    name: hidden layer",
+                             "activation: identity\n    name: hidden layer"), encoding="utf-8")
+    v = mark('"a[o]": 1.5\n', path)["a[o]"]
+    assert (v.verdict, v.mistake, v.expected, v.given, v.written, v.tolerance, v.stage) == (
+        WRONG, "not_finite", math.inf, 1.5, "1.5", 0.05, 1)
+    assert v.hint == "the true value is past the float range, so no number written can be right"
+
+
+def test_verdicts_know_their_stage_and_the_range_verdict_keeps_every_field() -> None:
+    # gfg's stages: 0 hidden forward, 1 output forward, 2 loss, 3 output δ, 4 hidden δ, 5 and 6
+    # the updates of each layer, 7 forward after the update.
+    report = mark('"y[h1]": 1.2\n"loss": 0.0136\n"delta[o]": -0.0368\n"delta[h1]": -0.0027\n')
+    assert [report[n].stage for n in ("y[h1]", "loss", "delta[o]", "delta[h1]", "a[o]", "w[h1->o]",
+                                      "w[x1->h1]", "loss_after")] == [0, 2, 3, 4, 1, 5, 6, 7]
+    v = report["y[h1]"]
+    assert (v.verdict, v.mistake, v.given, v.written, v.tolerance, v.expected) == (
+        WRONG, "out_of_range", 1.2, "1.2", pytest.approx(0.05), Y_H1)
+
+
+@pytest.mark.parametrize(("name", "written"), [("y[h1]", "1.000"), ("y[h1]", "0.000"), ("loss", "0")])
+def test_a_value_on_the_edge_of_the_range_is_not_out_of_it(name: str, written: str) -> None:
+    # A sigmoid output of exactly 0 or 1, a loss of exactly 0: limits a float can reach.
+    v = mark(f'"{name}": {written}\n')[name]
+    assert v.verdict == WRONG and v.mistake != "out_of_range"
+
+
+def test_a_slip_says_so_in_words() -> None:
+    hint = mark('"w[x1->h1]": 0.199054\n')["w[x1->h1]"].hint
+    assert hint == "arithmetic slip in the last operation (one digit off)"
+
+
+def test_carried_at_calculator_precision_reports_the_value_it_matched() -> None:
+    # y[h1] = 0.55 (right, rounded), y[h2] = 0.68 (wrong); a[o] worked with every digit of y[h1]:
+    # 0.3·0.5523079 + 0.9·0.68 = 0.7776924, not 0.3·0.55 + 0.9·0.68 = 0.777.
+    v = mark(f'"y[h1]": 0.55\n"y[h2]": 0.68\n"a[o]": {0.3 * Y_H1 + 0.612:.6f}\n')["a[o]"]
+    assert v.verdict == CARRIED
+    assert v.recomputed == pytest.approx(0.3 * Y_H1 + 0.612, rel=1e-12)
+
+
+def test_rounding_from_further_up_the_chain_says_earlier_values() -> None:
+    # y[h1] = 0.55, y[h2] = 0.58, a[o] skipped: y[o] = σ(0.3·0.55 + 0.9·0.58) = σ(0.687) = 0.665298,
+    # not the true 0.665074; its own input a[o] was not written, so no value is named.
+    y_o = sigmoid(0.687)
+    v = mark(f'"y[h1]": 0.55\n"y[h2]": 0.58\n"y[o]": {y_o:.6f}\n')["y[o]"]
+    assert (v.verdict, v.hint) == (ROUNDING, "from your rounded earlier values")
