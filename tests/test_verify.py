@@ -894,3 +894,24 @@ def test_rounding_from_further_up_the_chain_says_earlier_values() -> None:
     y_o = sigmoid(0.687)
     v = mark(f'"y[h1]": 0.55\n"y[h2]": 0.58\n"y[o]": {y_o:.6f}\n')["y[o]"]
     assert (v.verdict, v.hint) == (ROUNDING, "from your rounded earlier values")
+
+
+def test_the_fused_output_is_the_output_layer_s_not_the_hidden_one(tmp_path: Path) -> None:
+    # tanh hidden units, sigmoid output with binary cross-entropy: δ[o] = t − y is fused, and
+    # (t − y)·y(1 − y) is the derivative applied again at the output.
+    path = scenario_variant("loss: half_sse", "loss: binary_cross_entropy", tmp_path)
+    text = path.read_text(encoding="utf-8").replace("activation: sigmoid\n    name: hidden layer",
+                                                    "activation: tanh\n    name: hidden layer")
+    path.write_text(text, encoding="utf-8")
+    y_o = sigmoid(0.3 * math.tanh(A_H1) + 0.9 * math.tanh(A_H2))
+    v = mark(f'"delta[o]": {(T - y_o) * y_o * (1 - y_o):.7f}\n', path)["delta[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint == ("activation derivative f′(a) = y · (1 − y) of sigmoid applied although "
+                      "δ = t − y already has it (it cancels against ∂E/∂y of binary_cross_entropy)")
+
+
+def test_an_output_delta_with_its_derivative_squared_is_told_applied_twice() -> None:
+    # half SSE is not fused: δ[o] = (t − y)·[y(1 − y)]² = −0.0367703 × 0.222752.
+    v = mark(f'"delta[o]": {D_O * Y_O * (1 - Y_O):.7f}\n')["delta[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint == "activation derivative f′(a) = y · (1 − y) of sigmoid applied twice"
