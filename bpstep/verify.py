@@ -367,7 +367,7 @@ def _renaming(expr: Expr, names: Mapping[str, str]) -> Expr:
     return substitute(expr, {old: Ref(new) for old, new in names.items()})
 
 
-def _delta_of(m: _Marker, q: Quantity, part: Expr) -> str:
+def _delta_of(q: Quantity, part: Expr) -> str:
     """`` in delta[o]`` when part of a rule belongs to the δ of another unit than q's, else ''."""
     name = next((n for n in map(parse_name, _refs(part)) if n is not None and n.unit), None)
     if name is None or (q.kind == Kind.DELTA and name.unit == q.unit):
@@ -397,7 +397,7 @@ def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: 
     slopes = _slopes(expr)
     for slope in slopes:
         yield (expr.rewrite(lambda n, s=slope: replace(s) if n == s else None),
-               f"activation derivative {_slope_text(slope)} {how}{_delta_of(m, q, slope)}")
+               f"activation derivative {_slope_text(slope)} {how}{_delta_of(q, slope)}")
     if len(slopes) > 1:
         yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None),
                f"activation derivative f′(a) {how} in every δ")
@@ -421,19 +421,18 @@ def _fused_output(m: _Marker) -> Activation | None:
 def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
     fused = _fused_output(m)
     expr = m.deep(q)
-    terms = _error_terms(expr) if fused is not None else []
-    if fused is not None and terms:
+    if fused is not None and (terms := _error_terms(expr)):
         def times_slope(node: Expr) -> Expr | None:
             if node not in terms:
                 return None
-            y = next(n for n in map(parse_name, _refs(node)) if n is not None and n.kind != Kind.T)
-            return Prod((node, fused.slope_of(Ref(y.renamed(Kind.A)), Ref(y.renamed(Kind.Y)))))
+            unit = next(n for n in map(parse_name, _refs(node)) if n is not None)  # t or y: same unit
+            return Prod((node, fused.slope_of(Ref(unit.renamed(Kind.A)), Ref(unit.renamed(Kind.Y)))))
 
         delta = "t − y" if m.delta_rule else "y − t"
         yield (expr.rewrite(times_slope),
                f"activation derivative f′(a) = {fused.derivative_formula} of {fused.name} applied "
                f"although δ = {delta} already has it (it cancels against ∂E/∂y of "
-               f"{m.scenario.loss}){_delta_of(m, q, terms[0])}")
+               f"{m.scenario.loss}){_delta_of(q, terms[0])}")
     yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
 
 

@@ -915,3 +915,67 @@ def test_an_output_delta_with_its_derivative_squared_is_told_applied_twice() -> 
     v = mark(f'"delta[o]": {D_O * Y_O * (1 - Y_O):.7f}\n')["delta[o]"]
     assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
     assert v.hint == "activation derivative f′(a) = y · (1 − y) of sigmoid applied twice"
+
+
+def test_a_hidden_delta_after_a_written_fused_output_delta_is_marked(tmp_path: Path) -> None:
+    # With δ[o] written (so not replayed through) no error term is left in δ[h1]'s rule.
+    path = bce_variant(tmp_path)
+    report = mark(f'"delta[o]": {T - Y_O:.6f}\n"delta[h1]": 0.123\n', path)
+    assert report["delta[o]"].verdict == CORRECT and report["delta[h1]"].verdict == WRONG
+
+
+def test_the_fused_derivative_twice_hint_under_the_gradient_convention(tmp_path: Path) -> None:
+    # δ[o] = y − t = +0.165074 for sigmoid with BCE under δ = +∂E/∂a; times y(1 − y): +0.0367703.
+    path = bce_variant(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace("convention: delta_rule",
+                                                             "convention: gradient"), encoding="utf-8")
+    v = mark(f'"delta[o]": {-D_O:.7f}\n', path)["delta[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_twice")
+    assert v.hint == ("activation derivative f′(a) = y · (1 − y) of sigmoid applied although "
+                      "δ = y − t already has it (it cancels against ∂E/∂y of binary_cross_entropy)")
+
+
+def test_the_derivative_left_out_of_every_delta_is_named_so() -> None:
+    # Δw(x1→h1) = δ[h1]·x1 with neither δ written and no f′ in either: w(h1→o)·(t − y)·x1.
+    v = mark(f'"dw[x1->h1]": {0.3 * (T - Y_O) * X1:.7f}\n')["dw[x1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_missing")
+    assert v.hint == "activation derivative f′(a) left out in every δ"
+
+
+THREE_INPUTS = """title: three inputs, one of them 0
+learning_rate: 1.0
+loss: half_sse
+layers:
+  - units: [x1, x2, x3]
+  - units: [o]
+    activation: identity
+weights:
+  - [[0.25], [0.25], [0.25]]
+inputs: [0.0, 0.5, 1.0]
+targets: [1.0]
+"""
+
+
+def test_a_power_of_ten_is_found_in_operands_after_a_zero_one(tmp_path: Path) -> None:
+    # a[o] = 0.25·0 + 0.25·0.5 + 0.25·1 = 0.375; with x2 taken ×10: 0 + 1.25 + 0.25 = 1.5.
+    path = tmp_path / "three.yaml"
+    path.write_text(THREE_INPUTS, encoding="utf-8")
+    v = mark('"a[o]": 1.5\n', path)["a[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "power_of_ten")
+    assert v.hint in ("off by a power of ten: w0[x2->o] taken ×10", "off by a power of ten: y[x2] taken ×10")
+
+
+def test_an_operand_equal_to_one_can_be_taken_ten_times_too(tmp_path: Path) -> None:
+    # Identity net with w0 = 1, x = 0.5, t = 1: Δw = (1 − 0.5)·0.5 = 0.25; w = 1.25, or with
+    # w0 taken ×10: 10 + 0.25 = 10.25.
+    path = identity_net(tmp_path, 0.5)
+    path.write_text(path.read_text(encoding="utf-8").replace("[[0.25]]", "[[1.0]]"), encoding="utf-8")
+    v = mark('"w[x->o]": 10.25\n', path)["w[x->o]"]
+    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: w0[x->o] taken ×10")
+
+
+def test_the_learning_rate_left_out_is_found_for_a_rate_above_one(tmp_path: Path) -> None:
+    # η = 2: Δw(h1→o) = 2·δ[o]·y[h1] = −0.040617; without η: −0.0203085.
+    path = scenario_variant("learning_rate: 1.0", "learning_rate: 2.0", tmp_path)
+    v = mark(f'"dw[h1->o]": {DW_H1_O:.7f}\n', path)["dw[h1->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "lr_left_out")
