@@ -979,3 +979,13 @@ def test_the_learning_rate_left_out_is_found_for_a_rate_above_one(tmp_path: Path
     path = scenario_variant("learning_rate: 1.0", "learning_rate: 2.0", tmp_path)
     v = mark(f'"dw[h1->o]": {DW_H1_O:.7f}\n', path)["dw[h1->o]"]
     assert (v.verdict, v.mistake) == (WRONG, "lr_left_out")
+
+
+def test_a_full_worksheet_still_counts_what_was_not_attempted(tmp_path: Path) -> None:
+    # The identity step by hand: a = y = 0.125, E = ½·0.875² = 0.3828125, δ = 0.875,
+    # Δw = 0.4375, w = 0.6875, after: a = y = 0.34375, E = ½·0.65625² = 0.21533203125.
+    values = {"a[o]": 0.125, "y[o]": 0.125, "loss": 0.3828125, "delta[o]": 0.875, "dw[x->o]": 0.4375,
+              "w[x->o]": 0.6875, "a_after[o]": 0.34375, "y_after[o]": 0.34375,
+              "loss_after": 0.21533203125}
+    report = mark("".join(f'"{n}": {v}\n' for n, v in values.items()), identity_net(tmp_path, 0.5))
+    assert report.summary() == "9 correct, 0 within rounding, 0 wrong, 0 not attempted"
