@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from itertools import pairwise
 from pathlib import Path
@@ -194,6 +195,61 @@ def test_stage_pictures_share_one_size_for_slides() -> None:
     assert len({ET.fromstring(p).get("viewBox") for p in pictures}) == 1
     assert all(min(float(t.get("font-size")) for t in texts(ET.fromstring(p))) >= 13
                for p in pictures)
+
+
+def four(value: float) -> str:
+    """Four significant digits with a typographic minus, as the slides write numbers."""
+    return f"{value:.4g}".replace("-", "−")
+
+
+def slides(path: Path, precision: int = 6) -> tuple[list[ET.Element], object]:
+    from bpstep.engine import step
+    from bpstep.export.svg_diagram import stage_svgs
+    from bpstep.scenario import load
+
+    trace = step(load(path))
+    return [ET.fromstring(p) for p in stage_svgs(load(path), trace, precision=precision)], trace
+
+
+def test_slides_show_every_weight_and_bias_as_it_stands_rounded_and_say_so(tmp_path: Path) -> None:
+    """6-6-5 with biases on the slides: every weight and bias from the file before the step, every
+    new one (bold) once updated, numbers to 4 significant digits and the slide says so; after the
+    update a′ and y′ stand where a and y were."""
+    from collections import Counter
+
+    path = Path(wide_scenario(tmp_path, [6, 6, 5]))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["biases"] = [[0.05] * 6, [-0.15] * 5]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    pictures, trace = slides(path)
+    assert len({p.get("viewBox") for p in pictures}) == 1
+    given = Counter(four(w) for layer in data["weights"] for row in layer for w in row)
+    given += Counter(four(b) for layer in data["biases"] for b in layer)
+    assert given <= Counter(t.text for t in texts(pictures[0]))
+    last = max(i for i, st in enumerate(trace.stages) if st.phase == "update")
+    new = Counter(four(q.value) for q in trace.stages[last].quantities if q.kind in ("w", "b"))
+    assert sum(new.values()) == 6 * 6 + 6
+    assert new <= Counter(t.text for t in texts(pictures[last]) if t.get("font-weight") == "bold")
+    for picture in pictures:
+        shown = [t.text or "" for t in texts(picture)]
+        assert "rounded to 4 significant digits" in shown
+        numbers = [t for t in shown if re.fullmatch(r"−?\d+(\.\d+)?", t)]
+        assert numbers and all(len(re.sub(r"\D|^0\.0*", "", t.lstrip("−"))) <= 4 for t in numbers)
+    final = all_texts(pictures[-1])
+    assert {"a′", "y′"} <= final and not {"a", "y"} & final
+
+
+def test_batch_slides_name_the_sample_their_unit_values_belong_to() -> None:
+    pictures, trace = slides(ROOT / "scenarios" / "xor_batch.yaml")
+    for picture, stage in zip(pictures, trace.stages, strict=True):
+        sample = stage.sample or 4  # after the last sample: its values stay on the picture
+        assert any(f"unit values of sample {sample} of 4" in t for t in all_texts(picture)), stage.title
+
+
+def test_slides_say_nothing_of_rounding_when_the_export_has_no_more_digits() -> None:
+    pictures, _ = slides(Path(GFG), precision=3)
+    assert not any("rounded" in t for p in pictures for t in all_texts(p))
+    assert six(Y_H1)[:5] in all_texts(pictures[0])  # 0.552 in the table and on the slide
 
 
 def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:

@@ -1,12 +1,17 @@
-"""The network as an SVG picture for slides: layers in columns, weights on the edges, and at a
-chosen stage the values known so far at every unit, with what that stage computed highlighted.
-A weight label goes where no other edge crosses its own; when one cannot, every weight goes into
-heat-map matrices under the network instead (a label that cannot be matched to its edge is
-worse than none).
+"""The network as an SVG picture: layers in columns, weights on the edges, and at a chosen stage
+the values known so far at every unit, with what that stage computed highlighted. A weight label
+goes where no other edge crosses its own; when one cannot, every weight goes into heat-map
+matrices under the network instead (a label that cannot be matched to its edge is worse than none).
+
+The slideshow draws the same network as a grid instead (``stage_svgs``): layers one under the
+other, a unit per column with the weights into it above its values, numbers rounded. Columns of
+boxes cannot hold six units of five values each at a size the back of a room can read; the grid
+lays units side by side, where a slide has room, and shares the row labels.
 
 Two steps, kept apart so each can be tested: ``network_view`` decides *what* is known at a stage
-(pure lookups in the trace); ``render_svg`` decides *where* it goes and writes the markup. The
-output is deterministic (no ids, no timestamps, coordinates rounded) so it diffs well in git.
+(pure lookups in the trace); ``render_svg`` and ``render_grid`` decide *where* it goes and write
+the markup. The output is deterministic (no ids, no timestamps, coordinates rounded) so it diffs
+well in git.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
 from bpstep.numbers import fmt
+from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
 
@@ -75,9 +81,10 @@ class UnitView:
 @dataclass(frozen=True, slots=True)
 class EdgeView:
     source: str
+    """The unit the weight comes from; empty for a bias."""
     target: str
     text: str
-    """The weight, or ``old → new`` once it has been updated."""
+    """The weight, or ``old → new`` once it has been updated (compact: only the new one)."""
     changed: bool
     value: float
     """The current weight, for the colour of its cell when weights are shown as a matrix."""
@@ -99,6 +106,8 @@ class NetworkView:
     layers: tuple[LayerView, ...]
     edges: tuple[EdgeView, ...]
     loss: tuple[Row, ...]
+    biases: tuple[EdgeView, ...] = ()
+    """Compact only, beside the weights; otherwise each bias is a row of its unit's box."""
 
 
 def _number(value: float, precision: int) -> str:
@@ -107,8 +116,16 @@ def _number(value: float, precision: int) -> str:
 
 
 def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
-                 precision: int = 6) -> NetworkView:
-    """What is known at 0-based ``stage`` (None: only the given inputs and initial weights)."""
+                 precision: int = 6, compact: bool = False) -> NetworkView:
+    """What is known at 0-based ``stage`` (None: only the given inputs and initial weights).
+
+    ``compact`` is what a slide shows beside the stage's table: numbers to at most
+    ``DIAGRAM_DIGITS``, the network as it stands (a′ and y′ in place of a and y once the updated
+    network has run, a new weight without the old one, which the table gives), the biases with
+    the weights, E′ from the start (``?`` until known) so nothing appears from one slide to the
+    next, and as caption what the slide's title does not say (sample shown, rounding).
+    """
+    digits = min(precision, DIAGRAM_DIGITS) if compact else precision
     stages = trace.stages[: stage + 1] if stage is not None else ()
     known: dict[str, Quantity] = {q.name: q for st in stages for q in st.quantities}
     current = {q.name for q in trace.stages[stage].quantities} if stage is not None else set()
@@ -125,9 +142,9 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
 
     def number(name: str) -> Row:
         if name in known:
-            return Row("", _number(known[name].value, precision), name in current)
+            return Row("", _number(known[name].value, digits), name in current)
         if name in trace.given:
-            return Row("", _number(trace.given[name], precision))
+            return Row("", _number(trace.given[name], digits))
         return Row("", UNKNOWN)
 
     def row(label: str, name: str) -> Row:
@@ -135,20 +152,29 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
         return Row(label, found.value, found.changed)
 
     def updated(now: str, before: str) -> tuple[str, float, bool]:
-        """(``old → new`` or the initial value, the current value, changed here?)."""
+        """(``old → new``, compact just new, or the initial value; the current value; changed here?)."""
         q = latest.get(now)
         if q is None:
             return number(before).value, trace.given.get(before, 0.0), False
-        return (f"{_number(q.before, precision)} → {_number(q.value, precision)}", q.value,
+        text = _number(q.value, digits)
+        return (text if compact else f"{_number(q.before, digits)} → {text}", q.value,
                 q.name in current)
 
-    layers = []
+    layers, biases = [], []
     last = len(scenario.layers) - 1
     for k, layer in enumerate(scenario.layers):
         units = []
         for u in layer.units:
             if k == 0:
                 rows = [row("y", unit_name("y", u, sample))]
+            elif compact:
+                rows = ([row("a′", unit_name("a_after", u, sample)),
+                         row("y′", unit_name("y_after", u, sample))] if after else
+                        [row("a", unit_name("a", u, sample)), row("y", unit_name("y", u, sample))])
+                rows.append(row("δ", unit_name("delta", u, sample)))
+                if scenario.biases is not None:
+                    text, value, changed = updated(unit_name("b", u), unit_name("b0", u))
+                    biases.append(EdgeView("", u, text, changed, value))
             else:
                 rows = [row("a", unit_name("a", u, sample)), row("y", unit_name("y", u, sample)),
                         row("δ", unit_name("delta", u, sample))]
@@ -158,8 +184,8 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
                 if after:
                     rows += [row("a′", unit_name("a_after", u, sample)),
                              row("y′", unit_name("y_after", u, sample))]
-                if k == last:
-                    rows.append(row("t", unit_name("t", u, sample)))
+            if k == last:
+                rows.append(row("t", unit_name("t", u, sample)))
             units.append(UnitView(u, tuple(rows), u in focus))
         heading = layer.name or ("inputs" if k == 0 else "output layer" if k == last
                                  else f"hidden layer {k}")
@@ -173,18 +199,23 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
     loss = [row("E", scalar_name("loss", sample))]
     if several:
         loss.append(row("E all", "loss"))
-    if after:
+    if after or compact:
         loss.append(row("E′", scalar_name("loss_after", sample)))
         if several:
             loss.append(row("E′ all", "loss_after"))
-    if stage is None:
+    if compact:
+        notes = [f"unit values of sample {sample} of {samples}"] if several else []
+        if digits < precision:
+            notes.append(f"rounded to {digits} significant digits")
+        caption = " · ".join(notes)
+    elif stage is None:
         caption = "before the step: inputs and initial weights"
     else:
         caption = f"stage {stage + 1} of {len(trace.stages)} · {trace.stages[stage].title}"
-    if several:
+    if several and not compact:
         caption += f" · unit values of sample {sample} of {samples}"
     return NetworkView(scenario.title or scenario.source, caption, tuple(layers), tuple(edges),
-                       tuple(loss))
+                       tuple(loss), tuple(biases))
 
 
 def _sample_shown(trace: Trace, stage: int | None, stages: tuple) -> int:
@@ -251,9 +282,8 @@ def _rect(box: Box, *, fill: str, stroke: str = "none", width: float = 1, radius
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """Sizes shared by every stage of one network, so its pictures line up from slide to slide."""
+    """Sizes of one picture, decided before anything is drawn."""
 
-    heading: bool
     box_w: float
     col_gap: float
     heights: tuple[float, ...]
@@ -266,35 +296,32 @@ class Layout:
     """False when a weight matrix would be too big to draw (the note says so)."""
 
 
-def _layout(views: list[NetworkView], heading: bool, *, edges: bool = True) -> Layout:
-    """One layout for all ``views`` (stages of one network): the widest text, the most rows, and
-    weights on the edges only when every stage's labels find a place that no other edge crosses
-    (never without ``edges``: the compact form, weights in matrices)."""
-    rows = [r for v in views for layer in v.layers for u in layer.units for r in u.rows]
-    rows += [r for v in views for r in v.loss]
+def _layout(view: NetworkView) -> Layout:
+    """The widest text, the rows, and weights on the edges only when every label finds a place
+    that no other edge crosses."""
+    rows = [r for layer in view.layers for u in layer.units for r in u.rows] + list(view.loss)
     label_w = max(_text_width(r.label) for r in rows)
     value_w = max(_text_width(r.value) for r in rows)
-    name_w = max(_text_width(u.name, 15) for layer in views[0].layers for u in layer.units)
+    name_w = max(_text_width(u.name, 15) for layer in view.layers for u in layer.units)
     box_w = max(name_w + 2 * PAD, PAD + label_w + 10 + value_w + PAD, 90)
-    layers = views[0].layers
-    heights = tuple(HEAD_PX + ROW_PX * max(len(v.layers[k].units[0].rows) for v in views) + PAD
-                    for k in range(len(layers)))
-    loss_h = HEAD_PX + ROW_PX * max(len(v.loss) for v in views) + PAD
-    edge_w = max((_text_width(e.text) for v in views for e in v.edges), default=0)
+    layers = view.layers
+    heights = tuple(HEAD_PX + ROW_PX * len(layer.units[0].rows) + PAD for layer in layers)
+    loss_h = HEAD_PX + ROW_PX * len(view.loss) + PAD
+    edge_w = max((_text_width(e.text) for e in view.edges), default=0)
     cell_w = max([edge_w + 14] + [_text_width(u.name, VALUE_PX) + 14 for layer in layers
                                   for u in layer.units])
     widest = max(len(layer.units) for layer in layers)
     small = widest <= MAX_MATRIX
-    for gap in (edge_w + 60, (edge_w + 40) * 1.6, (edge_w + 40) * 2.2) if edges else ():
-        trial = Layout(heading, box_w, max(MIN_COL_GAP, gap), heights, loss_h, True, cell_w, small)
+    for gap in (edge_w + 60, (edge_w + 40) * 1.6, (edge_w + 40) * 2.2):
+        trial = Layout(box_w, max(MIN_COL_GAP, gap), heights, loss_h, True, cell_w, small)
         boxes, _ = _boxes(layers, trial)
-        if all(_edge_labels(v.edges, boxes) is not None for v in views):
+        if _edge_labels(view.edges, boxes) is not None:
             return trial
-    return Layout(heading, box_w, MIN_COL_GAP, heights, loss_h, False, cell_w, small)
+    return Layout(box_w, MIN_COL_GAP, heights, loss_h, False, cell_w, small)
 
 
-def _top(layout: Layout) -> float:
-    return MARGIN + (54 if layout.heading else 0) + 44
+TOP = MARGIN + 54 + 44
+"""Top of the unit boxes: under the title, the caption and the layer headings."""
 
 
 def _boxes(layers: tuple[LayerView, ...], layout: Layout) -> tuple[dict[str, Box], Box]:
@@ -306,7 +333,7 @@ def _boxes(layers: tuple[LayerView, ...], layout: Layout) -> tuple[dict[str, Box
     boxes: dict[str, Box] = {}
     for k, layer in enumerate(layers):
         x = MARGIN + k * (layout.box_w + layout.col_gap)
-        y = _top(layout) + (tallest - col_h[k]) / 2
+        y = TOP + (tallest - col_h[k]) / 2
         for unit in layer.units:
             boxes[unit.name] = (x, y, layout.box_w, layout.heights[k])
             y += layout.heights[k] + V_GAP
@@ -410,13 +437,9 @@ def _matrices(view: NetworkView, layout: Layout, x0: float, y0: float, width: fl
     return out
 
 
-def render_svg(view: NetworkView, *, heading: bool = True, layout: Layout | None = None) -> str:
-    """Lay the view out in columns and write it as a standalone SVG document.
-
-    Without ``heading`` the title and caption are left out, for pages that already show them;
-    ``layout`` (from ``_layout`` over several stages) keeps every stage's picture the same size.
-    """
-    layout = layout or _layout([view], heading)
+def render_svg(view: NetworkView) -> str:
+    """Lay the view out in columns and write it as a standalone SVG document."""
+    layout = _layout(view)
     boxes, loss_box = _boxes(view.layers, layout)
     width = MARGIN + len(view.layers) * layout.box_w + (len(view.layers) - 1) * layout.col_gap + MARGIN
     bottom = max(b[1] + b[3] for b in (*boxes.values(), loss_box))
@@ -438,15 +461,13 @@ def render_svg(view: NetworkView, *, heading: bool = True, layout: Layout | None
            f' viewBox="0 0 {_n(width)} {_n(height)}" role="img">',
            f"<title>{escape(view.title + ' — ' + view.caption)}</title>",
            _rect((0, 0, width, height), fill="#ffffff")]
-    if layout.heading:
-        out += [_text(MARGIN, MARGIN + 20, view.title, size=20, weight="bold"),
-                _text(MARGIN, MARGIN + 46, view.caption, size=15, fill=BOX_EDGE)]
-    top = _top(layout)
+    out += [_text(MARGIN, MARGIN + 20, view.title, size=20, weight="bold"),
+            _text(MARGIN, MARGIN + 46, view.caption, size=15, fill=BOX_EDGE)]
     for k, layer in enumerate(view.layers):
         cx = MARGIN + k * (layout.box_w + layout.col_gap) + layout.box_w / 2
-        out.append(_text(cx, top - 24, layer.heading, size=14, anchor="middle", weight="bold"))
+        out.append(_text(cx, TOP - 24, layer.heading, size=14, anchor="middle", weight="bold"))
         if layer.activation:
-            out.append(_text(cx, top - 8, layer.activation, size=VALUE_PX, anchor="middle",
+            out.append(_text(cx, TOP - 8, layer.activation, size=VALUE_PX, anchor="middle",
                              fill=MUTED, italic=True))
     for edge in view.edges:
         out.append(_edge_line(edge, boxes))
@@ -515,15 +536,203 @@ def _unit_box(name: str, rows: tuple[Row, ...], box: Box, focus: bool) -> list[s
 
 
 def diagram_svg(scenario: Scenario, trace: Trace, stage: int | None = None, *,
-                precision: int = 6, heading: bool = True) -> str:
+                precision: int = 6) -> str:
     """The SVG document of the network at 0-based ``stage`` (None: before the step)."""
-    return render_svg(network_view(scenario, trace, stage, precision=precision), heading=heading)
+    return render_svg(network_view(scenario, trace, stage, precision=precision))
+
+
+# --- the slideshow's grid ---
+
+GRID_ROW = 17
+"""Row pitch of the grid: tighter than a unit box's, as in a table of numbers."""
+GRID_GAP = 4
+"""Between the grid's columns."""
+BAND_GAP = 10
+"""Between one band (a layer's title, weights and values) and the next."""
+TITLE_PX = 14
+NAME_PX = 15
+CELL_PAD = 5
+"""Room on each side of a number in its cell."""
+SLIDE_ASPECT = 1.1
+"""Width over height of the diagram's box on a 1280×800 slide (773 × 686 px), a little less: a
+narrower grid gets its legend and notes on fewer, longer lines up to this, at no cost in size."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """Sizes shared by every slide of one network, so its pictures line up from slide to slide."""
+
+    label_w: float
+    cell_w: float
+    """A unit's column in a layer's band."""
+    input_w: float
+    """An input's cell: its name and value."""
+    loss_w: float
+    """A loss cell: its symbol and value."""
+    width: float
+    flow: float
+    """Width the legend and the notes wrap to."""
+    notes: int
+    """Lines of notes, the most any stage has."""
+
+
+def _pair_w(pairs: list[tuple[str, float, str]]) -> float:
+    """Width of a cell holding a label (set at the given size) and a number."""
+    return max(_text_width(label, px) + PAD + _text_width(value) for label, px, value in pairs) + 2 * CELL_PAD
+
+
+def _grid(views: list[NetworkView]) -> Grid:
+    """One grid for all ``views`` (stages of one network): the widest label, cell and title; the
+    legend and notes on longer lines when the grid is narrower than a slide's box."""
+    first = views[0]
+    inner = first.layers[1:]
+    labels = [f"{u.name} →" for layer in first.layers[:-1] for u in layer.units]
+    labels += ["bias →"] if first.biases else []
+    labels += [r.label for v in views for layer in v.layers[1:] for r in layer.units[0].rows]
+    label_w = max([_text_width(t) for t in labels]
+                  + [_text_width(t, TITLE_PX) for t in (first.layers[0].heading, "loss")])
+    texts = [c.text for v in views for c in (*v.edges, *v.biases)]
+    texts += [r.value for v in views for layer in v.layers[1:] for u in layer.units for r in u.rows]
+    cell_w = max([_text_width(t) for t in texts]
+                 + [_text_width(u.name, NAME_PX) for layer in inner for u in layer.units]) + 2 * CELL_PAD
+    input_w = _pair_w([(u.name, NAME_PX, u.rows[0].value) for v in views for u in v.layers[0].units])
+    loss_w = _pair_w([(r.label, VALUE_PX, r.value) for v in views for r in v.loss])
+    columns = max([len(layer.units) * (cell_w + GRID_GAP) for layer in inner]
+                  + [len(first.layers[0].units) * (input_w + GRID_GAP),
+                     len(first.loss) * (loss_w + GRID_GAP)])
+    titles = max(_text_width(f"{layer.heading} · {layer.activation}", TITLE_PX) for layer in inner)
+    width = 2 * MARGIN + max(label_w + PAD + columns, titles)
+
+    def flowing(flow: float) -> Grid:
+        notes = max(len(_caption_lines(v.caption, flow)) for v in views)
+        return Grid(label_w, cell_w, input_w, loss_w, max(width, flow + 2 * MARGIN), flow, notes)
+
+    grid = flowing(width - 2 * MARGIN)
+    one_line = 30 + sum(_text_width(item) + 26 for item in LEGEND) - 26
+    wide = min(one_line, SLIDE_ASPECT * _draw(first, grid)[1] - 2 * MARGIN)
+    return flowing(wide) if wide > grid.flow else grid
+
+
+def _caption_lines(caption: str, width: float) -> list[str]:
+    """The caption's parts (joined by ' · '), as many to a line as ``width`` holds."""
+    lines: list[str] = []
+    for part in caption.split(" · ") if caption else ():
+        if lines and _text_width(lines[-1] + " · " + part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def _highlight(x: float, top: float, w: float, row: Row) -> list[str]:
+    """The mark of a number the stage computed, to go under its cell's text."""
+    return [_rect((x + 2, top + 1, w - 4, GRID_ROW - 2), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
+                  width=0.8, radius=3)] if row.changed else []
+
+
+def _cell(x: float, top: float, w: float, row: Row) -> list[str]:
+    """A number at the right of its cell."""
+    return [_text(x + w - CELL_PAD, top + 13, row.value, size=VALUE_PX, anchor="end",
+                  family=MONO, weight="bold" if row.changed else "",
+                  fill=MUTED if row.value == UNKNOWN else INK)]
+
+
+def _card(x: float, top: float, w: float, height: float, focus: bool) -> str:
+    return _rect((x, top, w, height), fill=BOX_FILL, stroke=FOCUS_EDGE if focus else BOX_EDGE,
+                 width=2.6 if focus else 1.2, radius=6)
+
+
+def _pair_row(title: str, cells: list[tuple[str, float, Row, bool]], w: float, y: float,
+              x0: float) -> list[str]:
+    """A one-line band: its title on the left, then a card per (label, size, number, focus)."""
+    out = [_text(MARGIN, y + 14, title, size=TITLE_PX, weight="bold")]
+    for j, (label, px, row, focus) in enumerate(cells):
+        x = x0 + j * (w + GRID_GAP)
+        out.append(_card(x, y - 2, w, GRID_ROW + 4, focus))
+        out += _highlight(x, y, w, row)
+        out.append(_text(x + CELL_PAD, y + 13, label, size=px, weight="bold" if px == NAME_PX else "",
+                         italic=px != NAME_PX, fill=FOCUS_EDGE if focus else BOX_EDGE))
+        out += _cell(x, y, w, row)
+    return out
+
+
+def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
+    """The grid's markup and its height: the inputs on one line; for every further layer a band
+    with a column per unit, the weights and bias into it (heat-coloured, as they stand) above
+    its values, the row labels once on the left; the loss on one line; the legend and notes."""
+    x0 = MARGIN + grid.label_w + PAD
+    y = MARGIN
+    inputs = view.layers[0]
+    body = _pair_row(inputs.heading, [(u.name, NAME_PX, u.rows[0], u.focus) for u in inputs.units],
+                     grid.input_w, y, x0)
+    y += GRID_ROW + BAND_GAP + 2
+    weight = {(e.source, e.target): e for e in view.edges}
+    bias = {b.target: b for b in view.biases}
+    for before, layer in pairwise(view.layers):
+        body.append(_text(MARGIN, y + 14, layer.heading, size=TITLE_PX, weight="bold"))
+        body.append(_text(MARGIN + _text_width(layer.heading + " · ", TITLE_PX), y + 14,
+                          layer.activation, size=VALUE_PX, fill=MUTED, italic=True))
+        y += GRID_ROW + 2
+        weights = [(f"{src.name} →", [weight[src.name, u.name] for u in layer.units])
+                   for src in before.units]
+        if bias:
+            weights.append(("bias →", [bias[u.name] for u in layer.units]))
+        values = [(r.label, [u.rows[i] for u in layer.units]) for i, r in enumerate(layer.units[0].rows)]
+        scale = max(abs(e.value) for _, cells in weights for e in cells)
+        height = GRID_ROW * (1 + len(weights) + len(values)) + 4
+        for j, unit in enumerate(layer.units):
+            x = x0 + j * (grid.cell_w + GRID_GAP)
+            body.append(_card(x, y, grid.cell_w, height, unit.focus))
+            body.append(_text(x + grid.cell_w / 2, y + 14, unit.name, size=NAME_PX, anchor="middle",
+                              weight="bold", fill=FOCUS_EDGE if unit.focus else INK))
+        for i, (label, edges) in enumerate(weights):
+            top = y + GRID_ROW * (i + 1)
+            body.append(_text(MARGIN + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
+                              weight="bold", fill=BOX_EDGE))
+            for j, edge in enumerate(edges):
+                x = x0 + j * (grid.cell_w + GRID_GAP)
+                body.append(_rect((x + 2, top + 1, grid.cell_w - 4, GRID_ROW - 2),
+                                  fill=_heat(edge.value, scale),
+                                  stroke=CHANGED_EDGE if edge.changed else "none",
+                                  width=1.6 if edge.changed else 0, radius=3))
+                body += _cell(x, top, grid.cell_w, Row("", edge.text, edge.changed))
+        for i, (label, cells) in enumerate(values, start=len(weights) + 1):
+            top = y + GRID_ROW * i
+            body.append(_text(MARGIN + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
+                              italic=True, fill=BOX_EDGE))
+            for j, cell in enumerate(cells):
+                x = x0 + j * (grid.cell_w + GRID_GAP)
+                body += _highlight(x, top, grid.cell_w, cell) + _cell(x, top, grid.cell_w, cell)
+        y += height + BAND_GAP
+    body += _pair_row("loss", [(r.label, VALUE_PX, r, False) for r in view.loss], grid.loss_w,
+                      y + 2, x0)
+    y += GRID_ROW + 4 + BAND_GAP + 13
+    legend = _legend(grid.flow)
+    body.append(_rect((MARGIN, y - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
+                      width=0.8, radius=2))
+    for item, (x, dy) in zip(LEGEND, legend, strict=True):
+        body.append(_text(MARGIN + x, y + dy, item, size=VALUE_PX, fill=BOX_EDGE))
+    y += legend[-1][1]
+    for line in _caption_lines(view.caption, grid.flow):
+        y += 20
+        body.append(_text(MARGIN, y, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
+    return body, y + 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5 + MARGIN
+
+
+def render_grid(view: NetworkView, grid: Grid) -> str:
+    """The view as the slideshow's grid (``_draw``), a standalone SVG document."""
+    body, height = _draw(view, grid)
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(grid.width)}" height="{_n(height)}"'
+            f' viewBox="0 0 {_n(grid.width)} {_n(height)}" role="img">')
+    title = " — ".join(t for t in (view.title, view.caption) if t)
+    return "\n".join([head, f"<title>{escape(title)}</title>",
+                      _rect((0, 0, grid.width, height), fill="#ffffff"), *body, "</svg>"]) + "\n"
 
 
 def stage_svgs(scenario: Scenario, trace: Trace, *, precision: int = 6) -> tuple[str, ...]:
-    """Every stage's picture without heading, all of one size with the units in one place, so
-    that paging through slides does not make the network jump; compact (weights in matrices),
-    so the text stays large on a projector."""
-    views = [network_view(scenario, trace, i, precision=precision) for i in range(len(trace.stages))]
-    layout = _layout(views, heading=False, edges=False)
-    return tuple(render_svg(v, layout=layout) for v in views)
+    """Every stage's grid, all of one size with the units in one place, so that paging through
+    slides does not make the network jump, and compact, so the text stays large on a projector."""
+    views = [network_view(scenario, trace, i, precision=precision, compact=True)
+             for i in range(len(trace.stages))]
+    grid = _grid(views)
+    return tuple(render_grid(v, grid) for v in views)
