@@ -1,6 +1,7 @@
 """The HTML slideshow in a real headless Chromium at projector sizes (issue 9): every slide and
-every part of a slide fits the window (nothing scrolls, nothing spills out of its box), the
-diagram keeps its size and place, and its text is large enough to read from the back."""
+every part of a slide fits the window (nothing scrolls, nothing spills out of its box, every row
+and formula is in exactly one part), the diagram keeps its size and place, and its text is large
+enough to read from the back: 14 px at 1280×800 for networks of up to 6 units per layer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from bpstep.cli import app
@@ -43,6 +45,9 @@ PROBE = """<script>
         spill = Math.max(spill, r.bottom - nav.top, r.right - window.innerWidth);
       });
     var d = svg ? svg.getBoundingClientRect() : null;
+    var blocks = box ? box.querySelectorAll('tbody tr, li, .values > :not(table):not(ol)') : [];
+    var shown = [];
+    Array.prototype.forEach.call(blocks, function (b, k) { if (visible(b)) { shown.push(k); } });
     views.push({
       where: document.getElementById('where').textContent,
       id: slide.id,
@@ -52,16 +57,18 @@ PROBE = """<script>
       spill: spill,
       smallest: sizes.length ? Math.min.apply(null, sizes) : null,
       diagram: d ? [Math.round(d.left), Math.round(d.top), Math.round(d.width), Math.round(d.height)] : null,
-      size: [window.innerWidth, window.innerHeight]
+      size: [window.innerWidth, window.innerHeight],
+      shown: shown,
+      blocks: blocks.length
     });
   }
   function key(k) { document.dispatchEvent(new KeyboardEvent('keydown', {key: k, bubbles: true})); }
   measure();
-  for (var i = 0; i < 60 && !document.getElementById('next').disabled; i++) {
+  for (var i = 0; i < 400 && !document.getElementById('next').disabled; i++) {
     key(i % 2 ? ' ' : 'PageDown'); measure();
   }
   var back = [];
-  while (!document.getElementById('prev').disabled && back.length < 60) {
+  while (!document.getElementById('prev').disabled && back.length < 400) {
     key('PageUp'); back.push(document.getElementById('where').textContent);
   }
   var pre = document.createElement('pre'); pre.id = 'probe';
@@ -81,7 +88,7 @@ def chromium() -> str:
 
 
 def walk(tmp_path: Path, lesson: str, size: str, *args: str) -> dict:
-    out = tmp_path / f"{lesson}.html"
+    out = tmp_path / f"{Path(lesson).stem}.html"
     result = runner.invoke(app, ["export", lesson, "-f", "html", "-o", str(out), "--force", *args])
     assert result.exit_code == 0, result.output
     page = tmp_path / f"probe-{size}.html"
@@ -107,19 +114,49 @@ def _dump(page: Path, size: list[int]) -> dict:
     return json.loads(probe.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
 
 
+def six_wide(tmp_path: Path) -> str:
+    """A 6-6-6 sigmoid network with biases, two samples in one batch: long numbers (−0.0003313),
+    36 weights and 6 biases into each layer, update tables of 42 rows."""
+    weights = [[[round((3 * i + 5 * j + k) % 11 / 10 - 0.5, 2) for j in range(6)] for i in range(6)]
+               for k in range(2)]
+    data = {"title": "6-6-6, two samples", "learning_rate": 0.5, "mode": "batch", "reduction": "sum",
+            "layers": [{"units": [f"x{i}" for i in range(1, 7)]},
+                       {"units": [f"h{i}" for i in range(1, 7)], "activation": "sigmoid"},
+                       {"units": [f"o{i}" for i in range(1, 7)], "activation": "sigmoid"}],
+            "weights": weights, "biases": [[0.1] * 6, [-0.1] * 6],
+            "inputs": [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.9, 0.7, 0.5, 0.3, 0.1, 0.0]],
+            "targets": [[0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [1, 0, 1, 0, 1, 0]]}
+    path = tmp_path / "six_wide.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+STAGES = {"gfg_sigmoid": 8, "two_hidden_layers": 11, "xor_batch": 28, "six_wide": 16}
+"""Stages of each lesson: forward, loss, backward per sample, one update per layer, the check."""
+
+
 @pytest.mark.parametrize("size", ["1280,800", "1024,768"])
-def test_every_slide_fits_the_window_and_the_diagram_stays_put(tmp_path: Path, size: str) -> None:
-    found = walk(tmp_path, "gfg_sigmoid", size, "--explain")
+@pytest.mark.parametrize("lesson", list(STAGES))
+def test_every_slide_fits_the_window_and_the_diagram_stays_put(tmp_path: Path, lesson: str,
+                                                                size: str) -> None:
+    """Up to 6 units per layer, several samples: the diagram's smallest text is 14 px at
+    1280×800 (it was 10 px for two_hidden_layers, 5 px for 6-6-6, whose tables spilled out)."""
+    found = walk(tmp_path, six_wide(tmp_path) if lesson == "six_wide" else lesson, size, "--explain")
     views = found["views"]
+    n = STAGES[lesson]
     assert views[0]["size"] == [int(v) for v in size.split(",")]
     for view in views:
         assert not view["scrolls"] and view["boxOverflow"] <= 1 and view["spill"] <= 1, view
     stages = [v for v in views if v["id"].startswith("stage-")]
-    assert {v["id"] for v in stages} == {f"stage-{k}" for k in range(1, 9)}
+    assert {v["id"] for v in stages} == {f"stage-{k}" for k in range(1, n + 1)}
     assert len({tuple(v["diagram"]) for v in stages}) == 1  # same size and place on every slide
-    assert all(re.fullmatch(r"stage \d of 8( · part \d of \d)?", v["where"]) for v in stages)
+    assert all(re.fullmatch(rf"stage \d+ of {n}( · part \d+ of \d+)?", v["where"]) for v in stages)
     assert [v["where"] for v in views][-1] == "summary"
     assert len(found["back"]) == len(views) - 1  # PageUp walks back through every part
+    for slide in {v["id"] for v in views}:  # every row and formula in exactly one part
+        parts = [v for v in views if v["id"] == slide]
+        shown = sorted(k for v in parts for k in v["shown"])
+        assert shown == list(range(parts[0]["blocks"])), (slide, [v["shown"] for v in parts])
     smallest = min(v["smallest"] for v in stages)
     if size == "1280,800":
         assert smallest >= 14, smallest

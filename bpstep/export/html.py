@@ -8,8 +8,8 @@ No external URL appears anywhere, so the file works from a USB stick in a lectur
 
 On screen every slide fits the window: the diagram fills a box that is the same on every stage
 (all pictures share one size), and the values beside it are split into parts, measured in the
-browser, that the same keys step through (``stage 7 of 8 · part 2 of 3``); nothing scrolls and
-nothing is hidden.
+browser, that the same keys step through (``stage 7 of 8 · part 2 of 3``), a long table by its
+rows with its header in every part; nothing scrolls and nothing is hidden.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ nav.controls button:focus-visible { outline: 3px solid var(--accent); }
 #where { min-width: 14rem; text-align: right; color: var(--muted); }
 @media print {
   body.slideshow .slide[hidden] { display: block; }
+  body.slideshow .part-hidden { display: revert; }
   body.slideshow nav.controls { display: none; }
   .slide { break-after: page; }
 }
@@ -92,10 +93,13 @@ SCRIPT = """
   var next = document.getElementById('next');
   var current = 0, part = 0, parts = [[]];
   function blocks(slide) {
+    /* What a part is made of: a table's rows, a list's items, any other child of the values. */
     var box = slide.querySelector('.values'), out = [];
     if (!box) { return out; }
     Array.prototype.forEach.call(box.children, function (c) {
-      if (c.tagName === 'OL') { Array.prototype.push.apply(out, c.children); } else { out.push(c); }
+      if (c.tagName === 'OL') { Array.prototype.push.apply(out, c.children); }
+      else if (c.tagName === 'TABLE') { Array.prototype.push.apply(out, c.tBodies[0].rows); }
+      else { out.push(c); }
     });
     return out;
   }
@@ -105,18 +109,31 @@ SCRIPT = """
       parseFloat(style.marginBottom);
   }
   function split(slide) {
-    /* Greedy: as many blocks (table, matrices, one formula each) as the values box holds. */
+    /* Greedy: as many blocks as the values box holds. A table's head comes again in every
+       part that shows some of its rows; a heading stays with the first row after it. */
     var box = slide.querySelector('.values');
     var all = blocks(slide);
     if (!box) { return [[]]; }
     box.style.fontSize = '';
     all.forEach(function (b) { b.classList.remove('part-hidden'); });
-    var room = box.clientHeight - 4, out = [[]], used = 0;
-    all.forEach(function (b) {
+    Array.prototype.forEach.call(box.querySelectorAll('table'), function (t) {
+      t.classList.remove('part-hidden');
+    });
+    var room = box.clientHeight - 4, out = [[]], used = 0, table = null;
+    function cost(b, open) {
       var h = outer(b) + (b.tagName === 'LI' && b === b.parentNode.firstElementChild ? 8 : 0);
-      if (used + h > room && out[out.length - 1].length) { out.push([]); used = 0; }
+      var t = b.closest('table');
+      return t && t !== open ? h + outer(t) - t.tBodies[0].getBoundingClientRect().height : h;
+    }
+    all.forEach(function (b, i) {
+      var h = cost(b, table), next = all[i + 1];
+      var keep = b.tagName === 'H3' && next ? cost(next, null) : 0;
+      if (used + h + keep > room && out[out.length - 1].length) {
+        out.push([]); used = 0; table = null; h = cost(b, null);
+      }
       out[out.length - 1].push(b);
       used += h;
+      table = b.closest('table');
     });
     return out;
   }
@@ -135,6 +152,9 @@ SCRIPT = """
     var slide = slides[current];
     blocks(slide).forEach(function (b) {
       b.classList.toggle('part-hidden', parts[part].indexOf(b) < 0);
+    });
+    Array.prototype.forEach.call(slide.querySelectorAll('.values table'), function (t) {
+      t.classList.toggle('part-hidden', !t.querySelector('tbody tr:not(.part-hidden)'));
     });
     fit(slide);
     var label = slide.getAttribute('data-label');
