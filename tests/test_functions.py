@@ -206,3 +206,17 @@ def test_the_rule_and_the_numpy_derivative_agree_at_the_kink(name: str) -> None:
     assert act.derivative(zero, act.fn(zero))[0] == left
     assert act.slope(Ref("a"), Ref("y")).evaluate({"a": 0.0, "y": 0.0}) == left
     assert act.rule(Ref("a")).evaluate({"a": 0.0}) == 0.0
+
+
+@pytest.mark.parametrize("samples", [2, 3])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_backward_works_sample_by_sample_in_a_batch(name: str, samples: int) -> None:
+    """A batch of 2 or 3 samples of 3 units: each row's ∂E/∂a is that row's own chain rule
+    (with as many samples as units, a sum over the wrong axis would still broadcast)."""
+    act = ACTIVATIONS[name]
+    a = np.array([[0.4, -1.3, 0.9], [2.0, 0.1, -0.5], [-0.2, 0.3, 1.7]])[:samples]
+    upstream = np.array([[0.5, -0.25, 1.0], [-1.0, 0.75, 0.2], [0.3, 0.3, -0.6]])[:samples]
+    got = act.backward(a, act.fn(a), upstream)
+    for row in range(samples):
+        expected = numeric_jacobian(act.fn, a[row]).T @ upstream[row]
+        assert got[row] == pytest.approx(expected, rel=1e-6, abs=1e-9)
