@@ -220,3 +220,15 @@ def test_backward_works_sample_by_sample_in_a_batch(name: str, samples: int) -> 
     for row in range(samples):
         expected = numeric_jacobian(act.fn, a[row]).T @ upstream[row]
         assert got[row] == pytest.approx(expected, rel=1e-6, abs=1e-9)
+
+
+def test_negated_turns_an_error_round_drops_a_minus_and_else_writes_one() -> None:
+    from bpstep.expr import Diff, Neg, Prod
+    from bpstep.functions import negated
+
+    env = {"a": 3.0, "b": -2.0, "t[o]": 0.5, "y[o]": 0.8}
+    plain = Prod((Ref("a"), Ref("b")))
+    assert (negated(plain).names(), negated(plain).evaluate(env)) == ("−a · b", 6.0)
+    assert negated(Neg(Ref("a"))).names() == "a"
+    error = Diff(Ref("y[o]"), Ref("t[o]"))
+    assert (negated(error).names(), negated(error).evaluate(env)) == ("t[o] − y[o]", pytest.approx(-0.3))

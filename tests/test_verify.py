@@ -989,3 +989,48 @@ def test_a_full_worksheet_still_counts_what_was_not_attempted(tmp_path: Path) ->
               "loss_after": 0.21533203125}
     report = mark("".join(f'"{n}": {v}\n' for n, v in values.items()), identity_net(tmp_path, 0.5))
     assert report.summary() == "9 correct, 0 within rounding, 0 wrong, 0 not attempted"
+
+
+def test_a_written_delta_is_not_replayed_through() -> None:
+    # δ[h1] written right; Δw(x1→h1) then made from w(h1→o)·δ[o]·x1 (no f′): that mistake
+    # lives in a δ the student wrote correctly, so it is not the explanation offered.
+    v = mark(f'"delta[h1]": {D_H1:.8f}\n"dw[x1->h1]": {0.3 * D_O * X1:.7f}\n')["dw[x1->h1]"]
+    assert v.verdict == WRONG and v.mistake != "derivative_missing"
+
+
+def test_a_replay_on_the_edge_of_the_range_still_counts(tmp_path: Path) -> None:
+    # Identity net, w = 0.1, x = 0.5, t = 0.5: y = 0.05, E = ½·0.45² = 0.10125. With t taken
+    # ×1/10 the loss is exactly 0, the lowest a loss can be.
+    path = identity_net(tmp_path, 0.5)
+    path.write_text(path.read_text(encoding="utf-8").replace("[[0.25]]", "[[0.1]]")
+                    .replace("targets: [1.0]", "targets: [0.5]"), encoding="utf-8")
+    v = mark('"loss": 0.00000000\n', path)["loss"]  # 8 decimals: 0.10125 ×1/1000 is far
+    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: t[o] taken ×1/10")
+    scenario = load(path)
+    assert ("power_of_ten", 0.0) in {(m.key, m.value) for m in mistake_values(step(scenario), scenario,
+                                                                               "loss")}
+
+
+def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> None:
+    # Inputs 0.1 and 0.15: a[h1] = 0.2·0.1 + 0.2·0.15 = 0.05; ×1000 gives σ(50) = 1.0 in float64,
+    # while ×100 gives σ(5) = 0.9933, far from 1.
+    path = scenario_variant("inputs: [0.35, 0.7]", "inputs: [0.1, 0.15]", tmp_path)
+    assert sigmoid(50.0) == 1.0
+    v = mark('"y[h1]": 1.000\n', path)["y[h1]"]
+    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: a[h1] taken ×1000")
+    scenario = load(path)
+    assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in mistake_values(step(scenario), scenario,
+                                                                               "y[h1]")}
+
+
+def test_a_coarse_wrong_bias_is_not_taken_for_the_updated_one(tmp_path: Path) -> None:
+    # b[o] = 0.1 + Δb = 0.063; 0.5 written to one decimal (±0.05) is just wrong: Δb = −0.037 is
+    # smaller than the tolerance, so b[o] + Δb would always "match" whatever was written.
+    v = mark('"b[o]": 0.5\n', biased(tmp_path, "delta_rule"))["b[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, None)
+
+
+def test_one_digit_off_a_true_zero_is_a_slip(tmp_path: Path) -> None:
+    # x = 0: Δw = δ·x = 0 exactly; 0.000100 is one digit away from 0.000000.
+    v = mark('"dw[x->o]": 0.000100\n', identity_net(tmp_path, 0.0))["dw[x->o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "slip")
