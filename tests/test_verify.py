@@ -1034,3 +1034,13 @@ def test_one_digit_off_a_true_zero_is_a_slip(tmp_path: Path) -> None:
     # x = 0: Δw = δ·x = 0 exactly; 0.000100 is one digit away from 0.000000.
     v = mark('"dw[x->o]": 0.000100\n', identity_net(tmp_path, 0.0))["dw[x->o]"]
     assert (v.verdict, v.mistake) == (WRONG, "slip")
+
+
+def test_net_inputs_used_for_outputs_after_the_update_are_found() -> None:
+    # a_after[o] = w(h1→o)′·y_after[h1] + w(h2→o)′·y_after[h2], worked with a_after[h1], a_after[h2].
+    a1 = (0.2 + DW_X1_H1) * X1 + (0.2 + D_H1 * X2) * X2
+    a2 = (0.3 + D_H2 * X1) * X1 + (0.3 + D_H2 * X2) * X2
+    wrong = (0.3 + DW_H1_O) * a1 + (0.9 + D_O * Y_H2) * a2
+    v = mark(f'"a_after[o]": {wrong:.7f}\n')["a_after[o]"]
+    assert (v.verdict, v.mistake, v.hint) == (WRONG, "a_for_y",
+                                              "net input a used where the output y = f(a) belongs")
