@@ -463,7 +463,8 @@ def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Variant]:
             yield _renaming(expr, {old: new}), f"{hint} ({new} for {old})"
 
 
-NEW_FOR_OLD = {Kind.W0: Kind.W, Kind.B0: Kind.B}
+NEW_FOR_OLD = {Kind.W0: Kind.W}
+"""The starting values a δ or Δ is worked from; biases b0 enter no backward rule, only b = b0 + Δb."""
 
 
 def _updated_of(name: Name) -> str | None:

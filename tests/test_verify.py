@@ -1044,3 +1044,19 @@ def test_net_inputs_used_for_outputs_after_the_update_are_found() -> None:
     v = mark(f'"a_after[o]": {wrong:.7f}\n')["a_after[o]"]
     assert (v.verdict, v.mistake, v.hint) == (WRONG, "a_for_y",
                                               "net input a used where the output y = f(a) belongs")
+
+
+def test_a_mistake_in_an_unwritten_bias_change_is_replayed_through(tmp_path: Path) -> None:
+    # b[o] = 0.1 + Δb[o] with Δb[o] = δ[o] unwritten; worked without f′: 0.1 + (t − y[o]).
+    y_o = sigmoid(0.3 * sigmoid(A_H1 + 0.1) + 0.9 * sigmoid(A_H2 + 0.1) + 0.1)
+    v = mark(f'"b[o]": {0.1 + (T - y_o):.7f}\n', biased(tmp_path, "delta_rule"))["b[o]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_missing")
+
+
+def test_mistakes_are_replayed_two_unwritten_levels_deep_and_no_further() -> None:
+    # w(x1→h1) = 0.2 + Δw rests on Δw (level 1), δ[h1] (2) and δ[o] (3). The output's f′ left out
+    # of δ[o] is found from Δw(x1→h1) (δ[h1] 1, δ[o] 2 levels down) but not from w(x1→h1), where
+    # a guess that deep would explain too many numbers: no hint rather than a far-fetched one.
+    dw = Y_H1 * (1 - Y_H1) * 0.3 * (T - Y_O) * X1
+    assert mark(f'"dw[x1->h1]": {dw:.9f}\n')["dw[x1->h1]"].mistake == "derivative_missing"
+    assert mark(f'"w[x1->h1]": {0.2 + dw:.9f}\n')["w[x1->h1]"].mistake is None
