@@ -9,6 +9,7 @@ file which mutants survive. Run by hand (docs/testing.md), not in CI:
     python tools/mutate_tables.py                  # every target file, 2 workers
     python tools/mutate_tables.py bpstep/verify.py --jobs 1
     python tools/mutate_tables.py --list           # the mutants only, nothing run
+    python tools/mutate_tables.py --again          # survivors tested again, after new tests
 
 A mutant is first run against the tests most likely to kill it (FAST), and only if it survives
 them against the whole suite. Results go to mutants-tables.json, so a second run reuses them
@@ -289,6 +290,8 @@ def main() -> int:
                         help="files to mutate (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--again", action="store_true",
+                        help="test the survivors of earlier runs again (after new tests)")
     args = parser.parse_args()
     mutants = [m for path in args.files for m in mutants_of(path)]
     if args.list:
@@ -297,6 +300,8 @@ def main() -> int:
         print(f"{len(mutants)} mutants")
         return 0
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if args.again:
+        results = {key: verdict for key, verdict in results.items() if verdict == "killed"}
     results = run(mutants, args.jobs, results)
     print()
     for path in args.files:
