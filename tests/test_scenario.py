@@ -250,3 +250,16 @@ def test_edited_good_document_only_raises_scenario_error(fuzz_dir: Path, at: int
 def test_fuzz_helper_accepts_the_good_document(fuzz_dir: Path) -> None:
     load_text(fuzz_dir, MINIMAL)
     assert np.array_equal(load(fuzz_dir / "fuzz.yaml").inputs, [[1.0, 2.0]])
+
+
+def test_yaml_anchors_and_merge_keys_are_plain_yaml(tmp_path: Path) -> None:
+    """``<<: *hidden`` copies a layer's settings: a merge key is no tag to refuse."""
+    path = tmp_path / "merged.yaml"
+    path.write_text("learning_rate: 0.5\nloss: half_sse\nlayers:\n  - units: [x1, x2]\n"
+                    "  - &hidden {units: [h1, h2], activation: tanh}\n"
+                    "  - {<<: *hidden, units: [o]}\n"
+                    "weights:\n  - [[0.1, 0.2], [0.3, 0.4]]\n  - [[0.5], [0.6]]\n"
+                    "inputs: [1.0, 0.0]\ntargets: [0.5]\n", encoding="utf-8")
+    scenario = load(path)
+    assert [layer.activation for layer in scenario.layers[1:]] == ["tanh", "tanh"]
+    assert scenario.layers[2].units == ("o",)
