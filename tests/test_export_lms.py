@@ -225,3 +225,14 @@ def test_qti_zip_has_a_quiz_of_numerical_questions_per_variant(made: Path, tmp_p
             links = [d.get("linkrefid") for d in item.iter(f"{QTI}displayfeedback")]
             feedback = {f.get("ident") for f in item.findall(f"{QTI}itemfeedback")}
             assert links and set(links) == feedback
+
+
+def test_a_quiz_of_updated_weights_alone_names_their_mistakes(tmp_path: Path) -> None:
+    """Asking only w[...] reads the (lazy) update stage before anything else does."""
+    out = tmp_path / "weights.gift"
+    result = invoke("export", ROOT / "scenarios" / "gfg_sigmoid.yaml", "-f", "gift", "--ask", "w[h1->o]",
+                    "-o", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    # w(h1→o) = 0.3 + Δw = 0.279691; subtracting Δw instead gives 0.3 + 0.0203085 = 0.320309.
+    assert "%100%0.27969149" in text and "%0%0.32030850" in text and "Δw subtracted" in text
