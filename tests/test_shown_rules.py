@@ -245,3 +245,24 @@ def test_mean_reduction_and_fused_pairs_show_their_own_rules() -> None:
     assert trace["dw[h1->o1]"].formula == "dw[h1->o1] = lr / 2 · (delta[o1]@1·y[h1]@1 + delta[o1]@2·y[h1]@2)"
     assert trace["a[h1]@1"].formula == "a[h1]@1 = w0[x1->h1]·y[x1]@1 + w0[x2->h1]·y[x2]@1 + b0[h1]"
     assert trace["loss"].formula == "loss = (loss@1 + loss@2) / 2"
+
+
+@pytest.mark.parametrize("mode", [{"mode": "online"}, {"mode": "minibatch", "batch_size": 2}],
+                         ids=["online", "minibatch"])
+@pytest.mark.parametrize("convention", ["delta_rule", "gradient"])
+@pytest.mark.parametrize(("hidden", "output", "loss"), [("sigmoid", "sigmoid", "half_sse"),
+                                                        ("tanh", "softmax", "cross_entropy")])
+def test_momentum_rules_of_weights_and_biases_read_back(hidden: str, output: str, loss: str,
+                                                        convention: str, mode: dict) -> None:
+    # From the second update on, Δw and Δb carry α times the change of the update before.
+    spec = small_spec(hidden, output, loss, convention)
+    spec["inputs"] = [[0.6, -0.9], [0.1, 0.4], [-0.3, 0.2]]
+    spec["targets"] = [spec["targets"]] * 3
+    spec.update(mode, momentum=0.9)
+    trace = step(check(spec))
+    carried = [q for q in trace if q.kind in ("dw", "db") and "momentum" in q.formula]
+    assert {q.kind for q in carried} == {"dw", "db"}
+    for q in trace:
+        assert q.evaluate(trace.env) == pytest.approx(q.value, rel=1e-10, abs=1e-13), q.name
+        shown, _, _ = q.substituted(repr).rpartition(" = ")
+        assert read(shown) == pytest.approx(q.value, rel=1e-9, abs=1e-12), (q.name, shown)
