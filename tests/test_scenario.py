@@ -263,3 +263,80 @@ def test_yaml_anchors_and_merge_keys_are_plain_yaml(tmp_path: Path) -> None:
     scenario = load(path)
     assert [layer.activation for layer in scenario.layers[1:]] == ["tanh", "tanh"]
     assert scenario.layers[2].units == ("o",)
+
+
+NET = ("layers:\n  - units: [x]\n  - units: [o]\n    activation: sigmoid\nweights:\n  - [[0.5]]\n"
+       "inputs: [1.0]\ntargets: [0.5]\n")
+
+
+def refused(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    return str(caught.value).removeprefix(str(tmp_path) + "/")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("'0.5'", "c.yaml:1: learning_rate: expected a number, got text ('0.5'); remove the quotes"),
+    ("'fast'", "c.yaml:1: learning_rate: expected a number, got text ('fast')"),
+    ("true", "c.yaml:1: learning_rate: expected a number, got true/false (true)"),
+    ("'" + "x" * 38 + "'", "c.yaml:1: learning_rate: expected a number, got text ('" + "x" * 38 + "')"),
+    ("'" + "x" * 39 + "'", "c.yaml:1: learning_rate: expected a number, got text ('" + "x" * 36 + "...)"),
+])
+def test_a_wrong_value_is_named_by_its_kind_and_shown_short(tmp_path: Path, value: str, message: str) -> None:
+    # A value is quoted whole while its repr has at most 40 characters, else cut to 37 and "...".
+    assert refused(tmp_path, f"learning_rate: {value}\n{NET}") == message
+
+
+def test_units_given_a_number_says_a_number(tmp_path: Path) -> None:
+    message = refused(tmp_path, "learning_rate: 0.5\n" + NET.replace("units: [x]", "units: 5"))
+    assert message == ("c.yaml:3: layers[0].units: expected a non-empty list of unit names like "
+                       "[h1, h2], got a number (5)")
+
+
+def test_nesting_is_counted_down_as_lists_close(tmp_path: Path) -> None:
+    # Ten levels opened and closed, then 35 more: the second list is 35 deep, past the 32 allowed.
+    message = refused(tmp_path, "a: " + "[" * 10 + "]" * 10 + "\nb: " + "[" * 35 + "]" * 35 + "\n")
+    assert message == ("c.yaml:2: lists or mappings are nested more than 32 deep; a scenario needs "
+                       "no more than lists of lists")
+
+
+def test_yaml_errors_count_lines_from_the_first_even_when_it_is_blank(tmp_path: Path) -> None:
+    message = refused(tmp_path, "\nlearning_rate: [1, 2\ntitle: x\n")
+    assert message == ("c.yaml:3: YAML syntax error: expected ',' or ']', but got ':' "
+                       "(while parsing a flow sequence that starts on line 2)")
+
+
+def test_a_yaml_error_on_the_line_it_started_names_no_other_line(tmp_path: Path) -> None:
+    message = refused(tmp_path, "learning_rate: 1\ntitle: [a, b\n")
+    assert message.endswith("(while parsing a flow sequence that starts on line 2)")
+    message = refused(tmp_path, "learning_rate: {a: 1 b: [2}\n")
+    assert "that starts on line" not in message and message.startswith("c.yaml:1: YAML syntax error")
+
+
+def test_a_symbolic_link_loop_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        load(tmp_path / "a.yaml")
+    assert str(caught.value).endswith("a.yaml: is a symbolic link that leads in a circle; link to the "
+                                      "file itself")
+
+
+@pytest.mark.parametrize("failing", ["open", "read"])
+def test_an_unreadable_file_says_why_with_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   failing: str) -> None:
+    import errno
+    import os
+
+    path = tmp_path / "locked.yaml"
+    path.write_text("learning_rate: 1\n", encoding="utf-8")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, failing, broken)
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: cannot be read: Input/output error"
