@@ -364,3 +364,20 @@ def test_fixed_bias_example_matches_its_published_numbers() -> None:
     }
     for name, value in published.items():
         assert values[name] == pytest.approx(value, abs=1e-8), name
+
+
+def test_stages_of_an_unnamed_network_are_titled_by_position() -> None:
+    trace = step(load(SCENARIOS / "gfg_gradient_convention.yaml"))
+    assert [st.title for st in trace.stages] == [
+        "forward · hidden layer 1 (h1, h2)", "forward · output layer (o)", "loss",
+        "backward · output deltas (o)", "backward · hidden deltas · hidden layer 1 (h1, h2)",
+        "update · weights h1, h2 → o", "update · weights x1, x2 → h1, h2",
+        "after the update · forward pass"]
+
+
+def test_every_quantity_of_a_batch_knows_its_sample() -> None:
+    """The sample a value belongs to is what practice and the diagram say it is about."""
+    trace = step(load(SCENARIOS / "xor_batch.yaml"))
+    tagged = [q for q in trace if "@" in q.name]
+    assert {q.kind for q in tagged} >= {"a", "y", "delta", "loss"}
+    assert all(q.sample == int(q.name.rsplit("@", 1)[1]) for q in tagged)
