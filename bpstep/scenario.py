@@ -100,7 +100,10 @@ def activation_of(layer: Layer) -> Activation:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A small network and one training situation, checked and read-only."""
+    """A small network and one training situation, checked and read-only.
+
+    Made only by ``check``, which fills every field: the format's defaults live there, once.
+    """
 
     layers: tuple[Layer, ...]
     weights: tuple[Array, ...]
@@ -112,27 +115,27 @@ class Scenario:
     targets: Array
     """Targets as rows: shape (samples, output units)."""
     learning_rate: float
-    loss: str = "half_sse"
-    convention: Convention = Convention.DELTA_RULE
-    update_biases: bool = True
-    mode: Mode = Mode.BATCH
+    loss: str
+    convention: Convention
+    update_biases: bool
+    mode: Mode
     """With several samples: one update from all of them (batch), one after each (online) or
     one per chunk of ``batch_size`` samples (minibatch)."""
-    reduction: Reduction = Reduction.SUM
+    reduction: Reduction
     """Batch gradient and loss over samples: their sum or their mean."""
-    title: str | None = None
-    source: str = "<scenario>"
-    init: Init | None = None
+    title: str | None
+    source: str
+    init: Init | None
     """How ``weights`` were drawn, when the file gave ``init`` instead of weights."""
-    batch_size: int | None = None
+    batch_size: int | None
     """Samples per update in minibatch mode (the last chunk of an epoch may be smaller)."""
-    shuffle: bool = False
+    shuffle: bool
     """Online and minibatch: visit the samples in a new random order every epoch."""
-    seed: int = 0
+    seed: int
     """Seed of the shuffling order."""
-    epochs: int | None = None
+    epochs: int | None
     """How many epochs ``bpstep train`` runs unless told otherwise."""
-    momentum: float | None = None
+    momentum: float | None
     """α of Δw(n) = ±η·δ·y + α·Δw(n−1) (Mitchell); None for plain gradient descent."""
 
 
