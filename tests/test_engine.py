@@ -381,3 +381,23 @@ def test_every_quantity_of_a_batch_knows_its_sample() -> None:
     tagged = [q for q in trace if "@" in q.name]
     assert {q.kind for q in tagged} >= {"a", "y", "delta", "loss"}
     assert all(q.sample == int(q.name.rsplit("@", 1)[1]) for q in tagged)
+
+
+@pytest.mark.parametrize(("mode", "updates"), [
+    ({}, ["update · weights h1, h2 → o", "update · weights x1, x2 → h1, h2"]),
+    ({"mode": "online"}, [f"update · weights {w} · sample {s}" for s in (1, 2, 3, 4)
+                          for w in ("h1, h2 → o", "x1, x2 → h1, h2")]),
+    ({"mode": "minibatch", "batch_size": 2}, [f"update · weights {w} · samples {s}" for s in ("1, 2", "3, 4")
+                                              for w in ("h1, h2 → o", "x1, x2 → h1, h2")]),
+])
+def test_batch_stages_say_which_samples_they_are_about(mode: dict, updates: list[str]) -> None:
+    import yaml
+
+    spec = yaml.safe_load((SCENARIOS / "xor_batch.yaml").read_text(encoding="utf-8"))
+    titles = [st.title for st in step(check({**spec, **mode})).stages]
+    assert [t for t in titles if t.startswith("update")] == updates
+    assert [t for t in titles if "loss" in t] == [
+        *(f"loss · sample {s}" for s in (1, 2, 3, 4)), "loss of all samples",
+        "after the update · loss of all samples"]
+    assert [t for t in titles if t.startswith("after the update · forward")] == [
+        f"after the update · forward pass · sample {s}" for s in (1, 2, 3, 4)]
