@@ -208,9 +208,8 @@ def _unparse_with(statement: ast.stmt, node: ast.AST, new: ast.AST) -> str:
     raise AssertionError("node not in statement")
 
 
-def mutants_of(path: str) -> Iterator[Mutant]:
-    """Every mutant of the statements of ``path`` that mutmut does not reach."""
-    source = (ROOT / path).read_text(encoding="utf-8")
+def mutants_of(path: str, source: str) -> Iterator[Mutant]:
+    """Every mutant of the statements of ``path`` (whose text is ``source``) mutmut does not reach."""
     lines = source.splitlines()
     tree = ast.parse(source)
     required = required_fields(tree)
@@ -231,9 +230,9 @@ def mutants_of(path: str) -> Iterator[Mutant]:
                     yield Mutant(path, line, change, key, text, first, statement.end_lineno)
 
 
-def _apply(workdir: Path, mutant: Mutant) -> None:
-    """Writes the mutant's file into the scratch copy (the original file's other lines kept)."""
-    lines = (ROOT / mutant.file).read_text(encoding="utf-8").splitlines()
+def _apply(workdir: Path, mutant: Mutant, pristine: str) -> None:
+    """Writes the mutant's file into the scratch copy (the file as it was read, other lines kept)."""
+    lines = pristine.splitlines()
     lines[mutant.first - 1:mutant.last] = mutant.replacement.splitlines()
     (workdir / mutant.file).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -245,7 +244,7 @@ def _killed(workdir: Path, tests: tuple[str, ...]) -> bool:
 
 
 def _scratch() -> Path:
-    """A copy of what the tests read, so a mutant never touches the checkout."""
+    """A copy of what the tests read, so a mutant never touches the checkout (nor sees later edits)."""
     workdir = Path(tempfile.mkdtemp(prefix="bpstep-mutant-"))
     for name in COPIED:
         source = ROOT / name
@@ -256,20 +255,28 @@ def _scratch() -> Path:
     return workdir
 
 
-def run(mutants: list[Mutant], jobs: int, results: dict[str, str]) -> dict[str, str]:
-    """'killed' or 'survived' for every mutant, reusing earlier results by key."""
+def run(mutants: list[Mutant], jobs: int, results: dict[str, str],
+        pristine: dict[str, str]) -> dict[str, str]:
+    """'killed' or 'survived' for every mutant, reusing earlier results by key.
+
+    ``pristine`` holds each target file as the mutants were made from it: an edit to the
+    checkout while this runs must not shift the lines a mutant replaces.
+    """
     pending = [m for m in mutants if m.key not in results]
     scratch = [_scratch() for _ in range(max(1, jobs))]
+    for workdir in scratch:
+        for path, text in pristine.items():
+            (workdir / path).write_text(text, encoding="utf-8")
     free = list(scratch)
 
     def one(mutant: Mutant) -> None:
         workdir = free.pop()
         try:
-            _apply(workdir, mutant)
+            _apply(workdir, mutant, pristine[mutant.file])
             full = ("tests",)
             verdict = "killed" if _killed(workdir, FAST) or _killed(workdir, full) else "survived"
             results[mutant.key] = verdict
-            (workdir / mutant.file).write_bytes((ROOT / mutant.file).read_bytes())
+            (workdir / mutant.file).write_text(pristine[mutant.file], encoding="utf-8")
             print(f"{verdict:8} {mutant.file}:{mutant.line} {mutant.change}", flush=True)
             RESULTS.write_text(json.dumps(results, indent=0, sort_keys=True), encoding="utf-8")
         finally:
@@ -293,7 +300,8 @@ def main() -> int:
     parser.add_argument("--again", action="store_true",
                         help="test the survivors of earlier runs again (after new tests)")
     args = parser.parse_args()
-    mutants = [m for path in args.files for m in mutants_of(path)]
+    pristine = {path: (ROOT / path).read_text(encoding="utf-8") for path in args.files}
+    mutants = [m for path in args.files for m in mutants_of(path, pristine[path])]
     if args.list:
         for m in mutants:
             print(f"{m.file}:{m.line} {m.change}")
@@ -302,7 +310,7 @@ def main() -> int:
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     if args.again:
         results = {key: verdict for key, verdict in results.items() if verdict == "killed"}
-    results = run(mutants, args.jobs, results)
+    results = run(mutants, args.jobs, results, pristine)
     print()
     for path in args.files:
         mine = [m for m in mutants if m.file == path]
