@@ -14,7 +14,7 @@ file which mutants survive. Run by hand (docs/testing.md), not in CI:
 A mutant is first run against the tests most likely to kill it (FAST), and only if it survives
 them against the whole suite. Results go to mutants-tables.json, so a second run reuses them
 for statements whose text has not changed. A line ending in ``# pragma: no mutate`` is skipped,
-as mutmut does. Needs Python 3.11 or later: it reads pyproject.toml with tomllib.
+as are the lines of mutmut's ``do_not_mutate_patterns``. Needs Python 3.11 or later: it reads pyproject.toml with tomllib.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,10 +45,11 @@ FAST = ("tests/test_functions.py", "tests/test_engine.py", "tests/test_verify.py
         "tests/test_scenario.py", "tests/test_expr.py", "tests/test_cli_json.py",
         "tests/test_cli_verify.py", "tests/test_shown_rules.py")
 """Cheapest first: most mutants fail within seconds; the read-back of every rule takes longest."""
-PYTEST = (sys.executable, "-m", "pytest", "-x", "-q",
-          *tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-          ["tool"]["mutmut"]["pytest_add_cli_args"])
+MUTMUT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+PYTEST = (sys.executable, "-m", "pytest", "-x", "-q", *MUTMUT["pytest_add_cli_args"])
 """pytest as mutmut runs it (pyproject.toml's [tool.mutmut]), stopping at the first failure."""
+SKIPPED = [re.compile(pattern) for pattern in MUTMUT.get("do_not_mutate_patterns", [])]
+"""Lines mutmut leaves alone (asserts), left alone here too."""
 RESULTS = ROOT / "mutants-tables.json"
 PRAGMA = "# pragma: no mutate"
 
@@ -221,7 +223,7 @@ def mutants_of(path: str, source: str) -> Iterator[Mutant]:
         for part in _mutable_parts(statement):
             for node in ast.walk(part):
                 line = getattr(node, "lineno", statement.lineno)
-                if PRAGMA in lines[line - 1]:
+                if PRAGMA in lines[line - 1] or any(p.search(lines[line - 1]) for p in SKIPPED):
                     continue
                 for change, edit in _variants(node, docstrings, required):
                     text = _unparse_with(statement, node, _edit(node, edit))
