@@ -14,7 +14,8 @@ file which mutants survive. Run by hand (docs/testing.md), not in CI:
 A mutant is first run against the tests most likely to kill it (FAST), and only if it survives
 them against the whole suite. Results go to mutants-tables.json, so a second run reuses them
 for statements whose text has not changed. A line ending in ``# pragma: no mutate`` is skipped,
-as are the lines of mutmut's ``do_not_mutate_patterns``. Needs Python 3.11 or later: it reads pyproject.toml with tomllib.
+as are the lines of mutmut's ``do_not_mutate_patterns``. Needs Python 3.11 or later: it reads
+pyproject.toml with tomllib.
 """
 
 from __future__ import annotations
