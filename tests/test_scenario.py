@@ -340,3 +340,29 @@ def test_an_unreadable_file_says_why_with_its_name(tmp_path: Path, monkeypatch: 
     with pytest.raises(ScenarioError) as caught:
         load(path)
     assert str(caught.value) == f"{path}: cannot be read: Input/output error"
+
+
+SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\ntargets: [[0.5], [0.2]]")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("learning_rate: 0.5\nmode: online\nshuffle: 5\n" + SAMPLES,
+     "c.yaml:3: shuffle: expected true or false, got 5"),
+    ("learning_rate: 0.5\ntitle: '" + "t" * 201 + "'\n" + NET,
+     "c.yaml:2: title: expected at most 200 characters, got 201; shorten it"),
+    ("learning_rate: 0.5\ninit: {kind: uniform}\n" + NET,
+     "c.yaml:2: init: give either 'weights' or 'init', not both; remove one"),
+    ("learning_rate: 0.5\n" + NET.replace("units: [x]", "units: [x, [1]]")
+     .replace("[[0.5]]", "[[0.5], [0.5]]").replace("inputs: [1.0]", "inputs: [1.0, 1.0]"),
+     "c.yaml:3: layers[0].units[1]: expected a unit name, got a list ([1])"),
+    ("learning_rate: 0.5\n" + NET.replace("activation: sigmoid", "activation: sigmoid\n    name: 7"),
+     "c.yaml:6: layers[1].name: expected text, got a number (7)"),
+])
+def test_each_refusal_names_its_key_line_and_value(tmp_path: Path, text: str, message: str) -> None:
+    assert refused(tmp_path, text) == message
+
+
+def test_a_minibatch_may_hold_every_sample(tmp_path: Path) -> None:
+    path = tmp_path / "whole.yaml"
+    path.write_text("learning_rate: 0.5\nmode: minibatch\nbatch_size: 2\n" + SAMPLES, encoding="utf-8")
+    assert load(path).batch_size == 2
