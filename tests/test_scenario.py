@@ -312,7 +312,14 @@ def test_a_yaml_error_on_the_line_it_started_names_no_other_line(tmp_path: Path)
     message = refused(tmp_path, "learning_rate: 1\ntitle: [a, b\n")
     assert message.endswith("(while parsing a flow sequence that starts on line 2)")
     message = refused(tmp_path, "learning_rate: {a: 1 b: [2}\n")
-    assert "that starts on line" not in message and message.startswith("c.yaml:1: YAML syntax error")
+    assert message == ("c.yaml:1: YAML syntax error: expected ',' or '}', but got ':' "
+                       "(while parsing a flow mapping)")
+
+
+def test_a_control_character_after_a_blank_first_line_is_placed_on_its_line(tmp_path: Path) -> None:
+    message = refused(tmp_path, "\nlearning_rate: 1\x07\n")
+    assert message == ("c.yaml:2: contains the control character #x0007, which YAML does not "
+                       "allow; remove it")
 
 
 def test_a_symbolic_link_loop_is_refused_in_words(tmp_path: Path) -> None:
