@@ -373,3 +373,10 @@ def test_a_minibatch_may_hold_every_sample(tmp_path: Path) -> None:
     path = tmp_path / "whole.yaml"
     path.write_text("learning_rate: 0.5\nmode: minibatch\nbatch_size: 2\n" + SAMPLES, encoding="utf-8")
     assert load(path).batch_size == 2
+
+
+def test_a_missing_scenario_file_says_where_scenarios_live(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load(tmp_path / "missing.yaml")
+    assert str(caught.value) == (f"{tmp_path / 'missing.yaml'}: no such file; check the path "
+                                 "(scenarios live in scenarios/)")
