@@ -22,6 +22,8 @@ pexpect = pytest.importorskip("pexpect")
 ROOT = Path(__file__).resolve().parent.parent
 GFG = "scenarios/gfg_sigmoid.yaml"
 LEFT, UP = "\x1b[D", "\x1b[A"
+WAIT = 30
+"""Seconds an expectation may wait on a loaded machine; one that is met returns at once."""
 ENV = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
 
 
@@ -40,7 +42,7 @@ def plain(text: str) -> str:
 
 def spawn(*args: str) -> pexpect.spawn:
     return pexpect.spawn(sys.executable, ["-m", "bpstep", "practice", *args], cwd=str(ROOT),
-                         dimensions=(40, 120), encoding="utf-8", timeout=10, env=ENV)
+                         dimensions=(40, 120), encoding="utf-8", timeout=WAIT, env=ENV)
 
 
 FEEDBACK = r"  (✓|✗|hint \d|revealed|skipped|type a)[^\r\n]*\r\n"

@@ -18,11 +18,13 @@ pexpect = pytest.importorskip("pexpect")
 ROOT = Path(__file__).resolve().parent.parent
 GFG = "scenarios/gfg_sigmoid.yaml"
 HELP = "q quit"
+WAIT = 30
+"""Seconds an expectation may wait on a loaded machine; one that is met returns at once."""
 RIGHT, LEFT = "\x1b[C", "\x1b[D"
 
 
 def spawn(*args: str, scenario: str = GFG, env: dict[str, str] | None = None,
-          timeout: float = 5) -> pexpect.spawn:
+          timeout: float = WAIT) -> pexpect.spawn:
     child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", scenario, "--step", *args], cwd=str(ROOT),
                           dimensions=(40, 120), encoding="utf-8", timeout=timeout,
                           env={**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
@@ -95,7 +97,7 @@ def test_end_of_input_exits_0() -> None:
 def test_ctrl_c_exits_130_without_a_traceback_and_restores_the_terminal() -> None:
     command = f"{sys.executable} -m bpstep run {GFG} --step; echo exit=$?; stty -a"
     child = pexpect.spawn("bash", ["-c", command], cwd=str(ROOT), dimensions=(40, 120),
-                          encoding="utf-8", timeout=5, env={**os.environ, "TERM": "xterm"})
+                          encoding="utf-8", timeout=WAIT, env={**os.environ, "TERM": "xterm"})
     child.expect(HELP)
     child.sendintr()
     child.expect(pexpect.EOF)
@@ -167,7 +169,7 @@ def test_a_terminal_gets_colour() -> None:
 def test_suspend_and_resume_keeps_single_keys_working() -> None:
     """Ctrl-Z, then fg: the shell restores line mode, and keys must still act without Enter."""
     shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], cwd=str(ROOT),
-                          dimensions=(40, 120), encoding="utf-8", timeout=5,
+                          dimensions=(40, 120), encoding="utf-8", timeout=WAIT,
                           env={**os.environ, "TERM": "xterm", "PS1": "$ "})
     shell.sendline(f"{sys.executable} -m bpstep run {GFG} --step")
     shell.expect(HELP)
@@ -224,7 +226,7 @@ def test_a_resized_window_is_redrawn_at_its_new_width() -> None:
 def test_a_stage_taller_than_the_terminal_is_paged_by_page_down() -> None:
     command = ["-m", "bpstep", "run", "scenarios/two_hidden_layers.yaml", "--step"]
     child = pexpect.spawn(sys.executable, command, cwd=str(ROOT), dimensions=(9, 100), encoding="utf-8",
-                          timeout=5, env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
+                          timeout=WAIT, env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
     child.expect(HELP)
     press(child, "1")
     screen = plain(press(child, "0"))  # stage 10, the update of the first hidden layer: 9 rows
@@ -252,7 +254,7 @@ def test_m_shows_a_long_stage_row_by_row(tmp_path: Path) -> None:
         f"weights:\n  - [{[0.1] * 25}, {[0.2] * 25}]\n  - {[[0.3]] * 25}\n"
         "inputs: [0.5, 0.25]\ntargets: [1]\n")
     child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", str(scenario), "--step"], cwd=str(ROOT),
-                          dimensions=(40, 100), encoding="utf-8", timeout=5,
+                          dimensions=(40, 100), encoding="utf-8", timeout=WAIT,
                           env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
     child.expect(HELP)
     screen = plain(press(child, "7"))  # the 50 weights x → h: summarised
