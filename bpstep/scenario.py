@@ -149,11 +149,10 @@ ACTIVATION_FIELDS = ("name", "gain")
 MISSING_HINTS = {
     "learning_rate": "'learning_rate: 0.5' (a number > 0)",
     "layers": "'layers:' with a list like '- units: [x1, x2]', inputs first, outputs last",
-    "weights": "'weights:' with one matrix per pair of consecutive layers",
     "inputs": "'inputs: [0.35, 0.7]' (one number per input unit, or a list of samples)",
     "targets": "'targets: [0.5]' (one number per output unit, or one list per sample)",
 }
-"""Example lines for a missing required key."""
+"""Example lines for a missing required key (weights, which init may replace, has its own)."""
 
 
 class _Lines:
@@ -592,7 +591,7 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     for key in REQUIRED:
         if key not in data:
             raise ScenarioError(source, "missing required key; add it, e.g. "
-                                + MISSING_HINTS.get(key, key), key)
+                                + MISSING_HINTS[key], key)
     title = data.get("title")
     if isinstance(title, (list, dict)):
         raise c.fail("title", f"expected one line of text, got {_kind(title)}")

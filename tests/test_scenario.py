@@ -380,3 +380,21 @@ def test_a_missing_scenario_file_says_where_scenarios_live(tmp_path: Path) -> No
         load(tmp_path / "missing.yaml")
     assert str(caught.value) == (f"{tmp_path / 'missing.yaml'}: no such file; check the path "
                                  "(scenarios live in scenarios/)")
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("learning_rate", "learning_rate: missing required key; add it, e.g. 'learning_rate: 0.5' "
+                      "(a number > 0)"),
+    ("layers", "layers: missing required key; add it, e.g. 'layers:' with a list like '- units: [x1, x2]', "
+               "inputs first, outputs last"),
+    ("weights", "c.yaml:1: missing required key 'weights' (or 'init: {kind: xavier, seed: 0}' to draw them)"),
+    ("inputs", "inputs: missing required key; add it, e.g. 'inputs: [0.35, 0.7]' (one number per input "
+               "unit, or a list of samples)"),
+    ("targets", "targets: missing required key; add it, e.g. 'targets: [0.5]' (one number per output "
+                "unit, or one list per sample)"),
+])
+def test_a_missing_key_is_answered_with_an_example_line(tmp_path: Path, key: str, message: str) -> None:
+    data = yaml.safe_load("learning_rate: 0.5\n" + NET)
+    del data[key]
+    text = refused(tmp_path, yaml.safe_dump(data))
+    assert text == (message if message.startswith("c.yaml") else "c.yaml: " + message)
