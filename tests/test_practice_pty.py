@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,17 @@ GFG = "scenarios/gfg_sigmoid.yaml"
 LEFT, UP = "\x1b[D", "\x1b[A"
 WAIT = 30
 """Seconds an expectation may wait on a loaded machine; one that is met returns at once."""
+
+
+def like_a_shell() -> None:
+    """Start the child with the signals a shell gives a program: default actions, none blocked.
+
+    pexpect forks the test process, whose signal state earlier tests may have changed (an
+    ignored SIGINT is inherited across exec, and Python then never raises KeyboardInterrupt).
+    """
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 ENV = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
 
 
@@ -42,7 +54,8 @@ def plain(text: str) -> str:
 
 def spawn(*args: str) -> pexpect.spawn:
     return pexpect.spawn(sys.executable, ["-m", "bpstep", "practice", *args], cwd=str(ROOT),
-                         dimensions=(40, 120), encoding="utf-8", timeout=WAIT, env=ENV)
+                         dimensions=(40, 120), encoding="utf-8", timeout=WAIT, env=ENV,
+                         preexec_fn=like_a_shell)
 
 
 FEEDBACK = r"  (✓|✗|hint \d|revealed|skipped|type a)[^\r\n]*\r\n"

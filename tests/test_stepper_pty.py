@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -20,13 +21,24 @@ GFG = "scenarios/gfg_sigmoid.yaml"
 HELP = "q quit"
 WAIT = 30
 """Seconds an expectation may wait on a loaded machine; one that is met returns at once."""
+
+
+def like_a_shell() -> None:
+    """Start the child with the signals a shell gives a program: default actions, none blocked.
+
+    pexpect forks the test process, whose signal state earlier tests may have changed (an
+    ignored SIGINT is inherited across exec, and Python then never raises KeyboardInterrupt).
+    """
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 RIGHT, LEFT = "\x1b[C", "\x1b[D"
 
 
 def spawn(*args: str, scenario: str = GFG, env: dict[str, str] | None = None,
           timeout: float = WAIT) -> pexpect.spawn:
     child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", scenario, "--step", *args], cwd=str(ROOT),
-                          dimensions=(40, 120), encoding="utf-8", timeout=timeout,
+                          dimensions=(40, 120), encoding="utf-8", preexec_fn=like_a_shell, timeout=timeout,
                           env={**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8",
                                **(env or {})})
     child.expect(HELP)
@@ -97,7 +109,8 @@ def test_end_of_input_exits_0() -> None:
 def test_ctrl_c_exits_130_without_a_traceback_and_restores_the_terminal() -> None:
     command = f"{sys.executable} -m bpstep run {GFG} --step; echo exit=$?; stty -a"
     child = pexpect.spawn("bash", ["-c", command], cwd=str(ROOT), dimensions=(40, 120),
-                          encoding="utf-8", timeout=WAIT, env={**os.environ, "TERM": "xterm"})
+                          encoding="utf-8", preexec_fn=like_a_shell, timeout=WAIT,
+                          env={**os.environ, "TERM": "xterm"})
     child.expect(HELP)
     child.sendintr()
     child.expect(pexpect.EOF)
@@ -169,7 +182,7 @@ def test_a_terminal_gets_colour() -> None:
 def test_suspend_and_resume_keeps_single_keys_working() -> None:
     """Ctrl-Z, then fg: the shell restores line mode, and keys must still act without Enter."""
     shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], cwd=str(ROOT),
-                          dimensions=(40, 120), encoding="utf-8", timeout=WAIT,
+                          dimensions=(40, 120), encoding="utf-8", preexec_fn=like_a_shell, timeout=WAIT,
                           env={**os.environ, "TERM": "xterm", "PS1": "$ "})
     shell.sendline(f"{sys.executable} -m bpstep run {GFG} --step")
     shell.expect(HELP)
@@ -226,6 +239,7 @@ def test_a_resized_window_is_redrawn_at_its_new_width() -> None:
 def test_a_stage_taller_than_the_terminal_is_paged_by_page_down() -> None:
     command = ["-m", "bpstep", "run", "scenarios/two_hidden_layers.yaml", "--step"]
     child = pexpect.spawn(sys.executable, command, cwd=str(ROOT), dimensions=(9, 100), encoding="utf-8",
+                          preexec_fn=like_a_shell,
                           timeout=WAIT, env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
     child.expect(HELP)
     press(child, "1")
@@ -254,7 +268,7 @@ def test_m_shows_a_long_stage_row_by_row(tmp_path: Path) -> None:
         f"weights:\n  - [{[0.1] * 25}, {[0.2] * 25}]\n  - {[[0.3]] * 25}\n"
         "inputs: [0.5, 0.25]\ntargets: [1]\n")
     child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", str(scenario), "--step"], cwd=str(ROOT),
-                          dimensions=(40, 100), encoding="utf-8", timeout=WAIT,
+                          dimensions=(40, 100), encoding="utf-8", preexec_fn=like_a_shell, timeout=WAIT,
                           env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
     child.expect(HELP)
     screen = plain(press(child, "7"))  # the 50 weights x → h: summarised
