@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
 from pathlib import Path
 
@@ -16,22 +15,11 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
+from pty_support import WAIT, like_a_shell  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 GFG = "scenarios/gfg_sigmoid.yaml"
 HELP = "q quit"
-WAIT = 30
-"""Seconds an expectation may wait on a loaded machine; one that is met returns at once."""
-
-
-def like_a_shell() -> None:
-    """Start the child with the signals a shell gives a program: default actions, none blocked.
-
-    pexpect forks the test process, whose signal state earlier tests may have changed (an
-    ignored SIGINT is inherited across exec, and Python then never raises KeyboardInterrupt).
-    """
-    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
-        signal.signal(number, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 RIGHT, LEFT = "\x1b[C", "\x1b[D"
 
 
