@@ -304,7 +304,9 @@ def parse_yaml(text: str, source: str, texts: dict[str, str] | None = None) -> t
 def _shallow(text: str, source: str) -> bool:
     """Refuse nesting deeper than MAX_DEPTH from the parser's events, before anything is built.
 
-    False when the events stop at a YAML error: the Python parser then reports it.
+    False when the events stop at a YAML error: the Python parser then reports it. libyaml 0.2.5
+    as PyYAML 6.0.4 ships it stops at 1,000 levels in its scanner, before the parser's first event:
+    that is the same refusal.
     """
     import yaml
 
@@ -314,14 +316,21 @@ def _shallow(text: str, source: str) -> bool:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise ScenarioError(source, f"lists or mappings are nested more than "
-                                        f"{MAX_DEPTH} deep; a scenario needs no more than lists "
-                                        "of lists", line=event.start_mark.line + 1)
+                    raise _too_deep(source, event.start_mark.line + 1)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as err:
+        if "nesting depth" in str(err.problem) and err.problem_mark is not None:
+            raise _too_deep(source, err.problem_mark.line + 1) from None
+        return False
     except yaml.YAMLError:
         return False
     return True
+
+
+def _too_deep(source: str, line: int | None = None) -> ScenarioError:
+    return ScenarioError(source, f"lists or mappings are nested more than {MAX_DEPTH} deep; a "
+                         "scenario needs no more than lists of lists", line=line)
 
 
 def _parse(text: str, source: str, fast: bool, texts: dict[str, str] | None) -> tuple[Any, dict[str, int]]:
@@ -351,8 +360,7 @@ def _parse(text: str, source: str, fast: bool, texts: dict[str, str] | None) -> 
         raise ScenarioError(source, f"YAML error: a value cannot be read ({err}); if it is "
                             "meant as text, put it in quotes") from None
     except RecursionError:
-        raise ScenarioError(source, "the document is nested too deeply; a scenario needs "
-                            "no more than lists of lists") from None
+        raise _too_deep(source) from None
     finally:
         loader.dispose()
     return data, lines.lines
