@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from bpstep.cli import app
 INSTALL = "apt-get install -y chromium texlive-latex-base graphviz"
 runner = CliRunner()
 
-PROBE = """<script>
+PROBE = r"""<script>
 (function () {
   /* Walk every slide and part with the keys a clicker sends, measuring each view. */
   var views = [];
@@ -45,6 +46,23 @@ PROBE = """<script>
         spill = Math.max(spill, r.bottom - nav.top, r.right - window.innerWidth);
       });
     var d = svg ? svg.getBoundingClientRect() : null;
+    var broken = [];  /* quantity names a formula's line break cuts in two */
+    Array.prototype.forEach.call(slide.querySelectorAll('ol.formulas code'), function (code) {
+      if (!visible(code)) { return; }
+      var walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT), node, m;
+      while ((node = walker.nextNode())) {
+        var names = /[\w\u2032]+\[[^\[\]\s]+\](@\d+)?/g;
+        while ((m = names.exec(node.data))) {
+          var range = document.createRange();
+          range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+          var tops = {};
+          Array.prototype.forEach.call(range.getClientRects(), function (r) {
+            tops[Math.round(r.bottom)] = true;
+          });
+          if (Object.keys(tops).length > 1) { broken.push(m[0]); }
+        }
+      }
+    });
     var blocks = box ? box.querySelectorAll('tbody tr, li, .values > :not(table):not(ol)') : [];
     var shown = [];
     Array.prototype.forEach.call(blocks, function (b, k) { if (visible(b)) { shown.push(k); } });
@@ -56,6 +74,7 @@ PROBE = """<script>
       boxOverflow: box ? box.scrollHeight - box.clientHeight : 0,
       spill: spill,
       smallest: sizes.length ? Math.min.apply(null, sizes) : null,
+      broken: broken,
       diagram: d ? [Math.round(d.left), Math.round(d.top), Math.round(d.width), Math.round(d.height)] : null,
       size: [window.innerWidth, window.innerHeight],
       shown: shown,
@@ -114,24 +133,32 @@ def _dump(page: Path, size: list[int]) -> dict:
     return json.loads(probe.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
 
 
-def six_wide(tmp_path: Path) -> str:
-    """A 6-6-6 sigmoid network with biases, two samples in one batch: long numbers (−0.0003313),
-    36 weights and 6 biases into each layer, update tables of 42 rows."""
-    weights = [[[round((3 * i + 5 * j + k) % 11 / 10 - 0.5, 2) for j in range(6)] for i in range(6)]
-               for k in range(2)]
-    data = {"title": "6-6-6, two samples", "learning_rate": 0.5, "mode": "batch", "reduction": "sum",
-            "layers": [{"units": [f"x{i}" for i in range(1, 7)]},
-                       {"units": [f"h{i}" for i in range(1, 7)], "activation": "sigmoid"},
-                       {"units": [f"o{i}" for i in range(1, 7)], "activation": "sigmoid"}],
-            "weights": weights, "biases": [[0.1] * 6, [-0.1] * 6],
-            "inputs": [[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.9, 0.7, 0.5, 0.3, 0.1, 0.0]],
-            "targets": [[0.2, 0.3, 0.4, 0.5, 0.6, 0.7], [1, 0, 1, 0, 1, 0]]}
-    path = tmp_path / "six_wide.yaml"
+def network(tmp_path: Path, sizes: tuple[int, ...], samples: int) -> str:
+    """A sigmoid network of the given layer sizes with biases, ``samples`` in one batch: long
+    numbers (−0.0003313), up to 36 weights and 6 biases into a layer, update tables of 42 rows."""
+    weights = [[[round((3 * i + 5 * j + k) % 11 / 10 - 0.5, 2) for j in range(n)] for i in range(m)]
+               for k, (m, n) in enumerate(pairwise(sizes))]
+    names = ["x", *"hg"[:len(sizes) - 2], "o"]
+    layers = [{"units": [f"{p}{i}" for i in range(1, n + 1)], "activation": "sigmoid"}
+              for p, n in zip(names, sizes, strict=True)]
+    del layers[0]["activation"]
+    data = {"title": "-".join(map(str, sizes)), "learning_rate": 0.5, "mode": "batch",
+            "reduction": "sum", "layers": layers,
+            "weights": weights, "biases": [[0.1 * (-1) ** k] * n for k, n in enumerate(sizes[1:])],
+            "inputs": [[round((0.1 + 0.8 * s) * (i + 1) / sizes[0], 3) for i in range(sizes[0])]
+                       for s in range(samples)],
+            "targets": [[(i + s) % 2 * 0.6 + 0.2 for i in range(sizes[-1])] for s in range(samples)]}
+    path = tmp_path / f"{data['title']}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return str(path)
 
 
-STAGES = {"gfg_sigmoid": 8, "two_hidden_layers": 11, "xor_batch": 28, "six_wide": 16}
+NETWORKS = {"six_wide": ((6, 6, 6), 2), "two_six_six_one": ((2, 6, 6, 1), 1),
+            "two_six_six_one_batch": ((2, 6, 6, 1), 4)}
+"""Networks of up to 6 units per layer made for the test, as (layer sizes, samples)."""
+
+STAGES = {"gfg_sigmoid": 8, "two_hidden_layers": 11, "xor_batch": 28, "six_wide": 16,
+          "two_six_six_one": 11, "two_six_six_one_batch": 37}
 """Stages of each lesson: forward, loss, backward per sample, one update per layer, the check."""
 
 
@@ -140,13 +167,16 @@ STAGES = {"gfg_sigmoid": 8, "two_hidden_layers": 11, "xor_batch": 28, "six_wide"
 def test_every_slide_fits_the_window_and_the_diagram_stays_put(tmp_path: Path, lesson: str,
                                                                 size: str) -> None:
     """Up to 6 units per layer, several samples: the diagram's smallest text is 14 px at
-    1280×800 (it was 10 px for two_hidden_layers, 5 px for 6-6-6, whose tables spilled out)."""
-    found = walk(tmp_path, six_wide(tmp_path) if lesson == "six_wide" else lesson, size, "--explain")
+    1280×800 (it was 10 px for two_hidden_layers, 5 px for 6-6-6, whose tables spilled out,
+    12.1 px for 2-6-6-1), and no line break cuts a quantity's name in a formula."""
+    path = network(tmp_path, *NETWORKS[lesson]) if lesson in NETWORKS else lesson
+    found = walk(tmp_path, path, size, "--explain")
     views = found["views"]
     n = STAGES[lesson]
     assert views[0]["size"] == [int(v) for v in size.split(",")]
     for view in views:
         assert not view["scrolls"] and view["boxOverflow"] <= 1 and view["spill"] <= 1, view
+        assert view["broken"] == [], view
     stages = [v for v in views if v["id"].startswith("stage-")]
     assert {v["id"] for v in stages} == {f"stage-{k}" for k in range(1, n + 1)}
     assert len({tuple(v["diagram"]) for v in stages}) == 1  # same size and place on every slide

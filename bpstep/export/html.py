@@ -14,6 +14,7 @@ rows with its header in every part; nothing scrolls and nothing is hidden.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from bpstep.export.worked import StagePage, Table, Worked
@@ -55,6 +56,12 @@ body.slideshow .stage-body { flex: 1; min-height: 0; flex-wrap: nowrap; gap: 1.5
   align-items: stretch; }
 body.slideshow .diagram { flex: 1 1 0; max-width: none; min-width: 0; }
 body.slideshow .diagram svg { display: block; width: 100%; height: 100%; }
+body.slideshow .slide.pictured:not([hidden]) { display: grid; grid-template-rows: auto 1fr;
+  grid-template-columns: minmax(0, 1fr) clamp(300px, 34vw, 620px); column-gap: 1.5rem; }
+body.slideshow .pictured .stage-body { display: contents; }
+body.slideshow .pictured .diagram { grid-area: 1 / 1 / 3 / 2; }
+body.slideshow .pictured h2 { grid-area: 1 / 2 / 2 / 3; }
+body.slideshow .pictured .values { grid-area: 2 / 2 / 3 / 3; }
 body.slideshow .values { flex: 0 0 clamp(300px, 34vw, 620px); min-width: 0; min-height: 0;
   overflow: hidden; }
 body.slideshow .values.wide { flex: 1; }
@@ -62,6 +69,7 @@ body.slideshow .fill { flex: 1; min-height: 0; overflow: hidden; }
 body.slideshow table { margin-bottom: .7rem; }
 body.slideshow ol.formulas { padding-left: 2rem; }
 body.slideshow ol.formulas li { overflow-wrap: anywhere; }
+.q { white-space: nowrap; }
 body.slideshow th, body.slideshow td { white-space: nowrap; }
 body.slideshow nav.controls { display: flex; position: fixed; left: 0; right: 0; bottom: 0;
   height: var(--nav); align-items: center; gap: 1rem; padding: 0 1.5rem; background: #f5f7fa;
@@ -196,6 +204,20 @@ SCRIPT = """
 """
 
 
+QUANTITY = re.compile(r"[\w′]+\[[^\[\]\s]+\](?:@\d+)?")
+"""A quantity's name in a formula (``w0[h1->g1]``, ``delta[g1]@3``): a line may break around it,
+never inside it, where ``->`` or ``[`` would be a tempting place."""
+
+
+def _unbroken_names(text: str) -> str:
+    """``text`` escaped, each quantity name kept on one line."""
+    out, end = [], 0
+    for found in QUANTITY.finditer(text):
+        out += [escape(text[end:found.start()]), f'<span class="q">{escape(found.group())}</span>']
+        end = found.end()
+    return "".join(out) + escape(text[end:])
+
+
 def _table(table: Table, numeric: bool = True) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
     cls = ' class="num"' if numeric else ""
@@ -239,13 +261,14 @@ def to_html(worked: Worked, diagrams: tuple[str, ...] = ()) -> str:
         formulas = ""
         if page.formulas:
             items = "".join(
-                f'<li><code class="rule">{escape(f.rule)}</code>'
+                f'<li><code class="rule">{_unbroken_names(f.rule)}</code>'
                 f'<code class="numbers">= {escape(f.substituted)}</code></li>\n'
                 for f in page.formulas)
             formulas = f'<ol class="formulas">\n{items}</ol>\n'
         title = page.heading.split(" · ", 1)[1] if " · " in page.heading else page.heading
         slides.append(
-            f'<section class="slide stage {escape(page.phase)}" id="stage-{page.number}"'
+            f'<section class="slide stage {escape(page.phase)}{" pictured" if figure else ""}"'
+            f' id="stage-{page.number}"'
             f' data-label="stage {page.number} of {n}">\n'
             f'<h2><span class="count">stage {page.number} of {n} ·</span> {escape(title)}</h2>\n'
             f'<div class="stage-body">\n{figure}<div class="values">\n'

@@ -553,8 +553,8 @@ TITLE_PX = 14
 NAME_PX = 15
 CELL_PAD = 5
 """Room on each side of a number in its cell."""
-SLIDE_ASPECT = 1.1
-"""Width over height of the diagram's box on a 1280×800 slide (773 × 686 px), a little less: a
+SLIDE_ASPECT = 1.05
+"""Width over height of the diagram's box on a 1280×800 slide (773 × 726 px), a little less: a
 narrower grid gets its legend and notes on fewer, longer lines up to this, at no cost in size."""
 
 
@@ -574,6 +574,9 @@ class Grid:
     """Width the legend and the notes wrap to."""
     notes: int
     """Lines of notes, the most any stage has."""
+    tail_x: float | None = None
+    """Where the loss, legend and notes start when they go beside the last layer (narrower than
+    the rest, as an output layer of one or two units is) instead of under it."""
 
 
 def _pair_w(pairs: list[tuple[str, float, str]]) -> float:
@@ -603,14 +606,28 @@ def _grid(views: list[NetworkView]) -> Grid:
     titles = max(_text_width(f"{layer.heading} · {layer.activation}", TITLE_PX) for layer in inner)
     width = 2 * MARGIN + max(label_w + PAD + columns, titles)
 
-    def flowing(flow: float) -> Grid:
+    def flowing(flow: float, tail_x: float | None = None) -> Grid:
         notes = max(len(_caption_lines(v.caption, flow)) for v in views)
-        return Grid(label_w, cell_w, input_w, loss_w, max(width, flow + 2 * MARGIN), flow, notes)
+        return Grid(label_w, cell_w, input_w, loss_w, max(width, flow + 2 * MARGIN), flow, notes,
+                    tail_x)
 
     grid = flowing(width - 2 * MARGIN)
     one_line = 30 + sum(_text_width(item) + 26 for item in LEGEND) - 26
     wide = min(one_line, SLIDE_ASPECT * _draw(first, grid)[1] - 2 * MARGIN)
-    return flowing(wide) if wide > grid.flow else grid
+    below = flowing(wide) if wide > grid.flow else grid
+    tail_x = MARGIN + label_w + PAD + len(inner[-1].units) * (cell_w + GRID_GAP) + 2 * PAD
+    room = width - MARGIN - tail_x
+    need = max([_loss_x(0.0) + loss_w + GRID_GAP, 30 + _text_width(LEGEND[0])]
+               + [_text_width(part) for v in views for part in v.caption.split(" · ") if v.caption])
+    if room < need:
+        return below
+    beside = flowing(room, tail_x)
+    return beside if _draw(first, beside)[1] < _draw(first, below)[1] else below
+
+
+def _loss_x(x: float) -> float:
+    """Where the loss cells start when the word "loss" is at ``x`` beside the last layer."""
+    return x + _text_width("loss", TITLE_PX) + PAD
 
 
 def _caption_lines(caption: str, width: float) -> list[str]:
@@ -643,9 +660,9 @@ def _card(x: float, top: float, w: float, height: float, focus: bool) -> str:
 
 
 def _pair_row(title: str, cells: list[tuple[str, float, Row, bool]], w: float, y: float,
-              x0: float) -> list[str]:
+              x0: float, x_title: float = MARGIN) -> list[str]:
     """A one-line band: its title on the left, then a card per (label, size, number, focus)."""
-    out = [_text(MARGIN, y + 14, title, size=TITLE_PX, weight="bold")]
+    out = [_text(x_title, y + 14, title, size=TITLE_PX, weight="bold")] if title else []
     for j, (label, px, row, focus) in enumerate(cells):
         x = x0 + j * (w + GRID_GAP)
         out.append(_card(x, y - 2, w, GRID_ROW + 4, focus))
@@ -668,7 +685,9 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
     y += GRID_ROW + BAND_GAP + 2
     weight = {(e.source, e.target): e for e in view.edges}
     bias = {b.target: b for b in view.biases}
+    band_top = y
     for before, layer in pairwise(view.layers):
+        band_top = y
         body.append(_text(MARGIN, y + 14, layer.heading, size=TITLE_PX, weight="bold"))
         body.append(_text(MARGIN + _text_width(layer.heading + " · ", TITLE_PX), y + 14,
                           layer.activation, size=VALUE_PX, fill=MUTED, italic=True))
@@ -704,19 +723,28 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
                 x = x0 + j * (grid.cell_w + GRID_GAP)
                 body += _highlight(x, top, grid.cell_w, cell) + _cell(x, top, grid.cell_w, cell)
         y += height + BAND_GAP
-    body += _pair_row("loss", [(r.label, VALUE_PX, r, False) for r in view.loss], grid.loss_w,
-                      y + 2, x0)
-    y += GRID_ROW + 4 + BAND_GAP + 13
+    if grid.tail_x is None:
+        left, top, cells_x = MARGIN, y, x0
+    else:
+        left, top, cells_x = grid.tail_x, band_top + GRID_ROW + 2, _loss_x(grid.tail_x)
+    cells = [(r.label, VALUE_PX, r, False) for r in view.loss]
+    per_line = max(1, int((grid.width - MARGIN - cells_x + GRID_GAP) // (grid.loss_w + GRID_GAP)))
+    for k in range(0, len(cells), per_line):  # beside a narrow layer, as many lines as it takes
+        body += _pair_row("" if k else "loss", cells[k:k + per_line], grid.loss_w, top + 2,
+                          cells_x, left)
+        top += GRID_ROW + 8
+    top += BAND_GAP + 9
     legend = _legend(grid.flow)
-    body.append(_rect((MARGIN, y - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
+    body.append(_rect((left, top - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
                       width=0.8, radius=2))
     for item, (x, dy) in zip(LEGEND, legend, strict=True):
-        body.append(_text(MARGIN + x, y + dy, item, size=VALUE_PX, fill=BOX_EDGE))
-    y += legend[-1][1]
+        body.append(_text(left + x, top + dy, item, size=VALUE_PX, fill=BOX_EDGE))
+    top += legend[-1][1]
     for line in _caption_lines(view.caption, grid.flow):
-        y += 20
-        body.append(_text(MARGIN, y, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
-    return body, y + 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5 + MARGIN
+        top += 20
+        body.append(_text(left, top, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
+    top += 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5
+    return body, max(top, y - BAND_GAP) + MARGIN
 
 
 def render_grid(view: NetworkView, grid: Grid) -> str:
