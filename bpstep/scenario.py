@@ -6,7 +6,6 @@ do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import errno
 import math
@@ -765,18 +764,18 @@ def _kind(value: Any, content: bool = True) -> str:
     """What a YAML value is, in YAML's words, for messages: ``text ('abc')``, ``an empty list``.
 
     ``content=False`` leaves the value out: a file that is no scenario at all is not quoted.
+    The loader reads dates as text and refuses tags, so a file holds no other kinds; a caller of
+    ``check`` may pass any, which is named by its Python type.
     """
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-                              int: "a number", float: "a number", bytes: "binary data",
-                              set: "a set", datetime.date: "a date", datetime.datetime: "a date"}
+                              int: "a number", float: "a number"}
     if value is None:
         return "nothing (null)"
     if isinstance(value, (list, dict, str)) and not value:
         return {list: "an empty list", dict: "an empty mapping", str: "empty text"}[type(value)]
     if not content:
         return kinds.get(type(value), type(value).__name__)
-    shown = (str(value).lower() if isinstance(value, bool) else str(value)
-             if isinstance(value, datetime.date) else _short(value))
+    shown = str(value).lower() if isinstance(value, bool) else _short(value)
     return f"{kinds.get(type(value), type(value).__name__)} ({shown})"
 
 
@@ -799,6 +798,6 @@ def _short(value: Any) -> str:
 
 
 def _did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, list(options))  # the closest first
     return f" (did you mean {close[0]!r}?)" if close else ""
 

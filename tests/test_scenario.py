@@ -283,10 +283,59 @@ def refused(tmp_path: Path, text: str) -> str:
     ("true", "c.yaml:1: learning_rate: expected a number, got true/false (true)"),
     ("'" + "x" * 38 + "'", "c.yaml:1: learning_rate: expected a number, got text ('" + "x" * 38 + "')"),
     ("'" + "x" * 39 + "'", "c.yaml:1: learning_rate: expected a number, got text ('" + "x" * 36 + "...)"),
+    ("{a: 1}", "c.yaml:1: learning_rate: expected a number, got a mapping ({'a': 1})"),
+    ("[1, 2]", "c.yaml:1: learning_rate: expected a number, got a list ([1, 2])"),
+    ("[]", "c.yaml:1: learning_rate: expected a number, got an empty list"),
+    ("{}", "c.yaml:1: learning_rate: expected a number, got an empty mapping"),
+    ("''", "c.yaml:1: learning_rate: expected a number, got empty text"),
+    ("~", "c.yaml:1: learning_rate: expected a number, got nothing (null)"),
+    ("2024-05-01", "c.yaml:1: learning_rate: expected a number, got text ('2024-05-01')"),
 ])
 def test_a_wrong_value_is_named_by_its_kind_and_shown_short(tmp_path: Path, value: str, message: str) -> None:
     # A value is quoted whole while its repr has at most 40 characters, else cut to 37 and "...".
     assert refused(tmp_path, f"learning_rate: {value}\n{NET}") == message
+
+
+def test_a_value_no_yaml_file_holds_is_named_by_its_python_type() -> None:
+    data = yaml.safe_load("learning_rate: 0.5\n" + NET)
+    with pytest.raises(ScenarioError) as caught:
+        check({**data, "learning_rate": (1, 2)})
+    assert str(caught.value) == "<scenario>: learning_rate: expected a number, got tuple ((1, 2))"
+    with pytest.raises(ScenarioError) as caught:
+        check((1, 2))
+    assert str(caught.value).endswith(" at the top level, got tuple")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("learning_rate: 0.5\n\tlayers: []\n",
+     "c.yaml:2: YAML syntax error: found character '\\t' that cannot start any token (while scanning "
+     "for the next token); indent with spaces, not tabs"),
+    ("learning_rate: 0.5: 1\n", "c.yaml:1: YAML syntax error: mapping values are not allowed here"),
+    ("learning_rate: 0.5\n---\nx: 1\n",
+     "c.yaml:2: holds more than one YAML document (a second '---'); keep one scenario per file"),
+    ("title: 'abc\nlearning_rate: 0.5\n",
+     "c.yaml:3: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar "
+     "that starts on line 1)"),
+])
+def test_a_yaml_error_is_one_line_in_words(tmp_path: Path, text: str, message: str) -> None:
+    """The problem, what it was inside only when PyYAML says, and a hint for tabs."""
+    assert refused(tmp_path, text) == message
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("learning_rate: 0.5\nlearnin_rate: 1\n" + NET, "c.yaml:2: learnin_rate: unknown key 'learnin_rate' "
+     "(did you mean 'learning_rate'?); allowed keys: title, learning_rate, loss, convention, layers, "
+     "weights, biases, update_biases, inputs, targets, mode, reduction, init, batch_size, shuffle, "
+     "seed, epochs, momentum"),
+    ("learning_rate: 0.5\n" + NET.replace("sigmoid", "sigmod"), "c.yaml:5: layers[1].activation: "
+     "unknown value 'sigmod'; expected one of identity, sigmoid, bipolar_sigmoid, tanh, relu, "
+     "leaky_relu, softmax (did you mean 'sigmoid'?)"),
+    ("learning_rate: 0.5\n" + NET.replace("sigmoid", "cube"), "c.yaml:5: layers[1].activation: "
+     "unknown value 'cube'; expected one of identity, sigmoid, bipolar_sigmoid, tanh, relu, "
+     "leaky_relu, softmax"),
+])
+def test_a_misspelt_word_gets_the_closest_spelling_only(tmp_path: Path, text: str, message: str) -> None:
+    assert refused(tmp_path, text) == message
 
 
 def test_units_given_a_number_says_a_number(tmp_path: Path) -> None:
