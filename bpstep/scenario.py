@@ -437,9 +437,8 @@ class _Checker:
     def fail(self, path: str, message: str) -> ScenarioError:
         line = self.lines.get(path)
         probe = path
-        while line is None and probe:
-            shorter = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
-            probe = shorter if shorter != probe else ""
+        while line is None and probe:  # a key not written: the line of the nearest one around it
+            probe = probe[:max(probe.rfind("."), probe.rfind("["), 0)]
             line = self.lines.get(probe)
         return ScenarioError(self.source, message, path, line)
 

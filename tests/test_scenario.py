@@ -338,6 +338,16 @@ def test_a_misspelt_word_gets_the_closest_spelling_only(tmp_path: Path, text: st
     assert refused(tmp_path, text) == message
 
 
+def test_an_error_at_a_key_not_written_takes_the_line_of_the_nearest_key_around_it() -> None:
+    from bpstep.scenario import _Checker
+
+    checker = _Checker("c.yaml", {"a": 1, "a.b": 2, "a.b[0]": 3, "a.b[0].c": 4})
+    found = {path: checker.fail(path, "m").line
+             for path in ("a.b[0].c", "a.b[0].d.e", "a.b[0][7]", "a.b[1][0]", "a.x.y", "z.b", "z")}
+    assert found == {"a.b[0].c": 4, "a.b[0].d.e": 3, "a.b[0][7]": 3, "a.b[1][0]": 2, "a.x.y": 1,
+                     "z.b": None, "z": None}
+
+
 def test_units_given_a_number_says_a_number(tmp_path: Path) -> None:
     message = refused(tmp_path, "learning_rate: 0.5\n" + NET.replace("units: [x]", "units: 5"))
     assert message == ("c.yaml:3: layers[0].units: expected a non-empty list of unit names like "
