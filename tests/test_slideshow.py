@@ -133,15 +133,18 @@ def _dump(page: Path, size: list[int]) -> dict:
     return json.loads(probe.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
 
 
-def network(tmp_path: Path, sizes: tuple[int, ...], samples: int) -> str:
-    """A sigmoid network of the given layer sizes with biases, ``samples`` in one batch: long
-    numbers (−0.0003313), up to 36 weights and 6 biases into a layer, update tables of 42 rows."""
+def network(tmp_path: Path, sizes: tuple[int, ...], samples: int, output_name: str = "") -> str:
+    """A sigmoid network of three or four layers of the given sizes with biases, ``samples`` in
+    one batch: long numbers (−0.0003313), up to 36 weights and 6 biases into a layer, update
+    tables of 42 rows; ``output_name`` names the last layer."""
     weights = [[[round((3 * i + 5 * j + k) % 11 / 10 - 0.5, 2) for j in range(n)] for i in range(m)]
                for k, (m, n) in enumerate(pairwise(sizes))]
     names = ["x", *"hg"[:len(sizes) - 2], "o"]
     layers = [{"units": [f"{p}{i}" for i in range(1, n + 1)], "activation": "sigmoid"}
               for p, n in zip(names, sizes, strict=True)]
     del layers[0]["activation"]
+    if output_name:
+        layers[-1]["name"] = output_name
     data = {"title": "-".join(map(str, sizes)), "learning_rate": 0.5, "mode": "batch",
             "reduction": "sum", "layers": layers,
             "weights": weights, "biases": [[0.1 * (-1) ** k] * n for k, n in enumerate(sizes[1:])],
@@ -154,8 +157,9 @@ def network(tmp_path: Path, sizes: tuple[int, ...], samples: int) -> str:
 
 
 NETWORKS = {"six_wide": ((6, 6, 6), 2), "two_six_six_one": ((2, 6, 6, 1), 1),
-            "two_six_six_one_batch": ((2, 6, 6, 1), 4)}
-"""Networks of up to 6 units per layer made for the test, as (layer sizes, samples)."""
+            "two_six_six_one_batch": ((2, 6, 6, 1), 4, "W" * 40)}
+"""Networks of up to 6 units per layer made for the test, as (layer sizes, samples, the last
+layer's name: one word too long for a line of the slide's title)."""
 
 STAGES = {"gfg_sigmoid": 8, "two_hidden_layers": 11, "xor_batch": 28, "six_wide": 16,
           "two_six_six_one": 11, "two_six_six_one_batch": 37}

@@ -21,7 +21,7 @@ from bpstep.export.worked import StagePage, Table, Worked
 
 CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d5dbe1; --accent: #2563eb; --bg: #ffffff;
-        --nav: 3.2rem; }
+        --nav: 3.2rem; --side: clamp(300px, 34vw, 620px); }
 * { box-sizing: border-box; }
 body { margin: 0; font: 17px/1.5 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif;
        color: var(--ink); background: var(--bg); }
@@ -57,12 +57,12 @@ body.slideshow .stage-body { flex: 1; min-height: 0; flex-wrap: nowrap; gap: 1.5
 body.slideshow .diagram { flex: 1 1 0; max-width: none; min-width: 0; }
 body.slideshow .diagram svg { display: block; width: 100%; height: 100%; }
 body.slideshow .slide.pictured:not([hidden]) { display: grid; grid-template-rows: auto 1fr;
-  grid-template-columns: minmax(0, 1fr) clamp(300px, 34vw, 620px); column-gap: 1.5rem; }
-body.slideshow .pictured .stage-body { display: contents; }
+  grid-template-columns: minmax(0, 1fr) var(--side); column-gap: 1.5rem; }
+body.slideshow .pictured:not([hidden]) .stage-body { display: contents; }
 body.slideshow .pictured .diagram { grid-area: 1 / 1 / 3 / 2; }
-body.slideshow .pictured h2 { grid-area: 1 / 2 / 2 / 3; }
+body.slideshow .pictured h2 { grid-area: 1 / 2 / 2 / 3; min-width: 0; overflow-wrap: anywhere; }
 body.slideshow .pictured .values { grid-area: 2 / 2 / 3 / 3; }
-body.slideshow .values { flex: 0 0 clamp(300px, 34vw, 620px); min-width: 0; min-height: 0;
+body.slideshow .values { flex: 0 0 var(--side); min-width: 0; min-height: 0;
   overflow: hidden; }
 body.slideshow .values.wide { flex: 1; }
 body.slideshow .fill { flex: 1; min-height: 0; overflow: hidden; }
@@ -75,7 +75,7 @@ body.slideshow nav.controls { display: flex; position: fixed; left: 0; right: 0;
   height: var(--nav); align-items: center; gap: 1rem; padding: 0 1.5rem; background: #f5f7fa;
   border-top: 1px solid var(--line); }
 @media (max-width: 1100px) { body.slideshow { font-size: 15px; }
-  body.slideshow .slide h2 { min-height: 3em; line-height: 1.5; }
+  body.slideshow .slide h2 { line-height: 1.5; }
   body.slideshow th, body.slideshow td { padding: .15rem .5rem; } }
 nav.controls button { font: inherit; padding: .3rem 1rem; border: 1px solid var(--line);
   border-radius: 6px; background: #fff; cursor: pointer; }
@@ -86,6 +86,7 @@ nav.controls button:focus-visible { outline: 3px solid var(--accent); }
 #where { min-width: 14rem; text-align: right; color: var(--muted); }
 @media print {
   body.slideshow .slide[hidden] { display: block; }
+  body.slideshow main, body.slideshow .slide { height: auto; }
   body.slideshow .part-hidden { display: revert; }
   body.slideshow nav.controls { display: none; }
   .slide { break-after: page; }
@@ -204,17 +205,20 @@ SCRIPT = """
 """
 
 
-QUANTITY = re.compile(r"[\w′]+\[[^\[\]\s]+\](?:@\d+)?")
-"""A quantity's name in a formula (``w0[h1->g1]``, ``delta[g1]@3``): a line may break around it,
-never inside it, where ``->`` or ``[`` would be a tempting place."""
+QUANTITY = re.compile(r"\w+(?:\[[^\[\]\s]+\](?:@\d+)?|@\d+)")
+"""A quantity's name in a formula (``w0[h1->g1]``, ``delta[g1]@3``, ``loss@2``): a line may
+break around it, never inside it, where ``->`` or ``[`` would be a tempting place."""
+UNBROKEN = 32
+"""A longer name (units may have names of 64 characters) may break, or it would not fit."""
 
 
 def _unbroken_names(text: str) -> str:
-    """``text`` escaped, each quantity name kept on one line."""
+    """``text`` escaped, each quantity name of up to UNBROKEN characters kept on one line."""
     out, end = [], 0
     for found in QUANTITY.finditer(text):
-        out += [escape(text[end:found.start()]), f'<span class="q">{escape(found.group())}</span>']
-        end = found.end()
+        if len(found.group()) <= UNBROKEN:
+            out += [escape(text[end:found.start()]), f'<span class="q">{escape(found.group())}</span>']
+            end = found.end()
     return "".join(out) + escape(text[end:])
 
 

@@ -586,7 +586,9 @@ def _pair_w(pairs: list[tuple[str, float, str]]) -> float:
 
 def _grid(views: list[NetworkView]) -> Grid:
     """One grid for all ``views`` (stages of one network): the widest label, cell and title; the
-    legend and notes on longer lines when the grid is narrower than a slide's box."""
+    legend and notes on longer lines when the grid is narrower than a slide's box; the loss,
+    legend and notes beside the last layer when they fit there and that makes the grid shorter
+    (an output layer of one or two units under wider hidden layers), as a slide is height-bound."""
     first = views[0]
     inner = first.layers[1:]
     labels = [f"{u.name} →" for layer in first.layers[:-1] for u in layer.units]
@@ -676,7 +678,8 @@ def _pair_row(title: str, cells: list[tuple[str, float, Row, bool]], w: float, y
 def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
     """The grid's markup and its height: the inputs on one line; for every further layer a band
     with a column per unit, the weights and bias into it (heat-coloured, as they stand) above
-    its values, the row labels once on the left; the loss on one line; the legend and notes."""
+    its values, the row labels once on the left; then the loss, the legend and the notes, under
+    the last band or (``grid.tail_x``) beside it, the loss cells then on as many lines as fit."""
     x0 = MARGIN + grid.label_w + PAD
     y = MARGIN
     inputs = view.layers[0]
@@ -685,7 +688,6 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
     y += GRID_ROW + BAND_GAP + 2
     weight = {(e.source, e.target): e for e in view.edges}
     bias = {b.target: b for b in view.biases}
-    band_top = y
     for before, layer in pairwise(view.layers):
         band_top = y
         body.append(_text(MARGIN, y + 14, layer.heading, size=TITLE_PX, weight="bold"))
@@ -724,27 +726,27 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
                 body += _highlight(x, top, grid.cell_w, cell) + _cell(x, top, grid.cell_w, cell)
         y += height + BAND_GAP
     if grid.tail_x is None:
-        left, top, cells_x = MARGIN, y, x0
-    else:
-        left, top, cells_x = grid.tail_x, band_top + GRID_ROW + 2, _loss_x(grid.tail_x)
+        left, tail_y, cells_x = MARGIN, y, x0
+    else:  # level with the last layer's cards (band_top is the last band's, after the loop)
+        left, tail_y, cells_x = grid.tail_x, band_top + GRID_ROW + 2, _loss_x(grid.tail_x)
     cells = [(r.label, VALUE_PX, r, False) for r in view.loss]
     per_line = max(1, int((grid.width - MARGIN - cells_x + GRID_GAP) // (grid.loss_w + GRID_GAP)))
     for k in range(0, len(cells), per_line):  # beside a narrow layer, as many lines as it takes
-        body += _pair_row("" if k else "loss", cells[k:k + per_line], grid.loss_w, top + 2,
+        body += _pair_row("" if k else "loss", cells[k:k + per_line], grid.loss_w, tail_y + 2,
                           cells_x, left)
-        top += GRID_ROW + 8
-    top += BAND_GAP + 9
+        tail_y += GRID_ROW + 8
+    tail_y += BAND_GAP + 9
     legend = _legend(grid.flow)
-    body.append(_rect((left, top - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
+    body.append(_rect((left, tail_y - 11, 22, 14), fill=CHANGED_FILL, stroke=CHANGED_EDGE,
                       width=0.8, radius=2))
     for item, (x, dy) in zip(LEGEND, legend, strict=True):
-        body.append(_text(left + x, top + dy, item, size=VALUE_PX, fill=BOX_EDGE))
-    top += legend[-1][1]
+        body.append(_text(left + x, tail_y + dy, item, size=VALUE_PX, fill=BOX_EDGE))
+    tail_y += legend[-1][1]
     for line in _caption_lines(view.caption, grid.flow):
-        top += 20
-        body.append(_text(left, top, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
-    top += 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5
-    return body, max(top, y - BAND_GAP) + MARGIN
+        tail_y += 20
+        body.append(_text(left, tail_y, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
+    tail_y += 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5
+    return body, max(tail_y, y - BAND_GAP) + MARGIN
 
 
 def render_grid(view: NetworkView, grid: Grid) -> str:
