@@ -444,6 +444,36 @@ def test_a_big_file_is_not_read_past_the_limit(tmp_path: Path, monkeypatch: pyte
     assert sum(asked) <= 5_000_001 + 1
 
 
+@pytest.mark.parametrize("size", [2_500_000, 5_000_000, 5_000_001, 7_000_000])
+def test_a_file_read_in_short_pieces_is_read_whole_up_to_the_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """os.read may return less than asked (a network file system does): the pieces are joined in
+    order, a file of exactly 5 MB is read, one byte more is refused, and nothing past it is read."""
+    from bpstep import scenario
+
+    path = tmp_path / "pieces.yaml"
+    text = "".join(f"# line {i:07d}\n" for i in range(size // 15 + 1))[:size]
+    path.write_bytes(text.encode())
+    real_read, got = os.read, []
+    monkeypatch.setattr(os, "read", lambda fd, n: got.append(real_read(fd, min(n, 1_000_000))) or got[-1])
+    if size <= 5_000_000:
+        assert scenario.read_text(path) == text
+    else:
+        with pytest.raises(scenario.ScenarioError, match="is larger than 5 MB"):
+            scenario.read_text(path)
+    assert sum(map(len, got)) == min(size, 5_000_001)
+
+
+def test_a_byte_that_is_not_utf8_is_placed_on_its_line_after_a_blank_first_one(tmp_path: Path) -> None:
+    from bpstep import scenario
+
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"\ntitle: caf\xe9\n")
+    with pytest.raises(scenario.ScenarioError) as caught:
+        scenario.read_text(path)
+    assert str(caught.value) == f"{path}:2: is not UTF-8 text (byte 11); save it as UTF-8"
+
+
 def test_an_over_long_file_name(tmp_path: Path) -> None:
     for path in (tmp_path / ("x" * 300 + ".yaml"), tmp_path / ("x" * 300) / "s.yaml"):
         assert run_path(path).endswith(": a folder or file name in this path is longer than the "
