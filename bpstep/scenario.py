@@ -383,23 +383,22 @@ def _check_size(root: Any, source: str) -> None:
     import yaml
 
     sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
+    started: set[int] = set()
 
     def size(node: Any) -> int:
         key = id(node)
         if key in sizes:
             return sizes[key]
-        if key in open_nodes:
+        if key in started:  # and not finished: the node is inside itself
             raise ScenarioError(source, "an alias refers to a list or mapping that contains it; "
                                 "write the values out", line=node.start_mark.line + 1)
-        open_nodes.add(key)
+        started.add(key)
         if isinstance(node, yaml.MappingNode):
             total = 1 + sum(size(k) + size(v) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
             total = 1 + sum(size(item) for item in node.value)
         else:
             total = 1
-        open_nodes.discard(key)
         if total > MAX_NODES:
             raise ScenarioError(source, f"aliases (*name) expand this document to more than "
                                 f"{MAX_NODES:,} values (an alias bomb?); write the values out",

@@ -348,6 +348,32 @@ def test_an_error_at_a_key_not_written_takes_the_line_of_the_nearest_key_around_
                      "z.b": None, "z": None}
 
 
+def test_aliases_are_counted_to_the_value_up_to_the_limit() -> None:
+    """2,000,000 values once aliases are expanded pass, one more is refused. The top mapping (1)
+    holds the key a (1) with a list of 1,513 ones (1,514 values with itself), and a list as a
+    key (3) with a list of 1,320 aliases of the first (1 + 1,320 × 1,514):
+    6 + 1,321 × 1,514 = 2,000,000."""
+    from bpstep.scenario import MAX_NODES, _check_size
+
+    ones = ", ".join(["1"] * 1513)
+    text = f"a: &a [{ones}]\n? [1, 2]\n: [{', '.join(['*a'] * 1320)}]\n"
+    assert MAX_NODES == 2_000_000
+    _check_size(yaml.compose(text), "c.yaml")
+    with pytest.raises(ScenarioError, match=r"^c.yaml:1: aliases \(\*name\) expand this document to "
+                       r"more than 2,000,000 values"):
+        _check_size(yaml.compose(text.replace("*a]", "*a, 1]")), "c.yaml")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("base: &x {p: 1}\nb:\n  <<: *x\n  <<: *x\n", "c.yaml:4: b.<<: duplicate key '<<' (first on line "
+     "3); keep only one"),
+    ("init:\n  ? !!binary aGk=\n  : 2\n", "c.yaml:2: init: the YAML tag !!binary is not allowed: "
+     "scenarios hold only numbers, text, lists and mappings; remove the tag"),
+])
+def test_keys_are_checked_as_values_are(tmp_path: Path, text: str, message: str) -> None:
+    assert refused(tmp_path, text + NET) == message
+
+
 def test_units_given_a_number_says_a_number(tmp_path: Path) -> None:
     message = refused(tmp_path, "learning_rate: 0.5\n" + NET.replace("units: [x]", "units: 5"))
     assert message == ("c.yaml:3: layers[0].units: expected a non-empty list of unit names like "
