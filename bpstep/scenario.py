@@ -159,8 +159,9 @@ class _Lines:
 
     def __init__(self, key_of: Callable[[Any], str]) -> None:
         self.lines: dict[str, int] = {}
-        self.texts: dict[str, str] = {}
-        """Every scalar as written (``0.50``, not 0.5), by key path: the digits answers claim."""
+        self.scalars: dict[str, Any] = {}
+        """Every scalar's node by key path: its text as written (``0.50``, not 0.5) holds the
+        digits answers claim, its tag and line say which value a constructor could not read."""
         self.key_of = key_of
 
     def walk(self, node: Any, path: str, source: str) -> None:
@@ -169,7 +170,7 @@ class _Lines:
         self.lines.setdefault(path, node.start_mark.line + 1)
         _check_node(node, path, source)
         if isinstance(node, yaml.ScalarNode):
-            self.texts.setdefault(path, node.value)
+            self.scalars.setdefault(path, node)
         elif isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
@@ -341,28 +342,46 @@ def _parse(text: str, source: str, fast: bool, texts: dict[str, str] | None) -> 
         line = text.count("\n", 0, err.position) + 1
         raise ScenarioError(source, f"contains the control character #x{err.character:04x}, which "
                             "YAML does not allow; remove it", line=line) from None
+    lines = _Lines(lambda key_node: _key_text(loader, key_node))
     try:
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError(source, "is empty; write a scenario (see docs/scenario-format.md)")
         _check_size(node, source)
-        lines = _Lines(lambda key_node: _key_text(loader, key_node))
         lines.walk(node, "", source)
         data = loader.construct_document(node)
         if texts is not None:
-            texts.update(lines.texts)
+            texts.update({path: scalar.value for path, scalar in lines.scalars.items()})
     except yaml.MarkedYAMLError as err:
         raise _yaml_error(err, source) from None
     except yaml.YAMLError as err:
         raise ScenarioError(source, f"YAML error: {err}") from None
     except (ValueError, TypeError, LookupError, ArithmeticError) as err:
-        raise ScenarioError(source, f"YAML error: a value cannot be read ({err}); if it is "
-                            "meant as text, put it in quotes") from None
+        found = _unreadable(loader, lines.scalars)
+        if found is None:  # a key: its path is not known
+            raise ScenarioError(source, f"YAML error: a value cannot be read ({err}); if it is "
+                                "meant as text, put it in quotes") from None
+        path, scalar, why = found
+        shown = scalar.tag.replace("tag:yaml.org,2002:", "!!")
+        raise ScenarioError(source, f"{_short(scalar.value)} cannot be read as {shown} ({why}); "
+                            "write a plain number, or text in quotes", path,
+                            scalar.start_mark.line + 1) from None
     except RecursionError:
         raise _too_deep(source) from None
     finally:
         loader.dispose()
     return data, lines.lines
+
+
+def _unreadable(loader: Any, scalars: dict[str, Any]) -> tuple[str, Any, Exception] | None:
+    """The first value its tag cannot make (``!!int 0xZZ``), with its path and why, to say where
+    the document's construction failed: PyYAML's error does not."""
+    for path, scalar in scalars.items():
+        try:
+            loader.yaml_constructors[scalar.tag](loader, scalar)
+        except (ValueError, TypeError, LookupError, ArithmeticError) as err:
+            return path, scalar, err
+    return None
 
 
 def _key_text(loader: Any, node: Any) -> str:

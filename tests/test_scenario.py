@@ -374,6 +374,39 @@ def test_keys_are_checked_as_values_are(tmp_path: Path, text: str, message: str)
     assert refused(tmp_path, text + NET) == message
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("learning_rate: !!int 0xZZ\n" + NET, "c.yaml:1: learning_rate: '0xZZ' cannot be read as !!int "
+     "(invalid literal for int() with base 16: 'ZZ'); write a plain number, or text in quotes"),
+    ("learning_rate: 0x_\n" + NET, "c.yaml:1: learning_rate: '0x_' cannot be read as !!int "
+     "(invalid literal for int() with base 16: ''); write a plain number, or text in quotes"),
+    ("learning_rate: 0.5\ntitle: !!float abc\n" + NET, "c.yaml:2: title: 'abc' cannot be read as "
+     "!!float (could not convert string to float: 'abc'); write a plain number, or text in quotes"),
+    ("learning_rate: 0.5\nlayers:\n  - units: [x]\n  - units: !!bool maybe\n",
+     "c.yaml:4: layers[1].units: 'maybe' cannot be read as !!bool ('maybe'); write a plain number, "
+     "or text in quotes"),
+    ("learning_rate: 0.5\n? !!int 0xZZ\n: 1\n" + NET, "c.yaml: YAML error: a value cannot be read "
+     "(invalid literal for int() with base 16: 'ZZ'); if it is meant as text, put it in quotes"),
+])
+def test_a_value_its_tag_cannot_make_is_placed_by_key_and_line(tmp_path: Path, text: str,
+                                                                 message: str) -> None:
+    """PyYAML says only why; the value, its key path and its line come from the scalars walked
+    (a key has no path of its own, so it keeps the bare message)."""
+    assert refused(tmp_path, text) == message
+
+
+def test_nesting_up_to_32_levels_is_read_and_counted_down_as_lists_close(tmp_path: Path) -> None:
+    """The top mapping is a level: a value 31 lists deep makes 32, read (the key is then
+    unknown); 32 lists make 33, refused; two values 31 deep one after the other are read."""
+    def nest(n: int) -> str:
+        return "[" * n + "1" + "]" * n
+
+    assert refused(tmp_path, f"a: {nest(31)}\n").startswith("c.yaml:1: a: unknown key 'a'")
+    assert refused(tmp_path, f"a: {nest(31)}\nb: {nest(31)}\n").startswith("c.yaml:1: a: unknown key")
+    assert refused(tmp_path, f"a: {nest(32)}\n") == ("c.yaml:1: lists or mappings are nested more "
+                                                     "than 32 deep; a scenario needs no more than "
+                                                     "lists of lists")
+
+
 def test_units_given_a_number_says_a_number(tmp_path: Path) -> None:
     message = refused(tmp_path, "learning_rate: 0.5\n" + NET.replace("units: [x]", "units: 5"))
     assert message == ("c.yaml:3: layers[0].units: expected a non-empty list of unit names like "
