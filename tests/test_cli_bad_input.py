@@ -71,10 +71,11 @@ def test_the_base_scenario_is_good(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["run", str(path), "--json"]).exit_code == 0
 
 
-# (case id, file content, expected "line: key path: message" fragment after the file name)
+# (case id, file content, the whole message after the file name: ":line: key path: message")
 CASES = [
-    ("empty file", "", ": is empty"),
-    ("only a comment", "# a scenario will go here\n", ": is empty"),
+    ("empty file", "", ": is empty; write a scenario (see docs/scenario-format.md)"),
+    ("only a comment", "# a scenario will go here\n", ": is empty; write a scenario (see "
+                                                      "docs/scenario-format.md)"),
     ("yaml syntax error", variant("    activation: sigmoid\n  - units: [o]",
                                   "    activation: sigmoid: x\n  - units: [o]"),
      ":6: YAML syntax error: mapping values are not allowed here"),
@@ -82,27 +83,41 @@ CASES = [
      ":14: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence that "
      "starts on line 13)"),
     ("tab indentation", variant("  - units: [o]\n", "\t- units: [o]\n"),
-     ":7: YAML syntax error: found character '\\t' that cannot start any token"),
-    ("top level is a list", "- 1\n- 2\n", ":1: expected a mapping of keys"),
-    ("top level is a number", "42\n", ":1: expected a mapping of keys"),
-    ("top level is text", "hello\n", ":1: expected a mapping of keys"),
+     ":7: YAML syntax error: found character '\\t' that cannot start any token (while scanning for the "
+     "next token); indent with spaces, not tabs"),
+    ("top level is a list", "- 1\n- 2\n", ":1: expected a mapping of keys (learning_rate, layers, "
+                                          "weights, ...) at the top level, got a list"),
+    ("top level is a number", "42\n", ":1: expected a mapping of keys (learning_rate, layers, weights, "
+                                      "...) at the top level, got a number"),
+    ("top level is text", "hello\n", ":1: expected a mapping of keys (learning_rate, layers, weights, "
+                                     "...) at the top level, got text"),
     ("missing learning_rate", variant("learning_rate: 1.0\n", ""),
-     ": learning_rate: missing required key; add it, e.g. 'learning_rate: 0.5'"),
+     ": learning_rate: missing required key; add it, e.g. 'learning_rate: 0.5' (a number > 0)"),
     ("missing layers", variant("layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: "
                                "sigmoid\n  - units: [o]\n    activation: sigmoid\n", ""),
-     ": layers: missing required key"),
-    ("missing inputs", variant("inputs: [0.35, 0.7]\n", ""), ": inputs: missing required key"),
-    ("missing targets", variant("targets: [0.5]\n", ""), ": targets: missing required key"),
+     ": layers: missing required key; add it, e.g. 'layers:' with a list like '- units: [x1, x2]', inputs "
+     "first, outputs last"),
+    ("missing inputs", variant("inputs: [0.35, 0.7]\n", ""), ": inputs: missing required key; add it, "
+                                                             "e.g. 'inputs: [0.35, 0.7]' (one number per "
+                                                             "input unit, or a list of samples)"),
+    ("missing targets", variant("targets: [0.5]\n", ""), ": targets: missing required key; add it, e.g. "
+                                                         "'targets: [0.5]' (one number per output unit, "
+                                                         "or one list per sample)"),
     ("missing units", variant("  - units: [h1, h2]\n", "  - name: hidden\n"),
-     ":5: layers[1].units: expected a non-empty list of unit names like [h1, h2], got nothing"),
+     ":5: layers[1].units: expected a non-empty list of unit names like [h1, h2], got nothing (null)"),
     ("three rows for two units", variant("[[0.3], [0.9]]", "[[0.3], [0.9], [0.1]]"),
      ":12: weights[1]: expected 2 rows (units of layer 1: h1, h2), got 3"),
     ("too few columns", variant("  - [[0.2, 0.3],", "  - [[0.2],"),
      ":10: weights[0][0]: expected 2 numbers (one per unit of layer 1: h1, h2), got 1"),
     ("ragged rows", variant("     [0.2, 0.3]]", "     [0.2, 0.3, 0.4]]"),
      ":11: weights[0][1]: expected 2 numbers (one per unit of layer 1: h1, h2), got 3"),
+    ("a matrix is a number", variant("  - [[0.3], [0.9]]", "  - 5"),
+     ":12: weights[1]: expected a 2×1 matrix (a list of rows), got a number (5)"),
+    ("samples are a mapping", variant("inputs: [0.35, 0.7]", "inputs: {a: 1}"),
+     ":13: inputs: expected a list of 2 numbers (one per input unit: x1, x2) or a list of such "
+     "lists, one per sample, got a mapping ({'a': 1})"),
     ("a row is a number", variant("[[0.3], [0.9]]", "[0.3, 0.9]"),
-     ":12: weights[1][0]: expected a list of 1 number (one per unit of layer 2: o), got a number"),
+     ":12: weights[1][0]: expected a list of 1 number (one per unit of layer 2: o), got a number (0.3)"),
     ("one matrix too few", variant("  - [[0.3], [0.9]]\n", ""),
      ":9: weights: expected 2 matrices (one per pair of consecutive layers), got 1"),
     ("one matrix too many", variant("  - [[0.3], [0.9]]\n", "  - [[0.3], [0.9]]\n  - [[1.0]]\n"),
@@ -129,7 +144,7 @@ CASES = [
     ("number too large for a float", variant("inputs: [0.35, 0.7]", "inputs: [1e400, 0.7]"),
      ":13: inputs[0]: expected a finite number, got .inf"),
     ("integer too large for a float", variant("learning_rate: 1.0", "learning_rate: " + "9" * 400),
-     ":2: learning_rate: expected a number below 1.8e308"),
+     ":2: learning_rate: expected a number below 1.8e308, got 9999999999999999999999999999999999999..."),
     ("unknown activation", variant("    activation: sigmoid\n  - units: [o]",
                                    "    activation: sigmod\n  - units: [o]"),
      ":6: layers[1].activation: unknown value 'sigmod'; expected one of identity, sigmoid, "
@@ -156,9 +171,10 @@ CASES = [
     ("unknown activation in a mapping", variant("    activation: sigmoid\n  - units: [o]",
                                                 "    activation: {name: bipolar, gain: 2}\n  - units: [o]"),
      ":6: layers[1].activation.name: unknown value 'bipolar'; expected one of identity, sigmoid, "
-     "bipolar_sigmoid, tanh, relu, leaky_relu, softmax"),
+     "bipolar_sigmoid, tanh, relu, leaky_relu, softmax (did you mean 'bipolar_sigmoid'?)"),
     ("missing activation", variant("    activation: sigmoid\n  - units: [o]", "  - units: [o]"),
-     ":5: layers[1].activation: missing; expected one of identity, sigmoid"),
+     ":5: layers[1].activation: missing; expected one of identity, sigmoid, bipolar_sigmoid, tanh, relu, "
+     "leaky_relu, softmax"),
     ("activation on the input layer", variant("  - units: [x1, x2]\n",
                                               "  - units: [x1, x2]\n    activation: relu\n"),
      ":5: layers[0].activation: the input layer has no activation; remove this key"),
@@ -168,7 +184,8 @@ CASES = [
     ("unknown convention", GOOD + "convention: delta-rule\n",
      ":15: convention: unknown value 'delta-rule'; expected one of delta_rule, gradient "
      "(did you mean 'delta_rule'?)"),
-    ("unknown mode", GOOD + "mode: onlin\n", ":15: mode: unknown value 'onlin'"),
+    ("unknown mode", GOOD + "mode: onlin\n", ":15: mode: unknown value 'onlin'; expected one of batch, "
+                                             "online, minibatch (did you mean 'online'?)"),
     ("unknown reduction", GOOD + "reduction: average\n",
      ":15: reduction: unknown value 'average'; expected one of sum, mean"),
     ("zero learning rate", variant("learning_rate: 1.0", "learning_rate: 0"),
@@ -185,16 +202,19 @@ CASES = [
      ":5: layers[1].units[1]: unit name 'x1' is already used at layers[0].units[0]; unit names "
      "must be unique"),
     ("duplicate unit in a layer", variant("[h1, h2]", "[h1, h1]"),
-     ":5: layers[1].units[1]: unit name 'h1' is already used at layers[1].units[0]"),
+     ":5: layers[1].units[1]: unit name 'h1' is already used at layers[1].units[0]; unit names must be "
+     "unique"),
     ("same number quoted and not", variant("[x1, x2]", "['1', '2']").replace("[h1, h2]", "[1, 3]"),
-     ":5: layers[1].units[0]: unit name '1' is already used at layers[0].units[0]"),
+     ":5: layers[1].units[0]: unit name '1' is already used at layers[0].units[0]; unit names must be "
+     "unique"),
     ("empty unit list", variant("[h1, h2]", "[]"),
      ":5: layers[1].units: expected a non-empty list of unit names like [h1, h2], got an empty list"),
     ("unit name with a bracket", variant("[h1, h2]", "['h[1]', h2]"),
-     ":5: layers[1].units[0]: unit name 'h[1]' may not contain spaces, brackets"),
+     ":5: layers[1].units[0]: unit name 'h[1]' may not contain spaces, brackets, '@' or '->'"),
     ("only one layer", variant("  - units: [h1, h2]\n    activation: sigmoid\n  - units: [o]\n"
                                "    activation: sigmoid\n", ""),
-     ":3: layers: expected a list of at least 2 layers"),
+     ":3: layers: expected a list of at least 2 layers (inputs first, outputs last), got a list "
+     "([{'units': ['x1', 'x2']}])"),
     ("softmax on a hidden layer", variant("    activation: sigmoid\n  - units: [o]",
                                           "    activation: softmax\n  - units: [o]"),
      ":6: layers[1].activation: softmax couples its units and is allowed on the output layer only"),
@@ -213,11 +233,12 @@ CASES = [
      ":14: targets: expected one target vector per sample: 2 samples, got 1 target vector"),
     ("binary cross-entropy target 2", variant("targets: [0.5]", "targets: [2]")
      + "loss: binary_cross_entropy\n",
-     ":14: targets[0]: binary_cross_entropy needs targets between 0 and 1, got 2; use targets in "
-     "that range or another loss"),
+     ":14: targets[0]: binary_cross_entropy needs targets between 0 and 1, got 2; use targets in that "
+     "range or another loss (e.g. half_sse)"),
     ("cross-entropy target below 0", variant("targets: [0.5]", "targets: [-0.5]")
      + "loss: cross_entropy\n",
-     ":14: targets[0]: cross_entropy needs targets between 0 and 1, got -0.5"),
+     ":14: targets[0]: cross_entropy needs targets between 0 and 1, got -0.5; use targets in that range "
+     "or another loss (e.g. half_sse)"),
     ("binary cross-entropy on a tanh output", variant("  - units: [o]\n    activation: sigmoid",
                                                       "  - units: [o]\n    activation: tanh")
      + "loss: binary_cross_entropy\n",
@@ -228,7 +249,8 @@ CASES = [
      .replace("    activation: sigmoid\nweights", "    activation: softmax\nweights")
      .replace("[[0.3], [0.9]]", "[[0.3, 0.1], [0.9, 0.1]]").replace("targets: [0.5]", "targets: [1, 1]")
      + "loss: cross_entropy\n",
-     ":14: targets: softmax with cross_entropy needs targets that sum to 1"),
+     ":14: targets: softmax with cross_entropy needs targets that sum to 1 (a probability distribution "
+     "such as [0, 1, 0]), got a sum of 2"),
     ("wrong number of bias lists", GOOD + "biases: [[0, 0]]\n",
      ":15: biases: expected 2 lists (one per non-input layer), got 1 lists"),
     ("wrong bias length", GOOD + "biases: [[0, 0], [0, 0]]\n",
@@ -238,12 +260,16 @@ CASES = [
     ("title is a list", variant("title: tiny", "title: [a, b]"),
      ":1: title: expected one line of text, got a list (['a', 'b'])"),
     ("unknown top-level key", GOOD + "learning_rat: 2\n",
-     ":15: learning_rat: unknown key 'learning_rat' (did you mean 'learning_rate'?); allowed keys:"),
+     ":15: learning_rat: unknown key 'learning_rat' (did you mean 'learning_rate'?); allowed keys: title, "
+     "learning_rate, loss, convention, layers, weights, biases, update_biases, inputs, targets, mode, "
+     "reduction, init, batch_size, shuffle, seed, epochs, momentum"),
     ("unknown layer key", variant("    activation: sigmoid\n  - units: [o]",
                                   "    activaton: sigmoid\n  - units: [o]"),
      ":6: layers[1].activaton: unknown key 'activaton' (did you mean 'activation'?); allowed keys: "
      "units, activation, name"),
-    ("null key", GOOD + "~: 1\n", ":15: None: unknown key None"),
+    ("null key", GOOD + "~: 1\n", ":15: None: unknown key None; allowed keys: title, learning_rate, loss, "
+                                  "convention, layers, weights, biases, update_biases, inputs, targets, "
+                                  "mode, reduction, init, batch_size, shuffle, seed, epochs, momentum"),
     ("duplicate key", GOOD + "learning_rate: 2\n",
      ":15: learning_rate: duplicate key 'learning_rate' (first on line 2); keep only one"),
     ("duplicate nested key", variant("    activation: sigmoid\n  - units: [o]",
@@ -262,16 +288,13 @@ CASES = [
     ("control character", variant("title: tiny", "title: ti\x07ny"),
      ":1: contains the control character #x0007, which YAML does not allow; remove it"),
     ("deep nesting", "a: " + "[" * 600 + "]" * 600 + "\n",
-     ":1: lists or mappings are nested more than 32 deep"),
+     ":1: lists or mappings are nested more than 32 deep; a scenario needs no more than lists of lists"),
 ]
 
 
 @pytest.mark.parametrize(("content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_scenario_gets_one_clear_line(tmp_path: Path, content: str, expected: str) -> None:
-    message = run_bad(tmp_path, content)
-    assert expected in message, message
-    file_and_line = str(tmp_path / "bad.yaml") + expected.split(" ", 1)[0]
-    assert message.startswith(file_and_line), message
+    assert run_bad(tmp_path, content) == str(tmp_path / "bad.yaml") + expected
 
 
 BILLION_LAUGHS = """\
