@@ -482,6 +482,14 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
      "c.yaml:3: layers[0].units[1]: expected a unit name, got a list ([1])"),
     ("learning_rate: 0.5\n" + NET.replace("activation: sigmoid", "activation: sigmoid\n    name: 7"),
      "c.yaml:6: layers[1].name: expected text, got a number (7)"),
+    ("learning_rate: 0.5\ninit: xavier\n" + NET.replace("weights:\n  - [[0.5]]\n", ""),
+     "c.yaml:2: init: expected a mapping like {kind: xavier, seed: 0}, got text ('xavier')"),
+    ("learning_rate: 0.5\nmode: minibatch\nbatch_size: 3\n" + SAMPLES,
+     "c.yaml:3: batch_size: expected at most 2 (the number of samples), got 3"),
+    ("learning_rate: 0.5\nloss: binary_cross_entropy\n"
+     + NET.replace("activation: sigmoid", "activation: {name: sigmoid, gain: 2}"),
+     "c.yaml:2: loss: binary_cross_entropy is taken with a plain sigmoid output, but it has gain 2; "
+     "remove the gain or choose another loss (e.g. half_sse)"),
 ])
 def test_each_refusal_names_its_key_line_and_value(tmp_path: Path, text: str, message: str) -> None:
     assert refused(tmp_path, text) == message
