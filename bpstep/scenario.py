@@ -588,7 +588,7 @@ class _Checker:
             data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}: "
                                 + ", ".join(layers[k + 1].units))
                     for i, row in enumerate(matrix)]
-            out.append(_frozen(np.array(data, dtype=float).reshape(rows, cols)))
+            out.append(_frozen(data).reshape(rows, cols))
         return tuple(out)
 
     def samples(self, value: Any, path: str, width: int, what: str) -> Array:
@@ -599,7 +599,7 @@ class _Checker:
         else:
             raise self.fail(path, f"expected a list of {_numbers(width)} ({what}) or a list of "
                             f"such lists, one per sample, got {_kind(value)}")
-        return _frozen(np.array(rows, dtype=float).reshape(len(rows), width))
+        return _frozen(rows).reshape(len(rows), width)
 
 
 def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None = None) -> Scenario:
@@ -731,9 +731,8 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
     if not isinstance(value, list) or len(value) != expected:
         got = f"{len(value)} lists" if isinstance(value, list) else _kind(value)
         raise c.fail("biases", f"expected {expected} lists (one per non-input layer), got {got}")
-    return tuple(_frozen(np.array(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
-                                           f"one per unit of layer {k + 1}: "
-                                           + ", ".join(layers[k + 1].units)), dtype=float))
+    return tuple(_frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
+                                  f"one per unit of layer {k + 1}: " + ", ".join(layers[k + 1].units)))
                  for k, b in enumerate(value))
 
 
@@ -772,7 +771,10 @@ def load(path: Path | str) -> Scenario:
     return check(data, source, lines)
 
 
-def _frozen(array: Array) -> Array:
+def _frozen(numbers: list) -> Array:
+    """A read-only array of numbers the checker read (``Checker.number`` makes every one a float,
+    so numpy's float64 needs no dtype); a reshape of it is read-only too."""
+    array = np.array(numbers)
     array.flags.writeable = False
     return array
 
