@@ -195,13 +195,18 @@ def _check_node(node: Any, path: str, source: str) -> None:
 
     line = node.start_mark.line + 1
     if node.tag not in PLAIN_TAGS:
-        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        shown = _tag_shown(node.tag)
         raise ScenarioError(source, f"the YAML tag {shown} is not allowed: scenarios hold only "
                             "numbers, text, lists and mappings; remove the tag", path, line)
     if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
         code = ord(_SURROGATE.search(node.value)[0])  # type: ignore[index]
         raise ScenarioError(source, f"holds the escape \\u{code:04x}, half of a UTF-16 pair and "
                             "not a character; write the character itself", path, line)
+
+
+def _tag_shown(tag: str) -> str:
+    """A YAML tag as the user wrote it: ``!!int``, not ``tag:yaml.org,2002:int``."""
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios live in scenarios/",
@@ -362,7 +367,7 @@ def _parse(text: str, source: str, fast: bool, texts: dict[str, str] | None) -> 
             raise ScenarioError(source, f"YAML error: a value cannot be read ({err}); if it is "
                                 "meant as text, put it in quotes") from None
         path, scalar, why = found
-        shown = scalar.tag.replace("tag:yaml.org,2002:", "!!")
+        shown = _tag_shown(scalar.tag)
         raise ScenarioError(source, f"{_short(scalar.value)} cannot be read as {shown} ({why}); "
                             "write a plain number, or text in quotes", path,
                             scalar.start_mark.line + 1) from None
