@@ -1,13 +1,16 @@
 """Shared test settings: hypothesis runs the same examples on every machine and every run, and
 no test inherits a terminal size from the environment it runs in (pytest-xdist workers and some
 CI runners set COLUMNS or LINES, which rich prefers to the real size); a test that wants a size
-sets it."""
+sets it. Under mutmut, the caches that hide calls are cleared per test."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
+
+from bpstep import scenario, trace
 
 settings.register_profile("deterministic", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, deadline=None)
@@ -15,3 +18,14 @@ settings.load_profile(os.environ.get("BPSTEP_HYPOTHESIS", "deterministic"))
 
 for inherited in ("COLUMNS", "LINES"):
     os.environ.pop(inherited, None)
+
+
+@pytest.fixture(autouse=True)
+def _uncached_under_mutmut() -> None:
+    """mutmut maps each test to the functions it calls, then runs each mutant in a process forked
+    from one that has run the tests already. These caches call a rule builder or the loader once
+    per process: a later test would go unseen, and a fork would reuse the unmutated rule. Under
+    mutmut they are cleared before every test."""
+    if "MUTANT_UNDER_TEST" in os.environ:
+        trace._shape_of.cache_clear()
+        scenario._loader_class.cache_clear()
