@@ -107,7 +107,7 @@ def sample_order(scenario: Scenario, rng: np.random.Generator | None = None) -> 
 
 def epoch_batches(scenario: Scenario, order: Sequence[int]) -> list[list[int]]:
     """The samples of one epoch grouped by update: all at once, one each, or ``batch_size`` each."""
-    size = {"batch": len(order), "online": 1}.get(scenario.mode, scenario.batch_size or len(order))
+    size = 1 if scenario.mode == "online" else scenario.batch_size or len(order)
     return [list(order[i:i + size]) for i in range(0, len(order), size)]
 
 
@@ -241,12 +241,11 @@ class _Lesson:
         return sample if self.several else None
 
     def layer_label(self, k: int) -> str:
+        """Layer k ≥ 1 as a title names it: its own name, else output or hidden layer k."""
         name = self.sc.layers[k].name
         if name:
             return name
-        if k == len(self.units) - 1:
-            return "output layer"
-        return "input layer" if k == 0 else f"hidden layer {k}"
+        return "output layer" if k == len(self.units) - 1 else f"hidden layer {k}"
 
     def units_label(self, k: int) -> str:
         return f"{self.layer_label(k)} ({', '.join(self.units[k])})"
