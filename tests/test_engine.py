@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -375,12 +376,51 @@ def test_stages_of_an_unnamed_network_are_titled_by_position() -> None:
         "after the update · forward pass"]
 
 
-def test_every_quantity_of_a_batch_knows_its_sample() -> None:
-    """The sample a value belongs to is what practice and the diagram say it is about."""
-    trace = step(load(SCENARIOS / "xor_batch.yaml"))
+@pytest.mark.parametrize("mode", [{}, {"mode": "online"}, {"mode": "minibatch", "batch_size": 2}],
+                         ids=["batch", "online", "minibatch"])
+def test_every_quantity_and_stage_knows_its_sample_unit_and_value_before(mode: dict) -> None:
+    # What practice, the diagram and the tables read besides the value: the sample (from the
+    # name's @tag), the unit a quantity is about (a change belongs to the unit it feeds) and, for
+    # a new weight or bias, the value it replaced.
+    import yaml
+
+    spec = yaml.safe_load((SCENARIOS / "xor_batch.yaml").read_text(encoding="utf-8"))
+    trace = step(check({**spec, **mode}))
     tagged = [q for q in trace if "@" in q.name]
-    assert {q.kind for q in tagged} >= {"a", "y", "delta", "loss"}
+    per_update = {"dw", "w", "db", "b"} if mode else set()
+    assert {q.kind for q in tagged} >= {"a", "y", "delta", "loss"} | per_update
     assert all(q.sample == int(q.name.rsplit("@", 1)[1]) for q in tagged)
+    assert all(q.sample is None for q in trace if "@" not in q.name)
+    for q in trace:
+        if q.kind in ("dw", "w", "db", "b"):
+            assert q.unit == re.search(r"(?:->|\[)(\w+)\]", q.name)[1], q.name
+    values = {**trace.given, **trace.values}
+    updates = [q for q in trace if q.kind in ("w", "b")]
+    assert len(updates) == 9 * (4 if mode == {"mode": "online"} else 2 if mode else 1)
+    for q in updates:
+        assert q.before == pytest.approx(q.value - values[q.name.replace(q.kind, "d" + q.kind, 1)],
+                                         abs=1e-15), q.name
+    for stage in trace.stages:
+        said = re.search(r" · samples? (\d+)", stage.title)
+        assert stage.sample == (int(said[1]) if said else None), stage.title
+
+
+def test_stages_are_immutable_and_an_update_makes_its_quantities_only_when_asked() -> None:
+    # An update of a 784-128-10 network holds 200,000 quantities: they are made one by one as
+    # a table or a look-up needs them, never all at once when the step runs.
+    from bpstep.trace import LazyQuantities, Phase
+
+    stages = step(load(SCENARIOS / "xor_batch.yaml")).stages
+    assert {stage.phase for stage in stages} == set(Phase)
+    for stage in stages:
+        lazy = stage.phase == Phase.UPDATE
+        assert type(stage.quantities) is (LazyQuantities if lazy else tuple), stage.title
+
+
+def test_a_stage_about_several_units_lists_them_all() -> None:
+    titles = [st.title for st in step(load(SCENARIOS / "two_outputs_fixed_biases.yaml")).stages]
+    assert "backward · output deltas (o1, o2)" in titles
+    assert "forward · output layer (o1, o2)" in titles
 
 
 @pytest.mark.parametrize(("mode", "updates"), [

@@ -41,6 +41,21 @@ def test_the_step_raises_no_numpy_warning_and_says_where_it_stops_being_finite()
     assert trace.not_finite() == (1, "a[o]")
 
 
+def test_not_a_number_raises_no_numpy_warning_either() -> None:
+    # tanh(2e12) is exactly 1, so the hidden unit's slope 1 − y² is 0; its delta is
+    # 0 · (1e300 · −1e300) = 0 · −∞, which is not a number. The loss ½ · (1e300)² overflows first.
+    saturated = {**HUGE, "inputs": [1e10, 1e10],
+                 "layers": [{"units": ["x1", "x2"]}, {"units": ["h1"], "activation": "tanh"},
+                            {"units": ["o"], "activation": "identity"}],
+                 "weights": [[[100], [100]], [[1e300]]]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = step(check(saturated))
+    assert trace.value_of("y[h1]") == 1.0 and trace.value_of("delta[o]") == -1e300
+    assert trace.value_of("delta[h1]") != trace.value_of("delta[h1]")  # nan
+    assert trace.not_finite() == (2, "loss")
+
+
 def test_fmt_names_what_is_not_a_number() -> None:
     assert fmt(float("inf")) == fmt(float("-inf")) == "overflow"
     assert fmt(float("nan")) == "undefined"

@@ -245,6 +245,11 @@ def test_mean_reduction_and_fused_pairs_show_their_own_rules() -> None:
     assert trace["dw[h1->o1]"].formula == "dw[h1->o1] = lr / 2 · (delta[o1]@1·y[h1]@1 + delta[o1]@2·y[h1]@2)"
     assert trace["a[h1]@1"].formula == "a[h1]@1 = w0[x1->h1]·y[x1]@1 + w0[x2->h1]·y[x2]@1 + b0[h1]"
     assert trace["loss"].formula == "loss = (loss@1 + loss@2) / 2"
+    # The mean of one sample is that sample: an update from one sample alone divides by nothing.
+    spec.update(mode="online")
+    trace = step(check(spec))
+    assert trace["dw[h1->o1]@2"].formula == "dw[h1->o1]@2 = lr · delta[o1]@2·y[h1]@2"
+    assert trace["db[o1]@2"].formula == "db[o1]@2 = lr · delta[o1]@2"
 
 
 @pytest.mark.parametrize("mode", [{"mode": "online"}, {"mode": "minibatch", "batch_size": 2}],

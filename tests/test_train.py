@@ -126,6 +126,19 @@ def test_run_shows_the_first_minibatch_step_that_train_takes() -> None:
     assert trace["b[o2]@4"].value == pytest.approx(want[3][1], abs=1e-7)
 
 
+def test_run_shows_the_first_shuffled_epoch_that_train_takes() -> None:
+    # The samples are visited in the order of default_rng(seed)'s first permutation; each update
+    # is tagged with the first sample of its batch.
+    order = [int(i) for i in np.random.default_rng(7).permutation(5)]
+    trace = step(check(small(mode="minibatch", batch_size=2, shuffle=True, seed=7)))
+    params = start()
+    for batch in (order[:2], order[2:4], order[4:]):
+        params = fd_step(params, batch, 0.7)
+        tag = batch[0] + 1
+        assert trace[f"w[h2->o1]@{tag}"].value == pytest.approx(params[2][1, 0], abs=1e-7)
+        assert trace[f"b[o2]@{tag}"].value == pytest.approx(params[3][1], abs=1e-7)
+
+
 def test_loss_history_starts_with_the_loss_before_training() -> None:
     result = train(check(small()), 4, every=2)
     x, t = np.array(X5, float), np.array(T5, float)
