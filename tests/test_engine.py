@@ -441,3 +441,18 @@ def test_batch_stages_say_which_samples_they_are_about(mode: dict, updates: list
         "after the update · loss of all samples"]
     assert [t for t in titles if t.startswith("after the update · forward")] == [
         f"after the update · forward pass · sample {s}" for s in (1, 2, 3, 4)]
+    # One update: the loss of all samples comes before it. Several: after the last of them.
+    after_total = titles[titles.index("loss of all samples") + 1]
+    assert after_total == (updates[0] if not mode else "after the update · forward pass · sample 1")
+
+
+@pytest.mark.parametrize("mode", [{"mode": "online"}, {"mode": "minibatch", "batch_size": 2}],
+                         ids=["online", "minibatch"])
+def test_the_loss_of_all_samples_adds_every_update_s_samples(mode: dict) -> None:
+    import yaml
+
+    spec = yaml.safe_load((SCENARIOS / "xor_batch.yaml").read_text(encoding="utf-8"))
+    trace = step(check({**spec, **mode}))
+    each = [trace[f"loss@{s}"].value for s in (1, 2, 3, 4)]
+    assert trace["loss"].value == pytest.approx(math.fsum(each), rel=1e-15)
+    assert trace["loss"].formula == "loss = loss@1 + loss@2 + loss@3 + loss@4"

@@ -237,6 +237,14 @@ def test_the_worked_example_reads_like_the_textbook(convention: str) -> None:
         assert trace[name].formula == f"{name} = {rule}"
 
 
+@pytest.mark.parametrize(("convention", "sign"), [("delta_rule", "−"), ("gradient", "")])
+def test_softmax_without_its_own_loss_is_written_through_its_jacobian(convention: str, sign: str) -> None:
+    # δ_j = ± y_j · (∂E/∂y_j − Σ_m ∂E/∂y_m · y_m), with ∂E/∂y = y − t for half_sse.
+    trace = step(check(small_spec("sigmoid", "softmax", "half_sse", convention)))
+    through = " + ".join(f"(y[{m}] − t[{m}]) · y[{m}]" for m in ("o1", "o2", "o3"))
+    assert trace["delta[o1]"].formula == f"delta[o1] = {sign}y[o1] · ((y[o1] − t[o1]) − [{through}])"
+
+
 def test_mean_reduction_and_fused_pairs_show_their_own_rules() -> None:
     spec = small_spec("sigmoid", "softmax", "cross_entropy", "delta_rule")
     spec.update(inputs=[[0.6, -0.9], [0.1, 0.4]], targets=[[0.2, 0.7, 0.1]] * 2, reduction="mean")
