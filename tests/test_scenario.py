@@ -529,6 +529,15 @@ def test_a_minibatch_may_hold_every_sample(tmp_path: Path) -> None:
     assert load(path).batch_size == 2
 
 
+def test_a_count_written_with_a_point_zero_is_that_whole_number(tmp_path: Path) -> None:
+    path = tmp_path / "floats.yaml"
+    path.write_text("learning_rate: 0.5\nmode: minibatch\nbatch_size: 2.0\nshuffle: true\nseed: 4.0\n"
+                    "epochs: 3.0\n" + SAMPLES, encoding="utf-8")
+    scenario = load(path)
+    counts = (scenario.batch_size, scenario.seed, scenario.epochs)
+    assert counts == (2, 4, 3) and all(type(n) is int for n in counts)
+
+
 def test_a_missing_scenario_file_says_where_scenarios_live(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load(tmp_path / "missing.yaml")
