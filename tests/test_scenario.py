@@ -497,6 +497,15 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
     ("learning_rate: 0.5\nepochs: 1.5\n" + NET, "c.yaml:2: epochs: expected a whole number ≥ 1, got 1.5"),
     ("learning_rate: 0.5\nmode: online\nshuffle: true\nseed: -2\n" + SAMPLES,
      "c.yaml:4: seed: expected a whole number ≥ 0, got -2"),
+    ("learning_rate: 0.5\nmode: minibatch\n" + SAMPLES,
+     "c.yaml:2: mode: minibatch needs 'batch_size: N' (samples per update)"),
+    ("learning_rate: 0.5\nshuffle: true\n" + SAMPLES, "c.yaml:2: shuffle: has no effect in batch mode "
+     "(one update from all samples); use 'mode: online' or 'mode: minibatch', or remove it"),
+    ("learning_rate: 0.5\nmode: online\nseed: 3\n" + SAMPLES, "c.yaml:3: seed: orders the samples "
+     "only with 'shuffle: true'; for weights use 'init: {seed: ...}'"),
+    ("learning_rate: 0.5\nloss: binary_cross_entropy\n" + SAMPLES.replace("[0.2]]", "[2]]"),
+     "c.yaml:10: targets[1][0]: binary_cross_entropy needs targets between 0 and 1, got 2; use "
+     "targets in that range or another loss (e.g. half_sse)"),
     ("learning_rate: 0.5\nbatch_size: 1\n" + SAMPLES, "c.yaml:2: batch_size: only used with 'mode: "
      "minibatch' (mode is batch); remove it or set the mode"),
     ("learning_rate: 0.5\nw[x->o]: 1\n" + NET, "c.yaml:2: w[x->o]: unknown key 'w[x->o]'; allowed keys: "
@@ -527,6 +536,14 @@ def test_a_minibatch_may_hold_every_sample(tmp_path: Path) -> None:
     path = tmp_path / "whole.yaml"
     path.write_text("learning_rate: 0.5\nmode: minibatch\nbatch_size: 2\n" + SAMPLES, encoding="utf-8")
     assert load(path).batch_size == 2
+
+
+def test_a_minibatch_of_one_and_a_shuffle_without_a_seed_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "ones.yaml"
+    path.write_text("learning_rate: 0.5\nmode: minibatch\nbatch_size: 1\nshuffle: true\n" + SAMPLES,
+                    encoding="utf-8")
+    scenario = load(path)
+    assert (scenario.batch_size, scenario.shuffle, scenario.seed) == (1, True, 0)
 
 
 def test_a_count_written_with_a_point_zero_is_that_whole_number(tmp_path: Path) -> None:
