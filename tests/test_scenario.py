@@ -506,6 +506,9 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
     ("learning_rate: 0.5\nloss: binary_cross_entropy\n" + SAMPLES.replace("[0.2]]", "[2]]"),
      "c.yaml:10: targets[1][0]: binary_cross_entropy needs targets between 0 and 1, got 2; use "
      "targets in that range or another loss (e.g. half_sse)"),
+    ("learning_rate: 0.5\nloss: cross_entropy\n" + SAMPLES.replace("sigmoid", "softmax")
+     .replace("[[0.5], [0.2]]", "[[1], [0.2]]"), "c.yaml:10: targets[1]: softmax with cross_entropy needs "
+     "targets that sum to 1 (a probability distribution such as [0, 1, 0]), got a sum of 0.2"),
     ("learning_rate: 0.5\nbatch_size: 1\n" + SAMPLES, "c.yaml:2: batch_size: only used with 'mode: "
      "minibatch' (mode is batch); remove it or set the mode"),
     ("learning_rate: 0.5\nw[x->o]: 1\n" + NET, "c.yaml:2: w[x->o]: unknown key 'w[x->o]'; allowed keys: "
