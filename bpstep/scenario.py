@@ -734,11 +734,15 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
         return None
     expected = len(layers) - 1
     if not isinstance(value, list) or len(value) != expected:
-        got = f"{len(value)} lists" if isinstance(value, list) else _kind(value)
-        raise c.fail("biases", f"expected {expected} lists (one per non-input layer), got {got}")
+        got = _lists(len(value)) if isinstance(value, list) else _kind(value)
+        raise c.fail("biases", f"expected {_lists(expected)} (one per non-input layer), got {got}")
     return tuple(_frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
                                   f"one per unit of layer {k + 1}: " + ", ".join(layers[k + 1].units)))
                  for k, b in enumerate(value))
+
+
+def _lists(count: int) -> str:
+    return f"{count} list" if count == 1 else f"{count} lists"
 
 
 def _check_loss_domain(c: _Checker, loss: str, out: Layer, targets: Array) -> None:

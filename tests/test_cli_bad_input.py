@@ -252,7 +252,7 @@ CASES = [
      ":14: targets: softmax with cross_entropy needs targets that sum to 1 (a probability distribution "
      "such as [0, 1, 0]), got a sum of 2"),
     ("wrong number of bias lists", GOOD + "biases: [[0, 0]]\n",
-     ":15: biases: expected 2 lists (one per non-input layer), got 1 lists"),
+     ":15: biases: expected 2 lists (one per non-input layer), got 1 list"),
     ("wrong bias length", GOOD + "biases: [[0, 0], [0, 0]]\n",
      ":15: biases[1]: expected 1 number (one per unit of layer 2: o), got 2"),
     ("update_biases not a boolean", GOOD + "update_biases: maybe\n",

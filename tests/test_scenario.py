@@ -509,6 +509,14 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
     ("learning_rate: 0.5\nloss: cross_entropy\n" + SAMPLES.replace("sigmoid", "softmax")
      .replace("[[0.5], [0.2]]", "[[1], [0.2]]"), "c.yaml:10: targets[1]: softmax with cross_entropy needs "
      "targets that sum to 1 (a probability distribution such as [0, 1, 0]), got a sum of 0.2"),
+    ("learning_rate: 0.5\ninit: {kind: bogus}\n" + NET.replace("weights:\n  - [[0.5]]\n", ""),
+     "c.yaml:2: init.kind: unknown value 'bogus'; expected one of normal, uniform, xavier"),
+    ("learning_rate: 0.5\nbiases: 5\n" + NET,
+     "c.yaml:2: biases: expected 1 list (one per non-input layer), got a number (5)"),
+    ("learning_rate: 0.5\n" + NET
+     .replace("units: [x]", "units: [x]\n  - units: [h1, h2]\n    activation: tanh")
+     .replace("  - [[0.5]]\n", "  - [[0.5, 0.5]]\n  - [[0.5], [0.5]]\nbiases: [[0.1], [0.2]]\n"),
+     "c.yaml:11: biases[0]: expected 2 numbers (one per unit of layer 1: h1, h2), got 1"),
     ("learning_rate: 0.5\nbatch_size: 1\n" + SAMPLES, "c.yaml:2: batch_size: only used with 'mode: "
      "minibatch' (mode is batch); remove it or set the mode"),
     ("learning_rate: 0.5\nw[x->o]: 1\n" + NET, "c.yaml:2: w[x->o]: unknown key 'w[x->o]'; allowed keys: "
@@ -533,6 +541,9 @@ def test_a_unit_name_of_64_characters_and_init_without_a_kind_are_read(tmp_path:
     scenario = load(path)
     assert scenario.layers[1].units == ("o" * 64,)
     assert (scenario.init.kind, scenario.init.seed) == ("xavier", 3)
+    path.write_text(path.read_text(encoding="utf-8").replace("init: {seed: 3}", "init: {kind: normal}"),
+                    encoding="utf-8")
+    assert (load(path).init.kind, load(path).init.seed) == ("normal", 0)
 
 
 def test_a_minibatch_may_hold_every_sample(tmp_path: Path) -> None:
