@@ -511,6 +511,8 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
      "targets that sum to 1 (a probability distribution such as [0, 1, 0]), got a sum of 0.2"),
     ("learning_rate: 0.5\ninit: {kind: bogus}\n" + NET.replace("weights:\n  - [[0.5]]\n", ""),
      "c.yaml:2: init.kind: unknown value 'bogus'; expected one of normal, uniform, xavier"),
+    ("learning_rate: 0.5\ninit: {scale: big}\n" + NET.replace("weights:\n  - [[0.5]]\n", ""),
+     "c.yaml:2: init.scale: expected a number, got text ('big')"),
     ("learning_rate: 0.5\nbiases: 5\n" + NET,
      "c.yaml:2: biases: expected 1 list (one per non-input layer), got a number (5)"),
     ("learning_rate: 0.5\n" + NET
