@@ -513,6 +513,12 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
      "c.yaml:2: init.kind: unknown value 'bogus'; expected one of normal, uniform, xavier"),
     ("learning_rate: 0.5\ninit: {scale: big}\n" + NET.replace("weights:\n  - [[0.5]]\n", ""),
      "c.yaml:2: init.scale: expected a number, got text ('big')"),
+    ("learning_rate: 0.5\n" + NET.replace("  - units: [o]\n    activation: sigmoid\n", "  - 5\n"),
+     "c.yaml:4: layers[1]: expected a mapping with 'units', got a number (5)"),
+    ("learning_rate: 0.5\n" + NET.replace("units: [o]", "units: ['']"),
+     "c.yaml:4: layers[1].units[0]: expected a unit name, got empty text"),
+    ("learning_rate: 0.5\n" + NET.replace("activation: sigmoid", "activation: {name: sigmoid, gain: steep}"),
+     "c.yaml:5: layers[1].activation.gain: expected a number, got text ('steep')"),
     ("learning_rate: 0.5\nbiases: 5\n" + NET,
      "c.yaml:2: biases: expected 1 list (one per non-input layer), got a number (5)"),
     ("learning_rate: 0.5\n" + NET
