@@ -524,7 +524,7 @@ class _Checker:
                 if len(name) > MAX_NAME:
                     raise self.fail(f"{path}.units[{i}]", f"expected a unit name of at most "
                                     f"{MAX_NAME} characters, got {len(name):,}; shorten it")
-                if any(c in name for c in "[]@> ") or "->" in name:
+                if any(c in name for c in "[]@> "):
                     raise self.fail(f"{path}.units[{i}]", f"unit name {name!r} may not contain "
                                     "spaces, brackets, '@' or '->'")
                 if name in seen:

@@ -548,6 +548,9 @@ def test_a_unit_name_of_64_characters_and_init_without_a_kind_are_read(tmp_path:
                  + NET.replace("units: [o]", f"units: [{'o' * 64}]").replace("weights:\n  - [[0.5]]\n", ""))
     scenario = load(path)
     assert scenario.layers[1].units == ("o" * 64,)
+    path.write_text(path.read_text(encoding="utf-8").replace(f"units: [{'o' * 64}]", "units: [X1]\n    name: "
+                                                             + "L" * 64), encoding="utf-8")
+    assert (load(path).layers[1].units, load(path).layers[1].name) == (("X1",), "L" * 64)
     assert (scenario.init.kind, scenario.init.seed) == ("xavier", 3)
     path.write_text(path.read_text(encoding="utf-8").replace("init: {seed: 3}", "init: {kind: normal}"),
                     encoding="utf-8")
