@@ -132,6 +132,7 @@ def test_layer_names_and_title_are_kept(tmp_path: Path) -> None:
     text = MINIMAL.replace("  - units: [x1, x2]\n", "  - units: [x1, x2]\n    name: inputs\n")
     s = load(write(tmp_path, "title: 42\n" + text))
     assert s.layers[0].name == "inputs" and s.title == "42"
+    assert load(write(tmp_path, f"title: {'t' * 200}\n" + text)).title == "t" * 200
 
 
 def test_arrays_are_read_only(tmp_path: Path) -> None:
@@ -532,6 +533,12 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
      "targets, mode, reduction, init, batch_size, shuffle, seed, epochs, momentum"),
     ("scenario: gfg.yaml\n", "c.yaml:1: looks like an answers file, not a scenario; mark it with "
      "`bpstep verify c.yaml`"),
+    ("a[h1]: 0.5\ndelta[o]: -0.1\n", "c.yaml:1: looks like an answers file, not a scenario; mark it "
+     "with `bpstep verify c.yaml`"),
+    ("learning_rate: 0.5\n" + NET.replace("[o]", "[o1, o2]").replace("[[0.5]]", "[[0.5, 0.5]]"),
+     "c.yaml:9: targets: expected 2 numbers (one per output unit: o1, o2), got 1"),
+    ("learning_rate: 0.5\n" + SAMPLES.replace("[[1.0], [0.0]]", "[[1.0], [0.0], [2.0]]"),
+     "c.yaml:9: targets: expected one target vector per sample: 3 samples, got 2 target vectors"),
     ("learning_rate: 0.5\n" + NET.replace("units: [o]", f"units: [{'o' * 65}]"),
      "c.yaml:4: layers[1].units[0]: expected a unit name of at most 64 characters, got 65; shorten it"),
     ("a: [[[1], " + "[" * 30 + "1" + "]" * 30 + "]]\n", "c.yaml:1: lists or mappings are nested more "
