@@ -4,16 +4,15 @@ An answers file is a YAML mapping ``quantity name: number`` (null means not atte
 optional ``scenario:`` key naming the scenario file relative to the answers file. A student's
 file may be hostile: its ``scenario:`` is followed only inside the answers file's folder (or
 folders the marker names), and a file it names that is no scenario is never quoted. Each number
-keeps the text it was written with, because the digits written are the claim being judged:
-``0.56`` claims two decimals (±0.005), ``-0.0376`` four, and a whole number like ``4`` is exact.
+keeps the text it was written with, because the digits written are the claim being judged
+(bpstep.written): ``0.56`` stands for 0.555 to 0.565, ``-0.0376`` for −0.03765 to −0.03755.
+A decimal comma (``0,8787``) is read as a point, with a note.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import math
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,21 +20,15 @@ from typing import TYPE_CHECKING
 
 from bpstep.scenario import MAX_NAME, ScenarioError, activation_of, check, parse_yaml, read_text
 from bpstep.trace import kind_of, parse_name
+from bpstep.written import DEFAULT_FLOOR, Written, read_number
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
     from bpstep.trace import Quantity, Trace
 
 SCENARIO_KEY = "scenario"
-NUMBER = re.compile(r"[+-]?(?:\d+(?P<dot>\.)(?P<decimals>\d*)|\.(?P<only>\d+)|\d+)(?:[eE](?P<exp>[+-]?\d+))?")
-"""A decimal number as a person writes it: ``0.56``, ``-.5``, ``9.45e-4``, ``4``."""
-MINUS_SIGNS = str.maketrans({"−": "-", "–": "-"})
-"""Minus signs copied from typeset text (U+2212, U+2013) read as ``-``."""
-
 MAX_KEY = 2 * MAX_NAME + 24
 """Longest quantity name: two unit names, brackets, an arrow and an ``@sample``."""
-MAX_EXPONENT_DIGITS = 5
-"""``1e99999`` is as far as a written exponent goes; beyond that the claim is no number."""
 
 GIVEN_KINDS = {"y": "an input value", "t": "a target", "w0": "an initial weight",
                "b0": "an initial bias", "lr": "the learning rate"}
@@ -50,15 +43,22 @@ class Answer:
     """One number a student wrote, with the text that says how precisely they claim it."""
 
     name: str
-    value: float
-    text: str
-    """The number as written (after reading a typeset minus as ``-``)."""
+    written: Written
     line: int | None = None
 
     @property
+    def value(self) -> float:
+        return self.written.value
+
+    @property
+    def text(self) -> str:
+        """The number as written (a typeset minus read as ``-``, a decimal comma as a point)."""
+        return self.written.text
+
+    @property
     def tolerance(self) -> float:
-        """Half a unit in the last digit written: ``0.56`` → 0.005; a whole number → exact."""
-        return digits_tolerance(self.text)
+        """Half a unit in the last digit written: ``0.56`` → 0.005, ``4`` → 0.5."""
+        return self.written.half_unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,30 +75,13 @@ class AnswerSheet:
     scenario_line: int | None = None
     """Line of the ``scenario:`` key."""
 
-
-def digits_tolerance(text: str) -> float:
-    """The half-unit of the last digit in ``text``; 0 for a whole number written without a point."""
-    match = NUMBER.fullmatch(text.strip())
-    if match is None or (match["dot"] is None and match["only"] is None and match["exp"] is None):
-        return 0.0
-    written = (match["exp"] or "0").lstrip("+-").lstrip("0")
-    if len(written) > MAX_EXPONENT_DIGITS:
-        return math.inf if not match["exp"].startswith("-") else 0.0
-    decimals = len(match["decimals"] or match["only"] or "")
-    power = int(match["exp"] or 0) - decimals
-    return math.inf if power > 308 else 0.5 * 10.0 ** power
-
-
-def parse_number(text: str) -> float | None:
-    """The value of a number written as text, or None when it is not one plain finite number.
-
-    Its precision must be finite too: ``0e999`` is 0 claimed to ±10^999, which would accept anything.
-    """
-    cleaned = text.strip().translate(MINUS_SIGNS)
-    if NUMBER.fullmatch(cleaned) is None or not math.isfinite(digits_tolerance(cleaned)):
-        return None
-    value = float(cleaned)
-    return value if math.isfinite(value) else None
+    @property
+    def notes(self) -> list[str]:
+        """What the reader should know was read another way: decimal commas, line by line."""
+        return [f"{self.source}:{a.line}: read {a.name}'s {a.text.replace('.', ',', 1)} as "
+                f"{a.text} (a decimal comma)" if a.line else
+                f"{self.source}: read {a.name}'s {a.text.replace('.', ',', 1)} as {a.text} "
+                "(a decimal comma)" for a in self.answers.values() if a.written.comma]
 
 
 def normalise_name(key: str) -> str:
@@ -157,12 +140,12 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
             continue
         written = texts.get(raw_key, str(value))
         shown = {bool: "true/false", list: "a list", dict: "a mapping"}.get(type(value))
-        number = None if shown else parse_number(written)
+        number = None if shown else read_number(written)
         if number is None:
             shown = shown or (repr(written) if len(written) <= 40 else repr(written[:37]) + "...")
             raise AnswersError(source, "expected a number (like -0.0376 or 9.45e-4) or null, "
                                f"got {shown}", raw_key, line)
-        answers[name] = Answer(name, number, written.strip().translate(MINUS_SIGNS), line)
+        answers[name] = Answer(name, number, line)
     return AnswerSheet(answers, scenario, source, where, scenario_line)
 
 
@@ -213,19 +196,32 @@ def _check_inside(sheet: AnswerSheet, path: Path, folders: Sequence[Path]) -> No
                            sheet.scenario_line)
 
 
-def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]) -> None:
-    """Refuse names the scenario does not compute, suggesting the closest ones."""
+def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]
+                ) -> list[AnswersError]:
+    """Each name the scenario does not compute, said with its line and the closest names.
+
+    The rest of the sheet can still be marked: a name mistyped loses that one answer only.
+    """
+    problems = []
     for name, line in sheet.lines.items():
         if name in computed:
             continue
         if name in given:
             kind = GIVEN_KINDS.get(kind_of(name), "a given value")
-            raise AnswersError(sheet.source, f"{name!r} is {kind} of the scenario, not something "
-                               "to work out; remove it", name, line or None)
+            problems.append(AnswersError(sheet.source, f"{name!r} is {kind} of the scenario, not "
+                                         "something to work out; remove it", name, line or None))
+            continue
         close = difflib.get_close_matches(name, list(computed), n=3, cutoff=0.6)
         hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else \
             "; `bpstep template SCENARIO` lists every name"
-        raise AnswersError(sheet.source, f"unknown quantity {name!r}{hint}", name, line or None)
+        problems.append(AnswersError(sheet.source, f"unknown quantity {name!r}{hint}", name,
+                                     line or None))
+    return problems
+
+
+def known_answers(sheet: AnswerSheet, computed: Collection[str]) -> dict[str, Answer]:
+    """The sheet's answers to quantities the scenario computes (what ``check_names`` lets through)."""
+    return {name: a for name, a in sheet.answers.items() if name in computed}
 
 
 
@@ -293,8 +289,10 @@ def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
     outputs = scenario.layers[-1].units
     title = " ".join((scenario.title or Path(scenario.source).name).split())
     out = [f"# bpstep worksheet · {title}",
-           "# Write your number after each name, with the digits you worked with (0.56 is judged",
-           "# to ±0.005, 0.5600 to ±0.00005); leave null what you did not work out.",
+           "# Write your number after each name, with the digits you worked with: 0.5523 stands",
+           "# for 0.55225 to 0.55235. Give at least "
+           f"{(scenario.marking or DEFAULT_FLOOR).words} (keep every digit",
+           "# in the calculator until the answer); leave null what you did not work out.",
            f"# Check it with: {check}"]
     if scenario_ref is not None:
         out.append(f"{SCENARIO_KEY}: {json.dumps(scenario_ref, ensure_ascii=False)}")

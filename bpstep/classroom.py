@@ -2,9 +2,10 @@
 
 Each answers file names its scenario (or variant); each scenario is stepped once however many
 students share it. A file that cannot be read is kept with its error and never stops the batch.
-The summary gives, for each quantity, the share of students whose answer was accepted, and the
-named mistakes ranked by how many students made them, grouped over the units of a layer
-(``delta[h*]``). Pure apart from reading the files it is given.
+The summary gives, for each quantity, the share of the students who attempted it whose answer
+was accepted (a blank is counted apart, never as wrong), and the named mistakes ranked by how
+many students made them, grouped over the units of a layer (``delta[h*]``). Pure apart from
+reading the files it is given.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from bpstep.errors import ExitCode, UserError
 from bpstep.trace import Trace, parse_name
-from bpstep.verify import ACCEPTED, WRONG, Report
+from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
 MISTAKE_LABELS = {
     "swapped_error": "output − target and target − output swapped",
@@ -27,10 +28,22 @@ MISTAKE_LABELS = {
     "new_for_old": "updated weight used for the old one",
     "power_of_ten": "off by a power of ten",
     "sign_flipped": "sign flipped",
+    "slope_swapped": "another activation's derivative used",
+    "activation_swapped": "another activation used",
+    "bias_left_out": "bias left out of the net input",
+    "half_left_out": "the ½ of half SSE left out",
+    "mean_left_out": "the 1/n of the mean left out",
+    "transposed": "weights read transposed",
+    "other_units_weights": "δ summed through another unit's weights",
+    "update_left_out": "old value copied, not updated",
+    "early": "rounded too early",
+    "coarse": "too coarse (too few figures)",
+    "swapped_digits": "two neighbouring digits swapped",
     "slip": "arithmetic slip (one digit)",
     "out_of_range": "a value the quantity can never take",
+    "not_finite": "a value past the float range",
 }
-"""A short name for each mistake ``verify`` names (every key of ``MISTAKES``, then the two it
+"""A short name for each mistake ``verify`` names (every key of ``MISTAKES``, then those it
 names outside that list), for the class summary."""
 
 
@@ -43,6 +56,8 @@ class Student:
     path: str
     scenario: str
     report: Report
+    problems: tuple[str, ...] = ()
+    """Names in the file the step does not have (each said with its line); the rest is marked."""
 
     @property
     def score(self) -> int:
@@ -50,12 +65,18 @@ class Student:
         return sum(v.verdict in ACCEPTED for v in self.report)
 
     @property
+    def points(self) -> float:
+        """Marks with partial credit: a value rounded too early earns half."""
+        return self.report.points
+
+    @property
     def max(self) -> int:
         return len(self.report.verdicts)
 
     @property
     def has_mistakes(self) -> bool:
-        return self.report.has_mistakes
+        """A value not accepted, or a worksheet left blank."""
+        return not self.report.passed
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +93,9 @@ class QuantityShare:
     right: int
     """Students whose answer was accepted."""
     of: int
+    """Students who attempted it."""
+    blank: int = 0
+    """Students who left it blank (not attempted): not counted in ``of``."""
 
     @property
     def share(self) -> float:
@@ -108,8 +132,9 @@ class ClassReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """2 when a file was bad, else 1 when a student had a wrong value, else 0."""
-        if self.bad:
+        """2 when a file was bad (or named quantities the step lacks), else 1 when a student had a
+        value not accepted or handed in a blank worksheet, else 0."""
+        if self.bad or any(s.problems for s in self.students):
             return ExitCode.BAD_INPUT
         if any(s.has_mistakes for s in self.students):
             return ExitCode.MISTAKES
@@ -158,36 +183,40 @@ def summarise(students: Sequence[Student], bad: Sequence[BadFile],
     """Share right per quantity, and named mistakes ranked by the students who made them."""
     right: dict[str, int] = {}
     seen: dict[str, int] = {}
+    blank: dict[str, int] = {}
     groups: dict[tuple[str, str, int], tuple[list[str], set[str]]] = {}
     for s in students:
         trace = traces[s.scenario]
         for v in s.report:
-            seen[v.name] = seen.get(v.name, 0) + 1
+            empty = v.verdict == NOT_ATTEMPTED
+            seen[v.name] = seen.get(v.name, 0) + (not empty)
+            blank[v.name] = blank.get(v.name, 0) + empty
             right[v.name] = right.get(v.name, 0) + (v.verdict in ACCEPTED)
-            if v.verdict == WRONG and v.mistake:
+            if v.verdict in TO_FIX and v.mistake:
                 names, who = groups.setdefault((v.mistake, *_group(v.name, trace)), ([], set()))
                 names.append(v.name)
                 who.add(s.student)
-    quantities = tuple(QuantityShare(n, right[n], seen[n]) for n in seen)
+    quantities = tuple(QuantityShare(n, right[n], seen[n], blank[n]) for n in seen)
     counts = [MistakeCount(key, pattern_of(names), tuple(sorted(who)))
               for (key, _, _), (names, who) in groups.items()]
     counts.sort(key=lambda m: (-m.count, m.where, m.mistake))
     return ClassReport(tuple(students), tuple(bad), quantities, tuple(counts))
 
 
-def mark_batch(paths: Sequence[Path], tol: float | None = None,
-               folders: Sequence[Path] = ()) -> ClassReport:
+def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequence[Path] = (),
+               *, digits: int | None = None, decimals: int | None = None) -> ClassReport:
     """Mark every answers file; a file that cannot be marked becomes a ``BadFile``.
 
     Each ``scenario:`` is found and read as a single ``verify`` would: a lesson name, or a file
     inside the answers file's folder, the current folder or one of ``folders`` (a student's file
-    must not make the marker read, or quote, files elsewhere).
+    must not make the marker read, or quote, files elsewhere). Each is marked to the precision
+    ``digits`` or ``decimals`` ask, else its scenario's ``marking``, else 3 significant figures.
     """
-    from bpstep.answers import check_names, load_named_scenario
+    from bpstep.answers import check_names, known_answers, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step
     from bpstep.lessons import find
-    from bpstep.verify import verify
+    from bpstep.verify import floor_for, verify
 
     steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
     students: list[Student] = []
@@ -211,12 +240,14 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None,
             if isinstance(known, UserError):
                 raise known
             scenario, trace, names = known
-            check_names(sheet, names, trace.given)
-            report = verify(trace, scenario, sheet.answers, tol)  # type: ignore[arg-type]
+            problems = tuple(str(p) for p in check_names(sheet, names, trace.given))
+            floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
+            report = verify(trace, scenario, known_answers(sheet, names), tol,  # type: ignore[arg-type]
+                            floor)
         except UserError as err:
             bad.append(BadFile(str(path), str(err)))
             continue
-        students.append(Student(path.stem, str(path), key, report))
+        students.append(Student(path.stem, str(path), key, report, problems))
     traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
     return summarise(students, bad, traces)
 

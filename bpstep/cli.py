@@ -83,10 +83,15 @@ def _root(
 
 def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
     """Say what went wrong on stderr, for people, and leave with ``code``."""
+    say(f"error: {message}")
+    raise typer.Exit(int(code))
+
+
+def say(message: str) -> None:
+    """One line for people on stderr: ``bpstep: note: …`` or ``bpstep: error: …``."""
     from bpstep.render.console import make_console
 
-    make_console(stderr=True).print(f"bpstep: error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(int(code))
+    make_console(stderr=True).print(f"bpstep: {message}", markup=False, soft_wrap=True)
 
 
 def load_scenario(path: Path):
@@ -110,6 +115,25 @@ Precision = Annotated[int, typer.Option("--precision", "-p", min=1, max=17,
 Explain = Annotated[bool, typer.Option("--explain", "-e",
                                        help="Show each formula with its numbers substituted.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+
+
+Digits = Annotated[int | None, typer.Option(
+    "--digits", min=1, max=15, show_default=False,
+    help="Accept an answer only when it has at least N significant figures, unless it is exactly "
+    "the value (default: the scenario's 'marking', else 3).")]
+DecimalPlaces = Annotated[int | None, typer.Option(
+    "--decimals", min=0, max=15, show_default=False,
+    help="Ask for at least N decimal places instead of significant figures.")]
+
+
+def marking_floor(scenario: Scenario, digits: int | None, decimals: int | None,
+                  tol: float | None):  # type: ignore[no-untyped-def]
+    """The precision floor of a marking (``--digits``/``--decimals``, the scenario's, or 3)."""
+    from bpstep.verify import floor_for
+
+    if digits is not None and decimals is not None:
+        fail("--digits and --decimals both say how precise an answer must be; give one of them")
+    return floor_for(scenario, digits=digits, decimals=decimals, tol=tol)
 
 
 class ViewChoice(str, Enum):
@@ -493,7 +517,10 @@ def verify(
                                                   hidden=True)] = None,
     tol: Annotated[float | None, typer.Option("--tol", min=0.0, show_default=False,
                                               help="Accept answers within ±TOL (default: half a "
-                                              "unit of the last digit written).")] = None,
+                                              "unit of the last digit written); with it alone, "
+                                              "no number of figures is asked.")] = None,
+    digits: Digits = None,
+    decimals: DecimalPlaces = None,
     no_reveal: Annotated[bool, typer.Option("--no-reveal", help="Verdicts and hints without the "
                                             "correct values (for practice).")] = False,
     everything: Annotated[bool, typer.Option("--all", help="Also list the quantities not "
@@ -517,10 +544,17 @@ def verify(
         help="A folder an answers file's 'scenario:' may name a file in, besides the answers "
         "file's own folder and the current folder (repeatable).")] = None,
 ) -> None:
-    """Mark hand-worked numbers: correct, within rounding, carried forward, or wrong (with a hint).
+    """Mark hand-worked numbers: correct, within rounding, carried forward, too coarse, rounded
+    too early, or wrong (with the likely mistake named).
 
-    Exit code 0 when every attempted answer is accepted, 1 when any is wrong, 2 on bad input
-    (with --batch: 2 when any file could not be read).
+    A written number stands for every value that rounds to it: 0.5523 for 0.55225 to 0.55235.
+    It is accepted when it agrees with the true value, or with what your own earlier numbers
+    give (rounding, or an earlier mistake carried forward), and has at least 3 significant
+    figures (--digits, --decimals; a value written exactly needs no more).
+
+    Exit code 0 when every attempted answer is accepted, 1 when any is not (or none was
+    attempted), 2 on bad input: a file that cannot be read, or names the step does not have
+    (the other answers are still marked). With --batch: 2 when any file had such a problem.
 
     Examples: [bold]bpstep verify gfg_sigmoid.article-answers[/] ·
     [bold]bpstep verify gfg_sigmoid answers.yaml --no-reveal[/] ·
@@ -533,14 +567,17 @@ def verify(
         if no_reveal or everything:
             fail("--no-reveal and --all shape one worksheet's marking; with --batch the class "
                  "report lists every student's verdicts (use --csv for each quantity)")
+        if digits is not None and decimals is not None:
+            fail("--digits and --decimals both say how precise an answer must be; give one of them")
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
-                      force=force, scenarios=tuple(scenarios or ()))
+                      force=force, scenarios=tuple(scenarios or ()), digits=digits,
+                      decimals=decimals)
         return
     if first is None:
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if csv_out is not None or html_out is not None:
         fail("--csv and --html write a class report; use them with --batch")
-    from bpstep.answers import check_names, load_named_scenario
+    from bpstep.answers import check_names, known_answers, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
     from bpstep.lessons import display, find
@@ -557,15 +594,20 @@ def verify(
              f"`bpstep verify SCENARIO {answers_path}`")
     scenario = (load_named_scenario(sheet, scenario_path, scenarios or ()) if second is None
                 else load_scenario(scenario_path))
+    floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
-    check_names(sheet, {q.name for q in trace}, trace.given)
+    computed = {q.name for q in trace}
+    problems = [str(p) for p in check_names(sheet, computed, trace.given)]
+    for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
+        say(line)
     say_not_finite(trace)
-    report = mark(trace, scenario, sheet.answers, tol)
+    report = mark(trace, scenario, known_answers(sheet, computed), tol, floor)
     if as_json:
         from bpstep.export.json import report_to_json
 
         print(json.dumps(report_to_json(report, scenario=str(scenario_path), reveal=not no_reveal,
-                                        tol=tol), indent=2, ensure_ascii=False))
+                                        tol=tol, notes=sheet.notes, problems=problems),
+                         indent=2, ensure_ascii=False))
     else:
         from bpstep.render.console import make_console
         from bpstep.render.verdicts import render_report
@@ -577,7 +619,9 @@ def verify(
         console.print(render_report(report, precision=precision, reveal=not no_reveal,
                                     everything=everything,
                                     explain_command=f"bpstep explain {display(scenario_path)}"))
-    if report.has_mistakes:
+    if problems:
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+    if not report.passed:
         raise typer.Exit(int(ExitCode.MISTAKES))
 
 
@@ -715,7 +759,8 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
-                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = ()) -> None:
+                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = (),
+                  digits: int | None = None, decimals: int | None = None) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
     import glob
 
@@ -726,7 +771,7 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                    (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
     if not paths:
         fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
-    report = mark_batch(paths, tol, scenarios)
+    report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals)
     files: dict[Path, str | bytes] = {}
     if csv_out is not None:
         from bpstep.export.class_report import gradebook_csv
@@ -852,8 +897,8 @@ Mode = Annotated[str, typer.Option("--mode", help="With several samples: batch, 
                                    "minibatch.")]
 Samples = Annotated[int, typer.Option("--samples", min=1, max=8, help="Samples in the step.")]
 Biases = Annotated[bool, typer.Option("--biases/--no-biases", help="Give every unit a bias.")]
-Decimals = Annotated[int, typer.Option("--decimals", min=1, max=2,
-                                       help="Decimals of the numbers drawn (1 or 2).")]
+NumberDecimals = Annotated[int, typer.Option("--number-decimals", "--decimals", min=1, max=2,
+                                             help="Decimals of the numbers drawn (1 or 2).")]
 Seed = Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
                                           help="The same seed gives the same exercise on every "
                                           "machine (default: a new one, written in the file).")]
@@ -894,7 +939,7 @@ def new(
     mode: Mode = "batch",
     samples: Samples = 1,
     biases: Biases = False,
-    decimals: Decimals = 1,
+    decimals: NumberDecimals = 1,
     seed: Seed = None,
     dead_relu: DeadRelu = False,
     force: Force = False,
@@ -942,6 +987,8 @@ def practice(
     tol: Annotated[float | None, typer.Option("--tol", min=0.0, show_default=False,
                                               help="Accept answers within ±TOL (default: half a "
                                               "unit of the last digit typed).")] = None,
+    digits: Digits = None,
+    places: DecimalPlaces = None,
     save: Annotated[Path | None, typer.Option(
         "--save", show_default=False,
         help="Write what you typed as an answers file for 'bpstep verify' (also after Ctrl-C).")
@@ -959,7 +1006,9 @@ def practice(
     mode: Mode = "batch",
     samples: Samples = 1,
     biases: Biases = False,
-    decimals: Decimals = 1,
+    decimals: Annotated[int, typer.Option("--number-decimals", min=1, max=2,
+                                          help="With --new: decimals of the numbers drawn (1 or "
+                                          "2).")] = 1,
     seed: Seed = None,
     dead_relu: DeadRelu = False,
 ) -> None:
@@ -1010,7 +1059,8 @@ def practice(
         names = [n for n in names if trace.stage_of(n) >= from_stage - 1]
         if not names:
             fail(f"--ask chooses nothing from stage {from_stage} on; ask more, or start earlier")
-    session = Session(trace, scenario, names, tries=tries, tol=tol)
+    session = Session(trace, scenario, names, tries=tries, tol=tol,
+                      floor=marking_floor(scenario, digits, places, tol))
     console = make_console()
     piped = not sys.stdin.isatty()
     console.print(scenario.title or str(file), style="bold underline", markup=False)
@@ -1038,7 +1088,7 @@ def practice(
                                         markup=False, soft_wrap=True)
     if ending == view.Ending.INTERRUPTED:
         raise typer.Exit(int(ExitCode.INTERRUPTED))
-    if report.has_mistakes:
+    if not report.passed:
         raise typer.Exit(int(ExitCode.MISTAKES))
 
 

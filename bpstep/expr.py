@@ -5,7 +5,9 @@ Each computed number of a step is an expression over named operands (``a[h1]``, 
 its operation. One expression evaluates itself, prints itself in names
 (``y[h1]·(1 − y[h1])·(w0[h1->o]·delta[o])``) and with numbers (negative numbers bracketed, as on
 paper), re-evaluates with other operand values (a student's own earlier numbers), and can be
-rewritten: each mistake ``bpstep verify`` knows is a rewrite of the tree.
+rewritten: each mistake ``bpstep verify`` knows is a rewrite of the tree. It also bounds itself:
+given the range of every operand (the intervals a student's written numbers stand for), each
+node says the range of its own value in affine arithmetic (bpstep.affine).
 
 Evaluation is in plain floats and never raises: an overflow is ``inf``, a log of 0 a large
 negative number, a division by 0 ``inf`` or ``nan``, so a hostile worksheet cannot crash a replay.
@@ -18,8 +20,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bpstep.affine import Affine, Bend, product, total
+
 Env = Mapping[str, float]
 """Operand values by name: given values and computed quantities."""
+Ranges = Mapping[str, Affine]
+"""Operand ranges by name, for ``Expr.bound``."""
 
 SUM, PRODUCT, ATOM = 1, 3, 5
 """Binding strength of the printed forms: a child that binds less than its place needs brackets."""
@@ -54,6 +60,10 @@ class Expr:
         raise NotImplementedError
 
     def write(self, w: Writer) -> str:
+        raise NotImplementedError
+
+    def bound(self, ranges: Ranges) -> Affine:
+        """The range of this node's value when each operand may be anywhere in its range."""
         raise NotImplementedError
 
     def children(self) -> tuple[Expr, ...]:
@@ -140,6 +150,9 @@ class Ref(Expr):
     def evaluate(self, env: Env) -> float:
         return env[self.name]
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return ranges[self.name]
+
     def write(self, w: Writer) -> str:
         return w.ref(self.name)
 
@@ -156,6 +169,9 @@ class Const(Expr):
 
     def evaluate(self, env: Env) -> float:
         return self.value
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return Affine.point(self.value)
 
     def write(self, w: Writer) -> str:
         return self.text
@@ -180,6 +196,9 @@ class Sum(Expr):
 
     def evaluate(self, env: Env) -> float:
         return _fsum(t.evaluate(env) for t in self.terms)
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return total(t.bound(ranges) for t in self.terms)
 
     def write(self, w: Writer) -> str:
         return " + ".join([t.wrapped(w, SUM) for t in self.terms])
@@ -206,6 +225,9 @@ class Diff(Expr):
     def evaluate(self, env: Env) -> float:
         return self.left.evaluate(env) - self.right.evaluate(env)
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.left.bound(ranges).plus(self.right.bound(ranges).negated())
+
     def write(self, w: Writer) -> str:
         return f"{self.left.wrapped(w, SUM)} − {self.right.wrapped(w, SUM + 1)}"
 
@@ -229,6 +251,9 @@ class Prod(Expr):
         for f in self.factors:
             result *= f.evaluate(env)
         return result
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return product(f.bound(ranges) for f in self.factors)
 
     def write(self, w: Writer) -> str:
         sign = w.tight if self.tight else w.spaced
@@ -258,6 +283,9 @@ class Div(Expr):
     def evaluate(self, env: Env) -> float:
         return divide(self.numerator.evaluate(env), self.denominator.evaluate(env))
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.numerator.bound(ranges).times(self.denominator.bound(ranges).reciprocal())
+
     def write(self, w: Writer) -> str:
         top = _factor(self.numerator, w, first=True)
         return f"{top} / {self.denominator.wrapped(w, PRODUCT + 1)}"
@@ -279,6 +307,9 @@ class Neg(Expr):
     def evaluate(self, env: Env) -> float:
         return -self.operand.evaluate(env)
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges).negated()
+
     def write(self, w: Writer) -> str:
         return "−" + self.operand.wrapped(w, PRODUCT)
 
@@ -299,6 +330,9 @@ class Square(Expr):
         x = self.operand.evaluate(env)
         return x * x
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges).square()
+
     def write(self, w: Writer) -> str:
         return self.operand.wrapped(w, ATOM) + "²"
 
@@ -317,6 +351,9 @@ class Exp(Expr):
 
     def evaluate(self, env: Env) -> float:
         return exp(self.operand.evaluate(env))
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges).exp()
 
     def write(self, w: Writer) -> str:
         return "e^" + self.operand.wrapped(w, ATOM)
@@ -338,6 +375,9 @@ class Ln(Expr):
         x = self.operand.evaluate(env)
         return math.log(max(x, TINY)) if x == x else x
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges).log(TINY)
+
     def write(self, w: Writer) -> str:
         inner = self.operand
         return "ln " + inner.write(w) if inner.strength == ATOM else f"ln({inner.write(w)})"
@@ -351,17 +391,26 @@ class Ln(Expr):
 
 @dataclass(slots=True)
 class Call(Expr):
-    """A named function of one operand written as a textbook does: ``tanh(a)``, ``max(0, a)``."""
+    """A named function of one operand written as a textbook does: ``tanh(a)``, ``max(0, a)``.
+
+    Every such function is non-decreasing (tanh, ReLU and their steps), which is what lets its
+    range be read from the ends of its operand's range where it has a kink or a jump.
+    """
 
     pattern: str
     """The text with ``{}`` where the operand goes."""
     fn: Callable[[float], float]
     slope: Callable[[float], float]
     """d fn/dx, for gradients flowing back through the computational graph."""
+    bend: Bend
+    """The largest |fn″| over a range (``inf`` where fn has a kink or jump in it), for ranges."""
     operand: Expr
 
     def evaluate(self, env: Env) -> float:
         return self.fn(self.operand.evaluate(env))
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges).smooth(self.fn, self.slope, self.bend)
 
     def write(self, w: Writer) -> str:
         return self.pattern.format(self.operand.write(w))
@@ -370,7 +419,7 @@ class Call(Expr):
         return (self.operand,)
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Call(self.pattern, self.fn, self.slope, *children)
+        return Call(self.pattern, self.fn, self.slope, self.bend, *children)
 
 
 @dataclass(slots=True)
@@ -381,6 +430,9 @@ class Group(Expr):
 
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
+
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges)
 
     def write(self, w: Writer) -> str:
         return f"({self.operand.write(w)})"
@@ -408,6 +460,9 @@ class Slope(Expr):
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
 
+    def bound(self, ranges: Ranges) -> Affine:
+        return self.operand.bound(ranges)
+
     def write(self, w: Writer) -> str:
         return self.operand.write(w)
 
@@ -432,6 +487,13 @@ class Softmax(Expr):
             return math.nan
         top = max(values)
         return math.exp(values[self.index] - top) / math.fsum(math.exp(v - top) for v in values)
+
+    def bound(self, ranges: Ranges) -> Affine:
+        """e^(a_j − m) / Σ e^(a_k − m), m the largest centre: the shared e^(a_j) kept as one."""
+        forms = [a.bound(ranges) for a in self.operands]
+        top = max(f.centre for f in forms)
+        powers = [f.plus(Affine.point(-top)).exp() for f in forms]
+        return powers[self.index].times(total(powers).reciprocal())
 
     def write(self, w: Writer) -> str:
         written = Div(Exp(self.operands[self.index]), Sum(tuple(Exp(a) for a in self.operands)))

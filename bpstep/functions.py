@@ -147,6 +147,24 @@ def _leaky_step(a: float) -> float:
     return 1.0 if a > 0 else LEAKY_SLOPE
 
 
+TANH_BEND = 4 / (3 * math.sqrt(3))
+"""The largest |tanh″(a)| = |2·tanh(a)·(1 − tanh²(a))|, reached at tanh(a) = ±1/√3."""
+
+
+def _tanh_bend(low: float, high: float) -> float:
+    return TANH_BEND
+
+
+def _kink_at_zero(low: float, high: float) -> float:
+    """|f″| of a function linear on either side of 0 (ReLU): 0 away from 0, a kink at it."""
+    return 0.0 if low >= 0 or high <= 0 else math.inf
+
+
+def _jump_at_zero(low: float, high: float) -> float:
+    """|f″| of a step, flat on either side and jumping just after 0 (0 itself is on the low side)."""
+    return 0.0 if low > 0 or high <= 0 else math.inf
+
+
 def _sigmoid_rule(a: Expr) -> Expr:
     return Div(ONE, Sum((ONE, Exp(Neg(a)))))
 
@@ -185,7 +203,8 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             fn=np.tanh,
             derivative=lambda a, y: 1.0 - y * y,
-            rule=lambda a: Call("tanh({})", math.tanh, lambda v: 1.0 - math.tanh(v) ** 2, a),
+            rule=lambda a: Call("tanh({})", math.tanh, lambda v: 1.0 - math.tanh(v) ** 2,
+                                   _tanh_bend, a),
             slope=lambda a, y: Group(Diff(ONE, Square(y))),
             bounds=(-1.0, 1.0),
         ),
@@ -193,16 +212,16 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu",
             fn=lambda a: np.maximum(a, 0.0),
             derivative=lambda a, y: (a > 0).astype(float),
-            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), _step, a),
-            slope=lambda a, y: Call("step({})", _step, _flat, a),
+            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), _step, _kink_at_zero, a),
+            slope=lambda a, y: Call("step({})", _step, _flat, _jump_at_zero, a),
             bounds=(0.0, math.inf),
         ),
         Activation(
             "leaky_relu",
             fn=lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
             derivative=lambda a, y: np.where(a > 0, 1.0, LEAKY_SLOPE),
-            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_step, a),
-            slope=lambda a, y: Call("leaky_step({})", _leaky_step, _flat, a),
+            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_step, _kink_at_zero, a),
+            slope=lambda a, y: Call("leaky_step({})", _leaky_step, _flat, _jump_at_zero, a),
         ),
         Activation(
             "softmax",
@@ -269,7 +288,7 @@ class Sigma(Group):
         return "Σ " + self.operand.wrapped(w, 3)
 
 
-def _error_diff(node: Expr) -> bool:
+def is_error_term(node: Expr) -> bool:
     """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
     return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
             and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
@@ -277,14 +296,14 @@ def _error_diff(node: Expr) -> bool:
 
 def swap_error(expr: Expr) -> Expr:
     """Every (y − t) written as (t − y) and the other way round."""
-    return expr.rewrite(lambda node: Diff(node.right, node.left) if _error_diff(node) else None)
+    return expr.rewrite(lambda node: Diff(node.right, node.left) if is_error_term(node) else None)
 
 
 def negated(expr: Expr) -> Expr:
     """−expr as a student writes it: an error term turned round, a leading minus dropped."""
     if isinstance(expr, Neg):
         return expr.operand
-    if any(_error_diff(node) for node in expr.nodes()):
+    if any(is_error_term(node) for node in expr.nodes()):
         return swap_error(expr)
     return Neg(expr)
 

@@ -17,12 +17,13 @@ from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from bpstep.answers import MINUS_SIGNS, SCENARIO_KEY, Answer, parse_number
+from bpstep.answers import SCENARIO_KEY, Answer
 from bpstep.enums import StrEnum
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
-from bpstep.verify import WRONG, Report, Verdict, verify
+from bpstep.verify import TO_FIX, Report, Verdict, verify
+from bpstep.written import DEFAULT_FLOOR, Floor, read_number
 
 HINT_RUNGS = 3
 """``?`` once: the rule in names; twice: with the numbers; three times: the value (revealed)."""
@@ -92,6 +93,7 @@ class Session:
     names: Sequence[str]
     tries: int = 2
     tol: float | None = None
+    floor: Floor | None = DEFAULT_FLOOR
     position: int = 0
     answers: dict[str, Answer] = field(default_factory=dict)
     """The last number typed for each quantity still standing (what ``--save`` writes)."""
@@ -135,12 +137,12 @@ class Session:
     def submit(self, text: str) -> Feedback:
         """Mark a number typed for the current quantity, as ``bpstep verify`` would."""
         q = self.current
-        value = parse_number(text)
-        if value is None:
+        written = read_number(text)
+        if written is None:
             return Feedback(Event.NOT_A_NUMBER, q)
-        answer = Answer(q.name, value, text.strip().translate(MINUS_SIGNS))
-        self.answers[q.name] = answer
-        verdict = verify(self.trace, self.scenario, self.answers, self.tol)[q.name]
+        value = written.value
+        self.answers[q.name] = Answer(q.name, written)
+        verdict = verify(self.trace, self.scenario, self.answers, self.tol, self.floor)[q.name]
         record = self._record(attempts=(*self.records[q.name].attempts, verdict))
         if verdict.accepted:
             self.accepted[q.name] = value
@@ -178,12 +180,12 @@ class Session:
 
     def report(self) -> Report:
         """Every answer still standing marked at once: what ``bpstep verify`` says of the save."""
-        return verify(self.trace, self.scenario, self.answers, self.tol)
+        return verify(self.trace, self.scenario, self.answers, self.tol, self.floor)
 
     def mistakes(self) -> Iterator[Verdict]:
         """Every wrong number typed, in the order typed (a later right one does not erase it)."""
         for name in self.names:
-            yield from (v for v in self.records[name].attempts if v.verdict == WRONG)
+            yield from (v for v in self.records[name].attempts if v.verdict in TO_FIX)
 
     def stage_counts(self) -> dict[int, dict[Outcome, int]]:
         """Outcomes per stage index, for the summary."""
@@ -197,7 +199,8 @@ class Session:
 def answers_yaml(session: Session, scenario_ref: str, title: str) -> str:
     """What was typed, as an answers file ``bpstep verify`` reads (``scenario:`` relative to it).
 
-    Each number is written as typed; it matched ``answers.NUMBER``, so it is safe YAML.
+    Each number is written as read (a decimal comma as a point); it matched ``written.NUMBER``,
+    so it is safe YAML.
     """
     out = [f"# bpstep practice · {title}",
            "# The numbers typed (the last try of each); revealed and skipped values are left out.",

@@ -24,6 +24,7 @@ from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
+from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
 
 Array = np.ndarray
 
@@ -136,11 +137,13 @@ class Scenario:
     """How many epochs ``bpstep train`` runs unless told otherwise."""
     momentum: float | None
     """α of Δw(n) = ±η·δ·y + α·Δw(n−1) (Mitchell); None for plain gradient descent."""
+    marking: Floor | None = None
+    """The precision answers need (``marking: {digits: 3}``); None for bpstep's default."""
 
 
 FIELDS = ("title", "learning_rate", "loss", "convention", "layers", "weights", "biases",
           "update_biases", "inputs", "targets", "mode", "reduction", "init", "batch_size",
-          "shuffle", "seed", "epochs", "momentum")
+          "shuffle", "seed", "epochs", "momentum", "marking")
 REQUIRED = ("learning_rate", "layers", "inputs", "targets")
 INIT_FIELDS = ("kind", "seed", "scale")
 LAYER_FIELDS = ("units", "activation", "name")
@@ -659,7 +662,28 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
                     targets=targets, learning_rate=rate, loss=loss, convention=convention,
                     update_biases=update_biases, mode=mode, reduction=reduction, title=title,
                     source=source, init=init, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                    epochs=epochs, momentum=momentum)
+                    epochs=epochs, momentum=momentum, marking=_marking(c, data))
+
+
+def _marking(c: _Checker, data: Mapping[str, Any]) -> Floor | None:
+    """``marking: {digits: N}`` or ``{decimals: N}``: the precision a course asks answers to have."""
+    spec = data.get("marking")
+    if spec is None:
+        return None
+    example = "a mapping like {digits: 3} (significant figures) or {decimals: 4}"
+    if not isinstance(spec, dict) or not spec:
+        raise c.fail("marking", f"expected {example}, got {_kind(spec)}")
+    kinds = tuple(FloorKind)
+    c.keys(spec, kinds, "marking")
+    if len(spec) > 1:
+        raise c.fail("marking", "give digits or decimals, not both; remove one")
+    kind = FloorKind(next(iter(spec)))
+    least, most = FLOOR_LIMITS[kind]
+    count = _count(c, spec[kind], f"marking.{kind}", least)
+    if count > most:
+        raise c.fail(f"marking.{kind}", f"expected a whole number from {least} to {most}, got "
+                     f"{count}")
+    return Floor(kind, count)
 
 
 def _momentum(c: _Checker, data: Mapping[str, Any]) -> float | None:

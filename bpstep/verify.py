@@ -1,15 +1,22 @@
 """Marking a hand-worked step the way a careful examiner does: answers + trace → verdicts.
 
-Every answer is judged three ways, in this order:
+A written number stands for an interval: ``0.002728`` for [0.0027275, 0.0027285], every value a
+calculator could have shown before those digits were written (bpstep.written). Each answer is
+judged in this order:
 
-1. against the true value, within the tolerance its written digits claim → ``correct``;
-2. against the value recomputed from the student's *own* earlier numbers (their answers where
-   given, true values elsewhere): inside tolerance it is ``rounding`` when those earlier numbers
-   were themselves accepted (a chain rounded on paper), or ``carried`` when it carries an earlier
-   mistake forward (error carried forward: not a new mistake);
-3. otherwise ``wrong``, and each known mistake is replayed (sign flipped, power of ten, ...), on
-   the student's own earlier numbers and then on the true ones: the first that reproduces the
-   number becomes the hint.
+1. against the true value, within its own digits → ``correct``, or ``too coarse`` when it has
+   fewer figures than the course asks (``--digits``/``--decimals``, default 3 significant
+   figures) and is not exactly the value;
+2. against every value the student's *own* earlier numbers allow: each rule is evaluated over
+   the intervals of the numbers written before it (through the values not written, in affine
+   arithmetic, so near-cancelling sums and y·(1 − y) stay as tight as the calculator) → within
+   reach it is ``rounding`` when those earlier numbers were accepted, ``carried`` when it carries
+   an earlier mistake forward (error carried forward: not a new mistake), and ``too coarse``
+   again under the floor;
+3. otherwise it is replayed: each known mistake, a rewrite of the rule, on the student's own
+   numbers and then on the true ones → ``wrong`` with the mistake named; one value the rule is
+   worked from rounded to as few figures as the answer has → ``rounded too early`` (half credit);
+   two neighbouring digits swapped or one digit off → ``wrong`` with that said; else ``wrong``.
 
 Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 """
@@ -18,16 +25,36 @@ from __future__ import annotations
 
 import math
 from collections import ChainMap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from bpstep.affine import Affine
 from bpstep.answers import Answer
 from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
-from bpstep.expr import ONE, Diff, Expr, Neg, Prod, Ref, Slope, const, inline, substitute
-from bpstep.functions import FUSED_DELTAS, Activation, swap_error
+from bpstep.expr import (
+    HALF,
+    ONE,
+    Const,
+    Diff,
+    Div,
+    Expr,
+    Group,
+    Neg,
+    Prod,
+    Ref,
+    Slope,
+    Sum,
+    const,
+    inline,
+    substitute,
+)
+from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, is_error_term, swap_error
+from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
+from bpstep.written import DEFAULT_FLOOR, Floor, round_figures
 
 
 class Mark(StrEnum):
@@ -36,27 +63,45 @@ class Mark(StrEnum):
     CORRECT = "correct"
     ROUNDING = "rounding"
     CARRIED = "carried"
+    TOO_COARSE = "too coarse"
+    ROUNDED_EARLY = "rounded too early"
     WRONG = "wrong"
     NOT_ATTEMPTED = "not attempted"
 
 
-CORRECT, ROUNDING, CARRIED, WRONG, NOT_ATTEMPTED = Mark
+CORRECT, ROUNDING, CARRIED, TOO_COARSE, ROUNDED_EARLY, WRONG, NOT_ATTEMPTED = Mark
 VERDICTS = tuple(Mark)
 ACCEPTED = frozenset({CORRECT, ROUNDING, CARRIED})
+TO_FIX = frozenset({TOO_COARSE, ROUNDED_EARLY, WRONG})
+"""Verdicts that make a worksheet fail (exit code 1): attempted and not accepted."""
+EARLY_CREDIT = 50
+"""Percent of the marks a value rounded too early earns (the quizzes' default band credit)."""
+CREDIT = {CORRECT: 100, ROUNDING: 100, CARRIED: 100, TOO_COARSE: 0, ROUNDED_EARLY: EARLY_CREDIT,
+          WRONG: 0, NOT_ATTEMPTED: 0}
+"""Percent of a value's marks each verdict earns."""
 SUMMARY_WORDS = {CORRECT: "correct", ROUNDING: "within rounding", CARRIED: "carried forward",
-                 WRONG: "wrong", NOT_ATTEMPTED: "not attempted"}
+                 TOO_COARSE: "too coarse", ROUNDED_EARLY: "rounded too early", WRONG: "wrong",
+                 NOT_ATTEMPTED: "not attempted"}
 ALWAYS_COUNTED = (CORRECT, ROUNDING, WRONG, NOT_ATTEMPTED)
-"""Counts the summary line always shows; ``carried forward`` appears when there are any."""
+"""Counts the summary line always shows; the others appear when there are any."""
 
 EPSILON = 1e-9
 """Relative float slack added to every tolerance, so 0.555 against ±0.005 is not lost to binary."""
+FLOAT_NOISE = 1e-15
+"""What float arithmetic leaves of a sum of hand-sized numbers that is exactly 0 on paper."""
 POWERS = {p: f"{10 ** p:g}" if p > 0 else f"1/{10 ** -p}" for p in (1, -1, 2, -2, 3, -3)}
 """Powers of ten tried, with how the hint writes the factor (×10, ×1/100)."""
 SLIP_DIGITS = 3
 """Significant digits a number needs before one wrong digit reads as a slip, not a guess."""
 DEPTH = 2
 """Levels of unwritten intermediates a mistake is replayed through (w ← Δw ← δ)."""
+MOST_FIGURES = 8
+"""Rounding too early is looked for down from at most this many significant figures."""
+NEAR = 8.0
+"""A replayed value this many times the spread of the student's own chain from an answer is
+checked over the student's intervals too (the replay on the written numbers is one point of it)."""
 BACKWARD_KINDS = frozenset({Kind.DELTA, Kind.DW, Kind.DB})
+COMPUTED_KINDS = frozenset(set(Kind) - {Kind.T, Kind.W0, Kind.B0, Kind.LR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +116,15 @@ class Verdict:
     written: str | None = None
     """The student's number as written; None when not attempted."""
     hint: str | None = None
-    """The likely mistake (for wrong), or what was carried / rounded (for carried, rounding)."""
+    """The likely mistake (wrong, rounded too early), what was carried or rounded, or what the
+    floor asks (too coarse)."""
     mistake: str | None = None
-    """Key of the mistake in ``MISTAKES`` that reproduces a wrong number."""
+    """Key of the mistake in ``MISTAKES`` (or ``early``, ``swapped_digits``, ``slip``, ...) that
+    reproduces a number not accepted."""
     carried_from: tuple[str, ...] = ()
     """Earlier answers of the student this one builds on, when those were not accepted."""
     recomputed: float | None = None
-    """The value recomputed from the student's own earlier numbers."""
+    """The value recomputed from the student's own earlier numbers (the nearest they allow)."""
     tolerance: float | None = None
     """Half-width of the interval an answer was accepted in (digits written, or ``--tol``)."""
     stage: int = 0
@@ -86,12 +133,19 @@ class Verdict:
     def accepted(self) -> bool:
         return self.verdict in ACCEPTED
 
+    @property
+    def credit(self) -> int:
+        """Percent of this value's marks the verdict earns."""
+        return CREDIT[self.verdict]
+
 
 @dataclass(frozen=True, slots=True)
 class Report:
     """Every quantity of the step marked, in stage order."""
 
     verdicts: tuple[Verdict, ...]
+    floor: Floor | None = None
+    """The precision an answer needed (None: any number of figures)."""
     _by_name: Mapping[str, Verdict] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -104,21 +158,55 @@ class Report:
         return self._by_name[name]
 
     @property
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[Mark, int]:
         counts = dict.fromkeys(VERDICTS, 0)
         for v in self.verdicts:
             counts[v.verdict] += 1
         return counts
 
     @property
+    def attempted(self) -> bool:
+        return any(v.verdict != NOT_ATTEMPTED for v in self.verdicts)
+
+    @property
     def has_mistakes(self) -> bool:
-        return any(v.verdict == WRONG for v in self.verdicts)
+        """Something to put right: a value wrong, too coarse or rounded too early."""
+        return any(v.verdict in TO_FIX for v in self.verdicts)
+
+    @property
+    def passed(self) -> bool:
+        """Every value attempted is accepted, and at least one was attempted (exit code 0)."""
+        return self.attempted and not self.has_mistakes
+
+    @property
+    def points(self) -> float:
+        """Marks earned, one per value: partial credit included."""
+        return sum(v.credit for v in self.verdicts) / 100
 
     def summary(self) -> str:
         """``9 correct, 2 within rounding, 1 wrong, 4 not attempted``."""
+        if not self.attempted:
+            return f"nothing attempted: all {len(self.verdicts)} values are blank"
         counts = self.counts
         shown = [k for k in VERDICTS if k in ALWAYS_COUNTED or counts[k]]
         return ", ".join(f"{counts[k]} {SUMMARY_WORDS[k]}" for k in shown)
+
+
+def floor_for(scenario: Scenario, *, digits: int | None = None, decimals: int | None = None,
+              tol: float | None = None) -> Floor | None:
+    """The precision floor of a marking: the teacher's option, else the scenario's ``marking``,
+    else 3 significant figures; none when ``--tol`` alone says what is accepted."""
+    from bpstep.written import FloorKind
+
+    if digits is not None and decimals is not None:
+        raise ValueError("a floor counts significant figures or decimal places, not both")
+    if digits is not None:
+        return Floor(FloorKind.DIGITS, digits)
+    if decimals is not None:
+        return Floor(FloorKind.DECIMALS, decimals)
+    if tol is not None:
+        return None
+    return scenario.marking or DEFAULT_FLOOR
 
 
 def _close(value: float, reference: float, tolerance: float) -> bool:
@@ -126,6 +214,21 @@ def _close(value: float, reference: float, tolerance: float) -> bool:
     if not (math.isfinite(value) and math.isfinite(reference)):
         return False
     return abs(value - reference) <= tolerance + EPSILON * max(1.0, abs(reference))
+
+
+def _exactly(value: float, reference: float) -> bool:
+    """The same number but for float noise: relative, so a tiny value is not 0 (up to 1e-15)."""
+    return (math.isfinite(value) and math.isfinite(reference)
+            and abs(value - reference) <= EPSILON * abs(reference) + FLOAT_NOISE)
+
+
+def _reaches(value: float, form: Affine, tolerance: float) -> bool:
+    """Within the tolerance of some value in the form's range (an unbounded range says nothing)."""
+    if not (form.bounded and math.isfinite(value)):
+        return False
+    low, high = form.low, form.high
+    nearest = min(max(value, low), high)
+    return _close(value, nearest, tolerance)
 
 
 def _decimals(tolerance: float) -> int | None:
@@ -137,19 +240,29 @@ def _decimals(tolerance: float) -> int | None:
     return rounded if abs(places - rounded) < 1e-6 and 0 <= rounded <= 15 else None
 
 
-def _one_digit_apart(written: str, other: str) -> bool:
-    """Same length, and one digit differs or two neighbouring digits are swapped."""
+def _digits_differ(written: str, other: str) -> str | None:
+    """``slip`` when one digit differs, ``swapped_digits`` when two neighbours are swapped."""
     if len(written) != len(other) or written == other:
-        return False
+        return None
     diff = [i for i, (a, b) in enumerate(zip(written, other, strict=True)) if a != b]
     if len(diff) == 1:
-        return True
-    return (len(diff) == 2 and diff[1] == diff[0] + 1
-            and written[diff[0]] == other[diff[1]] and written[diff[1]] == other[diff[0]])
+        return "slip"
+    if (len(diff) == 2 and diff[1] == diff[0] + 1
+            and written[diff[0]] == other[diff[1]] and written[diff[1]] == other[diff[0]]):
+        return "swapped_digits"
+    return None
 
 
-Variant = tuple[Expr, str]
-"""A rewritten rule and the hint that names the mistake it replays."""
+class Variant(NamedTuple):
+    """A rule rewritten as a mistake would have it, and the hint that names the mistake."""
+
+    rule: Expr
+    hint: str
+    source: str | None = None
+    """The value the student did not write that the mistake was made in (None: in q itself).
+    Every later value worked from that value carries the one mistake, so it is marked once."""
+    source_rule: Expr | None = None
+    """That value as the mistake has it, over the values of the step (before any mistake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,33 +271,75 @@ class Mistake:
 
     key: str
     applies: Callable[[_Marker, Quantity], bool]
-    variants: Callable[[_Marker, Quantity], Iterator[Variant]]
+    variants: Callable[[_Marker, Quantity], Iterator[tuple[Expr, str] | Variant]]
     """The rule as the mistake would have it, each with the hint that says so."""
+
+
+class _Chain(Mapping[str, Affine]):
+    """The range of every value as the student has it: each written number its interval, each
+    value not written whatever the student's numbers before it allow (made when first asked)."""
+
+    def __init__(self, marker: _Marker) -> None:
+        self.marker = marker
+        self.forms: dict[str, Affine] = {}
+
+    def __getitem__(self, name: str) -> Affine:
+        form = self.forms.get(name)
+        if form is None:
+            form = self.forms[name] = self.marker.form_of(name)
+        return form
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.forms)
+
+    def __len__(self) -> int:
+        return len(self.forms)
 
 
 class _Marker:
     """Marks one worksheet: the student's world of values, verdicts, and mistakes replayed."""
 
     def __init__(self, trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
-                 tol: float | None) -> None:
+                 tol: float | None, floor: Floor | None) -> None:
         self.trace, self.scenario, self.answers, self.tol = trace, scenario, answers, tol
+        self.floor = floor
         self.delta_rule = CONVENTION_SIGN[scenario.convention] > 0
         self.activation = {u: activation_of(layer) for layer in scenario.layers[1:] for u in layer.units}
         self.outputs = frozenset(scenario.layers[-1].units)
+        self.place = {u: (k, i) for k, layer in enumerate(scenario.layers)
+                      for i, u in enumerate(layer.units)}
+        """Layer and position of every unit, for weights read from the wrong row or column."""
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""
         self.truth: Mapping[str, float] = trace.env
         self.recomputed: dict[str, float] = {}
-        self.precise: dict[str, float] = dict(trace.given)
-        """The student's wrong answers, the true values of the right ones, and everything else
-        recomputed from those at full precision: the numbers of a student who carries a mistake
-        forward but keeps every digit in the calculator, writing down rounded ones."""
+        self.written_above: dict[str, bool] = {}
+        """Whether a value rests on any number the student wrote (else it is the true one)."""
+        self.chain = _Chain(self)
         self.taint: dict[str, frozenset[str]] = {}
-        """The student's answers off the true value (wrong or carried) each value builds on."""
-        self.order = {q.name: i for i, q in enumerate(trace)}
+        """The student's answers off the true value (not cleanly accepted) each value builds on."""
+        self.quantities = list(trace)
+        self.order = {q.name: i for i, q in enumerate(self.quantities)}
+        self.overrides: dict[str, Affine] = {}
+        """Values the student did not write that were found to hold a mistake, as the student
+        had them: what is worked from them later carries the mistake, marked once."""
 
     def tolerance(self, answer: Answer) -> float:
         return answer.tolerance if self.tol is None else self.tol
+
+    def form_of(self, name: str) -> Affine:
+        """The range of one value in the student's chain (see ``_Chain``)."""
+        if name in self.overrides:
+            return self.overrides[name]
+        answer = self.answers.get(name)
+        if answer is not None:
+            true = self.truth.get(name, math.nan)
+            exact = _exactly(answer.value, true)
+            return Affine.written(name, true if exact else answer.value,
+                                  0.0 if exact else answer.tolerance)
+        if name not in self.trace or not self.written_above.get(name, False):
+            return Affine.point(self.truth[name])
+        return self.trace[name].expr.bound(self.chain)
 
     def unwritten_rule(self, name: str) -> Expr | None:
         """The rule of a δ, Δw or Δb the student did not write, to replay a mistake through it.
@@ -200,91 +355,248 @@ class _Marker:
         """q's rule with the unwritten intermediates it rests on written out (``DEPTH`` levels)."""
         return inline(q.expr, self.unwritten_rule, DEPTH)
 
-    def mark(self) -> Report:
-        for q in self.trace:
+    def unwritten_sources(self, q: Quantity) -> list[str]:
+        """The values q rests on that the student did not write, nearest first (``DEPTH`` levels)."""
+        found: list[str] = []
+        level = [q.name]
+        for _ in range(DEPTH):
+            nxt = []
+            for name in level:
+                for source in self.trace[name].inputs:
+                    if source in self.trace and source not in self.answers and source not in found:
+                        found.append(source)
+                        nxt.append(source)
+            level = nxt
+        return found
+
+    def work_out(self, quantities: Iterable[Quantity]) -> None:
+        """The student's world from these quantities on: their numbers where written, else the
+        rule on their numbers (and whether each rests on a number they wrote)."""
+        for q in quantities:
             again = q.evaluate(self.world)
             self.recomputed[q.name] = again
             answer = self.answers.get(q.name)
-            self.world[q.name] = again if answer is None else answer.value
+            if q.name not in self.overrides:
+                self.world[q.name] = again if answer is None else answer.value
+            self.written_above[q.name] = any(
+                n in self.answers or n in self.overrides or self.written_above.get(n, False)
+                for n in q.inputs)
+
+    def override(self, name: str, rule: Expr, shown_in: str) -> None:
+        """A value the student did not write, found to hold a mistake (shown in ``shown_in``):
+        from now on it is the student's mistaken value, and what is worked from it is carried."""
+        self.overrides[name] = rule.bound(self.chain)
+        self.world[name] = rule.evaluate(self.world)
+        self.taint[name] = frozenset({shown_in})
+        self.chain.forms.clear()
+        self.work_out(self.quantities[self.order[name] + 1:])
+
+    def mark(self) -> Report:
+        self.work_out(self.quantities)
         verdicts: list[Verdict] = []
         empty: frozenset[str] = frozenset()
         for stage, st in enumerate(self.trace.stages):
             for q in st.quantities:
                 upstream = empty.union(*(self.taint.get(n, empty) for n in q.inputs))
-                precise = q.evaluate(self.precise) if upstream else q.value
                 answer = self.answers.get(q.name)
                 if answer is None:
                     verdict = Verdict(q.name, q.value, NOT_ATTEMPTED, stage=stage)
                     self.taint[q.name] = upstream
                 else:
-                    verdict = self.judge(q, answer, precise, upstream, stage)
+                    verdict = self.judge(q, answer, upstream, stage)
                     clean = verdict.verdict in (CORRECT, ROUNDING)
                     self.taint[q.name] = empty if clean else frozenset({q.name})
-                    if verdict.verdict == WRONG:
-                        precise = answer.value
-                    elif verdict.verdict == CORRECT:
-                        precise = q.value
-                self.precise[q.name] = precise
                 verdicts.append(verdict)
-        return Report(tuple(verdicts))
+        return Report(tuple(verdicts), self.floor)
 
-    def judge(self, q: Quantity, answer: Answer, precise: float, upstream: frozenset[str],
-              stage: int) -> Verdict:
-        """One answer: right, rounded, carried, or wrong with the mistake that explains it."""
+    def meets_floor(self, answer: Answer) -> bool:
+        return self.floor is None or self.floor.met_by(answer.written)
+
+    def judge(self, q: Quantity, answer: Answer, upstream: frozenset[str], stage: int) -> Verdict:
+        """One answer: right, rounded, carried, too coarse, rounded too early, or wrong."""
         tol = self.tolerance(answer)
+        x = answer.value
         again = self.recomputed[q.name]
-        common = dict(given=answer.value, written=answer.text, tolerance=tol, stage=stage)
-        if _close(answer.value, q.value, tol):
+        common = dict(given=x, written=answer.text, tolerance=tol, stage=stage)
+        coarse = None if self.meets_floor(answer) else self.floor.advice  # type: ignore[union-attr]
+        if _close(x, q.value, tol):
+            if coarse and not _exactly(x, q.value):
+                return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
+                               recomputed=again, **common)
             return Verdict(q.name, q.value, CORRECT, recomputed=again, **common)
-        if upstream and (_close(answer.value, again, tol) or _close(answer.value, precise, tol)):
-            sources = tuple(sorted(upstream, key=self.order.__getitem__))
-            near = again if _close(answer.value, again, tol) else precise
-            return Verdict(q.name, q.value, CARRIED, hint="consistent with your "
-                           + self.listing(sources), carried_from=sources, recomputed=near,
-                           **common)
-        common["recomputed"] = again
-        if _close(answer.value, again, tol):
+        near = self.own_value(q, x, tol)
+        if near is not None:
+            if coarse and not self.exactly_own(q, x):
+                return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
+                               recomputed=near, **common)
+            if upstream:
+                sources = tuple(sorted(upstream, key=self.order.__getitem__))
+                return Verdict(q.name, q.value, CARRIED, hint="consistent with your "
+                               + self.listing(sources), carried_from=sources, recomputed=near,
+                               **common)
             rounded = [n for n in q.inputs if n in self.answers
                        and self.world[n] != self.trace.value_of(n)]
             hint = ("from your rounded " + self.listing(rounded) if rounded
                     else "from your rounded earlier values")
-            return Verdict(q.name, q.value, ROUNDING, hint=hint, **common)
+            return Verdict(q.name, q.value, ROUNDING, hint=hint, recomputed=near, **common)
+        common["recomputed"] = again
         if not math.isfinite(q.value):
             return Verdict(q.name, q.value, WRONG, hint="the true value is past the float range, "
                            "so no number written can be right", mistake="not_finite", **common)
         low, high = self.bounds(q)
-        if not low <= answer.value <= high:
+        inside = low <= x <= high
+        named = self.named_mistake(q, answer, tol, (low, high) if inside else (-math.inf, math.inf))
+        if named is not None:
+            key, variant = named
+            if variant.source is not None and variant.source_rule is not None:
+                self.override(variant.source, variant.source_rule, q.name)
+            hint = variant.hint if inside else f"{variant.hint}: {self.out_of_range(q, low, high)}"
+            return Verdict(q.name, q.value, WRONG, hint=hint, mistake=key, **common)
+        if not inside:
             return Verdict(q.name, q.value, WRONG, hint=self.out_of_range(q, low, high),
                            mistake="out_of_range", **common)
-        for mistake, hint in self.replays(q, answer, tol, (low, high), (again, precise)):
-            return Verdict(q.name, q.value, WRONG, hint=hint, mistake=mistake, **common)
-        if _slip(self, q, answer, again):
-            return Verdict(q.name, q.value, WRONG, hint=SLIP_HINT, mistake="slip", **common)
+        early = self.rounded_early(q, answer, tol)
+        if early is not None:
+            if early.source is not None and early.source_rule is not None:
+                self.override(early.source, early.source_rule, q.name)
+            return Verdict(q.name, q.value, ROUNDED_EARLY, hint=early.hint, mistake="early",
+                           **common)
+        digits = _digit_mistake(self, q, answer, again)
+        if digits is not None:
+            return Verdict(q.name, q.value, WRONG, hint=DIGIT_HINTS[digits], mistake=digits,
+                           **common)
         return Verdict(q.name, q.value, WRONG, **common)
 
-    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float],
-                recomputed: tuple[float, ...]) -> Iterator[tuple[str, str]]:
-        """(key, hint) of each known mistake that reproduces the answer, most specific first.
+    def own_value(self, q: Quantity, x: float, tol: float) -> float | None:
+        """The value nearest ``x`` that the student's own earlier numbers allow, if ``x`` is one.
 
-        Each is replayed on the student's own earlier numbers (as written, then as carried at
-        full precision) and then on the true ones. A replay counts only when it lands where q
-        can lie and away from every value that is not a mistake (the true and the recomputed).
+        The rule on the numbers as written first, then over their intervals (see ``_Chain``).
+        """
+        again = self.recomputed[q.name]
+        if _close(x, again, tol):
+            return again
+        if not self.written_above[q.name]:
+            return None
+        form = q.expr.bound(self.chain)
+        if _reaches(x, form, tol):
+            return min(max(x, form.low), form.high)
+        return None
+
+    def exactly_own(self, q: Quantity, x: float) -> bool:
+        """``x`` is the one value the student's numbers give (a dead ReLU's 0, say), not a rounding."""
+        if not self.written_above[q.name]:
+            return _exactly(x, q.value)
+        form = q.expr.bound(self.chain)
+        return form.bounded and form.radius <= EPSILON * abs(x) + FLOAT_NOISE and _exactly(
+            x, form.centre)
+
+    def spread(self, q: Quantity) -> float:
+        """How far the student's own intervals let q move: the radius of its range."""
+        if not self.written_above[q.name]:
+            return 0.0
+        form = q.expr.bound(self.chain)
+        return form.radius if form.bounded else math.inf
+
+    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float]
+                ) -> Iterator[tuple[str, Variant]]:
+        """(key, variant) of each known mistake that reproduces the answer, most specific first.
+
+        Each is replayed on the student's own earlier numbers (as written, then over their
+        intervals when the value lands near) and then on the true ones. A replay counts only when
+        it lands where q can lie and away from every value that is not a mistake.
         """
         low, high = bounds
+        x = answer.value
+        again = self.recomputed[q.name]
+        reach = tol + NEAR * self.spread(q)
         bases: list[Mapping[str, float]] = [self.world]
-        # A rule rewritten may name later quantities (new_for_old: the updated weights).
-        for base in (ChainMap(self.precise, self.world), self.truth):
-            if any(base[n] != self.world[n] for n in q.inputs):
-                bases.append(base)
+        if any(self.truth[n] != self.world[n] for n in q.inputs):
+            bases.append(self.truth)
         for base in bases:
             for mistake in MISTAKES:
                 if not mistake.applies(self, q):
                     continue
-                for rule, hint in mistake.variants(self, q):
-                    value = rule.evaluate(base)
-                    if (low <= value <= high and _close(answer.value, value, tol)
-                            and not any(_close(value, v, tol) for v in (q.value, *recomputed))):
-                        yield mistake.key, hint
+                for made in mistake.variants(self, q):
+                    variant = Variant(*made)
+                    value = variant.rule.evaluate(base)
+                    if not (low <= value <= high) or any(_close(value, v, tol)
+                                                          for v in (q.value, again)):
+                        continue
+                    if _close(x, value, tol) or (
+                            base is self.world and abs(x - value) <= reach
+                            and _reaches(x, variant.rule.bound(self.chain), tol)):
+                        yield mistake.key, variant
+
+    def named_mistake(self, q: Quantity, answer: Answer, tol: float,
+                      bounds: tuple[float, float]) -> tuple[str, Variant] | None:
+        """The most specific mistake that reproduces the answer."""
+        return next(self.replays(q, answer, tol, bounds), None)
+
+    def rounded_early(self, q: Quantity, answer: Answer, tol: float) -> Variant | None:
+        """What was rounded, when rounding one value the rule is worked from to as few figures
+        as the answer has (or fewer) gives the answer: a value or an intermediate result."""
+        figures = min(answer.written.figures, MOST_FIGURES)
+        for base in (self.world, self.truth):
+            for value, variant in self.early_values(q, base, figures):
+                if _close(answer.value, value, tol) and not _close(value, q.value, 0.0):
+                    return variant
+            if all(self.truth[n] == self.world[n] for n in q.inputs):
+                break
+        return None
+
+    def early_values(self, q: Quantity, base: Mapping[str, float], figures: int
+                     ) -> Iterator[tuple[float, Variant]]:
+        """Values of q with one value it is worked from rounded too early, each with the rule
+        that rounds it, what was rounded, and the value not written it was rounded in, if any.
+
+        First each earlier quantity q rests on (its operands, and the values not written that
+        they rest on), then each intermediate result inside the rule (e^(−a), 1 − y, a product),
+        rounded to ``figures`` significant figures and fewer. One definition for ``verify`` and
+        the quizzes' rounding credit.
+        """
+        sources = self.unwritten_sources(q)
+        expr = self.deep_all(q)
+        used = [n for n in _refs(expr) if n in self.trace and n not in sources]
+        for name in [*used, *sources]:
+            if name in sources:
+                others = set(sources) - {name}
+                worked = inline(q.expr, lambda n, others=others: self.trace[n].expr
+                                if n in others else None, DEPTH)
+                owner: str | None = name
+            else:
+                worked = expr
+                owner = None if name in q.inputs else next(
+                    (s for s in sources if name in self.trace[s].inputs), None)
+            exact = base[name]
+            for rounded, shown in _roundings(exact, figures):
+                value = worked.evaluate(ChainMap({name: rounded}, base))
+                rule = None if owner is None else Const(rounded, shown) if owner == name else \
+                    substitute(self.trace[owner].expr, {name: Const(rounded, shown)})
+                yield value, Variant(worked, _early_hint(name, exact, shown), owner, rule)
+        owners = [(n, list(self.trace[n].expr.nodes())) for n in sources]
+        own = list(q.expr.nodes())
+        seen: list[Expr] = []
+        for node in expr.nodes():
+            if (node is expr or isinstance(node, Const | Group | Slope | Ref) or node in seen):
+                continue
+            seen.append(node)
+            exact = node.evaluate(base)
+            owner = None if node in own else next((n for n, nodes in owners if node in nodes),
+                                                  None)
+            for rounded, shown in _roundings(exact, figures):
+                def rounding(n: Expr, node: Expr = node, r: float = rounded, t: str = shown
+                             ) -> Expr | None:
+                    return Const(r, t) if n == node else None
+
+                changed = expr.rewrite(rounding)
+                yield changed.evaluate(base), Variant(
+                    changed, _early_hint(node.names(), exact, shown), owner,
+                    None if owner is None else self.trace[owner].expr.rewrite(rounding))
+
+    def deep_all(self, q: Quantity) -> Expr:
+        """q's rule with every unwritten value it rests on written out (``DEPTH`` levels)."""
+        sources = set(self.unwritten_sources(q))
+        return inline(q.expr, lambda n: self.trace[n].expr if n in sources else None, DEPTH)
 
     def bounds(self, q: Quantity) -> tuple[float, float]:
         """The range no value of q can leave: an activation's outputs, a loss's values.
@@ -326,6 +638,39 @@ class _Marker:
                 out[ref] = other
         return out
 
+    def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Variant]]
+                 ) -> Iterator[Variant]:
+        """q's rule with one quantity worked out by a mistaken rule: q itself, then each value
+        it rests on that the student did not write (nearest first), replayed through to q."""
+        yield from rules(self, q)
+        nearest = self.unwritten_sources(q)
+        sources = set(nearest)
+        for name in nearest:
+            source = self.trace[name]
+            for wrong, hint in rules(self, source):
+                def rule_of(n: str, wrong: Expr = wrong, name: str = name) -> Expr | None:
+                    if n == name:
+                        return wrong
+                    return self.trace[n].expr if n in sources else None
+                yield Variant(inline(q.expr, rule_of, DEPTH), f"{hint}, in {name} (not written)",
+                              name, wrong)
+
+
+def _roundings(exact: float, figures: int) -> Iterator[tuple[float, str]]:
+    """``exact`` rounded to ``figures`` significant figures and fewer, each once, as written."""
+    if not math.isfinite(exact):
+        return
+    tried: set[float] = set()
+    for k in range(figures, 0, -1):
+        rounded = round_figures(exact, k)
+        if rounded != exact and rounded not in tried:
+            tried.add(rounded)
+            yield rounded, fmt(rounded, k)
+
+
+def _early_hint(what: str, exact: float, shown: str) -> str:
+    return f"rounded too early: {what} = {fmt(exact)} taken as {shown}; keep every digit until the answer"
+
 
 # --- the mistakes, each a rewrite of the rule ---
 
@@ -335,17 +680,29 @@ def _is_output_delta(m: _Marker, q: Quantity) -> bool:
 
 
 def _has_error_term(m: _Marker, q: Quantity) -> bool:
-    return _is_output_delta(m, q) and swap_error(q.expr) != q.expr
+    return q.kind in BACKWARD_KINDS or q.kind in UPDATE_KINDS
 
 
-def _swapped_error(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _error_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if not _is_output_delta(m, q) or swap_error(q.expr) == q.expr:
+        return
     right, wrong = ("t − y", "y − t") if m.delta_rule else ("y − t", "t − y")
     rule = "δ = −∂E/∂a, delta rule" if m.delta_rule else "δ = +∂E/∂a, gradient convention"
     what = "output − target" if m.delta_rule else "target − output"
     yield swap_error(q.expr), f"{wrong} ({what}) used where {right} belongs ({rule})"
 
 
+def _swapped_error(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _error_swapped)
+
+
 def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _subtracted)
+
+
+def _subtracted(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if q.kind not in (Kind.W, Kind.B):
+        return
     change = next(n for n in q.inputs if kind_of(n) in (Kind.DW, Kind.DB))
     what, thing, step = (("Δw", "weight", "w0 + η·δ·y") if q.kind == Kind.W
                          else ("Δb", "bias", "b0 + η·δ"))
@@ -355,6 +712,19 @@ def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
         rule = f"with δ = ∂E/∂a, {what} = −η·δ·… already holds the minus and is added"
     yield (substitute(q.expr, {change: Neg(Ref(change))}),
            f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}")
+
+
+def _update_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _not_updated)
+
+
+def _not_updated(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if q.kind not in (Kind.W, Kind.B):
+        return
+    start = next(n for n in q.inputs if kind_of(n) not in (Kind.DW, Kind.DB))
+    thing = "weight" if q.kind == Kind.W else "bias"
+    change = "Δw" if q.kind == Kind.W else "Δb"
+    yield Ref(start), f"the old {thing} copied: {change} never added"
 
 
 def _refs(expr: Expr) -> list[str]:
@@ -396,8 +766,14 @@ def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: 
     expr = m.deep(q)
     slopes = _slopes(expr)
     for slope in slopes:
-        yield (expr.rewrite(lambda n, s=slope: replace(s) if n == s else None),
-               f"activation derivative {_slope_text(slope)} {how}{_delta_of(q, slope)}")
+        where = _delta_of(q, slope)
+        source = where.removeprefix(" in ") or None
+        def change(n: Expr, s: Slope = slope) -> Expr | None:
+            return replace(s) if n == s else None
+
+        yield Variant(expr.rewrite(change),
+                      f"activation derivative {_slope_text(slope)} {how}{where}", source,
+                      None if source not in m.trace else m.trace[source].expr.rewrite(change))
     if len(slopes) > 1:
         yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None),
                f"activation derivative f′(a) {how} in every δ")
@@ -409,7 +785,7 @@ def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[Variant]:
 
 def _error_terms(expr: Expr) -> list[Expr]:
     """The (t − y) or (y − t) of each output δ in expr: the differences a sign convention turns."""
-    return [node for node in expr.nodes() if isinstance(node, Diff) and swap_error(node) != node]
+    return [node for node in expr.nodes() if is_error_term(node)]
 
 
 def _fused_output(m: _Marker) -> Activation | None:
@@ -436,12 +812,163 @@ def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
     yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
 
 
+CONFUSED = {"sigmoid": ("tanh",), "tanh": ("sigmoid",), "bipolar_sigmoid": ("sigmoid", "tanh")}
+"""Activations mistaken for each other: the one a unit has, and those a student uses instead."""
+SQUARE_LEFT_OUT = {"tanh": "1 − y"}
+"""Derivatives written without their square: 1 − y for tanh's 1 − y²."""
+
+
+def _unit_refs(slope: Slope) -> tuple[Ref, Ref] | None:
+    """The (a, y) a unit's f′(a) is written in, read from the names inside it."""
+    for name in map(parse_name, _refs(slope)):
+        if name is not None and name.kind in (Kind.A, Kind.Y):
+            return Ref(name.renamed(Kind.A)), Ref(name.renamed(Kind.Y))
+    return None
+
+
+def _other_slopes(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    """q's rule with one unit's f′(a) that of another activation, or written without its square."""
+    for slope in _slopes(q.expr):
+        refs = _unit_refs(slope)
+        if refs is None:
+            continue
+        a, y = refs
+        unit = parse_name(y.name).unit  # type: ignore[union-attr]
+        for other in CONFUSED.get(slope.activation, ()):
+            entry = ACTIVATIONS[other]
+            wrong = entry.slope_of(a, y)
+            yield (q.expr.rewrite(lambda n, s=slope, w=wrong: w if n == s else None),
+                   f"{other}'s derivative {entry.derivative_formula} used for {slope.activation}'s "
+                   f"{slope.formula} (unit {unit})")
+        if slope.activation in SQUARE_LEFT_OUT:
+            wrong = Group(Diff(ONE, y))
+            yield (q.expr.rewrite(lambda n, s=slope, w=wrong: w if n == s else None),
+                   f"{SQUARE_LEFT_OUT[slope.activation]} used for {slope.activation}'s "
+                   f"{slope.formula}: the square left out (unit {unit})")
+
+
+def _slope_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _other_slopes)
+
+
+def _other_activations(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if q.kind not in (Kind.Y, Kind.Y_AFTER) or q.unit not in m.activation:
+        return
+    own = m.activation[q.unit].name
+    net = parse_name(q.name).renamed(A_FOR_Y[q.kind])  # type: ignore[union-attr]
+    for other in CONFUSED.get(own, ()):
+        yield ACTIVATIONS[other].rule(Ref(net)), f"{other} used for the {own} unit {q.unit}"  # type: ignore[misc]
+
+
+def _activation_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _other_activations)
+
+
+def _without_bias(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if q.kind not in (Kind.A, Kind.A_AFTER) or not isinstance(q.expr, Sum):
+        return
+    kept = tuple(t for t in q.expr.terms if not (isinstance(t, Ref) and kind_of(t.name) in (
+        Kind.B0, Kind.B)))
+    if len(kept) < len(q.expr.terms):
+        yield Sum(kept), f"bias left out of the net input {q.name}"
+
+
+def _bias_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _without_bias)
+
+
+def _without_half(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    """E = Σ(t − y)² for ½·Σ(t − y)², and the 2 of its derivative kept in an output δ."""
+    if q.kind in (Kind.LOSS, Kind.LOSS_AFTER):
+        changed = q.expr.rewrite(lambda n: ONE if isinstance(n, Const) and n.text == HALF.text
+                                 else None)
+        if changed != q.expr:
+            yield changed, "the ½ of ½·Σ(t − y)² left out"
+    elif _is_output_delta(m, q):
+        yield (q.expr.rewrite(lambda n: Prod((const(2), n)) if is_error_term(n) else None),
+               "the ½ of ½·Σ(t − y)² left out, so ∂E/∂y kept the 2 of (t − y)²")
+
+
+def _half_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _without_half)
+
+
+def _without_mean(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    """The 1/n of a mean (over output units or over a batch) left out."""
+    changed = q.expr.rewrite(lambda n: n.numerator if isinstance(n, Div) and isinstance(
+        n.denominator, Const) and n.denominator.value != 1 else None)
+    if changed != q.expr:
+        yield changed, "the 1/n of the mean left out"
+
+
+def _mean_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _without_mean)
+
+
+WEIGHT_KINDS = frozenset({Kind.W0, Kind.W})
+
+
+def _transposed_of(m: _Marker, name: Name) -> str | None:
+    """w[x2->h1] read from the other corner of its matrix: w[x1->h2] (row and column swapped)."""
+    if name.kind not in WEIGHT_KINDS or name.source is None or name.unit is None:
+        return None
+    (k_from, i), (k_to, j) = m.place[name.source], m.place[name.unit]
+    sources, targets = m.scenario.layers[k_from].units, m.scenario.layers[k_to].units
+    if i == j or j >= len(sources) or i >= len(targets):
+        return None
+    return Name(name.kind, targets[i], sources[j], name.sample).renamed(name.kind)
+
+
+def _transposed(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    names = {}
+    for ref in _refs(q.expr):
+        name = parse_name(ref)
+        other = _transposed_of(m, name) if name is not None else None
+        if other is not None and (other in m.trace or other in m.trace.given):
+            names[ref] = other
+    if names:
+        old, new = next(iter(names.items()))
+        yield _renaming(q.expr, names), f"weights read transposed: {new} used for {old}"
+
+
+def _weights_transposed(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _transposed)
+
+
+def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    """A hidden δ summed through the outgoing weights of another unit of its layer."""
+    if q.kind != Kind.DELTA or q.unit in m.outputs or q.unit not in m.place:
+        return
+    layer = m.scenario.layers[m.place[q.unit][0]].units
+    for other in layer:
+        if other == q.unit:
+            continue
+        names = {}
+        for ref in _refs(q.expr):
+            name = parse_name(ref)
+            if name is not None and name.kind in WEIGHT_KINDS and name.source == q.unit:
+                names[ref] = Name(name.kind, name.unit, other, name.sample).renamed(name.kind)
+        if names and all(n in m.trace or n in m.trace.given for n in names.values()):
+            yield (_renaming(q.expr, names),
+                   f"{q.name} summed through {other}'s weights ({next(iter(names.values()))} for "
+                   f"{next(iter(names))})")
+
+
+def _other_units_weights(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    yield from m.misrules(q, _through_other_unit)
+
+
+def _without_lr(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    if "lr" in q.inputs:
+        yield substitute(q.expr, {"lr": ONE}), "learning rate left out (as if η = 1)"
+
+
 def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    yield substitute(m.deep(q), {"lr": ONE}), "learning rate left out (as if η = 1)"
+    yield from m.misrules(q, _without_lr)
 
 
 def _uses_lr(m: _Marker, q: Quantity) -> bool:
-    return m.trace.given["lr"] != 1.0 and q.kind in UPDATE_KINDS
+    return m.trace.given["lr"] != 1.0
 
 
 A_FOR_Y = {Kind.Y: Kind.A, Kind.Y_AFTER: Kind.A_AFTER}
@@ -474,40 +1001,55 @@ def _updated_of(name: Name) -> str | None:
 
 def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
     expr = m.deep(q)
-    yield (_renaming(expr, m.renamed(expr, q, _updated_of)),
-           "updated weight used where the old one belongs (every δ and Δw of a step uses the "
-           "weights from before the update)")
+    names = m.renamed(expr, q, _updated_of)
+    own = set(q.inputs)
+    source = None if any(n in own for n in names) else next(
+        (s for s in m.unwritten_sources(q) if any(n in m.trace[s].inputs for n in names)), None)
+    yield Variant(_renaming(expr, names),
+                  "updated weight used where the old one belongs (every δ and Δw of a step uses the "
+                  "weights from before the update)", source,
+                  None if source is None else _renaming(m.trace[source].expr, names))
 
 
 def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    """q ×10ᵖ, then one operand ×10ᵖ: first those the student did not write (the slip is in
+    that value, and every later value worked from it carries it), then the rest."""
     for p, factor in POWERS.items():
-        yield Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})"
-    for name in q.inputs:
+        yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
+    unwritten = [n for n in q.inputs if n in m.trace and n not in m.answers]
+    for name in [*unwritten, *(n for n in q.inputs if n not in unwritten)]:
         if m.world[name] == 0:
             continue
         for p, factor in POWERS.items():
             scaled = substitute(q.expr, {name: Prod((Ref(name), const(10.0 ** p)))})
-            yield scaled, f"off by a power of ten: {name} taken ×{factor}"
+            yield Variant(scaled, f"off by a power of ten: {name} taken ×{factor}",
+                          *((name, Prod((Ref(name), const(10.0 ** p)))) if name in unwritten
+                            else ()))
 
 
 def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[Variant]:
     yield Neg(q.expr), "sign flipped"
 
 
-SLIP_HINT = "arithmetic slip in the last operation (one digit off)"
+DIGIT_HINTS = {"slip": "arithmetic slip (one digit off)",
+               "swapped_digits": "two neighbouring digits swapped"}
 
 
-def _slip(m: _Marker, q: Quantity, answer: Answer, again: float) -> bool:
-    """One digit of a number with enough digits differs from the right or recomputed value."""
+def _digit_mistake(m: _Marker, q: Quantity, answer: Answer, again: float) -> str | None:
+    """``slip`` or ``swapped_digits`` against the right or recomputed value, for a number with
+    enough digits to tell."""
     places = _decimals(m.tolerance(answer))
     if places is None or not math.isfinite(answer.value):
-        return False
+        return None
     written = f"{abs(answer.value):.{places}f}"
     if len(written.replace(".", "").lstrip("0")) < SLIP_DIGITS:
-        return False
-    return any(math.isfinite(reference) and (reference < 0) == (answer.value < 0)
-               and _one_digit_apart(written, f"{abs(reference):.{places}f}")
-               for reference in (again, q.value))
+        return None
+    for reference in (again, q.value):
+        if math.isfinite(reference) and (reference < 0) == (answer.value < 0):
+            found = _digits_differ(written, f"{abs(reference):.{places}f}")
+            if found is not None:
+                return found
+    return None
 
 
 def _always(m: _Marker, q: Quantity) -> bool:
@@ -520,23 +1062,32 @@ def _backward_or_update(m: _Marker, q: Quantity) -> bool:
 
 MISTAKES: tuple[Mistake, ...] = (
     Mistake("swapped_error", _has_error_term, _swapped_error),
-    Mistake("wrong_sign_update", lambda m, q: q.kind in (Kind.W, Kind.B), _wrong_sign_update),
+    Mistake("wrong_sign_update", _always, _wrong_sign_update),
     Mistake("derivative_missing", _backward_or_update, _derivative_missing),
     Mistake("derivative_twice", _backward_or_update, _derivative_twice),
     Mistake("lr_left_out", _uses_lr, _lr_left_out),
+    Mistake("slope_swapped", _always, _slope_swapped),
+    Mistake("activation_swapped", _always, _activation_swapped),
+    Mistake("bias_left_out", lambda m, q: m.scenario.biases is not None, _bias_left_out),
+    Mistake("half_left_out", lambda m, q: m.scenario.loss == "half_sse", _half_left_out),
+    Mistake("mean_left_out", _always, _mean_left_out),
     Mistake("a_for_y", _always, _a_for_y),
     Mistake("new_for_old", _backward_or_update, _new_for_old),
+    Mistake("transposed", _always, _weights_transposed),
+    Mistake("other_units_weights", _always, _other_units_weights),
+    Mistake("update_left_out", _always, _update_left_out),
     Mistake("power_of_ten", _always, _power_of_ten),
     Mistake("sign_flipped", _always, _sign_flipped),
 )
-"""Mistakes in the order they are tried: the most specific explanation wins. A one-digit slip
-is tried last of all, outside this list, since it is read from the digits, not replayed."""
+"""Mistakes in the order they are tried: the most specific explanation wins. Rounding too early
+and slips of the digits are tried after all of them, since they are read from the digits."""
 
 
 def verify(trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
-           tol: float | None = None) -> Report:
-    """Mark ``answers`` against one step; ``tol`` replaces the tolerance the digits imply."""
-    return _Marker(trace, scenario, answers, tol).mark()
+           tol: float | None = None, floor: Floor | None = DEFAULT_FLOOR) -> Report:
+    """Mark ``answers`` against one step; ``tol`` replaces the tolerance the digits imply, and
+    ``floor`` is the precision an answer needs (``floor_for`` reads the course's)."""
+    return _Marker(trace, scenario, answers, tol, floor).mark()
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,18 +1107,40 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str) -> list[MistakeV
     outside what the quantity can be, equal the true value or repeat an earlier (more specific)
     mistake's value are left out.
     """
-    marker = _Marker(trace, scenario, {}, None)
-    marker.world = {**trace.given, **trace.values}  # every stage's, the lazy update stages too
+    marker = _marker_of_truth(trace, scenario)
     q = trace[name]
     low, high = marker.bounds(q)
     found: list[MistakeValue] = []
     for mistake in MISTAKES:
         if not mistake.applies(marker, q):
             continue
-        for rule, hint in mistake.variants(marker, q):
+        for made in mistake.variants(marker, q):
+            rule, hint = made[0], made[1]
             value = rule.evaluate(marker.truth)
             if (math.isfinite(value) and low <= value <= high
                     and not _close(value, q.value, 0.0)
                     and not any(_close(value, other.value, 0.0) for other in found)):
                 found.append(MistakeValue(mistake.key, hint, value))
     return found
+
+
+def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: int
+                          ) -> list[MistakeValue]:
+    """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
+    figures when every earlier number is right: each with its hint, nearest the true value first."""
+    marker = _marker_of_truth(trace, scenario)
+    q = trace[name]
+    out: dict[float, str] = {}
+    for value, variant in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
+        hint = variant.hint
+        if math.isfinite(value) and not _close(value, q.value, 0.0):
+            out.setdefault(value, hint)
+    return [MistakeValue("early", hint, value)
+            for value, hint in sorted(out.items(), key=lambda item: abs(item[0] - q.value))]
+
+
+def _marker_of_truth(trace: Trace, scenario: Scenario) -> _Marker:
+    """A marker of an empty worksheet: every value the true one, the update stages' too."""
+    marker = _Marker(trace, scenario, {}, None, None)
+    marker.world = {**trace.given, **trace.values}
+    return marker

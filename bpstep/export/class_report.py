@@ -14,14 +14,14 @@ from bpstep.verify import VERDICTS
 
 
 def gradebook_csv(report: ClassReport) -> str:
-    """student, file, score, max, then one verdict per quantity: what a grade import reads."""
+    """student, file, score, max, points (partial credit), then one verdict per quantity."""
     names = [q.name for q in report.quantities]
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(["student", "file", "score", "max", *map(csv_cell, names)])
+    writer.writerow(["student", "file", "score", "max", "points", *map(csv_cell, names)])
     for s in report.students:
         verdicts = {v.name: str(v.verdict) for v in s.report}
-        writer.writerow([csv_cell(s.student), csv_cell(s.path), s.score, s.max,
+        writer.writerow([csv_cell(s.student), csv_cell(s.path), s.score, s.max, f"{s.points:g}",
                          *(verdicts.get(n, "") for n in names)])
     return stream.getvalue()
 
@@ -31,7 +31,8 @@ def class_json(report: ClassReport) -> dict[str, Any]:
     n = len(report.students)
     return {
         "students": [{"student": s.student, "file": s.path, "scenario": s.scenario,
-                      "score": s.score, "max": s.max,
+                      "score": s.score, "max": s.max, "points": s.points,
+                      "problems": list(s.problems),
                       "counts": {str(k): c for k, c in s.report.counts.items()},
                       "verdicts": {v.name: str(v.verdict) for v in s.report},
                       "mistakes": {v.name: v.mistake for v in s.report if v.mistake}}
@@ -39,7 +40,8 @@ def class_json(report: ClassReport) -> dict[str, Any]:
         "bad_files": [{"file": b.path, "error": b.error} for b in report.bad],
         "summary": {
             "students": n,
-            "quantities": {q.name: {"right": q.right, "of": q.of} for q in report.quantities},
+            "quantities": {q.name: {"right": q.right, "of": q.of, "not_attempted": q.blank}
+                           for q in report.quantities},
             "mistakes": [{"mistake": m.mistake, "label": m.label, "where": m.where,
                           "count": m.count, "of": n, "students": list(m.students)}
                          for m in report.mistakes],
@@ -77,11 +79,11 @@ def class_html(report: ClassReport, title: str = "Class report") -> str:
     n = len(report.students)
     head = "".join(f"<th>{e(str(k))}</th>" for k in VERDICTS)
     students = "".join(
-        f"<tr><td>{e(s.student)}</td><td>{s.score}/{s.max}</td>"
+        f"<tr><td>{e(s.student)}</td><td>{s.score}/{s.max}</td><td>{s.points:g}</td>"
         + "".join(f"<td>{s.report.counts[k]}</td>" for k in VERDICTS) + "</tr>"
         for s in report.students)
     shares = "".join(f"<tr><td><code>{e(q.name)}</code></td><td>{q.right}/{q.of}</td>"
-                     f"<td>{q.share:.0%}</td></tr>" for q in report.quantities)
+                     f"<td>{q.share:.0%}</td><td>{q.blank}</td></tr>" for q in report.quantities)
     bad = "".join(f"<li>{e(b.error)}</li>" for b in report.bad)
     chart = mistakes_svg(report) if report.mistakes else "<p>No named mistakes.</p>"
     return f"""<!DOCTYPE html>
@@ -94,9 +96,9 @@ could not be read.</p>
 <h2>Named mistakes</h2>
 {chart}
 <h2>Share right per quantity</h2>
-<table><tr><th>quantity</th><th>right</th><th>share</th></tr>{shares}</table>
+<table><tr><th>quantity</th><th>right</th><th>share</th><th>not attempted</th></tr>{shares}</table>
 <h2>Students</h2>
-<table><tr><th>student</th><th>score</th>{head}</tr>{students}</table>
+<table><tr><th>student</th><th>score</th><th>points</th>{head}</tr>{students}</table>
 {f"<h2>Files that could not be read</h2><ul>{bad}</ul>" if bad else ""}
 </body></html>
 """

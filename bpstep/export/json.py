@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -89,11 +89,14 @@ _INPUT = _Q + "    "
 
 
 def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
-                   tol: float | None = None) -> dict[str, Any]:
-    """``{"scenario", "revealed", "tolerance", "answers": [...], "summary": {...}}``.
+                   tol: float | None = None, notes: Sequence[str] = (),
+                   problems: Sequence[str] = ()) -> dict[str, Any]:
+    """``{"scenario", "revealed", "tolerance", "floor", "answers": [...], "summary": {...},
+    "notes", "problems"}``.
 
     One object per quantity of the step, in stage order, attempted or not; with ``reveal``
-    off the correct values (and values recomputed from the student's work) are null.
+    off the correct values (and values recomputed from the student's work) are null. ``notes``
+    say what was read another way (a decimal comma), ``problems`` the names the step lacks.
     """
     answers = [{
         "name": v.name,
@@ -107,14 +110,20 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
         "carried_from": list(v.carried_from),
         "recomputed": _number(v.recomputed) if reveal and v.given is not None else None,
         "tolerance": _number(v.tolerance),
+        "credit": v.credit,
     } for v in report]
     counts = report.counts
     summary: dict[str, Any] = {JSON_COUNT_KEYS[k]: n for k, n in counts.items()}
     summary["accepted"] = sum(counts[k] for k in ACCEPTED)
+    summary["points"] = report.points
+    summary["attempted"] = report.attempted
     summary["text"] = report.summary()
+    floor = report.floor
     return {"scenario": scenario, "revealed": reveal,
             "tolerance": "digits written" if tol is None else tol,
-            "answers": answers, "summary": summary}
+            "floor": None if floor is None else {str(floor.kind): floor.count},
+            "answers": answers, "summary": summary, "notes": list(notes),
+            "problems": list(problems)}
 
 
 def _number(value: float | None) -> float | None:

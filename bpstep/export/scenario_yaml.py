@@ -96,6 +96,8 @@ def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) 
         out.append(f"epochs: {scenario.epochs}")
     if scenario.momentum is not None:
         out.append(f"momentum: {yaml_number(scenario.momentum)}")
+    if scenario.marking is not None:
+        out.append(f"marking: {{{scenario.marking.kind}: {scenario.marking.count}}}")
     out.append(f"update_biases: {'true' if scenario.update_biases else 'false'}")
     out.append("layers:")
     for layer in scenario.layers:

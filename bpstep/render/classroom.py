@@ -25,14 +25,19 @@ def render_class(report: ClassReport) -> RenderableType:
     """Students, bad files and the summary, plain enough to read piped."""
     parts: list[RenderableType] = []
     students = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
-    for heading in ("student", "score", *VERDICTS):
+    for heading in ("student", "score", "points", *VERDICTS):
         students.add_column(heading, justify="left" if heading == "student" else "right")
     for s in report.students:
         counts = s.report.counts
-        students.add_row(Text(printable(s.student)), f"{s.score}/{s.max}",
+        students.add_row(Text(printable(s.student)), f"{s.score}/{s.max}", f"{s.points:g}",
                          *(str(counts[k]) for k in VERDICTS))
     if report.students:
         parts.append(students)
+    problems = [p for s in report.students for p in s.problems]
+    if problems:
+        parts.append(Text(f"\n{len(problems)} answer{'s' * (len(problems) != 1)} named no "
+                          "quantity of the step (the rest of those files is marked):", style="bold"))
+        parts += [Text(f"  {printable(p)}") for p in problems]
     if report.bad:
         parts.append(Text(f"\n{len(report.bad)} file{'s' * (len(report.bad) != 1)} could not be "
                           "marked:", style="bold"))
@@ -44,8 +49,10 @@ def render_class(report: ClassReport) -> RenderableType:
         shares.add_column("quantity")
         shares.add_column("right", justify="right")
         shares.add_column("share", justify="right")
+        shares.add_column("not attempted", justify="right")
         for q in report.quantities:
-            shares.add_row(Text(printable(q.name)), f"{q.right}/{q.of}", f"{q.share:.0%}")
+            shares.add_row(Text(printable(q.name)), f"{q.right}/{q.of}",
+                           f"{q.share:.0%}" if q.of else "–", str(q.blank))
         parts.append(shares)
         if report.mistakes:
             parts.append(Text("\nnamed mistakes, most frequent first:", style="bold"))

@@ -13,9 +13,10 @@ from bpstep.answers import call_names, describe, describe_given
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
-from bpstep.verify import NOT_ATTEMPTED, WRONG, Report, Verdict
+from bpstep.verify import NOT_ATTEMPTED, TO_FIX, TOO_COARSE, Report, Verdict
 
-VERDICT_STYLES = {"correct": "green", "rounding": "green", "carried": "yellow", "wrong": "bold red",
+VERDICT_STYLES = {"correct": "green", "rounding": "green", "carried": "yellow",
+                  "too coarse": "magenta", "rounded too early": "yellow", "wrong": "bold red",
                   "not attempted": "dim"}
 
 
@@ -32,7 +33,10 @@ def render_report(report: Report, *, precision: int = DEFAULT_PRECISION, reveal:
     elif not everything:
         parts.append(Text("(no answers given: every value is null or missing)", style="dim"))
     parts.append(Text(report.summary(), style="bold"))
-    first_wrong = next((v.name for v in report if v.verdict == WRONG), None)
+    if report.floor is not None and any(v.verdict == TOO_COARSE for v in report):
+        parts.append(Text(f"An answer needs at least {report.floor.words}, unless it is exactly "
+                          "the value.", style="dim"))
+    first_wrong = next((v.name for v in report if v.verdict in TO_FIX), None)
     if first_wrong and explain_command:
         parts.append(Text(f"See how a value is computed: {explain_command} '{first_wrong}'",
                           style="dim"))
