@@ -24,8 +24,7 @@ Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 from __future__ import annotations
 
 import math
-from collections import ChainMap
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -54,7 +53,7 @@ from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, is_error_ter
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
-from bpstep.written import DEFAULT_FLOOR, Floor, round_figures
+from bpstep.written import DEFAULT_FLOOR, Floor, Written, round_figures
 
 
 class Mark(StrEnum):
@@ -124,7 +123,7 @@ class Verdict:
     carried_from: tuple[str, ...] = ()
     """Earlier answers of the student this one builds on, when those were not accepted."""
     recomputed: float | None = None
-    """The value recomputed from the student's own earlier numbers (the nearest they allow)."""
+    """The value recomputed from the student's own earlier numbers, as written."""
     tolerance: float | None = None
     """Half-width of the interval an answer was accepted in (digits written, or ``--tol``)."""
     stage: int = 0
@@ -277,16 +276,21 @@ class Mistake:
 
 class _Chain(Mapping[str, Affine]):
     """The range of every value as the student has it: each written number its interval, each
-    value not written whatever the student's numbers before it allow (made when first asked)."""
+    value not written whatever the student's numbers before it allow (made when first asked).
 
-    def __init__(self, marker: _Marker) -> None:
+    ``plain``: as if no value not written had been found to hold a mistake (see
+    ``_Marker.override``), for a student who made that mistake in one place only.
+    """
+
+    def __init__(self, marker: _Marker, plain: bool = False) -> None:
         self.marker = marker
+        self.plain = plain
         self.forms: dict[str, Affine] = {}
 
     def __getitem__(self, name: str) -> Affine:
         form = self.forms.get(name)
         if form is None:
-            form = self.forms[name] = self.marker.form_of(name)
+            form = self.forms[name] = self.marker.form_of(name, self)
         return form
 
     def __iter__(self) -> Iterator[str]:
@@ -316,10 +320,15 @@ class _Marker:
         self.written_above: dict[str, bool] = {}
         """Whether a value rests on any number the student wrote (else it is the true one)."""
         self.chain = _Chain(self)
+        self.plain = _Chain(self, plain=True)
+        self.plain_world: dict[str, float] = {}
+        """The world before any value not written was found to hold a mistake."""
         self.taint: dict[str, frozenset[str]] = {}
         """The student's answers off the true value (not cleanly accepted) each value builds on."""
         self.quantities = list(trace)
         self.order = {q.name: i for i, q in enumerate(self.quantities)}
+        self.revealed: dict[str, str] = {}
+        """The answer that showed each such value, and the value it showed."""
         self.overrides: dict[str, Affine] = {}
         """Values the student did not write that were found to hold a mistake, as the student
         had them: what is worked from them later carries the mistake, marked once."""
@@ -327,9 +336,9 @@ class _Marker:
     def tolerance(self, answer: Answer) -> float:
         return answer.tolerance if self.tol is None else self.tol
 
-    def form_of(self, name: str) -> Affine:
+    def form_of(self, name: str, chain: _Chain) -> Affine:
         """The range of one value in the student's chain (see ``_Chain``)."""
-        if name in self.overrides:
+        if name in self.overrides and not chain.plain:
             return self.overrides[name]
         answer = self.answers.get(name)
         if answer is not None:
@@ -339,7 +348,7 @@ class _Marker:
                                   0.0 if exact else answer.tolerance)
         if name not in self.trace or not self.written_above.get(name, False):
             return Affine.point(self.truth[name])
-        return self.trace[name].expr.bound(self.chain)
+        return self.trace[name].expr.bound(chain)
 
     def unwritten_rule(self, name: str) -> Expr | None:
         """The rule of a δ, Δw or Δb the student did not write, to replay a mistake through it.
@@ -385,9 +394,12 @@ class _Marker:
     def override(self, name: str, rule: Expr, shown_in: str) -> None:
         """A value the student did not write, found to hold a mistake (shown in ``shown_in``):
         from now on it is the student's mistaken value, and what is worked from it is carried."""
+        if not self.overrides:
+            self.plain_world = dict(self.world)
         self.overrides[name] = rule.bound(self.chain)
         self.world[name] = rule.evaluate(self.world)
         self.taint[name] = frozenset({shown_in})
+        self.revealed.setdefault(shown_in, name)
         self.chain.forms.clear()
         self.work_out(self.quantities[self.order[name] + 1:])
 
@@ -424,22 +436,19 @@ class _Marker:
                 return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
                                recomputed=again, **common)
             return Verdict(q.name, q.value, CORRECT, recomputed=again, **common)
-        near = self.own_value(q, x, tol)
-        if near is not None:
+        common["recomputed"] = again
+        if self.own_value(q, x, tol):
             if coarse and not self.exactly_own(q, x):
-                return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
-                               recomputed=near, **common)
+                return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse", **common)
             if upstream:
                 sources = tuple(sorted(upstream, key=self.order.__getitem__))
                 return Verdict(q.name, q.value, CARRIED, hint="consistent with your "
-                               + self.listing(sources), carried_from=sources, recomputed=near,
-                               **common)
+                               + self.listing(sources), carried_from=sources, **common)
             rounded = [n for n in q.inputs if n in self.answers
                        and self.world[n] != self.trace.value_of(n)]
             hint = ("from your rounded " + self.listing(rounded) if rounded
                     else "from your rounded earlier values")
-            return Verdict(q.name, q.value, ROUNDING, hint=hint, recomputed=near, **common)
-        common["recomputed"] = again
+            return Verdict(q.name, q.value, ROUNDING, hint=hint, **common)
         if not math.isfinite(q.value):
             return Verdict(q.name, q.value, WRONG, hint="the true value is past the float range, "
                            "so no number written can be right", mistake="not_finite", **common)
@@ -448,8 +457,6 @@ class _Marker:
         named = self.named_mistake(q, answer, tol, (low, high) if inside else (-math.inf, math.inf))
         if named is not None:
             key, variant = named
-            if variant.source is not None and variant.source_rule is not None:
-                self.override(variant.source, variant.source_rule, q.name)
             hint = variant.hint if inside else f"{variant.hint}: {self.out_of_range(q, low, high)}"
             return Verdict(q.name, q.value, WRONG, hint=hint, mistake=key, **common)
         if not inside:
@@ -457,30 +464,25 @@ class _Marker:
                            mistake="out_of_range", **common)
         early = self.rounded_early(q, answer, tol)
         if early is not None:
-            if early.source is not None and early.source_rule is not None:
-                self.override(early.source, early.source_rule, q.name)
-            return Verdict(q.name, q.value, ROUNDED_EARLY, hint=early.hint, mistake="early",
-                           **common)
+            verdict = WRONG if coarse else ROUNDED_EARLY  # no credit for too few figures
+            return Verdict(q.name, q.value, verdict, hint=early.hint, mistake="early", **common)
         digits = _digit_mistake(self, q, answer, again)
         if digits is not None:
             return Verdict(q.name, q.value, WRONG, hint=DIGIT_HINTS[digits], mistake=digits,
                            **common)
         return Verdict(q.name, q.value, WRONG, **common)
 
-    def own_value(self, q: Quantity, x: float, tol: float) -> float | None:
-        """The value nearest ``x`` that the student's own earlier numbers allow, if ``x`` is one.
-
-        The rule on the numbers as written first, then over their intervals (see ``_Chain``).
-        """
-        again = self.recomputed[q.name]
-        if _close(x, again, tol):
-            return again
-        if not self.written_above[q.name]:
-            return None
-        form = q.expr.bound(self.chain)
-        if _reaches(x, form, tol):
-            return min(max(x, form.low), form.high)
-        return None
+    def own_value(self, q: Quantity, x: float, tol: float) -> bool:
+        """Whether ``x`` is a value the student's own earlier numbers give: the rule on the
+        numbers as written, or anywhere over their intervals (see ``_Chain``); with a mistake
+        found in a value not written, or without it (made once, in one place only)."""
+        if _close(x, self.recomputed[q.name], tol):
+            return True
+        if not self.overrides:
+            return self.written_above[q.name] and _reaches(x, q.expr.bound(self.chain), tol)
+        return (_close(x, q.evaluate(self.plain_world), tol)
+                or _reaches(x, q.expr.bound(self.chain), tol)
+                or _reaches(x, q.expr.bound(self.plain), tol))
 
     def exactly_own(self, q: Quantity, x: float) -> bool:
         """``x`` is the one value the student's numbers give (a dead ReLU's 0, say), not a rounding."""
@@ -497,9 +499,10 @@ class _Marker:
         form = q.expr.bound(self.chain)
         return form.radius if form.bounded else math.inf
 
-    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float]
-                ) -> Iterator[tuple[str, Variant]]:
-        """(key, variant) of each known mistake that reproduces the answer, most specific first.
+    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float],
+                through: bool) -> Iterator[tuple[str, Variant]]:
+        """(key, variant) of each known mistake that reproduces the answer, most specific first:
+        made in q's own rule, or (``through``) in a value it rests on that was not written.
 
         Each is replayed on the student's own earlier numbers (as written, then over their
         intervals when the value lands near) and then on the true ones. A replay counts only when
@@ -518,6 +521,8 @@ class _Marker:
                     continue
                 for made in mistake.variants(self, q):
                     variant = Variant(*made)
+                    if (variant.source is not None) != through:
+                        continue
                     value = variant.rule.evaluate(base)
                     if not (low <= value <= high) or any(_close(value, v, tol)
                                                           for v in (q.value, again)):
@@ -529,17 +534,38 @@ class _Marker:
 
     def named_mistake(self, q: Quantity, answer: Answer, tol: float,
                       bounds: tuple[float, float]) -> tuple[str, Variant] | None:
-        """The most specific mistake that reproduces the answer."""
-        return next(self.replays(q, answer, tol, bounds), None)
+        """The mistake that best explains the answer: made in q's own rule if one is (a student
+        who wrote the values before q made it in q, most likely), else in a value not written.
+
+        Where a mistake in a value not written gives the same number, that value is taken as
+        the student had it from here on (``override``): whichever it was, what the student works
+        from it later is then carried, not marked again.
+        """
+        own = next(self.replays(q, answer, tol, bounds, through=False), None)
+        hidden = next(self.replays(q, answer, tol, bounds, through=True), None)
+        if hidden is not None and hidden[1].source_rule is not None:
+            self.override(hidden[1].source, hidden[1].source_rule, q.name)  # type: ignore[arg-type]
+        return own or hidden
 
     def rounded_early(self, q: Quantity, answer: Answer, tol: float) -> Variant | None:
         """What was rounded, when rounding one value the rule is worked from to as few figures
-        as the answer has (or fewer) gives the answer: a value or an intermediate result."""
+        as the answer has (or fewer) gives the answer: a value or an intermediate result.
+
+        As with mistakes (``named_mistake``), a rounding in q's own rule is named first, and a
+        rounding inside a value not written that gives the same number is taken as the student's.
+        """
         figures = min(answer.written.figures, MOST_FIGURES)
-        for base in (self.world, self.truth):
-            for value, variant in self.early_values(q, base, figures):
-                if _close(answer.value, value, tol) and not _close(value, q.value, 0.0):
-                    return variant
+        x = answer.value
+        for base, worked in ((self.world, self.recomputed[q.name]), (self.truth, q.value)):
+            gap = abs(x - worked)
+            found = [variant for value, variant in self.early_values(q, base, figures)
+                     # the rounding must explain the gap, not land beside the unrounded value
+                     if _close(x, value, tol) and abs(value - worked) >= 0.25 * gap]
+            if found:
+                hidden = next((v for v in found if v.source is not None), None)
+                if hidden is not None and hidden.source_rule is not None:
+                    self.override(hidden.source, hidden.source_rule, q.name)  # type: ignore[arg-type]
+                return next((v for v in found if v.source is None), hidden)
             if all(self.truth[n] == self.world[n] for n in q.inputs):
                 break
         return None
@@ -555,43 +581,35 @@ class _Marker:
         the quizzes' rounding credit.
         """
         sources = self.unwritten_sources(q)
-        expr = self.deep_all(q)
-        used = [n for n in _refs(expr) if n in self.trace and n not in sources]
-        for name in [*used, *sources]:
-            if name in sources:
-                others = set(sources) - {name}
-                worked = inline(q.expr, lambda n, others=others: self.trace[n].expr
-                                if n in others else None, DEPTH)
-                owner: str | None = name
-            else:
-                worked = expr
-                owner = None if name in q.inputs else next(
-                    (s for s in sources if name in self.trace[s].inputs), None)
-            exact = base[name]
-            for rounded, shown in _roundings(exact, figures):
-                value = worked.evaluate(ChainMap({name: rounded}, base))
-                rule = None if owner is None else Const(rounded, shown) if owner == name else \
-                    substitute(self.trace[owner].expr, {name: Const(rounded, shown)})
-                yield value, Variant(worked, _early_hint(name, exact, shown), owner, rule)
-        owners = [(n, list(self.trace[n].expr.nodes())) for n in sources]
-        own = list(q.expr.nodes())
-        seen: list[Expr] = []
-        for node in expr.nodes():
-            if (node is expr or isinstance(node, Const | Group | Slope | Ref) or node in seen):
-                continue
-            seen.append(node)
-            exact = node.evaluate(base)
-            owner = None if node in own else next((n for n, nodes in owners if node in nodes),
-                                                  None)
-            for rounded, shown in _roundings(exact, figures):
-                def rounding(n: Expr, node: Expr = node, r: float = rounded, t: str = shown
-                             ) -> Expr | None:
-                    return Const(r, t) if n == node else None
 
-                changed = expr.rewrite(rounding)
-                yield changed.evaluate(base), Variant(
-                    changed, _early_hint(node.names(), exact, shown), owner,
-                    None if owner is None else self.trace[owner].expr.rewrite(rounding))
+        def worked(owner: str | None, rule: Expr) -> Expr:
+            """q's rule with ``owner`` (a value not written) worked out by ``rule``."""
+            if owner is None:
+                return rule
+            return inline(q.expr, lambda n: rule if n == owner else self.trace[n].expr
+                          if n in sources else None, DEPTH)
+
+        rules = [(None, q.expr), *((s, self.trace[s].expr) for s in sources)]
+        for values in (True, False):  # values first, then intermediate results (−x is x rounded)
+            seen: set[tuple[str | None, str]] = set()
+            for owner, rule in rules:
+                for node in rule.nodes():
+                    if node is rule or isinstance(node, Const | Group | Slope | Neg) or isinstance(
+                            node, Ref) != values or (values and node.name in self.trace.given):
+                        continue
+                    where = node.name if values and node.name in sources else owner
+                    text = node.names()
+                    if (where, text) in seen:
+                        continue
+                    seen.add((where, text))
+                    exact = node.evaluate(base)
+                    for rounded, shown in _roundings(exact, figures):
+                        constant = Const(rounded, shown)
+                        wrong = constant if where != owner else rule.rewrite(
+                            lambda n, node=node, c=constant: c if n == node else None)
+                        value = worked(where, wrong).evaluate(base)
+                        yield value, Variant(worked(where, wrong), _early_hint(text, exact, shown),
+                                             where, None if where is None else wrong)
 
     def deep_all(self, q: Quantity) -> Expr:
         """q's rule with every unwritten value it rests on written out (``DEPTH`` levels)."""
@@ -619,7 +637,9 @@ class _Marker:
         return f"outside what {act.name} can give: its outputs lie {where}"
 
     def listing(self, names: list[str] | tuple[str, ...], most: int = 3) -> str:
-        shown = [f"{n} = {self.answers[n].text}" for n in names[:most]]
+        shown = [f"{n} = {self.answers[n].text}" + (f" and the {self.revealed[n]} it shows"
+                                                    if n in self.revealed else "")
+                 for n in names[:most]]
         more = len(names) - most
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -652,8 +672,8 @@ class _Marker:
                     if n == name:
                         return wrong
                     return self.trace[n].expr if n in sources else None
-                yield Variant(inline(q.expr, rule_of, DEPTH), f"{hint}, in {name} (not written)",
-                              name, wrong)
+                said = hint if name in hint else f"{hint}, in {name}"
+                yield Variant(inline(q.expr, rule_of, DEPTH), f"{said} (not written)", name, wrong)
 
 
 def _roundings(exact: float, figures: int) -> Iterator[tuple[float, str]]:
@@ -1100,27 +1120,33 @@ class MistakeValue:
     value: float
 
 
-def mistake_values(trace: Trace, scenario: Scenario, name: str) -> list[MistakeValue]:
-    """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``.
+def mistake_values(trace: Trace, scenario: Scenario, name: str,
+                   written: Collection[str] = ()) -> list[MistakeValue]:
+    """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``: made
+    in its own rule first, then in the values it rests on that are not among ``written`` (the
+    other blanks of a quiz, which are marked on their own).
 
     What a quiz needs to recognise a wrong answer and say why: values that are not finite, lie
     outside what the quantity can be, equal the true value or repeat an earlier (more specific)
     mistake's value are left out.
     """
-    marker = _marker_of_truth(trace, scenario)
+    marker = _marker_of_truth(trace, scenario, written)
     q = trace[name]
     low, high = marker.bounds(q)
     found: list[MistakeValue] = []
-    for mistake in MISTAKES:
-        if not mistake.applies(marker, q):
-            continue
-        for made in mistake.variants(marker, q):
-            rule, hint = made[0], made[1]
-            value = rule.evaluate(marker.truth)
-            if (math.isfinite(value) and low <= value <= high
-                    and not _close(value, q.value, 0.0)
-                    and not any(_close(value, other.value, 0.0) for other in found)):
-                found.append(MistakeValue(mistake.key, hint, value))
+    for through in (False, True):
+        for mistake in MISTAKES:
+            if not mistake.applies(marker, q):
+                continue
+            for made in mistake.variants(marker, q):
+                variant = Variant(*made)
+                if (variant.source is not None) != through:
+                    continue
+                value = variant.rule.evaluate(marker.truth)
+                if (math.isfinite(value) and low <= value <= high
+                        and not _close(value, q.value, 0.0)
+                        and not any(_close(value, other.value, 0.0) for other in found)):
+                    found.append(MistakeValue(mistake.key, variant.hint, value))
     return found
 
 
@@ -1139,8 +1165,11 @@ def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: 
             for value, hint in sorted(out.items(), key=lambda item: abs(item[0] - q.value))]
 
 
-def _marker_of_truth(trace: Trace, scenario: Scenario) -> _Marker:
-    """A marker of an empty worksheet: every value the true one, the update stages' too."""
+def _marker_of_truth(trace: Trace, scenario: Scenario, written: Collection[str] = ()) -> _Marker:
+    """A marker of a worksheet with the true value of each of ``written`` (every value the true
+    one, the update stages' too)."""
     marker = _Marker(trace, scenario, {}, None, None)
     marker.world = {**trace.given, **trace.values}
+    marker.answers = {n: Answer(n, Written(marker.world[n], repr(marker.world[n]), 17, 17))
+                      for n in written}
     return marker

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from bpstep.enums import StrEnum
 
@@ -80,10 +81,13 @@ def read_number(text: str) -> Written | None:
 
 
 def round_figures(value: float, figures: int) -> float:
-    """``value`` rounded to ``figures`` significant figures (0.810584 to 2: 0.81)."""
+    """``value`` rounded to ``figures`` significant figures as a person rounds: a 5 goes up,
+    away from 0 (0.125 to 2 figures is 0.13), from the shortest decimal that is the float."""
     if value == 0 or not math.isfinite(value):
         return value
-    return float(f"{value:.{figures - 1}e}")
+    exact = Decimal(repr(value))
+    step = Decimal(1).scaleb(exact.adjusted() - figures + 1)
+    return float(exact.quantize(step, rounding=ROUND_HALF_UP))
 
 
 class FloorKind(StrEnum):

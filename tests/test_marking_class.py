@@ -577,11 +577,13 @@ def next_written(net: Net, s: Student, name: str) -> str | None:
 
 SAME_NUMBER = {
     "sign_flipped": {"wrong_sign_update", "swapped_error"},
+    "swapped_error": {"sign_flipped", "wrong_sign_update"},
+    "wrong_sign_update": {"sign_flipped"},
 }
-"""Misconceptions that give the same number as another, where no written value tells them apart:
-a Δw with its sign flipped and left blank makes w = w0 − Δw, which is also the update added the
-wrong way round; and with δ of the output left blank, a flipped Δw into the output is also
-(y − t) for (t − y) in that δ. Either name is the right one."""
+"""Misconceptions that give the same number as another where no written value tells them apart,
+so either name is the right one: a Δw with its sign flipped, when Δw is left blank, makes
+w = w0 − Δw, the update added the wrong way round; and with δ of the output left blank, (y − t)
+for (t − y) in that δ flips every Δw into the output."""
 
 
 @pytest.mark.parametrize("part", range(4))
