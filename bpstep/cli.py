@@ -1066,6 +1066,7 @@ def practice(
     console.print(scenario.title or str(file), style="bold underline", markup=False)
     if fresh:
         console.print(f"made with: {again}", style="dim", markup=False)
+    console.print(view.problem(session))
     console.print(view.intro(session, tries, piped=piped))
     read = view.piped_reader(sys.stdin, console) if piped else view.terminal_reader()
     ending = view.practise(console, session, read, precision=precision, piped=piped)

@@ -66,6 +66,11 @@ class Feedback:
     """The rule, in names (rung 1) or with the student's numbers (rung 2)."""
     rung: int = 0
     tries_left: int = 0
+    own: float | None = None
+    """Revealed: what the student's own numbers (hint 2) give, when that is not the value."""
+    because: tuple[tuple[str, str], ...] = ()
+    """Revealed: (name, number as typed) of the student's accepted numbers that make ``own``
+    differ from the value."""
 
     @property
     def advances(self) -> bool:
@@ -165,13 +170,27 @@ class Session:
         if rung < HINT_RUNGS:
             numbers = q.layout.numbers(self.world, fmt)
             return Feedback(Event.HINT, q, hint=f"{q.name} = {numbers}", rung=rung)
+        own = q.evaluate(self.world)
+        because = tuple((n, self.answers[n].text) for n in q.inputs if n in self.accepted
+                        and self.accepted[n] != self.trace.env[n])
         self._give_up(Outcome.REVEALED)
-        return self._advance(Event.REVEALED, rung=rung)
+        if not because or fmt(own) == fmt(q.value):
+            return self._advance(Event.REVEALED, rung=rung)
+        return self._advance(Event.REVEALED, rung=rung, own=own, because=because)
 
     def skip(self) -> Feedback:
         """Leave the current quantity unanswered; its value is shown and the walk goes on."""
         self._give_up(Outcome.SKIPPED)
         return self._advance(Event.SKIPPED)
+
+    def stop(self) -> None:
+        """Ctrl-C: the value being asked ends as it stands, its last try marked (as ``--save``
+        writes it), so the summary's counts and ``bpstep verify``'s agree."""
+        if self.done:
+            return
+        record = self.records[self.current.name]
+        if record.attempts and not record.attempts[-1].accepted:
+            self._record(outcome=Outcome.WRONG)
 
     def _give_up(self, outcome: Outcome) -> None:
         """A value not worked out: nothing of it is saved, so ``verify`` says not attempted."""

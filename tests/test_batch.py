@@ -71,8 +71,8 @@ def test_the_class_summary_names_exactly_the_planted_mistakes(classroom: Path) -
     assert found == [("derivative_missing", "delta[h*]", 9), ("sign_flipped", "dw[x1->h1]", 5),
                      ("swapped_error", "delta[o]", 3)]
     quantities = data["summary"]["quantities"]
-    assert quantities["delta[h1]"] == {"right": 21, "of": 30}
-    assert quantities["a[h1]"] == {"right": 30, "of": 30}
+    assert quantities["delta[h1]"] == {"right": 21, "of": 30, "not_attempted": 0}
+    assert quantities["a[h1]"] == {"right": 30, "of": 30, "not_attempted": 0}
     first = data["students"][0]
     assert (first["student"], first["score"], first["max"]) == ("student-01", 27, 29)
 

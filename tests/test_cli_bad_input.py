@@ -262,14 +262,14 @@ CASES = [
     ("unknown top-level key", GOOD + "learning_rat: 2\n",
      ":15: learning_rat: unknown key 'learning_rat' (did you mean 'learning_rate'?); allowed keys: title, "
      "learning_rate, loss, convention, layers, weights, biases, update_biases, inputs, targets, mode, "
-     "reduction, init, batch_size, shuffle, seed, epochs, momentum"),
+     "reduction, init, batch_size, shuffle, seed, epochs, momentum, marking"),
     ("unknown layer key", variant("    activation: sigmoid\n  - units: [o]",
                                   "    activaton: sigmoid\n  - units: [o]"),
      ":6: layers[1].activaton: unknown key 'activaton' (did you mean 'activation'?); allowed keys: "
      "units, activation, name"),
     ("null key", GOOD + "~: 1\n", ":15: None: unknown key None; allowed keys: title, learning_rate, loss, "
                                   "convention, layers, weights, biases, update_biases, inputs, targets, "
-                                  "mode, reduction, init, batch_size, shuffle, seed, epochs, momentum"),
+                                  "mode, reduction, init, batch_size, shuffle, seed, epochs, momentum, marking"),
     ("duplicate key", GOOD + "learning_rate: 2\n",
      ":15: learning_rate: duplicate key 'learning_rate' (first on line 2); keep only one"),
     ("duplicate nested key", variant("    activation: sigmoid\n  - units: [o]",

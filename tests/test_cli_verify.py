@@ -44,22 +44,34 @@ def test_gfg_article_mistakes_are_flagged_and_rounded_values_accepted() -> None:
     assert verdict("delta[h2]") == ("wrong", "power_of_ten")
     # Δw for x1→h1 printed as +0.000945 = −(1 × −0.0027 × 0.35).
     assert verdict("dw[x1->h1]") == ("wrong", "sign_flipped")
-    # y of h2 printed (and used) as 0.59; sigmoid(0.315) = 0.578.
-    assert verdict("y[h2]")[0] == "wrong"
+    # y of h2 printed (and used) as 0.59; sigmoid(0.315) = 0.578, but 1 / (1 + e^(−0.315)) with
+    # 1 + e^(−0.315) = 1.7298 rounded to 1.7 is 0.588: rounded too early, and with two figures
+    # too few to earn the rounding credit. y of h1 the same way: 1 / 1.8 = 0.556 for 0.552.
+    assert verdict("y[h2]") == verdict("y[h1]") == ("wrong", "early")
+    assert answers["y[h2]"]["hint"] == ("rounded too early: 1 + e^(−a[h2]) = 1.72979 taken as 1.7; "
+                                        "keep every digit until the answer")
     # 0.9 + (−0.22184): the Δw of h2→o taken ten times too big.
     assert verdict("w[h2->o]") == ("wrong", "power_of_ten")
     assert answers["w[h2->o]"]["hint"] == "off by a power of ten: dw[h2->o] taken ×10"
     # The other printed new weights: wrong, or consistent with the article's earlier mistakes.
-    for name in ("w[h1->o]", "w[x2->h1]"):
-        assert verdict(name)[0] == "wrong"
+    # 0.29811 = 0.3 − 0.00189: the change of x2 → h1 added to w0 of x1 → h2 (0.3, not 0.2),
+    # the weight at the other corner of the matrix.
+    assert verdict("w[x2->h1]") == ("wrong", "transposed")
+    assert verdict("w[h1->o]") == ("wrong", None)
     assert answers["w[x1->h1]"]["verdict"] == "carried"  # 0.2 + its own +0.000945
     assert answers["w[x1->h1]"]["carried_from"] == ["dw[x1->h1]"]
     assert answers["w[x1->h2]"]["carried_from"] == ["delta[h2]"]  # 0.3 + 0.35 × −0.0819
-    # Only rounded: y[o] = 0.67 (0.665074), δ[h1] = −0.0027 (−0.00272759), and δ[o] = −0.0376,
-    # which is 0.67 × 0.33 × (−0.17) from the article's rounded y[o].
-    assert answers["y[o]"]["verdict"] == "correct"
-    assert answers["delta[h1]"]["verdict"] == "correct"
-    assert answers["delta[o]"]["verdict"] == "rounding"
+    # Right but with two figures where three are asked: y[o] = 0.67 (0.665074), δ[h1] = −0.0027
+    # (−0.00272759); δ[o] = −0.0376 is 0.67 × 0.33 × (−0.17) from that y[o], so carried from it.
+    assert answers["y[o]"]["verdict"] == answers["delta[h1]"]["verdict"] == "too coarse"
+    assert answers["y[o]"]["hint"] == "write at least 3 significant figures"
+    assert (answers["delta[o]"]["verdict"], answers["delta[o]"]["carried_from"]) == (
+        "carried", ["y[o]"])
+    # a[o] = 0.702 (the article used 0.57 for y of h1): its own 0.56 and 0.59 stand for
+    # 0.555–0.565 and 0.585–0.595, so a[o] can be anything from 0.3·0.555 + 0.9·0.585 = 0.693
+    # to 0.3·0.565 + 0.9·0.595 = 0.705 on its numbers.
+    assert answers["a[o]"]["verdict"] == "carried"
+    # 0.21 and 0.315 are the net inputs exactly: no more figures needed.
     assert answers["a[h1]"]["verdict"] == answers["a[h2]"]["verdict"] == "correct"
 
 
@@ -93,7 +105,8 @@ def test_article_table_output() -> None:
     result = invoke("verify", SCENARIOS / "gfg_sigmoid.article-answers.yaml")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert "4 correct, 1 within rounding, 6 carried forward, 9 wrong, 9 not attempted" in lines
+    assert ("2 correct, 0 within rounding, 6 carried forward, 4 too coarse, 8 wrong, 9 not "
+            "attempted") in lines
     row = next(line for line in lines if " delta[h2] " in line)
     assert row.split() == ["delta[h2]", "-0.0819", "-0.00807143", "wrong", "off", "by", "a",
                            "power", "of", "ten", "(×10)"]
@@ -129,14 +142,18 @@ def test_json_shape(tmp_path: Path) -> None:
     answers = write(tmp_path, f"scenario: {GFG}\n\"a[h1]\": 0.21\n\"y[h1]\": 0.56\n")
     result = invoke("verify", answers, "--json")
     data = json.loads(result.stdout)
-    assert set(data) == {"scenario", "revealed", "tolerance", "answers", "summary"}
+    assert set(data) == {"scenario", "revealed", "tolerance", "floor", "answers", "summary",
+                         "notes", "problems"}
+    assert (data["floor"], data["notes"], data["problems"]) == ({"digits": 3}, [], [])
     first = data["answers"][0]
     assert first == {"name": "a[h1]", "given": 0.21, "written": "0.21", "expected": pytest.approx(0.21),
                      "verdict": "correct", "accepted": True, "hint": None, "mistake": None,
-                     "carried_from": [], "recomputed": pytest.approx(0.21), "tolerance": 0.005}
+                     "carried_from": [], "recomputed": pytest.approx(0.21), "tolerance": 0.005,
+                     "credit": 100}
     assert len(data["answers"]) == 29
-    assert data["summary"] == {"correct": 1, "rounding": 0, "carried": 0, "wrong": 1,
-                               "not_attempted": 27, "accepted": 1,
+    assert data["summary"] == {"correct": 1, "rounding": 0, "carried": 0, "too_coarse": 0,
+                               "rounded_too_early": 0, "wrong": 1, "not_attempted": 27,
+                               "accepted": 1, "points": 1.0, "attempted": True,
                                "text": "1 correct, 0 within rounding, 1 wrong, 27 not attempted"}
     assert result.exit_code == 1
 
@@ -155,40 +172,47 @@ def test_json_gives_every_field_of_every_verdict(tmp_path: Path) -> None:
                     '"a[o]": 0.687\n'  # = 0.3·0.55 + 0.9·0.58: rounding
                     '"delta[o]": 0.0367703\n'  # (y − t) for (t − y): wrong
                     '"delta[h1]": 0.0027302\n')  # 0.55·0.45·0.3·0.0367703: carried
-    code, entries = marked(answers)
+    code, entries = marked(answers, "--digits", "2")
     assert code == 1
     common = {"hint": None, "mistake": None, "carried_from": []}
     assert entries["a[h1]"] == {"name": "a[h1]", "given": None, "written": None,
                                 "expected": pytest.approx(0.21), "verdict": "not attempted",
-                                "accepted": None, "recomputed": None, "tolerance": None, **common}
+                                "accepted": None, "recomputed": None, "tolerance": None,
+                                "credit": 0, **common}
     assert entries["y[h2]"] == {"name": "y[h2]", "given": 0.58, "written": "0.58",
                                 "expected": pytest.approx(y_h2), "verdict": "correct",
                                 "accepted": True, "recomputed": pytest.approx(y_h2),
-                                "tolerance": 0.005, **common}
+                                "tolerance": 0.005, "credit": 100, **common}
     assert entries["a[o]"] == {"name": "a[o]", "given": 0.687, "written": "0.687",
                                "expected": pytest.approx(a_o), "verdict": "rounding",
                                "accepted": True, "hint": "from your rounded y[h1] = 0.55, y[h2] = 0.58",
                                "mistake": None, "carried_from": [],
-                               "recomputed": pytest.approx(0.687), "tolerance": 0.0005}
+                               "recomputed": pytest.approx(0.687), "tolerance": 0.0005,
+                               "credit": 100}
     assert entries["delta[o]"] == {
         "name": "delta[o]", "given": 0.0367703, "written": "0.0367703",
         "expected": pytest.approx(d_o), "verdict": "wrong", "accepted": False,
         "hint": "y − t (output − target) used where t − y belongs (δ = −∂E/∂a, delta rule)",
         "mistake": "swapped_error", "carried_from": [],
         "recomputed": pytest.approx((0.5 - y_o_mine) * y_o_mine * (1 - y_o_mine)),
-        "tolerance": pytest.approx(5e-8)}
+        "tolerance": pytest.approx(5e-8), "credit": 0}
     assert entries["delta[h1]"] == {
         "name": "delta[h1]", "given": 0.0027302, "written": "0.0027302",
         "expected": pytest.approx(y_h1 * (1 - y_h1) * 0.3 * d_o), "verdict": "carried",
         "accepted": True, "hint": "consistent with your delta[o] = 0.0367703", "mistake": None,
         "carried_from": ["delta[o]"], "recomputed": pytest.approx(0.55 * 0.45 * 0.3 * 0.0367703),
-        "tolerance": pytest.approx(5e-8)}
-    data = json.loads(invoke("verify", answers, "--json").stdout)
+        "tolerance": pytest.approx(5e-8), "credit": 100}
+    data = json.loads(invoke("verify", answers, "--json", "--digits", "2").stdout)
     assert data["summary"] == {
-        "correct": 2, "rounding": 1, "carried": 1, "wrong": 1, "not_attempted": 24, "accepted": 4,
+        "correct": 2, "rounding": 1, "carried": 1, "too_coarse": 0, "rounded_too_early": 0,
+        "wrong": 1, "not_attempted": 24, "accepted": 4, "points": 4.0, "attempted": True,
         "text": "2 correct, 1 within rounding, 1 carried forward, 1 wrong, 24 not attempted"}
-    assert (data["scenario"], data["revealed"], data["tolerance"]) == (str(GFG), True,
-                                                                       "digits written")
+    assert (data["scenario"], data["revealed"], data["tolerance"], data["floor"]) == (
+        str(GFG), True, "digits written", {"digits": 2})
+    # Under the default floor of 3 significant figures, 0.55 and 0.58 are right but too coarse.
+    data = json.loads(invoke("verify", answers, "--json").stdout)
+    assert [a["verdict"] for a in data["answers"] if a["name"] in ("y[h1]", "y[h2]")] == [
+        "too coarse", "too coarse"]
 
 
 def test_no_reveal_hides_the_correct_values(tmp_path: Path) -> None:
@@ -215,8 +239,6 @@ def test_tol_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('"a[h1]": 0.21\n"delta[h3]": 0.1\n', "answers.yaml:2: delta[h3]: unknown quantity 'delta[h3]' "
-                                          "(did you mean"),
     ('"a[h1]": twenty\n', "answers.yaml:1: a[h1]: expected a number"),
     ('"a[h1]": [0.21]\n', "got a list"),
     ('"a[h1]": 0.21\n  bad: [\n', "YAML syntax error"),
@@ -229,6 +251,43 @@ def test_bad_answers_exit_2_with_one_line(tmp_path: Path, text: str, message: st
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_unknown_names_are_said_with_their_lines_and_the_rest_is_marked(tmp_path: Path) -> None:
+    answers = write(tmp_path, '"a[h1]": 0.21\n"delta[h3]": 0.1\n"y[x1]": 0.35\n"a[h2]": 0.4\n')
+    result = invoke("verify", GFG, answers)
+    assert result.exit_code == 2  # after marking: the file has a problem
+    errors = result.stderr.strip().splitlines()
+    assert errors == [
+        f"bpstep: error: {answers}:2: delta[h3]: unknown quantity 'delta[h3]' (did you mean "
+        "'delta[h2]' or 'delta[h1]' or 'delta[o]'?)",
+        f"bpstep: error: {answers}:3: y[x1]: 'y[x1]' is an input value of the scenario, not "
+        "something to work out; remove it"]
+    assert result.stdout.splitlines()[-2] == "1 correct, 0 within rounding, 1 wrong, 27 not attempted"
+    data = json.loads(invoke("verify", GFG, answers, "--json").stdout)
+    assert data["problems"] == [e.removeprefix("bpstep: error: ") for e in errors]
+
+
+def test_a_blank_worksheet_is_nothing_attempted_and_exits_1(tmp_path: Path) -> None:
+    sheet = write(tmp_path, invoke("template", GFG).stdout)
+    result = invoke("verify", GFG, sheet)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == "nothing attempted: all 29 values are blank"
+    data = json.loads(invoke("verify", GFG, sheet, "--json").stdout)
+    assert data["summary"]["attempted"] is False and data["summary"]["not_attempted"] == 29
+
+
+def test_a_decimal_comma_is_read_as_a_point_with_a_note(tmp_path: Path) -> None:
+    answers = write(tmp_path, '"a[h1]": 0,21\n"y[h1]": -0,5523\n"y[h2]": 0.5781\n')
+    result = invoke("verify", GFG, answers)
+    assert result.stderr.splitlines() == [
+        f"bpstep: note: {answers}:1: read a[h1]'s 0,21 as 0.21 (a decimal comma)",
+        f"bpstep: note: {answers}:2: read y[h1]'s -0,5523 as -0.5523 (a decimal comma)"]
+    data = json.loads(invoke("verify", GFG, answers, "--json").stdout)
+    verdicts = {a["name"]: (a["written"], a["verdict"]) for a in data["answers"]}
+    assert verdicts["a[h1]"] == ("0.21", "correct")
+    assert verdicts["y[h1]"][0] == "-0.5523" and verdicts["y[h1]"][1] != "correct"
+    assert len(data["notes"]) == 2
 
 
 def test_missing_scenario_key_says_what_to_do(tmp_path: Path) -> None:
@@ -251,10 +310,11 @@ def test_template_prints_a_worksheet_that_verifies(tmp_path: Path) -> None:
     result = invoke("template", GFG)
     assert result.exit_code == 0
     assert '"y[h1]": null  # output of h1: sigmoid(a[h1])' in result.stdout
-    sheet = write(tmp_path, result.stdout)
+    assert "Give at least 3 significant figures" in result.stdout
+    sheet = write(tmp_path, result.stdout.replace('"a[h1]": null', '"a[h1]": 0.21'))
     checked = invoke("verify", GFG, sheet)
     assert checked.exit_code == 0
-    assert checked.stdout.splitlines()[-1] == "0 correct, 0 within rounding, 0 wrong, 29 not attempted"
+    assert checked.stdout.splitlines()[-1] == "1 correct, 0 within rounding, 0 wrong, 28 not attempted"
 
 
 def test_template_output_file_names_its_scenario_relative_to_itself(tmp_path: Path) -> None:
@@ -330,5 +390,7 @@ def test_outputs_far_out_of_range_are_marked_not_crashed_on(tmp_path: Path) -> N
                               '"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n"y[cat]": 20680\n')
     code, by_name = marked(answers)
     assert code == 1
-    assert by_name["y_after[h1]"]["mistake"] == by_name["y[cat]"]["mistake"] == "out_of_range"
+    # 6.51 is the true y_after[h1] (0.651...) ×10, outside what sigmoid gives: both are said.
+    assert by_name["y_after[h1]"]["mistake"] == "power_of_ten"
+    assert by_name["y[cat]"]["mistake"] == "out_of_range"
     assert by_name["y[cat]"]["hint"] == "outside what softmax can give: its outputs lie between 0 and 1"

@@ -35,7 +35,9 @@ def test_every_verdict_and_hint_is_shown_whole(columns: int, reveal: bool) -> No
             assert answer["verdict"] in flat
         if answer["hint"]:
             assert " ".join(answer["hint"].split()) in flat, (columns, answer["hint"])
-    for verdict in ("correct", "rounding", "carried", "wrong"):
+    verdicts = {a["verdict"] for a in attempted}
+    assert verdicts == {"correct", "carried", "too coarse", "wrong"}
+    for verdict in verdicts:
         assert sum(line.rstrip().endswith(verdict) or f" {verdict} " in line + " "
                    for line in shown.splitlines()) >= 1
 

@@ -119,7 +119,7 @@ def test_verify_never_calls_an_overflowed_value_correct_and_its_json_stays_json(
             "name": name, "given": float(written), "written": written, "expected": None,
             "verdict": "wrong", "accepted": False, "mistake": "not_finite",
             "hint": "the true value is past the float range, so no number written can be right",
-            "carried_from": [], "recomputed": recomputed, "tolerance": 0.0}
+            "carried_from": [], "recomputed": recomputed, "tolerance": 0.5, "credit": 0}
 
 
 def test_rules_with_numbers_say_overflow_in_json_too(huge: Path) -> None:

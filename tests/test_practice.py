@@ -50,11 +50,19 @@ def test_right_first_time() -> None:
 
 def test_rounded_from_the_students_own_rounded_number() -> None:
     s = session("y[h1]", "a[o]")
-    assert s.submit("0.55").verdict.verdict == "correct"  # 0.552308 to ±0.005
-    own = 0.3 * 0.55 + 0.9 * Y_H2  # 0.6852945, the true a[o] is 0.685987
+    assert s.submit("0.552").verdict.verdict == "correct"  # 0.552308 to ±0.0005
+    own = 0.3 * 0.552 + 0.9 * Y_H2  # 0.685895, the true a[o] is 0.685987
     fb = s.submit(f"{own:.5f}")
     assert fb.event == Event.ACCEPTED
-    assert fb.verdict.verdict == "rounding" and fb.verdict.hint == "from your rounded y[h1] = 0.55"
+    assert fb.verdict.verdict == "rounding" and fb.verdict.hint == "from your rounded y[h1] = 0.552"
+
+
+def test_a_right_number_with_too_few_figures_is_asked_again() -> None:
+    s = session("y[h1]", "a[o]")
+    fb = s.submit("0.55")  # 0.552308 to two figures: right, but three are asked
+    assert fb.event == Event.TRY_AGAIN and fb.verdict.verdict == "too coarse"
+    assert fb.verdict.hint == "write at least 3 significant figures"
+    assert s.submit("0.5523").event == Event.ACCEPTED
 
 
 def test_carried_forward_from_a_wrong_number_that_was_then_shown() -> None:
@@ -85,11 +93,11 @@ def test_wrong_then_right_names_the_mistake_and_counts_the_retry() -> None:
 
 def test_hints_climb_from_the_rule_to_the_numbers_to_the_value() -> None:
     s = session("y[h1]", "a[o]")
-    s.submit("0.55")
+    s.submit("0.552")
     first = s.hint()
     assert first.event == Event.HINT and first.hint == "a[o] = w0[h1->o]·y[h1] + w0[h2->o]·y[h2]"
     second = s.hint()
-    assert second.hint == f"a[o] = 0.3×0.55 + 0.9×{Y_H2:.6g}"  # the student's own y[h1]
+    assert second.hint == f"a[o] = 0.3×0.552 + 0.9×{Y_H2:.6g}"  # the student's own y[h1]
     third = s.hint()
     assert third.event == Event.REVEALED and s.done
     assert s.records["a[o]"].outcome == Outcome.REVEALED and "a[o]" not in s.answers
@@ -119,7 +127,7 @@ def test_a_typeset_minus_is_read_as_minus() -> None:
 def test_the_saved_answers_are_marked_by_verify_as_the_session_marked_them(tmp_path: Path) -> None:
     s = session("a[h1]", "y[h1]", "y[h2]", "a[o]", "y[o]", "delta[o]")
     s.submit("0.21")
-    s.submit("0.55")
+    s.submit("0.552")
     s.submit("0.59")
     s.submit("0.59")
     s.submit("0.59")
@@ -196,5 +204,5 @@ def test_the_values_a_question_needs_are_listed_with_commas_and_wrap_under_an_in
     console = Console(file=io.StringIO(), width=44, color_system=None)
     console.print(question(session, session.trace["a[h1]"]))
     lines = console.file.getvalue().splitlines()
-    assert lines[0] == "a[h1]: net input of h1"
+    assert lines[0] == "a[h1]: net input of h1 · sigmoid"
     assert lines[1:] == ["  from w0[x1->h1] = 0.2, y[x1] = 0.35,", "  w0[x2->h1] = 0.2, y[x2] = 0.7"]

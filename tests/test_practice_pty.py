@@ -99,12 +99,12 @@ def test_a_whole_session_right_hints_wrong_carried_skipped_revealed(tmp_path: Pa
     child.expect_exact("hint 2 of 3: a[h2] = 0.3×0.35 + 0.3×0.7")
     child.sendline("0.315")
     child.expect_exact("✓ correct")
-    assert "✓ correct" in answer(child, "y[h1]", "0.55")
-    said = answer(child, "y[h2]", "0.59", "0.59")
+    assert "✓ correct" in answer(child, "y[h1]", "0.552")
+    said = answer(child, "y[h2]", "0.612", "0.612")
     assert "✗ wrong · try again (1 try left; ? for a hint)" in said
     assert f"it is y[h2] = {Y_H2:.6g}; going on with that" in said
-    said = answer(child, "a[o]", f"{0.3 * 0.55 + 0.9 * 0.59:.3f}")  # from the student's own numbers
-    assert "✓ carried forward: consistent with your y[h2] = 0.59" in said
+    said = answer(child, "a[o]", f"{0.3 * 0.552 + 0.9 * 0.612:.4f}")  # from the student's own numbers
+    assert "✓ carried forward: consistent with your y[h2] = 0.612" in said
     assert f"skipped: y[o] = {Y_O:.6g}" in answer(child, "y[o]", "\x04")
     said = answer(child, "delta[o]", "?", "?", "?")
     assert f"revealed: delta[o] = {DELTA_O:.6g} (not counted as right)" in said
@@ -112,20 +112,20 @@ def test_a_whole_session_right_hints_wrong_carried_skipped_revealed(tmp_path: Pa
     assert status == 1  # y[h2] stayed wrong, as `bpstep verify` of the saved file says
     table = rest.split("mistakes")[0]
     assert re.search(r"all\s+7\s+3\s+1\s+1\s+1\s+1", table), table  # first, hints, revealed, wrong, skipped
-    assert "y[h2] = 0.59: " in rest
+    assert "y[h2] = 0.612: " in rest
     assert verify_json(saved) == {"a[h1]": "correct", "a[h2]": "correct", "y[h1]": "correct",
                                   "y[h2]": "wrong", "a[o]": "carried"}
 
 
 def test_rounded_then_wrong_then_right_with_line_editing() -> None:
     child = spawn(GFG, "--ask", "y[h1],a[o],delta[o]")
-    # Line editing: "0.5" then ← and "5" gives 0.55; ↑ recalls it at the next prompt.
-    assert "✓ correct" in answer(child, "y[h1]", "0.5" + LEFT + "5")
+    # Line editing: "0.52" then ← and "5" gives 0.552; ↑ recalls it at the next prompt.
+    assert "✓ correct" in answer(child, "y[h1]", "0.52" + LEFT + "5")
     child.expect_exact("a[o] = ? ")
     child.send(UP)
-    child.expect_exact("0.55")
-    child.sendline("\x15" + f"{0.3 * 0.55 + 0.9 * Y_H2:.5f}")  # Ctrl-U clears the recalled line
-    child.expect_exact("✓ within rounding: from your rounded y[h1] = 0.55")
+    child.expect_exact("0.552")
+    child.sendline("\x15" + f"{0.3 * 0.552 + 0.9 * Y_H2:.5f}")  # Ctrl-U clears the recalled line
+    child.expect_exact("✓ within rounding: from your rounded y[h1] = 0.552")
     said = answer(child, "delta[o]", f"{0.5 - Y_O:.4f}", f"{DELTA_O:.4f}")
     assert "✗ wrong: activation derivative f′(a) = y · (1 − y) of sigmoid left out" in said
     status, rest = finish(child)
@@ -147,12 +147,45 @@ def test_ctrl_c_stops_with_130_and_still_summarises_and_saves(tmp_path: Path) ->
     assert verify_json(saved) == {"a[h1]": "correct"}
 
 
+def test_ctrl_c_during_a_retry_counts_that_value_as_the_report_does(tmp_path: Path) -> None:
+    saved = tmp_path / "stopped.yaml"
+    child = spawn(beside(tmp_path), "--ask", "a[h1],a[h2]", "--save", str(saved))
+    assert "✗ wrong · try again" in answer(child, "a[h1]", "0.25")  # 0.2·0.35 + 0.2·0.7 = 0.21
+    child.expect_exact("a[h1] = ? ")
+    child.sendintr()
+    status, rest = finish(child)
+    assert status == 130
+    # The table's counts and verify's agree: a[h1] wrong (its last try), a[h2] not reached.
+    assert re.search(r"all\s+2\s+0\s+0\s+0\s+1\s+1", rest), rest  # first, hints, revealed, wrong, not reached
+    assert "marked as bpstep verify marks it: 0 correct, 0 within rounding, 1 wrong, 28 not attempted" in rest
+    assert verify_json(saved) == {"a[h1]": "wrong"}
+
+
+def test_the_problem_comes_first_and_each_prompt_names_the_activation() -> None:
+    child = spawn(GFG, "--ask", "y[h2],a[o],y[o]", "--tries", "1")
+    child.expect_exact("network: x1, x2 → h1, h2 (sigmoid) → o (sigmoid)")
+    child.expect_exact("inputs x1 = 0.35, x2 = 0.7  ·  targets o = 0.5")
+    child.expect_exact("y[h2]: output of h2 · sigmoid")
+    assert "✗ wrong" in answer(child, "y[h2]", "0.612")
+    mine = 0.3 * sigmoid(0.21) + 0.9 * 0.612  # the student's a[o], from their own y[h2]
+    assert "✓ carried forward" in answer(child, "a[o]", f"{mine:.5f}")
+    said = answer(child, "y[o]", "?", "?", "?")
+    assert f"hint 2 of 3: y[o] = 1 / (1 + e^(−{mine:.5f}))" in said
+    status, rest = finish(child)
+    assert status == 1
+    revealed = " ".join((said + rest).split())  # the line wraps at 120 columns
+    assert (f"revealed: y[o] = {Y_O:.6g} (not counted as right); the numbers of hint 2 give "
+            f"{sigmoid(float(f'{mine:.5f}')):.6g}, from your a[o] = {mine:.5f} (an earlier value of "
+            "yours carried, not the true one)") in revealed
+
+
 def test_ctrl_d_skips_every_value_to_the_end_of_the_walk() -> None:
     child = spawn(GFG, "--ask", "loss,delta[o]")
     assert "skipped: loss" in answer(child, "loss", "\x04")
     assert "skipped: delta[o]" in answer(child, "delta[o]", "\x04")
     status, rest = finish(child)
-    assert status == 0
+    assert status == 1  # nothing attempted, as bpstep verify says of a blank worksheet
+    assert "marked as bpstep verify marks it: nothing attempted: all 29 values are blank" in rest
     assert re.search(r"all\s+2\s+0\s+0\s+0\s+2", rest), rest
 
 

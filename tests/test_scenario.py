@@ -327,7 +327,7 @@ def test_a_yaml_error_is_one_line_in_words(tmp_path: Path, text: str, message: s
     ("learning_rate: 0.5\nlearnin_rate: 1\n" + NET, "c.yaml:2: learnin_rate: unknown key 'learnin_rate' "
      "(did you mean 'learning_rate'?); allowed keys: title, learning_rate, loss, convention, layers, "
      "weights, biases, update_biases, inputs, targets, mode, reduction, init, batch_size, shuffle, "
-     "seed, epochs, momentum"),
+     "seed, epochs, momentum, marking"),
     ("learning_rate: 0.5\n" + NET.replace("sigmoid", "sigmod"), "c.yaml:5: layers[1].activation: "
      "unknown value 'sigmod'; expected one of identity, sigmoid, bipolar_sigmoid, tanh, relu, "
      "leaky_relu, softmax (did you mean 'sigmoid'?)"),
@@ -530,7 +530,7 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
      "minibatch' (mode is batch); remove it or set the mode"),
     ("learning_rate: 0.5\nw[x->o]: 1\n" + NET, "c.yaml:2: w[x->o]: unknown key 'w[x->o]'; allowed keys: "
      "title, learning_rate, loss, convention, layers, weights, biases, update_biases, inputs, "
-     "targets, mode, reduction, init, batch_size, shuffle, seed, epochs, momentum"),
+     "targets, mode, reduction, init, batch_size, shuffle, seed, epochs, momentum, marking"),
     ("scenario: gfg.yaml\n", "c.yaml:1: looks like an answers file, not a scenario; mark it with "
      "`bpstep verify c.yaml`"),
     ("a[h1]: 0.5\ndelta[o]: -0.1\n", "c.yaml:1: looks like an answers file, not a scenario; mark it "

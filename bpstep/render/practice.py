@@ -13,16 +13,19 @@ from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from bpstep.answers import call_names, describe
 from bpstep.enums import StrEnum
+from bpstep.functions import LOSSES
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Session
 from bpstep.render.classroom import printable
 from bpstep.render.stages import stage_heading
-from bpstep.trace import Quantity
+from bpstep.scenario import Layer, activation_of
+from bpstep.trace import UPDATE_KINDS, Quantity
 from bpstep.verify import CARRIED, ROUNDING, Report
 
 MAX_LINE = 1000
@@ -95,11 +98,54 @@ def prompt(q: Quantity) -> str:
 
 
 def meaning(session: Session, q: Quantity) -> str:
-    """What ``q`` is, without its rule (that is the first hint): ``δ of h1 (hidden unit)``."""
+    """What ``q`` is, without its rule (that is the first hint), and the activation of its unit:
+    ``δ of h1 (hidden unit) · sigmoid``."""
     text = describe(q, call_names(session.scenario), session.scenario.layers[-1].units)
     # Unit names hold no spaces, so the first ": " ends the meaning and starts the rule.
     what = text.split(": ", 1)[0]
+    if q.kind not in UPDATE_KINDS and q.unit is not None:
+        what += f" · {activation_of(_layer_of(session, q.unit)).name}"
     return what if q.sample is None else f"{what} · sample {q.sample}"
+
+
+def _layer_of(session: Session, unit: str) -> Layer:
+    return next(layer for layer in session.scenario.layers if unit in layer.units)
+
+
+def problem(session: Session) -> RenderableType:
+    """The exercise before its first question: the network and its activations, the loss and
+    the rule of the update, η, the inputs and targets, and every starting weight and bias."""
+    sc, given = session.scenario, session.trace.given
+    layers = " → ".join(", ".join(layer.units) + (f" ({activation_of(layer).name})"
+                                                  if layer.activation else "")
+                        for layer in sc.layers)
+    update = ("delta rule: δ = −∂E/∂a, w ← w0 + η·δ·y" if sc.convention == "delta_rule"
+              else "gradient convention: δ = ∂E/∂a, w ← w0 − η·δ·y")
+    lines = [f"network: {layers}", f"loss: {LOSSES[sc.loss].formula}  ·  {update}",
+             f"learning rate η = {fmt(given['lr'])}"
+             + (f"  ·  momentum α = {fmt(given['momentum'])}" if "momentum" in given else "")]
+    for n, (x, t) in enumerate(zip(sc.inputs, sc.targets, strict=True), start=1):
+        sample = f"sample {n}: " if len(sc.inputs) > 1 else ""
+        ins = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[0].units, x, strict=True))
+        outs = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[-1].units, t,
+                                                                   strict=True))
+        lines.append(f"{sample}inputs {ins}  ·  targets {outs}")
+    parts: list[RenderableType] = [Text("the problem", style="bold"),
+                                   *(Hanging(Text("  " + line)) for line in lines)]
+    for k, w in enumerate(sc.weights, start=1):
+        sources, targets = sc.layers[k - 1].units, sc.layers[k].units
+        parts.append(Hanging(Text(f"  starting weights into {', '.join(targets)} (a row for "
+                                  "each unit they come from)")))
+        grid = Table(box=None, show_edge=False, pad_edge=False, header_style="dim")
+        grid.add_column("")
+        for unit in targets:
+            grid.add_column(printable(unit), justify="right")
+        for i, source in enumerate(sources):
+            grid.add_row(printable(source), *(fmt(float(v)) for v in w[i]))
+        if sc.biases is not None:
+            grid.add_row("bias", *(fmt(float(v)) for v in sc.biases[k - 1]), style="dim")
+        parts.append(Padding(grid, (0, 0, 0, 4), expand=False))
+    return Group(*parts)
 
 
 def question(session: Session, q: Quantity) -> RenderableType:
@@ -131,7 +177,7 @@ def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = 
         word = ACCEPTED_WORDS.get(v.verdict)
         text = f"✓ {word}: {v.hint}" if word and v.hint else f"✓ {word or 'correct'}"
     elif fb.event in (Event.TRY_AGAIN, Event.SHOWN) and v is not None:
-        text = "✗ wrong" + (f": {v.hint}" if v.hint else "")
+        text = f"✗ {v.verdict}" + (f": {v.hint}" if v.hint else "")
         if fb.event == Event.TRY_AGAIN:
             tries = f"{fb.tries_left} tr{'y' if fb.tries_left == 1 else 'ies'} left"
             text += f" · try again ({tries}; {HINT_KEY} for a hint)"
@@ -144,6 +190,10 @@ def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = 
         text = f"hint {fb.rung} of {HINT_RUNGS}: {fb.hint}"
     elif fb.event == Event.REVEALED:
         text = f"revealed: {value} (not counted as right)"
+        if fb.own is not None:
+            yours = ", ".join(f"{n} = {text}" for n, text in fb.because)
+            text += (f"; the numbers of hint 2 give {fmt(fb.own, precision)}, from your {yours} "
+                     "(an earlier value of yours carried, not the true one)")
     else:
         text = f"skipped: {value}"
     return Text("  " + text, style=STYLES[fb.event])
@@ -204,6 +254,7 @@ def practise(console: Console, session: Session, read: Reader, *,
                 if fb.advances:
                     break
     except KeyboardInterrupt:
+        session.stop()
         console.print(Text("\nstopped (Ctrl-C)", style="dim"))
         return Ending.INTERRUPTED
     return Ending.DONE
