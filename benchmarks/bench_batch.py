@@ -38,6 +38,40 @@ def make_class(folder: Path) -> list[Path]:
     return paths
 
 
+def make_mixed_class(folder: Path) -> list[Path]:
+    """300 worksheets as a class writes them: paper chains worked from their own numbers rounded
+    to 3 or 4 significant figures and students who keep every digit in the calculator; a third
+    with one value wrong (a sign flipped, or a number no mistake explains) and carried on; a
+    tenth with small values written as 0. These take the slow paths: ranges over the student's
+    intervals, every replay, rounding too early."""
+    import random
+
+    from bpstep.engine import step
+    from bpstep.scenario import load
+
+    trace = step(load(SCENARIO))
+    names = [q.name for q in trace]
+    rng = random.Random(7)
+    folder.mkdir()
+    paths = []
+    for i in range(WORKSHEETS):
+        figures = 3 + i % 2
+        flipped = rng.choice(names) if i % 3 == 0 else None
+        world = dict(trace.given)
+        lines = [f"scenario: {SCENARIO}"]
+        for q in trace:
+            value = q.evaluate(world)
+            if q.name == flipped:
+                value = -value if i % 2 else 1.37 * value  # a sign flipped, or a wrong number
+            text = "0" if i % 10 == 1 and abs(value) < 0.01 else f"{value:#.{figures}g}"
+            world[q.name] = float(text) if i % 4 < 2 else value  # paper chain, or calculator
+            lines.append(f'"{q.name}": {text}')
+        path = folder / f"mixed-{i:03d}.yaml"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    return paths
+
+
 def one_by_one(paths: list[Path]) -> None:
     from bpstep.answers import check_names
     from bpstep.answers import load as load_answers
@@ -71,11 +105,19 @@ def main() -> None:
                                str(Path(tmp) / "*.yaml"), "--json"], capture_output=True)
         command = time.perf_counter() - start
         assert done.returncode == 1, done.stderr
+        mixed = make_mixed_class(Path(tmp) / "mixed")
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "bpstep", "verify", "--batch",
+                               str(Path(tmp) / "mixed" / "*.yaml"), "--json"], capture_output=True)
+        real = time.perf_counter() - start
+        assert done.returncode == 1, done.stderr
     print(f"{WORKSHEETS} worksheets of a 2-2-1 step")
     each = 1000 * single / WORKSHEETS
     print(f"  300 × single-file verify (in process): {single:.2f} s ({each:.1f} ms each)")
     print(f"  mark_batch:                            {batch:.2f} s  ratio {batch / single:.2f}")
     print(f"  bpstep verify --batch (whole command): {command:.2f} s  (limit 5 s)")
+    print(f"  the same for {len(mixed)} rounded, mistaken and coarse worksheets: {real:.2f} s "
+          "(limit 5 s)")
 
 
 if __name__ == "__main__":
