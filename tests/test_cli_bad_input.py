@@ -269,7 +269,8 @@ CASES = [
      "units, activation, name"),
     ("null key", GOOD + "~: 1\n", ":15: None: unknown key None; allowed keys: title, learning_rate, loss, "
                                   "convention, layers, weights, biases, update_biases, inputs, targets, "
-                                  "mode, reduction, init, batch_size, shuffle, seed, epochs, momentum, marking"),
+                                  "mode, reduction, init, batch_size, shuffle, seed, epochs, momentum, "
+                                  "marking"),
     ("duplicate key", GOOD + "learning_rate: 2\n",
      ":15: learning_rate: duplicate key 'learning_rate' (first on line 2); keep only one"),
     ("duplicate nested key", variant("    activation: sigmoid\n  - units: [o]",

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpstep.answers import AnswersError, check_names, parse, worksheet
-from bpstep.written import Floor, FloorKind, read_number
 from bpstep.engine import step
 from bpstep.scenario import check, load, parse_yaml
 from bpstep.verify import CARRIED, CORRECT, NOT_ATTEMPTED, ROUNDING, WRONG, Report, mistake_values, verify
+from bpstep.written import Floor, FloorKind, read_number
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
