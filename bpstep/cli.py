@@ -320,12 +320,16 @@ def export(
     force: Force = False,
     decimals: Annotated[int | None, typer.Option(
         "--decimals", min=0, max=12, show_default=False,
-        help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: two more "
-        "than the scenario's numbers, at least 4).")] = None,
+        help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
+        "scenario's 'marking', else two more than its numbers, at least 4).")] = None,
+    digits: Annotated[int | None, typer.Option(
+        "--digits", min=1, max=15, show_default=False,
+        help="Quiz: answers to N significant figures instead, accepted ±half a unit of the "
+        "last.")] = None,
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
-        help="Quiz: credit for a value within ten times the tolerance (rounded too early); "
-        "0 for none.")] = 50,
+        help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
+        "worked from rounded to as few figures as the answer has); 0 for none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
@@ -344,7 +348,9 @@ def export(
     from bpstep.export.publish import export as publish
 
     if form.value in QUIZ_FORMATS:
-        _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals,
+        if digits is not None and decimals is not None:
+            fail("--digits and --decimals both say how precise an answer must be; give one of them")
+        _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
                      rounding_credit=rounding_credit)
         return
     scenario = load_scenario(file)
@@ -727,7 +733,7 @@ def variants(
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
-                 decimals: int | None, rounding_credit: int) -> None:
+                 decimals: int | None, digits: int | None, rounding_credit: int) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz
@@ -744,7 +750,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     title = scenarios[0][1].title or source.stem
     title = title.split(" · variant ")[0]
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
-                       decimals=decimals, rounding_credit=rounding_credit)
+                       decimals=decimals, digits=digits, rounding_credit=rounding_credit)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
     if str(output) == "-":
         if isinstance(made, bytes):

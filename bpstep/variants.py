@@ -29,7 +29,8 @@ from bpstep.exercise import _nice, well_conditioned
 from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace
-from bpstep.verify import mistake_values
+from bpstep.verify import early_rounding_values, mistake_values
+from bpstep.written import Floor, FloorKind, read_number
 
 MAX_DECIMALS = 4
 """Decimals drawn at most, for a scenario whose numbers were drawn (``init``) or are long."""
@@ -303,7 +304,8 @@ class Answer:
     """Percent of the blank's marks."""
     feedback: str
     mistake: str | None = None
-    """Key of the mistake in ``bpstep.verify.MISTAKES`` for a named wrong answer."""
+    """Key of the mistake in ``bpstep.verify.MISTAKES`` for a named wrong answer, ``early`` for
+    a value rounded too early."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,41 +330,55 @@ class Question:
     givens: tuple[tuple[str, str], ...]
     """(what, value as written) of every given number: inputs, targets, weights, η."""
     blanks: tuple[Blank, ...]
+    precision: Floor
+    """What each value is asked to: its decimals or significant figures."""
 
 
-def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, decimals: int,
+def _clear(answers: Sequence[Answer], value: float, tol: float) -> bool:
+    """Far enough from every answer so far that no number typed matches two of them."""
+    return all(abs(value - a.value) > a.tolerance + tol for a in answers)
+
+
+def quiz_precision(scenario: Scenario, digits: int | None, decimals: int | None) -> Floor:
+    """What a quiz asks each value to: ``--digits``/``--decimals``, else the scenario's
+    ``marking``, else two more decimals than its numbers (at least 4)."""
+    if digits is not None:
+        return Floor(FloorKind.DIGITS, digits)
+    if decimals is not None:
+        return Floor(FloorKind.DECIMALS, decimals)
+    return scenario.marking or Floor(FloorKind.DECIMALS, suggested_decimals(scenario))
+
+
+def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, precision: Floor,
              rounding_credit: int) -> Question:
-    """The variant's worksheet as blanks: each correct to ±half a unit of the ``decimals``-th
-    decimal, a band ten times as wide for ``rounding_credit`` %, and each named mistake at 0 %."""
+    """The variant's worksheet as blanks: each correct to ±half a unit of the last digit
+    ``precision`` asks for; each value ``verify`` would call rounded too early (the same
+    definition, ``early_rounding_values``) at ``rounding_credit`` %; each named mistake at 0 %."""
     from bpstep.answers import call_names, describe, describe_given
 
-    tol = 0.5 * 10.0 ** -decimals
-    wide = 10 * tol
     activations, outputs = call_names(scenario), scenario.layers[-1].units
+    names = asked(trace, ask)
     blanks = []
-    for name in asked(trace, ask):
+    for name in names:
         q = trace[name]
         value = q.value
-        answers = [Answer(value, tol, 100, f"correct: {name} = {_rounded(value, decimals)}")]
-        if rounding_credit:
-            answers.append(Answer(value, wide, rounding_credit,
-                                  f"close, but rounded too early: {name} = {_rounded(value, decimals)}"))
-        band = wide if rounding_credit else tol
+        written = read_number(precision.written(value))
+        assert written is not None, "a number written by written() reads back"
+        tol = written.half_unit
+        answers = [Answer(value, tol, 100, f"correct: {name} = {written.text}")]
+        early = early_rounding_values(trace, scenario, name, written.figures, names)
+        for m in early if rounding_credit else ():
+            if _clear(answers, m.value, tol):
+                answers.append(Answer(m.value, tol, rounding_credit, m.hint, m.key))
         powers = 0
-        for m in mistake_values(trace, scenario, name):
+        for m in mistake_values(trace, scenario, name, written=names):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:
                     continue
-            if abs(m.value - value) <= band + tol or any(
-                    abs(m.value - a.value) <= 2 * tol for a in answers[1:] if a.mistake):
-                continue
-            answers.append(Answer(m.value, tol, 0, m.hint, m.key))
+            if _clear(answers, m.value, tol):
+                answers.append(Answer(m.value, tol, 0, m.hint, m.key))
         blanks.append(Blank(name, describe(q, activations, outputs), tuple(answers)))
     givens = tuple((describe_given(n), yaml_number(v)) for n, v in trace.given.items())
     title = f"{scenario.title or 'Backpropagation step'} · {ident}"
-    return Question(title, ident, givens, tuple(blanks))
-
-
-def _rounded(value: float, decimals: int) -> str:
-    return f"{value:.{decimals}f}"
+    return Question(title, ident, givens, tuple(blanks), precision)

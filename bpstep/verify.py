@@ -1150,11 +1150,12 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str,
     return found
 
 
-def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: int
-                          ) -> list[MistakeValue]:
+def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: int,
+                          written: Collection[str] = ()) -> list[MistakeValue]:
     """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
-    figures when every earlier number is right: each with its hint, nearest the true value first."""
-    marker = _marker_of_truth(trace, scenario)
+    figures when every earlier number is right and ``written`` are written (the other blanks of
+    a quiz): each with its hint, nearest the true value first."""
+    marker = _marker_of_truth(trace, scenario, written)
     q = trace[name]
     out: dict[float, str] = {}
     for value, variant in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):

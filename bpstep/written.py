@@ -114,6 +114,16 @@ class Floor:
         have = written.figures if self.kind == FloorKind.DIGITS else written.decimals
         return have >= self.count
 
+    def written(self, value: float) -> str:
+        """``value`` written with exactly the precision asked: ``-0.0368`` for 3 figures."""
+        if self.kind == FloorKind.DECIMALS:
+            return f"{value:.{self.count}f}"
+        if value == 0 or not math.isfinite(value):
+            return f"{value:.{self.count - 1}f}"
+        rounded = round_figures(value, self.count)
+        places = self.count - 1 - math.floor(math.log10(abs(rounded)))
+        return f"{rounded:.{max(places, 0)}f}" if places >= 0 else f"{rounded:.{self.count - 1}e}"
+
     @property
     def words(self) -> str:
         """``3 significant figures``, ``1 decimal place``."""

@@ -153,3 +153,32 @@ def test_every_mistake_has_a_label_and_layers_become_patterns() -> None:
     assert pattern_of(["delta[h1]", "delta[h2]"]) == "delta[h*]"
     assert pattern_of(["dw[x1->h1]", "dw[x2->h1]"]) == "dw[x*->h1]"
     assert pattern_of(["a[h1]@1", "a[h1]@2"]) == "a[h1]@*"
+
+
+def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom: Path,
+                                                                      tmp_path: Path) -> None:
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    text = (classroom / "answers" / "student-20.yaml").read_text()
+    text = text.replace("../class", str(classroom / "class"))
+    lines = text.splitlines()
+    (answers / "full.yaml").write_text(text)
+    (answers / "half.yaml").write_text("\n".join(lines[:7]) + "\n")  # the forward pass only
+    (answers / "blank.yaml").write_text(lines[0] + "\n" + '"a[h1]": null\n')
+    result = invoke("verify", "--batch", answers, "--json", "--scenarios", classroom / "class")
+    assert result.exit_code == 1  # a blank worksheet passes nothing
+    data = json.loads(result.stdout)
+    blank = next(s for s in data["students"] if s["student"] == "blank")
+    assert blank["counts"]["not attempted"] == 29 and blank["points"] == 0
+    shares = data["summary"]["quantities"]
+    # Three students: delta[o] answered by one (full), blank on two, and never counted wrong.
+    assert shares["delta[o]"] == {"right": 1, "of": 1, "not_attempted": 2}
+    assert shares["a[h1]"] == {"right": 2, "of": 2, "not_attempted": 1}
+    # Every value written to 6 figures: still accepted with --digits 6, too coarse with 7.
+    assert invoke("verify", "--batch", answers / "full.yaml", "--digits", "6", "--scenarios",
+                  classroom / "class").exit_code == 0
+    seven = json.loads(invoke("verify", "--batch", answers / "full.yaml", "--digits", "7",
+                              "--json", "--scenarios", classroom / "class").stdout)
+    assert seven["students"][0]["counts"]["too coarse"] > 20
+    shown = invoke("verify", "--batch", answers, "--scenarios", classroom / "class").stdout
+    assert "not attempted" in shown.split("class summary")[1]

@@ -290,6 +290,21 @@ def test_a_decimal_comma_is_read_as_a_point_with_a_note(tmp_path: Path) -> None:
     assert len(data["notes"]) == 2
 
 
+def test_the_precision_floor_is_set_in_figures_or_decimals(tmp_path: Path) -> None:
+    # y[h1] = 0.552308: 0.55 is right to two figures, 0.5523 to four.
+    answers = write(tmp_path, f"scenario: {GFG}\n\"y[h1]\": 0.55\n")
+    assert invoke("verify", answers).exit_code == 1  # three figures asked by default
+    assert invoke("verify", answers, "--digits", "2").exit_code == 0
+    assert invoke("verify", answers, "--decimals", "2").exit_code == 0
+    assert invoke("verify", answers, "--decimals", "3").exit_code == 1
+    both = invoke("verify", answers, "--digits", "2", "--decimals", "2")
+    assert both.exit_code == 2 and "give one of them" in both.stderr
+    data = json.loads(invoke("verify", answers, "--decimals", "2", "--json").stdout)
+    assert data["floor"] == {"decimals": 2}
+    shown = invoke("verify", answers).stdout
+    assert "An answer needs at least 3 significant figures, unless it is exactly the value." in shown
+
+
 def test_missing_scenario_key_says_what_to_do(tmp_path: Path) -> None:
     result = invoke("verify", write(tmp_path, '"a[h1]": 0.21\n'))
     assert result.exit_code == 2

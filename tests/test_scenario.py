@@ -610,3 +610,44 @@ def test_a_missing_key_is_answered_with_an_example_line(tmp_path: Path, key: str
     del data[key]
     text = refused(tmp_path, yaml.safe_dump(data))
     assert text == (message if message.startswith("c.yaml") else "c.yaml: " + message)
+
+
+# --- marking: the precision a course asks answers to have ---
+
+
+@pytest.mark.parametrize(("spec", "kind", "count"), [
+    ("{digits: 3}", "digits", 3), ("{decimals: 4}", "decimals", 4), ("{decimals: 0}", "decimals", 0),
+    ("{digits: 15}", "digits", 15), ("{digits: 2.0}", "digits", 2),
+])
+def test_marking_asks_for_figures_or_decimals(tmp_path: Path, spec: str, kind: str, count: int) -> None:
+    scenario = load(write(tmp_path, f"learning_rate: 0.5\nmarking: {spec}\n" + NET))
+    assert scenario.marking is not None
+    assert (scenario.marking.kind, scenario.marking.count) == (kind, count)
+    assert load(write(tmp_path, "learning_rate: 0.5\n" + NET)).marking is None
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("3", "c.yaml:2: marking: expected a mapping like {digits: 3} (significant figures) or "
+          "{decimals: 4}, got a number (3)"),
+    ("{}", "c.yaml:2: marking: expected a mapping like {digits: 3} (significant figures) or "
+           "{decimals: 4}, got an empty mapping"),
+    ("{digits: 3, decimals: 2}", "c.yaml:2: marking: give digits or decimals, not both; remove one"),
+    ("{figures: 3}", "c.yaml:2: marking.figures: unknown key 'figures'; allowed keys: digits, "
+                     "decimals"),
+    ("{digits: 0}", "c.yaml:2: marking.digits: expected a whole number ≥ 1, got 0"),
+    ("{digits: 16}", "c.yaml:2: marking.digits: expected a whole number from 1 to 15, got 16"),
+    ("{decimals: -1}", "c.yaml:2: marking.decimals: expected a whole number ≥ 0, got -1"),
+    ("{digits: 2.5}", "c.yaml:2: marking.digits: expected a whole number ≥ 1, got 2.5"),
+    ("{digits: three}", "c.yaml:2: marking.digits: expected a whole number ≥ 1, got 'three'"),
+])
+def test_a_bad_marking_is_refused_with_its_key_and_line(tmp_path: Path, spec: str, message: str) -> None:
+    assert refused(tmp_path, f"learning_rate: 0.5\nmarking: {spec}\n" + NET) == message
+
+
+def test_marking_is_written_back_with_the_scenario(tmp_path: Path) -> None:
+    from bpstep.engine import initial_params
+    from bpstep.export.scenario_yaml import scenario_yaml
+
+    scenario = load(write(tmp_path, "learning_rate: 0.5\nmarking: {decimals: 4}\n" + NET))
+    again = write(tmp_path, scenario_yaml(scenario, initial_params(scenario), title="t", note="n"))
+    assert load(again).marking == scenario.marking

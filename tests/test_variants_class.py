@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -134,3 +135,27 @@ def test_safe_names_and_roster_columns() -> None:
     assert safe_stem("...") == "student"
     assert read_roster("ann\nbob\n", "r.csv") == ["ann", "bob"]
     assert read_roster("Name,ID\nAnn,1\nBob,2\n", "r.csv") == ["1", "2"]
+
+
+def test_a_course_s_marking_goes_with_every_variant_and_into_its_quiz(tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text(GFG.read_text(encoding="utf-8") + "marking: {digits: 4}\n", encoding="utf-8")
+    assert invoke("variants", course, "--count", "2", "-o", tmp_path / "class").exit_code == 0
+    for i in (1, 2):
+        assert yaml.safe_load((tmp_path / "class" / f"variant-0{i}.yaml").read_text())[
+            "marking"] == {"digits": 4}
+    quiz = tmp_path / "quiz.gift"
+    assert invoke("export", tmp_path / "class", "-f", "gift", "-o", quiz).exit_code == 0
+    text = quiz.read_text(encoding="utf-8")
+    assert "Give delta[o] to 4 significant figures" in text
+    key = yaml.safe_load((tmp_path / "class" / "variant-01.key.yaml").read_text())
+    # Four figures of δ[o]: accepted within half a unit of the fourth.
+    delta = key["delta[o]"]
+    unit = 10.0 ** (math.floor(math.log10(abs(delta))) - 3)
+    correct = re.search(r"::01 · delta\[o\]::.*?\{#=%100%(\S+):(\S+)#", text)
+    assert correct, text[:400]
+    assert float(correct[1]) == pytest.approx(delta, rel=1e-12)
+    assert float(correct[2]) == pytest.approx(unit / 2, rel=1e-9)
+    again = invoke("export", tmp_path / "class", "-f", "gift", "-o", tmp_path / "q2.gift",
+                   "--digits", "3", "--decimals", "2")
+    assert again.exit_code == 2 and "give one of them" in again.stderr

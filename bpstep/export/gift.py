@@ -39,7 +39,8 @@ def to_gift(questions: Sequence[Question], category: str) -> str:
         out += ["", f"$CATEGORY: $course$/bpstep/{gift_escape(category)}/{gift_escape(q.ident)}"]
         givens = "; ".join(f"{what} = {value}" for what, value in q.givens)
         for blank in q.blanks:
-            text = f"{q.title}. Given: {givens}. {blank.description}. {blank.name} ="
+            text = (f"{q.title}. Given: {givens}. {blank.description}. Give {blank.name} to "
+                    f"{q.precision.words}: {blank.name} =")
             out += ["", f"::{gift_escape(q.ident + ' · ' + blank.name)}::[html]{gift_text(text)} "
                     + "{#" + " ".join(_answer(a) for a in blank.answers) + "}"]
     return "\n".join(out) + "\n"

@@ -48,11 +48,13 @@ QUIZ_FORMATS = ("moodle", "gift", "qti")
 
 
 def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, title: str,
-                ask: str | None, decimals: int | None, rounding_credit: int) -> str | bytes:
-    """Each (id, scenario, trace) as a ``form`` quiz question; ``decimals`` None: the scenario's."""
-    from bpstep.variants import question, suggested_decimals
+                ask: str | None, rounding_credit: int, digits: int | None = None,
+                decimals: int | None = None) -> str | bytes:
+    """Each (id, scenario, trace) as a ``form`` quiz question, each value asked to ``digits``
+    significant figures or ``decimals`` decimals (neither: as the scenario says)."""
+    from bpstep.variants import question, quiz_precision
 
     questions = [question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
-                          decimals=suggested_decimals(s) if decimals is None else decimals)
+                          precision=quiz_precision(s, digits, decimals))
                  for ident, s, t in variants]
     return _quiz_writers()[form](questions, title)

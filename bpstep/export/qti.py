@@ -48,7 +48,8 @@ def _item(section: ET.Element, q: Question, blank: Blank) -> None:
     _field(meta, "question_type", "numerical_question")
     _field(meta, "points_possible", "1.0")
     presentation = ET.SubElement(item, "presentation")
-    text = question_html(Question(q.title, q.ident, q.givens, (blank,)), {blank.name: "?"})
+    text = question_html(Question(q.title, q.ident, q.givens, (blank,), q.precision),
+                         {blank.name: "?"})
     ET.SubElement(ET.SubElement(presentation, "material"), "mattext", texttype="text/html").text = text
     response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
     ET.SubElement(ET.SubElement(response, "render_fib", fibtype="Decimal"), "response_label",
