@@ -66,6 +66,8 @@ class Feedback:
     """The rule, in names (rung 1) or with the student's numbers (rung 2)."""
     rung: int = 0
     tries_left: int = 0
+    comma: str | None = None
+    """A number typed with a decimal comma, as typed: it was read with a point."""
     own: float | None = None
     """Revealed: what the student's own numbers (hint 2) give, when that is not the value."""
     because: tuple[tuple[str, str], ...] = ()
@@ -146,6 +148,7 @@ class Session:
         if written is None:
             return Feedback(Event.NOT_A_NUMBER, q)
         value = written.value
+        comma = text.strip() if written.comma else None
         self.answers[q.name] = Answer(q.name, written)
         verdict = verify(self.trace, self.scenario, self.answers, self.tol, self.floor)[q.name]
         record = self._record(attempts=(*self.records[q.name].attempts, verdict))
@@ -154,12 +157,12 @@ class Session:
             outcome = (Outcome.HINTED if record.hints else
                        Outcome.FIRST_TIME if len(record.attempts) == 1 else Outcome.RETRIED)
             self._record(outcome=outcome)
-            return self._advance(Event.ACCEPTED, verdict=verdict)
+            return self._advance(Event.ACCEPTED, verdict=verdict, comma=comma)
         left = self.tries - len(record.attempts)
         if left > 0:
-            return Feedback(Event.TRY_AGAIN, q, verdict=verdict, tries_left=left)
+            return Feedback(Event.TRY_AGAIN, q, verdict=verdict, tries_left=left, comma=comma)
         self._record(outcome=Outcome.WRONG)
-        return self._advance(Event.SHOWN, verdict=verdict)
+        return self._advance(Event.SHOWN, verdict=verdict, comma=comma)
 
     def hint(self) -> Feedback:
         """The next rung of help: the rule, then its numbers, then the value (revealed)."""

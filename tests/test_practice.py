@@ -119,6 +119,13 @@ def test_not_a_number_costs_no_try_and_a_skip_saves_nothing() -> None:
     assert s.skip().event == Event.SKIPPED and s.answers == {}
 
 
+def test_a_decimal_comma_is_read_as_a_point_and_said() -> None:
+    s = session("a[h1]")
+    fb = s.submit("0,21")
+    assert fb.event == Event.ACCEPTED and fb.comma == "0,21" and s.answers["a[h1]"].text == "0.21"
+    assert feedback(fb).plain == "  ✓ correct · 0,21 read as 0.21 (a decimal comma)"
+
+
 def test_a_typeset_minus_is_read_as_minus() -> None:
     s = session("delta[o]")
     assert s.submit(f"−{abs(DELTA_O):.4f}").event == Event.ACCEPTED

@@ -196,6 +196,8 @@ def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = 
                      "(an earlier value of yours carried, not the true one)")
     else:
         text = f"skipped: {value}"
+    if fb.comma is not None and v is not None:
+        text += f" · {printable(fb.comma)} read as {v.written} (a decimal comma)"
     return Text("  " + text, style=STYLES[fb.event])
 
 
