@@ -22,7 +22,7 @@ from bpstep.enums import StrEnum
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
-from bpstep.verify import TO_FIX, Report, Verdict, verify
+from bpstep.verify import CARRIED, TO_FIX, Report, Verdict, verify
 from bpstep.written import DEFAULT_FLOOR, Floor, read_number
 
 HINT_RUNGS = 3
@@ -73,6 +73,8 @@ class Feedback:
     because: tuple[tuple[str, str], ...] = ()
     """Revealed: (name, number as typed) of the student's accepted numbers that make ``own``
     differ from the value."""
+    carried: bool = False
+    """Revealed: one of ``because`` carries an earlier mistake (the others are only rounded)."""
 
     @property
     def advances(self) -> bool:
@@ -174,12 +176,15 @@ class Session:
             numbers = q.layout.numbers(self.world, fmt)
             return Feedback(Event.HINT, q, hint=f"{q.name} = {numbers}", rung=rung)
         own = q.evaluate(self.world)
-        because = tuple((n, self.answers[n].text) for n in q.inputs if n in self.accepted
+        because = tuple(n for n in q.inputs if n in self.accepted
                         and self.accepted[n] != self.trace.env[n])
+        carried = any(self.records[n].attempts[-1].verdict == CARRIED for n in because
+                      if n in self.records and self.records[n].attempts)
         self._give_up(Outcome.REVEALED)
         if not because or fmt(own) == fmt(q.value):
             return self._advance(Event.REVEALED, rung=rung)
-        return self._advance(Event.REVEALED, rung=rung, own=own, because=because)
+        return self._advance(Event.REVEALED, rung=rung, own=own, carried=carried,
+                             because=tuple((n, self.answers[n].text) for n in because))
 
     def skip(self) -> Feedback:
         """Leave the current quantity unanswered; its value is shown and the walk goes on."""

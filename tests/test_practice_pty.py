@@ -176,7 +176,7 @@ def test_the_problem_comes_first_and_each_prompt_names_the_activation() -> None:
     revealed = " ".join((said + rest).split())  # the line wraps at 120 columns
     assert (f"revealed: y[o] = {Y_O:.6g} (not counted as right); the numbers of hint 2 give "
             f"{sigmoid(float(f'{mine:.5f}')):.6g}, from your a[o] = {mine:.5f} (an earlier value of "
-            "yours carried, not the true one)") in revealed
+            "yours that was off, carried)") in revealed
 
 
 def test_ctrl_d_skips_every_value_to_the_end_of_the_walk() -> None:

@@ -192,8 +192,9 @@ def feedback(fb: Feedback, precision: int = DEFAULT_PRECISION, *, piped: bool = 
         text = f"revealed: {value} (not counted as right)"
         if fb.own is not None:
             yours = ", ".join(f"{n} = {text}" for n, text in fb.because)
-            text += (f"; the numbers of hint 2 give {fmt(fb.own, precision)}, from your {yours} "
-                     "(an earlier value of yours carried, not the true one)")
+            why = ("an earlier value of yours that was off, carried" if fb.carried else
+                   "your numbers as rounded; the value is worked from every digit")
+            text += f"; the numbers of hint 2 give {fmt(fb.own, precision)}, from your {yours} ({why})"
     else:
         text = f"skipped: {value}"
     if fb.comma is not None and v is not None:
