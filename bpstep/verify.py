@@ -499,10 +499,9 @@ class _Marker:
         form = q.expr.bound(self.chain)
         return form.radius if form.bounded else math.inf
 
-    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float],
-                through: bool) -> Iterator[tuple[str, Variant]]:
-        """(key, variant) of each known mistake that reproduces the answer, most specific first:
-        made in q's own rule, or (``through``) in a value it rests on that was not written.
+    def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float]
+                ) -> Iterator[tuple[str, Variant]]:
+        """(key, variant) of each known mistake that reproduces the answer, most specific first.
 
         Each is replayed on the student's own earlier numbers (as written, then over their
         intervals when the value lands near) and then on the true ones. A replay counts only when
@@ -515,22 +514,18 @@ class _Marker:
         bases: list[Mapping[str, float]] = [self.world]
         if any(self.truth[n] != self.world[n] for n in q.inputs):
             bases.append(self.truth)
+        variants = [(mistake.key, Variant(*made)) for mistake in MISTAKES
+                    if mistake.applies(self, q) for made in mistake.variants(self, q)]
         for base in bases:
-            for mistake in MISTAKES:
-                if not mistake.applies(self, q):
+            for key, variant in variants:
+                value = variant.rule.evaluate(base)
+                if not (low <= value <= high) or any(_close(value, v, tol)
+                                                      for v in (q.value, again)):
                     continue
-                for made in mistake.variants(self, q):
-                    variant = Variant(*made)
-                    if (variant.source is not None) != through:
-                        continue
-                    value = variant.rule.evaluate(base)
-                    if not (low <= value <= high) or any(_close(value, v, tol)
-                                                          for v in (q.value, again)):
-                        continue
-                    if _close(x, value, tol) or (
-                            base is self.world and abs(x - value) <= reach
-                            and _reaches(x, variant.rule.bound(self.chain), tol)):
-                        yield mistake.key, variant
+                if _close(x, value, tol) or (
+                        base is self.world and abs(x - value) <= reach
+                        and _reaches(x, variant.rule.bound(self.chain), tol)):
+                    yield key, variant
 
     def named_mistake(self, q: Quantity, answer: Answer, tol: float,
                       bounds: tuple[float, float]) -> tuple[str, Variant] | None:
@@ -541,8 +536,14 @@ class _Marker:
         the student had it from here on (``override``): whichever it was, what the student works
         from it later is then carried, not marked again.
         """
-        own = next(self.replays(q, answer, tol, bounds, through=False), None)
-        hidden = next(self.replays(q, answer, tol, bounds, through=True), None)
+        own = hidden = None
+        for found in self.replays(q, answer, tol, bounds):
+            if found[1].source is None:
+                own = own or found
+            else:
+                hidden = hidden or found
+            if own and hidden:
+                break
         if hidden is not None and hidden[1].source_rule is not None:
             self.override(hidden[1].source, hidden[1].source_rule, q.name)  # type: ignore[arg-type]
         return own or hidden
