@@ -1018,11 +1018,14 @@ def practice(
     seed: Seed = None,
     dead_relu: DeadRelu = False,
 ) -> None:
-    """Work the step out yourself: bpstep asks each value in turn and marks it at once.
+    """Work the step out yourself: bpstep shows the problem, asks each value in turn and marks it
+    at once.
 
-    A number answers (marked as 'bpstep verify' marks it), ? gives a hint (the rule, then its
-    numbers, then the value), Ctrl-D skips, Ctrl-C stops (exit code 130; the summary and --save
-    still come). Without a terminal it reads one answer per line from stdin.
+    A number answers, marked as 'bpstep verify' marks it: it stands for every value that rounds
+    to it (0.5523 for 0.55225 to 0.55235) and needs at least 3 significant figures (--digits,
+    --decimals), unless it is exactly the value. ? gives a hint (the rule, then its numbers,
+    then the value), Ctrl-D skips, Ctrl-C stops (exit code 130; the summary and --save still
+    come). Without a terminal it reads one answer per line from stdin.
 
     Examples: [bold]bpstep practice gfg_sigmoid[/] ·
     [bold]bpstep practice gfg_sigmoid --ask deltas --save mine.yaml[/] ·
