@@ -74,6 +74,8 @@ class AnswerSheet:
     """Line of every quantity name as written, for error messages."""
     scenario_line: int | None = None
     """Line of the ``scenario:`` key."""
+    problems: tuple[AnswersError, ...] = ()
+    """Values that are no number (``0.55.23``), each said with its line: the rest is marked."""
 
     @property
     def notes(self) -> list[str]:
@@ -116,6 +118,7 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
     scenario: Path | None = None
     scenario_line: int | None = None
     answers: dict[str, Answer] = {}
+    problems: list[AnswersError] = []
     where: dict[str, int] = {}
     for key, value in data.items():
         raw_key = str(key)
@@ -143,10 +146,11 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
         number = None if shown else read_number(written)
         if number is None:
             shown = shown or (repr(written) if len(written) <= 40 else repr(written[:37]) + "...")
-            raise AnswersError(source, "expected a number (like -0.0376 or 9.45e-4) or null, "
-                               f"got {shown}", raw_key, line)
+            problems.append(AnswersError(source, "expected a number (like -0.0376 or 9.45e-4) or "
+                                         f"null, got {shown}", raw_key, line))
+            continue
         answers[name] = Answer(name, number, line)
-    return AnswerSheet(answers, scenario, source, where, scenario_line)
+    return AnswerSheet(answers, scenario, source, where, scenario_line, tuple(problems))
 
 
 def load(path: Path | str) -> AnswerSheet:

@@ -57,7 +57,10 @@ class Student:
     scenario: str
     report: Report
     problems: tuple[str, ...] = ()
-    """Names in the file the step does not have (each said with its line); the rest is marked."""
+    """Names in the file the step does not have, values that are no number (each said with its
+    line); the rest is marked."""
+    notes: tuple[str, ...] = ()
+    """What was read another way (a decimal comma), each said with its line."""
 
     @property
     def score(self) -> int:
@@ -240,14 +243,15 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             if isinstance(known, UserError):
                 raise known
             scenario, trace, names = known
-            problems = tuple(str(p) for p in check_names(sheet, names, trace.given))
+            problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names,
+                                                                            trace.given)))
             floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
             report = verify(trace, scenario, known_answers(sheet, names), tol,  # type: ignore[arg-type]
                             floor)
         except UserError as err:
             bad.append(BadFile(str(path), str(err)))
             continue
-        students.append(Student(path.stem, str(path), key, report, problems))
+        students.append(Student(path.stem, str(path), key, report, problems, tuple(sheet.notes)))
     traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
     return summarise(students, bad, traces)
 

@@ -321,7 +321,7 @@ def export(
     decimals: Annotated[int | None, typer.Option(
         "--decimals", min=0, max=12, show_default=False,
         help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
-        "scenario's 'marking', else two more than its numbers, at least 4).")] = None,
+        "scenario's 'marking', else 3 significant figures, as bpstep verify asks).")] = None,
     digits: Annotated[int | None, typer.Option(
         "--digits", min=1, max=15, show_default=False,
         help="Quiz: answers to N significant figures instead, accepted ±half a unit of the "
@@ -329,7 +329,7 @@ def export(
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
         help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
-        "worked from rounded to as few figures as the answer has); 0 for none.")] = 50,
+        "worked from rounded to as few figures as the answer has, two at least); 0 for none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
@@ -603,7 +603,7 @@ def verify(
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
     computed = {q.name for q in trace}
-    problems = [str(p) for p in check_names(sheet, computed, trace.given)]
+    problems = [str(p) for p in (*sheet.problems, *check_names(sheet, computed, trace.given))]
     for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
         say(line)
     say_not_finite(trace)

@@ -210,9 +210,14 @@ class Session:
         return verify(self.trace, self.scenario, self.answers, self.tol, self.floor)
 
     def mistakes(self) -> Iterator[Verdict]:
-        """Every wrong number typed, in the order typed (a later right one does not erase it)."""
+        """Every number typed that was not accepted, in the order typed (a later right one does not
+        erase it); the same number typed again for the same value is one mistake."""
         for name in self.names:
-            yield from (v for v in self.records[name].attempts if v.verdict in TO_FIX)
+            typed = set()
+            for v in self.records[name].attempts:
+                if v.verdict in TO_FIX and v.written not in typed:
+                    typed.add(v.written)
+                    yield v
 
     def stage_counts(self) -> dict[int, dict[Outcome, int]]:
         """Outcomes per stage index, for the summary."""

@@ -30,7 +30,7 @@ from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace
 from bpstep.verify import early_rounding_values, mistake_values
-from bpstep.written import Floor, FloorKind, read_number
+from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
 MAX_DECIMALS = 4
 """Decimals drawn at most, for a scenario whose numbers were drawn (``init``) or are long."""
@@ -288,12 +288,6 @@ def _names(stage: object) -> list[tuple[str, float]]:
     return list(named_values(stage.quantities))  # type: ignore[attr-defined]
 
 
-def suggested_decimals(scenario: Scenario) -> int:
-    """Decimals a quiz asks for by default: two more than the scenario's numbers, at least 4."""
-    numbers = [*scenario.weights, scenario.inputs, scenario.targets, *(scenario.biases or ())]
-    return max(4, max(decimals_of(a) for a in numbers) + 2)
-
-
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One accepted or recognised answer of a blank: value ± tolerance, credit and feedback."""
@@ -341,12 +335,13 @@ def _clear(answers: Sequence[Answer], value: float, tol: float) -> bool:
 
 def quiz_precision(scenario: Scenario, digits: int | None, decimals: int | None) -> Floor:
     """What a quiz asks each value to: ``--digits``/``--decimals``, else the scenario's
-    ``marking``, else two more decimals than its numbers (at least 4)."""
+    ``marking``, else the floor ``bpstep verify`` asks (3 significant figures), so the quiz and
+    ``verify`` accept the same numbers."""
     if digits is not None:
         return Floor(FloorKind.DIGITS, digits)
     if decimals is not None:
         return Floor(FloorKind.DECIMALS, decimals)
-    return scenario.marking or Floor(FloorKind.DECIMALS, suggested_decimals(scenario))
+    return scenario.marking or DEFAULT_FLOOR
 
 
 def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, precision: Floor,

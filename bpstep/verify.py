@@ -15,7 +15,8 @@ judged in this order:
    again under the floor;
 3. otherwise it is replayed: each known mistake, a rewrite of the rule, on the student's own
    numbers and then on the true ones → ``wrong`` with the mistake named; one value the rule is
-   worked from rounded to as few figures as the answer has → ``rounded too early`` (half credit);
+   worked from rounded to as few figures as the answer has, two at least → ``rounded too
+   early`` (half credit);
    two neighbouring digits swapped or one digit off → ``wrong`` with that said; else ``wrong``.
 
 Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
@@ -24,6 +25,7 @@ Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 from __future__ import annotations
 
 import math
+from collections import ChainMap
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -96,6 +98,11 @@ DEPTH = 2
 """Levels of unwritten intermediates a mistake is replayed through (w ← Δw ← δ)."""
 MOST_FIGURES = 8
 """Rounding too early is looked for down from at most this many significant figures."""
+LEAST_FIGURES = 2
+"""A value rounded to one significant figure (0.2458 as 0.2) is a wrong number, not a rounding."""
+MOST_ROUNDINGS = 2000
+"""Roundings tried per answer, nearest values first: enough for every value and intermediate of
+a hand exercise, a bound on the time a rule of thousands of terms can take."""
 NEAR = 8.0
 """A replayed value this many times the spread of the student's own chain from an answer is
 checked over the student's intervals too (the replay on the written numbers is one point of it)."""
@@ -430,7 +437,8 @@ class _Marker:
         x = answer.value
         again = self.recomputed[q.name]
         common = dict(given=x, written=answer.text, tolerance=tol, stage=stage)
-        coarse = None if self.meets_floor(answer) else self.floor.advice  # type: ignore[union-attr]
+        coarse = None if self.meets_floor(answer) else self.floor.advice(  # type: ignore[union-attr]
+            answer.written)
         if _close(x, q.value, tol):
             if coarse and not _exactly(x, q.value):
                 return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
@@ -465,7 +473,8 @@ class _Marker:
         early = self.rounded_early(q, answer, tol)
         if early is not None:
             verdict = WRONG if coarse else ROUNDED_EARLY  # no credit for too few figures
-            return Verdict(q.name, q.value, verdict, hint=early.hint, mistake="early", **common)
+            hint = early.hint if verdict == ROUNDED_EARLY else EARLY_WORDS + early.hint
+            return Verdict(q.name, q.value, verdict, hint=hint, mistake="early", **common)
         digits = _digit_mistake(self, q, answer, again)
         if digits is not None:
             return Verdict(q.name, q.value, WRONG, hint=DIGIT_HINTS[digits], mistake=digits,
@@ -578,19 +587,12 @@ class _Marker:
 
         First each earlier quantity q rests on (its operands, and the values not written that
         they rest on), then each intermediate result inside the rule (e^(−a), 1 − y, a product),
-        rounded to ``figures`` significant figures and fewer. One definition for ``verify`` and
-        the quizzes' rounding credit.
+        rounded to ``figures`` significant figures and fewer (two at least). One definition for
+        ``verify`` and the quizzes' rounding credit.
         """
         sources = self.unwritten_sources(q)
-
-        def worked(owner: str | None, rule: Expr) -> Expr:
-            """q's rule with ``owner`` (a value not written) worked out by ``rule``."""
-            if owner is None:
-                return rule
-            return inline(q.expr, lambda n: rule if n == owner else self.trace[n].expr
-                          if n in sources else None, DEPTH)
-
         rules = [(None, q.expr), *((s, self.trace[s].expr) for s in sources)]
+        tried = 0
         for values in (True, False):  # values first, then intermediate results (−x is x rounded)
             seen: set[tuple[str | None, str]] = set()
             for owner, rule in rules:
@@ -605,12 +607,39 @@ class _Marker:
                     seen.add((where, text))
                     exact = node.evaluate(base)
                     for rounded, shown in _roundings(exact, figures):
+                        tried += 1
+                        if tried > MOST_ROUNDINGS:
+                            return
                         constant = Const(rounded, shown)
                         wrong = constant if where != owner else rule.rewrite(
                             lambda n, node=node, c=constant: c if n == node else None)
-                        value = worked(where, wrong).evaluate(base)
-                        yield value, Variant(worked(where, wrong), _early_hint(text, exact, shown),
-                                             where, None if where is None else wrong)
+                        yield (self.worked_through(q, where, wrong, base),
+                               Variant(wrong, _early_hint(text, exact, shown), where,
+                                       None if where is None else wrong))
+
+    def worked_through(self, q: Quantity, source: str | None, rule: Expr,
+                       base: Mapping[str, float]) -> float:
+        """q on ``base`` with ``source`` (a value not written) worked out by ``rule`` instead,
+        and every value not written between it and q worked out again from it (``rule`` is q's
+        own when ``source`` is None)."""
+        if source is None:
+            return rule.evaluate(base)
+        changed: dict[str, float] = {}
+        env = ChainMap(changed, base)
+        changed[source] = rule.evaluate(env)
+        for name in self.between(q, source):
+            changed[name] = self.trace[name].expr.evaluate(env)
+        return q.expr.evaluate(env)
+
+    def between(self, q: Quantity, source: str) -> list[str]:
+        """The values not written that q rests on and that are worked from ``source``, in the
+        order of the step (what a mistake made in ``source`` passes through on its way to q)."""
+        sources = self.unwritten_sources(q)
+        reached = {source}
+        for name in sorted(sources, key=self.order.__getitem__):
+            if name != source and reached.intersection(self.trace[name].inputs):
+                reached.add(name)
+        return sorted(reached - {source}, key=self.order.__getitem__)
 
     def deep_all(self, q: Quantity) -> Expr:
         """q's rule with every unwritten value it rests on written out (``DEPTH`` levels)."""
@@ -664,25 +693,26 @@ class _Marker:
         """q's rule with one quantity worked out by a mistaken rule: q itself, then each value
         it rests on that the student did not write (nearest first), replayed through to q."""
         yield from rules(self, q)
-        nearest = self.unwritten_sources(q)
-        sources = set(nearest)
-        for name in nearest:
+        for name in self.unwritten_sources(q):
             source = self.trace[name]
+            path = set(self.between(q, name))
             for wrong, hint in rules(self, source):
-                def rule_of(n: str, wrong: Expr = wrong, name: str = name) -> Expr | None:
+                def rule_of(n: str, wrong: Expr = wrong, name: str = name, path: set[str] = path
+                            ) -> Expr | None:
                     if n == name:
                         return wrong
-                    return self.trace[n].expr if n in sources else None
+                    return self.trace[n].expr if n in path else None
                 said = hint if name in hint else f"{hint}, in {name}"
                 yield Variant(inline(q.expr, rule_of, DEPTH), f"{said} (not written)", name, wrong)
 
 
 def _roundings(exact: float, figures: int) -> Iterator[tuple[float, str]]:
-    """``exact`` rounded to ``figures`` significant figures and fewer, each once, as written."""
+    """``exact`` rounded to ``figures`` significant figures and fewer, down to ``LEAST_FIGURES``,
+    each once, as written."""
     if not math.isfinite(exact):
         return
     tried: set[float] = set()
-    for k in range(figures, 0, -1):
+    for k in range(figures, LEAST_FIGURES - 1, -1):
         rounded = round_figures(exact, k)
         if rounded != exact and rounded not in tried:
             tried.add(rounded)
@@ -690,7 +720,11 @@ def _roundings(exact: float, figures: int) -> Iterator[tuple[float, str]]:
 
 
 def _early_hint(what: str, exact: float, shown: str) -> str:
-    return f"rounded too early: {what} = {fmt(exact)} taken as {shown}; keep every digit until the answer"
+    return f"{what} = {fmt(exact)} taken as {shown}; keep every digit until the answer"
+
+
+EARLY_WORDS = "rounded too early: "
+"""How a hint says the rounding when the verdict does not (too few figures for the credit)."""
 
 
 # --- the mistakes, each a rewrite of the rule ---
@@ -1160,7 +1194,7 @@ def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: 
     q = trace[name]
     out: dict[float, str] = {}
     for value, variant in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
-        hint = variant.hint
+        hint = EARLY_WORDS + variant.hint
         if math.isfinite(value) and not _close(value, q.value, 0.0):
             out.setdefault(value, hint)
     return [MistakeValue("early", hint, value)

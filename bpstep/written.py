@@ -130,10 +130,11 @@ class Floor:
         unit = "significant figure" if self.kind == FloorKind.DIGITS else "decimal place"
         return f"{self.count} {unit}{'s' if self.count != 1 else ''}"
 
-    @property
-    def advice(self) -> str:
-        """What a too-coarse answer is told: ``write at least 3 significant figures``."""
-        return f"write at least {self.words}"
+    def advice(self, written: Written) -> str:
+        """What a too-coarse answer is told: ``0.47 has 2 significant figures; write at least 3``."""
+        have = written.figures if self.kind == FloorKind.DIGITS else max(written.decimals, 0)
+        unit = "significant figure" if self.kind == FloorKind.DIGITS else "decimal place"
+        return f"{written.text} has {have} {unit}{'s' * (have != 1)}; write at least {self.count}"
 
 
 DEFAULT_FLOOR = Floor(FloorKind.DIGITS, 3)

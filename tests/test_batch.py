@@ -182,3 +182,26 @@ def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom:
     assert seven["students"][0]["counts"]["too coarse"] > 20
     shown = invoke("verify", "--batch", answers, "--scenarios", classroom / "class").stdout
     assert "not attempted" in shown.split("class summary")[1]
+
+
+def test_a_number_that_is_no_number_or_has_a_comma_is_said_and_the_student_still_marked(
+        classroom: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    text = (classroom / "answers" / "student-20.yaml").read_text()
+    text = text.replace("../class", str(classroom / "class"))
+    lines = text.splitlines()
+    a_h1 = lines[1].split(": ")[1]
+    lines[1] = '"a[h1]": ' + a_h1.replace(".", ",")
+    lines[2] = '"a[h2]": 0.06.3'
+    (answers / "mixed.yaml").write_text("\n".join(lines) + "\n")
+    result = invoke("verify", "--batch", answers, "--json", "--scenarios", classroom / "class")
+    assert result.exit_code == 2  # a value no number: the file has a problem, but is marked
+    student, = json.loads(result.stdout)["students"]
+    path = str(answers / "mixed.yaml")
+    assert student["problems"] == [f"{path}:3: a[h2]: expected a number (like -0.0376 or 9.45e-4) "
+                                   "or null, got '0.06.3'"]
+    assert student["notes"] == [f"{path}:2: read a[h1]'s {a_h1.replace('.', ',')} as {a_h1} (a "
+                                "decimal comma)"]
+    assert student["verdicts"]["a[h1]"] == "correct" and student["verdicts"]["a[h2]"] == "not attempted"
+    assert student["score"] == 28

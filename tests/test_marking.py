@@ -68,7 +68,10 @@ def test_zeros_and_copied_values_are_never_accepted(name: str, written: str, tru
     # Each agrees with the true value only at fewer than 3 significant figures.
     assert abs(float(written) - true) <= 0.5 * 10 ** -len(written.partition(".")[2])
     v = mark(f'"{name}": {written}\n')[name]
-    assert v.verdict == TOO_COARSE and v.hint == "write at least 3 significant figures"
+    figures = len(written.replace(".", "").lstrip("0"))
+    assert v.verdict == TOO_COARSE
+    assert v.hint == (f"{written} has {figures} significant figure{'s' * (figures != 1)}; write at "
+                      "least 3")
     assert not v.accepted and v.credit == 0
 
 
@@ -230,7 +233,7 @@ def test_partial_credit_counts_half_for_rounding_too_early() -> None:
     report = mark(f'"y[h1]": 0.5523\n"y[h2]": 0.578105\n"a[o]": {a_o:.6f}\n')
     v = report["a[o]"]
     assert (v.verdict, v.credit, EARLY_CREDIT) == (ROUNDED_EARLY, 50, 50)
-    assert v.hint == "rounded too early: y[h1] = 0.5523 taken as 0.55; keep every digit until the answer"
+    assert v.hint == "y[h1] = 0.5523 taken as 0.55; keep every digit until the answer"
     assert report.points == 2.5
 
 

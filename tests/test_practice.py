@@ -61,7 +61,7 @@ def test_a_right_number_with_too_few_figures_is_asked_again() -> None:
     s = session("y[h1]", "a[o]")
     fb = s.submit("0.55")  # 0.552308 to two figures: right, but three are asked
     assert fb.event == Event.TRY_AGAIN and fb.verdict.verdict == "too coarse"
-    assert fb.verdict.hint == "write at least 3 significant figures"
+    assert fb.verdict.hint == "0.55 has 2 significant figures; write at least 3"
     assert s.submit("0.5523").event == Event.ACCEPTED
 
 
@@ -101,6 +101,13 @@ def test_hints_climb_from_the_rule_to_the_numbers_to_the_value() -> None:
     third = s.hint()
     assert third.event == Event.REVEALED and s.done
     assert s.records["a[o]"].outcome == Outcome.REVEALED and "a[o]" not in s.answers
+
+
+def test_the_same_wrong_number_typed_twice_is_one_mistake() -> None:
+    s = session("a[h1]", tries=3)
+    for typed in ("0.9", "0.9", "0.8"):  # 0.2·0.35 + 0.2·0.7 = 0.21
+        s.submit(typed)
+    assert [v.written for v in s.mistakes()] == ["0.9", "0.8"]
 
 
 def test_right_after_hints_counts_as_hinted() -> None:

@@ -16,7 +16,17 @@ from hypothesis import strategies as st
 from bpstep.answers import AnswersError, check_names, parse, worksheet
 from bpstep.engine import step
 from bpstep.scenario import check, load, parse_yaml
-from bpstep.verify import CARRIED, CORRECT, NOT_ATTEMPTED, ROUNDING, WRONG, Report, mistake_values, verify
+from bpstep.verify import (
+    CARRIED,
+    CORRECT,
+    NOT_ATTEMPTED,
+    ROUNDED_EARLY,
+    ROUNDING,
+    WRONG,
+    Report,
+    mistake_values,
+    verify,
+)
 from bpstep.written import Floor, FloorKind, read_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +100,10 @@ def test_two_decimals_are_judged_to_half_a_hundredth() -> None:
     # Both are what rounding too early gives: 1 / (1 + e^(−0.21)) with 1 + e^(−0.21) = 1.81058
     # taken as 1.8 is 0.5556, which is 0.56; σ(0.32) for σ(0.315) is 0.5793, which is 0.579.
     assert f"{1 / 1.8:.2f}" == "0.56" and f"{sigmoid(0.32):.3f}" == "0.579"
-    assert report["y[h1]"].hint == ("rounded too early: 1 + e^(−a[h1]) = 1.81058 taken as 1.8; keep "
-                                    "every digit until the answer")
-    assert report["y[h2]"].hint == ("rounded too early: a[h2] = 0.315 taken as 0.32; keep every "
-                                    "digit until the answer")
+    assert report["y[h1]"].verdict == report["y[h2]"].verdict == ROUNDED_EARLY
+    assert report["y[h1]"].hint == ("1 + e^(−a[h1]) = 1.81058 taken as 1.8; keep every digit until "
+                                    "the answer")
+    assert report["y[h2]"].hint == "a[h2] = 0.315 taken as 0.32; keep every digit until the answer"
 
 
 def test_trailing_zeros_claim_more_precision() -> None:
@@ -311,8 +321,20 @@ def test_numbers_keep_the_text_they_were_written_with() -> None:
                        "got 'abc'"),
     ('"a[h1]": true\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
                         "got true/false"),
-    ('"a[h1]": [1, 2]\n', "got a list"),
-    ('"a[h1]": .nan\n', "got '.nan'"),
+    ('"a[h1]": [1, 2]\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+                          "got a list"),
+    ('"a[h1]": .nan\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+                        "got '.nan'"),
+    ('"a[h1]": 0.55.23\n', "a.yaml:1: a[h1]: expected a number (like -0.0376 or 9.45e-4) or null, "
+                           "got '0.55.23'"),
+])
+def test_a_value_that_is_no_number_is_said_and_the_rest_is_kept(text: str, message: str) -> None:
+    sheet = parse(text + '"a[h2]": 0.315\n', "a.yaml")
+    assert [str(p) for p in sheet.problems] == [message]
+    assert list(sheet.answers) == ["a[h2]"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
     ('- 1\n- 2\n', "expected a mapping of quantity names to numbers"),
     ('# nothing\n', "is empty"),
     ('"a[h1]": 1\n"a[h1]": 2\n', "duplicate key 'a[h1]'"),

@@ -96,5 +96,11 @@ def test_a_value_written_to_the_precision_asked(floor: Floor, value: float, text
 
 
 def test_a_floor_says_what_it_asks_in_words() -> None:
-    assert Floor(FloorKind.DIGITS, 3).advice == "write at least 3 significant figures"
-    assert Floor(FloorKind.DECIMALS, 1).advice == "write at least 1 decimal place"
+    assert Floor(FloorKind.DIGITS, 3).words == "3 significant figures"
+    assert Floor(FloorKind.DECIMALS, 1).words == "1 decimal place"
+    assert Floor(FloorKind.DIGITS, 3).advice(read_number("0.47")) == (  # type: ignore[arg-type]
+        "0.47 has 2 significant figures; write at least 3")
+    assert Floor(FloorKind.DECIMALS, 4).advice(read_number("0.1")) == (  # type: ignore[arg-type]
+        "0.1 has 1 decimal place; write at least 4")
+    assert Floor(FloorKind.DIGITS, 3).advice(read_number("0")) == (  # type: ignore[arg-type]
+        "0 has 0 significant figures; write at least 3")

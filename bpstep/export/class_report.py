@@ -32,7 +32,7 @@ def class_json(report: ClassReport) -> dict[str, Any]:
     return {
         "students": [{"student": s.student, "file": s.path, "scenario": s.scenario,
                       "score": s.score, "max": s.max, "points": s.points,
-                      "problems": list(s.problems),
+                      "problems": list(s.problems), "notes": list(s.notes),
                       "counts": {str(k): c for k, c in s.report.counts.items()},
                       "verdicts": {v.name: str(v.verdict) for v in s.report},
                       "mistakes": {v.name: v.mistake for v in s.report if v.mistake}}

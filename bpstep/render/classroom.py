@@ -35,9 +35,14 @@ def render_class(report: ClassReport) -> RenderableType:
         parts.append(students)
     problems = [p for s in report.students for p in s.problems]
     if problems:
-        parts.append(Text(f"\n{len(problems)} answer{'s' * (len(problems) != 1)} named no "
-                          "quantity of the step (the rest of those files is marked):", style="bold"))
+        parts.append(Text(f"\n{len(problems)} answer{'s' * (len(problems) != 1)} could not be "
+                          "read (the rest of those files is marked):", style="bold"))
         parts += [Text(f"  {printable(p)}") for p in problems]
+    notes = [n for s in report.students for n in s.notes]
+    if notes:
+        parts.append(Text(f"\n{len(notes)} number{'s' * (len(notes) != 1)} read with a decimal "
+                          "comma:", style="bold"))
+        parts += [Text(f"  {printable(n)}", style="dim") for n in notes]
     if report.bad:
         parts.append(Text(f"\n{len(report.bad)} file{'s' * (len(report.bad) != 1)} could not be "
                           "marked:", style="bold"))
