@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from bpstep.affine import Affine
+from bpstep.affine import UNBOUNDED, Affine
 from bpstep.answers import Answer
 from bpstep.engine import CONVENTION_SIGN
 from bpstep.enums import StrEnum
@@ -100,9 +100,16 @@ MOST_FIGURES = 8
 """Rounding too early is looked for down from at most this many significant figures."""
 LEAST_FIGURES = 2
 """A value rounded to one significant figure (0.2458 as 0.2) is a wrong number, not a rounding."""
-MOST_ROUNDINGS = 2000
-"""Roundings tried per answer, nearest values first: enough for every value and intermediate of
-a hand exercise, a bound on the time a rule of thousands of terms can take."""
+MOST_WORK = 300_000
+"""Nodes evaluated per answer in looking for a rounding too early, nearest values first: every
+value and intermediate of a hand exercise many times over, and a bound on the time a rule of
+thousands of terms (a 784-input unit) can take."""
+MOST_FORMS = 50_000
+"""Ranges worked out per worksheet for values not written: every value of a hand exercise, and
+a bound on a step of 200,000 values; past it a value is judged on the numbers as written."""
+MOST_OPERANDS = 40
+"""Operands a power of ten is tried on one at a time; a rule with more (a 784-input net input)
+is tried as a whole only."""
 NEAR = 8.0
 """A replayed value this many times the spread of the student's own chain from an answer is
 checked over the student's intervals too (the replay on the written numbers is one point of it)."""
@@ -328,6 +335,7 @@ class _Marker:
         """Whether a value rests on any number the student wrote (else it is the true one)."""
         self.chain = _Chain(self)
         self.plain = _Chain(self, plain=True)
+        self.forms_worked = 0
         self.plain_world: dict[str, float] = {}
         """The world before any value not written was found to hold a mistake."""
         self.taint: dict[str, frozenset[str]] = {}
@@ -355,6 +363,9 @@ class _Marker:
                                   0.0 if exact else answer.tolerance)
         if name not in self.trace or not self.written_above.get(name, False):
             return Affine.point(self.truth[name])
+        self.forms_worked += 1
+        if self.forms_worked > MOST_FORMS:
+            return UNBOUNDED
         return self.trace[name].expr.bound(chain)
 
     def unwritten_rule(self, name: str) -> Expr | None:
@@ -506,7 +517,7 @@ class _Marker:
         if not self.written_above[q.name]:
             return 0.0
         form = q.expr.bound(self.chain)
-        return form.radius if form.bounded else math.inf
+        return form.radius if form.bounded else 0.0  # past the float range, or MOST_FORMS
 
     def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float]
                 ) -> Iterator[tuple[str, Variant]]:
@@ -592,7 +603,9 @@ class _Marker:
         """
         sources = self.unwritten_sources(q)
         rules = [(None, q.expr), *((s, self.trace[s].expr) for s in sources)]
-        tried = 0
+        sizes = {owner: _size(rule) for owner, rule in rules}
+        whole = sizes[None] + sum(sizes.values())
+        work = 0
         for values in (True, False):  # values first, then intermediate results (−x is x rounded)
             seen: set[tuple[str | None, str]] = set()
             for owner, rule in rules:
@@ -607,8 +620,8 @@ class _Marker:
                     seen.add((where, text))
                     exact = node.evaluate(base)
                     for rounded, shown in _roundings(exact, figures):
-                        tried += 1
-                        if tried > MOST_ROUNDINGS:
+                        work += sizes[None] if where is None else whole
+                        if work > MOST_WORK:
                             return
                         constant = Const(rounded, shown)
                         wrong = constant if where != owner else rule.rewrite(
@@ -704,6 +717,11 @@ class _Marker:
                     return self.trace[n].expr if n in path else None
                 said = hint if name in hint else f"{hint}, in {name}"
                 yield Variant(inline(q.expr, rule_of, DEPTH), f"{said} (not written)", name, wrong)
+
+
+def _size(expr: Expr) -> int:
+    """How many nodes a rule has: what evaluating it costs."""
+    return sum(1 for _ in expr.nodes())
 
 
 def _roundings(exact: float, figures: int) -> Iterator[tuple[float, str]]:
@@ -1071,6 +1089,8 @@ def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
     that value, and every later value worked from it carries it), then the rest."""
     for p, factor in POWERS.items():
         yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
+    if len(q.inputs) > MOST_OPERANDS:
+        return
     unwritten = [n for n in q.inputs if n in m.trace and n not in m.answers]
     for name in [*unwritten, *(n for n in q.inputs if n not in unwritten)]:
         if m.world[name] == 0:
