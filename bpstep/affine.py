@@ -61,7 +61,7 @@ class Affine:
 
     @property
     def bounded(self) -> bool:
-        return math.isfinite(self.centre) and math.isfinite(self.rest)
+        return math.isfinite(self.centre) and math.isfinite(self.radius)
 
     @property
     def low(self) -> float:
@@ -121,12 +121,12 @@ class Affine:
         if not self.bounded:
             return UNBOUNDED
         low, high = self.low, self.high
-        most = bend(low, high)
+        most = _safely(bend, low, high)
         if not math.isfinite(most):
-            return Affine.between(f(low), f(high))
+            return Affine.between(_safely(f, low), _safely(f, high))
         x0, r = self.centre, self.radius
-        k = slope(x0)
-        return _checked(f(x0), {n: k * c for n, c in self.terms.items()},
+        k = _safely(slope, x0)
+        return _checked(_safely(f, x0), {n: k * c for n, c in self.terms.items()},
                         abs(k) * self.rest + 0.5 * most * r * r)
 
     def exp(self) -> Affine:
@@ -155,12 +155,19 @@ def _exp(x: float) -> float:
         return math.inf
 
 
+def _safely(fn: Callable[..., float], *args: float) -> float:
+    """fn(*args), or ``inf`` where float arithmetic gives up (1/x of an x that underflowed to 0,
+    a cube past the float range): a bound that cannot be computed bounds nothing."""
+    try:
+        return fn(*args)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return math.inf
+
+
 def _checked(centre: float, terms: dict[str, float], rest: float) -> Affine:
-    """The form, or ``UNBOUNDED`` once a number has left the float range."""
-    if not (math.isfinite(centre) and math.isfinite(rest)) or any(
-            not math.isfinite(c) for c in terms.values()):
-        return UNBOUNDED
-    return Affine(centre, terms, rest)
+    """The form, or ``UNBOUNDED`` once a number (its radius too) has left the float range."""
+    form = Affine(centre, terms, rest)
+    return form if form.bounded else UNBOUNDED
 
 
 def total(forms: Iterable[Affine]) -> Affine:

@@ -96,13 +96,18 @@ class QuantityShare:
     right: int
     """Students whose answer was accepted."""
     of: int
-    """Students who attempted it."""
+    """Students whose worksheet has it (attempted or not)."""
     blank: int = 0
-    """Students who left it blank (not attempted): not counted in ``of``."""
+    """Students who left it blank (not attempted)."""
+
+    @property
+    def attempted(self) -> int:
+        return self.of - self.blank
 
     @property
     def share(self) -> float:
-        return self.right / self.of if self.of else 0.0
+        """Of the students who attempted it, the share accepted: a blank is not a wrong answer."""
+        return self.right / self.attempted if self.attempted else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +197,7 @@ def summarise(students: Sequence[Student], bad: Sequence[BadFile],
         trace = traces[s.scenario]
         for v in s.report:
             empty = v.verdict == NOT_ATTEMPTED
-            seen[v.name] = seen.get(v.name, 0) + (not empty)
+            seen[v.name] = seen.get(v.name, 0) + 1
             blank[v.name] = blank.get(v.name, 0) + empty
             right[v.name] = right.get(v.name, 0) + (v.verdict in ACCEPTED)
             if v.verdict in TO_FIX and v.mistake:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bpstep.scenario import Scenario
     from bpstep.trace import Trace
     from bpstep.train import TrainResult
+    from bpstep.written import Floor
 
 
 class _Commands(TyperGroup):
@@ -126,13 +127,18 @@ DecimalPlaces = Annotated[int | None, typer.Option(
     help="Ask for at least N decimal places instead of significant figures.")]
 
 
+def one_precision(digits: int | None, decimals: int | None) -> None:
+    """Refuse ``--digits`` with ``--decimals``: an answer's precision is counted one way."""
+    if digits is not None and decimals is not None:
+        fail("--digits and --decimals both say how precise an answer must be; give one of them")
+
+
 def marking_floor(scenario: Scenario, digits: int | None, decimals: int | None,
-                  tol: float | None):  # type: ignore[no-untyped-def]
+                  tol: float | None) -> Floor | None:
     """The precision floor of a marking (``--digits``/``--decimals``, the scenario's, or 3)."""
     from bpstep.verify import floor_for
 
-    if digits is not None and decimals is not None:
-        fail("--digits and --decimals both say how precise an answer must be; give one of them")
+    one_precision(digits, decimals)
     return floor_for(scenario, digits=digits, decimals=decimals, tol=tol)
 
 
@@ -348,8 +354,7 @@ def export(
     from bpstep.export.publish import export as publish
 
     if form.value in QUIZ_FORMATS:
-        if digits is not None and decimals is not None:
-            fail("--digits and --decimals both say how precise an answer must be; give one of them")
+        one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
                      rounding_credit=rounding_credit)
         return
@@ -573,8 +578,7 @@ def verify(
         if no_reveal or everything:
             fail("--no-reveal and --all shape one worksheet's marking; with --batch the class "
                  "report lists every student's verdicts (use --csv for each quantity)")
-        if digits is not None and decimals is not None:
-            fail("--digits and --decimals both say how precise an answer must be; give one of them")
+        one_precision(digits, decimals)
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
                       force=force, scenarios=tuple(scenarios or ()), digits=digits,
                       decimals=decimals)

@@ -55,7 +55,7 @@ from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, is_error_ter
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
-from bpstep.written import DEFAULT_FLOOR, Floor, Written, round_figures
+from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, Written, round_figures
 
 
 class Mark(StrEnum):
@@ -114,7 +114,6 @@ NEAR = 8.0
 """A replayed value this many times the spread of the student's own chain from an answer is
 checked over the student's intervals too (the replay on the written numbers is one point of it)."""
 BACKWARD_KINDS = frozenset({Kind.DELTA, Kind.DW, Kind.DB})
-COMPUTED_KINDS = frozenset(set(Kind) - {Kind.T, Kind.W0, Kind.B0, Kind.LR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +208,6 @@ def floor_for(scenario: Scenario, *, digits: int | None = None, decimals: int | 
               tol: float | None = None) -> Floor | None:
     """The precision floor of a marking: the teacher's option, else the scenario's ``marking``,
     else 3 significant figures; none when ``--tol`` alone says what is accepted."""
-    from bpstep.written import FloorKind
-
     if digits is not None and decimals is not None:
         raise ValueError("a floor counts significant figures or decimal places, not both")
     if digits is not None:
@@ -292,13 +289,14 @@ class _Chain(Mapping[str, Affine]):
     """The range of every value as the student has it: each written number its interval, each
     value not written whatever the student's numbers before it allow (made when first asked).
 
-    ``plain``: as if no value not written had been found to hold a mistake (see
-    ``_Marker.override``), for a student who made that mistake in one place only.
+    ``excluded``: values not written that were found to hold a mistake (see
+    ``_Marker.override``) taken as they should be here, for a student who made that mistake in
+    one place only, or whose answer was explained by another reading.
     """
 
-    def __init__(self, marker: _Marker, plain: bool = False) -> None:
+    def __init__(self, marker: _Marker, excluded: frozenset[str] = frozenset()) -> None:
         self.marker = marker
-        self.plain = plain
+        self.excluded = excluded
         self.forms: dict[str, Affine] = {}
 
     def __getitem__(self, name: str) -> Affine:
@@ -334,7 +332,8 @@ class _Marker:
         self.written_above: dict[str, bool] = {}
         """Whether a value rests on any number the student wrote (else it is the true one)."""
         self.chain = _Chain(self)
-        self.plain = _Chain(self, plain=True)
+        self.readings: dict[frozenset[str], _Chain] = {frozenset(): self.chain}
+        """The chain with some of the overrides taken back, by the overrides taken back."""
         self.forms_worked = 0
         self.plain_world: dict[str, float] = {}
         """The world before any value not written was found to hold a mistake."""
@@ -353,20 +352,39 @@ class _Marker:
 
     def form_of(self, name: str, chain: _Chain) -> Affine:
         """The range of one value in the student's chain (see ``_Chain``)."""
-        if name in self.overrides and not chain.plain:
+        if name in self.overrides and name not in chain.excluded:
             return self.overrides[name]
         answer = self.answers.get(name)
         if answer is not None:
-            true = self.truth.get(name, math.nan)
-            exact = _exactly(answer.value, true)
-            return Affine.written(name, true if exact else answer.value,
-                                  0.0 if exact else answer.tolerance)
+            return self.written_form(answer, chain)
         if name not in self.trace or not self.written_above.get(name, False):
             return Affine.point(self.truth[name])
         self.forms_worked += 1
         if self.forms_worked > MOST_FORMS:
             return UNBOUNDED
         return self.trace[name].expr.bound(chain)
+
+    def written_form(self, answer: Answer, chain: _Chain) -> Affine:
+        """What a number written stands for when later values are worked from it: its interval;
+        the one value when it is exactly that (the true value, or the only value the student's
+        numbers give, a dead ReLU's 0); and for a number too coarse that agrees, no more than
+        what was written and what it agrees with (the paper chain used the one, the calculator
+        the other)."""
+        x, true = answer.value, self.truth.get(answer.name, math.nan)
+        if math.isfinite(true) and abs(x - true) <= EPSILON * abs(true):
+            return Affine.point(true)
+        if self.meets_floor(answer):
+            return Affine.written(answer.name, x, answer.tolerance)
+        own = (self.trace[answer.name].expr.bound(chain) if self.written_above[answer.name]
+               else Affine.point(true))
+        if own.bounded and own.radius <= EPSILON * abs(x) + FLOAT_NOISE and _exactly(x, own.centre):
+            return Affine.point(x)
+        tol = self.tolerance(answer)
+        ends = [x, *((own.low, own.high) if _reaches(x, own, tol) else ()),
+                *((true,) if _close(x, true, tol) else ())]
+        if len(ends) == 1:
+            return Affine.written(answer.name, x, answer.tolerance)
+        return Affine.between(min(ends), max(ends))
 
     def unwritten_rule(self, name: str) -> Expr | None:
         """The rule of a δ, Δw or Δb the student did not write, to replay a mistake through it.
@@ -411,15 +429,26 @@ class _Marker:
 
     def override(self, name: str, rule: Expr, shown_in: str) -> None:
         """A value the student did not write, found to hold a mistake (shown in ``shown_in``):
-        from now on it is the student's mistaken value, and what is worked from it is carried."""
+        from now on it is the student's mistaken value, and what is worked from it is carried.
+        The first reading of a value stands: a later answer cannot make it another."""
+        if name in self.overrides:
+            return
         if not self.overrides:
             self.plain_world = dict(self.world)
         self.overrides[name] = rule.bound(self.chain)
         self.world[name] = rule.evaluate(self.world)
         self.taint[name] = frozenset({shown_in})
         self.revealed.setdefault(shown_in, name)
-        self.chain.forms.clear()
-        self.work_out(self.quantities[self.order[name] + 1:])
+        for chain in self.readings.values():
+            chain.forms.clear()
+        later = self.quantities[self.order[name] + 1:]
+        self.work_out(later)
+        empty: frozenset[str] = frozenset()
+        for q in later:  # the values not written already passed carry it too
+            if self.order[q.name] >= self.order[shown_in]:
+                break
+            if q.name not in self.answers:
+                self.taint[q.name] = empty.union(*(self.taint.get(n, empty) for n in q.inputs))
 
     def mark(self) -> Report:
         self.work_out(self.quantities)
@@ -451,7 +480,7 @@ class _Marker:
         coarse = None if self.meets_floor(answer) else self.floor.advice(  # type: ignore[union-attr]
             answer.written)
         if _close(x, q.value, tol):
-            if coarse and not _exactly(x, q.value):
+            if coarse and not (_exactly(x, q.value) or self.exactly_own(q, x)):
                 return Verdict(q.name, q.value, TOO_COARSE, hint=coarse, mistake="coarse",
                                recomputed=again, **common)
             return Verdict(q.name, q.value, CORRECT, recomputed=again, **common)
@@ -494,15 +523,26 @@ class _Marker:
 
     def own_value(self, q: Quantity, x: float, tol: float) -> bool:
         """Whether ``x`` is a value the student's own earlier numbers give: the rule on the
-        numbers as written, or anywhere over their intervals (see ``_Chain``); with a mistake
-        found in a value not written, or without it (made once, in one place only)."""
+        numbers as written, or anywhere over their intervals (see ``_Chain``). With mistakes
+        found in values not written: taken as found, or one of them, or none of them, taken back
+        (made once, in one place only, or another reading of that answer)."""
         if _close(x, self.recomputed[q.name], tol):
             return True
         if not self.overrides:
             return self.written_above[q.name] and _reaches(x, q.expr.bound(self.chain), tol)
-        return (_close(x, q.evaluate(self.plain_world), tol)
-                or _reaches(x, q.expr.bound(self.chain), tol)
-                or _reaches(x, q.expr.bound(self.plain), tol))
+        found = frozenset(self.overrides)
+        readings = {frozenset(), found, *(frozenset({n}) for n in found),
+                    *(found - {n} for n in found)}
+        if _close(x, q.evaluate(self.plain_world), tol):
+            return True
+        return any(_reaches(x, q.expr.bound(self.reading(r)), tol) for r in readings)
+
+    def reading(self, excluded: frozenset[str]) -> _Chain:
+        """The chain with the overrides named taken back."""
+        chain = self.readings.get(excluded)
+        if chain is None:
+            chain = self.readings[excluded] = _Chain(self, excluded)
+        return chain
 
     def exactly_own(self, q: Quantity, x: float) -> bool:
         """``x`` is the one value the student's numbers give (a dead ReLU's 0, say), not a rounding."""
@@ -654,11 +694,6 @@ class _Marker:
                 reached.add(name)
         return sorted(reached - {source}, key=self.order.__getitem__)
 
-    def deep_all(self, q: Quantity) -> Expr:
-        """q's rule with every unwritten value it rests on written out (``DEPTH`` levels)."""
-        sources = set(self.unwritten_sources(q))
-        return inline(q.expr, lambda n: self.trace[n].expr if n in sources else None, DEPTH)
-
     def bounds(self, q: Quantity) -> tuple[float, float]:
         """The range no value of q can leave: an activation's outputs, a loss's values.
 
@@ -750,10 +785,6 @@ EARLY_WORDS = "rounded too early: "
 
 def _is_output_delta(m: _Marker, q: Quantity) -> bool:
     return q.kind == Kind.DELTA and q.unit in m.outputs
-
-
-def _has_error_term(m: _Marker, q: Quantity) -> bool:
-    return q.kind in BACKWARD_KINDS or q.kind in UPDATE_KINDS
 
 
 def _error_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
@@ -1136,7 +1167,7 @@ def _backward_or_update(m: _Marker, q: Quantity) -> bool:
 
 
 MISTAKES: tuple[Mistake, ...] = (
-    Mistake("swapped_error", _has_error_term, _swapped_error),
+    Mistake("swapped_error", _backward_or_update, _swapped_error),
     Mistake("wrong_sign_update", _always, _wrong_sign_update),
     Mistake("derivative_missing", _backward_or_update, _derivative_missing),
     Mistake("derivative_twice", _backward_or_update, _derivative_twice),

@@ -2,8 +2,9 @@
 
 A written number is an interval: ``0.002728`` stands for [0.0027275, 0.0027285], half a unit of
 its last digit either side, because that is every value a person could have had in the
-calculator before writing those digits. A whole number is read to its units (``4`` stands for
-[3.5, 4.5]) and is exact only when the value it answers is. How many significant figures or
+calculator before writing those digits. A whole number is read to its last digit that is not a
+trailing 0 (``4`` stands for [3.5, 4.5], ``2120`` for [2115, 2125]) and is exact only when the
+value it answers is. How many significant figures or
 decimal places a number has is read from the text too, since ``0.50`` claims more than ``0.5``.
 
 A course's precision floor (``--digits 3``, ``marking: {decimals: 4}``) says how many figures an
@@ -38,11 +39,12 @@ class Written:
     text: str
     """The number as read: a typeset minus as ``-``, a decimal comma as a point."""
     decimals: int
-    """The decimal place of the last digit written: 2 for ``0.56``, 6 for ``9.45e-4``, 0 for
-    ``4``, −2 for ``1.2e3``."""
+    """The decimal place of the last digit that counts: 2 for ``0.56``, 6 for ``9.45e-4``, 0 for
+    ``4``, −1 for ``120``, −2 for ``1.2e3``."""
     figures: int
-    """Significant figures: every digit from the first that is not 0 to the last written
-    (``0.0950`` has 3, ``120`` has 3, ``0.000`` has none)."""
+    """Significant figures: every digit from the first that is not 0 to the last written, but
+    for the trailing 0s of a whole number, which only place it (``0.0950`` has 3, ``120`` has
+    2, ``0.000`` has none)."""
     comma: bool = False
     """Read from a decimal comma (``0,8787``), which is worth a note to the writer."""
 
@@ -69,14 +71,18 @@ def read_number(text: str) -> Written | None:
     if len(exponent.lstrip("+-").lstrip("0")) > MAX_EXPONENT_DIGITS:
         return None
     after = match["decimals"] if match["dot"] else match["only"] or ""
-    decimals = len(after) - int(exponent)
+    whole = match["whole"] or match["int"] or ""
+    significant = (whole + after).lstrip("0")
+    placing = 0
+    if match["int"] and significant:  # a whole number's trailing 0s only place it
+        placing = len(significant) - len(significant.rstrip("0"))
+        significant = significant.rstrip("0")
+    decimals = len(after) - int(exponent) - placing
     if -decimals > 308:
         return None
     value = float(cleaned)
     if not math.isfinite(value):
         return None
-    mantissa = (match["whole"] or match["int"] or "") + after
-    significant = mantissa.lstrip("0")
     return Written(value, cleaned, decimals, len(significant), comma)
 
 
@@ -122,19 +128,24 @@ class Floor:
             return f"{value:.{self.count - 1}f}"
         rounded = round_figures(value, self.count)
         places = self.count - 1 - math.floor(math.log10(abs(rounded)))
-        return f"{rounded:.{max(places, 0)}f}" if places >= 0 else f"{rounded:.{self.count - 1}e}"
+        if places >= 0:
+            return f"{rounded:.{places}f}"
+        whole = f"{rounded:.0f}"  # 2120 for 2118.86; but 2100 would say two figures
+        return whole if len(whole.lstrip("-").rstrip("0")) == self.count else f"{rounded:.{self.count - 1}e}"
 
     @property
     def words(self) -> str:
         """``3 significant figures``, ``1 decimal place``."""
-        unit = "significant figure" if self.kind == FloorKind.DIGITS else "decimal place"
-        return f"{self.count} {unit}{'s' if self.count != 1 else ''}"
+        return self._count(self.count)
 
     def advice(self, written: Written) -> str:
         """What a too-coarse answer is told: ``0.47 has 2 significant figures; write at least 3``."""
         have = written.figures if self.kind == FloorKind.DIGITS else max(written.decimals, 0)
+        return f"{written.text} has {self._count(have)}; write at least {self.count}"
+
+    def _count(self, n: int) -> str:
         unit = "significant figure" if self.kind == FloorKind.DIGITS else "decimal place"
-        return f"{written.text} has {have} {unit}{'s' * (have != 1)}; write at least {self.count}"
+        return f"{n} {unit}{'s' * (n != 1)}"
 
 
 DEFAULT_FLOOR = Floor(FloorKind.DIGITS, 3)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpstep.affine import UNBOUNDED, Affine
 from bpstep.engine import step
@@ -138,3 +140,47 @@ def test_a_range_over_a_kink_is_read_from_its_ends() -> None:
     assert (form.low, form.high) == pytest.approx((0.0, 0.3))
     form = Sum((relu, Ref("a"))).bound({"a": Affine.written("a", 0.5, 0.1)})
     assert (form.low, form.high) == pytest.approx((0.8, 1.2))  # linear away from the kink
+
+
+# --- any rule, any box: never an exception, never a range that leaves out a value ---
+
+LEAVES = ("u", "v", "w")
+
+
+def rules() -> st.SearchStrategy:
+    from bpstep.expr import Exp, Ln, Neg, Softmax, const
+
+    tanh, relu = ACTIVATIONS["tanh"].rule, ACTIVATIONS["relu"].rule
+    leaf = st.sampled_from(LEAVES).map(Ref) | st.floats(-3, 3).map(const)
+
+    def grow(inner: st.SearchStrategy) -> st.SearchStrategy:
+        two = st.tuples(inner, inner)
+        return st.one_of(
+            two.map(lambda p: Sum(p)), two.map(lambda p: Diff(*p)), two.map(lambda p: Prod(p)),
+            two.map(lambda p: Div(*p)), inner.map(Neg), inner.map(Square), inner.map(Exp),
+            inner.map(Ln), inner.map(tanh), inner.map(relu),  # type: ignore[arg-type]
+            st.tuples(inner, inner, st.integers(0, 1)).map(lambda p: Softmax(p[2], p[:2])))
+
+    return st.recursive(leaf, grow, max_leaves=8)
+
+
+BOXES = st.fixed_dictionaries({n: st.tuples(
+    st.one_of(st.floats(-1e3, 1e3), st.sampled_from([0.0, 1e-300, -1e-300, 1e300, 700.0, -745.0])),
+    st.one_of(st.floats(0, 10), st.sampled_from([0.0, 1e-320, 1e-9, 1e300]))) for n in LEAVES})
+
+
+@settings(max_examples=600, derandomize=True, deadline=None)
+@given(rules(), BOXES)
+def test_any_rule_over_any_box_is_bounded_or_says_nothing(rule, boxes) -> None:  # type: ignore[no-untyped-def]
+    forms = {n: Affine.written(n, c, h) for n, (c, h) in boxes.items()}
+    form = rule.bound(forms)  # never raises
+    if not form.bounded:
+        assert (form.low, form.high) == (-math.inf, math.inf)
+        return
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        point = {n: c + h * rng.uniform(-1, 1) for n, (c, h) in boxes.items()}
+        value = rule.evaluate(point)
+        if math.isfinite(value):
+            slack = 1e-9 * max(1.0, abs(value))
+            assert form.low - slack <= value <= form.high + slack, (rule.names(), point, form)

@@ -71,8 +71,8 @@ def test_the_class_summary_names_exactly_the_planted_mistakes(classroom: Path) -
     assert found == [("derivative_missing", "delta[h*]", 9), ("sign_flipped", "dw[x1->h1]", 5),
                      ("swapped_error", "delta[o]", 3)]
     quantities = data["summary"]["quantities"]
-    assert quantities["delta[h1]"] == {"right": 21, "of": 30, "not_attempted": 0}
-    assert quantities["a[h1]"] == {"right": 30, "of": 30, "not_attempted": 0}
+    assert quantities["delta[h1]"] == {"right": 21, "of": 30, "attempted": 30, "not_attempted": 0}
+    assert quantities["a[h1]"] == {"right": 30, "of": 30, "attempted": 30, "not_attempted": 0}
     first = data["students"][0]
     assert (first["student"], first["score"], first["max"]) == ("student-01", 27, 29)
 
@@ -119,6 +119,8 @@ def test_gradebook_csv_and_html_report(classroom: Path, tmp_path: Path) -> None:
     rows = list(csv.DictReader(grades.open()))
     assert {r["student"] for r in rows} == {"'=HYPERLINK(1)", "<b>bold"}
     assert rows[0]["score"] == "27" and rows[0]["max"] == "29" and rows[0]["delta[h1]"] == "wrong"
+    assert list(rows[0])[:4] == ["student", "file", "score", "max"]  # read by position too
+    assert list(rows[0])[-1] == "points" and rows[0]["points"] == "27"
     html = page.read_text()
     assert "<svg" in html and "&lt;b&gt;bold" in html and "<b>bold" not in html
     assert not re.search(r"(src|href)=\"https?:", html)
@@ -172,8 +174,8 @@ def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom:
     assert blank["counts"]["not attempted"] == 29 and blank["points"] == 0
     shares = data["summary"]["quantities"]
     # Three students: delta[o] answered by one (full), blank on two, and never counted wrong.
-    assert shares["delta[o]"] == {"right": 1, "of": 1, "not_attempted": 2}
-    assert shares["a[h1]"] == {"right": 2, "of": 2, "not_attempted": 1}
+    assert shares["delta[o]"] == {"right": 1, "of": 3, "attempted": 1, "not_attempted": 2}
+    assert shares["a[h1]"] == {"right": 2, "of": 3, "attempted": 2, "not_attempted": 1}
     # Every value written to 6 figures: still accepted with --digits 6, too coarse with 7.
     assert invoke("verify", "--batch", answers / "full.yaml", "--digits", "6", "--scenarios",
                   classroom / "class").exit_code == 0

@@ -128,9 +128,12 @@ def draw_net(rng: np.random.Generator) -> Net:
 
 
 def sig_text(value: float, figures: int) -> str:
-    """``value`` to ``figures`` significant figures, written out without an exponent."""
+    """``value`` to ``figures`` significant figures, written out without an exponent (a whole
+    number with trailing 0s as a person writes it: 2120 for 2118.86 to three figures)."""
     if value == 0:
         return "0." + "0" * figures
+    if figures - 1 - math.floor(math.log10(abs(value))) < 0:
+        return f"{round(value, figures - 1 - math.floor(math.log10(abs(value)))):.0f}"
     places = max(figures - 1 - math.floor(math.log10(abs(value))), 0)
     rounded = round(value, places)
     if rounded != 0 and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(value))):
@@ -443,8 +446,9 @@ def test_the_reference_agrees_with_bpstep_s_step() -> None:
 
 
 def figures_of(text: str) -> int:
+    """Significant figures as written (a whole number's trailing 0s only place it)."""
     digits = text.lstrip("+-").replace(".", "").lstrip("0")
-    return len(digits)
+    return len(digits.rstrip("0") if "." not in text else digits)
 
 
 @pytest.mark.parametrize("part", range(4))

@@ -82,7 +82,7 @@ def test_the_hand_computation_matches_the_published_values() -> None:
 
 @pytest.mark.parametrize(("text", "tolerance"), [
     ("0.56", 0.005), ("-0.0376", 0.00005), ("0.50", 0.005), ("4.0", 0.05), ("4", 0.5),
-    ("120", 0.5), ("9.45e-4", 0.000005 / 10), (".5", 0.05), ("1e-3", 0.0005), ("1.2e3", 50),
+    ("120", 5.0), ("120.", 0.5), ("9.45e-4", 0.000005 / 10), (".5", 0.05), ("1e-3", 0.0005), ("1.2e3", 50),
 ])
 def test_tolerance_is_half_a_unit_of_the_last_digit(text: str, tolerance: float) -> None:
     written = read_number(text)

@@ -15,7 +15,8 @@ from bpstep.written import Floor, FloorKind, read_number, round_figures
     ("-0.0376", -0.0376, 4, 3, 0.00005),
     ("0.50", 0.5, 2, 2, 0.005),
     ("4", 4.0, 0, 1, 0.5),
-    ("120", 120.0, 0, 3, 0.5),
+    ("120", 120.0, -1, 2, 5.0),  # a whole number's trailing 0 only places it
+    ("2100", 2100.0, -2, 2, 50.0), ("120.", 120.0, 0, 3, 0.5), ("1.20e2", 120.0, 0, 3, 0.5),
     ("0.0950", 0.095, 4, 3, 0.00005),
     ("0.000", 0.0, 3, 0, 0.0005),
     ("0", 0.0, 0, 0, 0.5),
@@ -85,7 +86,9 @@ def test_a_floor_counts_figures_or_decimals_as_written(floor: Floor, text: str, 
     (Floor(FloorKind.DIGITS, 3), -0.0367703, "-0.0368"),
     (Floor(FloorKind.DIGITS, 3), 0.0999612, "0.100"),
     (Floor(FloorKind.DIGITS, 4), 0.199045, "0.1990"),
-    (Floor(FloorKind.DIGITS, 2), 123.456, "1.2e+02"),  # "120" would claim ±0.5
+    (Floor(FloorKind.DIGITS, 2), 123.456, "120"),
+    (Floor(FloorKind.DIGITS, 3), 2118.86, "2120"),
+    (Floor(FloorKind.DIGITS, 3), 2100.3, "2.10e+03"),  # "2100" would say two figures
     (Floor(FloorKind.DECIMALS, 4), -0.000954656, "-0.0010"),
 ])
 def test_a_value_written_to_the_precision_asked(floor: Floor, value: float, text: str) -> None:

@@ -14,15 +14,16 @@ from bpstep.verify import VERDICTS
 
 
 def gradebook_csv(report: ClassReport) -> str:
-    """student, file, score, max, points (partial credit), then one verdict per quantity."""
+    """student, file, score, max, one verdict per quantity, then points (with partial credit, last
+    so that columns read by position keep their place)."""
     names = [q.name for q in report.quantities]
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(["student", "file", "score", "max", "points", *map(csv_cell, names)])
+    writer.writerow(["student", "file", "score", "max", *map(csv_cell, names), "points"])
     for s in report.students:
         verdicts = {v.name: str(v.verdict) for v in s.report}
-        writer.writerow([csv_cell(s.student), csv_cell(s.path), s.score, s.max, f"{s.points:g}",
-                         *(verdicts.get(n, "") for n in names)])
+        writer.writerow([csv_cell(s.student), csv_cell(s.path), s.score, s.max,
+                         *(verdicts.get(n, "") for n in names), f"{s.points:g}"])
     return stream.getvalue()
 
 
@@ -40,7 +41,8 @@ def class_json(report: ClassReport) -> dict[str, Any]:
         "bad_files": [{"file": b.path, "error": b.error} for b in report.bad],
         "summary": {
             "students": n,
-            "quantities": {q.name: {"right": q.right, "of": q.of, "not_attempted": q.blank}
+            "quantities": {q.name: {"right": q.right, "of": q.of, "attempted": q.attempted,
+                                    "not_attempted": q.blank}
                            for q in report.quantities},
             "mistakes": [{"mistake": m.mistake, "label": m.label, "where": m.where,
                           "count": m.count, "of": n, "students": list(m.students)}
@@ -82,7 +84,7 @@ def class_html(report: ClassReport, title: str = "Class report") -> str:
         f"<tr><td>{e(s.student)}</td><td>{s.score}/{s.max}</td><td>{s.points:g}</td>"
         + "".join(f"<td>{s.report.counts[k]}</td>" for k in VERDICTS) + "</tr>"
         for s in report.students)
-    shares = "".join(f"<tr><td><code>{e(q.name)}</code></td><td>{q.right}/{q.of}</td>"
+    shares = "".join(f"<tr><td><code>{e(q.name)}</code></td><td>{q.right}/{q.attempted}</td>"
                      f"<td>{q.share:.0%}</td><td>{q.blank}</td></tr>" for q in report.quantities)
     bad = "".join(f"<li>{e(b.error)}</li>" for b in report.bad)
     chart = mistakes_svg(report) if report.mistakes else "<p>No named mistakes.</p>"

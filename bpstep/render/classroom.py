@@ -56,8 +56,8 @@ def render_class(report: ClassReport) -> RenderableType:
         shares.add_column("share", justify="right")
         shares.add_column("not attempted", justify="right")
         for q in report.quantities:
-            shares.add_row(Text(printable(q.name)), f"{q.right}/{q.of}",
-                           f"{q.share:.0%}" if q.of else "–", str(q.blank))
+            shares.add_row(Text(printable(q.name)), f"{q.right}/{q.attempted}",
+                           f"{q.share:.0%}" if q.attempted else "–", str(q.blank))
         parts.append(shares)
         if report.mistakes:
             parts.append(Text("\nnamed mistakes, most frequent first:", style="bold"))
