@@ -12,7 +12,10 @@ earlier numbers, with a rounding habit of their own, and writes a worksheet. bps
   than the floor is accepted, unless it is exactly the value.
 - Mistaken students, each with one misconception planted once and honest work after it: the
   planted value is never accepted, ≥ 90 % are named by the right hint, and every value worked
-  honestly after it is accepted (error carried forward).
+  honestly after it is accepted (error carried forward); students with two misconceptions too.
+
+The networks have 2 or 3 inputs and hidden units (sigmoid, tanh or ReLU, so some units are
+off), 1 to 3 outputs (sigmoid, tanh, identity or softmax), with and without biases.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from bpstep.written import Floor, FloorKind
 
 # --- the networks: drawn here, worked here ---
 
-HIDDEN = ("sigmoid", "tanh")
+HIDDEN = ("sigmoid", "tanh", "relu")
 OUTPUTS = ("sigmoid", "tanh", "identity", "softmax")
 
 
@@ -44,13 +47,16 @@ def f(name: str, a: np.ndarray) -> np.ndarray:
         return np.tanh(a)
     if name == "identity":
         return a.copy()
+    if name == "relu":
+        return np.maximum(a, 0.0)
     e = np.exp(a - a.max())
     return e / e.sum()
 
 
 def slope(name: str, y: float) -> float:
-    """f′(a) written in y, as students write it."""
-    return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0}[name]
+    """f′(a) written in y, as students write it (a ReLU's: 1 where it is on, else 0)."""
+    return {"sigmoid": y * (1 - y), "tanh": 1 - y * y, "identity": 1.0,
+            "relu": float(y > 0)}[name]
 
 
 @dataclass
@@ -199,6 +205,8 @@ class Student:
     habit: Habit
     rng: np.random.Generator
     plant: Plant | None = None
+    second: Plant | None = None
+    """Another misconception, made at another value (a student may have two)."""
     sheet: dict[str, str] = field(default_factory=dict)
     own: dict[str, float] = field(default_factory=dict)
     """Each value as the student had it before writing it down."""
@@ -207,6 +215,8 @@ class Student:
 
     def put(self, name: str, exact: float, mistaken: float | None = None) -> float:
         """Write the value (or leave it blank) and give back the number carried on."""
+        if self.second is not None and self.second.name == name:
+            self.plant, self.second = self.second, self.plant
         planted = self.plant is not None and self.plant.name == name
         value = mistaken if planted and mistaken is not None else exact
         self.own[name] = value
@@ -224,7 +234,8 @@ class Student:
             planted and self.plant.key in DIGIT_PLANTS) else value  # type: ignore[union-attr]
 
     def wants(self, key: str, name: str) -> bool:
-        return self.plant is not None and self.plant.key == key and self.plant.name == name
+        return any(p is not None and p.key == key and p.name == name
+                   for p in (self.plant, self.second))
 
 
 def change_middle_digit(text: str) -> str:
@@ -637,3 +648,46 @@ def test_every_planted_mistake_is_caught_and_named_and_what_follows_is_carried(p
     assert caught == made
     missed = {k: f"{named_by_key[k]}/{by_key[k]}" for k in by_key if named_by_key[k] < by_key[k]}
     assert named >= 0.9 * made, f"named {named} of {made}; missed by kind: {missed}"
+
+
+def test_two_misconceptions_in_one_worksheet_are_each_caught_and_the_rest_carried() -> None:
+    """100 worksheets with two plants at two values, everything else worked honestly."""
+    rng = np.random.default_rng(9000)
+    keys = [k for k in PLANTS if k not in DIGIT_PLANTS]
+    made, caught = 0, 0
+    problems: list[str] = []
+    while made < 100:
+        net = draw_net(rng)
+        first, second = (keys[int(i)] for i in rng.choice(len(keys), 2, replace=False))
+        places = [PLANTS[first](net), PLANTS[second](net)]
+        if not all(places):
+            continue
+        a, b = (Plant(k, p[int(rng.integers(len(p)))], False, made) for k, p in
+                zip((first, second), places, strict=True))
+        if a.name == b.name:
+            continue
+        s = Student(MISTAKEN_HABITS[made % 2], np.random.default_rng(made), a, b)
+        work(net, s)
+        if not (detectable(net, a, s.habit, a.name) and _differs(net, a, b)):
+            continue
+        made += 1
+        report = marked(net, s)
+        planted = {a.name, b.name}
+        caught += sum(not report[n].accepted for n in planted)
+        for name in s.sheet:
+            if name not in planted and not report[name].accepted:
+                problems.append(f"{first} at {a.name}, {second} at {b.name}: {name} = "
+                                f"{s.sheet[name]} {report[name].verdict} ({report[name].hint})")
+    assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:3])
+    assert caught >= 195  # a plant downstream of the other can land on an honest value by chance
+
+
+def _differs(net: Net, first: Plant, second: Plant) -> bool:
+    """The second plant changes its value, given the first made before it."""
+    values = []
+    for p in (second, None):
+        s = Student(Habit("exact", lambda v, r: repr(float(v)), False), np.random.default_rng(0),
+                    first, p)
+        work(net, s)
+        values.append(float(s.sheet[second.name]))
+    return abs(values[0] - values[1]) > max(0.002 * abs(values[1]), 1e-4)
