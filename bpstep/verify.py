@@ -113,6 +113,9 @@ is tried as a whole only."""
 NEAR = 8.0
 """A replayed value this many times the spread of the student's own chain from an answer is
 checked over the student's intervals too (the replay on the written numbers is one point of it)."""
+NEAR_SHARE = 1e-3
+"""... and so is one within this share of its own size (the mistaken rule may spread where the
+right one does not: a ReLU's step left out)."""
 BACKWARD_KINDS = frozenset({Kind.DELTA, Kind.DW, Kind.DB})
 
 
@@ -341,6 +344,8 @@ class _Marker:
         """The student's answers off the true value (not cleanly accepted) each value builds on."""
         self.quantities = list(trace)
         self.order = {q.name: i for i, q in enumerate(self.quantities)}
+        self.as_mistaken: dict[str, Expr] = {}
+        """The rule each answer named wrong was worked by, as the mistake found has it."""
         self.revealed: dict[str, str] = {}
         """The answer that showed each such value, and the value it showed."""
         self.overrides: dict[str, Affine] = {}
@@ -375,7 +380,9 @@ class _Marker:
             return Affine.point(true)
         if self.meets_floor(answer):
             return Affine.written(answer.name, x, answer.tolerance)
-        own = (self.trace[answer.name].expr.bound(chain) if self.written_above[answer.name]
+        rule = self.as_mistaken.get(answer.name)
+        own = (rule.bound(chain) if rule is not None else
+               self.trace[answer.name].expr.bound(chain) if self.written_above[answer.name]
                else Affine.point(true))
         if own.bounded and own.radius <= EPSILON * abs(x) + FLOAT_NOISE and _exactly(x, own.centre):
             return Affine.point(x)
@@ -505,6 +512,8 @@ class _Marker:
         named = self.named_mistake(q, answer, tol, (low, high) if inside else (-math.inf, math.inf))
         if named is not None:
             key, variant = named
+            if variant.source is None:
+                self.as_mistaken[q.name] = variant.rule
             hint = variant.hint if inside else f"{variant.hint}: {self.out_of_range(q, low, high)}"
             return Verdict(q.name, q.value, WRONG, hint=hint, mistake=key, **common)
         if not inside:
@@ -572,7 +581,7 @@ class _Marker:
         again = self.recomputed[q.name]
         reach = tol + NEAR * self.spread(q)
         bases: list[Mapping[str, float]] = [self.world]
-        if any(self.truth[n] != self.world[n] for n in q.inputs):
+        if any(self.truth[n] != self.world[n] for n in {*q.inputs, *_refs(self.deep(q))}):
             bases.append(self.truth)
         variants = [(mistake.key, Variant(*made)) for mistake in MISTAKES
                     if mistake.applies(self, q) for made in mistake.variants(self, q)]
@@ -583,7 +592,7 @@ class _Marker:
                                                       for v in (q.value, again)):
                     continue
                 if _close(x, value, tol) or (
-                        base is self.world and abs(x - value) <= reach
+                        base is self.world and abs(x - value) <= reach + NEAR_SHARE * abs(value)
                         and _reaches(x, variant.rule.bound(self.chain), tol)):
                     yield key, variant
 
@@ -653,22 +662,27 @@ class _Marker:
                     if node is rule or isinstance(node, Const | Group | Slope | Neg) or isinstance(
                             node, Ref) != values or (values and node.name in self.trace.given):
                         continue
-                    where = node.name if values and node.name in sources else owner
+                    # a value not written: rounded in itself (so wherever it is used), or only
+                    # where this rule uses it
+                    places = ([node.name, owner] if values and node.name in sources
+                              and owner is not None else
+                              [node.name] if values and node.name in sources else [owner])
                     text = node.names()
-                    if (where, text) in seen:
-                        continue
-                    seen.add((where, text))
                     exact = node.evaluate(base)
-                    for rounded, shown in _roundings(exact, figures):
-                        work += sizes[None] if where is None else whole
-                        if work > MOST_WORK:
-                            return
-                        constant = Const(rounded, shown)
-                        wrong = constant if where != owner else rule.rewrite(
-                            lambda n, node=node, c=constant: c if n == node else None)
-                        yield (self.worked_through(q, where, wrong, base),
-                               Variant(wrong, _early_hint(text, exact, shown), where,
-                                       None if where is None else wrong))
+                    for where in places:
+                        if (where, text) in seen:
+                            continue
+                        seen.add((where, text))
+                        for rounded, shown in _roundings(exact, figures):
+                            work += sizes[None] if where is None else whole
+                            if work > MOST_WORK:
+                                return
+                            constant = Const(rounded, shown)
+                            wrong = constant if where != owner else rule.rewrite(
+                                lambda n, node=node, c=constant: c if n == node else None)
+                            yield (self.worked_through(q, where, wrong, base),
+                                   Variant(wrong, _early_hint(text, exact, shown), where,
+                                           None if where is None else wrong))
 
     def worked_through(self, q: Quantity, source: str | None, rule: Expr,
                        base: Mapping[str, float]) -> float:

@@ -220,8 +220,9 @@ class Student:
         planted = self.plant is not None and self.plant.name == name
         value = mistaken if planted and mistaken is not None else exact
         self.own[name] = value
+        chance = self.rng.random()  # drawn for every value, so a plant moves no other draw
         keep_blank = (planted and self.plant.hidden) or (  # type: ignore[union-attr]
-            not planted and self.rng.random() < self.habit.blanks)
+            not planted and chance < self.habit.blanks)
         if keep_blank:
             self.blank.add(name)
             return value
@@ -239,9 +240,10 @@ class Student:
 
 
 def change_middle_digit(text: str) -> str:
+    """The second significant digit (the first, if there is no second) off by 3."""
     digits = [i for i, c in enumerate(text) if c.isdigit()]
-    first = next(i for i in digits if text[i] != "0")
-    i = digits[digits.index(first) + 1]
+    first = digits.index(next((i for i in digits if text[i] != "0"), digits[-1]))
+    i = digits[min(first + 1, len(digits) - 1)]
     return text[:i] + str((int(text[i]) + 3) % 10) + text[i + 1:]
 
 
@@ -561,17 +563,23 @@ MISTAKEN_HABITS = [
 ]
 
 
-def detectable(net: Net, plant: Plant, habit: Habit, where: str) -> bool:
+def detectable(net: Net, plant: Plant, habit: Habit, where: str, seed: int = 0) -> bool:
     """The value marked differs from the honest one by more than rounding could ever explain:
-    0.2 % and ten units of its last digit (a mistake that changes nothing is no mistake)."""
+    0.2 % and ten units of its last digit (a mistake that changes nothing is no mistake); a slip
+    of the digits changes the digits the student (of ``seed``) writes."""
+    if plant.key in DIGIT_PLANTS:
+        texts = []
+        for p in (plant, None):
+            s = Student(habit, np.random.default_rng(seed), p)
+            work(net, s)
+            texts.append(s.sheet.get(where))
+        return texts[0] != texts[1]
     values = []
     for p in (Plant(plant.key, plant.name, False, plant.variant), None):
         s = Student(Habit("exact", lambda v, r: repr(float(v)), False), np.random.default_rng(0), p)
         work(net, s)
         values.append(float(s.sheet[where]))
     planted, honest = values
-    if plant.key in DIGIT_PLANTS:
-        return True
     text = habit.write(honest, np.random.default_rng(0))
     unit = 10.0 ** -(len(text.split(".")[1]) if "." in text else 0)
     return abs(planted - honest) > max(0.002 * abs(honest), 10 * unit)
@@ -622,10 +630,11 @@ def test_every_planted_mistake_is_caught_and_named_and_what_follows_is_carried(p
         habit = MISTAKEN_HABITS[n % len(MISTAKEN_HABITS)]
         hidden = key not in DIGIT_PLANTS and n % 5 == 0
         plant = Plant(key, places[int(rng.integers(len(places)))], hidden, n)
-        s = Student(habit, np.random.default_rng(int(rng.integers(1 << 30))), plant)
+        seed = int(rng.integers(1 << 30))
+        s = Student(habit, np.random.default_rng(seed), plant)
         work(net, s)
         where = next_written(net, s, plant.name) if hidden else plant.name
-        if where is None or not detectable(net, plant, habit, where):
+        if where is None or not detectable(net, plant, habit, where, seed):
             continue
         made += 1
         report = marked(net, s)
