@@ -750,15 +750,17 @@ class _Marker:
                 out[ref] = other
         return out
 
-    def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Variant]]
-                 ) -> Iterator[Variant]:
-        """q's rule with one quantity worked out by a mistaken rule: q itself, then each value
-        it rests on that the student did not write (nearest first), replayed through to q."""
-        yield from rules(self, q)
+    def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Variant]],
+                 own: bool = True) -> Iterator[Variant]:
+        """q's rule with one quantity worked out by a mistaken rule: q itself (``own``), then each
+        value it rests on that the student did not write (nearest first), replayed through to q."""
+        if own:
+            yield from rules(self, q)
         for name in self.unwritten_sources(q):
             source = self.trace[name]
             path = set(self.between(q, name))
-            for wrong, hint in rules(self, source):
+            for made in rules(self, source):
+                wrong, hint = made[0], made[1]
                 def rule_of(n: str, wrong: Expr = wrong, name: str = name, path: set[str] = path
                             ) -> Expr | None:
                     if n == name:
@@ -1129,22 +1131,26 @@ def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
                   None if source is None else _renaming(m.trace[source].expr, names))
 
 
+def _times_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
+    for p, factor in POWERS.items():
+        yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten: {q.name} taken "
+                      f"×{factor}")
+
+
 def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    """q ×10ᵖ, then one operand ×10ᵖ: first those the student did not write (the slip is in
-    that value, and every later value worked from it carries it), then the rest."""
+    """q ×10ᵖ, or a value it rests on that was not written ×10ᵖ (the slip is in that value, and
+    every later value worked from it carries it), or one operand written or given ×10ᵖ."""
     for p, factor in POWERS.items():
         yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
+    yield from m.misrules(q, _times_ten, own=False)
     if len(q.inputs) > MOST_OPERANDS:
         return
-    unwritten = [n for n in q.inputs if n in m.trace and n not in m.answers]
-    for name in [*unwritten, *(n for n in q.inputs if n not in unwritten)]:
-        if m.world[name] == 0:
+    for name in q.inputs:
+        if (name in m.trace and name not in m.answers) or m.world[name] == 0:
             continue
         for p, factor in POWERS.items():
             scaled = substitute(q.expr, {name: Prod((Ref(name), const(10.0 ** p)))})
-            yield Variant(scaled, f"off by a power of ten: {name} taken ×{factor}",
-                          *((name, Prod((Ref(name), const(10.0 ** p)))) if name in unwritten
-                            else ()))
+            yield Variant(scaled, f"off by a power of ten: {name} taken ×{factor}")
 
 
 def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[Variant]:

@@ -649,9 +649,10 @@ def test_every_planted_mistake_is_caught_and_named_and_what_follows_is_carried(p
         if v.verdict == right and (key == "early" or v.mistake in {key, *SAME_NUMBER.get(key, ())}):
             named += 1
             named_by_key[key] += 1
-        for name in s.sheet:
-            if name != where and not report[name].accepted:
-                problems.append(f"{key} at {where}: {name} = {s.sheet[name]} "
+        for name, text in s.sheet.items():
+            floor_at_work = report[name].verdict == TOO_COARSE and figures_of(text) < 3
+            if name != where and not report[name].accepted and not floor_at_work:
+                problems.append(f"{key} at {where}: {name} = {text} "
                                 f"{report[name].verdict} ({report[name].hint})\n{net.yaml()}")
     assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:3])
     assert caught == made
@@ -683,8 +684,9 @@ def test_two_misconceptions_in_one_worksheet_are_each_caught_and_the_rest_carrie
         report = marked(net, s)
         planted = {a.name, b.name}
         caught += sum(not report[n].accepted for n in planted)
-        for name in s.sheet:
-            if name not in planted and not report[name].accepted:
+        for name, text in s.sheet.items():
+            floor_at_work = report[name].verdict == TOO_COARSE and figures_of(text) < 3
+            if name not in planted and not report[name].accepted and not floor_at_work:
                 problems.append(f"{first} at {a.name}, {second} at {b.name}: {name} = "
                                 f"{s.sheet[name]} {report[name].verdict} ({report[name].hint})")
     assert not problems, f"{len(problems)} problems, e.g.\n" + "\n".join(problems[:3])

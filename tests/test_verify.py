@@ -186,7 +186,7 @@ def test_power_of_ten_in_an_operand() -> None:
     value = 0.3 + 10 * DW_H1_O
     verdict, mistake, hint = hint_of(f'"w[h1->o]": {value:.6f}\n', "w[h1->o]")
     assert (verdict, mistake) == (WRONG, "power_of_ten")
-    assert hint == "off by a power of ten: dw[h1->o] taken ×10"
+    assert hint == "off by a power of ten: dw[h1->o] taken ×10 (not written)"
 
 
 def test_target_and_output_swapped_in_the_error() -> None:
@@ -503,7 +503,7 @@ def test_power_of_ten_in_an_unwritten_delta() -> None:
     value = 0.2 + 10 * D_H1 * X1
     v = mark(f'"w[x1->h1]": {value:.6f}\n')["w[x1->h1]"]
     assert (v.verdict, v.mistake) == (WRONG, "power_of_ten")
-    assert v.hint == "off by a power of ten: dw[x1->h1] taken ×10"
+    assert v.hint == "off by a power of ten: dw[x1->h1] taken ×10 (not written)"
 
 
 def test_an_error_term_turned_round_in_an_unwritten_delta_is_a_sign_flip() -> None:
@@ -631,7 +631,7 @@ def test_a_power_of_ten_in_an_operand_names_the_operand_and_factor(factor: float
     # w[h1->o] = 0.3 + Δw(h1→o) with Δw = −0.0203085 taken ×factor.
     v = mark(f'"w[h1->o]": {0.3 + factor * DW_H1_O:.7f}\n')["w[h1->o]"]
     assert (v.verdict, v.mistake) == (WRONG, "power_of_ten")
-    assert v.hint == f"off by a power of ten: dw[h1->o] taken ×{shown}"
+    assert v.hint == f"off by a power of ten: dw[h1->o] taken ×{shown} (not written)"
 
 
 def test_the_swapped_error_hint_names_both_conventions_exactly(tmp_path: Path) -> None:
@@ -1071,7 +1071,7 @@ def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> Non
     path = scenario_variant("inputs: [0.35, 0.7]", "inputs: [0.1, 0.15]", tmp_path)
     assert sigmoid(50.0) == 1.0
     v = mark('"y[h1]": 1.000\n', path)["y[h1]"]
-    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: a[h1] taken ×1000")
+    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: a[h1] taken ×1000 (not written)")
     scenario = load(path)
     assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in mistake_values(step(scenario), scenario,
                                                                                "y[h1]")}
