@@ -220,3 +220,27 @@ def test_the_values_a_question_needs_are_listed_with_commas_and_wrap_under_an_in
     lines = console.file.getvalue().splitlines()
     assert lines[0] == "a[h1]: net input of h1 · sigmoid"
     assert lines[1:] == ["  from w0[x1->h1] = 0.2, y[x1] = 0.35,", "  w0[x2->h1] = 0.2, y[x2] = 0.7"]
+
+
+def test_the_problem_of_a_large_network_is_summed_up_not_printed_whole() -> None:
+    import io
+
+    from rich.console import Console
+
+    from bpstep.render.practice import problem
+    from bpstep.scenario import check
+
+    units = [f"p{i}" for i in range(30)]
+    scenario = check({"learning_rate": 0.5, "init": {"seed": 1},
+                      "layers": [{"units": units}, {"units": [f"h{i}" for i in range(20)],
+                                                    "activation": "sigmoid"},
+                                 {"units": ["o"], "activation": "sigmoid"}],
+                      "inputs": [0.5] * 30, "targets": [0.5]})
+    s = Session(step(scenario), scenario, ["a[h1]"])
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(problem(s))
+    lines = console.file.getvalue().splitlines()
+    assert lines[1] == "  network: p0, p1 … p29 (30 units) → h0, h1 … h19 (20 units) (sigmoid) → o"
+    assert "  starting weights into layer 1: 30 × 20 (bpstep run shows them)" in lines
+    assert "  starting weights into layer 2: 20 × 1 (bpstep run shows them)" in lines
+    assert len(lines) == 7

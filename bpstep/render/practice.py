@@ -38,6 +38,9 @@ ACCEPTED_WORDS = {ROUNDING: "within rounding", CARRIED: "carried forward"}
 SUMMARY_COLUMNS = (Outcome.FIRST_TIME, Outcome.RETRIED, Outcome.HINTED, Outcome.REVEALED,
                    Outcome.WRONG, Outcome.SKIPPED, Outcome.NOT_REACHED)
 ALWAYS_SHOWN = frozenset({Outcome.FIRST_TIME, Outcome.HINTED, Outcome.REVEALED})
+MOST_ROWS, MOST_COLUMNS, MOST_TEXT = 12, 8, 600
+"""A weight matrix larger than this, or inputs longer than this text, is not printed whole
+before the first question (a 784-input network would fill the screen)."""
 """Summary columns shown even when 0; the others appear when they happened."""
 
 
@@ -116,8 +119,8 @@ def problem(session: Session) -> RenderableType:
     """The exercise before its first question: the network and its activations, the loss and
     the rule of the update, η, the inputs and targets, and every starting weight and bias."""
     sc, given = session.scenario, session.trace.given
-    layers = " → ".join(", ".join(layer.units) + (f" ({activation_of(layer).name})"
-                                                  if layer.activation else "")
+    layers = " → ".join(_units(layer.units) + (f" ({activation_of(layer).name})"
+                                                if layer.activation else "")
                         for layer in sc.layers)
     update = ("delta rule: δ = −∂E/∂a, w ← w0 + η·δ·y" if sc.convention == "delta_rule"
               else "gradient convention: δ = ∂E/∂a, w ← w0 − η·δ·y")
@@ -129,11 +132,16 @@ def problem(session: Session) -> RenderableType:
         ins = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[0].units, x, strict=True))
         outs = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[-1].units, t,
                                                                    strict=True))
-        lines.append(f"{sample}inputs {ins}  ·  targets {outs}")
+        lines.append(f"{sample}inputs {ins}  ·  targets {outs}" if len(ins) < MOST_TEXT else
+                     f"{sample}{len(x)} inputs, {len(t)} targets (bpstep run shows them)")
     parts: list[RenderableType] = [Text("the problem", style="bold"),
                                    *(Hanging(Text("  " + line)) for line in lines)]
     for k, w in enumerate(sc.weights, start=1):
         sources, targets = sc.layers[k - 1].units, sc.layers[k].units
+        if len(sources) > MOST_ROWS or len(targets) > MOST_COLUMNS:
+            parts.append(Hanging(Text(f"  starting weights into layer {k}: {len(sources)} × "
+                                      f"{len(targets)} (bpstep run shows them)")))
+            continue
         parts.append(Hanging(Text(f"  starting weights into {', '.join(targets)} (a row for "
                                   "each unit they come from)")))
         grid = Table(box=None, show_edge=False, pad_edge=False, header_style="dim")
@@ -146,6 +154,13 @@ def problem(session: Session) -> RenderableType:
             grid.add_row("bias", *(fmt(float(v)) for v in sc.biases[k - 1]), style="dim")
         parts.append(Padding(grid, (0, 0, 0, 4), expand=False))
     return Group(*parts)
+
+
+def _units(units: tuple[str, ...]) -> str:
+    """A layer's units, or the first and last of a large one: ``p0, p1 … p783 (784 units)``."""
+    if len(units) <= MOST_COLUMNS:
+        return ", ".join(units)
+    return f"{units[0]}, {units[1]} … {units[-1]} ({len(units)} units)"
 
 
 def question(session: Session, q: Quantity) -> RenderableType:
