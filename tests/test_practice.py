@@ -243,4 +243,4 @@ def test_the_problem_of_a_large_network_is_summed_up_not_printed_whole() -> None
     assert lines[1] == "  network: p0, p1 … p29 (30 units) → h0, h1 … h19 (20 units) (sigmoid) → o"
     assert "  starting weights into layer 1: 30 × 20 (bpstep run shows them)" in lines
     assert "  starting weights into layer 2: 20 × 1 (bpstep run shows them)" in lines
-    assert len(lines) == 7
+    assert len(lines) <= 12  # no table of 30 rows
