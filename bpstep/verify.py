@@ -25,7 +25,7 @@ Pure: no printing, no files. The renderer and ``--json`` read the ``Report``.
 from __future__ import annotations
 
 import math
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -107,6 +107,9 @@ thousands of terms (a 784-input unit) can take."""
 MOST_FORMS = 50_000
 """Ranges worked out per worksheet for values not written: every value of a hand exercise, and
 a bound on a step of 200,000 values; past it a value is judged on the numbers as written."""
+MOST_PATH = 60
+"""Values not written that a mistake is followed through on its way to an answer: every value
+of a hand exercise, a bound on a network of thousands."""
 MOST_OPERANDS = 40
 """Operands a power of ten is tried on one at a time; a rule with more (a 784-input net input)
 is tried as a whole only."""
@@ -344,6 +347,14 @@ class _Marker:
         """The student's answers off the true value (not cleanly accepted) each value builds on."""
         self.quantities = list(trace)
         self.order = {q.name: i for i, q in enumerate(self.quantities)}
+        self.fed: dict[str, list[str]] = {}
+        """The values not written each judged value rests on (``feeding``)."""
+        self.deeps: dict[str, Expr] = {}
+        """Each value's rule with the backward values not written worked out in it (``deep``)."""
+        self.roads: dict[tuple[str, str], list[str]] = {}
+        """What a mistake in a value not written passes through to each answer (``between``)."""
+        self.shapes: dict[str, tuple[int, Counter[str]]] = {}
+        """Each rule's size and how often it uses each operand (``road_size``)."""
         self.as_mistaken: dict[str, Expr] = {}
         """The rule each answer named wrong was worked by, as the mistake found has it."""
         self.revealed: dict[str, str] = {}
@@ -404,14 +415,27 @@ class _Marker:
         return self.trace[name].expr
 
     def deep(self, q: Quantity) -> Expr:
-        """q's rule with the unwritten intermediates it rests on written out (``DEPTH`` levels)."""
-        return inline(q.expr, self.unwritten_rule, DEPTH)
+        """q's rule with the unwritten δ, Δw and Δb it rests on written out: all of them back to
+        the output error, or ``DEPTH`` levels where that would run to thousands of terms."""
+        expr = self.deeps.get(q.name)
+        if expr is None:
+            road = {n for n in self.feeding(q) if self.unwritten_rule(n) is not None}
+            if self.road_size(q, road) <= MOST_WORK // 10:
+                expr = inline(q.expr, lambda n: self.trace[n].expr if n in road else None,
+                              len(road))
+            else:
+                expr = inline(q.expr, self.unwritten_rule, DEPTH)
+            self.deeps[q.name] = expr
+        return expr
 
-    def unwritten_sources(self, q: Quantity) -> list[str]:
-        """The values q rests on that the student did not write, nearest first (``DEPTH`` levels)."""
+    def unwritten_sources(self, q: Quantity, levels: int = MOST_PATH) -> list[str]:
+        """The values q rests on that the student did not write, nearest first, up to ``levels``
+        down and ``MOST_PATH`` in all: a mistake in any of them shows in q."""
         found: list[str] = []
         level = [q.name]
-        for _ in range(DEPTH):
+        for _ in range(levels):
+            if not level or len(found) >= MOST_PATH:
+                break
             nxt = []
             for name in level:
                 for source in self.trace[name].inputs:
@@ -700,13 +724,53 @@ class _Marker:
 
     def between(self, q: Quantity, source: str) -> list[str]:
         """The values not written that q rests on and that are worked from ``source``, in the
-        order of the step (what a mistake made in ``source`` passes through on its way to q)."""
-        sources = self.unwritten_sources(q)
-        reached = {source}
-        for name in sorted(sources, key=self.order.__getitem__):
-            if name != source and reached.intersection(self.trace[name].inputs):
-                reached.add(name)
-        return sorted(reached - {source}, key=self.order.__getitem__)
+        order of the step (what a mistake made in ``source`` passes through on its way to q, by
+        every road: δ of a hidden unit rests on its y directly and through y, a and δ of the
+        output)."""
+        path = self.roads.get((q.name, source))
+        if path is None:
+            reached = {source}
+            path = self.roads[q.name, source] = []
+            for name in self.feeding(q):
+                if self.order[name] > self.order[source] and reached.intersection(
+                        self.trace[name].inputs):
+                    reached.add(name)
+                    path.append(name)
+        return path
+
+    def road_size(self, q: Quantity, road: set[str]) -> int:
+        """How many nodes q's rule has with every value of ``road`` worked out in it: what
+        replaying a mistake along that road costs."""
+        sizes: dict[str, int] = {}
+
+        def size(name: str) -> int:
+            if name not in sizes:
+                shape = self.shapes.get(name)
+                if shape is None:
+                    expr = self.trace[name].expr
+                    shape = self.shapes[name] = (_size(expr), Counter(
+                        node.name for node in expr.nodes() if isinstance(node, Ref)))
+                nodes, uses = shape
+                sizes[name] = nodes + sum(times * (size(ref) - 1) for ref, times in uses.items()
+                                          if ref in road)
+            return sizes[name]
+
+        return size(q.name)
+
+    def feeding(self, q: Quantity) -> list[str]:
+        """Every value not written that q rests on, at any number of levels (up to
+        ``MOST_PATH``), in the order of the step."""
+        found = self.fed.get(q.name)
+        if found is None:
+            seen: set[str] = set()
+            stack = [q.name]
+            while stack and len(seen) < MOST_PATH:
+                for name in self.trace[stack.pop()].inputs:
+                    if name in self.trace and name not in self.answers and name not in seen:
+                        seen.add(name)
+                        stack.append(name)
+            found = self.fed[q.name] = sorted(seen, key=self.order.__getitem__)
+        return found
 
     def bounds(self, q: Quantity) -> tuple[float, float]:
         """The range no value of q can leave: an activation's outputs, a loss's values.
@@ -751,15 +815,23 @@ class _Marker:
         return out
 
     def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Variant]],
-                 own: bool = True) -> Iterator[Variant]:
+                 own: bool = True, levels: int = MOST_PATH) -> Iterator[Variant]:
         """q's rule with one quantity worked out by a mistaken rule: q itself (``own``), then each
-        value it rests on that the student did not write (nearest first), replayed through to q."""
+        value it rests on that the student did not write (nearest first, up to ``levels`` down),
+        replayed through to q."""
         if own:
             yield from rules(self, q)
-        for name in self.unwritten_sources(q):
+        work = 0
+        for name in self.unwritten_sources(q, levels):
             source = self.trace[name]
             path = set(self.between(q, name))
+            road = self.road_size(q, {*path, name})
+            if road > MOST_WORK // 10:
+                continue  # a road through thousands of terms: the rule is judged as written
             for made in rules(self, source):
+                work += road
+                if work > MOST_WORK:
+                    return
                 wrong, hint = made[0], made[1]
                 def rule_of(n: str, wrong: Expr = wrong, name: str = name, path: set[str] = path
                             ) -> Expr | None:
@@ -767,7 +839,8 @@ class _Marker:
                         return wrong
                     return self.trace[n].expr if n in path else None
                 said = hint if name in hint else f"{hint}, in {name}"
-                yield Variant(inline(q.expr, rule_of, DEPTH), f"{said} (not written)", name, wrong)
+                yield Variant(inline(q.expr, rule_of, len(path) + 1), f"{said} (not written)",
+                              name, wrong)
 
 
 def _size(expr: Expr) -> int:
@@ -1142,7 +1215,9 @@ def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
     every later value worked from it carries it), or one operand written or given ×10ᵖ."""
     for p, factor in POWERS.items():
         yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
-    yield from m.misrules(q, _times_ten, own=False)
+    # a slip, unlike a rule misremembered, is not made everywhere: one far back, through many
+    # values not written, would explain too many wrong numbers to be a fair guess
+    yield from m.misrules(q, _times_ten, own=False, levels=DEPTH)
     if len(q.inputs) > MOST_OPERANDS:
         return
     for name in q.inputs:

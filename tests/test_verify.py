@@ -1107,10 +1107,21 @@ def test_a_mistake_in_an_unwritten_bias_change_is_replayed_through(tmp_path: Pat
     assert (v.verdict, v.mistake) == (WRONG, "derivative_missing")
 
 
-def test_mistakes_are_replayed_two_unwritten_levels_deep_and_no_further() -> None:
+def test_a_rule_misremembered_is_followed_all_the_way_back_and_a_slip_two_levels() -> None:
     # w(x1→h1) = 0.2 + Δw rests on Δw (level 1), δ[h1] (2) and δ[o] (3). The output's f′ left out
-    # of δ[o] is found from Δw(x1→h1) (δ[h1] 1, δ[o] 2 levels down) but not from w(x1→h1), where
-    # a guess that deep would explain too many numbers: no hint rather than a far-fetched one.
+    # of δ[o] is a rule misremembered: found from Δw(x1→h1) and from w(x1→h1) alike.
     dw = Y_H1 * (1 - Y_H1) * 0.3 * (T - Y_O) * X1
     assert mark(f'"dw[x1->h1]": {dw:.9f}\n')["dw[x1->h1]"].mistake == "derivative_missing"
-    assert mark(f'"w[x1->h1]": {0.2 + dw:.9f}\n')["w[x1->h1]"].mistake is None
+    v = mark(f'"w[x1->h1]": {0.2 + dw:.9f}\n')["w[x1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, "derivative_missing")
+    assert v.hint is not None and v.hint.endswith("left out in delta[o]")
+    # y(o) taken ×10 is a slip: named from δ[o] (one level down), but not from w(x1→h1), four
+    # levels down, where a slip that far back would explain too many numbers to be a fair guess.
+    y = 10 * Y_O
+    d_o = (T - y) * y * (1 - y)
+    v = mark(f'"delta[o]": {d_o:.9f}\n')["delta[o]"]
+    assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: y[o] taken ×10 (not "
+                                   "written)")
+    w = 0.2 + Y_H1 * (1 - Y_H1) * 0.3 * d_o * X1
+    v = mark(f'"w[x1->h1]": {w:.9f}\n')["w[x1->h1]"]
+    assert (v.verdict, v.mistake) == (WRONG, None)
