@@ -95,7 +95,8 @@ POWERS = {p: f"{10 ** p:g}" if p > 0 else f"1/{10 ** -p}" for p in (1, -1, 2, -2
 SLIP_DIGITS = 3
 """Significant digits a number needs before one wrong digit reads as a slip, not a guess."""
 DEPTH = 2
-"""Levels of unwritten intermediates a mistake is replayed through (w ← Δw ← δ)."""
+"""Levels of values not written a slip is replayed through (w ← Δw ← δ), and a rule
+misremembered where following it all the way back would cost too much."""
 MOST_FIGURES = 8
 """Rounding too early is looked for down from at most this many significant figures."""
 LEAST_FIGURES = 2
