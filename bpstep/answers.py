@@ -1,9 +1,11 @@
 """Answer files: a student's numbers by quantity name, read safely and checked at the door.
 
 An answers file is a YAML mapping ``quantity name: number`` (null means not attempted), with an
-optional ``scenario:`` key naming the scenario file relative to the answers file. A student's
-file may be hostile: its ``scenario:`` is followed only inside the answers file's folder (or
-folders the marker names), and a file it names that is no scenario is never quoted. Each number
+optional ``scenario:`` key naming the scenario file (a path from the answers file, or a name
+looked up in the folders the marker allows) and an optional ``student:`` key, the student's id
+on the class roster. A student's file may be hostile: its ``scenario:`` is followed only inside
+the answers file's folder, the current folder and folders the marker names, and a file it names
+that is no scenario is never quoted. Each number
 keeps the text it was written with, because the digits written are the claim being judged
 (bpstep.written): ``0.56`` stands for 0.555 to 0.565, ``-0.0376`` for −0.03765 to −0.03755.
 A decimal comma (``0,8787``) is read as a point, with a note.
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bpstep.lessons import named as lesson_named
+from bpstep.lessons import path_of as lesson_path
 from bpstep.scenario import MAX_NAME, ScenarioError, activation_of, check, parse_yaml, read_text
 from bpstep.trace import kind_of, parse_name
 from bpstep.written import DEFAULT_FLOOR, Written, read_number
@@ -27,6 +31,9 @@ if TYPE_CHECKING:
     from bpstep.trace import Quantity, Trace
 
 SCENARIO_KEY = "scenario"
+STUDENT_KEY = "student"
+MAX_STUDENT = 200
+"""Longest student id, in characters."""
 MAX_KEY = 2 * MAX_NAME + 24
 """Longest quantity name: two unit names, brackets, an arrow and an ``@sample``."""
 
@@ -76,6 +83,10 @@ class AnswerSheet:
     """Line of the ``scenario:`` key."""
     problems: tuple[AnswersError, ...] = ()
     """Values that are no number (``0.55.23``), each said with its line: the rest is marked."""
+    scenario_text: str | None = None
+    """The ``scenario:`` value as written: a path from the answers file's folder, or a name."""
+    student: str | None = None
+    """The ``student:`` key: the student's id on the class roster, if the file gives it."""
 
     @property
     def notes(self) -> list[str]:
@@ -117,6 +128,8 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
                            "`bpstep verify SCENARIO ANSWERS`", line=1)
     scenario: Path | None = None
     scenario_line: int | None = None
+    scenario_text: str | None = None
+    student: str | None = None
     answers: dict[str, Answer] = {}
     problems: list[AnswersError] = []
     where: dict[str, int] = {}
@@ -127,8 +140,12 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
             if not isinstance(value, str) or not value.strip():
                 raise AnswersError(source, "expected the path of a scenario file, e.g. "
                                    "`scenario: gfg_sigmoid.yaml`", SCENARIO_KEY, line)
-            scenario = (base or Path(".")) / value.strip()
+            scenario_text = value.strip()
+            scenario = (base or Path(".")) / scenario_text
             scenario_line = line
+            continue
+        if raw_key == STUDENT_KEY:
+            student = _student(value, texts.get(raw_key), source, line)
             continue
         name = normalise_name(raw_key)
         if len(name) > MAX_KEY:
@@ -150,7 +167,21 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
                                          f"null, got {shown}", raw_key, line))
             continue
         answers[name] = Answer(name, number, line)
-    return AnswerSheet(answers, scenario, source, where, scenario_line, tuple(problems))
+    return AnswerSheet(answers, scenario, source, where, scenario_line, tuple(problems),
+                       scenario_text, student)
+
+
+def _student(value: object, written: str | None, source: str, line: int | None) -> str | None:
+    """The ``student:`` id as written (``007`` stays ``007``), or None when left null."""
+    if value is None:
+        return None
+    text = " ".join((written or str(value)).split()) if isinstance(value, (str, int)) and \
+        not isinstance(value, bool) else ""
+    if not text or len(text) > MAX_STUDENT:
+        raise AnswersError(source, "expected your id as on the class roster, e.g. "
+                           f"`student: s1234567` (at most {MAX_STUDENT} characters), or null",
+                           STUDENT_KEY, line)
+    return text
 
 
 def load(path: Path | str) -> AnswerSheet:
@@ -161,18 +192,79 @@ def load(path: Path | str) -> AnswerSheet:
     return parse(text, str(path), path.parent)
 
 
-def load_named_scenario(sheet: AnswerSheet, path: Path, folders: Sequence[Path] = ()) -> Scenario:
-    """The scenario at ``path``, found from the sheet's ``scenario:`` key, read as a stranger's.
+def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
+    """The file the sheet's ``scenario:`` names, looked up where the marker allows, never beyond.
 
-    A student's file must not make the marker read files elsewhere (``../../etc/passwd``): a path
-    the sheet wrote must lie in the answers file's folder, the current folder (where the marker
-    works) or one of ``folders``, symbolic links followed, so a link out is refused too; a
-    lesson bpstep ships is always fine.
+    In order: the path from the answers file's folder (as written there); a lesson bpstep ships,
+    when the name is bare (``gfg_sigmoid``) and no file of that name is beside the answers;
+    then the same path from the current folder and from each of ``folders``
+    (``--scenarios DIR``), so a key that names its variant by file name finds it in the class
+    folder. A student's file must not make the marker read files elsewhere (``../../etc/passwd``):
+    what is found must lie in one of those folders, symbolic links followed. Two different files
+    found under one name are said, not guessed between; two copies of one file are one.
+    """
+    if sheet.scenario is None:
+        raise AnswersError(sheet.source, "does not name its scenario; add a line like "
+                           "`scenario: variant-01.yaml` (relative to the answers file)")
+    home = Path(sheet.source).parent
+    lesson = lesson_named(sheet.scenario, beside=home)
+    if lesson is not None:
+        return lesson_path(lesson)
+    written = sheet.scenario_text or sheet.scenario.name
+    roots = _distinct((home, Path("."), *folders))
+    tried = [sheet.scenario, *(root / written for root in roots[1:])]
+    found = [path for path in _distinct(tried) if path.exists()]
+    inside = [path for path in found if _inside(path, roots)]
+    if not inside:
+        if found:
+            raise AnswersError(sheet.source, f"{found[0]} is outside the answers file's folder "
+                               "and the current folder; give the scenario on the command line "
+                               f"(`bpstep verify SCENARIO {sheet.source}`) or allow its folder "
+                               "with --scenarios DIR", SCENARIO_KEY, sheet.scenario_line)
+        places = [str(root) if root != Path(".") else "the current folder" for root in roots]
+        where = places[0] if len(places) == 1 else f"{', '.join(places[:-1])} or {places[-1]}"
+        then = ("check the name" if folders else
+                "give the folder of the scenarios with --scenarios DIR")
+        raise AnswersError(sheet.source, f"{written}: no such file in {where}, and no lesson of "
+                           f"that name; {then}", SCENARIO_KEY, sheet.scenario_line)
+    first = inside[0]
+    for other in inside[1:]:
+        if read_text(other) != read_text(first):
+            raise AnswersError(sheet.source, f"{written} names two different files, {first} and "
+                               f"{other}; keep one of them, or write the path of the one meant",
+                               SCENARIO_KEY, sheet.scenario_line)
+    return first
+
+
+def _distinct(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` without those that are the same place as an earlier one."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        try:
+            place = path.resolve()
+        except (OSError, RuntimeError):
+            place = path.absolute()
+        if place not in seen:
+            seen.add(place)
+            out.append(path)
+    return out
+
+
+def _inside(path: Path, folders: Sequence[Path]) -> bool:
+    try:
+        target = path.resolve()
+        return any(target.is_relative_to(folder.resolve()) for folder in folders)
+    except (OSError, RuntimeError):
+        return False
+
+
+def load_named_scenario(sheet: AnswerSheet, path: Path) -> Scenario:
+    """The scenario at ``path`` (from ``find_scenario``), read as a stranger's file.
+
     When the file is no valid scenario the message gives its line and key path only: it could be
     any file of the marker's, and its content is not the student's to see.
     """
-    if path == sheet.scenario:
-        _check_inside(sheet, path, folders)
     text = read_text(path)
     try:
         data, lines = parse_yaml(text, str(path))
@@ -182,22 +274,6 @@ def load_named_scenario(sheet: AnswerSheet, path: Path, folders: Sequence[Path] 
         raise AnswersError(sheet.source, f"names {path}, which is not a valid scenario (a problem "
                            f"at {where}{f', {err.path}' if err.path else ''}); run `bpstep run "
                            f"{path}` to see what", SCENARIO_KEY, sheet.scenario_line) from None
-
-
-def _check_inside(sheet: AnswerSheet, path: Path, folders: Sequence[Path]) -> None:
-    home = Path(sheet.source).parent
-    try:
-        target = path.resolve()
-        inside = any(target.is_relative_to(folder.resolve())
-                     for folder in (home, Path.cwd(), *folders))
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside:
-        raise AnswersError(sheet.source, f"{path} is outside the answers file's folder and the "
-                           "current folder; give the "
-                           f"scenario on the command line (`bpstep verify SCENARIO {sheet.source}`) "
-                           "or allow its folder with --scenarios DIR", SCENARIO_KEY,
-                           sheet.scenario_line)
 
 
 def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]

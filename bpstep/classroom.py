@@ -220,10 +220,10 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     must not make the marker read, or quote, files elsewhere). Each is marked to the precision
     ``digits`` or ``decimals`` ask, else its scenario's ``marking``, else 3 significant figures.
     """
-    from bpstep.answers import check_names, known_answers, load_named_scenario
+    from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step
-    from bpstep.lessons import find
+    from bpstep.lessons import display
     from bpstep.verify import floor_for, verify
 
     steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
@@ -232,12 +232,9 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     for path in paths:
         try:
             sheet = load_answers(path)
-            if sheet.scenario is None:
-                raise UserError(f"{path}: does not name its scenario; add a line like "
-                                "`scenario: variant-01.yaml` (relative to the answers file)")
-            named = find(sheet.scenario, beside=path.parent)
-            key = str(sheet.scenario)
-            scenario = load_named_scenario(sheet, named, folders)
+            named = find_scenario(sheet, folders)
+            key = display(named)
+            scenario = load_named_scenario(sheet, named)
             if key not in steps:
                 try:
                     trace = step(scenario)

@@ -587,23 +587,25 @@ def verify(
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if csv_out is not None or html_out is not None:
         fail("--csv and --html write a class report; use them with --batch")
-    from bpstep.answers import check_names, known_answers, load_named_scenario
+    from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
-    from bpstep.lessons import display, find
+    from bpstep.lessons import display
     from bpstep.verify import verify as mark
 
     answers_path = input_path(first if second is None else second)
     sheet = load_answers(answers_path)
-    scenario_path = sheet.scenario if second is None else first
-    if sheet.scenario is not None and second is None:
-        scenario_path = find(sheet.scenario, beside=answers_path.parent)
-    if scenario_path is None:
+    if second is not None:
+        assert first is not None
+        scenario_path = first
+        scenario = load_scenario(first)
+    elif sheet.scenario is None:
         fail(f"{answers_path}: does not name its scenario; add a line like "
              "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
              f"`bpstep verify SCENARIO {answers_path}`")
-    scenario = (load_named_scenario(sheet, scenario_path, scenarios or ()) if second is None
-                else load_scenario(scenario_path))
+    else:
+        scenario_path = find_scenario(sheet, scenarios or ())
+        scenario = load_named_scenario(sheet, scenario_path)
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
     computed = {q.name for q in trace}
