@@ -1,0 +1,146 @@
+"""A class roster: who is in the class, by id, name and email, read from a CSV file.
+
+The id column is chosen as ``bpstep variants --roster`` chooses it (a column headed ``id``,
+``student``, ``name``, ``email``, ``username`` or ``student_id``, else the first), so a student's
+answers file, named after their variant, finds their row. A gradebook to import needs more than
+the id: the name and email come from their own columns, and every column is kept by its header
+(``SIS Login ID``, ``Section`` ...) for the formats that want them. A Canvas gradebook export is a
+roster too: its "Points Possible" row is no student.
+
+Pure: the text comes in as a string; files are read by ``bpstep.cli``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bpstep.errors import UserError
+
+MAX_ROSTER_BYTES = 1_000_000
+MAX_STUDENTS = 10_000
+ID_HEADERS = ("id", "student", "name", "email", "username", "student_id")
+"""Headers of the id column, in order of preference, compared case-insensitively as written:
+the choice of ``bpstep variants``, so the files it names after students match their rows."""
+MORE_ID_HEADERS = ("id number", "idnumber", "student id", "student number", "email address",
+                   "e-mail", "full name")
+"""Headers an id column may also have (compared as ``header`` normalises them), tried after
+``ID_HEADERS``: the columns of Moodle's and other systems' exports."""
+NAME_HEADERS = ("name", "full name", "student name", "student")
+FIRST_NAME_HEADERS = ("first name", "firstname", "given name")
+LAST_NAME_HEADERS = ("last name", "lastname", "surname", "family name")
+EMAIL_HEADERS = ("email", "email address", "e-mail", "e-mail address", "mail")
+POINTS_POSSIBLE = "Points Possible"
+"""First cell of the row under the header of a Canvas gradebook export: the assignments' points."""
+
+
+class RosterError(UserError):
+    """A roster that cannot be read, with the line and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One student of the roster."""
+
+    line: int
+    """Line of the CSV file the student is on."""
+    ident: str
+    """The student's id: unique in the roster (whatever the case), never empty."""
+    name: str = ""
+    email: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """Every column of the row, by its header as ``header`` normalises it (``sis login id``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """The students of a class, in the roster's order."""
+
+    source: str
+    rows: tuple[RosterRow, ...]
+    canvas: bool = False
+    """Laid out as Canvas's own gradebook export (Student, ID, ...): its ids are Canvas's."""
+
+    @property
+    def has_email(self) -> bool:
+        return any(row.email for row in self.rows)
+
+
+def header(text: str) -> str:
+    """``Email_Address `` → ``email address``: a column header as compared here."""
+    return " ".join(text.replace("_", " ").lower().split())
+
+
+def _cell(row: Sequence[str], column: int | None) -> str:
+    return " ".join(row[column].split()) if column is not None and column < len(row) else ""
+
+
+def _column(headers: Sequence[str], names: Sequence[str]) -> int | None:
+    return next((headers.index(name) for name in names if name in headers), None)
+
+
+def read_roster(text: str, source: str) -> Roster:
+    """The students of a roster CSV, each with their id, name, email and every column.
+
+    A first row with a known header (id, name, email, ...) is the header; without one, every
+    row is a student and the first column their id.
+    """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_ROSTER_BYTES or "\0" in text:
+        raise RosterError(f"{source}: is not a roster (binary or over "
+                          f"{MAX_ROSTER_BYTES // 1_000_000} MB); expected a CSV with a column of "
+                          "ids")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as err:
+        raise RosterError(f"{source}:{reader.line_num}: is not a readable CSV ({err})") from None
+    if not rows:
+        raise RosterError(f"{source}: is empty; expected a column of student ids, e.g. a header "
+                          "'id' and one id per line")
+    written = [cell.strip().lower() for cell in rows[0][1]]
+    headers = [header(cell) for cell in rows[0][1]]
+    found = _column(written, ID_HEADERS)
+    ident = _column(headers, MORE_ID_HEADERS) if found is None else found
+    named = {*ID_HEADERS, *MORE_ID_HEADERS, *NAME_HEADERS, *FIRST_NAME_HEADERS,
+             *LAST_NAME_HEADERS, *EMAIL_HEADERS}
+    if not named & {*written, *headers}:
+        headers = []
+    canvas = headers[:2] == ["student", "id"] and "section" in headers
+    students = rows[1:] if headers else rows
+    if canvas:
+        students = [(n, row) for n, row in students if POINTS_POSSIBLE not in row[0]]
+    name = _column(headers, NAME_HEADERS)
+    first, last = _column(headers, FIRST_NAME_HEADERS), _column(headers, LAST_NAME_HEADERS)
+    email = _column(headers, EMAIL_HEADERS)
+    out: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    for line, row in students:
+        key = _cell(row, ident or 0)
+        if not key:
+            raise RosterError(f"{source}:{line}: has no id in column {(ident or 0) + 1}; every "
+                              "row needs one")
+        if key.casefold() in seen:
+            raise RosterError(f"{source}:{line}: id {key!r} is already on line "
+                              f"{seen[key.casefold()]}; ids must be unique")
+        seen[key.casefold()] = line
+        full = _cell(row, name) or " ".join(filter(None, (_cell(row, first), _cell(row, last))))
+        fields = {h: _cell(row, i) for i, h in enumerate(headers) if h}
+        out.append(RosterRow(line, key, full, _cell(row, email), fields))
+    if not out:
+        raise RosterError(f"{source}: has a header but no students")
+    if len(out) > MAX_STUDENTS:
+        raise RosterError(f"{source}: has {len(out):,} students; at most {MAX_STUDENTS:,} are read")
+    return Roster(source, tuple(out), canvas)
+
+
+def file_stems(stems: Sequence[str]) -> list[str]:
+    """Each student's file name made unique as ``bpstep variants`` makes it: a second ``Ann``
+    (whatever the case) is ``Ann-2``, a third ``Ann-3``."""
+    counts: dict[str, int] = {}
+    out = []
+    for stem in stems:
+        n = counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
+        out.append(stem if n == 1 else f"{stem}-{n}")
+    return out

@@ -1,0 +1,56 @@
+"""The class roster (issue 23): the id column as `bpstep variants --roster` picks it, so a
+student's file finds their row; name, email and every column kept for the gradebooks; one line
+with where for a roster that cannot be read."""
+
+from __future__ import annotations
+
+import pytest
+
+from bpstep.roster import RosterError, file_stems, read_roster
+from bpstep.variants import read_roster as variants_read_roster
+
+
+@pytest.mark.parametrize("text", [
+    "id,name,email\ns1,Ann,a@x\ns2,Bob,b@x\n",
+    "name,email\nZoë O'Neil,z@x\nBob,b@x\n",
+    "Email\nz@x\nb@x\n",
+    "s1\ns2\ns3\n",
+    "student,username\nAnn Lee,al\n\nBob Dee,bd\n",
+])
+def test_the_roster_picks_the_id_column_bpstep_variants_picks(text: str) -> None:
+    assert [r.ident for r in read_roster(text, "r.csv").rows] == variants_read_roster(text, "r.csv")
+
+
+def test_the_roster_keeps_name_email_and_every_column() -> None:
+    roster = read_roster("First name,Surname,ID number,Email address,Section\n"
+                         "Ann,Lee,A-1,ann@x.example,Mon\n", "r.csv")
+    row, = roster.rows
+    assert (row.line, row.ident, row.name, row.email) == (2, "A-1", "Ann Lee", "ann@x.example")
+    assert row.fields["section"] == "Mon" and not roster.canvas
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("id,name\n,Ann\n", "r.csv:2: has no id in column 1; every row needs one"),
+    ("id\nann\nANN\n", "r.csv:3: id 'ANN' is already on line 2; ids must be unique"),
+    ("id,name\n", "r.csv: has a header but no students"),
+    ("\n\n", "r.csv: is empty"),
+    ("a\0b\n", "r.csv: is not a roster (binary or over 1 MB)"),
+])
+def test_a_bad_roster_is_one_line_with_where(text: str, message: str) -> None:
+    with pytest.raises(RosterError) as caught:
+        read_roster(text, "r.csv")
+    assert str(caught.value).startswith(message)
+
+
+def test_a_canvas_export_is_a_roster_without_its_points_possible_row() -> None:
+    roster = read_roster("Student,ID,SIS User ID,SIS Login ID,Section,HW (7)\n"
+                         "    Points Possible,,,,,10\n"
+                         '"Lee, Ann",1101,u-ann,ann@x.example,Mon 9,4\n', "c.csv")
+    row, = roster.rows
+    assert roster.canvas and (row.line, row.ident, row.name) == (3, "1101", "Lee, Ann")
+    assert row.fields["sis login id"] == "ann@x.example" and row.fields["section"] == "Mon 9"
+    assert not read_roster("student,id,email\nAnn,1,a@x\n", "r.csv").canvas
+
+
+def test_file_stems_are_unique_as_bpstep_variants_makes_them() -> None:
+    assert file_stems(["Ann", "Bob", "ann", "Ann"]) == ["Ann", "Bob", "ann-2", "Ann-3"]
