@@ -200,8 +200,10 @@ def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
     then the same path from the current folder and from each of ``folders``
     (``--scenarios DIR``), so a key that names its variant by file name finds it in the class
     folder. A student's file must not make the marker read files elsewhere (``../../etc/passwd``):
-    what is found must lie in one of those folders, symbolic links followed. Two different files
-    found under one name are said, not guessed between; two copies of one file are one.
+    what is found must lie in one of those folders, symbolic links followed. Where a name finds
+    several files, the answers file itself and files that are no scenario (a classmate's answers
+    named like the variant) do not count; two different scenarios under one name are said, not
+    guessed between, and two copies of one file are one.
     """
     if sheet.scenario is None:
         raise AnswersError(sheet.source, "does not name its scenario; add a line like "
@@ -213,7 +215,7 @@ def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
     written = sheet.scenario_text or sheet.scenario.name
     roots = _distinct((home, Path("."), *folders))
     tried = [sheet.scenario, *(root / written for root in roots[1:])]
-    found = [path for path in _distinct(tried) if path.exists()]
+    found = [path for path in _distinct(tried) if path.exists() and not _same(path, sheet.source)]
     inside = [path for path in found if _inside(path, roots)]
     if not inside:
         if found:
@@ -227,6 +229,8 @@ def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
                 "give the folder of the scenarios with --scenarios DIR")
         raise AnswersError(sheet.source, f"{written}: no such file in {where}, and no lesson of "
                            f"that name; {then}", SCENARIO_KEY, sheet.scenario_line)
+    if len(inside) > 1:
+        inside = [path for path in inside if _is_scenario(path)] or inside[:1]
     first = inside[0]
     for other in inside[1:]:
         if read_text(other) != read_text(first):
@@ -249,6 +253,23 @@ def _distinct(paths: Sequence[Path]) -> list[Path]:
             seen.add(place)
             out.append(path)
     return out
+
+
+def _same(path: Path, other: str) -> bool:
+    try:
+        return path.samefile(other)
+    except OSError:
+        return False
+
+
+def _is_scenario(path: Path) -> bool:
+    """Whether ``path`` holds a valid scenario (never said why: it may be any file)."""
+    try:
+        data, lines = parse_yaml(read_text(path), str(path))
+        check(data, str(path), lines)
+    except ScenarioError:
+        return False
+    return True
 
 
 def _inside(path: Path, folders: Sequence[Path]) -> bool:

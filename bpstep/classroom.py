@@ -6,6 +6,12 @@ The summary gives, for each quantity, the share of the students who attempted it
 was accepted (a blank is counted apart, never as wrong), and the named mistakes ranked by how
 many students made them, grouped over the units of a layer (``delta[h*]``). Pure apart from
 reading the files it is given.
+
+With a roster, every student of it has one line in the gradebook: marked, missing (no answers
+file), unreadable (with the reason) or with several files; an answers file that matches no
+student is listed as not on the roster. A file is a student's when its name is their id made
+file-safe as ``bpstep variants --roster`` names their variant, or when its ``student:`` key
+gives their id or email. No student is ever left out silently.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
+from bpstep.roster import Roster, RosterRow, file_stems
 from bpstep.trace import Trace, parse_name
+from bpstep.variants import safe_stem
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
 MISTAKE_LABELS = {
@@ -61,6 +70,10 @@ class Student:
     line); the rest is marked."""
     notes: tuple[str, ...] = ()
     """What was read another way (a decimal comma), each said with its line."""
+    student_key: str | None = None
+    """The id the file's ``student:`` key gives, if any."""
+    title: str = ""
+    """The title of the scenario marked against."""
 
     @property
     def score(self) -> int:
@@ -77,6 +90,11 @@ class Student:
         return len(self.report.verdicts)
 
     @property
+    def percent(self) -> float:
+        """Points as a share of the values asked, in percent."""
+        return 100 * self.points / self.max if self.max else 0.0
+
+    @property
     def has_mistakes(self) -> bool:
         """A value not accepted, or a worksheet left blank."""
         return not self.report.passed
@@ -88,6 +106,49 @@ class BadFile:
 
     path: str
     error: str
+    student_key: str | None = None
+    """The id its ``student:`` key gives, when the file was read that far."""
+
+
+class Standing(StrEnum):
+    """Where a student or an answers file stands in the gradebook."""
+
+    MARKED = "marked"
+    MISSING = "missing"
+    """On the roster, and no answers file is theirs."""
+    UNREADABLE = "unreadable"
+    NOT_ON_ROSTER = "not on roster"
+    """An answers file marked that no student of the roster matches."""
+    SEVERAL_FILES = "several files"
+    """On the roster, with more than one answers file: none is taken for the grade."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the gradebook: a student of the roster, an answers file, or both."""
+
+    standing: Standing
+    person: RosterRow | None = None
+    """The student's roster row; None without a roster, or for a file no student matches."""
+    student: Student | None = None
+    """The marking, when the line is one answers file that was marked."""
+    bad: BadFile | None = None
+    """Why the answers file could not be marked, for an unreadable one."""
+    files: tuple[str, ...] = ()
+    """The answers files of this line: none when missing, several for ``several files``."""
+
+    @property
+    def reason(self) -> str:
+        """Why the line has no grade (or why it is on its own), in one line; empty when marked."""
+        if self.bad is not None:
+            return self.bad.error
+        if self.standing == Standing.MISSING:
+            return "no answers file"
+        if self.standing == Standing.SEVERAL_FILES:
+            return f"answers files {', '.join(self.files)} are all this student's; keep one"
+        if self.standing == Standing.NOT_ON_ROSTER:
+            return "no student of the roster has this file's name or its student: id"
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,21 +191,31 @@ class MistakeCount:
 
 @dataclass(frozen=True, slots=True)
 class ClassReport:
-    """Every student marked, the files that could not be, and the class summary."""
+    """Every student marked, the files that could not be, the gradebook and the class summary."""
 
     students: tuple[Student, ...]
     bad: tuple[BadFile, ...]
     quantities: tuple[QuantityShare, ...]
     mistakes: tuple[MistakeCount, ...]
     """Most frequent first."""
+    entries: tuple[Entry, ...] = ()
+    """The gradebook: the roster's students in its order, then the files no student matches;
+    without a roster, every answers file in the order marked."""
+    roster: Roster | None = None
+
+    def count(self, standing: Standing) -> int:
+        return sum(e.standing == standing for e in self.entries)
 
     @property
     def exit_code(self) -> ExitCode:
-        """2 when a file was bad (or named quantities the step lacks), else 1 when a student had a
-        value not accepted or handed in a blank worksheet, else 0."""
-        if self.bad or any(s.problems for s in self.students):
+        """2 when a file was bad (or named quantities the step lacks), or files and roster do not
+        agree (a file of no student, a student with several); else 1 when a student had a value
+        not accepted, handed in a blank worksheet or nothing at all; else 0."""
+        if self.bad or any(s.problems for s in self.students) or any(
+                e.standing in (Standing.NOT_ON_ROSTER, Standing.SEVERAL_FILES)
+                for e in self.entries):
             return ExitCode.BAD_INPUT
-        if any(s.has_mistakes for s in self.students):
+        if any(s.has_mistakes for s in self.students) or self.count(Standing.MISSING):
             return ExitCode.MISTAKES
         return ExitCode.OK
 
@@ -186,8 +257,58 @@ def _group(name: str, trace: Trace) -> tuple[str, int]:
     return (parsed.kind if parsed else name, trace.stage_of(name) if name in trace else -1)
 
 
+def gradebook(students: Sequence[Student], bad: Sequence[BadFile],
+              roster: Roster | None) -> tuple[Entry, ...]:
+    """A line per roster student (then one per file no student matches), or per file.
+
+    A file is a student's when its ``student:`` key gives their id or email (whatever the case),
+    else when its name is their id made file-safe as ``bpstep variants`` names their variant.
+    """
+    marked: list[Student | BadFile] = sorted([*students, *bad], key=lambda f: f.path)
+    if roster is None:
+        return tuple(Entry(Standing.MARKED, student=f, files=(f.path,)) if isinstance(f, Student)
+                     else Entry(Standing.UNREADABLE, bad=f, files=(f.path,)) for f in marked)
+    stems = file_stems([safe_stem(row.ident) for row in roster.rows])
+    by_stem = {stem.casefold(): i for i, stem in enumerate(stems)}
+    by_key = {**{row.email.casefold(): i for i, row in enumerate(roster.rows) if row.email},
+              **{row.ident.casefold(): i for i, row in enumerate(roster.rows)}}
+    theirs: dict[int, list[Student | BadFile]] = {}
+    strays: list[Entry] = []
+    for f in marked:
+        key = (f.student_key or "").casefold()
+        i = by_key.get(key) if key in by_key else by_stem.get(Path(f.path).stem.casefold())
+        if i is not None:
+            theirs.setdefault(i, []).append(f)
+        elif isinstance(f, Student):
+            strays.append(Entry(Standing.NOT_ON_ROSTER, student=f, files=(f.path,)))
+        else:
+            strays.append(Entry(Standing.UNREADABLE, bad=f, files=(f.path,)))
+    entries = []
+    for i, row in enumerate(roster.rows):
+        files = theirs.get(i, [])
+        paths = tuple(f.path for f in files)
+        if not files:
+            entries.append(Entry(Standing.MISSING, row))
+        elif len(files) > 1:
+            entries.append(Entry(Standing.SEVERAL_FILES, row, files=paths))
+        elif isinstance(files[0], Student):
+            entries.append(Entry(Standing.MARKED, row, student=files[0], files=paths))
+        else:
+            entries.append(Entry(Standing.UNREADABLE, row, bad=files[0], files=paths))
+    return (*entries, *strays)
+
+
+def page_names(entries: Sequence[Entry]) -> dict[str, str]:
+    """A file-safe, unique page name for each answers file (``Zoe-O-Neil.html``): its student's
+    id when one roster student has it, else the file's own name."""
+    owners = [(path, e.person.ident if e.person and len(e.files) == 1 else Path(path).stem)
+              for e in entries for path in e.files]
+    stems = file_stems([safe_stem(owner) for _, owner in owners])
+    return {path: f"{stem}.html" for (path, _), stem in zip(owners, stems, strict=True)}
+
+
 def summarise(students: Sequence[Student], bad: Sequence[BadFile],
-              traces: dict[str, Trace]) -> ClassReport:
+              traces: dict[str, Trace], roster: Roster | None = None) -> ClassReport:
     """Share right per quantity, and named mistakes ranked by the students who made them."""
     right: dict[str, int] = {}
     seen: dict[str, int] = {}
@@ -208,12 +329,15 @@ def summarise(students: Sequence[Student], bad: Sequence[BadFile],
     counts = [MistakeCount(key, pattern_of(names), tuple(sorted(who)))
               for (key, _, _), (names, who) in groups.items()]
     counts.sort(key=lambda m: (-m.count, m.where, m.mistake))
-    return ClassReport(tuple(students), tuple(bad), quantities, tuple(counts))
+    return ClassReport(tuple(students), tuple(bad), quantities, tuple(counts),
+                       gradebook(students, bad, roster), roster)
 
 
 def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequence[Path] = (),
-               *, digits: int | None = None, decimals: int | None = None) -> ClassReport:
-    """Mark every answers file; a file that cannot be marked becomes a ``BadFile``.
+               *, digits: int | None = None, decimals: int | None = None,
+               roster: Roster | None = None) -> ClassReport:
+    """Mark every answers file; a file that cannot be marked becomes a ``BadFile``; with a
+    ``roster``, each file is matched to its student.
 
     Each ``scenario:`` is found and read as a single ``verify`` would: a lesson name, or a file
     inside the answers file's folder, the current folder or one of ``folders`` (a student's file
@@ -230,6 +354,7 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     students: list[Student] = []
     bad: list[BadFile] = []
     for path in paths:
+        sheet = None
         try:
             sheet = load_answers(path)
             named = find_scenario(sheet, folders)
@@ -251,9 +376,10 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             report = verify(trace, scenario, known_answers(sheet, names), tol,  # type: ignore[arg-type]
                             floor)
         except UserError as err:
-            bad.append(BadFile(str(path), str(err)))
+            bad.append(BadFile(str(path), str(err), sheet.student if sheet else None))
             continue
-        students.append(Student(path.stem, str(path), key, report, problems, tuple(sheet.notes)))
+        students.append(Student(path.stem, str(path), key, report, problems, tuple(sheet.notes),
+                                sheet.student, scenario.title or ""))  # type: ignore[attr-defined]
     traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
-    return summarise(students, bad, traces)
+    return summarise(students, bad, traces, roster)
 

@@ -512,6 +512,15 @@ def template(
                  then=f"check it with: {check}", reads=(input_path(file),))
 
 
+class GradebookChoice(str, Enum):
+    """The layout of ``verify --batch --csv``: bpstep's own, or a course system's import
+    (``bpstep.export.grades.FORMATS``)."""
+
+    bpstep = "bpstep"
+    moodle = "moodle"
+    canvas = "canvas"
+
+
 class _VerifyUsage(TyperCommand):
     """``verify [OPTIONS] [SCENARIO] ANSWERS``: its two optional arguments read as one phrase."""
 
@@ -533,7 +542,8 @@ def verify(
     digits: Digits = None,
     decimals: DecimalPlaces = None,
     no_reveal: Annotated[bool, typer.Option("--no-reveal", help="Verdicts and hints without the "
-                                            "correct values (for practice).")] = False,
+                                            "correct values (for practice; with --batch, on the "
+                                            "--feedback pages).")] = False,
     everything: Annotated[bool, typer.Option("--all", help="Also list the quantities not "
                                              "attempted (with their correct values).")] = False,
     precision: Precision = 6,
@@ -544,16 +554,32 @@ def verify(
         "line per student, then a class summary.")] = None,
     csv_out: Annotated[Path | None, typer.Option(
         "--csv", show_default=False, help="With --batch: write a gradebook CSV (student, score, "
-        "max, a verdict per quantity).")] = None,
+        "max, a verdict per quantity, points, status; see --gradebook).")] = None,
     html_out: Annotated[Path | None, typer.Option(
         "--html", show_default=False, help="With --batch: write a self-contained HTML class "
         "report with a chart of the mistakes.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Let --csv/--html replace existing "
-                                        "files.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Let --csv/--html/--feedback replace "
+                                        "existing files.")] = False,
     scenarios: Annotated[list[Path] | None, typer.Option(
         "--scenarios", metavar="DIR", show_default=False,
-        help="A folder an answers file's 'scenario:' may name a file in, besides the answers "
+        help="A folder where an answers file's 'scenario:' is looked for, besides the answers "
         "file's own folder and the current folder (repeatable).")] = None,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", show_default=False,
+        help="With --batch: the class's CSV (columns headed id, name, email ...): every student "
+        "gets a line, marked, missing or unreadable; a file is theirs by its name (as 'bpstep "
+        "variants --roster' names it) or its 'student:' key.")] = None,
+    gradebook: Annotated[GradebookChoice, typer.Option(
+        "--gradebook", help="The layout of --csv: bpstep (every verdict), or moodle or canvas to "
+        "import (needs --roster).")] = GradebookChoice.bpstep,
+    assignment: Annotated[str, typer.Option(
+        "--assignment", metavar="NAME",
+        help="With --gradebook moodle/canvas: the grade column's title (Canvas fills the "
+        "assignment of that name, or makes it).")] = "bpstep",
+    feedback: Annotated[Path | None, typer.Option(
+        "--feedback", metavar="DIR", show_default=False,
+        help="With --batch: write a printable HTML page per student to DIR (made if missing): "
+        "each value's verdict, hint and points; --html links to them.")] = None,
 ) -> None:
     """Mark hand-worked numbers: correct, within rounding, carried forward, too coarse, rounded
     too early, or wrong (with the likely mistake named).
@@ -567,26 +593,40 @@ def verify(
     attempted), 2 on bad input: a file that cannot be read, or names the step does not have
     (the other answers are still marked). With --batch: 2 when any file had such a problem.
 
+    The 'scenario:' of an answers file is a path from its folder, or a file name looked for in
+    its folder, the current folder and each --scenarios DIR (never outside them).
+
     Examples: [bold]bpstep verify gfg_sigmoid.article-answers[/] ·
     [bold]bpstep verify gfg_sigmoid answers.yaml --no-reveal[/] ·
     [bold]bpstep verify answers.yaml --json[/] ·
-    [bold]bpstep verify --batch 'answers/*.yaml' --csv grades.csv --html report.html[/]
+    [bold]bpstep verify --batch 'answers/*.yaml' --scenarios class/students --csv grades.csv
+    --html report.html[/] ·
+    [bold]bpstep verify --batch 'answers/*.yaml' --scenarios class/students --roster
+    roster.csv --gradebook moodle --csv moodle.csv --feedback feedback[/]
     """
     if batch is not None:
         if first is not None:
             fail("--batch marks the files its pattern matches; give no ANSWERS file with it")
-        if no_reveal or everything:
-            fail("--no-reveal and --all shape one worksheet's marking; with --batch the class "
-                 "report lists every student's verdicts (use --csv for each quantity)")
+        if everything:
+            fail("--all shapes one worksheet's marking; with --batch the class report lists "
+                 "every student's verdicts (use --csv for each quantity, --feedback for a page "
+                 "per student)")
+        if no_reveal and feedback is None:
+            fail("with --batch, --no-reveal hides the correct values of the feedback pages; give "
+                 "--feedback DIR")
+        if gradebook != GradebookChoice.bpstep and (csv_out is None or roster is None):
+            fail(f"--gradebook {gradebook.value} lays out --csv FILE for importing the roster's "
+                 f"grades; give --csv {gradebook.value}.csv and --roster FILE")
         one_precision(digits, decimals)
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
                       force=force, scenarios=tuple(scenarios or ()), digits=digits,
-                      decimals=decimals)
+                      decimals=decimals, roster=roster, gradebook=gradebook.value,
+                      assignment=assignment, feedback=feedback, reveal=not no_reveal)
         return
     if first is None:
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
-    if csv_out is not None or html_out is not None:
-        fail("--csv and --html write a class report; use them with --batch")
+    if any(x is not None for x in (csv_out, html_out, roster, feedback)):
+        fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
     from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step as run_step
@@ -772,41 +812,75 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
                   html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = (),
-                  digits: int | None = None, decimals: int | None = None) -> None:
+                  digits: int | None = None, decimals: int | None = None,
+                  roster: Path | None = None, gradebook: str = "bpstep",
+                  assignment: str = "bpstep", feedback: Path | None = None,
+                  reveal: bool = True) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
     import glob
 
-    from bpstep.classroom import mark_batch
+    from bpstep.classroom import mark_batch, page_names
 
     base = Path(pattern)
     paths = sorted(base.glob("*.yaml") if base.is_dir() else
                    (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
     if not paths:
         fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
-    report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals)
+    class_roster = _read_roster(roster) if roster is not None else None
+    report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
+                        roster=class_roster)
     files: dict[Path, str | bytes] = {}
     if csv_out is not None:
         from bpstep.export.class_report import gradebook_csv
+        from bpstep.export.grades import FORMATS
 
-        files[csv_out] = gradebook_csv(report)
+        files[csv_out] = (gradebook_csv(report) if gradebook == "bpstep" else
+                          FORMATS[gradebook](report, assignment))
+    pages = {path: feedback / name for path, name in page_names(report.entries).items()} \
+        if feedback is not None else {}
+    if pages:
+        from bpstep.export.feedback import feedback_pages
+
+        files.update({pages[path]: page for path, page in feedback_pages(report, reveal).items()})
     if html_out is not None:
+        from urllib.parse import quote
+
         from bpstep.export.class_report import class_html
 
-        files[html_out] = class_html(report)
-    if csv_out is not None and html_out is not None and csv_out.resolve() == html_out.resolve():
-        fail("--csv and --html name the same file; give them different names")
-    reads = (*paths, *(Path(s.scenario) for s in report.students))
+        here = html_out.resolve().parent
+        links = {path: quote(Path(os.path.relpath(page.resolve(), here)).as_posix())
+                 for path, page in pages.items()}
+        files[html_out] = class_html(report, links=links)
+    named = [csv_out, html_out, *pages.values()]
+    places = [p.resolve() for p in named if p is not None]
+    if len(set(places)) < len(places):
+        fail("--csv, --html and the --feedback pages name the same file; give them different names")
+    reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
+    if feedback is not None and not feedback.is_dir():
+        if feedback.exists() or not feedback.parent.is_dir():
+            fail(f"--feedback {feedback}: give a folder (made if missing) in a folder that exists")
+        feedback.mkdir()
     _write_files(files, force, reads=reads)
     if as_json:
         from bpstep.export.class_report import class_json
 
-        print(json.dumps(class_json(report), indent=2, ensure_ascii=False))
+        print(json.dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2,
+                         ensure_ascii=False))
     else:
         from bpstep.render.classroom import render_class
         from bpstep.render.console import make_console
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
+
+
+def _read_roster(path: Path):  # type: ignore[no-untyped-def]
+    """The class roster at ``path`` (a bad one is a ``UserError``: exit code 2)."""
+    from bpstep.roster import read_roster
+    from bpstep.scenario import read_text
+
+    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)"),
+                       str(path))
 
 
 class GraphFormat(str, Enum):

@@ -120,7 +120,9 @@ def test_gradebook_csv_and_html_report(classroom: Path, tmp_path: Path) -> None:
     assert {r["student"] for r in rows} == {"'=HYPERLINK(1)", "<b>bold"}
     assert rows[0]["score"] == "27" and rows[0]["max"] == "29" and rows[0]["delta[h1]"] == "wrong"
     assert list(rows[0])[:4] == ["student", "file", "score", "max"]  # read by position too
-    assert list(rows[0])[-1] == "points" and rows[0]["points"] == "27"
+    # New columns go after points: where each line stands, and who it is on a roster.
+    assert list(rows[0])[-6:] == ["points", "status", "reason", "id", "name", "email"]
+    assert rows[0]["points"] == "27" and rows[0]["status"] == "marked"
     html = page.read_text()
     assert "<svg" in html and "&lt;b&gt;bold" in html and "<b>bold" not in html
     assert not re.search(r"(src|href)=\"https?:", html)

@@ -6,39 +6,84 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from bpstep.classroom import ClassReport
+from bpstep.classroom import ClassReport, Entry, Standing
+from bpstep.render.console import printable
 from bpstep.variants import csv_cell
 from bpstep.verify import VERDICTS
 
+ROSTER_COLUMNS = ("status", "reason", "id", "name", "email")
+"""The gradebook's columns after ``points``: where each line stands, and who it is."""
+
+
+def text_cell(text: str) -> str:
+    """File text for a spreadsheet cell: control characters as escapes, never a formula."""
+    return csv_cell(printable(text))
+
+
+def grade_cells(entry: Entry) -> tuple[str, str]:
+    """(points, percent) of a line with a grade; empty cells for one without (missing,
+    unreadable, several files): an importing gradebook then records no grade, not a zero."""
+    s = entry.student
+    if s is None or entry.standing not in (Standing.MARKED, Standing.NOT_ON_ROSTER):
+        return "", ""
+    return f"{s.points:g}", f"{round(s.percent, 2):g}"
+
 
 def gradebook_csv(report: ClassReport) -> str:
-    """student, file, score, max, one verdict per quantity, then points (with partial credit, last
-    so that columns read by position keep their place)."""
+    """student, file, score, max, one verdict per quantity, points (with partial credit), then
+    status, reason, id, name, email: a line per roster student and per answers file, the files
+    that could not be read included (new columns go last, so columns read by position keep their
+    place)."""
     names = [q.name for q in report.quantities]
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(["student", "file", "score", "max", *map(csv_cell, names), "points"])
-    for s in report.students:
-        verdicts = {v.name: str(v.verdict) for v in s.report}
-        writer.writerow([csv_cell(s.student), csv_cell(s.path), s.score, s.max,
-                         *(verdicts.get(n, "") for n in names), f"{s.points:g}"])
+    writer.writerow(["student", "file", "score", "max", *map(csv_cell, names), "points",
+                     *ROSTER_COLUMNS])
+    for e in report.entries:
+        s, person = e.student, e.person
+        one = e.files[0] if len(e.files) == 1 else ""
+        verdicts = {v.name: str(v.verdict) for v in s.report} if s else {}
+        writer.writerow([text_cell(Path(one).stem if one else ""), text_cell(one),
+                         s.score if s else "", s.max if s else "",
+                         *(verdicts.get(n, "") for n in names), grade_cells(e)[0],
+                         str(e.standing), text_cell(e.reason),
+                         *(text_cell(t) for t in ((person.ident, person.name, person.email)
+                                                  if person else ("", "", "")))])
     return stream.getvalue()
 
 
-def class_json(report: ClassReport) -> dict[str, Any]:
-    """Students, bad files and the summary as one JSON object (finite numbers only)."""
+def class_json(report: ClassReport, pages: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Students, bad files, the gradebook and the summary as one JSON object (finite numbers
+    only); ``pages`` gives each answers file's feedback page."""
     n = len(report.students)
+    pages = pages or {}
     return {
         "students": [{"student": s.student, "file": s.path, "scenario": s.scenario,
                       "score": s.score, "max": s.max, "points": s.points,
                       "problems": list(s.problems), "notes": list(s.notes),
                       "counts": {str(k): c for k, c in s.report.counts.items()},
                       "verdicts": {v.name: str(v.verdict) for v in s.report},
-                      "mistakes": {v.name: v.mistake for v in s.report if v.mistake}}
+                      "mistakes": {v.name: v.mistake for v in s.report if v.mistake},
+                      "student_key": s.student_key, "feedback": pages.get(s.path)}
                      for s in report.students],
-        "bad_files": [{"file": b.path, "error": b.error} for b in report.bad],
+        "bad_files": [{"file": b.path, "error": b.error, "feedback": pages.get(b.path)}
+                      for b in report.bad],
+        "gradebook": [{"status": str(e.standing), "reason": e.reason or None,
+                       "id": e.person.ident if e.person else None,
+                       "name": e.person.name if e.person else None,
+                       "email": e.person.email if e.person else None,
+                       "line": e.person.line if e.person else None,
+                       "files": list(e.files),
+                       "points": e.student.points if e.student else None,
+                       "max": e.student.max if e.student else None}
+                      for e in report.entries],
+        "roster": None if report.roster is None else {
+            "file": report.roster.source, "students": len(report.roster.rows),
+            "counts": {str(k): report.count(k) for k in Standing}},
         "summary": {
             "students": n,
             "quantities": {q.name: {"right": q.right, "of": q.of, "attempted": q.attempted,
@@ -75,18 +120,38 @@ def mistakes_svg(report: ClassReport) -> str:
             f'aria-label="named mistakes">{"".join(rows)}</svg>')
 
 
-def class_html(report: ClassReport, title: str = "Class report") -> str:
-    """One HTML file: the summary, the mistakes chart, every student's line, the bad files."""
-    e = html.escape
+def class_html(report: ClassReport, title: str = "Class report",
+               links: Mapping[str, str] | None = None) -> str:
+    """One HTML file: the summary, the mistakes chart, every student's line, the bad files, and
+    with a roster the gradebook; ``links`` maps an answers file to its feedback page's URL."""
+    def e(text: str) -> str:
+        return html.escape(printable(text))
+
+    links = links or {}
+
+    def linked(text: str, path: str) -> str:
+        href = links.get(path)
+        return f'<a href="{html.escape(href)}">{e(text)}</a>' if href else e(text)
+
     n = len(report.students)
     head = "".join(f"<th>{e(str(k))}</th>" for k in VERDICTS)
     students = "".join(
-        f"<tr><td>{e(s.student)}</td><td>{s.score}/{s.max}</td><td>{s.points:g}</td>"
+        f"<tr><td>{linked(s.student, s.path)}</td><td>{s.score}/{s.max}</td><td>{s.points:g}</td>"
         + "".join(f"<td>{s.report.counts[k]}</td>" for k in VERDICTS) + "</tr>"
         for s in report.students)
     shares = "".join(f"<tr><td><code>{e(q.name)}</code></td><td>{q.right}/{q.attempted}</td>"
                      f"<td>{q.share:.0%}</td><td>{q.blank}</td></tr>" for q in report.quantities)
-    bad = "".join(f"<li>{e(b.error)}</li>" for b in report.bad)
+    bad = "".join(f"<li>{linked(b.error, b.path)}</li>" for b in report.bad)
+    book = "".join(
+        f"<tr><td>{e(x.person.ident if x.person else '')}</td>"
+        f"<td>{e(x.person.name if x.person else '')}</td><td>{e(str(x.standing))}</td>"
+        f"<td>{grade_cells(x)[0]}</td>"
+        f"<td>{'<br>'.join(linked(f, f) for f in x.files)}</td><td>{e(x.reason)}</td></tr>"
+        for x in report.entries if report.roster is not None)
+    counts = ", ".join(f"{report.count(k)} {k}" for k in Standing if report.count(k))
+    roster = (f"<h2>Roster</h2>\n<p>{e(counts)}</p>\n<table><tr><th>id</th><th>name</th>"
+              f"<th>status</th><th>points</th><th>answers</th><th>reason</th></tr>{book}</table>"
+              if report.roster is not None else "")
     chart = mistakes_svg(report) if report.mistakes else "<p>No named mistakes.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
@@ -102,5 +167,6 @@ could not be read.</p>
 <h2>Students</h2>
 <table><tr><th>student</th><th>score</th><th>points</th>{head}</tr>{students}</table>
 {f"<h2>Files that could not be read</h2><ul>{bad}</ul>" if bad else ""}
+{roster}
 </body></html>
 """

@@ -7,7 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bpstep.classroom import ClassReport
+from bpstep.classroom import ClassReport, Standing
 from bpstep.verify import VERDICTS
 
 
@@ -47,6 +47,8 @@ def render_class(report: ClassReport) -> RenderableType:
         parts.append(Text(f"\n{len(report.bad)} file{'s' * (len(report.bad) != 1)} could not be "
                           "marked:", style="bold"))
         parts += [Text(f"  {printable(b.error)}") for b in report.bad]
+    if report.roster is not None:
+        parts += roster_lines(report)
     n = len(report.students)
     if n:
         parts.append(Text(f"\nclass summary · {n} student{'s' * (n != 1)}", style="bold"))
@@ -66,3 +68,21 @@ def render_class(report: ClassReport) -> RenderableType:
         else:
             parts.append(Text("\nno named mistakes"))
     return Group(*parts)
+
+
+def roster_lines(report: ClassReport) -> list[RenderableType]:
+    """How the roster's students stand, then each who has no grade and each file of no one."""
+    assert report.roster is not None
+    counts = ", ".join(f"{report.count(k)} {k}" for k in Standing if report.count(k))
+    out: list[RenderableType] = [Text(f"\nroster {printable(report.roster.source)} · "
+                                      f"{len(report.roster.rows)} students: {counts}",
+                                      style="bold")]
+    for e in report.entries:
+        if e.standing == Standing.MARKED:
+            continue
+        who = " ".join(filter(None, (e.person.ident, e.person.name if e.person.name !=
+                                     e.person.ident else ""))) if e.person else ""
+        files = ", ".join(e.files)
+        shown = who + (f" ({files})" if who and files else files)
+        out.append(Text(printable(f"  {e.standing}: {shown}")))
+    return out
