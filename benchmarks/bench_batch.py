@@ -2,7 +2,9 @@
 
 The baseline is what a teacher would do without --batch: 300 times one `verify` (read the answers,
 read and step the scenario, mark), in process. The batch reads each scenario once. Also times the
-whole `bpstep verify --batch` command, which must stay under 5 s on one core.
+whole `bpstep verify --batch` command, which must stay under 5 s on one core, alone and with
+everything a teacher hands back: a roster, a Moodle gradebook, the class page and a feedback
+page per student.
 
 Run: python benchmarks/bench_batch.py
 """
@@ -111,6 +113,18 @@ def main() -> None:
                                str(Path(tmp) / "mixed" / "*.yaml"), "--json"], capture_output=True)
         real = time.perf_counter() - start
         assert done.returncode == 1, done.stderr
+        folder = Path(tmp)
+        (folder / "roster.csv").write_text("id,name,email\n" + "".join(
+            f"{p.stem},Student {i},{p.stem}@uni.example\n" for i, p in enumerate(paths)))
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "bpstep", "verify", "--batch",
+                               str(folder / "*.yaml"), "--roster", str(folder / "roster.csv"),
+                               "--gradebook", "moodle", "--csv", str(folder / "moodle.csv"),
+                               "--html", str(folder / "class.html"), "--feedback",
+                               str(folder / "feedback")], capture_output=True)
+        handed_back = time.perf_counter() - start
+        assert done.returncode == 1, done.stderr
+        assert len(list((folder / "feedback").iterdir())) == WORKSHEETS
     print(f"{WORKSHEETS} worksheets of a 2-2-1 step")
     each = 1000 * single / WORKSHEETS
     print(f"  300 × single-file verify (in process): {single:.2f} s ({each:.1f} ms each)")
@@ -118,6 +132,8 @@ def main() -> None:
     print(f"  bpstep verify --batch (whole command): {command:.2f} s  (limit 5 s)")
     print(f"  the same for {len(mixed)} rounded, mistaken and coarse worksheets: {real:.2f} s "
           "(limit 5 s)")
+    print(f"  with --roster, --gradebook moodle, --html and --feedback (300 pages): "
+          f"{handed_back:.2f} s (limit 5 s)")
 
 
 if __name__ == "__main__":

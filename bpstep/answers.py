@@ -214,16 +214,18 @@ def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
         return lesson_path(lesson)
     written = sheet.scenario_text or sheet.scenario.name
     roots = _distinct((home, Path("."), *folders))
-    tried = [sheet.scenario, *(root / written for root in roots[1:])]
-    found = [path for path in _distinct(tried) if path.exists() and not _same(path, sheet.source)]
-    inside = [path for path in found if _inside(path, roots)]
+    tried = _distinct((sheet.scenario, *(root / written for root, _ in roots[1:])))
+    itself = _place(Path(sheet.source))
+    found = [(path, place) for path, place in tried if place != itself and path.exists()]
+    inside = [path for path, place in found
+              if place is not None and any(place.is_relative_to(root) for _, root in roots)]
     if not inside:
         if found:
-            raise AnswersError(sheet.source, f"{found[0]} is outside the answers file's folder "
+            raise AnswersError(sheet.source, f"{found[0][0]} is outside the answers file's folder "
                                "and the current folder; give the scenario on the command line "
                                f"(`bpstep verify SCENARIO {sheet.source}`) or allow its folder "
                                "with --scenarios DIR", SCENARIO_KEY, sheet.scenario_line)
-        places = [str(root) if root != Path(".") else "the current folder" for root in roots]
+        places = [str(root) if root != Path(".") else "the current folder" for root, _ in roots]
         where = places[0] if len(places) == 1 else f"{', '.join(places[:-1])} or {places[-1]}"
         then = ("check the name" if folders else
                 "give the folder of the scenarios with --scenarios DIR")
@@ -240,26 +242,25 @@ def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
     return first
 
 
-def _distinct(paths: Sequence[Path]) -> list[Path]:
-    """``paths`` without those that are the same place as an earlier one."""
-    out: list[Path] = []
+def _place(path: Path) -> Path | None:
+    """Where ``path`` leads, symbolic links followed; None when that cannot be said (a loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _distinct(paths: Sequence[Path]) -> list[tuple[Path, Path | None]]:
+    """Each of ``paths`` with where it leads, without those that lead where an earlier one does."""
+    out: list[tuple[Path, Path | None]] = []
     seen: set[Path] = set()
     for path in paths:
-        try:
-            place = path.resolve()
-        except (OSError, RuntimeError):
-            place = path.absolute()
-        if place not in seen:
-            seen.add(place)
-            out.append(path)
+        place = _place(path)
+        if place is None or place not in seen:
+            out.append((path, place))
+            if place is not None:
+                seen.add(place)
     return out
-
-
-def _same(path: Path, other: str) -> bool:
-    try:
-        return path.samefile(other)
-    except OSError:
-        return False
 
 
 def _is_scenario(path: Path) -> bool:
@@ -270,14 +271,6 @@ def _is_scenario(path: Path) -> bool:
     except ScenarioError:
         return False
     return True
-
-
-def _inside(path: Path, folders: Sequence[Path]) -> bool:
-    try:
-        target = path.resolve()
-        return any(target.is_relative_to(folder.resolve()) for folder in folders)
-    except (OSError, RuntimeError):
-        return False
 
 
 def load_named_scenario(sheet: AnswerSheet, path: Path) -> Scenario:

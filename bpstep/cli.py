@@ -591,7 +591,9 @@ def verify(
 
     Exit code 0 when every attempted answer is accepted, 1 when any is not (or none was
     attempted), 2 on bad input: a file that cannot be read, or names the step does not have
-    (the other answers are still marked). With --batch: 2 when any file had such a problem.
+    (the other answers are still marked). With --batch: 2 when any file had such a problem, or
+    with --roster a file is no student's (or a student has several); 1 also when a student of
+    the roster handed in nothing.
 
     The 'scenario:' of an answers file is a path from its folder, or a file name looked for in
     its folder, the current folder and each --scenarios DIR (never outside them).

@@ -457,7 +457,9 @@ def test_a_feedback_page_fits_an_a4_page_in_a_real_browser(
     pages = tmp_path / "feedback"
     batch(school, "--feedback", pages, monkeypatch=monkeypatch)
     page = (pages / f"{stem(TEN_TIMES[0])}.html").read_text()
-    page = page.replace("</td></tr>", "0" * 300 + "</td></tr>", 1)  # a long written number
+    written = f"{10 * answers_of(variant(TEN_TIMES[0]))['delta[h2]']:.6g}"
+    assert f'<td class="num">{written}</td>' in page
+    page = page.replace(f'<td class="num">{written}</td>', f'<td class="num">{"9" * 300}</td>')
     probe = tmp_path / "probe.html"
     probe.write_text(page.replace("</body>", A4_PROBE, 1), encoding="utf-8")
     with tempfile.TemporaryDirectory() as profile:

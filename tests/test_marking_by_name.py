@@ -123,3 +123,15 @@ def test_a_lesson_name_still_means_the_lesson(work: Path) -> None:
     result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["students"][0]["scenario"] == "gfg_sigmoid"
+
+
+def test_answers_named_like_the_variant_are_never_taken_for_it(work: Path) -> None:
+    """In a class folder every answers file is named like a variant: a student's own file, or a
+    classmate's, found under the name is no scenario and does not make the name ambiguous."""
+    answers(work, "variant-07.yaml", "variant-07.yaml")  # the student's own file
+    answers(work, "zoe.yaml", "variant-07.yaml", WRONG)  # finds the classmate's file beside it
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students", "--json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["bad_files"] == []
+    assert {s["student"]: s["score"] for s in data["students"]} == {"variant-07": 2, "zoe": 1}

@@ -27,7 +27,9 @@ p { margin: .3rem 0; }
 .score { font-size: 1.1rem; margin: .8rem 0; }
 table { width: 100%; border-collapse: collapse; margin: 1rem 0; table-layout: auto; }
 th, td { padding: .25rem .5rem; border-bottom: 1px solid #d5dbe1; text-align: left;
-         vertical-align: top; overflow-wrap: anywhere; word-break: break-word; }
+         vertical-align: top; overflow-wrap: anywhere; }
+tr.hinted td { border-bottom: none; }
+tr.hint td { padding-top: 0; color: #3e4c59; }
 th { background: #f5f7fa; }
 td.num, th.num { text-align: right; font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
 td.name { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; }
@@ -43,6 +45,7 @@ ul { padding-left: 1.2rem; }
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
   tr { break-inside: avoid; }
+  tr.hinted { break-after: avoid; }
   th { background: none; border-bottom: 1.5px solid #1f2933; }
 }
 """
@@ -77,7 +80,7 @@ def student_page(student: Student, person: RosterRow | None = None, *, reveal: b
     report = student.report
     heads = ['<th class="num">stage</th>', "<th>quantity</th>", '<th class="num">yours</th>',
              *(['<th class="num">correct</th>'] if reveal else []), "<th>verdict</th>",
-             '<th class="num">points</th>', "<th>hint</th>"]
+             '<th class="num">points</th>']
     rows = []
     for i, v in enumerate(report):
         first = i == 0 or report.verdicts[i - 1].stage != v.stage
@@ -86,10 +89,13 @@ def student_page(student: Student, person: RosterRow | None = None, *, reveal: b
                  f'<td class="num">{_e(v.written) if v.written else "—"}</td>',
                  *([f'<td class="num">{fmt(v.expected, precision)}</td>'] if reveal else []),
                  f'<td class="{_css_class(v.verdict)}">{_e(str(v.verdict))}</td>',
-                 f'<td class="num">{CREDIT[v.verdict] / 100:g}</td>',
-                 f"<td>{_e(v.hint or '')}</td>"]
-        opening = '<tr class="stage">' if first and i else "<tr>"
-        rows.append(f"{opening}{''.join(cells)}</tr>")
+                 f'<td class="num">{CREDIT[v.verdict] / 100:g}</td>']
+        kinds = " ".join(k for k, on in (("stage", first and i), ("hinted", v.hint)) if on)
+        rows.append(f'<tr class="{kinds}">' if kinds else "<tr>")
+        rows.append("".join(cells) + "</tr>")
+        if v.hint:  # under its value, across the row: a long hint never squeezes the numbers
+            rows.append(f'<tr class="hint"><td></td><td colspan="{len(heads) - 1}">'
+                        f"{_e(v.hint)}</td></tr>")
     notes = []
     if report.floor is not None and any(v.verdict == TOO_COARSE for v in report):
         notes.append(f"An answer needs at least {report.floor.words}, unless it is exactly the "

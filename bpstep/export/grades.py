@@ -82,7 +82,7 @@ def canvas_csv(report: ClassReport, assignment: str) -> str:
                              "Canvas gives an assignment one number of points; mark each "
                              "exercise apart")
     rows = [[*CANVAS_STUDENT, assignment],
-            ["Points Possible", "", "", "", "", *(str(m) for m in most)]]
+            ["Points Possible", "", "", "", "", str(most.pop()) if most else ""]]
     for e in report.entries:
         if e.person is None:
             continue
