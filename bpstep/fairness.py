@@ -13,19 +13,20 @@ messages and in the tests:
 - ``twins``: no two units of a layer with the same incoming weights and bias: the second is
   a copy of the first, half the layer worked for free.
 - ``saturated``: no unit of a bounded activation (sigmoid, tanh, softmax, bipolar sigmoid) with
-  |gain · a| > 3 (sigmoid′ < 0.05 there: the δ behind it all but vanishes); identity and ReLU
-  do not saturate.
+  |gain · a| > 3, before or after the update (sigmoid′ < 0.05 there: the δ behind it all but
+  vanishes); identity and ReLU do not saturate, and their sizes are kept by ``magnitude``.
 - ``kink``: no ReLU-like unit exactly at a = 0, where f′ is not defined.
 - ``relu``: ``bpstep new`` switches no ReLU off (a < 0: its weights do not learn) unless asked
-  (``--dead-relu``); a variant has as many ReLUs off in each layer (and sample) as the original
-  (the lesson of ``relu_sse`` is its unit that is off).
+  (``--dead-relu``); a variant has as many ReLUs off in each layer as the original, its samples
+  taken together (the lesson of ``relu_sse`` is its unit that is off).
 - ``vanishes``: nothing rounds to 0 at the precision floor the answers are marked to (the
   scenario's ``marking``, else 3 significant figures, as ``bpstep.verify.floor_for``): no δ, Δw
   or Δb that is 0 at the floor's decimals (with a floor of significant figures only 0 itself
   is), no weight or bias whose new value, written to the floor, reads as the old one (the update
   does not show: the student copies the old value and is right), and no net input of 0 (y = f(0)
-  for free). A value below 10⁻⁹ of its peers (its stage's values, or the given numbers) counts
-  as 0: it is float noise. The 0s of a ReLU that is off are its lesson, not a breach.
+  for free). A value below 10⁻⁹ of its peers (the largest value of its stage, or the given
+  numbers) counts as 0: it is float noise. The 0s of a ReLU that is off are its lesson, not a
+  breach.
 
 A variant is also measured against its original (``Reference``):
 
@@ -33,11 +34,12 @@ A variant is also measured against its original (``Reference``):
   inputs, the targets) has as many decimals as the original's, no more and no fewer.
 - ``magnitude``: similar difficulty. For each kind of value (a, y, loss, δ, Δw, w, …) within
   each stage of the step (a layer's forward pass, the loss, a layer's deltas, a layer's update,
-  the forward pass after; per sample where the step has several), the mean of the |values| lies
-  within a factor of 3 of the original's (from a third to three times). A squared loss is
-  compared by its square root, the size of the error it squares; a kind that is all 0 in the
-  original is not compared. The given numbers are drawn within the original's span and with its
-  decimals, so their sizes follow; what they make of the step is what is compared.
+  the forward pass after; with several samples, the stage of every sample taken together:
+  ``group_of``), the mean of the |values| lies within a factor of 3 of the original's (from a
+  third to three times). A squared loss is compared by its square root, the size of the error
+  it squares; a kind that is all 0 in the original is not compared. The given numbers are
+  drawn within the original's span and with its decimals, so their sizes follow; what they
+  make of the step is what is compared.
 
 A rule is relative to the original where the original itself breaks it: a place (a unit, a
 layer, a position among the numbers) where the original breaks a structural rule (zero,
@@ -63,7 +65,7 @@ import numpy as np
 
 from bpstep.enums import StrEnum
 from bpstep.scenario import Scenario, activation_of
-from bpstep.trace import Kind, Quantity, Trace
+from bpstep.trace import Kind, Quantity, Stage, Trace
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind
 
 MAX_NET_INPUT = 3.0
@@ -125,8 +127,8 @@ class Breach:
     rule: Rule
     place: str
     detail: str
-    stage: int | None = None
-    """Index of the stage of the step it is in, for the rules counted per stage."""
+    group: Group | None = None
+    """The stage of the step it is in (``group_of``), for the rules counted per stage."""
 
     def __str__(self) -> str:
         return self.detail
@@ -226,16 +228,28 @@ def _saturating(scenario: Scenario) -> dict[str, float]:
     return out
 
 
-def _kind_means(quantities: Sequence[Quantity], squared: bool) -> dict[str, float]:
-    """The mean |value| of each kind of quantity of a stage (a squared loss by its square root:
-    the size of the error it squares)."""
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
+Group = tuple[str, "int | None", bool]
+"""A stage of the step with its samples taken together: (phase, layer, over all samples)."""
+
+
+def group_of(stage: Stage) -> Group:
+    """The stage a rule measures: the trace's stage, its samples taken together (the forward
+    pass of layer 1 of every sample is one), so a stage of one value in each sample is not
+    measured by that value alone."""
+    return (stage.phase, stage.layer, stage.sample is None)
+
+
+def _add_sizes(quantities: Sequence[Quantity], sums: dict[str, list[float]]) -> None:
     for q in quantities:
-        kind = q.kind
-        sums[kind] = sums.get(kind, 0.0) + abs(q.value)
-        counts[kind] = counts.get(kind, 0) + 1
-    means = {kind: total / counts[kind] for kind, total in sums.items()}
+        total = sums.setdefault(q.kind, [0.0, 0])
+        total[0] += abs(q.value)
+        total[1] += 1
+
+
+def _means(sums: Mapping[str, list[float]], squared: bool) -> dict[str, float]:
+    """The mean |value| of each kind (a squared loss by its square root: the size of the error
+    it squares)."""
+    means = {kind: total / count for kind, (total, count) in sums.items()}
     for kind in LOSSES if squared else ():
         if kind in means:
             means[kind] = math.sqrt(means[kind])
@@ -258,7 +272,7 @@ def _shows(floor: Floor, before: float, after: float) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Sizes:
-    """What the rules measured against an original measure of one stage."""
+    """What the rules measured against an original measure of one stage (``group_of``)."""
 
     means: dict[str, float]
     """The mean |value| (a squared loss: its root) of each kind of quantity."""
@@ -267,10 +281,10 @@ class _Sizes:
 
 
 def _step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None, floor: Floor,
-                   dead_relu: bool, sizes: list[_Sizes] | None = None) -> Iterator[Breach]:
+                   dead_relu: bool, sizes: dict[Group, _Sizes] | None = None) -> Iterator[Breach]:
     """Every rule the step breaks, stage by stage, as if it had no original but for the sizes
-    (ReLUs off, magnitude) compared with the reference's as each stage ends; ``sizes`` receives
-    each stage's. Stage by stage, so a draw that breaks a rule early costs no more."""
+    (ReLUs off, magnitude) compared with the reference's as each stage group ends; ``sizes``
+    receives each group's. Stage by stage, so a draw that breaks a rule early costs no more."""
     gain = _saturating(scenario)
     relu = {u for layer in scenario.layers[1:] if layer.activation in RELU_FAMILY for u in layer.units}
     squared = scenario.loss in SQUARED_LOSSES
@@ -278,6 +292,10 @@ def _step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None
     peers = math.fsum(given) / len(given) if given else 0.0
     half = 0.5 * 10.0 ** -floor.count if floor.kind == FloorKind.DECIMALS else 0.0
     off: dict[tuple[str, int | None], bool] = {}
+    groups = [group_of(stage) for stage in trace.stages]
+    ends = {group: i for i, group in enumerate(groups)}
+    sums: dict[Group, dict[str, list[float]]] = {}
+    switched: Counter[Group] = Counter()
 
     def switched_off(unit: str | None, sample: int | None) -> bool:
         """A ReLU that is off in this sample (in every sample, for a change made from all)."""
@@ -292,57 +310,67 @@ def _step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None
         return switched_off(q.unit, q.sample) or switched_off(q.source, q.sample)
 
     for i, stage in enumerate(trace.stages):
+        group = groups[i]
         quantities = tuple(stage.quantities)  # a lazy stage makes its quantities anew each time
-        means = _kind_means(quantities, squared)
-        scale = NOISE * max(max(means.values(), default=0.0), peers)
-        switched = 0
+        _add_sizes(quantities, sums.setdefault(group, {}))
+        scale = NOISE * max(max((abs(q.value) for q in quantities), default=0.0), peers)
         for q in quantities:
             value, kind, name = q.value, q.kind, q.name
             if kind in QUIET and math.isfinite(value):
                 continue
             if not math.isfinite(value):
-                yield Breach(Rule.FINITE, name, f"{name} is not a finite number", i)
+                yield Breach(Rule.FINITE, name, f"{name} is not a finite number", group)
                 continue
             if kind in (Kind.A, Kind.A_AFTER) and q.unit in gain:
                 limit = MAX_NET_INPUT if reference is None else reference.limits.get(name, MAX_NET_INPUT)
                 if abs(value * gain[q.unit]) > limit:
                     yield Breach(Rule.SATURATED, name, f"{name} = {value:.4g} saturates {q.unit} "
-                                 f"(|a| > {limit:.4g})", i)
+                                 f"(|a| > {limit:.4g})", group)
             if kind == Kind.A:
                 if q.unit in relu:
                     off[(q.unit, q.sample)] = value <= 0  # type: ignore[index]
-                    switched += value <= 0
+                    switched[group] += value <= 0
                     if value == 0:
                         yield Breach(Rule.KINK, name, f"{name} = 0 sits at the kink of {q.unit}'s "
-                                     "ReLU", i)
+                                     "ReLU", group)
                     elif value < 0 and not dead_relu and reference is None:
                         yield Breach(Rule.RELU, name, f"{name} = {value:g}: the ReLU of {q.unit} is "
-                                     "off, its weights do not learn", i)
+                                     "off, its weights do not learn", group)
                 elif abs(value) <= scale:
                     yield Breach(Rule.VANISHES, name, f"{name} = 0: y[{q.unit}] = f(0) is given "
-                                 "away", i)
+                                 "away", group)
             elif kind in VANISHING:
                 if (abs(value) <= scale or abs(value) < half) and not (value == 0 and explained(q)):
                     yield Breach(Rule.VANISHES, name, f"{name} = {value:.2g} rounds to 0 at "
-                                 f"{floor.words}", i)
+                                 f"{floor.words}", group)
             elif kind in (Kind.W, Kind.B) and q.before is not None and not _shows(
                     floor, q.before, value) and not (value == q.before and explained(q)):
                 yield Breach(Rule.VANISHES, name, f"{name} = {value:.6g} reads as before the "
-                             f"update at {floor.words}: the change does not show", i)
+                             f"update at {floor.words}: the change does not show", group)
+        if ends[group] != i:
+            continue
+        mine = _Sizes(_means(sums[group], squared), switched[group])
         if sizes is not None:
-            sizes.append(_Sizes(means, switched))
+            sizes[group] = mine
         if reference is None:
             continue
-        title = stage.title
-        if switched != reference.off[i]:
-            yield Breach(Rule.RELU, title, f"{title}: {switched} ReLU{'s' * (switched != 1)} off, "
-                         f"the original {reference.off[i]}", i)
-        for kind, mean in reference.means[i].items():
-            size = means.get(kind, 0.0)
+        title = _title(stage)
+        theirs = reference.sizes[group]
+        if mine.off != theirs.off:
+            yield Breach(Rule.RELU, title, f"{title}: {mine.off} ReLU{'s' * (mine.off != 1)} off, "
+                         f"the original {theirs.off}", group)
+        for kind, mean in theirs.means.items():
+            size = mine.means.get(kind, 0.0)
             if mean > 0 and not mean / SPREAD <= size <= mean * SPREAD:
                 what = f"√{kind}" if kind in LOSSES and squared else f"|{kind}|"
                 yield Breach(Rule.MAGNITUDE, f"{title}: {kind}", f"{title}: mean {what} {size:.3g}, "
-                             f"the original's {mean:.3g} (more than {SPREAD:g} times apart)", i)
+                             f"the original's {mean:.3g} (more than {SPREAD:g} times apart)", group)
+
+
+def _title(stage: Stage) -> str:
+    """A stage's title without its sample, for the stage of every sample."""
+    title = stage.title
+    return title[:title.rindex(" · sample ")] if " · sample " in title else title
 
 
 def step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None = None, *,
@@ -352,13 +380,13 @@ def step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None 
     if reference is None:
         yield from _step_breaches(scenario, trace, None, floor or floor_of(scenario), dead_relu)
         return
-    vanishing: Counter[int | None] = Counter()
+    vanishing: Counter[Group | None] = Counter()
     for breach in _step_breaches(scenario, trace, reference, floor or reference.floor, True):
         if breach.rule in STRUCTURAL and (breach.rule, breach.place) in reference.exempt:
             continue
         if breach.rule == Rule.VANISHES:
-            vanishing[breach.stage] += 1
-            if vanishing[breach.stage] <= reference.vanishing.get(breach.stage, 0):
+            vanishing[breach.group] += 1
+            if vanishing[breach.group] <= reference.vanishing.get(breach.group, 0):
                 continue
         yield breach
 
@@ -379,29 +407,25 @@ class Reference:
     floor: Floor
     exempt: frozenset[tuple[Rule, str]]
     """(rule, place) of each structural rule the original breaks itself."""
-    vanishing: Mapping[int | None, int]
+    vanishing: Mapping[Group | None, int]
     """How many values vanish in each stage of the original."""
     limits: Mapping[str, float]
     """|gain · a| allowed at each net input where the original's lies past MAX_NET_INPUT."""
-    off: tuple[int, ...]
-    """How many ReLUs are off in each stage of the original."""
+    sizes: Mapping[Group, _Sizes]
+    """Each stage's ReLUs off and mean |value| of each kind in the original."""
     decimals: Mapping[str, int]
     """Decimals of each group of given numbers, by key path."""
-    means: tuple[Mapping[str, float], ...]
-    """For each stage, the mean |value| (a squared loss: its root) of each kind of quantity."""
 
 
 def reference(original: Scenario, trace: Trace, *, floor: Floor | None = None) -> Reference:
     """The original as its variants are measured against it: what it breaks itself, its sizes."""
     floor = floor or floor_of(original)
-    sizes: list[_Sizes] = []
+    sizes: dict[Group, _Sizes] = {}
     own = [*_number_breaches(original), *_step_breaches(original, trace, None, floor, True, sizes)]
     gain = _saturating(original)
     limits = {q.name: abs(q.value * gain[q.unit]) for q in trace  # type: ignore[index]
               if q.kind in (Kind.A, Kind.A_AFTER) and q.unit in gain
               and abs(q.value * gain[q.unit]) > MAX_NET_INPUT}
     return Reference(floor, frozenset((b.rule, b.place) for b in own if b.rule in STRUCTURAL),
-                     Counter(b.stage for b in own if b.rule == Rule.VANISHES), limits,
-                     tuple(size.off for size in sizes), {label: decimals_of(values) for label, values
-                                                         in given_groups(original)},
-                     tuple(size.means for size in sizes))
+                     Counter(b.group for b in own if b.rule == Rule.VANISHES), limits, sizes,
+                     {label: decimals_of(values) for label, values in given_groups(original)})

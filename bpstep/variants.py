@@ -15,7 +15,8 @@ A class folder holds ``students/`` (the scenarios handed out), ``keys/`` (the an
 written: two ids that would make the same name (equal ignoring case, accents or punctuation,
 as a case-insensitive file system compares them) are refused with their roster lines.
 
-Pure: files are read and written by ``bpstep.cli``; the roster text comes in as a string.
+Files are read and written by ``bpstep.cli``; the roster text comes in as a string. A large
+class is drawn by a pool of processes (``class_texts``), each variant from its own seed alone.
 """
 
 from __future__ import annotations

@@ -131,12 +131,13 @@ class Measured:
     kinks: set[str]
     columns: list[np.ndarray]
     """Each layer's units as rows of their incoming weights (and bias)."""
-    means: list[dict[str, float]]
-    """Each stage's mean |value| of each kind (a squared loss: its root)."""
-    vanish: list[int]
+    means: dict[tuple, dict[str, float]]
+    """Each stage's mean |value| of each kind (a squared loss: its root); a stage is the
+    trace's, its samples taken together: (phase, layer, over all samples)."""
+    vanish: Counter
     """Each stage's values that are 0 (or float noise) or whose update does not show at 3
     significant figures, but for a ReLU's that is off."""
-    off: list[int]
+    off: Counter
     """Each stage's ReLUs that are off."""
 
 
@@ -160,22 +161,20 @@ def measure(s: Scenario, t: Trace, squared: bool) -> Measured:
     everywhere = {u for u in relu_units if all((u, n + 1 if samples > 1 else None) in off
                                                for n in range(samples))}
     peers = float(np.mean(np.abs(list(t.given.values()))))
-    stage_means, stage_vanish, stage_off = [], [], []
+    # a stage with its samples taken together: (phase, layer, over all samples)
+    sizes: dict[tuple, dict[str, list[float]]] = {}
+    vanish: Counter = Counter()
+    switched: Counter = Counter()
     for stage in t.stages:
-        by_kind: dict[str, list[float]] = {}
+        group = (stage.phase, stage.layer, stage.sample is None)
         parts = []
-        for name, value in ((q.name, q.value) for q in stage.quantities):
-            assert math.isfinite(value), name
-            m = NAME.fullmatch(name)
+        for q in stage.quantities:
+            assert math.isfinite(q.value), q.name
+            m = NAME.fullmatch(q.name)
             assert m is not None
-            by_kind.setdefault(m["kind"], []).append(abs(value))
-            parts.append((name, value, m))
-        means = {k: float(np.mean(v)) for k, v in by_kind.items()}
-        if squared:
-            means = {k: math.sqrt(v) if k in ("loss", "loss_after") else v for k, v in means.items()}
-        scale = NOISE * max(max(means.values()), peers)
-        vanish = 0
-        switched = 0
+            sizes.setdefault(group, {}).setdefault(m["kind"], []).append(abs(q.value))
+            parts.append((q.name, q.value, m))
+        scale = NOISE * max(max(abs(v) for _, v, _ in parts), peers)
         for name, value, m in parts:
             kind, unit, source = m["kind"], m["unit"], m["source"]
             sample = int(m["sample"]) if m["sample"] else None
@@ -184,17 +183,20 @@ def measure(s: Scenario, t: Trace, squared: bool) -> Measured:
                 return u in relu_units and ((u, sample) in off or (sample is None and u in everywhere))
 
             if kind == "a" and unit in relu_units:
-                switched += value <= 0
+                switched[group] += value <= 0
             elif kind in ("a", "delta", "dw", "db"):  # 0, or as good as 0 next to its peers
-                vanish += abs(value) <= scale and not (value == 0 and (lesson(unit) or lesson(source)))
+                vanish[group] += abs(value) <= scale and not (
+                    value == 0 and (lesson(unit) or lesson(source)))
             elif kind in ("w", "b"):
                 before = t.given[("w0" if kind == "w" else "b0") + name[len(kind):]]
-                if three_figures(value) == three_figures(before) and not (
-                        value == before and (lesson(unit) or lesson(source))):
-                    vanish += 1
-        stage_means.append(means)
-        stage_vanish.append(vanish)
-        stage_off.append(switched)
+                vanish[group] += three_figures(value) == three_figures(before) and not (
+                    value == before and (lesson(unit) or lesson(source)))
+    stage_means = {}
+    for group, kinds in sizes.items():
+        means = {k: float(np.mean(v)) for k, v in kinds.items()}
+        if squared:
+            means = {k: math.sqrt(v) if k in ("loss", "loss_after") else v for k, v in means.items()}
+        stage_means[group] = means
     # net inputs, before and after the update, of units whose activation saturates
     saturating = {u: True for k, layer in enumerate(s.layers[1:]) if acts[k] in BOUNDED for u in layer.units}
     after = forward(s, *after_params(s, t))
@@ -207,7 +209,7 @@ def measure(s: Scenario, t: Trace, squared: bool) -> Measured:
                         net[f"{label}[{unit}]" + (f"@{n + 1}" if samples > 1 else "")] = abs(a[j])
     columns = [w.T if s.biases is None else np.column_stack([w.T, s.biases[k]])
                for k, w in enumerate(s.weights)]
-    return Measured(nets, net, kinks, columns, stage_means, stage_vanish, stage_off)
+    return Measured(nets, net, kinks, columns, stage_means, vanish, switched)
 
 
 def breaks(s: Scenario, t: Trace, ref: tuple[Scenario, Measured] | None) -> list[str]:
@@ -243,9 +245,9 @@ def breaks(s: Scenario, t: Trace, ref: tuple[Scenario, Measured] | None) -> list
             problems.append(f"saturated {name} = {size}")
     if mine.kinks - (set() if base is None else base.kinks):
         problems.append("a ReLU at its kink")
-    for i, vanish in enumerate(mine.vanish):
-        if vanish > (0 if base is None else base.vanish[i]):
-            problems.append(f"{vanish} values vanish in stage {i} ({t.stages[i].title})")
+    for group, vanish in mine.vanish.items():
+        if vanish > (0 if base is None else base.vanish[group]):
+            problems.append(f"{vanish} values vanish in stage {group}")
     if base is None:
         acts = [layer.activation for layer in s.layers[1:]]
         if any(a <= 0 for per in mine.nets for k, a_k in enumerate(per) if acts[k] in RELU
@@ -254,11 +256,12 @@ def breaks(s: Scenario, t: Trace, ref: tuple[Scenario, Measured] | None) -> list
         return problems
     if mine.off != base.off:
         problems.append(f"ReLUs off {mine.off}, the original {base.off}")
-    for i, (have, had) in enumerate(zip(mine.means, base.means, strict=True)):
+    assert mine.means.keys() == base.means.keys()
+    for group, had in base.means.items():
         for kind, mean in had.items():
-            if mean > 0 and not mean / SPREAD <= have[kind] <= mean * SPREAD:
-                problems.append(f"{t.stages[i].title}: mean |{kind}| {have[kind]:.3g}, "
-                                f"the original's {mean:.3g}")
+            have = mine.means[group][kind]
+            if mean > 0 and not mean / SPREAD <= have <= mean * SPREAD:
+                problems.append(f"{group}: mean |{kind}| {have:.3g}, the original's {mean:.3g}")
     return problems
 
 
@@ -373,3 +376,34 @@ def test_quizzes_of_every_lesson_carry_no_float_noise(lesson: str) -> None:
         for _, s, _ in made:
             for exact in first_layer_exact(s).values():
                 assert float(exact) in values, (form, float(exact))
+
+
+@pytest.mark.parametrize(("value", "scale", "written"), [
+    (0.3 * 1.12, 0.0, "0.336"),                   # 0.33599999999999997 from two short decimals
+    (1.5 - 0.285 + 1.5 - 0.285, 0.0, "2.43"),     # relu_sse's δ[o], was 2.4299999999999997
+    (0.1 + 0.2, 0.0, "0.3"),
+    (-0.01969999999999994, 1.3, "-0.0197"),       # a sum of terms near 1 that nearly cancels
+    (0.3 + 2 * -0.1 - 0.1, 0.3, "0.0"),           # 2.8e-17: 0 but for float noise
+    (1 / (1 + math.exp(-0.21)), 0.6, "0.5523079095743253"),  # no short decimal: kept in full
+    (2.7755575615628914e-17, 0.0, "2.7755575615628914e-17"),  # tiny on its own scale: kept
+])
+def test_float_noise_is_cleaned_and_nothing_else(value: float, scale: float, written: str) -> None:
+    from bpstep.numbers import clean, clean_all
+
+    assert repr(clean(value, scale)) == written
+    assert clean_all([value], [scale]) == [clean(value, scale)]
+
+
+def test_cleaning_many_values_at_once_is_cleaning_each() -> None:
+    from bpstep.numbers import clean, clean_all
+
+    rng = np.random.default_rng(5)
+    short = rng.integers(-99999, 99999, 3000) / 10.0 ** rng.integers(0, 7, 3000)
+    noisy_short = short * (1 + rng.choice([0, 1, -1, 3, -7], 3000) * 2.0 ** -52)
+    values = [*noisy_short.tolist(), *(rng.normal(size=3000) * 10.0 ** rng.integers(-6, 4, 3000)).tolist(),
+              0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324]
+    scales = [abs(v) * s for v, s in zip(values, rng.choice([1, 10, 100], len(values)), strict=True)]
+    cleaned = clean_all(values, scales)
+    for v, s, c in zip(values, scales, cleaned, strict=True):
+        assert repr(c) == repr(float(clean(v, s))), v
+    assert sum(c != v for c, v in zip(cleaned[3000:6000], values[3000:6000], strict=True)) < 30
