@@ -2,4 +2,5 @@
 
 from bpstep.launch import main
 
-main()
+if __name__ == "__main__":  # not when a worker process (``bpstep variants``) imports it again
+    main()

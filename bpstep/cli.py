@@ -723,8 +723,8 @@ def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path,
 def variants(
     file: FileArg,
     output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", show_default=False,
-                                         help="Folder to write the variants, keys and index.csv "
-                                         "to (made if missing).")],
+                                         help="Class folder to write students/, keys/ and "
+                                         "index.csv to (made if missing).")],
     count: Annotated[int | None, typer.Option("--count", "-n", min=1, max=10_000,
                                               show_default=False,
                                               help="Numbered variants to make (default 30).")] = None,
@@ -733,24 +733,32 @@ def variants(
     roster: Annotated[Path | None, typer.Option(
         "--roster", show_default=False, help="CSV with a column of student ids (headed id, "
         "student, name or email, else the first column): one variant per student, named after "
-        "them.")] = None,
+        "them; two ids that would make the same file name are refused.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
                                         "exist in DIR.")] = False,
 ) -> None:
-    """Make a variant of a scenario per student: same network, new nice numbers, an answer key.
+    """Make a fair variant of a scenario per student: same network, new nice numbers, a key.
 
-    Writes DIR/variant-01.yaml, DIR/variant-01.key.yaml (every value at full precision) ... and
-    DIR/index.csv (variant, seed, file, key).
+    Writes DIR/students/variant-01.yaml ... (the scenarios to hand out), DIR/keys/variant-01.key.yaml
+    ... (every value at full precision: [bold]bpstep verify DIR/keys/variant-01.key.yaml[/]
+    accepts it) and DIR/index.csv (variant, seed, file, key, line). Every variant is fair: no 0
+    drawn, no unit saturated, dead or a copy of another, nothing that rounds to 0 at the
+    precision asked, each stage within a factor of 3 of the original's (README: Using bpstep
+    with a class). With --roster, files are named after the ids (Zoë O'Neil → Zoe-O-Neil); two
+    ids that would make the same name, ignoring case, accents and punctuation, are refused with
+    their lines, and nothing is written.
 
     Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
     from bpstep import variants as var
-    from bpstep.engine import step as run_step
+    from bpstep.export.output import write_files
+    from bpstep.render.console import make_console
+    from bpstep.render.progress import progress_bar
     from bpstep.scenario import read_text
 
     scenario = load_scenario(file)
-    ids = None
+    entries = None
     if roster is not None:
         if count is not None:
             fail("--count and --roster both say how many variants to make; give one of them")
@@ -758,26 +766,31 @@ def variants(
             text = read_text(roster, "roster", "give a CSV file with a column of student ids")
         except UserError as err:
             raise var.VariantError(str(err)) from None
-        ids = var.read_roster(text, str(roster))
-    if output.exists() and not output.is_dir():
-        fail(f"{output} is a file; -o names the folder to write the variants to")
-    made = var.make_variants(scenario, seed, count=count or 30, roster=ids)
+        entries = var.read_roster_lines(text, str(roster))
+    for folder in (output, output / var.STUDENTS, output / var.KEYS):
+        if folder.exists() and not folder.is_dir():
+            fail(f"{folder} is a file; -o names the class folder, which holds {var.STUDENTS}/ and "
+                 f"{var.KEYS}/")
+    if not output.exists() and not output.parent.is_dir():
+        fail(f"{output.parent} does not exist; create the folder first")
+    planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
     files: dict[Path, str | bytes] = {}
-    for v in made:
-        files[output / f"{v.stem}.yaml"] = var.variant_yaml(v, input_path(file).name, seed)
-        files[output / f"{v.stem}.key.yaml"] = var.key_yaml(v, run_step(v.scenario))
-    files[output / var.INDEX_NAME] = var.index_csv(made)
-    if not output.exists():
-        if not output.parent.is_dir():
-            fail(f"{output.parent} does not exist; create the folder first")
-        output.mkdir()
-    _write_files(files, force, reads=(input_path(file), *((roster,) if roster else ())))
-    from bpstep.render.console import make_console
-
-    make_console(stderr=True).print(
-        f"wrote {len(made)} variants with answer keys to {output} ({made[0].stem}.yaml … "
-        f"{made[-1].stem}.yaml, {var.INDEX_NAME}); next: bpstep export {output} -f moodle -o quiz.xml",
-        markup=False)
+    errors = make_console(stderr=True)
+    made = var.class_texts(scenario, planned, input_path(file).name, seed)  # before the bar's thread
+    with progress_bar(errors, len(planned), "drawing variants") as tick:
+        for done, (v, text, key) in enumerate(made, start=1):
+            files[output / v.file], files[output / v.key] = text, key
+            tick(done)
+    files[output / var.INDEX_NAME] = var.index_csv(planned)
+    for folder in (output, output / var.STUDENTS, output / var.KEYS):
+        folder.mkdir(exist_ok=True)
+    with progress_bar(errors, len(files), "writing files") as tick:
+        write_files(files, force=force, reads=(input_path(file), *((roster,) if roster else ())),
+                    progress=tick)
+    errors.print(
+        f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
+        f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
+        f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -1034,8 +1047,9 @@ def new(
 ) -> None:
     """Draw a fresh exercise: a scenario with nice numbers and a step worth working by hand.
 
-    Weights, inputs and targets have one or two decimals, the learning rate is 0.1, 0.5 or 1, no
-    unit is saturated (|a| ≤ 3) and no δ rounds to 0 at 4 decimals.
+    Weights, inputs and targets have one or two decimals, the learning rate is 0.1, 0.5 or 1, and
+    the step is fair as 'bpstep variants' asks: no number 0, no unit dead, saturated (|a| ≤ 3) or
+    a copy of another, nothing that rounds to 0 at 3 significant figures (a δ, an update).
 
     Examples: [bold]bpstep new --seed 7 -o ex7.yaml[/] ·
     [bold]bpstep new --layers 2-3-1 --activation relu,sigmoid --biases --seed 12 --print[/] ·

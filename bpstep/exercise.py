@@ -1,10 +1,11 @@
 """Fresh exercises: a network's shape in, nice numbers drawn, kept only if the step teaches well.
 
 A good hand exercise has short numbers (one or two decimals, a learning rate of 0.1, 0.5 or 1)
-and a step where every part matters: no unit saturated (|a| ≤ 3, where f′(a) is nearly 0), no δ
-that a student writing 4 decimals would round to 0, no ReLU switched off (it would stop its
-weights learning) unless that is the lesson. Draws come from ``numpy.random.default_rng(seed)``
-in a fixed order, so a seed names the same exercise on every machine.
+and a step where every part matters: fair as ``bpstep.fairness`` defines it for ``bpstep
+variants`` too (no zero, no unit saturated or a copy of another, nothing that rounds to 0 at
+3 significant figures, no ReLU switched off unless that is the lesson). Draws come from
+``numpy.random.default_rng(seed)`` in a fixed order, so a seed names the same exercise on every
+machine.
 
 Pure: the command line writes the file.
 """
@@ -20,14 +21,11 @@ from typing import Any
 import numpy as np
 
 from bpstep.errors import UserError
+from bpstep.fairness import RULES, SQUARED_LOSSES, number_breaches, step_breaches
 from bpstep.functions import ACTIVATIONS
 from bpstep.scenario import CONVENTIONS, MODES, Layer, Scenario, ScenarioError, activation_of, check
-from bpstep.trace import Kind, Trace, parse_name
+from bpstep.trace import Trace
 
-MAX_NET_INPUT = 3.0
-"""|a| beyond this saturates a sigmoid or tanh (f′ below 0.05): the δ behind it all but vanishes."""
-DELTA_DECIMALS = 4
-"""A δ must not round to 0 at this many decimals, or a careful student writes 0 and is right."""
 LEARNING_RATES = (0.1, 0.5, 1.0)
 ATTEMPTS = 1000
 """Draws tried before saying the shape asked for gives no good exercise."""
@@ -36,9 +34,6 @@ MAX_LAYERS = 6
 MAX_SAMPLES = 8
 HIDDEN_LETTERS = ("h", "g", "k", "m")
 """Unit names of hidden layers, first to last: h1 h2 · g1 g2 (as scenarios/two_hidden_layers)."""
-RELU_FAMILY = ("relu", "leaky_relu")
-"""Activations with a kink at a = 0, where f′ is not defined."""
-SQUARED_LOSSES = ("half_sse", "sse", "mse")
 
 
 class ExerciseError(UserError):
@@ -101,13 +96,14 @@ def layers_for(sizes: Sequence[int], activations: Sequence[str]) -> tuple[Layer,
 def _nice(rng: np.random.Generator, low: float, high: float, decimals: int, size: Any,
           nonzero: bool = True) -> np.ndarray:
     """Numbers on the grid of ``decimals`` decimals in [low, high] (0 left out when asked), each
-    the float its shortest text reads back as."""
+    the float its shortest text reads back as: k / 10^d is correctly rounded, so it is the float
+    nearest the decimal k·10^−d, which is what that decimal's text reads as."""
     unit = 10 ** decimals
     grid = np.arange(math.ceil(low * unit), math.floor(high * unit) + 1)
     if nonzero:
         grid = grid[grid != 0]
     picks = rng.choice(grid, size=size)
-    return np.vectorize(lambda k: float(f"{k / unit:.{decimals}f}"), otypes=[float])(picks)
+    return picks / float(unit)
 
 
 def _targets(shape: Shape, rng: np.random.Generator) -> np.ndarray:
@@ -123,7 +119,7 @@ def _targets(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     low, high = activation_of(out).bounds
     low, high = max(low, -1.0), min(high, 1.0)
     margin = 0.1 * (high - low)
-    return _nice(rng, low + margin, high - margin, shape.decimals, size, nonzero=False)
+    return _nice(rng, low + margin, high - margin, shape.decimals, size)
 
 
 def draw_numbers(shape: Shape, rng: np.random.Generator, *, title: str | None = None,
@@ -159,36 +155,14 @@ def draw_numbers(shape: Shape, rng: np.random.Generator, *, title: str | None = 
 
 
 def well_conditioned(scenario: Scenario, trace: Trace, *, dead_relu: bool = True) -> str | None:
-    """Why the step would make a poor exercise, or None when it is a good one.
-
-    Poor: a value that is not finite; a unit whose net input (times its gain) lies beyond
-    ±``MAX_NET_INPUT``; a δ that rounds to 0 at ``DELTA_DECIMALS`` decimals; a ReLU-like unit
-    exactly at its kink; with ``dead_relu=False``, a ReLU switched off (a < 0). With
-    ``dead_relu=True`` the δ of a switched-off ReLU is 0 by design and is let be.
-    """
-    gain = {u: layer.gain or 1.0 for layer in scenario.layers[1:] for u in layer.units}
-    relu = {u for layer in scenario.layers[1:] if layer.activation in RELU_FAMILY
-            for u in layer.units}
-    for q in trace:
-        if not math.isfinite(q.value):
-            return f"{q.name} is not a finite number"
-        if q.kind in (Kind.A, Kind.A_AFTER) and abs(q.value * gain[q.unit or ""]) > MAX_NET_INPUT:
-            return f"{q.name} = {q.value:.4g} saturates {q.unit} (|a| > {MAX_NET_INPUT:g})"
-        if q.kind == Kind.DELTA and round(q.value, DELTA_DECIMALS) == 0 and not (
-                dead_relu and q.unit in relu and _net_input(trace, q.name) < 0):
-            return f"{q.name} = {q.value:.2g} rounds to 0 at {DELTA_DECIMALS} decimals"
-        if q.kind == Kind.A and q.unit in relu and q.value == 0:
-            return f"{q.name} = 0 sits at the kink of {q.unit}'s ReLU"
-        if q.kind == Kind.A and q.unit in relu and q.value < 0 and not dead_relu:
-            return f"{q.name} = {q.value:g}: the ReLU of {q.unit} is off, its weights do not learn"
+    """Why the step would make a poor exercise (the first rule of ``bpstep.fairness`` it breaks),
+    or None when it is a fair one. ``dead_relu`` lets a ReLU be off (a < 0): a lesson of its own,
+    whose δ and updates are 0 by design."""
+    for breach in number_breaches(scenario):
+        return breach.detail
+    for breach in step_breaches(scenario, trace, dead_relu=dead_relu):
+        return breach.detail
     return None
-
-
-def _net_input(trace: Trace, name: str) -> float:
-    """a of the unit (and sample) a quantity belongs to: ``a[h1]@2`` for ``delta[h1]@2``."""
-    parsed = parse_name(name)
-    assert parsed is not None
-    return trace.value_of(parsed.renamed(Kind.A))
 
 
 def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
@@ -207,15 +181,21 @@ def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
         raise ExerciseError(f"--mode {shape.mode} updates after each sample or chunk; give "
                             "--samples 2 or more")
     rng = np.random.default_rng(seed)
-    reason = None
+    broken: dict[str, int] = {}
+    last: dict[str, str] = {}
     for _ in range(ATTEMPTS):
         scenario = draw_numbers(shape, rng, title=title, source=source)
-        trace = step(scenario)
-        reason = well_conditioned(scenario, trace, dead_relu=shape.dead_relu)
-        if reason is None:
-            return scenario
-    raise ExerciseError(f"no well-conditioned exercise in {ATTEMPTS} draws (last: {reason}); "
-                        "try fewer layers or units, or another activation")
+        breach = next(number_breaches(scenario), None)
+        if breach is None:
+            breach = next(step_breaches(scenario, step(scenario), dead_relu=shape.dead_relu), None)
+            if breach is None:
+                return scenario
+        broken[breach.rule] = broken.get(breach.rule, 0) + 1
+        last[breach.rule] = breach.detail
+    rule = max(broken, key=broken.__getitem__)
+    raise ExerciseError(f"no fair exercise in {ATTEMPTS} draws: {broken[rule]} broke the rule "
+                        f"'{rule}' ({RULES[rule]}; last: {last[rule]}); try fewer layers or units, "
+                        "or another activation")
 
 
 def exercise_yaml(scenario: Scenario, note: str) -> str:

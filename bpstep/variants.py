@@ -1,11 +1,22 @@
-"""A whole class from one scenario: a variant per student, its answer key, and its quiz blanks.
+"""A whole class from one scenario: a fair variant per student, its answer key, its quiz blanks.
 
 A variant keeps the scenario's structure (layers, activations, loss, convention, mode, learning
-rate) and draws new nice numbers with as many decimals as the original's. Each variant is drawn
-from its own seed, derived from the class seed and the variant's id with SHA-256, so one
-student's variant can be made again from (seed, id) alone.
+rate) and draws new nice numbers, each group (a weight matrix, a layer's biases, the inputs, the
+targets) with as many decimals as the original's and within its span; the draw is kept only when
+the step is fair as ``bpstep.fairness`` defines it, measured against the original (no zero, no
+unit saturated, dead or a copy of another, nothing that rounds to 0 at the precision floor, every
+stage within a factor of 3 of the original's). Whole numbers among the inputs and targets (XOR's
+truth table, class labels) and groups that are all 0 are kept as the original has them. Each
+variant is drawn from its own seed, derived from the class seed and the variant's id with
+SHA-256, so one student's variant can be made again from (seed, id) alone.
 
-Pure: files are read and written by ``bpstep.cli``; the roster text comes in as a string.
+A class folder holds ``students/`` (the scenarios handed out), ``keys/`` (the answer keys) and
+``index.csv`` linking them. Every file name is checked against every other before anything is
+written: two ids that would make the same name (equal ignoring case, accents or punctuation,
+as a case-insensitive file system compares them) are refused with their roster lines.
+
+Files are read and written by ``bpstep.cli``; the roster text comes in as a string. A large
+class is drawn by a pool of processes (``class_texts``), each variant from its own seed alone.
 """
 
 from __future__ import annotations
@@ -16,30 +27,53 @@ import hashlib
 import io
 import json
 import math
+import os
 import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from bpstep.engine import Params, initial_params, step
 from bpstep.errors import UserError
-from bpstep.exercise import _nice, well_conditioned
 from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
+from bpstep.fairness import (
+    RULES,
+    SQUARED_LOSSES,
+    Reference,
+    decimals_of,
+    given_groups,
+    number_breaches,
+    reference,
+    step_breaches,
+)
+from bpstep.numbers import clean, clean_all
 from bpstep.scenario import Scenario, activation_of
-from bpstep.trace import Phase, Trace
+from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
-MAX_DECIMALS = 4
-"""Decimals drawn at most, for a scenario whose numbers were drawn (``init``) or are long."""
 ATTEMPTS = 1000
-"""Draws tried per variant before saying the scenario cannot be varied."""
+"""Draws tried per variant before saying which rule of fairness could not be met."""
+MIN_CHOICES = 2
+"""Values other than 0 a group's grid offers at least: a span too narrow for it (the weights
+1, 1, 1 of builtin_identity_xor, whole numbers up to 1) is widened, one step at a time."""
 MAX_ROSTER_BYTES = 1_000_000
 MAX_VARIANTS = 10_000
 ROSTER_HEADERS = ("id", "student", "name", "email", "username", "student_id")
 """Column headers a roster's id column may have (compared case-insensitively)."""
+STUDENTS = "students"
+"""Folder of a class with the scenarios handed out."""
+KEYS = "keys"
+"""Folder of a class with the answer keys, kept apart from what is handed out."""
+KEY_SUFFIX = ".key.yaml"
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
+"""File names Windows refuses whatever their extension (``con.yaml``)."""
 
 
 class VariantError(UserError):
@@ -49,68 +83,132 @@ class VariantError(UserError):
 # --- drawing variants ---
 
 
-def decimals_of(values: np.ndarray | Sequence[float]) -> int:
-    """The most decimals any of ``values`` is written with (``0.35`` → 2), at most MAX_DECIMALS."""
-    most = 0
-    for v in np.ravel(values):
-        text = repr(float(v))
-        if "e" in text:
-            return MAX_DECIMALS
-        most = max(most, len(text.split(".")[1].rstrip("0")))
-    return min(most, MAX_DECIMALS)
-
-
 def derive_seed(seed: int, ident: str) -> int:
     """A variant's own seed from the class seed and its id: stable across runs and machines."""
     digest = hashlib.sha256(f"bpstep-variant\0{seed}\0{ident}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def _span(values: np.ndarray, decimals: int, default: float) -> tuple[float, float]:
-    """Where new numbers are drawn: ±the largest magnitude, or [0, max] when none is negative."""
-    top = max(float(np.max(np.abs(values))) if values.size else 0.0, default, 10.0 ** -decimals)
-    return (0.0 if values.size and np.min(values) >= 0 else -top, top)
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one group of given numbers is drawn: kept, or from a grid of whole multiples of
+    10^−decimals (0 only where the original has 0)."""
+
+    label: str
+    kept: np.ndarray | None
+    """The original's numbers, when they are kept as they are."""
+    grid: np.ndarray
+    """Every multiple k of the grid's unit that may be drawn (k / unit is the number)."""
+    nonzero: np.ndarray
+    zeros: np.ndarray
+    """Flat positions where the original has 0 (and the variant may too)."""
+    shape: tuple[int, ...]
+    unit: float
 
 
-def _targets(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """New targets inside the output activation's range, or the scenario's own where a loss
-    constrains them (cross-entropies) or the range is open."""
-    low, high = activation_of(scenario.layers[-1]).bounds
-    if scenario.loss not in ("half_sse", "sse", "mse") or not (
-            math.isfinite(low) and math.isfinite(high)):
-        return scenario.targets
-    decimals = max(decimals_of(scenario.targets), 1)
-    margin = 0.1 * (high - low)
-    return _nice(rng, low + margin, high - margin, decimals, scenario.targets.shape, nonzero=False)
+def _kept(scenario: Scenario, label: str, values: np.ndarray) -> bool:
+    """Groups a variant keeps: all 0 (biases that start at 0); whole inputs or targets (a truth
+    table, class labels); targets a loss constrains (cross-entropies, softmax) or an output whose
+    range is open (nothing to draw them in)."""
+    if not values.any():
+        return True
+    if label in ("inputs", "targets") and decimals_of(values) == 0:
+        return True
+    if label == "targets":
+        low, high = activation_of(scenario.layers[-1]).bounds
+        return (scenario.loss not in SQUARED_LOSSES or scenario.layers[-1].activation == "softmax"
+                or not (math.isfinite(low) and math.isfinite(high)))
+    return False
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, dtype=float)
-    array.flags.writeable = False
-    return array
+def _plan(scenario: Scenario, label: str, values: np.ndarray) -> _Plan:
+    """Where a group's new numbers are drawn: within ±its largest magnitude (from 0 when none is
+    negative), targets inside the output's range with a margin of a tenth (and not below 0 when
+    the original's are not); with the group's decimals, and at least MIN_CHOICES values."""
+    decimals = decimals_of(values)
+    unit = 10.0 ** decimals
+    empty = np.zeros(0, dtype=np.int64)
+    if _kept(scenario, label, values):
+        return _Plan(label, values, empty, empty, empty, values.shape, unit)
+    nonnegative = bool(np.min(values) >= 0)
+    if label == "targets":
+        low, high = activation_of(scenario.layers[-1]).bounds
+        margin = 0.1 * (high - low)
+        low, high = max(low + margin, 0.0) if nonnegative else low + margin, high - margin
+        widen = False
+    else:
+        high = float(np.max(np.abs(values)))
+        low, widen = (0.0 if nonnegative else -high), True
+    first, last = math.ceil(low * unit - 1e-9), math.floor(high * unit + 1e-9)
+    grid = np.arange(first, last + 1, dtype=np.int64)
+    while widen and np.count_nonzero(grid) < MIN_CHOICES:
+        first, last = (first if nonnegative else first - 1), last + 1
+        grid = np.arange(first, last + 1, dtype=np.int64)
+    return _Plan(label, None, grid, grid[grid != 0], np.flatnonzero(values == 0), values.shape, unit)
+
+
+def _draw(plan: _Plan, uniform: np.ndarray) -> np.ndarray:
+    """The group's numbers from its share of uniform draws in [0, 1): one per number."""
+    if plan.kept is not None:
+        return plan.kept
+    picks = plan.nonzero[(uniform * len(plan.nonzero)).astype(np.int64)]
+    if len(plan.zeros):
+        picks[plan.zeros] = plan.grid[(uniform[plan.zeros] * len(plan.grid)).astype(np.int64)]
+    out = (picks / plan.unit).reshape(plan.shape)  # correctly rounded: the float of k·10^−d
+    out.flags.writeable = False
+    return out
+
+
+class Drawer:
+    """Draws fair variants of one scenario: its step, its measure (``fairness.reference``) and
+    the plan of each group of numbers are worked out once for the whole class."""
+
+    def __init__(self, original: Scenario) -> None:
+        self.original = original
+        self.reference: Reference = reference(original, step(original))
+        self.plans = [_plan(original, label, values) for label, values in given_groups(original)]
+        self.weights = len(original.weights)
+        ends = np.cumsum([0 if plan.kept is not None else math.prod(plan.shape) for plan in self.plans])
+        self.slices = [slice(int(end - size), int(end)) for end, size in
+                       zip(ends, np.diff(np.concatenate([[0], ends])), strict=True)]
+        self.numbers = int(ends[-1])
+        """Uniform draws an attempt takes: one per number drawn."""
+
+    def _scenario(self, arrays: list[np.ndarray]) -> Scenario:
+        n = self.weights
+        biases = None if self.original.biases is None else tuple(arrays[n:2 * n])
+        return dataclasses.replace(self.original, weights=tuple(arrays[:n]), biases=biases,
+                                   inputs=arrays[-2], targets=arrays[-1], init=None)
+
+    def draw(self, seed: int) -> tuple[Scenario, Trace]:
+        """The first fair draw from ``default_rng(seed)`` and its step; a VariantError naming
+        the rule broken most often when ATTEMPTS draws give none."""
+        rng = np.random.default_rng(seed)
+        broken: Counter[str] = Counter()
+        last: dict[str, str] = {}
+        for _ in range(ATTEMPTS):
+            uniform = rng.random(self.numbers)
+            variant = self._scenario([_draw(plan, uniform[part])
+                                      for plan, part in zip(self.plans, self.slices, strict=True)])
+            breach = next(number_breaches(variant, self.reference), None)
+            if breach is None:
+                trace = step(variant)
+                breach = next(step_breaches(variant, trace, self.reference), None)
+                if breach is None:
+                    return variant, trace
+            broken[breach.rule] += 1
+            last[breach.rule] = breach.detail
+        rule, times = broken.most_common(1)[0]
+        raise VariantError(f"{self.original.source}: no fair variant in {ATTEMPTS} draw"
+                           f"{'s' * (ATTEMPTS != 1)} (variant "
+                           f"seed {seed}): {times} broke the rule '{rule}' ({RULES[rule]}), e.g. "
+                           f"{last[rule]}; give the scenario's numbers more decimals or a wider "
+                           "span, or make its own step fair (README: Using bpstep with a class)")
 
 
 def draw_variant(scenario: Scenario, seed: int) -> Scenario:
-    """The scenario with new nice weights, biases, inputs and targets, well conditioned as
-    ``bpstep new`` defines it. Each group keeps its own decimals and span (XOR's 0/1 inputs stay
-    0/1), which ``bpstep.exercise.draw_numbers``'s fixed ranges for a fresh network would not."""
-    rng = np.random.default_rng(seed)
-    reason = None
-    for _ in range(ATTEMPTS):
-        weights = tuple(_frozen(_nice(rng, *_span(w, d := decimals_of(w), 0.0), d, w.shape, nonzero=False))
-                        for w in scenario.weights)
-        biases = None if scenario.biases is None else tuple(
-            _frozen(_nice(rng, *_span(b, d := decimals_of(b), 0.5), d, b.shape, nonzero=False))
-            for b in scenario.biases)
-        x = scenario.inputs
-        inputs = _frozen(_nice(rng, *_span(x, d := decimals_of(x), 1.0), d, x.shape, nonzero=False))
-        variant = dataclasses.replace(scenario, weights=weights, biases=biases, inputs=inputs,
-                                      targets=_frozen(_targets(scenario, rng)), init=None)
-        reason = well_conditioned(variant, step(variant))
-        if reason is None:
-            return variant
-    raise VariantError(f"{scenario.source}: no well-conditioned variant in {ATTEMPTS} draws "
-                       f"(last: {reason}); give the scenario numbers with more decimals")
+    """One fair variant of ``scenario`` from ``seed`` (a class draws many with one ``Drawer``)."""
+    return Drawer(scenario).draw(seed)[0]
 
 
 # --- the class: ids, file names, files ---
@@ -125,40 +223,65 @@ class Variant:
     seed: int
     stem: str
     """File name without extension: ``variant-01`` or a safe form of the roster id."""
-    scenario: Scenario
+    line: int | None = None
+    """The roster line of the id (None for numbered variants)."""
+
+    @property
+    def file(self) -> str:
+        """The scenario handed out, relative to the class folder: ``students/variant-01.yaml``."""
+        return f"{STUDENTS}/{self.stem}.yaml"
+
+    @property
+    def key(self) -> str:
+        """Its answer key, relative to the class folder: ``keys/variant-01.key.yaml``."""
+        return f"{KEYS}/{self.stem}{KEY_SUFFIX}"
 
 
 def safe_stem(ident: str) -> str:
-    """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``."""
+    """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``.
+
+    ASCII letters, digits and ``_ . -`` are kept (accents dropped, the rest a ``-``), at most 60
+    of them; an id with none of them (``王伟``) is ``student-`` and 8 hex digits of its SHA-256,
+    and a name Windows reserves (``con``) gets ``-student`` after it."""
     ascii_text = unicodedata.normalize("NFKD", ident).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60]
-    return stem or "student"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60].rstrip(".-_")
+    if not stem:
+        return "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
+        stem += "-student"
+    return stem
 
 
-def read_roster(text: str, source: str) -> list[str]:
-    """Student ids from a roster CSV: the column headed id/student/name/email, else the first.
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    ident: str
+    line: int
 
-    A file without one of those headers is read as ids only, one per line.
+
+def read_roster_lines(text: str, source: str) -> list[RosterEntry]:
+    """Student ids from a roster CSV, each with its line: the column headed id/student/name/
+    email, else the first. A file without one of those headers is read as ids only, one per line.
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_ROSTER_BYTES or "\0" in text:
         raise VariantError(f"{source}: is not a roster (binary or over "
                            f"{MAX_ROSTER_BYTES // 1_000_000} MB); expected a CSV with a column of ids")
     try:
-        rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+        rows = [(reader.line_num, row) for reader in [csv.reader(io.StringIO(text))]
+                for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as err:
         raise VariantError(f"{source}: is not a readable CSV ({err})") from None
     if not rows:
         raise VariantError(f"{source}: is empty; expected a column of student ids, e.g. a header "
                            "'id' and one id per line")
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [cell.strip().lower() for cell in rows[0][1]]
     column, first = 0, 0
     for name in ROSTER_HEADERS:
         if name in header:
             column, first = header.index(name), 1
             break
-    ids: list[str] = []
+    out: list[RosterEntry] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[first:], start=first + 1):
+    for line, row in rows[first:]:
         ident = " ".join(row[column].split()) if column < len(row) else ""
         if not ident:
             raise VariantError(f"{source}:{line}: has no id in column {column + 1}; every row needs one")
@@ -166,35 +289,44 @@ def read_roster(text: str, source: str) -> list[str]:
             raise VariantError(f"{source}:{line}: id {ident!r} is already on line "
                                f"{seen[ident.casefold()]}; ids must be unique")
         seen[ident.casefold()] = line
-        ids.append(ident)
-    if not ids:
+        out.append(RosterEntry(ident, line))
+    if not out:
         raise VariantError(f"{source}: has a header but no students")
-    if len(ids) > MAX_VARIANTS:
-        raise VariantError(f"{source}: has {len(ids)} students; at most {MAX_VARIANTS} are made")
-    return ids
-
-
-def make_variants(scenario: Scenario, seed: int, *, count: int | None = None,
-                  roster: Sequence[str] | None = None) -> list[Variant]:
-    """``count`` numbered variants, or one per roster id, each from its own derived seed."""
-    if roster is not None:
-        pairs = [(ident, safe_stem(ident)) for ident in roster]
-    else:
-        width = max(2, len(str(count)))
-        pairs = [(f"{i:0{width}d}", f"variant-{i:0{width}d}") for i in range(1, (count or 0) + 1)]
-    stems: dict[str, int] = {}
-    out = []
-    for ident, stem in pairs:
-        n = stems[stem.casefold()] = stems.get(stem.casefold(), 0) + 1
-        unique = stem if n == 1 else f"{stem}-{n}"
-        own = derive_seed(seed, ident)
-        out.append(Variant(ident, own, unique, draw_variant(scenario, own)))
+    if len(out) > MAX_VARIANTS:
+        raise VariantError(f"{source}: has {len(out)} students; at most {MAX_VARIANTS} are made")
     return out
 
 
-def variant_yaml(variant: Variant, original: str, seed: int) -> str:
+def read_roster(text: str, source: str) -> list[str]:
+    """Student ids from a roster CSV (``read_roster_lines`` without the lines)."""
+    return [entry.ident for entry in read_roster_lines(text, source)]
+
+
+def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterEntry] | None = None,
+               source: str = "roster") -> list[Variant]:
+    """``count`` numbered variants, or one per roster id, each with its derived seed and file
+    name; a VariantError (with both roster lines) when two ids would make the same file name,
+    compared ignoring case, as a case-insensitive file system (Windows, macOS) does."""
+    if roster is not None:
+        made = [Variant(e.ident, derive_seed(seed, e.ident), safe_stem(e.ident), e.line)
+                for e in roster]
+    else:
+        width = max(2, len(str(count)))
+        made = [Variant(ident, derive_seed(seed, ident), f"variant-{ident}")
+                for ident in (f"{i:0{width}d}" for i in range(1, (count or 0) + 1))]
+    taken: dict[str, Variant] = {}
+    for v in made:
+        other = taken.setdefault(v.stem.casefold(), v)
+        if other is not v:
+            raise VariantError(f"{source}:{v.line}: id {v.ident!r} would be written as {v.file}, "
+                               f"as is {other.ident!r} of line {other.line} (the names differ only "
+                               "in case, accents or punctuation); make the ids differ in letters "
+                               "or digits, or use another column (email, username)")
+    return made
+
+
+def variant_yaml(variant: Variant, scenario: Scenario, original: str, seed: int) -> str:
     """The variant as a scenario file ``bpstep run`` reads."""
-    scenario = variant.scenario
     title = f"{scenario.title or 'Exercise'} · variant {variant.ident}"
     params: Params = initial_params(scenario)
     note = (f"Variant {variant.ident} of {original}, drawn by 'bpstep variants' (class seed {seed}, "
@@ -202,25 +334,130 @@ def variant_yaml(variant: Variant, original: str, seed: int) -> str:
     return scenario_yaml(scenario, params, title=title, note=note)
 
 
+def noise_scales(trace: Trace) -> dict[str, float]:
+    """For each value of the step, the size of the values it is worked from, as ``clean``
+    needs it: the largest |value| of its kind in its stage (a net input that nearly cancels,
+    −0.0197 from terms near 1, carries the float noise of its terms)."""
+    out: dict[str, float] = {}
+    for stage in trace.stages:
+        biggest: dict[str, float] = {}
+        pairs = [(name, kind_of(name), abs(value)) for name, value in named_values(stage.quantities)]
+        for _, kind, size in pairs:
+            if size > biggest.get(kind, -1.0):
+                biggest[kind] = size
+        out.update((name, biggest[kind]) for name, kind, _ in pairs)
+    return out
+
+
+def clean_values(trace: Trace) -> list[tuple[str, float]]:
+    """(name, value) of every computed quantity, float noise cleaned (``numbers.clean``)."""
+    scales = noise_scales(trace)
+    names = list(scales)
+    values = [value for _, value in trace.named_values()]
+    return list(zip(names, clean_all(values, [scales[n] for n in names]), strict=True))
+
+
 def key_yaml(variant: Variant, trace: Trace) -> str:
-    """The answer key: every quantity at full precision, as an answers file ``verify`` reads."""
+    """The answer key: every quantity at full precision (float noise cleaned, ``numbers.clean``),
+    as an answers file ``verify`` reads. Its ``scenario:`` is the variant's file beside the keys
+    folder (``../students/NAME.yaml``), so ``bpstep verify class/keys/NAME.key.yaml`` finds it."""
     out = [f"# Answer key of variant {variant.ident}: every value at full precision.",
-           f"scenario: {json.dumps(variant.stem + '.yaml')}"]
-    out += [f"{json.dumps(name)}: {yaml_number(value)}" for name, value in trace.named_values()]
+           f"scenario: {json.dumps('../' + variant.file)}"]
+    out += [f"{json.dumps(name)}: {yaml_number(value)}" for name, value in clean_values(trace)]
     return "\n".join(out) + "\n"
 
 
+PARALLEL_FROM = 400
+"""A class this large is drawn by several processes (one per core, at most MAX_WORKERS)."""
+MAX_WORKERS = 8
+
+
+def _texts(drawer: Drawer, variant: Variant, lesson: str, seed: int) -> tuple[str, str]:
+    scenario, trace = drawer.draw(variant.seed)
+    return variant_yaml(variant, scenario, lesson, seed), key_yaml(variant, trace)
+
+
+_DRAWER: list[Drawer] = []
+"""A worker process's drawer, made once by ``_start_worker``."""
+
+
+def _start_worker(original: Scenario) -> None:
+    _DRAWER[:] = [Drawer(original)]
+
+
+def _work(job: tuple[Variant, str, int]) -> tuple[str, str]:
+    return _texts(_DRAWER[0], *job)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def class_texts(original: Scenario, planned: Sequence[Variant], lesson: str, seed: int
+                ) -> Iterator[tuple[Variant, str, str]]:
+    """Each planned variant with its scenario file and its key, in order: drawn here, or for a
+    large class by a pool of processes, started now (before any thread, such as a progress
+    bar's, is running). Each variant depends on its own seed only, so the files are the same
+    either way; a pool that cannot start or breaks leaves the rest to this process. ``lesson``
+    names the original in each file's first line."""
+    drawer = Drawer(original)
+    workers = min(_cores(), MAX_WORKERS)
+    if len(planned) < PARALLEL_FROM or workers < 2:
+        return _serial(drawer, planned, lesson, seed)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _DRAWER[:] = [drawer]  # what a forked worker starts with; another is made its own
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if sys.platform == "linux" and "fork" in methods else "spawn"
+    try:
+        pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method),
+                                   initializer=None if method == "fork" else _start_worker,
+                                   initargs=() if method == "fork" else (original,))
+        chunk = max(1, min(256, len(planned) // (8 * workers)))
+        results = pool.map(_work, [(v, lesson, seed) for v in planned], chunksize=chunk)
+    except (OSError, NotImplementedError, ImportError):  # no processes here
+        return _serial(drawer, planned, lesson, seed)
+    return _pooled(pool, results, drawer, planned, lesson, seed)
+
+
+def _serial(drawer: Drawer, planned: Sequence[Variant], lesson: str, seed: int
+            ) -> Iterator[tuple[Variant, str, str]]:
+    for v in planned:
+        yield (v, *_texts(drawer, v, lesson, seed))
+
+
+def _pooled(pool: Any, results: Iterator[tuple[str, str]], drawer: Drawer,
+            planned: Sequence[Variant], lesson: str, seed: int) -> Iterator[tuple[Variant, str, str]]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    try:
+        for texts in results:
+            yield (planned[done], *texts)
+            done += 1
+    except BrokenProcessPool:  # a worker could not start (no importable __main__) or died
+        yield from _serial(drawer, planned[done:], lesson, seed)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 INDEX_NAME = "index.csv"
-INDEX_FIELDS = ("variant", "seed", "file", "key")
+INDEX_FIELDS = ("variant", "seed", "file", "key", "line")
+"""variant (the roster id or number), seed (the variant's own), file (the scenario handed out)
+and key (its answer key), both relative to the index's folder, line (the roster line)."""
 
 
 def index_csv(variants: Sequence[Variant]) -> str:
-    """variant, seed, file, key: one row per variant (ids are guarded against formula injection)."""
+    """One row per variant (ids are guarded against formula injection)."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(INDEX_FIELDS)
     for v in variants:
-        writer.writerow([csv_cell(v.ident), v.seed, v.stem + ".yaml", v.stem + ".key.yaml"])
+        writer.writerow([csv_cell(v.ident), v.seed, v.file, v.key, "" if v.line is None else v.line])
     return stream.getvalue()
 
 
@@ -229,8 +466,17 @@ def csv_cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _inside(name: str) -> bool:
+    """A relative path of plain names (``students/x.yaml``): no ``..``, no hidden or empty part."""
+    parts = name.split("/")
+    return bool(name) and "\\" not in name and ":" not in name and all(
+        part and not part.startswith(".") for part in parts)
+
+
 def read_index(text: str, source: str) -> list[tuple[str, str]]:
-    """(variant id, scenario file name) of each row of an ``index.csv``."""
+    """(variant id, scenario file relative to the index's folder) of each row of an
+    ``index.csv``: ``students/variant-01.yaml``, or ``variant-01.yaml`` in a folder made before
+    the keys were kept apart."""
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or "file" not in rows[0] or "variant" not in rows[0]:
         raise VariantError(f"{source}: is not a variants index (columns {', '.join(INDEX_FIELDS)}); "
@@ -238,8 +484,8 @@ def read_index(text: str, source: str) -> list[tuple[str, str]]:
     out = []
     for line, row in enumerate(rows, start=2):
         name = row.get("file") or ""
-        if not name or "/" in name or "\\" in name or name.startswith("."):
-            raise VariantError(f"{source}:{line}: file {name!r} is not a file name in this folder")
+        if not _inside(name):
+            raise VariantError(f"{source}:{line}: file {name!r} is not a file in this folder")
         ident = row.get("variant") or ""
         out.append((ident[1:] if ident.startswith("'") else ident, name))
     return out
@@ -283,8 +529,6 @@ def asked(trace: Trace, ask: str | None) -> list[str]:
 
 
 def _names(stage: object) -> list[tuple[str, float]]:
-    from bpstep.trace import named_values
-
     return list(named_values(stage.quantities))  # type: ignore[attr-defined]
 
 
@@ -348,32 +592,34 @@ def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, p
              rounding_credit: int) -> Question:
     """The variant's worksheet as blanks: each correct to ±half a unit of the last digit
     ``precision`` asks for; each value ``verify`` would call rounded too early (the same
-    definition, ``early_rounding_values``) at ``rounding_credit`` %; each named mistake at 0 %."""
+    definition, ``early_rounding_values``) at ``rounding_credit`` %; each named mistake at 0 %.
+    Every value is cleaned of float noise (``numbers.clean``): 0.336, not 0.33599999999999997."""
     from bpstep.answers import call_names, describe, describe_given
 
     activations, outputs = call_names(scenario), scenario.layers[-1].units
     names = asked(trace, ask)
+    scales = noise_scales(trace)
     blanks = []
     for name in names:
         q = trace[name]
-        value = q.value
+        value = clean(q.value, scales[name])
         written = read_number(precision.written(value))
         assert written is not None, "a number written by written() reads back"
-        tol = written.half_unit
+        tol = clean(written.half_unit)
         answers = [Answer(value, tol, 100, f"correct: {name} = {written.text}")]
         early = early_rounding_values(trace, scenario, name, written.figures, names)
         for m in early if rounding_credit else ():
-            if _clear(answers, m.value, tol):
-                answers.append(Answer(m.value, tol, rounding_credit, m.hint, m.key))
+            if _clear(answers, clean(m.value, scales[name]), tol):
+                answers.append(Answer(clean(m.value, scales[name]), tol, rounding_credit, m.hint, m.key))
         powers = 0
         for m in mistake_values(trace, scenario, name, written=names):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:
                     continue
-            if _clear(answers, m.value, tol):
-                answers.append(Answer(m.value, tol, 0, m.hint, m.key))
+            if _clear(answers, clean(m.value, scales[name]), tol):
+                answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
         blanks.append(Blank(name, describe(q, activations, outputs), tuple(answers)))
-    givens = tuple((describe_given(n), yaml_number(v)) for n, v in trace.given.items())
+    givens = tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
     title = f"{scenario.title or 'Backpropagation step'} · {ident}"
     return Question(title, ident, givens, tuple(blanks), precision)

@@ -52,11 +52,11 @@ def classroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert invoke("export", root / "class", "-f", form, "-o", root / name).exit_code == 0
     (root / "answers").mkdir()
     for i in range(1, STUDENTS + 1):
-        key = yaml.safe_load((root / "class" / f"variant-{i:02d}.key.yaml").read_text())
-        v = yaml.safe_load((root / "class" / f"variant-{i:02d}.yaml").read_text())
+        key = yaml.safe_load((root / "class" / "keys" / f"variant-{i:02d}.key.yaml").read_text())
+        v = yaml.safe_load((root / "class" / "students" / f"variant-{i:02d}.yaml").read_text())
         key.pop("scenario")
-        lines = [f"scenario: ../class/variant-{i:02d}.yaml"]
-        lines += [f'"{n}": {x:.6g}' for n, x in plant(i, key, v).items()]
+        lines = [f"scenario: ../class/students/variant-{i:02d}.yaml"]
+        lines += [f'"{n}": {x:#.6g}' for n, x in plant(i, key, v).items()]  # 6 figures, 0s kept
         (root / "answers" / f"student-{i:02d}.yaml").write_text("\n".join(lines) + "\n")
     return root
 

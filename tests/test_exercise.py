@@ -123,15 +123,22 @@ def test_a_saturated_unit_is_named() -> None:
 def test_a_delta_that_rounds_to_zero_is_named() -> None:
     # y[o] = σ(0.5·σ(0.5)) = σ(0.311246) = 0.577190; t = 0.5772 leaves δ[o] = (t − y)·y·(1 − y)
     # = 0.0000098 × 0.244 ≈ 2.4e-6: a student writing 4 decimals writes 0.
+    reason = well_conditioned(*net(targets=[0.5772], marking={"decimals": 4}))
+    assert reason is not None and reason.startswith("delta[o]") and "4 decimal places" in reason
+    # At 3 significant figures δ[o] is written 2.39e-06, but Δw = 1·δ[o]·y[h] ≈ 1.5e-6 leaves
+    # w[h->o] = 0.500002, written 0.500 like the weight before: the update does not show.
     reason = well_conditioned(*net(targets=[0.5772]))
-    assert reason is not None and reason.startswith("delta[o]")
+    assert reason is not None and reason.startswith("w[h->o]") and "does not show" in reason
 
 
 def test_a_relu_that_is_off_is_refused_only_when_asked() -> None:
     relu = [{"units": ["x"]}, {"units": ["h"], "activation": "relu"},
             {"units": ["o"], "activation": "sigmoid"}]
-    scenario, trace = net(layers=relu, weights=[[[-0.5]], [[0.5]]])  # a[h] = −0.5
+    # a[h] = −0.5 + 0.1 = −0.4; the output's bias keeps a[o] = 0.2 from being 0 (y[o] = 0.5 free)
+    scenario, trace = net(layers=relu, weights=[[[-0.5]], [[0.5]]], biases=[[0.1], [0.2]])
     assert well_conditioned(scenario, trace) is None
+    bare = net(layers=relu, weights=[[[-0.5]], [[0.5]]])
+    assert well_conditioned(*bare) == "a[o] = 0: y[o] = f(0) is given away"
     reason = well_conditioned(scenario, trace, dead_relu=False)
     assert reason is not None and "ReLU of h is off" in reason
 

@@ -38,12 +38,12 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def keys(made: Path) -> dict[str, dict]:
-    return {f"{i:02d}": yaml.safe_load((made / f"variant-{i:02d}.key.yaml").read_text())
+    return {f"{i:02d}": yaml.safe_load((made / "keys" / f"variant-{i:02d}.key.yaml").read_text())
             for i in (1, 2, 3)}
 
 
 def variant(made: Path, ident: str) -> dict:
-    return yaml.safe_load((made / f"variant-{ident}.yaml").read_text())
+    return yaml.safe_load((made / "students" / f"variant-{ident}.yaml").read_text())
 
 
 def expected_mistake(hint: str, name: str, correct: float, key: dict, v: dict) -> float | None:
@@ -192,7 +192,7 @@ def test_moodle_xml_has_one_cloze_question_per_variant_with_numerical_blanks(mad
 
 def test_ask_chooses_the_blanks(made: Path, tmp_path: Path) -> None:
     out = tmp_path / "q.xml"
-    assert invoke("export", made / "variant-01.yaml", "-f", "moodle", "-o", out, "--ask",
+    assert invoke("export", made / "students" / "variant-01.yaml", "-f", "moodle", "-o", out, "--ask",
                   "delta[*],loss").exit_code == 0
     text = lxml_etree.parse(str(out)).getroot().findall("question")[1].find("questiontext").findtext("text")
     names = [c.text for c in lxml_html.fromstring(text).xpath("//tr/td/code")]

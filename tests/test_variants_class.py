@@ -1,11 +1,13 @@
 """`bpstep variants`: per-student variants keep the scenario's structure, draw numbers with its
-decimals, are reproducible from (seed, id), and come with an answer key checked here against a
-forward and backward pass written out by hand."""
+decimals, are reproducible from (seed, id), and come with an answer key, kept apart from what is
+handed out and checked here against a forward and backward pass written out by hand; roster ids
+that would make the same file name are refused before anything is written."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import re
 import shutil
@@ -48,22 +50,23 @@ def test_variants_keep_the_structure_and_the_decimals(made: Path) -> None:
     original = yaml.safe_load(GFG.read_text())
     seen = set()
     for i in range(1, 13):
-        v = yaml.safe_load((made / f"variant-{i:02d}.yaml").read_text())
+        v = yaml.safe_load((made / "students" / f"variant-{i:02d}.yaml").read_text())
         assert [layer["units"] for layer in v["layers"]] == [layer["units"] for layer in original["layers"]]
         assert [layer.get("activation") for layer in v["layers"]] == [None, "sigmoid", "sigmoid"]
         assert (v["loss"], v["convention"], v["learning_rate"]) == ("half_sse", "delta_rule", 1.0)
         weights = [x for m in v["weights"] for row in m for x in row]
         assert all(decimals(x) <= 1 for x in weights)          # the original's 0.2, 0.3, 0.9
         assert all(decimals(x) <= 2 for x in v["inputs"][0])   # 0.35, 0.7
+        assert max(decimals(x) for x in v["inputs"][0]) == 2   # as many as the original's
         seen.add(repr(v["weights"]) + repr(v["inputs"]))
     assert len(seen) == 12
 
 
 def test_each_key_is_the_step_worked_by_hand(made: Path) -> None:
     for i in (1, 5, 12):
-        v = yaml.safe_load((made / f"variant-{i:02d}.yaml").read_text())
-        key = yaml.safe_load((made / f"variant-{i:02d}.key.yaml").read_text())
-        assert key["scenario"] == f"variant-{i:02d}.yaml"
+        v = yaml.safe_load((made / "students" / f"variant-{i:02d}.yaml").read_text())
+        key = yaml.safe_load((made / "keys" / f"variant-{i:02d}.key.yaml").read_text())
+        assert key["scenario"] == f"../students/variant-{i:02d}.yaml"
         (w1, w2), x, t = v["weights"], v["inputs"][0], v["targets"][0][0]
         a = [x[0] * w1[0][j] + x[1] * w1[1][j] for j in range(2)]
         y = [sigmoid(aj) for aj in a]
@@ -77,21 +80,24 @@ def test_each_key_is_the_step_worked_by_hand(made: Path) -> None:
         assert 0.05 <= yo <= 0.95
 
 
-def test_the_index_lists_variant_seed_and_file(made: Path) -> None:
+def test_the_index_lists_variant_seed_file_and_key(made: Path) -> None:
     rows = list(csv.DictReader((made / "index.csv").open()))
-    assert [r["file"] for r in rows] == [f"variant-{i:02d}.yaml" for i in range(1, 13)]
+    assert [r["file"] for r in rows] == [f"students/variant-{i:02d}.yaml" for i in range(1, 13)]
+    assert [r["key"] for r in rows] == [f"keys/variant-{i:02d}.key.yaml" for i in range(1, 13)]
+    assert all((made / r["file"]).is_file() and (made / r["key"]).is_file() for r in rows)
+    assert {r["line"] for r in rows} == {""}  # numbered, not from a roster
     seed = int.from_bytes(hashlib.sha256(b"bpstep-variant\x007\x0003").digest()[:8], "big") >> 1
     assert int(rows[2]["seed"]) == seed == derive_seed(7, "03")
 
 
 def test_existing_files_are_never_replaced_without_force(made: Path, tmp_path: Path) -> None:
     made = Path(shutil.copytree(made, tmp_path / "class"))  # others read the shared folder
-    before = (made / "variant-01.yaml").read_text()
+    before = (made / "students" / "variant-01.yaml").read_text()
     result = invoke("variants", GFG, "--count", "12", "--seed", "8", "-o", made)
     assert result.exit_code == 2 and "already exists; use --force" in result.stderr
-    assert (made / "variant-01.yaml").read_text() == before
+    assert (made / "students" / "variant-01.yaml").read_text() == before
     assert invoke("variants", GFG, "--count", "12", "--seed", "8", "-o", made, "--force").exit_code == 0
-    assert (made / "variant-01.yaml").read_text() != before
+    assert (made / "students" / "variant-01.yaml").read_text() != before
 
 
 def test_a_roster_names_files_and_fixes_each_students_variant(tmp_path: Path) -> None:
@@ -101,12 +107,18 @@ def test_a_roster_names_files_and_fixes_each_students_variant(tmp_path: Path) ->
         result = invoke("variants", GFG, "--roster", tmp_path / f"{name}.csv", "--seed", "3",
                         "-o", tmp_path / name)
         assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in (tmp_path / "a").glob("*.yaml") if ".key" not in p.name)
+    files = sorted(p.name for p in (tmp_path / "a" / "students").iterdir())
     assert files == ["Ann-Lee.yaml", "Zoe-O-Neil.yaml", "cmd-C-calc-A0.yaml"]
-    same = [(tmp_path / d / "Zoe-O-Neil.yaml").read_text().split("\n", 1)[1] for d in ("a", "b")]
+    keys = sorted(p.name for p in (tmp_path / "a" / "keys").iterdir())
+    assert keys == ["Ann-Lee.key.yaml", "Zoe-O-Neil.key.yaml", "cmd-C-calc-A0.key.yaml"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["index.csv", "keys", "students"]
+    same = [(tmp_path / d / "students" / "Zoe-O-Neil.yaml").read_text().split("\n", 1)[1]
+            for d in ("a", "b")]
     assert same[0] == same[1]
     index = (tmp_path / "a" / "index.csv").read_text()
     assert "\n'=cmd" in index
+    rows = list(csv.DictReader(io.StringIO(index)))
+    assert [r["line"] for r in rows] == ["2", "3", "4"]
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -132,7 +144,9 @@ def test_a_missing_roster_is_exit_2(tmp_path: Path) -> None:
 
 def test_safe_names_and_roster_columns() -> None:
     assert safe_stem("../../etc/passwd") == "etc-passwd"
-    assert safe_stem("...") == "student"
+    assert re.fullmatch(r"student-[0-9a-f]{8}", safe_stem("..."))
+    assert safe_stem("王伟") != safe_stem("李娜") and safe_stem("王伟").startswith("student-")
+    assert safe_stem("con") == "con-student" and safe_stem("Aux.x") == "Aux.x-student"
     assert read_roster("ann\nbob\n", "r.csv") == ["ann", "bob"]
     assert read_roster("Name,ID\nAnn,1\nBob,2\n", "r.csv") == ["1", "2"]
 
@@ -142,13 +156,13 @@ def test_a_course_s_marking_goes_with_every_variant_and_into_its_quiz(tmp_path: 
     course.write_text(GFG.read_text(encoding="utf-8") + "marking: {digits: 4}\n", encoding="utf-8")
     assert invoke("variants", course, "--count", "2", "-o", tmp_path / "class").exit_code == 0
     for i in (1, 2):
-        assert yaml.safe_load((tmp_path / "class" / f"variant-0{i}.yaml").read_text())[
+        assert yaml.safe_load((tmp_path / "class" / "students" / f"variant-0{i}.yaml").read_text())[
             "marking"] == {"digits": 4}
     quiz = tmp_path / "quiz.gift"
     assert invoke("export", tmp_path / "class", "-f", "gift", "-o", quiz).exit_code == 0
     text = quiz.read_text(encoding="utf-8")
     assert "Give delta[o] to 4 significant figures" in text
-    key = yaml.safe_load((tmp_path / "class" / "variant-01.key.yaml").read_text())
+    key = yaml.safe_load((tmp_path / "class" / "keys" / "variant-01.key.yaml").read_text())
     # Four figures of δ[o]: accepted within half a unit of the fourth.
     delta = key["delta[o]"]
     unit = 10.0 ** (math.floor(math.log10(abs(delta))) - 3)
@@ -159,3 +173,90 @@ def test_a_course_s_marking_goes_with_every_variant_and_into_its_quiz(tmp_path: 
     again = invoke("export", tmp_path / "class", "-f", "gift", "-o", tmp_path / "q2.gift",
                    "--digits", "3", "--decimals", "2")
     assert again.exit_code == 2 and "give one of them" in again.stderr
+
+
+@pytest.mark.parametrize(("ids", "line", "clash"), [
+    (["Zoe", "Zoë", "Zoe-2"], 3, ("'Zoë'", "'Zoe' of line 2", "students/Zoe.yaml")),
+    (["ann", "bob", "BOB!"], 4, ("'BOB!'", "'bob' of line 3", "students/BOB.yaml")),
+    (["Ann Lee", "ann-lee"], 3, ("'ann-lee'", "'Ann Lee' of line 2", "students/ann-lee.yaml")),
+])
+def test_ids_that_would_make_the_same_file_are_refused_before_anything_is_written(
+        tmp_path: Path, ids: list[str], line: int, clash: tuple[str, ...]) -> None:
+    # Zoë's name folds to Zoe; BOB! and bob differ only in case and punctuation, which a
+    # case-insensitive file system (Windows, macOS) does not tell apart.
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\n" + "\n".join(ids) + "\n", encoding="utf-8")
+    result = invoke("variants", GFG, "--roster", roster, "-o", tmp_path / "class")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and f"roster.csv:{line}:" in result.stderr
+    assert all(part in result.stderr for part in clash), result.stderr
+    assert not (tmp_path / "class").exists()
+
+
+def test_an_id_like_another_s_key_overwrites_nothing(tmp_path: Path) -> None:
+    # bob's key and bob.key's scenario were both bob.key.yaml in one folder: one replaced the
+    # other, and index.csv pointed two rows at it. Keys now live apart from what is handed out.
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nbob\nbob.key\n")
+    result = invoke("variants", GFG, "--roster", roster, "--seed", "1", "-o", tmp_path / "class")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "class" / "index.csv").open()))
+    paths = [r[c] for r in rows for c in ("file", "key")]
+    assert paths == ["students/bob.yaml", "keys/bob.key.yaml", "students/bob.key.yaml",
+                     "keys/bob.key.key.yaml"]
+    for r in rows:
+        scenario = yaml.safe_load((tmp_path / "class" / r["file"]).read_text())
+        key = yaml.safe_load((tmp_path / "class" / r["key"]).read_text())
+        assert scenario["title"].endswith(f"variant {r['variant']}")
+        assert key["scenario"] == "../" + r["file"]
+    assert yaml.safe_load((tmp_path / "class" / "students" / "bob.key.yaml").read_text())[
+        "weights"] != yaml.safe_load((tmp_path / "class" / "students" / "bob.yaml").read_text())["weights"]
+
+
+def test_a_key_is_verified_from_the_class_folder_or_above(made: Path, monkeypatch) -> None:
+    for where, path in ((made, "keys/variant-03.key.yaml"), (made.parent, "class/keys/variant-03.key.yaml")):
+        monkeypatch.chdir(where)
+        result = invoke("verify", path)
+        assert result.exit_code == 0, result.output
+        assert "29 correct" in result.stdout
+    monkeypatch.chdir(made / "keys")
+    result = invoke("verify", "variant-03.key.yaml", "--scenarios", "../students")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_class_folder_made_before_keys_were_apart_still_exports(tmp_path: Path) -> None:
+    # An index.csv of 0.2.0 named files in its own folder: variant-01.yaml beside its key.
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "variant-01.yaml").write_text(GFG.read_text())
+    (old / "index.csv").write_text("variant,seed,file,key\n01,1,variant-01.yaml,variant-01.key.yaml\n")
+    result = invoke("export", old, "-f", "gift", "-o", tmp_path / "q.gift")
+    assert result.exit_code == 0, result.output
+    (old / "index.csv").write_text("variant,seed,file,key\n01,1,../secret.yaml,k\n")
+    result = invoke("export", old, "-f", "gift", "-o", tmp_path / "q2.gift")
+    assert result.exit_code == 2 and "is not a file in this folder" in result.stderr
+
+
+def test_a_class_drawn_by_a_pool_of_processes_is_the_class_drawn_in_one(monkeypatch) -> None:
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    planned = var.plan_class(5, count=24)
+    scenario = load(GFG)
+    alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    monkeypatch.setattr(var, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(var, "_cores", lambda: 2)
+    pooled = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    assert pooled == alone and len(alone) == 24
+
+
+def test_a_rule_that_cannot_be_met_is_named_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    from bpstep import variants as var
+
+    monkeypatch.setattr(var, "ATTEMPTS", 1)  # a variant of seed 3 breaks a rule on its first draw
+    result = invoke("variants", GFG, "--count", "3", "--seed", "3", "-o", tmp_path / "class")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert re.search(r"no fair variant in 1 draw \(variant seed \d+\): 1 broke the rule '\w+' \(",
+                     result.stderr), result.stderr
+    assert not (tmp_path / "class").exists()

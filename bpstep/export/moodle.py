@@ -14,14 +14,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bpstep.numbers import clean
 from bpstep.variants import Answer, Blank, Question
 
 CLOZE_SPECIAL = str.maketrans({c: "\\" + c for c in '\\}#~/"'})
 
 
 def number(value: float) -> str:
-    """The shortest decimal text that reads back as ``value``, never in exponent form."""
-    return np.format_float_positional(value, trim="-")
+    """The shortest decimal text that reads back as ``value`` cleaned of float noise
+    (``numbers.clean``: 0.3355, not 0.33549999999999996), never in exponent form."""
+    return np.format_float_positional(clean(value), trim="-")
 
 
 def cloze_text(text: str) -> str:

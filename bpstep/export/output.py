@@ -1,8 +1,10 @@
 """Writing outputs: never over something the user already has unless they say ``--force``, never
 over a file the command reads, and never half a file.
 
-Every file is written to a temporary file in its own folder and renamed into place, so a killed
-or interrupted command leaves either the old file or the whole new one. A file the command reads
+Every file is written to a temporary file in its own folder, made durable, and renamed into
+place, so a killed or interrupted command (or a crash) leaves either the old file or the whole
+new one. Many files (a class of variants) are made durable with one ``sync`` rather than one
+``fsync`` each: 20,000 of those take minutes on a disk. A file the command reads
 is recognised by device and inode, so neither a symbolic link nor a hard link to it is written;
 a symbolic link named as an output counts as an existing file, even when it leads nowhere.
 """
@@ -12,10 +14,13 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from bpstep.errors import UserError
+
+MANY = 16
+"""From this many files on, one ``sync`` makes them all durable instead of an ``fsync`` each."""
 
 
 class OutputError(UserError):
@@ -53,13 +58,35 @@ def check_output(path: Path, *, force: bool, reads: Iterable[Path] = (), option:
 
 
 def write_files(files: Mapping[Path, str | bytes], *, force: bool = False,
-                reads: Iterable[Path] = ()) -> None:
-    """Write every file or none of them: all are checked before the first is written."""
+                reads: Iterable[Path] = (), progress: Callable[[int], None] | None = None) -> None:
+    """Write every file or none of them: all are checked before the first is written.
+
+    ``progress`` is told how many files are written so far."""
     reads = tuple(reads)
     for path in files:
         check_output(path, force=force, reads=reads)
-    for path, content in files.items():
-        _replace(path, content.encode("utf-8") if isinstance(content, str) else content)
+    if len(files) < MANY or not hasattr(os, "sync"):
+        for done, (path, content) in enumerate(files.items(), start=1):
+            _replace(path, content.encode("utf-8") if isinstance(content, str) else content)
+            if progress is not None:
+                progress(done)
+        return
+    temps: list[tuple[Path, int | None, Path]] = []
+    installed = 0
+    try:
+        for done, (path, content) in enumerate(files.items(), start=1):
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            temps.append((*_temp_file(path, data, durable=False), path))
+            if progress is not None:
+                progress(done)
+        os.sync()  # every new file on disk before any is renamed over an old one
+        for temp, mode, path in temps:
+            installed += 1
+            _install(temp, mode, path)
+    except BaseException:
+        for temp, _, _ in temps[installed:]:
+            temp.unlink(missing_ok=True)
+        raise
 
 
 def write_new(path: Path, text: str, *, force: bool = False, reads: Iterable[Path] = ()) -> None:
@@ -76,6 +103,13 @@ def _replace(path: Path, data: bytes) -> None:
 
     A replaced file keeps its permissions; a new one gets the usual ones (0666 less the umask).
     """
+    temp, mode = _temp_file(path, data, durable=True)
+    _install(temp, mode, path)
+
+
+def _temp_file(path: Path, data: bytes, *, durable: bool) -> tuple[Path, int | None]:
+    """``data`` in a new hidden file beside ``path`` (fsynced when ``durable``), and the
+    permissions of the file it will replace (None for a new file)."""
     try:
         mode = os.stat(path).st_mode & 0o7777 if os.path.isfile(path) else None
         temp = path.parent / f".{path.name[:200]}.{os.getpid()}.tmp"
@@ -86,7 +120,19 @@ def _replace(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
             file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                os.fsync(file.fileno())
+    except BaseException as err:
+        temp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {_reason(err)}") from None
+        raise
+    return temp, mode
+
+
+def _install(temp: Path, mode: int | None, path: Path) -> None:
+    """Rename the written ``temp`` over ``path`` (keeping the permissions ``mode`` it had)."""
+    try:
         if mode is not None:
             os.chmod(temp, mode)
         os.replace(temp, path)
