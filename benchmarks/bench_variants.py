@@ -41,8 +41,9 @@ def baseline(ids: list[str], folder: Path) -> None:
 
     from bpstep.engine import initial_params, step
     from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
+    from bpstep.roster import safe_stem
     from bpstep.scenario import load
-    from bpstep.variants import derive_seed, safe_stem
+    from bpstep.variants import derive_seed
 
     original = load(SCENARIO)
     folder.mkdir()

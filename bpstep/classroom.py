@@ -22,9 +22,8 @@ from pathlib import Path
 
 from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
-from bpstep.roster import Roster, RosterRow, file_stems
+from bpstep.roster import Roster, RosterRow, file_stems, safe_stem
 from bpstep.trace import Trace, parse_name
-from bpstep.variants import safe_stem
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
 MISTAKE_LABELS = {

@@ -731,9 +731,10 @@ def variants(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Class seed: the same seed (and "
                                       "roster) makes the same variants.")] = 0,
     roster: Annotated[Path | None, typer.Option(
-        "--roster", show_default=False, help="CSV with a column of student ids (headed id, "
-        "student, name or email, else the first column): one variant per student, named after "
-        "them; two ids that would make the same file name are refused.")] = None,
+        "--roster", show_default=False, help="CSV with a column of student ids (the first "
+        "headed id, Student ID, ID number, student, name, email or username, else the first "
+        "column): one variant per student, named after them; two ids that would make the same "
+        "file name are refused.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
                                         "exist in DIR.")] = False,
 ) -> None:
@@ -755,18 +756,13 @@ def variants(
     from bpstep.export.output import write_files
     from bpstep.render.console import make_console
     from bpstep.render.progress import progress_bar
-    from bpstep.scenario import read_text
 
     scenario = load_scenario(file)
     entries = None
     if roster is not None:
         if count is not None:
             fail("--count and --roster both say how many variants to make; give one of them")
-        try:
-            text = read_text(roster, "roster", "give a CSV file with a column of student ids")
-        except UserError as err:
-            raise var.VariantError(str(err)) from None
-        entries = var.read_roster_lines(text, str(roster))
+        entries = _read_roster(roster).rows
     for folder in (output, output / var.STUDENTS, output / var.KEYS):
         if folder.exists() and not folder.is_dir():
             fail(f"{folder} is a file; -o names the class folder, which holds {var.STUDENTS}/ and "

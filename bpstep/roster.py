@@ -1,8 +1,8 @@
 """A class roster: who is in the class, by id, name and email, read from a CSV file.
 
-The id column is chosen as ``bpstep variants --roster`` chooses it (a column headed ``id``,
-``student``, ``name``, ``email``, ``username`` or ``student_id``, else the first), so a student's
-answers file, named after their variant, finds their row. A gradebook to import needs more than
+The id column (``ID_HEADERS``, else the first) is the one ``bpstep variants --roster`` names
+each student's files by, so a student's answers file, named after their variant, finds their
+row. A gradebook to import needs more than
 the id: the name and email come from their own columns, and every column is kept by its header
 (``SIS Login ID``, ``Section`` ...) for the formats that want them. A Canvas gradebook export is a
 roster too: its "Points Possible" row is no student.
@@ -13,7 +13,10 @@ Pure: the text comes in as a string; files are read by ``bpstep.cli``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,17 +24,18 @@ from bpstep.errors import UserError
 
 MAX_ROSTER_BYTES = 1_000_000
 MAX_STUDENTS = 10_000
-ID_HEADERS = ("id", "student", "name", "email", "username", "student_id")
-"""Headers of the id column, in order of preference, compared case-insensitively as written:
-the choice of ``bpstep variants``, so the files it names after students match their rows."""
-MORE_ID_HEADERS = ("id number", "idnumber", "student id", "student number", "email address",
-                   "e-mail", "full name")
-"""Headers an id column may also have (compared as ``header`` normalises them), tried after
-``ID_HEADERS``: the columns of Moodle's and other systems' exports."""
+ID_HEADERS = ("id", "student id", "id number", "idnumber", "student number", "student", "name",
+              "email", "username", "email address", "e-mail", "full name")
+"""Headers of the id column, in order of preference (compared as ``header`` normalises them): a
+student number before a name, so two students of one name stay two; Moodle's and other
+systems' exports among them. ``bpstep variants`` names each student's files by it."""
 NAME_HEADERS = ("name", "full name", "student name", "student")
 FIRST_NAME_HEADERS = ("first name", "firstname", "given name")
 LAST_NAME_HEADERS = ("last name", "lastname", "surname", "family name")
 EMAIL_HEADERS = ("email", "email address", "e-mail", "e-mail address", "mail")
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
+"""File names Windows refuses whatever their extension (``con.yaml``)."""
 POINTS_POSSIBLE = "Points Possible"
 """First cell of the row under the header of a Canvas gradebook export: the assignments' points."""
 
@@ -99,13 +103,10 @@ def read_roster(text: str, source: str) -> Roster:
     if not rows:
         raise RosterError(f"{source}: is empty; expected a column of student ids, e.g. a header "
                           "'id' and one id per line")
-    written = [cell.strip().lower() for cell in rows[0][1]]
     headers = [header(cell) for cell in rows[0][1]]
-    found = _column(written, ID_HEADERS)
-    ident = _column(headers, MORE_ID_HEADERS) if found is None else found
-    named = {*ID_HEADERS, *MORE_ID_HEADERS, *NAME_HEADERS, *FIRST_NAME_HEADERS,
-             *LAST_NAME_HEADERS, *EMAIL_HEADERS}
-    if not named & {*written, *headers}:
+    ident = _column(headers, ID_HEADERS)
+    named = {*ID_HEADERS, *NAME_HEADERS, *FIRST_NAME_HEADERS, *LAST_NAME_HEADERS, *EMAIL_HEADERS}
+    if not named & set(headers):
         headers = []
     canvas = headers[:2] == ["student", "id"] and "section" in headers
     students = rows[1:] if headers else rows
@@ -133,6 +134,23 @@ def read_roster(text: str, source: str) -> Roster:
     if len(out) > MAX_STUDENTS:
         raise RosterError(f"{source}: has {len(out):,} students; at most {MAX_STUDENTS:,} are read")
     return Roster(source, tuple(out), canvas)
+
+
+def safe_stem(ident: str) -> str:
+    """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``.
+
+    The one rule for a student's files: ``bpstep variants`` names their variant by it, and
+    ``verify --batch --roster`` finds their answers by it. ASCII letters, digits and ``_ . -``
+    are kept (accents dropped, the rest a ``-``), at most 60 of them; an id with none of them
+    (``王伟``) is ``student-`` and 8 hex digits of its SHA-256, and a name Windows reserves
+    (``con``) gets ``-student`` after it."""
+    ascii_text = unicodedata.normalize("NFKD", ident).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60].rstrip(".-_")
+    if not stem:
+        return "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
+        stem += "-student"
+    return stem
 
 
 def file_stems(stems: Sequence[str]) -> list[str]:

@@ -30,7 +30,6 @@ import math
 import os
 import re
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from bpstep.fairness import (
     step_breaches,
 )
 from bpstep.numbers import clean, clean_all
+from bpstep.roster import RosterRow, safe_stem
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import early_rounding_values, mistake_values
@@ -62,18 +62,11 @@ ATTEMPTS = 1000
 MIN_CHOICES = 2
 """Values other than 0 a group's grid offers at least: a span too narrow for it (the weights
 1, 1, 1 of builtin_identity_xor, whole numbers up to 1) is widened, one step at a time."""
-MAX_ROSTER_BYTES = 1_000_000
-MAX_VARIANTS = 10_000
-ROSTER_HEADERS = ("id", "student", "name", "email", "username", "student_id")
-"""Column headers a roster's id column may have (compared case-insensitively)."""
 STUDENTS = "students"
 """Folder of a class with the scenarios handed out."""
 KEYS = "keys"
 """Folder of a class with the answer keys, kept apart from what is handed out."""
 KEY_SUFFIX = ".key.yaml"
-WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                              *(f"lpt{i}" for i in range(1, 10))})
-"""File names Windows refuses whatever their extension (``con.yaml``)."""
 
 
 class VariantError(UserError):
@@ -237,72 +230,7 @@ class Variant:
         return f"{KEYS}/{self.stem}{KEY_SUFFIX}"
 
 
-def safe_stem(ident: str) -> str:
-    """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``.
-
-    ASCII letters, digits and ``_ . -`` are kept (accents dropped, the rest a ``-``), at most 60
-    of them; an id with none of them (``王伟``) is ``student-`` and 8 hex digits of its SHA-256,
-    and a name Windows reserves (``con``) gets ``-student`` after it."""
-    ascii_text = unicodedata.normalize("NFKD", ident).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60].rstrip(".-_")
-    if not stem:
-        return "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
-        stem += "-student"
-    return stem
-
-
-@dataclass(frozen=True, slots=True)
-class RosterEntry:
-    ident: str
-    line: int
-
-
-def read_roster_lines(text: str, source: str) -> list[RosterEntry]:
-    """Student ids from a roster CSV, each with its line: the column headed id/student/name/
-    email, else the first. A file without one of those headers is read as ids only, one per line.
-    """
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_ROSTER_BYTES or "\0" in text:
-        raise VariantError(f"{source}: is not a roster (binary or over "
-                           f"{MAX_ROSTER_BYTES // 1_000_000} MB); expected a CSV with a column of ids")
-    try:
-        rows = [(reader.line_num, row) for reader in [csv.reader(io.StringIO(text))]
-                for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as err:
-        raise VariantError(f"{source}: is not a readable CSV ({err})") from None
-    if not rows:
-        raise VariantError(f"{source}: is empty; expected a column of student ids, e.g. a header "
-                           "'id' and one id per line")
-    header = [cell.strip().lower() for cell in rows[0][1]]
-    column, first = 0, 0
-    for name in ROSTER_HEADERS:
-        if name in header:
-            column, first = header.index(name), 1
-            break
-    out: list[RosterEntry] = []
-    seen: dict[str, int] = {}
-    for line, row in rows[first:]:
-        ident = " ".join(row[column].split()) if column < len(row) else ""
-        if not ident:
-            raise VariantError(f"{source}:{line}: has no id in column {column + 1}; every row needs one")
-        if ident.casefold() in seen:
-            raise VariantError(f"{source}:{line}: id {ident!r} is already on line "
-                               f"{seen[ident.casefold()]}; ids must be unique")
-        seen[ident.casefold()] = line
-        out.append(RosterEntry(ident, line))
-    if not out:
-        raise VariantError(f"{source}: has a header but no students")
-    if len(out) > MAX_VARIANTS:
-        raise VariantError(f"{source}: has {len(out)} students; at most {MAX_VARIANTS} are made")
-    return out
-
-
-def read_roster(text: str, source: str) -> list[str]:
-    """Student ids from a roster CSV (``read_roster_lines`` without the lines)."""
-    return [entry.ident for entry in read_roster_lines(text, source)]
-
-
-def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterEntry] | None = None,
+def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRow] | None = None,
                source: str = "roster") -> list[Variant]:
     """``count`` numbered variants, or one per roster id, each with its derived seed and file
     name; a VariantError (with both roster lines) when two ids would make the same file name,
