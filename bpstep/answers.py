@@ -137,9 +137,10 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
         raw_key = str(key)
         line = lines.get(raw_key)
         if raw_key == SCENARIO_KEY:
-            if not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str) or not value.strip() or _has_control(value):
                 raise AnswersError(source, "expected the path of a scenario file, e.g. "
-                                   "`scenario: gfg_sigmoid.yaml`", SCENARIO_KEY, line)
+                                   "`scenario: gfg_sigmoid.yaml` (no control characters)",
+                                   SCENARIO_KEY, line)
             scenario_text = value.strip()
             scenario = (base or Path(".")) / scenario_text
             scenario_line = line
@@ -171,13 +172,18 @@ def parse(text: str, source: str, base: Path | None = None) -> AnswerSheet:
                        scenario_text, student)
 
 
+def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (a NUL no path may hold, an escape)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
 def _student(value: object, written: str | None, source: str, line: int | None) -> str | None:
     """The ``student:`` id as written (``007`` stays ``007``), or None when left null."""
     if value is None:
         return None
     text = " ".join((written or str(value)).split()) if isinstance(value, (str, int)) and \
         not isinstance(value, bool) else ""
-    if not text or len(text) > MAX_STUDENT:
+    if not text or len(text) > MAX_STUDENT or _has_control(text):
         raise AnswersError(source, "expected your id as on the class roster, e.g. "
                            f"`student: s1234567` (at most {MAX_STUDENT} characters), or null",
                            STUDENT_KEY, line)
@@ -246,7 +252,7 @@ def _place(path: Path) -> Path | None:
     """Where ``path`` leads, symbolic links followed; None when that cannot be said (a loop)."""
     try:
         return path.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return None
 
 

@@ -16,13 +16,15 @@ gives their id or email. No student is ever left out silently.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bpstep.answers import AnswersError, AnswerSheet
 from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
-from bpstep.roster import Roster, RosterRow, file_stems, safe_stem
+from bpstep.roster import Roster, RosterRow, safe_stem, unique_stems
 from bpstep.trace import Trace, parse_name
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
@@ -120,6 +122,9 @@ class Standing(StrEnum):
     """An answers file marked that no student of the roster matches."""
     SEVERAL_FILES = "several files"
     """On the roster, with more than one answers file: none is taken for the grade."""
+    CONFLICT = "set aside"
+    """An answers file named after one student that says it is another's, or that says it is a
+    student's who has a file of their own name: taken for no one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +140,19 @@ class Entry:
     """Why the answers file could not be marked, for an unreadable one."""
     files: tuple[str, ...] = ()
     """The answers files of this line: none when missing, several for ``several files``."""
+    claimed: tuple[str, ...] = ()
+    """For a file set aside: the ids of the student it is named after and of the one it says
+    (or of the one it says, who has a file of their own name)."""
 
     @property
     def reason(self) -> str:
         """Why the line has no grade (or why it is on its own), in one line; empty when marked."""
+        if self.standing == Standing.CONFLICT and len(self.claimed) == 2:
+            return (f"named after {self.claimed[0]} but says student: {self.claimed[1]}; taken for "
+                    "neither")
+        if self.standing == Standing.CONFLICT:
+            return (f"says student: {self.claimed[0]}, who has a file of their own name; taken "
+                    "for no one")
         if self.bad is not None:
             return self.bad.error
         if self.standing == Standing.MISSING:
@@ -211,7 +225,7 @@ class ClassReport:
         agree (a file of no student, a student with several); else 1 when a student had a value
         not accepted, handed in a blank worksheet or nothing at all; else 0."""
         if self.bad or any(s.problems for s in self.students) or any(
-                e.standing in (Standing.NOT_ON_ROSTER, Standing.SEVERAL_FILES)
+                e.standing in (Standing.NOT_ON_ROSTER, Standing.SEVERAL_FILES, Standing.CONFLICT)
                 for e in self.entries):
             return ExitCode.BAD_INPUT
         if any(s.has_mistakes for s in self.students) or self.count(Standing.MISSING):
@@ -256,27 +270,81 @@ def _group(name: str, trace: Trace) -> tuple[str, int]:
     return (parsed.kind if parsed else name, trace.stage_of(name) if name in trace else -1)
 
 
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """Which roster student an answers file is: by its name (their id made file-safe, as
+    ``bpstep variants`` names their variant) and by its ``student:`` key (their id or email)."""
+
+    by_name: int | None
+    by_key: int | None
+    key: str | None
+
+    @property
+    def student(self) -> int | None:
+        return self.by_name if self.by_key is None else self.by_key
+
+    @property
+    def conflict(self) -> bool:
+        """Named after one student, and saying it is another's."""
+        return None not in (self.by_name, self.by_key) and self.by_name != self.by_key
+
+
+class RosterIndex:
+    """A roster's students by file name and by id or email, whatever the case."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+        stems = [safe_stem(row.ident).casefold() for row in roster.rows]
+        shared = {stem for stem in stems if stems.count(stem) > 1}
+        self.by_stem = {stem: i for i, stem in enumerate(stems) if stem not in shared}
+        """A name two students' ids both make is neither's: their files need a student: key."""
+        self.by_key = {**{row.email.casefold(): i for i, row in enumerate(roster.rows)
+                          if row.email},
+                       **{row.ident.casefold(): i for i, row in enumerate(roster.rows)}}
+
+    def claims(self, path: str, key: str | None) -> Claims:
+        by_key = self.by_key.get(key.casefold()) if key else None
+        return Claims(self.by_stem.get(safe_stem(Path(path).stem).casefold()), by_key, key)
+
+    def variant(self, i: int, folders: Sequence[Path]) -> Path | None:
+        """Student i's own variant, where ``bpstep variants --roster`` wrote it, if it is in one
+        of ``folders``."""
+        name = f"{safe_stem(self.roster.rows[i].ident)}.yaml"
+        return next((folder / name for folder in folders if (folder / name).is_file()), None)
+
+
 def gradebook(students: Sequence[Student], bad: Sequence[BadFile],
               roster: Roster | None) -> tuple[Entry, ...]:
     """A line per roster student (then one per file no student matches), or per file.
 
     A file is a student's when its ``student:`` key gives their id or email (whatever the case),
-    else when its name is their id made file-safe as ``bpstep variants`` names their variant.
+    else when its name is their id made file-safe as ``bpstep variants`` names their variant. A
+    file named after one student that says it is another's is taken for neither, and where a
+    student has a file of their name, a file that only says it is theirs is set aside: no file
+    can cancel a classmate's grade.
     """
     marked: list[Student | BadFile] = sorted([*students, *bad], key=lambda f: f.path)
     if roster is None:
         return tuple(Entry(Standing.MARKED, student=f, files=(f.path,)) if isinstance(f, Student)
                      else Entry(Standing.UNREADABLE, bad=f, files=(f.path,)) for f in marked)
-    stems = file_stems([safe_stem(row.ident) for row in roster.rows])
-    by_stem = {stem.casefold(): i for i, stem in enumerate(stems)}
-    by_key = {**{row.email.casefold(): i for i, row in enumerate(roster.rows) if row.email},
-              **{row.ident.casefold(): i for i, row in enumerate(roster.rows)}}
+    index = RosterIndex(roster)
+    claims = {f.path: index.claims(f.path, f.student_key) for f in marked}
+    named = {c.by_name for c in claims.values() if c.by_key in (None, c.by_name)}
     theirs: dict[int, list[Student | BadFile]] = {}
     strays: list[Entry] = []
     for f in marked:
-        key = (f.student_key or "").casefold()
-        i = by_key.get(key) if key in by_key else by_stem.get(Path(f.path).stem.casefold())
-        if i is not None:
+        claim = claims[f.path]
+        i = claim.student
+        if claim.conflict:
+            strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
+                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
+                                claimed=(roster.rows[claim.by_name].ident,  # type: ignore[index]
+                                         roster.rows[claim.by_key].ident)))  # type: ignore[index]
+        elif i is not None and claim.by_name is None and i in named:
+            strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
+                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
+                                claimed=(roster.rows[i].ident,)))
+        elif i is not None:
             theirs.setdefault(i, []).append(f)
         elif isinstance(f, Student):
             strays.append(Entry(Standing.NOT_ON_ROSTER, student=f, files=(f.path,)))
@@ -302,7 +370,7 @@ def page_names(entries: Sequence[Entry]) -> dict[str, str]:
     id when one roster student has it, else the file's own name."""
     owners = [(path, e.person.ident if e.person and len(e.files) == 1 else Path(path).stem)
               for e in entries for path in e.files]
-    stems = file_stems([safe_stem(owner) for _, owner in owners])
+    stems = unique_stems([safe_stem(owner) for _, owner in owners])
     return {path: f"{stem}.html" for (path, _), stem in zip(owners, stems, strict=True)}
 
 
@@ -332,6 +400,19 @@ def summarise(students: Sequence[Student], bad: Sequence[BadFile],
                        gradebook(students, bad, roster), roster)
 
 
+def _own_variant(index: RosterIndex | None, sheet: AnswerSheet, named: Path,
+                 folders: Sequence[Path]) -> Path | None:
+    """The student's own variant when the sheet names another scenario: a copy of a classmate's
+    worked key, or an easier exercise, is marked against the numbers the student was given."""
+    if index is None or not folders:
+        return None
+    i = index.claims(sheet.source, sheet.student).student
+    own = None if i is None else index.variant(i, folders)
+    if own is None or own.resolve() == named.resolve():
+        return None
+    return own
+
+
 def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequence[Path] = (),
                *, digits: int | None = None, decimals: int | None = None,
                roster: Roster | None = None) -> ClassReport:
@@ -352,11 +433,23 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
     students: list[Student] = []
     bad: list[BadFile] = []
+    index = RosterIndex(roster) if roster is not None else None
     for path in paths:
         sheet = None
+        if path.is_symlink():
+            bad.append(BadFile(str(path), f"{path}: is a symbolic link; a class's answers files "
+                               "are marked as handed in, never followed elsewhere"))
+            continue
         try:
             sheet = load_answers(path)
             named = find_scenario(sheet, folders)
+            swapped = _own_variant(index, sheet, named, folders)
+            if swapped is not None:
+                sheet = dataclasses.replace(sheet, problems=(*sheet.problems, AnswersError(
+                    sheet.source, f"names {sheet.scenario_text}, not {swapped.name}, the variant "
+                    f"of its student: marked against {swapped.name}", "scenario",
+                    sheet.scenario_line)))
+                named = swapped
             key = display(named)
             scenario = load_named_scenario(sheet, named)
             if key not in steps:

@@ -840,6 +840,13 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
     class_roster = _read_roster(roster) if roster is not None else None
     report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
                         roster=class_roster)
+    left = _left_out(paths)
+    if left:
+        from bpstep.render.console import printable
+
+        shown = ", ".join(printable(str(p)) for p in left[:5]) + (
+            f" and {len(left) - 5} more" if len(left) > 5 else "")
+        say(f"note: not marked, as the pattern does not match them: {shown}")
     files: dict[Path, str | bytes] = {}
     if csv_out is not None:
         from bpstep.export.class_report import gradebook_csv
@@ -883,6 +890,19 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
+
+
+ANSWERS_LIKE = (".yaml", ".yml", ".txt", ".json")
+"""Endings of files a student may have handed in as answers under another name than asked."""
+
+
+def _left_out(paths: list[Path]) -> list[Path]:
+    """Files in the answers' folders that look handed in (``s05.yml``) but were not marked."""
+    marked = {p.resolve() for p in paths}
+    folders = {p.parent for p in paths}
+    return sorted(p for folder in folders for p in folder.iterdir()
+                  if p.suffix.lower() in ANSWERS_LIKE and not p.name.startswith(".")
+                  and p.is_file() and p.resolve() not in marked)
 
 
 def _read_roster(path: Path):  # type: ignore[no-untyped-def]

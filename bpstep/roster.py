@@ -153,12 +153,17 @@ def safe_stem(ident: str) -> str:
     return stem
 
 
-def file_stems(stems: Sequence[str]) -> list[str]:
-    """Each student's file name made unique as ``bpstep variants`` makes it: a second ``Ann``
-    (whatever the case) is ``Ann-2``, a third ``Ann-3``."""
-    counts: dict[str, int] = {}
+def unique_stems(stems: Sequence[str]) -> list[str]:
+    """``stems`` made unique whatever the case, in order: a second ``Ann`` is ``Ann-2`` unless
+    that is taken too (by a real ``Ann-2``), then ``Ann-3``, ..."""
+    taken = {stem.casefold() for stem in stems}
+    seen: set[str] = set()
     out = []
     for stem in stems:
-        n = counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
-        out.append(stem if n == 1 else f"{stem}-{n}")
+        name, n = stem, 1
+        while name.casefold() in seen or (n > 1 and name.casefold() in taken):
+            n += 1
+            name = f"{stem}-{n}"
+        seen.add(name.casefold())
+        out.append(name)
     return out

@@ -230,7 +230,8 @@ def test_the_json_gradebook_has_every_roster_row(school: Path,
     assert by_id["Zoë O'Neil"]["files"] == ["answers/Zoe-O-Neil.yaml"]
     assert "variant-99.yaml: no such file" in by_id["s026"]["reason"]
     assert data["roster"] == {"file": "roster.csv", "students": CLASS, "counts": {
-        "marked": 24, "missing": 4, "unreadable": 2, "not on roster": 1, "several files": 0}}
+        "marked": 24, "missing": 4, "unreadable": 2, "not on roster": 1, "several files": 0,
+        "set aside": 0}}
     found = [(m["mistake"], m["where"], m["count"]) for m in data["summary"]["mistakes"]]
     assert found == [("power_of_ten", "delta[h2]", 3), ("sign_flipped", "dw[x1->h1]", 2)]
 
@@ -320,17 +321,42 @@ def test_two_files_of_one_student_give_no_grade_and_say_so(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "answers").mkdir()
     shutil.copy(GFG, tmp_path / "net.yaml")
-    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\n")
-    (tmp_path / "answers" / "ann.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.21\n')
+    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\nbob,bob@x.example\n")
+    (tmp_path / "answers" / "first.yaml").write_text('scenario: net.yaml\nstudent: ann\n'
+                                                     '"a[h1]": 0.21\n')
     (tmp_path / "answers" / "late.yaml").write_text('scenario: net.yaml\nstudent: ANN@x.example\n'
                                                     '"a[h1]": 0.21\n')
     monkeypatch.chdir(tmp_path)
     result = invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv", "--json")
     assert result.exit_code == 2
-    entry, = json.loads(result.stdout)["gradebook"]
+    entry, _ = json.loads(result.stdout)["gradebook"]
     assert entry["status"] == "several files" and entry["points"] is None
-    assert entry["reason"] == ("answers files answers/ann.yaml, answers/late.yaml are all this "
+    assert entry["reason"] == ("answers files answers/first.yaml, answers/late.yaml are all this "
                                "student's; keep one")
+
+
+def test_no_file_can_cancel_a_classmate_s_grade(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bob's own file is bob.yaml; ann.yaml says it is Bob's, and other.yaml says so too: Bob is
+    # marked on his own file, and the two others are set aside (exit 2), Ann's grade missing.
+    (tmp_path / "answers").mkdir()
+    shutil.copy(GFG, tmp_path / "net.yaml")
+    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\nbob,bob@x.example\n")
+    (tmp_path / "answers" / "bob.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.21\n')
+    (tmp_path / "answers" / "ann.yaml").write_text('scenario: net.yaml\nstudent: bob\n'
+                                                   '"a[h1]": 0.3\n')
+    (tmp_path / "answers" / "other.yaml").write_text('scenario: net.yaml\nstudent: BOB@x.example\n'
+                                                     '"a[h1]": 0.3\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv", "--json")
+    assert result.exit_code == 2
+    book = json.loads(result.stdout)["gradebook"]
+    assert [(e["id"], e["status"], e["points"]) for e in book] == [
+        ("ann", "missing", None), ("bob", "marked", 1), (None, "set aside", 0),
+        (None, "set aside", 0)]  # each file's own points, as for a file of no one: no grade
+    assert book[2]["reason"] == "named after ann but says student: bob; taken for neither"
+    assert book[3]["reason"] == ("says student: bob, who has a file of their own name; taken for "
+                                 "no one")
 
 
 def test_without_a_roster_an_unreadable_file_still_has_its_line(tmp_path: Path) -> None:
@@ -411,9 +437,12 @@ def test_pages_are_never_replaced_without_force_and_names_stay_unique(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "answers").mkdir()
     shutil.copy(GFG, tmp_path / "net.yaml")
+    # both ids make the file name Ann: their files say whose they are
     (tmp_path / "roster.csv").write_text("id\nAnn!\nAnn?\n")
-    (tmp_path / "answers" / "Ann.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.21\n')
-    (tmp_path / "answers" / "Ann-2.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.2\n')
+    (tmp_path / "answers" / "Ann.yaml").write_text('scenario: net.yaml\nstudent: Ann!\n'
+                                                   '"a[h1]": 0.21\n')
+    (tmp_path / "answers" / "Ann-2.yaml").write_text('scenario: net.yaml\nstudent: Ann?\n'
+                                                     '"a[h1]": 0.2\n')
     monkeypatch.chdir(tmp_path)
     args = ("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv", "--feedback", "fb")
     assert invoke(*args).exit_code == 1  # the second Ann's a[h1] is too coarse
@@ -513,3 +542,130 @@ def test_roster_text_reaches_the_terminal_escaped(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     shown = invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv").stdout
     assert "  missing: ann \\x1b[2JAnn\n" in shown and "\x1b" not in shown
+
+
+# --- a hostile class: what one student's file must not do to the marking (review of issue 23) ---
+
+GFG_VALUES = worked(np.array([0.35, 0.7]), np.array([[0.2, 0.3], [0.2, 0.3]]),
+                    np.array([[0.3], [0.9]]), np.array([0.5]), 1.0)
+"""The shipped 2-2-1 step, worked in numpy."""
+
+
+def _sheet(scenario: str, values: dict[str, float], extra: str = "") -> str:
+    return f"scenario: {scenario}\n{extra}" + "".join(f'"{k}": {v:.9g}\n' for k, v in values.items())
+
+
+def _two_variants(root: Path) -> dict[str, dict[str, float]]:
+    """class/students/ann.yaml (the shipped numbers) and bob.yaml (other inputs), as
+    ``bpstep variants --roster`` names them; each one's values worked in numpy."""
+    (root / "class" / "students").mkdir(parents=True)
+    shutil.copy(GFG, root / "class" / "students" / "ann.yaml")
+    text = GFG.read_text().replace("inputs: [0.35, 0.7]", "inputs: [0.45, 0.1]")
+    assert text != GFG.read_text()
+    (root / "class" / "students" / "bob.yaml").write_text(text)
+    (root / "roster.csv").write_text("id,email\nann,ann@x.example\nbob,bob@x.example\n")
+    (root / "answers").mkdir()
+    bob = worked(np.array([0.45, 0.1]), np.array([[0.2, 0.3], [0.2, 0.3]]),
+                 np.array([[0.3], [0.9]]), np.array([0.5]), 1.0)
+    return {"ann": GFG_VALUES, "bob": bob}
+
+
+def test_a_student_is_marked_against_their_own_variant_whatever_the_file_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Bob hands in Ann's worked numbers and names Ann's variant: he is marked on his own
+    # numbers (wrong), and the swap is said (exit 2).
+    values = _two_variants(tmp_path)
+    (tmp_path / "answers" / "bob.yaml").write_text(_sheet("ann.yaml", values["ann"]))
+    (tmp_path / "answers" / "ann.yaml").write_text(_sheet("ann.yaml", values["ann"]))
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "roster.csv", "--json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    by_file = {s["file"]: s for s in data["students"]}
+    assert by_file["answers/ann.yaml"]["points"] == VALUES
+    bob = by_file["answers/bob.yaml"]
+    assert bob["points"] < VALUES
+    # 0.35·0.2 + 0.7·0.2 is not 0.45·0.2 + 0.1·0.2, and Δw(x1 → h1) is worked from x1 = 0.45
+    assert [bob["verdicts"][n] for n in ("a[h1]", "a[h2]", "dw[x1->h1]")] == ["wrong"] * 3
+    assert any("names ann.yaml, not bob.yaml, the variant of its student: marked against "
+               "bob.yaml" in p for p in bob["problems"])
+    # his own numbers, named by his own variant: all accepted
+    (tmp_path / "answers" / "bob.yaml").write_text(_sheet("bob.yaml", values["bob"]))
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "roster.csv", "--json")
+    assert result.exit_code == 0
+    assert [e["points"] for e in json.loads(result.stdout)["gradebook"]] == [VALUES, VALUES]
+
+
+def test_links_among_the_answers_are_never_followed(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    values = _two_variants(tmp_path)
+    (tmp_path / "class" / "keys").mkdir()
+    (tmp_path / "class" / "keys" / "ann.key.yaml").write_text(
+        _sheet("../students/ann.yaml", values["ann"]))
+    (tmp_path / "secret.txt").write_text("password = hunter2\n")
+    (tmp_path / "answers" / "ann.yaml").symlink_to(tmp_path / "class" / "keys" / "ann.key.yaml")
+    (tmp_path / "answers" / "bob.yaml").symlink_to(tmp_path / "secret.txt")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "roster.csv", "--csv", "grades.csv", "--feedback", "fb")
+    assert result.exit_code == 2
+    assert "hunter2" not in result.stdout + result.stderr
+    assert "hunter2" not in (tmp_path / "grades.csv").read_text()
+    assert all("hunter2" not in page.read_text() for page in (tmp_path / "fb").iterdir())
+    rows = {r["id"]: r for r in csv.DictReader((tmp_path / "grades.csv").open())}
+    assert [(rows[i]["status"], rows[i]["points"]) for i in ("ann", "bob")] == [
+        ("unreadable", ""), ("unreadable", "")]
+    assert "symbolic link" in rows["ann"]["reason"]
+
+
+def test_a_control_character_in_scenario_is_one_bad_file_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "nul.yaml").write_text('scenario: "gfg\\0x"\n"a[h1]": 0.21\n')
+    (tmp_path / "answers" / "good.yaml").write_text('scenario: gfg_sigmoid\n"a[h1]": 0.21\n')
+    result = invoke("verify", "--batch", tmp_path / "answers" / "*.yaml", "--json")
+    assert result.exit_code == 2 and "Traceback" not in result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert [s["file"].rsplit("/", 1)[-1] for s in data["students"]] == ["good.yaml"]
+    bad, = data["bad_files"]
+    assert "control characters" in bad["error"]
+    single = invoke("verify", tmp_path / "answers" / "nul.yaml")
+    assert single.exit_code == 2 and "control characters" in single.stderr
+
+
+def test_a_file_named_by_the_roster_id_as_written_is_the_student_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "answers").mkdir()
+    shutil.copy(GFG, tmp_path / "net.yaml")
+    (tmp_path / "roster.csv").write_text("name\nZoë O'Neil\n王伟\ncon\n", encoding="utf-8")
+    for stem in ("Zoë O'Neil", "王伟", "con"):
+        (tmp_path / "answers" / f"{stem}.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.21\n',
+                                                           encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv", "--json")
+    assert result.exit_code == 0, result.stdout
+    book = json.loads(result.stdout)["gradebook"]
+    assert [(e["id"], e["status"]) for e in book] == [
+        ("Zoë O'Neil", "marked"), ("王伟", "marked"), ("con", "marked")]
+
+
+def test_feedback_pages_of_files_of_one_name_in_two_folders_stay_apart(tmp_path: Path) -> None:
+    for folder, stem in (("a", "Ann"), ("a", "Ann-2"), ("b", "Ann")):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / f"{stem}.yaml").write_text('scenario: gfg_sigmoid\n"a[h1]": 0.21\n')
+    result = invoke("verify", "--batch", tmp_path / "[ab]" / "*.yaml", "--feedback",
+                    tmp_path / "fb")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == [
+        "Ann-2.html", "Ann-3.html", "Ann.html"]
+
+
+def test_a_file_the_pattern_leaves_out_is_said(tmp_path: Path) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "s01.yaml").write_text('scenario: gfg_sigmoid\n"a[h1]": 0.21\n')
+    (tmp_path / "answers" / "s05.yml").write_text('scenario: gfg_sigmoid\n"a[h1]": 0.21\n')
+    result = invoke("verify", "--batch", tmp_path / "answers" / "*.yaml")
+    assert result.exit_code == 0
+    assert "not marked, as the pattern does not match them:" in result.stderr
+    assert "s05.yml" in result.stderr

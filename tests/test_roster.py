@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpstep.roster import RosterError, file_stems, read_roster
+from bpstep.roster import RosterError, read_roster, unique_stems
 
 
 @pytest.mark.parametrize(("text", "ids"), [
@@ -53,5 +53,6 @@ def test_a_canvas_export_is_a_roster_without_its_points_possible_row() -> None:
     assert not read_roster("student,id,email\nAnn,1,a@x\n", "r.csv").canvas
 
 
-def test_file_stems_are_unique_as_bpstep_variants_makes_them() -> None:
-    assert file_stems(["Ann", "Bob", "ann", "Ann"]) == ["Ann", "Bob", "ann-2", "Ann-3"]
+def test_stems_are_made_unique_without_taking_a_name_of_the_list() -> None:
+    assert unique_stems(["Ann", "Bob", "ann", "Ann"]) == ["Ann", "Bob", "ann-2", "Ann-3"]
+    assert unique_stems(["Ann", "Ann", "Ann-2"]) == ["Ann", "Ann-3", "Ann-2"]

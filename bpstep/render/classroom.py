@@ -84,5 +84,6 @@ def roster_lines(report: ClassReport) -> list[RenderableType]:
                                      e.person.ident else ""))) if e.person else ""
         files = ", ".join(e.files)
         shown = who + (f" ({files})" if who and files else files)
-        out.append(Text(printable(f"  {e.standing}: {shown}")))
+        why = f": {e.reason}" if e.standing == Standing.CONFLICT else ""
+        out.append(Text(printable(f"  {e.standing}: {shown}{why}")))
     return out
