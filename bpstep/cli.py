@@ -801,8 +801,11 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         index = source / INDEX_NAME
         rows = read_index(read_text(index, "variants index", "make the folder with `bpstep "
                                     "variants SCENARIO -o DIR`"), str(index))
-        scenarios = [(ident, load_scenario(source / name)) for ident, name in rows]
+        paths = [input_path(source / name) for _, name in rows]
+        scenarios = [(ident, load_scenario(path)) for (ident, _), path in zip(rows, paths, strict=True)]
+        reads = (index, *paths)
     else:
+        reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]
     title = scenarios[0][1].title or source.stem
     title = title.split(" · variant ")[0]
@@ -815,7 +818,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         else:
             sys.stdout.write(made)
         return
-    _write_files({output: made}, force, reads=(source,))
+    _write_files({output: made}, force, reads=reads)
     from bpstep.render.console import make_console
 
     make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)

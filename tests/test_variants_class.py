@@ -259,3 +259,31 @@ def test_a_rule_that_cannot_be_met_is_named_in_one_line(tmp_path: Path, monkeypa
     assert re.search(r"no fair variant in 1 draw \(variant seed \d+\): 1 broke the rule '\w+' \(",
                      result.stderr), result.stderr
     assert not (tmp_path / "class").exists()
+
+
+@pytest.mark.parametrize("form", ["gift", "moodle", "qti"])
+@pytest.mark.parametrize("target", ["index.csv", "students/variant-02.yaml"])
+def test_a_quiz_never_replaces_a_file_of_the_class_it_reads(made: Path, tmp_path: Path, form: str,
+                                                            target: str) -> None:
+    made = Path(shutil.copytree(made, tmp_path / "class"))
+    before = (made / target).read_bytes()
+    result = invoke("export", made, "-f", form, "-o", made / target, "--force")
+    assert result.exit_code == 2, result.output
+    assert "is an input of this command; it is never overwritten" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert (made / target).read_bytes() == before
+    # A file of the folder that the quiz does not read may be replaced with --force.
+    assert invoke("export", made, "-f", form, "-o", made / "keys" / "variant-02.key.yaml",
+                  "--force").exit_code == 0
+
+
+def test_a_quiz_of_a_lesson_never_replaces_the_lesson(tmp_path: Path) -> None:
+    # The lesson is named, not given as a path: the file read is the lesson's, reached here by a
+    # link (so a failing check replaces the link, never the repository's lesson).
+    from bpstep.lessons import find
+
+    link = tmp_path / "lesson.yaml"
+    link.symlink_to(find(Path("gfg_sigmoid")))
+    result = invoke("export", "gfg_sigmoid", "-f", "gift", "-o", link, "--force")
+    assert result.exit_code == 2 and "is an input of this command" in result.stderr
+    assert link.is_symlink()
