@@ -732,8 +732,8 @@ def variants(
                                       "roster) makes the same variants.")] = 0,
     roster: Annotated[Path | None, typer.Option(
         "--roster", show_default=False, help="CSV with a column of student ids (the first "
-        "headed id, Student ID, ID number, student, name, email or username, else the first "
-        "column): one variant per student, named after them; two ids that would make the same "
+        "headed id, Student ID, ID number, student, name, email or username that holds ids, else "
+        "the first column): one variant per student, named after them; two ids that would make the same "
         "file name are refused.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
                                         "exist in DIR.")] = False,

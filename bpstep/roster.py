@@ -1,11 +1,11 @@
 """A class roster: who is in the class, by id, name and email, read from a CSV file.
 
-The id column (``ID_HEADERS``, else the first) is the one ``bpstep variants --roster`` names
-each student's files by, so a student's answers file, named after their variant, finds their
-row. A gradebook to import needs more than
-the id: the name and email come from their own columns, and every column is kept by its header
-(``SIS Login ID``, ``Section`` ...) for the formats that want them. A Canvas gradebook export is a
-roster too: its "Points Possible" row is no student.
+The id column (the first of ``ID_HEADERS`` that holds ids, else the first) is the one ``bpstep
+variants --roster`` names each student's files by, so a student's answers file, named after
+their variant, finds their row. A gradebook to import needs more than the id: the name and
+email come from their own columns, and every column is kept by its header (``SIS Login ID``,
+``Section`` ...) for the formats that want them. A Canvas gradebook export is a roster too: its
+"Points Possible" row is no student.
 
 Pure: the text comes in as a string; files are read by ``bpstep.cli``.
 """
@@ -85,6 +85,15 @@ def _column(headers: Sequence[str], names: Sequence[str]) -> int | None:
     return next((headers.index(name) for name in names if name in headers), None)
 
 
+def _id_column(headers: Sequence[str], students: Sequence[tuple[int, Sequence[str]]]) -> int:
+    """The first column headed as in ID_HEADERS that holds an id for some student: one empty for
+    every student (Moodle's ``ID number``, when the site does not use it) is passed over. Without
+    such a header, the first column."""
+    columns = [headers.index(name) for name in ID_HEADERS if name in headers]
+    filled = (c for c in columns if any(_cell(row, c) for _, row in students))
+    return next(filled, columns[0] if columns else 0)
+
+
 def read_roster(text: str, source: str) -> Roster:
     """The students of a roster CSV, each with their id, name, email and every column.
 
@@ -104,7 +113,6 @@ def read_roster(text: str, source: str) -> Roster:
         raise RosterError(f"{source}: is empty; expected a column of student ids, e.g. a header "
                           "'id' and one id per line")
     headers = [header(cell) for cell in rows[0][1]]
-    ident = _column(headers, ID_HEADERS)
     named = {*ID_HEADERS, *NAME_HEADERS, *FIRST_NAME_HEADERS, *LAST_NAME_HEADERS, *EMAIL_HEADERS}
     if not named & set(headers):
         headers = []
@@ -112,15 +120,16 @@ def read_roster(text: str, source: str) -> Roster:
     students = rows[1:] if headers else rows
     if canvas:
         students = [(n, row) for n, row in students if POINTS_POSSIBLE not in row[0]]
+    ident = _id_column(headers, students)
     name = _column(headers, NAME_HEADERS)
     first, last = _column(headers, FIRST_NAME_HEADERS), _column(headers, LAST_NAME_HEADERS)
     email = _column(headers, EMAIL_HEADERS)
     out: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, row in students:
-        key = _cell(row, ident or 0)
+        key = _cell(row, ident)
         if not key:
-            raise RosterError(f"{source}:{line}: has no id in column {(ident or 0) + 1}; every "
+            raise RosterError(f"{source}:{line}: has no id in column {ident + 1}; every "
                               "row needs one")
         if key.casefold() in seen:
             raise RosterError(f"{source}:{line}: id {key!r} is already on line "

@@ -287,3 +287,32 @@ def test_a_quiz_of_a_lesson_never_replaces_the_lesson(tmp_path: Path) -> None:
     result = invoke("export", "gfg_sigmoid", "-f", "gift", "-o", link, "--force")
     assert result.exit_code == 2 and "is an input of this command" in result.stderr
     assert link.is_symlink()
+
+
+MOODLE_EXPORT = ('"First name","Last name","ID number",Institution,Department,"Email address"\n'
+                 "Ann,Lee,,,,ann@x.edu\nBob,Dee,,,,bob@x.edu\n")
+"""Moodle's own participants export, as it comes: ID number empty for every student."""
+
+
+def test_moodle_s_own_export_is_a_roster_named_by_email(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "m.csv").write_text(MOODLE_EXPORT)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("variants", GFG, "--roster", "m.csv", "-o", "class")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(Path("class/index.csv").read_text())))
+    assert [(r["variant"], r["file"], r["line"]) for r in rows] == [
+        ("ann@x.edu", "students/ann-x.edu.yaml", "2"), ("bob@x.edu", "students/bob-x.edu.yaml", "3")]
+    # verify --batch --roster reads it alike: Ann's file finds her row; Bob handed in nothing.
+    Path("answers").mkdir()
+    Path("answers/ann-x.edu.yaml").write_text(
+        Path("class/keys/ann-x.edu.key.yaml").read_text().replace("../students/", ""))
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "m.csv", "--gradebook", "moodle", "--csv", "grades.csv")
+    assert result.exit_code == 1, result.output  # Bob is missing
+    grades = list(csv.reader(io.StringIO(Path("grades.csv").read_text())))
+    assert grades[1][:3] == ["ann@x.edu", "Ann Lee", "29"] and grades[2][:3] == ["bob@x.edu", "Bob Dee", ""]
+    # An ID number given for some students only is a roster to fix, named by its line.
+    Path("m.csv").write_text(MOODLE_EXPORT.replace("Ann,Lee,,", "Ann,Lee,A-1,"))
+    result = invoke("variants", GFG, "--roster", "m.csv", "-o", "class2")
+    assert result.exit_code == 2 and result.stderr == (
+        "bpstep: error: m.csv:3: has no id in column 3; every row needs one\n")
