@@ -17,9 +17,11 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
+from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 
 MAX_ROSTER_BYTES = 1_000_000
@@ -145,6 +147,58 @@ def read_roster(text: str, source: str) -> Roster:
     return Roster(source, tuple(out), canvas)
 
 
+STEM_LENGTH = 60
+"""Characters of an id a file name keeps at most."""
+
+
+class StemStep(StrEnum):
+    """What ``safe_stem`` does to an id, in order; two ids that make one file name (compared
+    ignoring case, as Windows and macOS compare file names) were made equal by some of them."""
+
+    CASE = "case"
+    """Not a step: file names that differ only in case are one file on Windows and macOS."""
+    ACCENTS = "accents"
+    SCRIPT = "script"
+    PUNCTUATION = "punctuation"
+    LENGTH = "length"
+    UNNAMED = "unnamed"
+    RESERVED = "reserved"
+
+
+def _unaccented(text: str, _: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _unnamed(text: str, ident: str) -> str:
+    return text or "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _unreserved(text: str, _: str) -> str:
+    return text + "-student" if text.split(".")[0].casefold() in WINDOWS_RESERVED else text
+
+
+STEM_RULES: dict[StemStep, Callable[[str, str], str]] = {
+    StemStep.ACCENTS: _unaccented,
+    StemStep.SCRIPT: lambda text, _: text.encode("ascii", "ignore").decode(),
+    StemStep.PUNCTUATION: lambda text, _: re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip(".-_"),
+    StemStep.LENGTH: lambda text, _: text[:STEM_LENGTH].rstrip(".-_"),
+    StemStep.UNNAMED: _unnamed,
+    StemStep.RESERVED: _unreserved,
+}
+"""The steps of ``safe_stem``, in order: each takes the text so far and the id."""
+STEM_WHY = {
+    StemStep.CASE: "Windows and macOS do not tell file names apart by case",
+    StemStep.ACCENTS: "file names drop accents (ë → e)",
+    StemStep.SCRIPT: "file names drop letters outside the Latin alphabet",
+    StemStep.PUNCTUATION: "file names write spaces and punctuation as -",
+    StemStep.LENGTH: f"file names are cut at {STEM_LENGTH} characters, before these ids differ",
+    StemStep.UNNAMED: "an id with no Latin letter or digit is named student- and 8 hex digits of "
+                      "its SHA-256",
+    StemStep.RESERVED: "a name Windows reserves (con, nul ...) gets -student after it",
+}
+"""Why two ids make one file name, by each step that brought them closer."""
+
+
 def safe_stem(ident: str) -> str:
     """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``.
 
@@ -152,14 +206,40 @@ def safe_stem(ident: str) -> str:
     ``verify --batch --roster`` finds their answers by it. ASCII letters, digits and ``_ . -``
     are kept (accents dropped, the rest a ``-``), at most 60 of them; an id with none of them
     (``王伟``) is ``student-`` and 8 hex digits of its SHA-256, and a name Windows reserves
-    (``con``) gets ``-student`` after it."""
-    ascii_text = unicodedata.normalize("NFKD", ident).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60].rstrip(".-_")
-    if not stem:
-        return "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
-        stem += "-student"
-    return stem
+    (``con``) gets ``-student`` after it (``STEM_RULES``, in order)."""
+    text = ident
+    for rule in STEM_RULES.values():
+        text = rule(text, ident)
+    return text
+
+
+def _apart(x: str, y: str) -> int:
+    """Characters by which two names differ, ignoring case."""
+    ops = SequenceMatcher(None, x.casefold(), y.casefold(), autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+
+
+def stem_clash(a: str, b: str) -> list[StemStep]:
+    """Why two ids make one file name (ignoring case): ``CASE`` when the two names differ in
+    case, and each step of ``safe_stem`` that brought them closer (two accents dropped alike do
+    not)."""
+    causes = [StemStep.CASE] if safe_stem(a) != safe_stem(b) else []
+    x, y = a, b
+    for step, rule in STEM_RULES.items():
+        before = _apart(x, y)
+        x, y = rule(x, a), rule(y, b)
+        if _apart(x, y) < before:
+            causes.append(step)
+    return causes
+
+
+def clash_reason(a: str, b: str) -> str:
+    """Why two ids make one file name, and what to do: for the message that refuses them."""
+    causes = stem_clash(a, b)
+    fix = (f"make them differ within their first {STEM_LENGTH} characters" if StemStep.LENGTH in causes
+           else "make them differ in Latin letters or digits (a student number)"
+           if StemStep.SCRIPT in causes else "make them differ in letters or digits")
+    return f"{'; '.join(STEM_WHY[c] for c in causes)}; {fix}, or use another column (email, username)"
 
 
 def file_stems(stems: Sequence[str]) -> list[str]:

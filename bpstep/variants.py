@@ -12,8 +12,9 @@ SHA-256, so one student's variant can be made again from (seed, id) alone.
 
 A class folder holds ``students/`` (the scenarios handed out), ``keys/`` (the answer keys) and
 ``index.csv`` linking them. Every file name is checked against every other before anything is
-written: two ids that would make the same name (equal ignoring case, accents or punctuation,
-as a case-insensitive file system compares them) are refused with their roster lines.
+written: two ids that would make the same name (as a case-insensitive file system compares
+them) are refused with their roster lines and why (accents, punctuation, letters outside the
+Latin alphabet, the cut at 60 characters ...).
 
 Files are read and written by ``bpstep.cli``; the roster text comes in as a string. A large
 class is drawn by a pool of processes (``class_texts``), each variant from its own seed alone.
@@ -51,7 +52,7 @@ from bpstep.fairness import (
     step_breaches,
 )
 from bpstep.numbers import clean, clean_all
-from bpstep.roster import RosterRow, safe_stem
+from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import early_rounding_values, mistake_values
@@ -233,8 +234,9 @@ class Variant:
 def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRow] | None = None,
                source: str = "roster") -> list[Variant]:
     """``count`` numbered variants, or one per roster id, each with its derived seed and file
-    name; a VariantError (with both roster lines) when two ids would make the same file name,
-    compared ignoring case, as a case-insensitive file system (Windows, macOS) does."""
+    name; a VariantError (with both roster lines, and why: ``roster.clash_reason``) when two ids
+    would make the same file name, compared ignoring case, as a case-insensitive file system
+    (Windows, macOS) does."""
     if roster is not None:
         made = [Variant(e.ident, derive_seed(seed, e.ident), safe_stem(e.ident), e.line)
                 for e in roster]
@@ -247,9 +249,8 @@ def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRo
         other = taken.setdefault(v.stem.casefold(), v)
         if other is not v:
             raise VariantError(f"{source}:{v.line}: id {v.ident!r} would be written as {v.file}, "
-                               f"as is {other.ident!r} of line {other.line} (the names differ only "
-                               "in case, accents or punctuation); make the ids differ in letters "
-                               "or digits, or use another column (email, username)")
+                               f"as is {other.ident!r} of line {other.line}: "
+                               f"{clash_reason(other.ident, v.ident)}")
     return made
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpstep.roster import RosterError, file_stems, read_roster
+from bpstep.roster import RosterError, StemStep, file_stems, read_roster, stem_clash
 
 
 @pytest.mark.parametrize(("text", "ids"), [
@@ -67,3 +67,15 @@ def test_a_canvas_export_is_a_roster_without_its_points_possible_row() -> None:
 
 def test_file_stems_are_unique_as_bpstep_variants_makes_them() -> None:
     assert file_stems(["Ann", "Bob", "ann", "Ann"]) == ["Ann", "Bob", "ann-2", "Ann-3"]
+
+
+@pytest.mark.parametrize(("a", "b", "why"), [
+    ("Zoë " + "x" * 60 + " Jr", "Zoë " + "x" * 60 + " Sr", {StemStep.LENGTH}),  # ë dropped alike
+    ("Zoë-Ann", "zoe ann", {StemStep.CASE, StemStep.ACCENTS, StemStep.PUNCTUATION}),
+    ("王伟1", "李娜-1", {StemStep.SCRIPT, StemStep.PUNCTUATION}),
+    ("con", "con-student", {StemStep.RESERVED}),
+    ("..", "student-5ec1f7e7", {StemStep.UNNAMED}),  # '..' has no letter: its SHA-256 names it
+    ("ann", "ANN", {StemStep.CASE}),
+])
+def test_why_two_ids_make_one_file_name(a: str, b: str, why: set[StemStep]) -> None:
+    assert set(stem_clash(a, b)) == why

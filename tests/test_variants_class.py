@@ -174,21 +174,43 @@ def test_a_course_s_marking_goes_with_every_variant_and_into_its_quiz(tmp_path: 
     assert again.exit_code == 2 and "give one of them" in again.stderr
 
 
-@pytest.mark.parametrize(("ids", "line", "clash"), [
-    (["Zoe", "Zoë", "Zoe-2"], 3, ("'Zoë'", "'Zoe' of line 2", "students/Zoe.yaml")),
-    (["ann", "bob", "BOB!"], 4, ("'BOB!'", "'bob' of line 3", "students/BOB.yaml")),
-    (["Ann Lee", "ann-lee"], 3, ("'ann-lee'", "'Ann Lee' of line 2", "students/ann-lee.yaml")),
+LONG = "Maximiliana Alexandra Konstantinopoulou-Vanderberghe de la Cruz Montgomery"
+"""74 characters: a name that safe_stem cuts at 60."""
+WHY = {"case": "Windows and macOS do not tell file names apart by case",
+       "accents": "file names drop accents (ë → e)",
+       "script": "file names drop letters outside the Latin alphabet",
+       "punctuation": "file names write spaces and punctuation as -",
+       "length": "file names are cut at 60 characters, before these ids differ"}
+
+
+@pytest.mark.parametrize(("ids", "line", "clash", "why", "fix"), [
+    (["Zoe", "Zoë", "Zoe-2"], 3, ("'Zoë'", "'Zoe' of line 2", "students/Zoe.yaml"), {"accents"},
+     "make them differ in letters or digits"),
+    (["ann", "bob", "BOB!"], 4, ("'BOB!'", "'bob' of line 3", "students/BOB.yaml"),
+     {"case", "punctuation"}, "make them differ in letters or digits"),
+    (["Ann Lee", "ann-lee"], 3, ("'ann-lee'", "'Ann Lee' of line 2", "students/ann-lee.yaml"),
+     {"case", "punctuation"}, "make them differ in letters or digits"),
+    ([f"{LONG} Jr", f"{LONG} Sr"], 3, (f"'{LONG} Sr'", f"'{LONG} Jr' of line 2",
+                                        f"students/{LONG.replace(' ', '-')[:60]}.yaml"),
+     {"length"}, "make them differ within their first 60 characters"),
+    (["王伟1", "李娜1"], 3, ("'李娜1'", "'王伟1' of line 2", "students/1.yaml"), {"script"},
+     "make them differ in Latin letters or digits (a student number)"),
 ])
 def test_ids_that_would_make_the_same_file_are_refused_before_anything_is_written(
-        tmp_path: Path, ids: list[str], line: int, clash: tuple[str, ...]) -> None:
+        tmp_path: Path, ids: list[str], line: int, clash: tuple[str, ...], why: set[str],
+        fix: str) -> None:
     # Zoë's name folds to Zoe; BOB! and bob differ only in case and punctuation, which a
-    # case-insensitive file system (Windows, macOS) does not tell apart.
+    # case-insensitive file system (Windows, macOS) does not tell apart; the long names differ
+    # only past the 60 characters a file name keeps; 王伟1 and 李娜1 keep only their 1. The
+    # message says which, and no other reason.
     roster = tmp_path / "roster.csv"
     roster.write_text("id\n" + "\n".join(ids) + "\n", encoding="utf-8")
     result = invoke("variants", GFG, "--roster", roster, "-o", tmp_path / "class")
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and f"roster.csv:{line}:" in result.stderr
     assert all(part in result.stderr for part in clash), result.stderr
+    assert {key for key, text in WHY.items() if text in result.stderr} == why, result.stderr
+    assert f"; {fix}, or use another column (email, username)" in result.stderr
     assert not (tmp_path / "class").exists()
 
 
