@@ -736,7 +736,9 @@ def variants(
         "the first column): one variant per student, named after them; two ids that would make the same "
         "file name are refused.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
-                                        "exist in DIR.")] = False,
+                                        "exist in DIR. Nothing is deleted: files of an earlier "
+                                        "class that the new index.csv does not list stay, and a "
+                                        "warning counts them.")] = False,
 ) -> None:
     """Make a fair variant of a scenario per student: same network, new nice numbers, a key.
 
@@ -747,7 +749,9 @@ def variants(
     precision asked, each stage within a factor of 3 of the original's (README: Using bpstep
     with a class). With --roster, files are named after the ids (Zoë O'Neil → Zoe-O-Neil); two
     ids that would make the same name, ignoring case, accents and punctuation, are refused with
-    their lines, and nothing is written.
+    their lines, and nothing is written. Make each class in a fresh folder: over an earlier class
+    (with --force), files the new index.csv does not list are kept and counted in a warning,
+    and bpstep export leaves them out.
 
     Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
@@ -787,6 +791,21 @@ def variants(
         f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
         f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
         f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
+    stale = var.unlisted(_class_files(output, var.STUDENTS, var.KEYS),
+                         (name for v in planned for name in (v.file, v.key)))
+    if stale:
+        where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
+        say(f"warning: {output} still holds {stale.total():,} files of an earlier class that "
+            f"{var.INDEX_NAME} does not list ({where}); they are left as they were and bpstep "
+            f"export leaves them out: hand out only what {var.INDEX_NAME} lists, or make each "
+            "class in a fresh folder (-o NEW_DIR)")
+
+
+def _class_files(folder: Path, *subfolders: str) -> list[str]:
+    """Every file of a class folder's ``subfolders``, as its index names them
+    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
+    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
+            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -795,7 +814,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz
     from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, read_index
+    from bpstep.variants import INDEX_NAME, STUDENTS, read_index, unlisted
 
     if source.is_dir():
         index = source / INDEX_NAME
@@ -804,6 +823,10 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         paths = [input_path(source / name) for _, name in rows]
         scenarios = [(ident, load_scenario(path)) for (ident, _), path in zip(rows, paths, strict=True)]
         reads = (index, *paths)
+        stale = unlisted(_class_files(source, STUDENTS), (name for _, name in rows))
+        if stale:
+            say(f"warning: {source / STUDENTS} holds {stale.total():,} files that {index} does not "
+                f"list, left from an earlier class; the quiz has only the {len(rows):,} it lists")
     else:
         reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]

@@ -32,7 +32,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -388,6 +388,13 @@ def index_csv(variants: Sequence[Variant]) -> str:
     for v in variants:
         writer.writerow([csv_cell(v.ident), v.seed, v.file, v.key, "" if v.line is None else v.line])
     return stream.getvalue()
+
+
+def unlisted(present: Iterable[str], listed: Iterable[str]) -> Counter[str]:
+    """Files of a class folder (``students/x.yaml``) that its index does not list, counted by
+    folder: left by an earlier class made in the same folder. bpstep never deletes them."""
+    listed = set(listed)
+    return Counter(name.split("/", 1)[0] for name in present if name not in listed)
 
 
 def csv_cell(text: str) -> str:

@@ -338,3 +338,30 @@ def test_moodle_s_own_export_is_a_roster_named_by_email(tmp_path: Path, monkeypa
     result = invoke("variants", GFG, "--roster", "m.csv", "-o", "class2")
     assert result.exit_code == 2 and result.stderr == (
         "bpstep: error: m.csv:3: has no id in column 3; every row needs one\n")
+
+
+def test_a_class_made_again_in_its_folder_keeps_and_counts_the_earlier_files(tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("roster.csv").write_text("id\n" + "".join(f"s{i:02d}\n" for i in range(1, 6)))
+    assert invoke("variants", GFG, "--roster", "roster.csv", "-o", "class").exit_code == 0
+    # The same roster again: every file is the new index's, so nothing to warn about.
+    again = invoke("variants", GFG, "--roster", "roster.csv", "--seed", "1", "-o", "class", "--force")
+    assert again.exit_code == 0 and "warning" not in again.stderr
+    earlier = sorted(p.as_posix() for p in Path("class").rglob("s0*.yaml"))
+    assert len(earlier) == 10
+    result = invoke("variants", "class/students/s01.yaml", "-n", "2", "-o", "class", "--force")
+    assert result.exit_code == 0, result.output
+    warning, = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warning.startswith("bpstep: warning: class still holds 10 files of an earlier class "
+                              "that index.csv does not list (5 in students/, 5 in keys/)")
+    assert "fresh folder" in warning
+    assert sorted(p.as_posix() for p in Path("class").rglob("s0*.yaml")) == earlier  # none deleted
+    rows = list(csv.DictReader(io.StringIO(Path("class/index.csv").read_text())))
+    assert [r["file"] for r in rows] == ["students/variant-01.yaml", "students/variant-02.yaml"]
+    # The quiz of the folder is the index's 2 variants, and says the 5 others are left out.
+    result = invoke("export", "class", "-f", "gift", "-o", "q.gift")
+    assert result.exit_code == 0, result.output
+    assert ("bpstep: warning: class/students holds 5 files that class/index.csv does not list, left "
+            "from an earlier class; the quiz has only the 2 it lists\n") in result.stderr
+    assert Path("q.gift").read_text().startswith("// bpstep quiz: 2 variants\n")
