@@ -814,7 +814,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz
     from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, STUDENTS, read_index, unlisted
+    from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
 
     if source.is_dir():
         index = source / INDEX_NAME
@@ -830,8 +830,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     else:
         reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]
-    title = scenarios[0][1].title or source.stem
-    title = title.split(" · variant ")[0]
+    title = original_title(scenarios[0][1].title or source.stem)
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
                        decimals=decimals, digits=digits, rounding_credit=rounding_credit)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"

@@ -79,6 +79,12 @@ def header(text: str) -> str:
     return " ".join(text.replace("_", " ").lower().split())
 
 
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters (ESC, BEL ...): dropped from an id, which names a variant's file, its title
+and its quiz category (a YAML or XML file cannot carry them as they are); other cells keep them,
+escaped wherever they are shown."""
+
+
 def _cell(row: Sequence[str], column: int | None) -> str:
     return " ".join(row[column].split()) if column is not None and column < len(row) else ""
 
@@ -129,7 +135,7 @@ def read_roster(text: str, source: str) -> Roster:
     out: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, row in students:
-        key = _cell(row, ident)
+        key = " ".join(CONTROL.sub("", _cell(row, ident)).split())
         if not key:
             raise RosterError(f"{source}:{line}: has no id in column {ident + 1}; every "
                               "row needs one")

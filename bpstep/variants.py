@@ -254,9 +254,23 @@ def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRo
     return made
 
 
+VARIANT_TITLE = " · variant "
+"""Between the original's title and the id in a variant's title: ``Sigmoid 2-2-1 · variant 07``."""
+
+
+def variant_title(title: str | None, ident: str) -> str:
+    """A variant's title: the original's, and which variant it is."""
+    return f"{title or 'Exercise'}{VARIANT_TITLE}{ident}"
+
+
+def original_title(title: str) -> str:
+    """The original's title in a variant's (``variant_title``): the title of a class's quiz."""
+    return title.split(VARIANT_TITLE)[0]
+
+
 def variant_yaml(variant: Variant, scenario: Scenario, original: str, seed: int) -> str:
     """The variant as a scenario file ``bpstep run`` reads."""
-    title = f"{scenario.title or 'Exercise'} · variant {variant.ident}"
+    title = variant_title(scenario.title, variant.ident)
     params: Params = initial_params(scenario)
     note = (f"Variant {variant.ident} of {original}, drawn by 'bpstep variants' (class seed {seed}, "
             f"variant seed {variant.seed}).")
@@ -557,5 +571,7 @@ def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, p
                 answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
         blanks.append(Blank(name, describe(q, activations, outputs), tuple(answers)))
     givens = tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
-    title = f"{scenario.title or 'Backpropagation step'} · {ident}"
+    title = scenario.title or "Backpropagation step"
+    if VARIANT_TITLE not in title:  # a variant's title (variant_title) says which it is already
+        title = f"{title} · {ident}"
     return Question(title, ident, givens, tuple(blanks), precision)
