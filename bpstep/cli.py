@@ -732,11 +732,13 @@ def variants(
                                       "roster) makes the same variants.")] = 0,
     roster: Annotated[Path | None, typer.Option(
         "--roster", show_default=False, help="CSV with a column of student ids (the first "
-        "headed id, Student ID, ID number, student, name, email or username, else the first "
-        "column): one variant per student, named after them; two ids that would make the same "
+        "headed id, Student ID, ID number, student, name, email or username that holds ids, else "
+        "the first column): one variant per student, named after them; two ids that would make the same "
         "file name are refused.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace variant files that already "
-                                        "exist in DIR.")] = False,
+                                        "exist in DIR. Nothing is deleted: files of an earlier "
+                                        "class that the new index.csv does not list stay, and a "
+                                        "warning counts them.")] = False,
 ) -> None:
     """Make a fair variant of a scenario per student: same network, new nice numbers, a key.
 
@@ -747,7 +749,9 @@ def variants(
     precision asked, each stage within a factor of 3 of the original's (README: Using bpstep
     with a class). With --roster, files are named after the ids (Zoë O'Neil → Zoe-O-Neil); two
     ids that would make the same name, ignoring case, accents and punctuation, are refused with
-    their lines, and nothing is written.
+    their lines, and nothing is written. Make each class in a fresh folder: over an earlier class
+    (with --force), files the new index.csv does not list are kept and counted in a warning,
+    and bpstep export leaves them out.
 
     Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
@@ -787,6 +791,21 @@ def variants(
         f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
         f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
         f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
+    stale = var.unlisted(_class_files(output, var.STUDENTS, var.KEYS),
+                         (name for v in planned for name in (v.file, v.key)))
+    if stale:
+        where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
+        say(f"warning: {output} still holds {stale.total():,} files of an earlier class that "
+            f"{var.INDEX_NAME} does not list ({where}); they are left as they were and bpstep "
+            f"export leaves them out: hand out only what {var.INDEX_NAME} lists, or make each "
+            "class in a fresh folder (-o NEW_DIR)")
+
+
+def _class_files(folder: Path, *subfolders: str) -> list[str]:
+    """Every file of a class folder's ``subfolders``, as its index names them
+    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
+    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
+            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -795,17 +814,23 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz
     from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, read_index
+    from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
 
     if source.is_dir():
         index = source / INDEX_NAME
         rows = read_index(read_text(index, "variants index", "make the folder with `bpstep "
                                     "variants SCENARIO -o DIR`"), str(index))
-        scenarios = [(ident, load_scenario(source / name)) for ident, name in rows]
+        paths = [input_path(source / name) for _, name in rows]
+        scenarios = [(ident, load_scenario(path)) for (ident, _), path in zip(rows, paths, strict=True)]
+        reads = (index, *paths)
+        stale = unlisted(_class_files(source, STUDENTS), (name for _, name in rows))
+        if stale:
+            say(f"warning: {source / STUDENTS} holds {stale.total():,} files that {index} does not "
+                f"list, left from an earlier class; the quiz has only the {len(rows):,} it lists")
     else:
+        reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]
-    title = scenarios[0][1].title or source.stem
-    title = title.split(" · variant ")[0]
+    title = original_title(scenarios[0][1].title or source.stem)
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
                        decimals=decimals, digits=digits, rounding_credit=rounding_credit)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
@@ -815,7 +840,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         else:
             sys.stdout.write(made)
         return
-    _write_files({output: made}, force, reads=(source,))
+    _write_files({output: made}, force, reads=reads)
     from bpstep.render.console import make_console
 
     make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)

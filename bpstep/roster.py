@@ -1,11 +1,11 @@
 """A class roster: who is in the class, by id, name and email, read from a CSV file.
 
-The id column (``ID_HEADERS``, else the first) is the one ``bpstep variants --roster`` names
-each student's files by, so a student's answers file, named after their variant, finds their
-row. A gradebook to import needs more than
-the id: the name and email come from their own columns, and every column is kept by its header
-(``SIS Login ID``, ``Section`` ...) for the formats that want them. A Canvas gradebook export is a
-roster too: its "Points Possible" row is no student.
+The id column (the first of ``ID_HEADERS`` that holds ids, else the first) is the one ``bpstep
+variants --roster`` names each student's files by, so a student's answers file, named after
+their variant, finds their row. A gradebook to import needs more than the id: the name and
+email come from their own columns, and every column is kept by its header (``SIS Login ID``,
+``Section`` ...) for the formats that want them. A Canvas gradebook export is a roster too: its
+"Points Possible" row is no student.
 
 Pure: the text comes in as a string; files are read by ``bpstep.cli``.
 """
@@ -17,9 +17,11 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
+from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 
 MAX_ROSTER_BYTES = 1_000_000
@@ -77,12 +79,27 @@ def header(text: str) -> str:
     return " ".join(text.replace("_", " ").lower().split())
 
 
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Control characters (ESC, BEL ...): dropped from an id, which names a variant's file, its title
+and its quiz category (a YAML or XML file cannot carry them as they are); other cells keep them,
+escaped wherever they are shown."""
+
+
 def _cell(row: Sequence[str], column: int | None) -> str:
     return " ".join(row[column].split()) if column is not None and column < len(row) else ""
 
 
 def _column(headers: Sequence[str], names: Sequence[str]) -> int | None:
     return next((headers.index(name) for name in names if name in headers), None)
+
+
+def _id_column(headers: Sequence[str], students: Sequence[tuple[int, Sequence[str]]]) -> int:
+    """The first column headed as in ID_HEADERS that holds an id for some student: one empty for
+    every student (Moodle's ``ID number``, when the site does not use it) is passed over. Without
+    such a header, the first column."""
+    columns = [headers.index(name) for name in ID_HEADERS if name in headers]
+    filled = (c for c in columns if any(_cell(row, c) for _, row in students))
+    return next(filled, columns[0] if columns else 0)
 
 
 def read_roster(text: str, source: str) -> Roster:
@@ -104,7 +121,6 @@ def read_roster(text: str, source: str) -> Roster:
         raise RosterError(f"{source}: is empty; expected a column of student ids, e.g. a header "
                           "'id' and one id per line")
     headers = [header(cell) for cell in rows[0][1]]
-    ident = _column(headers, ID_HEADERS)
     named = {*ID_HEADERS, *NAME_HEADERS, *FIRST_NAME_HEADERS, *LAST_NAME_HEADERS, *EMAIL_HEADERS}
     if not named & set(headers):
         headers = []
@@ -112,15 +128,16 @@ def read_roster(text: str, source: str) -> Roster:
     students = rows[1:] if headers else rows
     if canvas:
         students = [(n, row) for n, row in students if POINTS_POSSIBLE not in row[0]]
+    ident = _id_column(headers, students)
     name = _column(headers, NAME_HEADERS)
     first, last = _column(headers, FIRST_NAME_HEADERS), _column(headers, LAST_NAME_HEADERS)
     email = _column(headers, EMAIL_HEADERS)
     out: list[RosterRow] = []
     seen: dict[str, int] = {}
     for line, row in students:
-        key = _cell(row, ident or 0)
+        key = " ".join(CONTROL.sub("", _cell(row, ident)).split())
         if not key:
-            raise RosterError(f"{source}:{line}: has no id in column {(ident or 0) + 1}; every "
+            raise RosterError(f"{source}:{line}: has no id in column {ident + 1}; every "
                               "row needs one")
         if key.casefold() in seen:
             raise RosterError(f"{source}:{line}: id {key!r} is already on line "
@@ -136,6 +153,58 @@ def read_roster(text: str, source: str) -> Roster:
     return Roster(source, tuple(out), canvas)
 
 
+STEM_LENGTH = 60
+"""Characters of an id a file name keeps at most."""
+
+
+class StemStep(StrEnum):
+    """What ``safe_stem`` does to an id, in order; two ids that make one file name (compared
+    ignoring case, as Windows and macOS compare file names) were made equal by some of them."""
+
+    CASE = "case"
+    """Not a step: file names that differ only in case are one file on Windows and macOS."""
+    ACCENTS = "accents"
+    SCRIPT = "script"
+    PUNCTUATION = "punctuation"
+    LENGTH = "length"
+    UNNAMED = "unnamed"
+    RESERVED = "reserved"
+
+
+def _unaccented(text: str, _: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _unnamed(text: str, ident: str) -> str:
+    return text or "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _unreserved(text: str, _: str) -> str:
+    return text + "-student" if text.split(".")[0].casefold() in WINDOWS_RESERVED else text
+
+
+STEM_RULES: dict[StemStep, Callable[[str, str], str]] = {
+    StemStep.ACCENTS: _unaccented,
+    StemStep.SCRIPT: lambda text, _: text.encode("ascii", "ignore").decode(),
+    StemStep.PUNCTUATION: lambda text, _: re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip(".-_"),
+    StemStep.LENGTH: lambda text, _: text[:STEM_LENGTH].rstrip(".-_"),
+    StemStep.UNNAMED: _unnamed,
+    StemStep.RESERVED: _unreserved,
+}
+"""The steps of ``safe_stem``, in order: each takes the text so far and the id."""
+STEM_WHY = {
+    StemStep.CASE: "Windows and macOS do not tell file names apart by case",
+    StemStep.ACCENTS: "file names drop accents (ë → e)",
+    StemStep.SCRIPT: "file names drop letters outside the Latin alphabet",
+    StemStep.PUNCTUATION: "file names write spaces and punctuation as -",
+    StemStep.LENGTH: f"file names are cut at {STEM_LENGTH} characters, before these ids differ",
+    StemStep.UNNAMED: "an id with no Latin letter or digit is named student- and 8 hex digits of "
+                      "its SHA-256",
+    StemStep.RESERVED: "a name Windows reserves (con, nul ...) gets -student after it",
+}
+"""Why two ids make one file name, by each step that brought them closer."""
+
+
 def safe_stem(ident: str) -> str:
     """A file name any system accepts, from a student's id: ``Zoë O'Neil`` → ``Zoe-O-Neil``.
 
@@ -143,14 +212,40 @@ def safe_stem(ident: str) -> str:
     ``verify --batch --roster`` finds their answers by it. ASCII letters, digits and ``_ . -``
     are kept (accents dropped, the rest a ``-``), at most 60 of them; an id with none of them
     (``王伟``) is ``student-`` and 8 hex digits of its SHA-256, and a name Windows reserves
-    (``con``) gets ``-student`` after it."""
-    ascii_text = unicodedata.normalize("NFKD", ident).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip(".-_")[:60].rstrip(".-_")
-    if not stem:
-        return "student-" + hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
-        stem += "-student"
-    return stem
+    (``con``) gets ``-student`` after it (``STEM_RULES``, in order)."""
+    text = ident
+    for rule in STEM_RULES.values():
+        text = rule(text, ident)
+    return text
+
+
+def _apart(x: str, y: str) -> int:
+    """Characters by which two names differ, ignoring case."""
+    ops = SequenceMatcher(None, x.casefold(), y.casefold(), autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+
+
+def stem_clash(a: str, b: str) -> list[StemStep]:
+    """Why two ids make one file name (ignoring case): ``CASE`` when the two names differ in
+    case, and each step of ``safe_stem`` that brought them closer (two accents dropped alike do
+    not)."""
+    causes = [StemStep.CASE] if safe_stem(a) != safe_stem(b) else []
+    x, y = a, b
+    for step, rule in STEM_RULES.items():
+        before = _apart(x, y)
+        x, y = rule(x, a), rule(y, b)
+        if _apart(x, y) < before:
+            causes.append(step)
+    return causes
+
+
+def clash_reason(a: str, b: str) -> str:
+    """Why two ids make one file name, and what to do: for the message that refuses them."""
+    causes = stem_clash(a, b)
+    fix = (f"make them differ within their first {STEM_LENGTH} characters" if StemStep.LENGTH in causes
+           else "make them differ in Latin letters or digits (a student number)"
+           if StemStep.SCRIPT in causes else "make them differ in letters or digits")
+    return f"{'; '.join(STEM_WHY[c] for c in causes)}; {fix}, or use another column (email, username)"
 
 
 def unique_stems(stems: Sequence[str]) -> list[str]:

@@ -12,8 +12,9 @@ SHA-256, so one student's variant can be made again from (seed, id) alone.
 
 A class folder holds ``students/`` (the scenarios handed out), ``keys/`` (the answer keys) and
 ``index.csv`` linking them. Every file name is checked against every other before anything is
-written: two ids that would make the same name (equal ignoring case, accents or punctuation,
-as a case-insensitive file system compares them) are refused with their roster lines.
+written: two ids that would make the same name (as a case-insensitive file system compares
+them) are refused with their roster lines and why (accents, punctuation, letters outside the
+Latin alphabet, the cut at 60 characters ...).
 
 Files are read and written by ``bpstep.cli``; the roster text comes in as a string. A large
 class is drawn by a pool of processes (``class_texts``), each variant from its own seed alone.
@@ -31,7 +32,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ from bpstep.fairness import (
     step_breaches,
 )
 from bpstep.numbers import clean, clean_all
-from bpstep.roster import RosterRow, safe_stem
+from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import early_rounding_values, mistake_values
@@ -233,8 +234,9 @@ class Variant:
 def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRow] | None = None,
                source: str = "roster") -> list[Variant]:
     """``count`` numbered variants, or one per roster id, each with its derived seed and file
-    name; a VariantError (with both roster lines) when two ids would make the same file name,
-    compared ignoring case, as a case-insensitive file system (Windows, macOS) does."""
+    name; a VariantError (with both roster lines, and why: ``roster.clash_reason``) when two ids
+    would make the same file name, compared ignoring case, as a case-insensitive file system
+    (Windows, macOS) does."""
     if roster is not None:
         made = [Variant(e.ident, derive_seed(seed, e.ident), safe_stem(e.ident), e.line)
                 for e in roster]
@@ -247,15 +249,28 @@ def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRo
         other = taken.setdefault(v.stem.casefold(), v)
         if other is not v:
             raise VariantError(f"{source}:{v.line}: id {v.ident!r} would be written as {v.file}, "
-                               f"as is {other.ident!r} of line {other.line} (the names differ only "
-                               "in case, accents or punctuation); make the ids differ in letters "
-                               "or digits, or use another column (email, username)")
+                               f"as is {other.ident!r} of line {other.line}: "
+                               f"{clash_reason(other.ident, v.ident)}")
     return made
+
+
+VARIANT_TITLE = " · variant "
+"""Between the original's title and the id in a variant's title: ``Sigmoid 2-2-1 · variant 07``."""
+
+
+def variant_title(title: str | None, ident: str) -> str:
+    """A variant's title: the original's, and which variant it is."""
+    return f"{title or 'Exercise'}{VARIANT_TITLE}{ident}"
+
+
+def original_title(title: str) -> str:
+    """The original's title in a variant's (``variant_title``): the title of a class's quiz."""
+    return title.split(VARIANT_TITLE)[0]
 
 
 def variant_yaml(variant: Variant, scenario: Scenario, original: str, seed: int) -> str:
     """The variant as a scenario file ``bpstep run`` reads."""
-    title = f"{scenario.title or 'Exercise'} · variant {variant.ident}"
+    title = variant_title(scenario.title, variant.ident)
     params: Params = initial_params(scenario)
     note = (f"Variant {variant.ident} of {original}, drawn by 'bpstep variants' (class seed {seed}, "
             f"variant seed {variant.seed}).")
@@ -387,6 +402,13 @@ def index_csv(variants: Sequence[Variant]) -> str:
     for v in variants:
         writer.writerow([csv_cell(v.ident), v.seed, v.file, v.key, "" if v.line is None else v.line])
     return stream.getvalue()
+
+
+def unlisted(present: Iterable[str], listed: Iterable[str]) -> Counter[str]:
+    """Files of a class folder (``students/x.yaml``) that its index does not list, counted by
+    folder: left by an earlier class made in the same folder. bpstep never deletes them."""
+    listed = set(listed)
+    return Counter(name.split("/", 1)[0] for name in present if name not in listed)
 
 
 def csv_cell(text: str) -> str:
@@ -549,5 +571,7 @@ def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, p
                 answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
         blanks.append(Blank(name, describe(q, activations, outputs), tuple(answers)))
     givens = tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
-    title = f"{scenario.title or 'Backpropagation step'} · {ident}"
+    title = scenario.title or "Backpropagation step"
+    if VARIANT_TITLE not in title:  # a variant's title (variant_title) says which it is already
+        title = f"{title} · {ident}"
     return Question(title, ident, givens, tuple(blanks), precision)

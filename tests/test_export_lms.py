@@ -289,3 +289,83 @@ def test_a_quiz_of_updated_weights_alone_names_their_mistakes(tmp_path: Path) ->
     text = out.read_text(encoding="utf-8")
     # w(h1→o) = 0.3 + Δw = 0.279691; subtracting Δw instead gives 0.3 + 0.0203085 = 0.320309.
     assert "%100%0.27969149" in text and "%0%0.32030850" in text and "Δw subtracted" in text
+
+
+# --- ids and titles from files, in every format ---
+
+NAMES = ["Zoë O'Neil", "..", "c/d", "A\x1bB\x07"]
+"""Roster ids a class may have: a name, a path part, a slash, control characters."""
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("named")
+    (root / "roster.csv").write_text("name\n" + "\n".join(NAMES) + "\n", encoding="utf-8")
+    result = invoke("variants", GFG, "--roster", root / "roster.csv", "-o", root / "class")
+    assert result.exit_code == 0, result.output
+    return root / "class"
+
+
+def test_a_roster_id_with_control_characters_makes_a_class_every_command_reads(named: Path) -> None:
+    # ESC and BEL are dropped from the roster's cell; the variant's file reads back.
+    rows = (named / "index.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[4].startswith("AB,") and "\x1b" not in (named / "students" / "AB.yaml").read_text()
+    assert invoke("run", named / "students" / "AB.yaml").exit_code == 0
+
+
+def test_a_quiz_names_each_student_once_and_makes_their_category_safe(named: Path,
+                                                                    tmp_path: Path) -> None:
+    title = "Sigmoid 2-2-1 worked example (GeeksforGeeks)"
+    idents = ["Zoë O'Neil", "..", "c/d", "AB"]
+    out = tmp_path / "q.gift"
+    assert invoke("export", named, "-f", "gift", "-o", out).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    categories = [line.removeprefix("$CATEGORY: ") for line in text.splitlines()
+                  if line.startswith("$CATEGORY: ")]
+    assert categories == [f"$course$/bpstep/{title}/{part}"
+                          for part in ("Zoë O'Neil", "variant ..", "c-d", "AB")]
+    assert all(".." not in c.split("/") for c in categories)
+    questions = parse_gift(text)
+    assert len(questions) == 4 * 29  # every value of the 2-2-1 step, for each student
+    for name, block in zip(questions, re.findall(r"::\[html\](.*?) \{#", text), strict=True):
+        ident = name.split(" · ")[0]
+        assert ident in idents
+        # The question says whose it is once: "<title> · variant <id>. Given: ..."
+        assert block.startswith(f"{title} · variant {ident}. Given")
+        assert block.count(ident) == 1
+
+    out = tmp_path / "q.xml"
+    assert invoke("export", named, "-f", "moodle", "-o", out).exit_code == 0
+    root = lxml_etree.parse(str(out)).getroot()  # well-formed XML: no raw control character
+    assert root.find("question/category/text").text == f"$course$/bpstep/{title}"
+    names = [q.findtext("name/text") for q in root.findall("question[@type='cloze']")]
+    assert names == [f"{title} · variant {ident}" for ident in idents]
+
+    out = tmp_path / "q.zip"
+    assert invoke("export", named, "-f", "qti", "-o", out).exit_code == 0
+    archive = zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    titles = [lxml_etree.fromstring(archive.read(n)).find(f"{QTI}assessment").get("title")
+              for n in archive.namelist() if n != "imsmanifest.xml"]
+    assert sorted(titles) == sorted(f"{title} · variant {ident}" for ident in idents)
+
+
+def test_ids_and_titles_from_an_edited_index_are_escaped_and_safe(tmp_path: Path) -> None:
+    # An index.csv and a title written by hand: control characters and paths in both.
+    (tmp_path / "class" / "students").mkdir(parents=True)
+    scenario = GFG.read_text(encoding="utf-8").replace(
+        "title: Sigmoid 2-2-1 worked example (GeeksforGeeks)", 'title: "../../up\\e[2J"')
+    assert scenario != GFG.read_text(encoding="utf-8")
+    (tmp_path / "class" / "students" / "a.yaml").write_text(scenario, encoding="utf-8")
+    (tmp_path / "class" / "index.csv").write_text(
+        "variant,seed,file,key,line\n\"x\x1b]0;t\x07/..\",1,students/a.yaml,keys/a.key.yaml,\n")
+    for form, out in (("gift", tmp_path / "q.gift"), ("moodle", tmp_path / "q.xml")):
+        result = invoke("export", tmp_path / "class", "-f", form, "-o", out)
+        assert result.exit_code == 0, result.output
+    text = (tmp_path / "q.gift").read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f]", text)
+    category, = [line for line in text.splitlines() if line.startswith("$CATEGORY")]
+    # ESC shown as \x1b (a backslash GIFT escapes), each / a -: two levels under bpstep.
+    assert category == r"$CATEGORY: $course$/bpstep/..-..-up\\x1b[2J/x\\x1b]0;t\\x07-.."
+    root = lxml_etree.parse(str(tmp_path / "q.xml")).getroot()
+    assert root.find("question/category/text").text == r"$course$/bpstep/..-..-up\x1b[2J"
+    assert root.find("question[@type='cloze']/idnumber").text == r"x\x1b]0;t\x07/.."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpstep.roster import RosterError, read_roster, unique_stems
+from bpstep.roster import RosterError, StemStep, read_roster, stem_clash, unique_stems
 
 
 @pytest.mark.parametrize(("text", "ids"), [
@@ -17,6 +17,10 @@ from bpstep.roster import RosterError, read_roster, unique_stems
     ("student,username\nAnn Lee,al\n\nBob Dee,bd\n", ["Ann Lee", "Bob Dee"]),
     ("Name,ID\nAnn,1\nBob,2\n", ["1", "2"]),
     ("First name,Surname,Student ID\nAnn,Lee,7\n", ["7"]),
+    # Moodle's own export: ID number empty for every student, so the email names them.
+    ('"First name","Last name","ID number",Institution,Department,"Email address"\n'
+     "Ann,Lee,,,,ann@x.edu\nBob,Dee,,,,bob@x.edu\n", ["ann@x.edu", "bob@x.edu"]),
+    ("id,name\n,Ann\n,Bob\n", ["Ann", "Bob"]),
 ])
 def test_the_roster_picks_the_id_column(text: str, ids: list[str]) -> None:
     assert [r.ident for r in read_roster(text, "r.csv").rows] == ids
@@ -31,7 +35,7 @@ def test_the_roster_keeps_name_email_and_every_column() -> None:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("id,name\n,Ann\n", "r.csv:2: has no id in column 1; every row needs one"),
+    ("id,name\ns1,Ann\n,Bob\n", "r.csv:3: has no id in column 1; every row needs one"),
     ("id\nann\nANN\n", "r.csv:3: id 'ANN' is already on line 2; ids must be unique"),
     ("id,name\n", "r.csv: has a header but no students"),
     ("\n\n", "r.csv: is empty"),
@@ -41,6 +45,14 @@ def test_a_bad_roster_is_one_line_with_where(text: str, message: str) -> None:
     with pytest.raises(RosterError) as caught:
         read_roster(text, "r.csv")
     assert str(caught.value).startswith(message)
+
+
+def test_an_id_column_empty_for_some_students_only_is_an_error_naming_the_line() -> None:
+    text = ('"First name","Last name","ID number","Email address"\n'
+            "Ann,Lee,A-1,ann@x.edu\nBob,Dee,,bob@x.edu\n")
+    with pytest.raises(RosterError) as caught:
+        read_roster(text, "m.csv")
+    assert str(caught.value) == "m.csv:3: has no id in column 3; every row needs one"
 
 
 def test_a_canvas_export_is_a_roster_without_its_points_possible_row() -> None:
@@ -56,3 +68,15 @@ def test_a_canvas_export_is_a_roster_without_its_points_possible_row() -> None:
 def test_stems_are_made_unique_without_taking_a_name_of_the_list() -> None:
     assert unique_stems(["Ann", "Bob", "ann", "Ann"]) == ["Ann", "Bob", "ann-2", "Ann-3"]
     assert unique_stems(["Ann", "Ann", "Ann-2"]) == ["Ann", "Ann-3", "Ann-2"]
+
+
+@pytest.mark.parametrize(("a", "b", "why"), [
+    ("Zoë " + "x" * 60 + " Jr", "Zoë " + "x" * 60 + " Sr", {StemStep.LENGTH}),  # ë dropped alike
+    ("Zoë-Ann", "zoe ann", {StemStep.CASE, StemStep.ACCENTS, StemStep.PUNCTUATION}),
+    ("王伟1", "李娜-1", {StemStep.SCRIPT, StemStep.PUNCTUATION}),
+    ("con", "con-student", {StemStep.RESERVED}),
+    ("..", "student-5ec1f7e7", {StemStep.UNNAMED}),  # '..' has no letter: its SHA-256 names it
+    ("ann", "ANN", {StemStep.CASE}),
+])
+def test_why_two_ids_make_one_file_name(a: str, b: str, why: set[StemStep]) -> None:
+    assert set(stem_clash(a, b)) == why

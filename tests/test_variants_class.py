@@ -174,21 +174,43 @@ def test_a_course_s_marking_goes_with_every_variant_and_into_its_quiz(tmp_path: 
     assert again.exit_code == 2 and "give one of them" in again.stderr
 
 
-@pytest.mark.parametrize(("ids", "line", "clash"), [
-    (["Zoe", "Zoë", "Zoe-2"], 3, ("'Zoë'", "'Zoe' of line 2", "students/Zoe.yaml")),
-    (["ann", "bob", "BOB!"], 4, ("'BOB!'", "'bob' of line 3", "students/BOB.yaml")),
-    (["Ann Lee", "ann-lee"], 3, ("'ann-lee'", "'Ann Lee' of line 2", "students/ann-lee.yaml")),
+LONG = "Maximiliana Alexandra Konstantinopoulou-Vanderberghe de la Cruz Montgomery"
+"""74 characters: a name that safe_stem cuts at 60."""
+WHY = {"case": "Windows and macOS do not tell file names apart by case",
+       "accents": "file names drop accents (ë → e)",
+       "script": "file names drop letters outside the Latin alphabet",
+       "punctuation": "file names write spaces and punctuation as -",
+       "length": "file names are cut at 60 characters, before these ids differ"}
+
+
+@pytest.mark.parametrize(("ids", "line", "clash", "why", "fix"), [
+    (["Zoe", "Zoë", "Zoe-2"], 3, ("'Zoë'", "'Zoe' of line 2", "students/Zoe.yaml"), {"accents"},
+     "make them differ in letters or digits"),
+    (["ann", "bob", "BOB!"], 4, ("'BOB!'", "'bob' of line 3", "students/BOB.yaml"),
+     {"case", "punctuation"}, "make them differ in letters or digits"),
+    (["Ann Lee", "ann-lee"], 3, ("'ann-lee'", "'Ann Lee' of line 2", "students/ann-lee.yaml"),
+     {"case", "punctuation"}, "make them differ in letters or digits"),
+    ([f"{LONG} Jr", f"{LONG} Sr"], 3, (f"'{LONG} Sr'", f"'{LONG} Jr' of line 2",
+                                        f"students/{LONG.replace(' ', '-')[:60]}.yaml"),
+     {"length"}, "make them differ within their first 60 characters"),
+    (["王伟1", "李娜1"], 3, ("'李娜1'", "'王伟1' of line 2", "students/1.yaml"), {"script"},
+     "make them differ in Latin letters or digits (a student number)"),
 ])
 def test_ids_that_would_make_the_same_file_are_refused_before_anything_is_written(
-        tmp_path: Path, ids: list[str], line: int, clash: tuple[str, ...]) -> None:
+        tmp_path: Path, ids: list[str], line: int, clash: tuple[str, ...], why: set[str],
+        fix: str) -> None:
     # Zoë's name folds to Zoe; BOB! and bob differ only in case and punctuation, which a
-    # case-insensitive file system (Windows, macOS) does not tell apart.
+    # case-insensitive file system (Windows, macOS) does not tell apart; the long names differ
+    # only past the 60 characters a file name keeps; 王伟1 and 李娜1 keep only their 1. The
+    # message says which, and no other reason.
     roster = tmp_path / "roster.csv"
     roster.write_text("id\n" + "\n".join(ids) + "\n", encoding="utf-8")
     result = invoke("variants", GFG, "--roster", roster, "-o", tmp_path / "class")
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and f"roster.csv:{line}:" in result.stderr
     assert all(part in result.stderr for part in clash), result.stderr
+    assert {key for key, text in WHY.items() if text in result.stderr} == why, result.stderr
+    assert f"; {fix}, or use another column (email, username)" in result.stderr
     assert not (tmp_path / "class").exists()
 
 
@@ -259,3 +281,87 @@ def test_a_rule_that_cannot_be_met_is_named_in_one_line(tmp_path: Path, monkeypa
     assert re.search(r"no fair variant in 1 draw \(variant seed \d+\): 1 broke the rule '\w+' \(",
                      result.stderr), result.stderr
     assert not (tmp_path / "class").exists()
+
+
+@pytest.mark.parametrize("form", ["gift", "moodle", "qti"])
+@pytest.mark.parametrize("target", ["index.csv", "students/variant-02.yaml"])
+def test_a_quiz_never_replaces_a_file_of_the_class_it_reads(made: Path, tmp_path: Path, form: str,
+                                                            target: str) -> None:
+    made = Path(shutil.copytree(made, tmp_path / "class"))
+    before = (made / target).read_bytes()
+    result = invoke("export", made, "-f", form, "-o", made / target, "--force")
+    assert result.exit_code == 2, result.output
+    assert "is an input of this command; it is never overwritten" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert (made / target).read_bytes() == before
+    # A file of the folder that the quiz does not read may be replaced with --force.
+    assert invoke("export", made, "-f", form, "-o", made / "keys" / "variant-02.key.yaml",
+                  "--force").exit_code == 0
+
+
+def test_a_quiz_of_a_lesson_never_replaces_the_lesson(tmp_path: Path) -> None:
+    # The lesson is named, not given as a path: the file read is the lesson's, reached here by a
+    # link (so a failing check replaces the link, never the repository's lesson).
+    from bpstep.lessons import find
+
+    link = tmp_path / "lesson.yaml"
+    link.symlink_to(find(Path("gfg_sigmoid")))
+    result = invoke("export", "gfg_sigmoid", "-f", "gift", "-o", link, "--force")
+    assert result.exit_code == 2 and "is an input of this command" in result.stderr
+    assert link.is_symlink()
+
+
+MOODLE_EXPORT = ('"First name","Last name","ID number",Institution,Department,"Email address"\n'
+                 "Ann,Lee,,,,ann@x.edu\nBob,Dee,,,,bob@x.edu\n")
+"""Moodle's own participants export, as it comes: ID number empty for every student."""
+
+
+def test_moodle_s_own_export_is_a_roster_named_by_email(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "m.csv").write_text(MOODLE_EXPORT)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("variants", GFG, "--roster", "m.csv", "-o", "class")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(Path("class/index.csv").read_text())))
+    assert [(r["variant"], r["file"], r["line"]) for r in rows] == [
+        ("ann@x.edu", "students/ann-x.edu.yaml", "2"), ("bob@x.edu", "students/bob-x.edu.yaml", "3")]
+    # verify --batch --roster reads it alike: Ann's file finds her row; Bob handed in nothing.
+    Path("answers").mkdir()
+    Path("answers/ann-x.edu.yaml").write_text(
+        Path("class/keys/ann-x.edu.key.yaml").read_text().replace("../students/", ""))
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "m.csv", "--gradebook", "moodle", "--csv", "grades.csv")
+    assert result.exit_code == 1, result.output  # Bob is missing
+    grades = list(csv.reader(io.StringIO(Path("grades.csv").read_text())))
+    assert grades[1][:3] == ["ann@x.edu", "Ann Lee", "29"] and grades[2][:3] == ["bob@x.edu", "Bob Dee", ""]
+    # An ID number given for some students only is a roster to fix, named by its line.
+    Path("m.csv").write_text(MOODLE_EXPORT.replace("Ann,Lee,,", "Ann,Lee,A-1,"))
+    result = invoke("variants", GFG, "--roster", "m.csv", "-o", "class2")
+    assert result.exit_code == 2 and result.stderr == (
+        "bpstep: error: m.csv:3: has no id in column 3; every row needs one\n")
+
+
+def test_a_class_made_again_in_its_folder_keeps_and_counts_the_earlier_files(tmp_path: Path,
+                                                                             monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("roster.csv").write_text("id\n" + "".join(f"s{i:02d}\n" for i in range(1, 6)))
+    assert invoke("variants", GFG, "--roster", "roster.csv", "-o", "class").exit_code == 0
+    # The same roster again: every file is the new index's, so nothing to warn about.
+    again = invoke("variants", GFG, "--roster", "roster.csv", "--seed", "1", "-o", "class", "--force")
+    assert again.exit_code == 0 and "warning" not in again.stderr
+    earlier = sorted(p.as_posix() for p in Path("class").rglob("s0*.yaml"))
+    assert len(earlier) == 10
+    result = invoke("variants", "class/students/s01.yaml", "-n", "2", "-o", "class", "--force")
+    assert result.exit_code == 0, result.output
+    warning, = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warning.startswith("bpstep: warning: class still holds 10 files of an earlier class "
+                              "that index.csv does not list (5 in students/, 5 in keys/)")
+    assert "fresh folder" in warning
+    assert sorted(p.as_posix() for p in Path("class").rglob("s0*.yaml")) == earlier  # none deleted
+    rows = list(csv.DictReader(io.StringIO(Path("class/index.csv").read_text())))
+    assert [r["file"] for r in rows] == ["students/variant-01.yaml", "students/variant-02.yaml"]
+    # The quiz of the folder is the index's 2 variants, and says the 5 others are left out.
+    result = invoke("export", "class", "-f", "gift", "-o", "q.gift")
+    assert result.exit_code == 0, result.output
+    assert ("bpstep: warning: class/students holds 5 files that class/index.csv does not list, left "
+            "from an earlier class; the quiz has only the 2 it lists\n") in result.stderr
+    assert Path("q.gift").read_text().startswith("// bpstep quiz: 2 variants\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bpstep.export.moodle import number
+from bpstep.export.moodle import category_part, number
 from bpstep.variants import Answer, Question
 
 GIFT_SPECIAL = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": " ", "\r": " "})
@@ -36,7 +36,8 @@ def to_gift(questions: Sequence[Question], category: str) -> str:
     """Every value of every variant as a GIFT numerical question."""
     out = [f"// bpstep quiz: {len(questions)} variants"]
     for q in questions:
-        out += ["", f"$CATEGORY: $course$/bpstep/{gift_escape(category)}/{gift_escape(q.ident)}"]
+        path = f"{category_part(category, 'quiz')}/{category_part(q.ident, 'variant')}"
+        out += ["", f"$CATEGORY: $course$/bpstep/{gift_escape(path)}"]
         givens = "; ".join(f"{what} = {value}" for what, value in q.givens)
         for blank in q.blanks:
             text = (f"{q.title}. Given: {givens}. {blank.description}. Give {blank.name} to "

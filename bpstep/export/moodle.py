@@ -58,11 +58,19 @@ def question_html(q: Question, blank_text: dict[str, str] | None = None) -> str:
             f"<table>{rows}</table>")
 
 
+def category_part(text: str, fallback: str) -> str:
+    """One level of a Moodle category path from a title or an id: a ``/`` (which would start
+    another level) is written as ``-``; a part of dots only (``..``) or nothing is ``fallback``
+    and the text."""
+    part = " ".join(text.replace("/", "-").split())
+    return part if part.strip(".") else f"{fallback} {part}".strip()
+
+
 def to_moodle(questions: Sequence[Question], category: str) -> str:
     """A Moodle XML quiz file: a category, then one Cloze question per variant."""
     quiz = ET.Element("quiz")
     cat = ET.SubElement(ET.SubElement(quiz, "question", type="category"), "category")
-    ET.SubElement(cat, "text").text = f"$course$/bpstep/{category}"
+    ET.SubElement(cat, "text").text = f"$course$/bpstep/{category_part(category, 'quiz')}"
     for q in questions:
         item = ET.SubElement(quiz, "question", type="cloze")
         ET.SubElement(ET.SubElement(item, "name"), "text").text = q.title

@@ -51,10 +51,16 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
                 ask: str | None, rounding_credit: int, digits: int | None = None,
                 decimals: int | None = None) -> str | bytes:
     """Each (id, scenario, trace) as a ``form`` quiz question, each value asked to ``digits``
-    significant figures or ``decimals`` decimals (neither: as the scenario says)."""
+    significant figures or ``decimals`` decimals (neither: as the scenario says). Titles and ids
+    come from files: their control characters are written as escapes (``\\x1b``), which every
+    format can carry (XML cannot carry most of them raw)."""
+    from dataclasses import replace
+
+    from bpstep.render.console import printable
     from bpstep.variants import question, quiz_precision
 
     questions = [question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
                           precision=quiz_precision(s, digits, decimals))
                  for ident, s, t in variants]
-    return _quiz_writers()[form](questions, title)
+    questions = [replace(q, title=printable(q.title), ident=printable(q.ident)) for q in questions]
+    return _quiz_writers()[form](questions, printable(title))
