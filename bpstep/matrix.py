@@ -59,6 +59,17 @@ class Operand:
         return f"({self.symbol})ᵀ" if len(self.symbol) > 1 else f"{self.symbol}ᵀ"
 
     @property
+    def matrix(self) -> np.ndarray:
+        """The numbers the written symbol names: the stored values, turned when transposed, so
+        ``(δ¹)ᵀ`` prints as a row."""
+        return self.values.T if self.transposed else self.values
+
+    @property
+    def labels(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What the rows and the columns of :attr:`matrix` are about."""
+        return (self.cols, self.rows) if self.transposed else (self.rows, self.cols)
+
+    @property
     def shape(self) -> str:
         """The stored shape, ``(2×2)ᵀ`` when the equation transposes it; ``scalar`` for η."""
         if self.scalar:

@@ -236,3 +236,73 @@ def test_terminal_view_fits_narrow_consoles() -> None:
         with console.capture() as cap:
             console.print(MatrixView(ms[4], 6))
         assert max(len(line) for line in cap.get().splitlines()) <= width
+
+
+def _gfg_hidden_deltas() -> np.ndarray:
+    """δ¹ of the GeeksforGeeks step, worked here with plain numpy (a column)."""
+    x = np.array([[0.35], [0.7]])
+    w1, w2 = np.array([[0.2, 0.3], [0.2, 0.3]]), np.array([[0.3], [0.9]])
+    y1 = sigmoid(w1.T @ x)
+    y2 = sigmoid(w2.T @ y1)
+    return (w2 @ ((0.5 - y2) * y2 * (1 - y2))) * y1 * (1 - y1)
+
+
+def _row_under(lines: list[str], shape: str) -> list[float]:
+    """The one-row matrix printed in the column of ``shape`` (the line of shapes, then numbers)."""
+    at = next(i for i, line in enumerate(lines) if shape in line)
+    column = lines[at].index(shape)
+    numbers = [line[column:] for line in lines[at + 1:at + 4] if line[column:].startswith("[")]
+    assert len(numbers) == 1, lines[at:at + 4]  # a row: one line, not a column of lines
+    return [float(v) for v in numbers[0][1:numbers[0].index("]")].split()]
+
+
+def test_a_transpose_is_printed_as_a_row_in_the_terminal_and_markdown() -> None:
+    d1 = _gfg_hidden_deltas()
+    run = CliRunner().invoke(app, ["run", str(SCENARIOS / "gfg_sigmoid.yaml"), "--view", "matrix"])
+    assert run.exit_code == 0, run.output
+    stage7 = run.output[run.output.index("stage 7 of 8"):run.output.index("stage 8 of 8")]
+    np.testing.assert_allclose(_row_under(stage7.splitlines(), "(2×1)ᵀ"), d1[:, 0], rtol=1e-5)
+    scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
+    md = export(scenario, step(scenario), "markdown", view="matrix")
+    np.testing.assert_allclose(_row_under(md[md.index("ΔW¹"):].splitlines(), "(2×1)ᵀ"), d1[:, 0],
+                               rtol=1e-5)
+
+
+def test_a_transposed_weight_matrix_is_printed_turned() -> None:
+    """(W²)ᵀ of the 2-2-1 network is (2×1)ᵀ: one row holding the weights into o."""
+    run = CliRunner().invoke(app, ["run", str(SCENARIOS / "gfg_sigmoid.yaml"), "--view", "matrix"])
+    stage2 = run.output[run.output.index("stage 2 of 8"):run.output.index("stage 3 of 8")]
+    assert _row_under(stage2.splitlines(), "(2×1)ᵀ") == [0.3, 0.9]
+
+
+def test_latex_prints_a_transpose_as_a_row() -> None:
+    d1 = _gfg_hidden_deltas()
+    scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
+    tex = export(scenario, step(scenario), "latex", view="matrix")
+    symbols = next(line for line in tex.splitlines() if r"{\Delta}W^{1}} =" in line)
+    numbers = tex.splitlines()[tex.splitlines().index(symbols) + 1]
+    assert symbols.endswith(r"\underset{(2{\times}1)^{\mathsf{T}}}{({\delta}^{1})^{\mathsf{T}}} \]")
+    last = numbers[numbers.rindex(r"\begin{bmatrix}"):]
+    body = last[len(r"\begin{bmatrix}"):last.index(r"\end{bmatrix}")]
+    assert r"\\" not in body  # one row
+    np.testing.assert_allclose([float(c) for c in body.split("&")], d1[:, 0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("lesson", sorted(p.name for p in SCENARIOS.glob("*.yaml")
+                                          if not p.name.endswith("-answers.yaml")))
+def test_every_printed_matrix_has_the_shape_its_symbol_names(lesson: str) -> None:
+    """(r×c)ᵀ is printed as c rows of r numbers; (r×c) as r rows of c, in every lesson's stages."""
+    from bpstep.render.matrix import matrix_lines
+
+    for stage in stages_of(SCENARIOS / lesson):
+        for eq in stage.equations:
+            for op in eq.operands:
+                if op.scalar:
+                    continue
+                r, c = (int(n) for n in op.shape.strip("()ᵀ").split("×"))
+                want_rows, want_cols = (c, r) if op.shape.endswith("ᵀ") else (r, c)
+                lines, _ = matrix_lines(op, 6, (), max_cols=99)
+                if want_rows <= 8:
+                    assert len(lines) == want_rows, (lesson, eq.symbols(), op.written)
+                assert all(len(line.strip("[]⎡⎤⎢⎥⎣⎦").split()) == want_cols for line in lines
+                           if "⋮" not in line), (lesson, eq.symbols(), op.written)

@@ -200,21 +200,23 @@ def math(text: str) -> str:
 
 
 def _bmatrix(op: Operand, precision: int) -> str:
-    r"""The numbers of ``op`` in a bmatrix, big ones elided with \vdots and \cdots."""
+    r"""The numbers of ``op`` as written (a transpose as its rows) in a bmatrix, big ones elided
+    with \vdots and \cdots."""
     from bpstep.numbers import fmt
     from bpstep.render.matrix import MAX_COLS, MAX_ROWS, shown
 
+    values = op.matrix
     if op.scalar:
-        return number(fmt(float(op.values[0, 0]), precision)).strip("$")
-    rows = shown(op.values.shape[0], MAX_ROWS, 3, 2, ())
-    cols = shown(op.values.shape[1], MAX_COLS, 3, 1, ())
+        return number(fmt(float(values[0, 0]), precision)).strip("$")
+    rows = shown(values.shape[0], MAX_ROWS, 3, 2, ())
+    cols = shown(values.shape[1], MAX_COLS, 3, 1, ())
 
     def cell(i: int | None, j: int | None) -> str:
         if i is None:
             return r"\vdots" if j is not None else r"\ddots"
         if j is None:
             return r"\cdots"
-        return number(fmt(float(op.values[i, j]), precision)).strip("$")
+        return number(fmt(float(values[i, j]), precision)).strip("$")
 
     body = r" \\ ".join(" & ".join(cell(i, j) for j in cols) for i in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"

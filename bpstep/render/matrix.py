@@ -55,12 +55,14 @@ def shown(count: int, limit: int, head: int, tail: int, keep: Collection[int]) -
 
 def matrix_lines(op: Operand, precision: int, marks: Collection[str], max_cols: int = MAX_COLS
                  ) -> tuple[list[str], list[tuple[int, int, int]]]:
-    """The numbers of ``op`` in brackets (elided when big), and the spans of marked rows/columns."""
-    values = op.values
+    """The numbers of ``op`` as written (a transpose as its rows), in brackets (elided when big),
+    and the spans of marked rows/columns."""
+    values = op.matrix
     if op.scalar:
         return [fmt(float(values[0, 0]), precision)], []
-    rows_marked = [i for i, label in enumerate(op.rows) if label in marks]
-    cols_marked = [j for j, label in enumerate(op.cols) if label in marks]
+    row_labels, col_labels = op.labels
+    rows_marked = [i for i, label in enumerate(row_labels) if label in marks]
+    cols_marked = [j for j, label in enumerate(col_labels) if label in marks]
     rows = shown(values.shape[0], MAX_ROWS, 3, 2, rows_marked)
     cols = shown(values.shape[1], max_cols, min(3, max_cols - 2), 1, cols_marked)
     cells = [[("⋮" if i is None else "") if j is None or i is None else fmt(float(values[i, j]), precision)
