@@ -96,10 +96,18 @@ def say(message: str) -> None:
 
 
 def load_scenario(path: Path):
-    """The scenario at ``path``, or the lesson it names (a bad one is a ``UserError``: exit code 2)."""
+    """The scenario at ``path``, or the lesson it names (a bad one is a ``UserError``: exit code 2).
+
+    Its ``source``, which handouts and ``--json`` print, is what was typed: a lesson's name, not
+    where the lesson happens to be installed, or the path as given."""
+    from dataclasses import replace
+
+    from bpstep.lessons import named
     from bpstep.scenario import load
 
-    return load(input_path(path))
+    lesson = named(path)
+    scenario = load(input_path(path))
+    return replace(scenario, source=lesson) if lesson is not None else scenario
 
 
 def input_path(path: Path) -> Path:
@@ -641,6 +649,7 @@ def verify(
         assert first is not None
         scenario_path = first
         scenario = load_scenario(first)
+        scenario_named = scenario.source
     elif sheet.scenario is None:
         fail(f"{answers_path}: does not name its scenario; add a line like "
              "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
@@ -648,6 +657,7 @@ def verify(
     else:
         scenario_path = find_scenario(sheet, scenarios or ())
         scenario = load_named_scenario(sheet, scenario_path)
+        scenario_named = display(scenario_path)
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
     computed = {q.name for q in trace}
@@ -659,7 +669,7 @@ def verify(
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json.dumps(report_to_json(report, scenario=str(scenario_path), reveal=not no_reveal,
+        print(json.dumps(report_to_json(report, scenario=scenario_named, reveal=not no_reveal,
                                         tol=tol, notes=sheet.notes, problems=problems),
                          indent=2, ensure_ascii=False))
     else:

@@ -208,7 +208,7 @@ def test_json_gives_every_field_of_every_verdict(tmp_path: Path) -> None:
         "wrong": 1, "not_attempted": 24, "accepted": 4, "points": 4.0, "attempted": True,
         "text": "2 correct, 1 within rounding, 1 carried forward, 1 wrong, 24 not attempted"}
     assert (data["scenario"], data["revealed"], data["tolerance"], data["floor"]) == (
-        str(GFG), True, "digits written", {"digits": 2})
+        "gfg_sigmoid", True, "digits written", {"digits": 2})  # a shipped lesson, by its name
     # Under the default floor of 3 significant figures, 0.55 and 0.58 are right but too coarse.
     data = json.loads(invoke("verify", answers, "--json").stdout)
     assert [a["verdict"] for a in data["answers"] if a["name"] in ("y[h1]", "y[h2]")] == [

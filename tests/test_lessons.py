@@ -158,6 +158,35 @@ def test_train_explain_diagram_and_export_take_lesson_names(empty: Path) -> None
     assert "0.878743" in (empty / "walk.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(("form", "said"), [("markdown", "from `{}`"),
+                                             ("latex", r"from \texttt{{{}}}"),
+                                             ("html", "from <code>{}</code>")])
+def test_a_handout_names_the_lesson_and_a_file_as_typed_never_where_it_lies(
+        empty: Path, form: str, said: str) -> None:
+    """Not the folder the lessons are installed in (site-packages, a teacher's home)."""
+    assert invoke("export", "gfg_sigmoid", "-f", form, "-o", "lesson.out").exit_code == 0
+    text = (empty / "lesson.out").read_text(encoding="utf-8")
+    assert said.format("gfg\\_sigmoid" if form == "latex" else "gfg_sigmoid") in text
+    assert str(SCENARIOS) not in text and str(Path.home()) not in text
+    (empty / "mine").mkdir()
+    (empty / "mine" / "net.yaml").write_bytes((SCENARIOS / "tanh_mse.yaml").read_bytes())
+    assert invoke("export", "mine/net.yaml", "-f", form, "-o", "mine.out").exit_code == 0
+    text = (empty / "mine.out").read_text(encoding="utf-8")
+    assert said.format("mine/net.yaml") in text and str(empty) not in text
+
+
+def test_json_names_the_lesson_or_the_path_as_typed(empty: Path) -> None:
+    assert json.loads(invoke("run", "gfg_sigmoid", "--json").stdout)["scenario"] == "gfg_sigmoid"
+    trained = invoke("train", "xor_sigmoid", "--epochs", "2", "--json").stdout
+    assert json.loads(trained)["scenario"] == "xor_sigmoid"
+    marked = invoke("verify", "gfg_sigmoid.article-answers", "--json").stdout
+    assert json.loads(marked)["scenario"] == "gfg_sigmoid"
+    (empty / "net.yaml").write_bytes((SCENARIOS / "relu_sse.yaml").read_bytes())
+    assert json.loads(invoke("run", "net.yaml", "--json").stdout)["scenario"] == "net.yaml"
+    typed = str(empty / "net.yaml")  # an absolute path typed stays the path typed
+    assert json.loads(invoke("run", typed, "--json").stdout)["scenario"] == typed
+
+
 # --- copies ---
 
 
