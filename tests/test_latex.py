@@ -96,3 +96,16 @@ def test_a_long_table_goes_on_in_another_tabular(tmp_path: Path) -> None:
     out = "\n".join(_table(Table(("weight", "w"), rows)))
     assert out.count(r"\begin{tabular}") == 3 and out.count(r"\textbf{weight}") == 3
     assert out.count(r"\\") - 3 == len(rows)
+
+
+SHIPPED = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml") if not p.stem.endswith("answers"))
+
+
+@pytest.mark.parametrize("view", ["unit", "both"])
+@pytest.mark.parametrize("lesson", SHIPPED)
+def test_no_line_runs_into_the_margin(tmp_path: Path, lesson: str, view: str) -> None:
+    """A line of wide matrices (W¹(new) = W¹ + ΔW¹ of two_hidden_layers) breaks after an operator
+    instead of sticking out of the page."""
+    export(tmp_path, lesson, "--view", view)
+    log = pdflatex_once(tmp_path)
+    assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)

@@ -179,6 +179,8 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 MATH = {**SYMBOLS, "⊙": r"\odot", "ᵀ": r"^{\mathsf{T}}", "′": "'", "−": "-", ",": ",\\,",
         **{d: f"^{{{i}}}" for i, d in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}}
 """Characters of matrix symbols as math."""
+BINARY = frozenset({"·", "⊙"})
+"""Operators kept binary (not braced into a plain symbol), so a line of matrices may break there."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 
 
@@ -194,7 +196,10 @@ def math(text: str) -> str:
             continue
         ch = text[i]
         mapped = MATH.get(ch, ch if ch.isascii() and ch.isprintable() else "?")
-        out.append("{" + mapped + "}" if mapped.startswith("\\") else mapped)
+        if ch in BINARY:
+            out.append(mapped + " ")
+        else:
+            out.append("{" + mapped + "}" if mapped.startswith("\\") else mapped)
         i += 1
     return "".join(out)
 
@@ -223,7 +228,9 @@ def _bmatrix(op: Operand, precision: int) -> str:
 
 
 def _matrices(stage: MatrixStage, precision: int) -> list[str]:
-    """Each equation twice: symbols with their shapes under them, then the numbers."""
+    """Each equation twice: symbols with their shapes under them, then the numbers, in a
+    paragraph of their own so that a line of wide matrices breaks after = + · ⊙ rather than run
+    into the margin."""
     out = [r"\textit{" + tex(stage.note) + "}" + "\n"] if stage.note else []
     for eq in stage.equations:
         tokens = [eq.lhs, " = ", *eq.rhs]
@@ -232,7 +239,8 @@ def _matrices(stage: MatrixStage, precision: int) -> list[str]:
             else math(t) for t in tokens)
         numbers = "".join(_bmatrix(t, precision) if isinstance(t, Operand) else math(t)
                           for t in tokens)
-        out += [r"\[ " + symbols + r" \]", r"\[ " + numbers + r" \]"]
+        out += [r"\[ " + symbols + r" \]",
+                r"\begin{center}$\displaystyle " + numbers + r"$\end{center}"]
     return [*out, ""]
 
 
