@@ -231,13 +231,16 @@ def test_a_stage_taller_than_the_terminal_is_paged_by_page_down() -> None:
                           timeout=WAIT, env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1"})
     child.expect(HELP)
     press(child, "1")
-    screen = plain(press(child, "0"))  # stage 10, the update of the first hidden layer: 9 rows
-    assert re.search(r"lines 1–7 of \d+ · PgDn/PgUp page", screen)
+    # stage 10, the update of the first hidden layer: 6 weights and 3 biases, and a blank line;
+    # the title, the heading, the column heads and their rule stay, 3 of its lines fit below
+    screen = plain(press(child, "0"))
+    assert "lines 1–3 of 10 · PgDn/PgUp page" in screen
     assert "x1 → h1" in screen
     screen = plain(press(child, "\x1b[6~"))  # PageDown scrolls within the stage
-    assert re.search(r"lines 8–\d+ of \d+", screen) and "x1 → h1" not in screen
+    assert "lines 4–6 of 10" in screen and "x1 → h1" not in screen
+    assert "stage 10 of 11" in screen and re.search(r"weight\s+old w\s+Δw\s+new w", screen)
     screen = plain(press(child, "\x1b[5~"))  # PageUp scrolls back
-    assert "lines 1–7" in screen
+    assert "lines 1–3" in screen
     press(child, "\x1b[6~")
     while "lines" in (screen := plain(press(child, "\x1b[6~"))) and "stage 11 of" not in screen:
         pass
@@ -262,7 +265,7 @@ def test_m_shows_a_long_stage_row_by_row(tmp_path: Path) -> None:
     screen = plain(press(child, "7"))  # the 50 weights x → h: summarised
     assert "… 40 more rows" in screen and "x2 → h25" not in screen
     screen = plain(press(child, "m"))
-    assert "more rows" not in screen and re.search(r"lines 1–38 of \d+", screen)
+    assert "more rows" not in screen and re.search(r"lines 1–35 of \d+", screen)  # heads kept
     for _ in range(3):
         screen = plain(press(child, "\x1b[6~"))
         if "x2 → h25" in screen:
@@ -311,3 +314,119 @@ def test_each_frame_is_one_write_that_starts_by_clearing() -> None:
         frames = [text for text in recorder.writes if text]
         assert len(frames) == 1
         assert frames[0].startswith("\x1b[H\x1b[2J") and "stage" in frames[0]
+
+
+class Terminal:
+    """What the terminal shows: the child's output fed to a terminal emulator as it is read."""
+
+    def __init__(self, child: pexpect.spawn, rows: int, columns: int) -> None:
+        pyte = pytest.importorskip("pyte")
+        self.child = child
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.Stream(self.screen)
+        child.logfile_read = self
+
+    def write(self, data: str) -> None:
+        self.stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    def resize(self, rows: int, columns: int) -> None:
+        self.screen.resize(rows, columns)
+        self.child.setwinsize(rows, columns)
+
+    @property
+    def rows(self) -> list[str]:
+        """The screen's rows down to the last one written."""
+        rows = [row.rstrip() for row in self.screen.display]
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows
+
+    def press(self, key: str) -> list[str]:
+        self.child.send(key)
+        self.child.expect(HELP)
+        return self.rows
+
+
+
+def on_a_terminal(rows: int, columns: int, *args: str, scenario: str = GFG) -> Terminal:
+    child = pexpect.spawn(sys.executable, ["-m", "bpstep", "run", scenario, "--step", *args],
+                          cwd=str(ROOT), dimensions=(rows, columns), encoding="utf-8",
+                          preexec_fn=like_a_shell, timeout=WAIT,
+                          env={**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"})
+    terminal = Terminal(child, rows, columns)
+    child.expect(HELP)
+    return terminal
+
+
+def footers(rows: list[str]) -> list[str]:
+    return [row for row in rows if "q quit" in row or "last stage" in row]
+
+
+def test_the_last_stage_has_one_footer_that_offers_no_next() -> None:
+    terminal = on_a_terminal(40, 120)
+    rows = terminal.press("8")
+    assert footers(rows) == [rows[-1]] and "next" not in rows[-1]
+    assert rows[-1].startswith("← b back")
+    rows = terminal.press(RIGHT)  # past the end: said on the one key line
+    assert footers(rows) == [rows[-1]]
+    assert rows[-1].startswith("this is the last stage: the step is done · ← b back")
+    terminal.child.send("q")
+    assert finish(terminal.child) == 0
+
+
+@pytest.mark.parametrize("args", [(), ("--explain",), ("--view", "both")])
+def test_at_50_columns_the_footer_fits_and_the_stage_heading_stays_on_screen(
+        args: tuple[str, ...]) -> None:
+    terminal = on_a_terminal(16, 50, *args, scenario="scenarios/two_hidden_layers.yaml")
+    for key in ("1", "0", "\x1b[6~", "\x1b[6~", "\x1b[6~", LEFT, "m", "G", RIGHT):
+        rows = terminal.press(key)
+        assert rows[0] == "Sigmoid 2-3-2-1 with two hidden layers", rows
+        assert re.match(r"stage \d+ of 11 ·", rows[1]), rows
+        assert "q quit" in rows[-1], rows  # the key line is the last, whole
+        assert not rows[-2].endswith(" ·"), rows  # and not the first half of a wrapped line
+    terminal.resize(14, 60)
+    terminal.child.expect(HELP)
+    rows = terminal.rows
+    assert rows[1].startswith("stage 11 of 11 ·") and "q quit" in rows[-1], rows
+    terminal.child.sendeof()
+    assert finish(terminal.child) == 0
+
+
+def test_page_down_keeps_the_heading_and_the_column_heads() -> None:
+    terminal = on_a_terminal(12, 80, "--explain", scenario="scenarios/two_hidden_layers.yaml")
+    terminal.press("1")
+    first = terminal.press("0")
+    assert "x1 → h1" in "\n".join(first) or "w[x1->h1]" in "\n".join(first)
+    rows = terminal.press("\x1b[6~")
+    assert rows[1].startswith("stage 10 of 11 ·")
+    heads = next(i for i, row in enumerate(rows) if row.startswith("quantity"))
+    assert re.fullmatch(r"quantity\s+value\s+how it is computed", rows[heads])
+    assert set(rows[heads + 1]) == {"━"}
+    assert rows[heads + 2:] != first[heads + 2:]  # the rows under the heads moved on
+    assert re.search(r"lines \d+–\d+ of \d+", "\n".join(rows))
+    terminal.child.sendintr()
+    terminal.child.expect(pexpect.EOF)
+    terminal.child.close()
+    assert terminal.child.exitstatus == 130
+
+
+def test_m_on_a_stage_that_shows_every_row_says_why_it_does_nothing() -> None:
+    terminal = on_a_terminal(40, 120)
+    rows = terminal.press("m")
+    assert rows[-1].startswith("m shows every row of a long stage: this one shows them all · ")
+    terminal.child.send("q")
+    assert finish(terminal.child) == 0
+
+
+def test_the_key_help_fits_every_width_and_ends_in_q_quit() -> None:
+    from bpstep.render.stepper import Presenter
+
+    for width in range(10, 201):
+        for presenter in (Presenter(8), Presenter(28, index=27), Presenter(8, auto=1.0),
+                          Presenter(12, auto=1.0, running=False, index=3)):
+            presenter.note = "this is the last stage: the step is done"
+            assert presenter.help(width).endswith("q quit")
+            assert all(len(line) <= width for line in presenter.footer(width)), (width, presenter)

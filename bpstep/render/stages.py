@@ -17,7 +17,7 @@ from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.render.focus import Focus
-from bpstep.tables import HEADERS, Cell, stage_table
+from bpstep.tables import HEADERS, Cell, StageTable, stage_table
 from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, kind_of
 
 CHANGED_STYLE = "bold reverse"
@@ -85,6 +85,35 @@ def _differs_from_before(trace: Trace, q: Quantity) -> bool:
     return before not in trace or trace[before].value != q.value
 
 
+def is_summarised(trace: Trace, index: int, *, explain: bool = False, focus: Focus | None = None,
+                  max_rows: int = MAX_ROWS, table: bool = True) -> bool:
+    """Whether ``render_stage`` shows the stage's first rows and a summary instead of every row
+    (the stepper's m has something to show only then)."""
+    if not table and not explain:
+        return False
+    quantities = _chosen(trace.stages[index], focus)
+    if explain:
+        return _over(len(quantities), max_rows, explain)
+    return _over(_built(trace.stages[index], quantities, max_rows).count, max_rows, explain)
+
+
+def _chosen(stage: Stage, focus: Focus | None) -> Sequence[Quantity]:
+    """The stage's quantities, or those that involve the focused unit."""
+    if focus is None:
+        return stage.quantities
+    return tuple(q for q in stage.quantities if q.name in focus.names)
+
+
+def _over(rows: int, max_rows: int, explain: bool) -> bool:
+    """More rows than a table shows whole: ``max_rows``, half as many explained (two lines each)."""
+    return rows > (max_rows // 2 if explain else max_rows)
+
+
+def _built(stage: Stage, quantities: Sequence[Quantity], max_rows: int) -> StageTable:
+    """The stage's table, only its first rows built when it is far too big to show whole."""
+    return stage_table(stage, quantities, head=HEAD_ROWS if len(quantities) > 2 * max_rows else None)
+
+
 def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION,
                  explain: bool = False, changed: Collection[str] = (), focus: Focus | None = None,
                  max_rows: int = MAX_ROWS, table: bool = True) -> RenderableType:
@@ -94,9 +123,7 @@ def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION
     ``table`` (the matrix view) only the heading, and the formulas when explained.
     """
     stage = trace.stages[index]
-    quantities = stage.quantities
-    if focus is not None:
-        quantities = tuple(q for q in quantities if q.name in focus.names)
+    quantities = _chosen(stage, focus)
     heading = Text(stage_heading(trace, index), style="bold")
     if not table and not explain:
         return heading
@@ -110,6 +137,10 @@ def render_stage(trace: Trace, index: int, *, precision: int = DEFAULT_PRECISION
     return Group(heading, table, Text(""))
 
 
+HEAD_RULE = "━"
+"""What the line under a stage table's column heads is drawn with (``box.SIMPLE_HEAVY``)."""
+
+
 def _new_table(first: str) -> Table:
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False, pad_edge=False)
     table.add_column(first, style="cyan", no_wrap=True)
@@ -118,11 +149,11 @@ def _new_table(first: str) -> Table:
 
 def _value_table(stage: Stage, quantities: Sequence[Quantity], precision: int,
                  changed: Collection[str], max_rows: int) -> Table:
-    built = stage_table(stage, quantities, head=HEAD_ROWS if len(quantities) > 2 * max_rows else None)
+    built = _built(stage, quantities, max_rows)
     table = _new_table(built.headers[0])
     for header in built.headers[1:]:
         table.add_column(header, justify="right")
-    big = built.count > max_rows
+    big = _over(built.count, max_rows, explain=False)
     for label, cells in built.rows[:HEAD_ROWS] if big else built.rows:
         table.add_row(Text(label), *(_number(cell, precision, changed) for cell in cells))
     if big:
@@ -151,7 +182,7 @@ def _explained_table(quantities: Sequence[Quantity], precision: int, changed: Co
     table = _new_table("quantity")
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("how it is computed")
-    big = len(quantities) > max_rows // 2
+    big = _over(len(quantities), max_rows, explain=True)
     for q in quantities[:HEAD_ROWS] if big else quantities:
         how = Text(shorten(q.formula), style="dim")
         how.append("\n")

@@ -7,8 +7,10 @@ state machine that decides what a key does; ``step_through`` draws the screen an
 Keys: Enter, space, →, ↓, PageDown or n next; ←, ↑, PageUp, b or p back; Home/g first, End/G
 last; a stage number jumps (a digit jumps at once when no longer number could follow it,
 otherwise type more digits or Enter); q quits. A stage taller than the terminal is paged:
-PageDown/PageUp (what a clicker sends) scroll it before moving on, and m shows a long stage's
-every row instead of its summary. With ``--auto S`` the stages advance every S seconds; any key
+PageDown/PageUp (what a clicker sends) scroll it before moving on, its heading and column heads
+kept on every page, and m shows a long stage's every row instead of its summary (or says why it
+cannot). The screen never outgrows the terminal: the key help takes the fullest wording that
+fits on one line, after the status when both fit. With ``--auto S`` the stages advance every S seconds; any key
 pauses, and while paused the movement keys move and any other key resumes.
 """
 
@@ -26,10 +28,12 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 
 from rich.console import Console, Group
+from rich.segment import Segment
 from rich.text import Text
 
 from bpstep.render.console import make_console
-from bpstep.render.screen import View, focus_note, stage_screen
+from bpstep.render.screen import View, ViewMode, focus_note, stage_screen
+from bpstep.render.stages import HEAD_RULE, is_summarised
 from bpstep.trace import Trace
 
 OK, INTERRUPTED = 0, 130
@@ -188,6 +192,10 @@ class Presenter:
     """Lines that fit on the terminal below the stage (set when it is drawn)."""
     whole: bool = False
     """Show long stages row by row instead of summarised (m)."""
+    summarised: bool = False
+    """The current stage shows its first rows and a summary (set when it is drawn)."""
+    too_long: bool = False
+    """The current stage has more rows than m shows one by one (set when it is drawn)."""
 
     def __post_init__(self) -> None:
         self.running = self.auto is not None and self.count > 1
@@ -221,8 +229,7 @@ class Presenter:
                 self.running = True
                 return
         if key == "m":
-            self.whole = not self.whole
-            self.offset = 0
+            self._whole()
             return
         if key == "pagedown" and self.offset + self.page < self.lines:
             self.offset += self.page
@@ -232,13 +239,24 @@ class Presenter:
             return
         self._move(key)
 
+    def _whole(self) -> None:
+        """m: every row of a long stage, or its summary again; or why there is nothing to show."""
+        if not self.whole and not self.summarised:
+            self.note = "m shows every row of a long stage: this one shows them all"
+        elif not self.whole and self.too_long:
+            self.note = (f"this stage has more than {WHOLE_ROWS} rows, too many to show one by "
+                         "one; --json has every value")
+        else:
+            self.whole = not self.whole
+            self.offset = 0
+
     def tick(self) -> None:
         """The ``--auto`` timer ran out: next stage, and stop at the last one."""
         if self.index < self.count - 1:
             self._go(self.index + 1)
         if self.index == self.count - 1:
             self.running = False
-            self.note = "end of the step · ← back · q quit"
+            self.note = "end of the step"
 
     def _go(self, index: int) -> None:
         self.index, self.offset = index, 0
@@ -246,12 +264,12 @@ class Presenter:
     def _move(self, key: str) -> None:
         if key in NEXT:
             if self.index == self.count - 1:
-                self.note = "this is the last stage: the step is done · ← back · q quit"
+                self.note = "this is the last stage: the step is done"
             else:
                 self._go(self.index + 1)
         elif key in BACK:
             if self.index == 0:
-                self.note = "this is the first stage · → next · q quit"
+                self.note = "this is the first stage"
             else:
                 self._go(self.index - 1)
         elif key in FIRST:
@@ -259,7 +277,7 @@ class Presenter:
         elif key in LAST:
             self._go(self.count - 1)
         elif key != "esc":
-            self.note = f"no action for {key!r} · the keys are on the line below"
+            self.note = f"no action for {key!r}"
 
     def _digit(self, digit: str) -> None:
         """Jump once no longer stage number can start with the digits typed; else wait for more."""
@@ -284,20 +302,51 @@ class Presenter:
             return self.note
         if self.lines > self.page:
             last = min(self.lines, self.offset + self.page)
-            return (f"lines {self.offset + 1}–{last} of {self.lines} · PgDn/PgUp page"
-                    + (" · m whole stage" if not self.whole else " · m summary"))
+            m = (" · m summary" if self.whole else
+                 " · m whole stage" if self.summarised and not self.too_long else "")
+            return f"lines {self.offset + 1}–{last} of {self.lines} · PgDn/PgUp page{m}"
         if self.auto is not None:
             return f"playing: next stage in {self.auto:g} s" if self.running else "paused"
         return ""
 
-    def help(self) -> str:
-        """One line of key help, matching the mode (playing, paused, or stopped at the end)."""
-        numbers = f"1–{self.count} go to stage" if self.count < 10 else f"1–{self.count} (+Enter) go to stage"
+    def help(self, width: int = 200) -> str:
+        """One line of key help for the mode (playing, paused, at the last stage, stepping): the
+        fullest wording that fits ``width``; "q quit" always ends it."""
+        plus = "" if self.count < 10 else " (+Enter)"
+        numbers = (f"1–{self.count}{plus} go to stage", f"1–{self.count} stage")
         if self.running:
-            return f"any key pauses · → ← move · {numbers} · q quit"
-        if self.auto is not None and self.index < self.count - 1:
-            return f"space resumes · → ← move · {numbers} · q quit"
-        return f"→ Enter space next · ← b back · {numbers} · q quit"
+            moves = ("any key pauses · → ← move", "any key pauses")
+        elif self.auto is not None and self.index < self.count - 1:
+            moves = ("space resumes · → ← move", "space resumes")
+        elif self.index == self.count - 1:
+            moves = ("← b back", "← back")
+        else:
+            moves = ("→ Enter space next · ← b back", "→ next · ← back")
+        wordings = [f"{moves[0]} · {numbers[0]} · q quit", f"{moves[1]} · {numbers[1]} · q quit",
+                    f"{moves[1]} · q quit", "q quit"]
+        return next(w for w in wordings if len(w) <= width)
+
+    def footer(self, width: int) -> tuple[str, str, str]:
+        """The foot of the screen: a status line above the keys, a status that leads the key
+        line, and the key help. The status leads when both fit ``width``, else it goes above,
+        cut to fit, so no line wraps."""
+        status, keys = self.status(), self.help(width)
+        if not status:
+            return "", "", keys
+        if len(status) + len(FOOTER_JOIN) + len(keys) <= width:
+            return "", status + FOOTER_JOIN, keys
+        return _cut(status, width), "", keys
+
+
+FOOTER_JOIN = " · "
+STATUS_STYLE = "bold magenta"
+FOOTER_LINES = 2
+"""Lines kept free at the foot of every screen: the status and the key help."""
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` on one line of ``width``: cut with an ellipsis when longer."""
+    return text if len(text) <= width else text[:max(0, width - 1)] + "…"
 
 
 KeyReader = Callable[[float | None], str | None]
@@ -358,27 +407,53 @@ def _loop(console: Console, trace: Trace, view: View, presenter: Presenter,
 
 
 def _draw(console: Console, trace: Trace, view: View, presenter: Presenter) -> float:
-    """Redraw the whole screen; returns when the ``--auto`` timer should next fire."""
+    """Redraw the whole screen; returns when the ``--auto`` timer should next fire.
+
+    The screen is never taller than the terminal, so nothing scrolls the stage's heading away:
+    a long stage is paged, with its heading and the table's column heads kept on every page."""
+    index = presenter.index
     shown = replace(view, max_rows=WHOLE_ROWS) if presenter.whole else view
-    parts = [stage_screen(trace, presenter.index, shown, width=console.width)]
+    parts = [stage_screen(trace, index, shown, width=console.width)]
     if view.focus is not None:
         parts.append(Text(focus_note(view.focus), style="dim"))
+    table = view.mode != ViewMode.MATRIX
+    presenter.summarised = is_summarised(trace, index, explain=view.explain, focus=view.focus,
+                                         max_rows=view.max_rows, table=table)
+    presenter.too_long = is_summarised(trace, index, explain=view.explain, focus=view.focus,
+                                       max_rows=WHOLE_ROWS, table=table)
     lines = console.render_lines(Group(*parts), pad=False)
-    presenter.lines = len(lines)
-    presenter.page = max(1, console.height - 2)
+    room = max(1, console.height - FOOTER_LINES)
+    kept = _kept_on_every_page(lines, f"stage {index + 1} of {len(trace.stages)}")
+    kept = kept if len(lines) > room and kept < room else 0
+    presenter.lines = len(lines) - kept
+    presenter.page = room - kept
     presenter.offset = min(presenter.offset, max(0, presenter.lines - presenter.page))
+    page = lines[:kept] + lines[kept + presenter.offset:kept + presenter.offset + presenter.page]
+    above, lead, keys = presenter.footer(console.width)
     with console.capture() as frame:
-        for line in lines[presenter.offset:presenter.offset + presenter.page]:
+        for line in page:
             console.print(Text.assemble(*((text, style) for text, style, _ in line)), end="\n",
                           no_wrap=True, crop=True)
-        status = presenter.status()
-        if status:
-            console.print(Text(status, style="bold magenta"))
-        console.print(Text(presenter.help(), style="dim"))
+        if above:
+            console.print(Text(above, style=STATUS_STYLE), no_wrap=True, crop=True)
+        # No newline after the last line: on the terminal's bottom row it would scroll the screen.
+        console.print(Text.assemble((lead, STATUS_STYLE), (keys, "dim")), end="", no_wrap=True,
+                      crop=True)
     # One write per frame, home and clear included, so the screen is never seen blank.
     console.file.write(CLEAR + frame.get())
     console.file.flush()
     return time.monotonic() + (presenter.auto or 0.0)
+
+
+def _kept_on_every_page(lines: list[list[Segment]], heading: str) -> int:
+    """How many lines at the top stay on every page of a long stage: down to the stage's
+    heading (``stage 3 of 8``), and on to the rule under the table's column heads when a
+    table follows (heading and heads may each take several lines on a narrow terminal)."""
+    texts = ["".join(segment.text for segment in line).strip() for line in lines]
+    top = next((i + 1 for i, text in enumerate(texts[:4]) if text.startswith(heading)), 0)
+    rule = next((i + 1 for i, text in enumerate(texts[top:top + 8], start=top)
+                 if text and set(text) == {HEAD_RULE}), None)
+    return rule or top
 
 
 WHOLE_ROWS = 2000
