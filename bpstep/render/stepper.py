@@ -10,8 +10,8 @@ otherwise type more digits or Enter); q quits. A stage taller than the terminal 
 PageDown/PageUp (what a clicker sends) scroll it before moving on, its heading and column heads
 kept on every page, and m shows a long stage's every row instead of its summary (or says why it
 cannot). The screen never outgrows the terminal: the key help takes the fullest wording that
-fits on one line, after the status when both fit. With ``--auto S`` the stages advance every S seconds; any key
-pauses, and while paused the movement keys move and any other key resumes.
+fits on one line, after the status when both fit. With ``--auto S`` the stages advance every S
+seconds; any key pauses, and while paused the movement keys move and any other key resumes.
 """
 
 from __future__ import annotations
