@@ -29,21 +29,83 @@ if TYPE_CHECKING:
     from bpstep.written import Floor
 
 
+try:  # typer 0.22 and later carry their own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer, on click
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+
+def _flags_without_type(params: list) -> list:  # type: ignore[type-arg]
+    """``params`` with nothing shown beside a flag in help (typer would write ``<bool>``)."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
 class _Commands(TyperGroup):
-    """Runs a command; the one place where a ``UserError`` becomes a line on stderr and an exit code."""
+    """Runs a command; the one place where a ``UserError``, or a usage error of the command line
+    (a missing argument, a bad choice), becomes one line on stderr and an exit code."""
+
+    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+        return _flags_without_type(super().get_params(ctx))
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except UsageError as err:
+            _usage_error(err)
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
         except UserError as err:
             fail(str(err), err.exit_code)
+        except UsageError as err:
+            _usage_error(err)
         except KeyboardInterrupt:
             # typer would turn Ctrl-C into a silent exit 130; say what happened, as train does.
             sys.stderr.write("\nbpstep: interrupted\n")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
-app = typer.Typer(
+def _usage_error(err: ClickException) -> NoReturn:
+    """A usage error in bpstep's words, on one line like every other error: what is wrong, and
+    where the command's options are listed (exit code 2). Help asked for by giving nothing
+    stays help."""
+    if isinstance(err, NoArgsIsHelpError):
+        raise err
+    # typer words a bad choice "Invalid value for '-f': Value error, 'pdf' is not one of …"
+    message = err.format_message().rstrip(".").replace(": Value error, ", ": ")
+    command = err.ctx.command_path if isinstance(err, UsageError) and err.ctx else "bpstep"
+    fail(f"{message[:1].lower()}{message[1:]}; `{command} --help` lists what it takes")
+
+
+class _Command(TyperCommand):
+    """A command's usage and help as people read them: ``run [OPTIONS] FILE``, an optional
+    argument in brackets once, no type shown beside a flag."""
+
+    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+        return _flags_without_type(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        pieces = ["[OPTIONS]"]
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument" or getattr(param, "hidden", False):
+                continue
+            name = param.metavar or param.name.upper()
+            pieces.append(name if param.required or name.startswith("[") else f"[{name}]")
+        return pieces
+
+
+class _App(typer.Typer):
+    """bpstep's commands all read their usage the same way (``_Command``)."""
+
+    def command(self, *args, cls=None, **kwargs):  # type: ignore[no-untyped-def]
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+app = _App(
     cls=_Commands,
     name="bpstep",
     help="Make backpropagation visible, one stage at a time.\n\n"
@@ -117,8 +179,8 @@ def input_path(path: Path) -> Path:
     return find(path)
 
 
-FileArg = Annotated[Path, typer.Argument(help="Scenario file (YAML), or the name of a lesson "
-                                         "(bpstep lessons).", show_default=False)]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file (YAML), or the name "
+                                         "of a lesson (bpstep lessons).", show_default=False)]
 Precision = Annotated[int, typer.Option("--precision", "-p", min=1, max=17,
                                         help="Significant digits shown (full precision is kept).")]
 Explain = Annotated[bool, typer.Option("--explain", "-e",
@@ -139,6 +201,18 @@ def one_precision(digits: int | None, decimals: int | None) -> None:
     """Refuse ``--digits`` with ``--decimals``: an answer's precision is counted one way."""
     if digits is not None and decimals is not None:
         fail("--digits and --decimals both say how precise an answer must be; give one of them")
+
+
+def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, why: str
+             ) -> int | None:
+    """An option given by its old name still counts, with a note that the name is going: a
+    short option means one thing across bpstep's commands."""
+    if old_value is None:
+        return value
+    if value is not None:
+        fail(f"{old} and {new} are the same option; give {new}")
+    say(f"note: {old} is deprecated here and will be removed; write {new} {old_value} ({why})")
+    return old_value
 
 
 def marking_floor(scenario: Scenario, digits: int | None, decimals: int | None,
@@ -379,14 +453,14 @@ def export(
 @app.command()
 def train(
     file: FileArg,
-    epochs: Annotated[int | None, typer.Option("--epochs", "-n", min=1, show_default=False,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, show_default=False,
                                                help="Epochs to train (default: the scenario's "
                                                "'epochs', else 1000).")] = None,
     lr: Annotated[float | None, typer.Option("--lr", show_default=False,
                                              help="Learning rate (default: the scenario's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
                                              help="Seed for drawn weights (init) and shuffling.")] = None,
-    every: Annotated[int | None, typer.Option("--every", "-k", min=1, show_default=False,
+    every: Annotated[int | None, typer.Option("--every", min=1, show_default=False,
                                               help="Log the loss every K epochs (default: "
                                               "epochs / 10).")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", show_default=False,
@@ -398,6 +472,10 @@ def train(
                                         "(never the input scenario).")] = False,
     precision: Precision = 6,
     as_json: AsJson = False,
+    old_epochs: Annotated[int | None, typer.Option("-n", min=1, hidden=True,
+                                                   show_default=False)] = None,
+    old_every: Annotated[int | None, typer.Option("-k", min=1, hidden=True,
+                                                  show_default=False)] = None,
 ) -> None:
     """Train for many epochs: progress, loss table, loss curve and the final predictions.
 
@@ -410,6 +488,10 @@ def train(
     from bpstep.train import DEFAULT_EPOCHS, Stop, StopFlag, stop_on_interrupt, with_overrides
     from bpstep.train import train as train_epochs
 
+    epochs = _renamed(epochs, old_epochs, old="-n", new="--epochs",
+                      why="-n is how many variants in bpstep variants")
+    every = _renamed(every, old_every, old="-k", new="--every",
+                     why="-k is a stage number in bpstep diagram and practice")
     scenario = load_scenario(file)
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         fail(f"--lr {lr} is not a learning rate: expected a number > 0, e.g. --lr 0.1")
@@ -529,14 +611,7 @@ class GradebookChoice(str, Enum):
     canvas = "canvas"
 
 
-class _VerifyUsage(TyperCommand):
-    """``verify [OPTIONS] [SCENARIO] ANSWERS``: its two optional arguments read as one phrase."""
-
-    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
-        return ["[OPTIONS]", "[SCENARIO] ANSWERS"]
-
-
-@app.command(cls=_VerifyUsage)
+@app.command()
 def verify(
     first: Annotated[Path | None, typer.Argument(metavar="[SCENARIO] ANSWERS", show_default=False,
                                                  help="Answers file (YAML) naming its scenario, or "
@@ -692,7 +767,7 @@ def verify(
 @app.command()
 def explain(
     file: FileArg,
-    name: Annotated[str, typer.Argument(show_default=False,
+    name: Annotated[str, typer.Argument(metavar="QUANTITY", show_default=False,
                                         help="Quantity name, e.g. 'delta\\[h1]' (quote it).")],
     precision: Precision = 6,
 ) -> None:
@@ -961,8 +1036,8 @@ class GraphFormat(str, Enum):
 def graph(
     file: FileArg,
     name: Annotated[str | None, typer.Argument(
-        metavar="[QUANTITY]", show_default=False,
-        help="Quantity to draw, e.g. 'delta[h1]' (quote it); default: the forward pass and loss.")
+        metavar="QUANTITY", show_default=False,
+        help="Quantity to draw, e.g. 'delta\\[h1]' (quote it); default: the forward pass and loss.")
     ] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", show_default=False,
@@ -982,9 +1057,9 @@ def graph(
 
     Each node shows its operation, its value and the gradient flowing into it.
 
-    Examples: [bold]bpstep graph gfg_sigmoid 'delta[h1]'[/] ·
+    Examples: [bold]bpstep graph gfg_sigmoid 'delta\\[h1]'[/] ·
     [bold]bpstep graph gfg_sigmoid -o graph.svg[/] ·
-    [bold]bpstep graph gfg_sigmoid 'y[o]' -f dot -o y.dot[/]
+    [bold]bpstep graph gfg_sigmoid 'y\\[o]' -f dot -o y.dot[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.graph import GraphTooBig, graph_of
@@ -1049,8 +1124,9 @@ Mode = Annotated[str, typer.Option("--mode", help="With several samples: batch, 
                                    "minibatch.")]
 Samples = Annotated[int, typer.Option("--samples", min=1, max=8, help="Samples in the step.")]
 Biases = Annotated[bool, typer.Option("--biases/--no-biases", help="Give every unit a bias.")]
-NumberDecimals = Annotated[int, typer.Option("--number-decimals", "--decimals", min=1, max=2,
-                                             help="Decimals of the numbers drawn (1 or 2).")]
+NumberDecimals = Annotated[int | None, typer.Option("--number-decimals", min=1, max=2,
+                                                    show_default=False, help="Decimals of the "
+                                                    "numbers drawn (1 or 2; default 1).")]
 Seed = Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
                                           help="The same seed gives the same exercise on every "
                                           "machine (default: a new one, written in the file).")]
@@ -1073,7 +1149,7 @@ def _exercise(layers: str, activation: str, loss: str, convention: str, mode: st
                   dead_relu=dead_relu)
     again = (f"bpstep new --layers {layers} --activation {','.join(acts)} --loss {loss} "
              f"--convention {convention} --mode {mode} --samples {samples} "
-             f"--{'' if biases else 'no-'}biases --decimals {decimals} --seed {seed}"
+             f"--{'' if biases else 'no-'}biases --number-decimals {decimals} --seed {seed}"
              + (" --dead-relu" if dead_relu else ""))
     title = f"Exercise {layers} {'/'.join(acts)} · seed {seed}"
     return new_exercise(shape, seed, title=title, source="bpstep new"), again
@@ -1082,8 +1158,10 @@ def _exercise(layers: str, activation: str, loss: str, convention: str, mode: st
 @app.command()
 def new(
     output: Annotated[Path | None, typer.Option("--output", "-o", show_default=False,
-                                                help="Scenario file to write.")] = None,
-    to_stdout: Annotated[bool, typer.Option("--print", help="Print the scenario instead.")] = False,
+                                                help="Scenario file to write (default: print "
+                                                "it).")] = None,
+    to_stdout: Annotated[bool, typer.Option("--print", help="Print the scenario (what happens "
+                                            "without -o).")] = False,
     layers: Layers = "2-2-1",
     activation: Activations = "sigmoid",
     loss: LossName = "half_sse",
@@ -1091,10 +1169,12 @@ def new(
     mode: Mode = "batch",
     samples: Samples = 1,
     biases: Biases = False,
-    decimals: NumberDecimals = 1,
+    decimals: NumberDecimals = None,
     seed: Seed = None,
     dead_relu: DeadRelu = False,
     force: Force = False,
+    old_decimals: Annotated[int | None, typer.Option("--decimals", min=1, max=2, hidden=True,
+                                                     show_default=False)] = None,
 ) -> None:
     """Draw a fresh exercise: a scenario with nice numbers and a step worth working by hand.
 
@@ -1102,21 +1182,25 @@ def new(
     the step is fair as 'bpstep variants' asks: no number 0, no unit dead, saturated (|a| ≤ 3) or
     a copy of another, nothing that rounds to 0 at 3 significant figures (a δ, an update).
 
+    Without -o it prints the scenario.
+
     Examples: [bold]bpstep new --seed 7 -o ex7.yaml[/] ·
     [bold]bpstep new --layers 2-3-1 --activation relu,sigmoid --biases --seed 12 --print[/] ·
     [bold]bpstep practice --new --seed 7[/]
     """
     from bpstep.exercise import exercise_yaml
 
-    if (output is None) == (not to_stdout):
-        fail("say where the exercise goes: -o ex.yaml, or --print for stdout")
+    if output is not None and to_stdout:
+        fail("-o writes the exercise to a file and --print prints it; give one of them")
+    decimals = _renamed(decimals, old_decimals, old="--decimals", new="--number-decimals",
+                        why="--decimals is how many decimals an answer needs in verify, "
+                        "practice and export")
     scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
-                                decimals, seed, dead_relu)
+                                decimals or 1, seed, dead_relu)
     text = exercise_yaml(scenario, f"Made with: {again}")
-    if to_stdout:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
-    assert output is not None
     _write_files({output: text}, force)
     from bpstep.render.console import make_console
 
@@ -1126,8 +1210,9 @@ def new(
 
 @app.command()
 def practice(
-    file: Annotated[Path | None, typer.Argument(show_default=False,
-                                                help="Scenario file (YAML); or --new.")] = None,
+    file: Annotated[Path | None, typer.Argument(
+        metavar="FILE", show_default=False,
+        help="Scenario file (YAML), or the name of a lesson (bpstep lessons); or --new.")] = None,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
         help="Which values to ask: forward, loss, deltas, updates, after, all, or name patterns "
@@ -1249,7 +1334,7 @@ def practice(
         raise typer.Exit(int(ExitCode.MISTAKES))
 
 
-lessons_app = typer.Typer(
+lessons_app = _App(
     cls=_Commands,
     help="List the lessons that come with bpstep, or copy one to edit.\n\n"
     "Examples: [bold]bpstep lessons[/] · [bold]bpstep lessons --json[/] · "
@@ -1293,7 +1378,7 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
 
 @lessons_app.command("copy")
 def copy_lesson(
-    name: Annotated[str, typer.Argument(show_default=False,
+    name: Annotated[str, typer.Argument(metavar="LESSON", show_default=False,
                                         help="Lesson to copy, e.g. gfg_sigmoid (bpstep lessons "
                                         "lists them).")],
     output: Annotated[Path, typer.Option("--output", "-o", show_default=False,

@@ -203,7 +203,8 @@ def test_new_writes_an_exercise_once_and_prints_it_the_same(tmp_path) -> None:
     (["--layers", "2-x-1"], "--layers '2-x-1': expected unit counts"),
     (["--activation", "sigmod"], "--activation 'sigmod': unknown activation"),
     (["--loss", "cross_entropy", "--activation", "tanh"], "loss: cross_entropy needs"),
-    ([], "say where the exercise goes"),
+    (["-o", "never-written.yaml"], "-o writes the exercise to a file and --print prints it; "
+     "give one of them"),
 ])
 def test_new_refuses_bad_options_in_one_line(args: list[str], message: str) -> None:
     out = bpstep("new", *args, *(["--print"] if args else []))

@@ -43,8 +43,8 @@ COMMANDS: dict[str, Callable[[Path, Path], list[object]]] = {
     "export": lambda src, out: ["export", src, "-f", "markdown", "-o", out],
     "diagram": lambda src, out: ["diagram", src, "-o", out],
     "template": lambda src, out: ["template", src, "-o", out],
-    "train --save": lambda src, out: ["train", src, "-n", 3, "--save", out],
-    "train --plot": lambda src, out: ["train", src, "-n", 3, "--plot", out],
+    "train --save": lambda src, out: ["train", src, "--epochs", 3, "--save", out],
+    "train --plot": lambda src, out: ["train", src, "--epochs", 3, "--plot", out],
 }
 
 
@@ -141,7 +141,7 @@ def test_every_write_is_a_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                         lambda a, b: renamed.append((Path(a).name, Path(b).name)) or real(a, b))
     source = tmp_path / "xor.yaml"
     shutil.copy(XOR, source)
-    code, err = invoke("train", source, "-n", 3, "--save", tmp_path / "t.yaml",
+    code, err = invoke("train", source, "--epochs", 3, "--save", tmp_path / "t.yaml",
                        "--plot", tmp_path / "p.svg")
     assert code == 0, err
     assert [b for _, b in renamed] == ["p.svg", "t.yaml"]
@@ -190,21 +190,21 @@ def test_train_saves_only_what_run_reads(tmp_path: Path) -> None:
                       f"  - units: [{inputs}]\n  - units: [{hidden}]\n    activation: tanh\n"
                       f"  - units: [o]\n    activation: identity\n"
                       f"inputs: [{', '.join(['0.5'] * 1000)}]\ntargets: [0.5]\n")
-    code, err = invoke("train", source, "-n", 1, "--save", tmp_path / "t.yaml")
+    code, err = invoke("train", source, "--epochs", 1, "--save", tmp_path / "t.yaml")
     assert code == 2 and "--save: the trained network would take at least 5.0 MB as a scenario, " \
                          "more than the 5 MB bpstep reads; nothing saved" in err, err
     assert not (tmp_path / "t.yaml").exists()
     narrower = tmp_path / "narrower.yaml"
     narrower.write_text(source.read_text().replace(inputs, ", ".join(f"x{i}" for i in range(600)))
                         .replace(", ".join(["0.5"] * 1000), ", ".join(["0.5"] * 600)))
-    code, err = invoke("train", narrower, "-n", 1, "--save", tmp_path / "t.yaml")
+    code, err = invoke("train", narrower, "--epochs", 1, "--save", tmp_path / "t.yaml")
     assert code == 2 and "--save: the trained network would take 1" in err and "MB as a scenario" in err
     assert not (tmp_path / "t.yaml").exists()
 
 
 def test_a_diverging_training_saves_nothing_and_exits_1(tmp_path: Path) -> None:
     """relu_sse with η = 1e200: the loss after the only update is inf (it was finite before)."""
-    code, err = invoke("train", ROOT / "scenarios" / "relu_sse.yaml", "--lr", "1e200", "-n", 1,
+    code, err = invoke("train", ROOT / "scenarios" / "relu_sse.yaml", "--lr", "1e200", "--epochs", 1,
                        "--save", tmp_path / "sv.yaml")
     assert code == 1 and "the loss stopped being a finite number after 1 epochs" in err, err
     assert "nothing saved" in err and not (tmp_path / "sv.yaml").exists()

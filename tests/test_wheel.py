@@ -82,7 +82,19 @@ def test_the_sdist_carries_the_scenarios_and_the_changelog(dist: Path) -> None:
         names = {Path(n).relative_to(Path(n).parts[0]).as_posix() for n in sdist.getnames()
                  if len(Path(n).parts) > 1}
     assert {f"scenarios/{p.name}" for p in (ROOT / "scenarios").iterdir()} <= names
-    assert {"CHANGELOG.md", "README.md", "setup.py", "pyproject.toml"} <= names
+    assert {"CHANGELOG.md", "README.md", "setup.py", "pyproject.toml", "LICENSE"} <= names
+
+
+def test_the_wheel_carries_the_license_pyproject_names(dist: Path) -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'license = "MIT"' in pyproject
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n") and "WITHOUT WARRANTY OF ANY KIND" in text
+    with zipfile.ZipFile(only(dist, "*.whl")) as wheel:
+        licenses = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+        assert len(licenses) == 1 and wheel.read(licenses[0]).decode("utf-8") == text
+        metadata = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+        assert "License-Expression: MIT" in wheel.read(metadata).decode("utf-8")
 
 
 def test_installed_from_the_wheel_alone_it_runs_its_lessons_anywhere(dist: Path, tmp_path: Path
