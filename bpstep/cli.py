@@ -83,7 +83,13 @@ def _usage_error(err: ClickException) -> NoReturn:
 
 class _Command(TyperCommand):
     """A command's usage and help as people read them: ``run [OPTIONS] FILE``, an optional
-    argument in brackets once, no type shown beside a flag."""
+    argument in brackets once, no type shown beside a flag, its summary in the list of commands
+    one sentence (not broken where the docstring's line ends)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.short_help is None and self.help:
+            self.short_help = " ".join(self.help.split("\n\n", 1)[0].split())
 
     def get_params(self, ctx):  # type: ignore[no-untyped-def]
         return _flags_without_type(super().get_params(ctx))

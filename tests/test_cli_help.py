@@ -275,3 +275,11 @@ def test_an_old_short_option_still_works_and_says_it_is_going(old: str, new: str
         result.stderr
     modern = runner.invoke(app, ["train", path, new, "4", "--json"])
     assert result.stdout == modern.stdout and modern.stderr == ""
+
+
+def test_each_command_is_summed_up_in_one_unbroken_sentence() -> None:
+    """The list of commands does not break a summary where its docstring's line ends."""
+    panel = wide_help().split("Commands", 1)[1].splitlines()[1:]
+    rows = [line.strip("│ ").rstrip() for line in panel if line.startswith("│")]
+    assert len(rows) == len(COMMANDS) - 2  # every command but the top level and lessons copy
+    assert all(re.match(r"[a-z]+ {2,}[A-Z]", row) for row in rows), rows
