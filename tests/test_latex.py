@@ -15,7 +15,7 @@ from bpstep.cli import app
 from bpstep.export.latex import TABLE_ROWS, formula_math
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTALL = "apt-get install -y chromium texlive-latex-base graphviz"
+INSTALL = "apt-get install -y texlive-latex-base"
 runner = CliRunner()
 
 
