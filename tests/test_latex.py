@@ -109,3 +109,15 @@ def test_no_line_runs_into_the_margin(tmp_path: Path, lesson: str, view: str) ->
     export(tmp_path, lesson, "--view", view)
     log = pdflatex_once(tmp_path)
     assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)
+
+
+@pytest.mark.parametrize("lesson", ["xor_sigmoid", "two_hidden_layers"])
+def test_a_matrix_of_long_numbers_leaves_out_columns_rather_than_the_margin(
+        tmp_path: Path, lesson: str) -> None:
+    """With 17 digits a 4×4 matrix alone is wider than the page: it keeps its first and last
+    columns around \\cdots, as the terminal does."""
+    tex = export(tmp_path, lesson, "--view", "both", "--precision", "17")
+    log = pdflatex_once(tmp_path)
+    assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)
+    if lesson == "xor_sigmoid":
+        assert r"\cdots" in tex

@@ -204,9 +204,20 @@ def math(text: str) -> str:
     return "".join(out)
 
 
+DIGIT_PT = 5.5
+"""Width of a digit at 11 pt; a cell's width is taken as its characters' (a little over, for
+the wider minus and a ×10ⁿ)."""
+DIGITS_BETWEEN = 2
+"""Space between two columns of a bmatrix, and its brackets, in digits (2 × 5 pt)."""
+CDOTS_DIGITS = 3
+MATRIX_PT = 400.0
+"""Widest a matrix is set: the page's 484 pt of text less room for a function's name beside it
+(``sigmoid(`` and ``)`` do not part from their matrix)."""
+
+
 def _bmatrix(op: Operand, precision: int) -> str:
     r"""The numbers of ``op`` as written (a transpose as its rows) in a bmatrix, big ones elided
-    with \vdots and \cdots."""
+    with \vdots and \cdots, and columns left out while it would be wider than the page."""
     from bpstep.numbers import fmt
     from bpstep.render.matrix import MAX_COLS, MAX_ROWS, shown
 
@@ -214,7 +225,12 @@ def _bmatrix(op: Operand, precision: int) -> str:
     if op.scalar:
         return number(fmt(float(values[0, 0]), precision)).strip("$")
     rows = shown(values.shape[0], MAX_ROWS, 3, 2, ())
-    cols = shown(values.shape[1], MAX_COLS, 3, 1, ())
+    for most in range(MAX_COLS, 1, -1):  # fewer columns while the matrix is wider than the page
+        cols = shown(values.shape[1], most, min(3, most - 2), 1, ())
+        digits = [max(len(fmt(float(values[i, j]), precision)) for i in rows if i is not None)
+                  if j is not None else CDOTS_DIGITS for j in cols]
+        if (sum(digits) + len(digits) * DIGITS_BETWEEN) * DIGIT_PT <= MATRIX_PT:
+            break
 
     def cell(i: int | None, j: int | None) -> str:
         if i is None:
