@@ -416,7 +416,7 @@ def test_page_down_keeps_the_heading_and_the_column_heads() -> None:
 def test_m_on_a_stage_that_shows_every_row_says_why_it_does_nothing() -> None:
     terminal = on_a_terminal(40, 120)
     rows = terminal.press("m")
-    assert rows[-1].startswith("m shows every row of a long stage: this one shows them all · ")
+    assert rows[-1].startswith("m: this stage already shows every row · ")
     terminal.child.send("q")
     assert finish(terminal.child) == 0
 

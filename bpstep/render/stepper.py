@@ -242,7 +242,7 @@ class Presenter:
     def _whole(self) -> None:
         """m: every row of a long stage, or its summary again; or why there is nothing to show."""
         if not self.whole and not self.summarised:
-            self.note = "m shows every row of a long stage: this one shows them all"
+            self.note = "m: this stage already shows every row"
         elif not self.whole and self.too_long:
             self.note = (f"this stage has more than {WHOLE_ROWS} rows, too many to show one by "
                          "one; --json has every value")
