@@ -324,7 +324,7 @@ class Presenter:
             moves = ("→ Enter space next · ← b back", "→ next · ← back")
         wordings = [f"{moves[0]} · {numbers[0]} · q quit", f"{moves[1]} · {numbers[1]} · q quit",
                     f"{moves[1]} · q quit", "q quit"]
-        return next(w for w in wordings if len(w) <= width)
+        return next((w for w in wordings if len(w) <= width), wordings[-1])
 
     def footer(self, width: int) -> tuple[str, str, str]:
         """The foot of the screen: a status line above the keys, a status that leads the key
