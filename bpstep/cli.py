@@ -812,7 +812,7 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
                  decimals: int | None, digits: int | None, rounding_credit: int) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
-    from bpstep.export.publish import export_quiz
+    from bpstep.export.publish import export_quiz, quiz_notes
     from bpstep.scenario import read_text
     from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
 
@@ -834,6 +834,8 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
                        decimals=decimals, digits=digits, rounding_credit=rounding_credit)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
+    for note in quiz_notes(form, rounding_credit):
+        say(note)
     if str(output) == "-":
         if isinstance(made, bytes):
             sys.stdout.buffer.write(made)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from bpstep.escaping import printable
 from bpstep.export.html import to_html
 from bpstep.export.latex import to_latex
 from bpstep.export.markdown import to_markdown
@@ -11,6 +14,9 @@ from bpstep.export.svg_diagram import stage_svgs
 from bpstep.export.worked import Worked, worked_solution
 from bpstep.scenario import Scenario
 from bpstep.trace import Trace
+
+if TYPE_CHECKING:
+    from bpstep.variants import Question
 
 Writer = Callable[[Scenario, Trace, Worked, int], str]
 
@@ -51,16 +57,30 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
                 ask: str | None, rounding_credit: int, digits: int | None = None,
                 decimals: int | None = None) -> str | bytes:
     """Each (id, scenario, trace) as a ``form`` quiz question, each value asked to ``digits``
-    significant figures or ``decimals`` decimals (neither: as the scenario says). Titles and ids
-    come from files: their control characters are written as escapes (``\\x1b``), which every
-    format can carry (XML cannot carry most of them raw)."""
-    from dataclasses import replace
-
-    from bpstep.render.console import printable
+    significant figures or ``decimals`` decimals (neither: as the scenario says). Every text that
+    comes from a file (titles, ids, unit names in names, descriptions and hints) has its control
+    characters and direction marks written as escapes (``\\x1b``, ``bpstep.escaping``): XML
+    cannot carry most of them, and none may reach a terminal or a page raw."""
     from bpstep.variants import question, quiz_precision
 
-    questions = [question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
-                          precision=quiz_precision(s, digits, decimals))
+    questions = [_printable(question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
+                                     precision=quiz_precision(s, digits, decimals)))
                  for ident, s, t in variants]
-    questions = [replace(q, title=printable(q.title), ident=printable(q.ident)) for q in questions]
     return _quiz_writers()[form](questions, printable(title))
+
+
+def quiz_notes(form: str, rounding_credit: int) -> list[str]:
+    """What a ``form`` quiz cannot carry as asked, one line each, for stderr."""
+    from bpstep.export.gift import credit_note
+
+    notes = {"gift": [credit_note(rounding_credit)]}.get(form, [])
+    return [note for note in notes if note]
+
+
+def _printable(q: Question) -> Question:
+    """``q`` with every text escaped by ``printable``."""
+    blanks = tuple(replace(b, name=printable(b.name), description=printable(b.description),
+                           answers=tuple(replace(a, feedback=printable(a.feedback))
+                                         for a in b.answers)) for b in q.blanks)
+    return replace(q, title=printable(q.title), ident=printable(q.ident), blanks=blanks,
+                   givens=tuple((printable(what), printable(value)) for what, value in q.givens))

@@ -1,0 +1,373 @@
+"""Quizzes read back by their importers' own rules, written here from each format's documentation
+and Moodle's and Canvas's import code: Moodle's Cloze extractor (``qtype_multianswer``), its
+GIFT reader (``qformat_gift``) and category paths (``split_category_path``), the QTI 1.2 ASI
+DTD and Canvas's reading of numerical answers. Every blank's value, tolerance, credit and the
+feedback a student would see is checked on every shipped lesson and on a stress scenario whose
+title and unit names hold the characters each syntax reserves, an ESC, U+202E and U+061C."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html.entities import name2codepoint
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpstep.cli import app
+from bpstep.engine import step
+from bpstep.escaping import UNSAFE, printable
+from bpstep.scenario import load
+from bpstep.variants import question, quiz_precision
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml") if "answers" not in p.name)
+runner = CliRunner()
+
+STRESS_TITLE = 'Stress ~ } # \\ / " & < : = \x1b[2J \u202e \u061c end'
+STRESS_UNITS = (["x~1", "x}2"], ["h<img2", "h#\\n", 'h/"&:='], ["o\x1b(0", "o\u202e\u061c"])
+
+
+def yaml_text(text: str) -> str:
+    """A YAML double-quoted string holding ``text`` exactly."""
+    return '"' + "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 else f"\\u{ord(c):04x}"
+                         if ord(c) > 0x7e else "\\" + c if c in '"\\' else c for c in text) + '"'
+
+
+@pytest.fixture(scope="module")
+def stress(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("stress") / "stress.yaml"
+    inputs, hidden, outputs = (", ".join(map(yaml_text, units)) for units in STRESS_UNITS)
+    path.write_text(f"""title: {yaml_text(STRESS_TITLE)}
+learning_rate: 0.5
+loss: half_sse
+convention: delta_rule
+layers:
+  - units: [{inputs}]
+  - units: [{hidden}]
+    activation: sigmoid
+  - units: [{outputs}]
+    activation: sigmoid
+weights:
+  - [[0.2, 0.3, -0.4], [0.25, -0.35, 0.15]]
+  - [[0.3, -0.2], [0.9, 0.4], [-0.5, 0.6]]
+inputs: [0.35, 0.7]
+targets: [0.5, 0.2]
+""", encoding="utf-8")
+    return path
+
+
+def export(source: Path, form: str, out: Path, *args: str) -> str:
+    result = runner.invoke(app, ["export", str(source), "-f", form, "-o", str(out), *args],
+                           env={"NO_COLOR": "1", "COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+@dataclass(frozen=True)
+class Read:
+    """One answer of a blank as the LMS stores it."""
+
+    value: float
+    tolerance: float
+    credit: float
+    """Percent."""
+    shown: str
+    """The feedback as the student's page shows it."""
+
+
+def expected(source: Path, *, rounding_credit: int = 50, digits: int | None = None
+             ) -> dict[str, list[Read]]:
+    """Every blank of the scenario's quiz as meant: the quiz model's answers, their feedback
+    with its control characters escaped (what the page should show)."""
+    scenario = load(source)
+    trace = step(scenario)
+    q = question(scenario, trace, "v", ask=None, rounding_credit=rounding_credit,
+                 precision=quiz_precision(scenario, digits, None))
+    out = {}
+    for b in q.blanks:
+        assert b.value == trace[b.name].value or abs(b.value - trace[b.name].value) < 1e-12
+        out[printable(b.name)] = [Read(a.value, a.tolerance, a.credit, printable(a.feedback))
+                                  for a in b.answers]
+    return out
+
+
+# --- what a page shows of stored HTML ---
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append("/" + tag)
+
+
+def shown(stored_html: str) -> str:
+    """The text a browser shows of a stored HTML text; an element in it fails the test."""
+    parser = _Text()
+    parser.feed(stored_html)
+    parser.close()
+    assert not parser.tags, f"HTML elements where text was meant: {stored_html!r}"
+    return "".join(parser.text)
+
+
+def php_html_entity_decode(text: str) -> str:
+    """PHP's ``html_entity_decode($text, ENT_QUOTES, 'UTF-8')``: HTML 4.01's named references and
+    numeric ones, each ended by ``;`` (``&apos;`` is not HTML 4.01)."""
+    def one(m: re.Match[str]) -> str:
+        ref = m[1]
+        if ref.startswith("#"):
+            return chr(int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:]))
+        return chr(name2codepoint[ref]) if ref in name2codepoint else m[0]
+    return re.sub(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", one, text)
+
+
+def strip_tags(text: str) -> str:
+    """PHP's ``strip_tags`` as Moodle's PARAM_TEXT applies it to names: a ``<`` starts a tag,
+    to its ``>`` or the end."""
+    return re.sub(r"<[^>]*(>|$)", "", text)
+
+
+# --- Moodle Cloze, read as qtype_multianswer_extract_question reads it ---
+
+FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
+ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
+FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+ALTERNATIVE = f"({FRACTION})?({ANSWER})(#({FEEDBACK}))?"
+TYPES = ("NUMERICAL|NM|MULTICHOICE|MC|MULTICHOICE_V|MCV|MULTICHOICE_H|MCH|SHORTANSWER|SA|MW|"
+         "SHORTANSWER_C|SAC|MWC|MULTICHOICE_S|MCS|MULTICHOICE_VS|MCVS|MULTICHOICE_HS|MCHS|"
+         "MULTIRESPONSE|MR|MULTIRESPONSE_H|MRH|MULTIRESPONSE_S|MRS|MULTIRESPONSE_HS|MRHS")
+BLANK = re.compile(r"\{([0-9]*):(" + TYPES + r"):((?:" + ALTERNATIVE.replace("(", "(?:")
+                   .replace("(?:?", "(?") + ")(?:~(?:" + ALTERNATIVE.replace("(", "(?:")
+                   .replace("(?:?", "(?") + "))*)\\}", re.S)
+ONE_ALTERNATIVE = re.compile("~?" + ALTERNATIVE, re.S)
+NUMBER = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+NUMERICAL = re.compile(f"^({NUMBER})(:{NUMBER})?$", re.S)
+
+
+def read_cloze(text: str) -> list[tuple[str, list[Read]]]:
+    """Every blank of a question text, in order: (its type, its answers as Moodle stores them,
+    each feedback shown as the page shows it)."""
+    blanks = []
+    while (found := BLANK.search(text)) is not None:
+        answers = []
+        rest = found[3]
+        while (alt := ONE_ALTERNATIVE.search(rest)) is not None:
+            credit = 100.0 if alt[1] == "=" else float(alt[2].replace(",", ".")) if alt[2] else 0.0
+            feedback = php_html_entity_decode(alt[5] or "").replace("\\}", "}").replace("\\#", "#")
+            number = NUMERICAL.search(alt[3])
+            assert number, f"not a number: {alt[3]!r}"
+            answers.append(Read(float(number[1]), float(number[6] or 0), credit, shown(feedback)))
+            rest = rest.split(alt[0], 1)[1]
+        blanks.append((found[2], answers))
+        text = text.replace(found[0], "{#}", 1)
+    return blanks
+
+
+def moodle_questions(path: Path) -> tuple[str, list[ET.Element]]:
+    root = ET.parse(path).getroot()  # well-formed, or this fails
+    category, *questions = root.findall("question")
+    assert category.get("type") == "category"
+    return category.findtext("category/text"), questions
+
+
+def check_cloze(path: Path, meant: dict[str, list[Read]]) -> int:
+    """Each blank of the one question of ``path`` is the blank meant, to the digit and letter."""
+    _, (q,) = moodle_questions(path)
+    text = q.findtext("questiontext/text")
+    names = [shown(c) for c in re.findall(r"<td><code>(.*?)</code></td>", text)]
+    blanks = read_cloze(text)
+    assert [kind for kind, _ in blanks] == ["NUMERICAL"] * len(meant)
+    assert names == list(meant)
+    for name, (_, answers) in zip(names, blanks, strict=True):
+        assert answers == meant[name], name
+        if not any("\\" in n for n in meant):  # no stray backslash: only a name brings one
+            assert not any("\\" in a.shown for a in answers), answers
+    return sum(len(a) for _, a in blanks)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_cloze_blank_of_a_lesson_imports_as_meant(lesson: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.xml"
+    export(lesson, "moodle", out)
+    assert check_cloze(out, expected(lesson)) > 0
+
+
+def test_cloze_of_the_stress_scenario_shows_every_name_as_text(stress: Path, tmp_path: Path
+                                                                ) -> None:
+    out = tmp_path / "q.xml"
+    export(stress, "moodle", out)
+    text = out.read_text(encoding="utf-8")
+    assert not UNSAFE.search(text)
+    meant = expected(stress)
+    assert check_cloze(out, meant) > 50
+    # One feedback read by eye: the unit h<img2 is text on the page, no backslash anywhere.
+    correct = meant["a[h<img2]"][0]
+    assert correct.shown == "correct: a[h<img2] = 0.245"
+    assert any(r.shown.startswith("weights read transposed: w0[x~1->h#\\n]")
+               for r in meant["a[h<img2]"])
+    category, (q,) = moodle_questions(out)
+    title = printable(STRESS_TITLE)
+    assert split_category_path(category) == ["$course$", "bpstep", title]
+    assert shown(strip_tags(q.findtext("name/text"))) == f"{title} · stress"
+
+
+# --- category paths, read as qformat_default::split_category_path reads them ---
+
+
+def split_category_path(path: str) -> list[str]:
+    """A single ``/`` starts a level, ``//`` is a slash; each level trimmed, its tags stripped
+    (PARAM_TEXT), and shown as the HTML it is."""
+    return [shown(strip_tags(part.replace("//", "/").strip()))
+            for part in re.split(r"(?<!/)/(?!/)", path)]
+
+
+@pytest.mark.parametrize("title", ["a/b", "/lead", "trail/", "x//y", "<b>&amp;", "  spaced  out "])
+def test_a_title_is_one_category_level_whatever_its_slashes(title: str) -> None:
+    from bpstep.export.moodle import category_part
+
+    assert split_category_path("$course$/" + category_part(title, "quiz")) == [
+        "$course$", " ".join(title.split())]
+
+
+# --- GIFT, read as qformat_gift reads it ---
+
+GIFT_ESCAPES = {"\\:": "&&058;", "\\#": "&&035;", "\\=": "&&061;", "\\{": "&&123;",
+                "\\}": "&&125;", "\\~": "&&126;", "\\n": "&&010"}
+GIFT_RESTORED = {":": "&&058;", "#": "&&035;", "=": "&&061;", "{": "&&123;", "}": "&&125;",
+                 "~": "&&126;", "\n": "&&010"}
+MOODLE_FRACTIONS = (1, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3,
+                    0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0)
+"""question_bank::fraction_options_full(), the grades Moodle's import matches (to 0.00001)."""
+
+
+def gift_pre(text: str) -> str:
+    text = text.replace("\\\\", "&&092;")
+    for escape, placeholder in GIFT_ESCAPES.items():
+        text = text.replace(escape, placeholder)
+    return text.replace("&&092;", "\\")
+
+
+def gift_post(text: str) -> str:
+    for char, placeholder in GIFT_RESTORED.items():
+        text = text.replace(placeholder, char)
+    return text
+
+
+def gift_format(text: str) -> tuple[str, str]:
+    """parse_text_with_format: a leading [html]/[moodle]/[plain]/[markdown] is the format."""
+    known = re.match(r"\[(html|moodle|plain|markdown)\]", text)
+    format_, text = (known[1], text[known.end():]) if known else ("moodle", text)
+    return format_, gift_post(text).strip()
+
+
+@dataclass(frozen=True)
+class GiftQuestion:
+    category: list[str]
+    name: str
+    text: str
+    answers: list[Read]
+
+
+def read_gift(text: str) -> list[GiftQuestion]:
+    """Every question of a GIFT file, as Moodle stores it (names and texts shown as the page shows
+    them); each credit must be one Moodle accepts, or the import fails."""
+    blocks, lines = [], []
+    for line in [*text.split("\n"), ""]:
+        if line.strip():
+            lines.append(line.strip())
+        elif lines:
+            blocks.append(lines)
+            lines = []
+    category: list[str] = []
+    out = []
+    for block in blocks:
+        body = "\n".join(" " if line.startswith("//") else line for line in block).strip()
+        if not body:
+            continue
+        body = gift_pre(body)
+        if body.startswith("$CATEGORY:"):
+            category = split_category_path(body[10:].strip())
+            continue
+        assert body.startswith("::")
+        end = body.index("::", 2)
+        name = shown(strip_tags(gift_post(body[2:end]).strip()))
+        body = body[end + 2:].strip()
+        start, finish = body.index("{"), body.index("}")
+        assert finish == len(body) - 1 and "####" not in body
+        format_, question_text = gift_format(body[:start])
+        assert format_ == "html"
+        answer_text = body[start + 1:finish].strip()
+        assert answer_text.startswith("#") and "~" not in answer_text  # numerical
+        answers = []
+        for part in filter(None, (a.strip() for a in answer_text[1:].split("="))):
+            weight = re.match(r"%-*([0-9]{1,2})\.?([0-9]*)%", part)
+            assert weight, part
+            percent, part = part[1:].split("%", 1)
+            fraction = float(percent) / 100
+            assert any(abs(fraction - f) < 0.00001 for f in MOODLE_FRACTIONS), percent
+            value, feedback = part.split("#", 1)
+            fb_format, feedback = gift_format(feedback.strip())
+            assert fb_format == "moodle"  # no format of its own: the question's, html
+            value, tolerance = gift_format(value.strip())[1].split(":")
+            answers.append(Read(float(value), float(tolerance), float(percent), shown(feedback)))
+        out.append(GiftQuestion(category, name, shown(question_text), answers))
+    return out
+
+
+def check_gift(path: Path, meant: dict[str, list[Read]], title: str, ident: str,
+               credits: dict[float, float] | None = None) -> int:
+    questions = read_gift(path.read_text(encoding="utf-8"))
+    assert [q.name for q in questions] == [f"{ident} · {name}" for name in meant]
+    for q, (name, answers) in zip(questions, meant.items(), strict=True):
+        assert q.category == ["$course$", "bpstep", title, ident]
+        assert q.text.startswith(f"{title} · {ident}. Given: ")
+        assert q.text.endswith(f"Give {name} to 3 significant figures: {name} =")
+        assert q.answers == [Read(a.value, a.tolerance, (credits or {}).get(a.credit, a.credit),
+                                  a.shown) for a in answers], name
+    return sum(len(q.answers) for q in questions)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_gift_question_of_a_lesson_imports_as_meant(lesson: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.gift"
+    assert "note" not in export(lesson, "gift", out)
+    scenario = load(lesson)
+    assert check_gift(out, expected(lesson), scenario.title, lesson.stem) > 0
+
+
+def test_gift_of_the_stress_scenario_keeps_every_character(stress: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.gift"
+    export(stress, "gift", out)
+    text = out.read_text(encoding="utf-8")
+    assert not UNSAFE.search(text)
+    assert check_gift(out, expected(stress), printable(STRESS_TITLE), "stress") > 50
+
+
+@pytest.mark.parametrize(("given", "written"), [(33, "33.33333"), (45, "40"), (67, "66.66667"),
+                                                (12, "12.5"), (2, "0")])
+def test_gift_snaps_a_rounding_credit_to_moodles_list_and_says_so(
+        given: int, written: str, tmp_path: Path) -> None:
+    lesson = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+    out = tmp_path / "q.gift"
+    stderr = export(lesson, "gift", out, "--rounding-credit", str(given))
+    note, wrote = stderr.splitlines()
+    assert note.endswith(f"--rounding-credit {given} is written as {written} %")
+    assert wrote.startswith("wrote ")
+    meant = expected(lesson, rounding_credit=given)
+    assert check_gift(out, meant, load(lesson).title, lesson.stem, {given: float(written)}) > 0
+    # Cloze takes any credit: it is written as asked.
+    export(lesson, "moodle", tmp_path / "q.xml", "--rounding-credit", str(given))
+    assert check_cloze(tmp_path / "q.xml", meant) > 0
