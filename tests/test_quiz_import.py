@@ -7,9 +7,12 @@ title and unit names hold the characters each syntax reserves, an ESC, U+202E an
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 from pathlib import Path
@@ -371,3 +374,169 @@ def test_gift_snaps_a_rounding_credit_to_moodles_list_and_says_so(
     # Cloze takes any credit: it is written as asked.
     export(lesson, "moodle", tmp_path / "q.xml", "--rounding-credit", str(given))
     assert check_cloze(tmp_path / "q.xml", meant) > 0
+
+
+# --- QTI 1.2, checked against the ASI DTD's content models and read as Canvas reads it ---
+
+MATERIAL = "(mattext |matemtext |matimage |mataudio |matvideo |matapplet |matapplication |matref |matbreak |mat_extension )"  # noqa: E501
+CONDITIONS = ("not |and |or |unanswered |other |varequal |varlt |varlte |vargt |vargte |varsubset "
+              "|varinside |varsubstring |durequal |durlt |durlte |durgt |durgte ")
+CONTENT = {
+    "questestinterop": "(qticomment )?(objectbank |assessment |(section |item )+)",
+    "assessment": "(qticomment )?(duration )?(qtimetadata )*(objectives )*(assessmentcontrol )*"
+                  "(rubric )*(presentation_material )?(outcomes_processing )*"
+                  "(assessproc_extension )?(assessfeedback )*(selection_ordering )?(reference )?"
+                  "(sectionref |section )+",
+    "qtimetadata": "(vocabulary )?(qtimetadatafield )+",
+    "qtimetadatafield": "fieldlabel fieldentry ",
+    "section": "(qticomment )?(duration )?(qtimetadata )*(objectives )*(sectioncontrol )*"
+               "(sectionprecondition )*(sectionpostcondition )*(rubric )*"
+               "(presentation_material )?(outcomes_processing )*(sectionproc_extension )?"
+               "(sectionfeedback )*(selection_ordering )?(reference )?"
+               "(itemref |item |sectionref |section )*",
+    "item": "(qticomment )?(duration )?(itemmetadata )?(objectives )*(itemcontrol )*"
+            "(itemprecondition )*(itempostcondition )*(itemrubric |rubric )*(presentation )?"
+            "(resprocessing )*(itemproc_extension )?(itemfeedback )*(reference )?",
+    "itemmetadata": "(qtimetadata )*",  # then qmd_* elements, which are not written
+    "presentation": "(qticomment )?(flow |(material |response_lid |response_xy |response_str "
+                    "|response_num |response_grp |response_extension )+)",
+    "material": f"(qticomment )?{MATERIAL}+(altmaterial )*",
+    "response_str": "(material |material_ref )?(render_choice |render_hotspot |render_slider "
+                    "|render_fib |render_extension )(material |material_ref )?",
+    "render_fib": "(material |material_ref |response_label |flow_label )*(response_na )?",
+    "response_label": "(qticomment |material |material_ref |flow_mat )*",
+    "resprocessing": "(qticomment )?outcomes (respcondition |itemproc_extension )+",
+    "outcomes": "(qticomment )?(decvar (interpretvar )*)+",
+    "respcondition": "(qticomment )?conditionvar (setvar )*(displayfeedback )*"
+                     "(respcond_extension )?",
+    "conditionvar": f"({CONDITIONS}|var_extension )+",
+    "and": f"({CONDITIONS})+",
+    "or": f"({CONDITIONS})+",
+    "not": f"({CONDITIONS})",
+    "itemfeedback": "(flow_mat |material |solution |hint )+",
+    "flow_mat": "(qticomment )?(flow_mat |material |material_ref )+",
+    **{name: "" for name in ("mattext", "varequal", "vargte", "varlte", "other", "setvar",
+                             "displayfeedback", "decvar", "fieldlabel", "fieldentry")},
+}
+"""Content models of the QTI 1.2 ASI DTD (ims_qtiasiv1p2p1.dtd) for every element a numerical
+quiz may hold, as regular expressions over the children's names; #PCDATA ones have none."""
+ATTRIBUTES = {
+    "assessment": {"ident"}, "section": {"ident"}, "item": {"ident"}, "response_str": {"ident"},
+    "response_label": {"ident"}, "itemfeedback": {"ident"}, "varequal": {"respident"},
+    "vargte": {"respident"}, "varlte": {"respident"}, "displayfeedback": {"linkrefid"},
+}
+"""Required (#REQUIRED) attributes."""
+CHOICES = {"fibtype": {"String", "Integer", "Decimal", "Scientific"},
+           "rcardinality": {"Single", "Multiple", "Ordered"}, "continue": {"Yes", "No"},
+           "action": {"Set", "Add", "Subtract", "Multiply", "Divide"},
+           "feedbacktype": {"Response", "Solution", "Hint"},
+           "vartype": {"Integer", "String", "Decimal", "Scientific", "Boolean", "Enumerated",
+                       "Set"}}
+"""Enumerated attributes and the values the DTD allows."""
+QTI_NS = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+
+
+def check_structure(element: ET.Element) -> None:
+    name = element.tag.removeprefix(QTI_NS)
+    assert name in CONTENT, f"<{name}> is not an element a numerical quiz holds"
+    children = "".join(child.tag.removeprefix(QTI_NS) + " " for child in element)
+    assert re.fullmatch(CONTENT[name], children), f"<{name}> holds {children!r}"
+    assert ATTRIBUTES.get(name, set()) <= set(element.attrib), name
+    for attribute, value in element.attrib.items():
+        assert value in CHOICES.get(attribute, {value}), (name, attribute, value)
+    if name in ("other", "displayfeedback", "decvar"):  # #PCDATA, and nothing is meant in it
+        assert not (element.text or "").strip(), name
+    for child in element:
+        check_structure(child)
+
+
+@dataclass(frozen=True)
+class CanvasQuestion:
+    title: str
+    answers: list[tuple[str, float, float]]
+    """(Canvas's numerical answer type, exact value, margin), each worth 100 %."""
+    incorrect_comments: str
+
+
+def read_canvas(item: ET.Element) -> CanvasQuestion:
+    """What Canvas's importer makes of a numerical item (qti_exporter numeric_interaction.rb):
+    every response condition with an ``or`` (anywhere in it) holding an exact value is an exact
+    answer, its margin the upper bound less the value; one with only an ``and`` a range; each
+    worth 100 %, whatever score it sets. Feedback named like wrong/incorrect is the comment for
+    any wrong answer."""
+    answers = []
+    for condition in item.iter(f"{QTI_NS}respcondition"):
+        either = condition.find(f".//{QTI_NS}or")
+        both = condition.find(f".//{QTI_NS}and")
+        if either is not None and either.find(f".//{QTI_NS}varequal") is not None:
+            assert either.find(f".//{QTI_NS}vargt") is None  # else a "precision answer"
+            exact = either.findtext(f".//{QTI_NS}varequal")
+            upper = either.findtext(f"{QTI_NS}and/{QTI_NS}varlte")
+            answers.append(("exact_answer", float(exact),
+                            float(Decimal(upper) - Decimal(exact)) if upper else 0.0))
+        elif both is not None:
+            answers.append(("range_answer", float(both.findtext(f".//{QTI_NS}vargte")),
+                            float(both.findtext(f".//{QTI_NS}varlte"))))
+    comments = [f.findtext(f".//{QTI_NS}mattext") for f in item.iter(f"{QTI_NS}itemfeedback")
+                if re.search(r"wrong|incorrect|_IC$", f.get("ident", ""), re.I)]
+    return CanvasQuestion(item.get("title"), answers, "".join(comments))
+
+
+def read_qti(path: Path) -> list[tuple[str, list[CanvasQuestion]]]:
+    """Each quiz of the zip, by its title: every XML well-formed, each quiz to the DTD."""
+    archive = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+    ns = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+    quizzes = []
+    for resource in manifest.iter(f"{ns}resource"):
+        assert resource.get("type") == "imsqti_xmlv1p2"
+        root = ET.fromstring(archive.read(resource.find(f"{ns}file").get("href")))
+        check_structure(root)
+        idents = [e.get("ident") for e in root.iter() if e.tag.endswith("}item")]
+        assert len(idents) == len(set(idents))
+        for item in root.iter(f"{QTI_NS}item"):
+            links = {d.get("linkrefid") for d in item.iter(f"{QTI_NS}displayfeedback")}
+            assert links == {f.get("ident") for f in item.iter(f"{QTI_NS}itemfeedback")}
+        quizzes.append((root.find(f"{QTI_NS}assessment").get("title"),
+                        [read_canvas(item) for item in root.iter(f"{QTI_NS}item")]))
+    return quizzes
+
+
+def check_qti(path: Path, meant: dict[str, list[Read]], title: str) -> int:
+    (quiz_title, questions), = read_qti(path)
+    assert quiz_title == title
+    assert [q.title for q in questions] == list(meant)
+    for q, answers in zip(questions, meant.values(), strict=True):
+        (kind, exact, margin), = q.answers  # the correct value alone is an answer
+        correct = answers[0]
+        assert (kind, exact) == ("exact_answer", correct.value)
+        assert margin == pytest.approx(correct.tolerance, rel=1e-9)
+        hints = [a.shown for a in answers if a.credit == 0]
+        assert all(hint in q.incorrect_comments for hint in hints)
+        assert bool(q.incorrect_comments) == bool(hints)
+    return len(questions)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_qti_question_of_a_lesson_has_one_answer_canvas_reads_right(
+        lesson: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.zip"
+    note, _ = export(lesson, "qti", out).splitlines()
+    assert "no credit (--rounding-credit 50 is for moodle and gift)" in note
+    assert check_qti(out, expected(lesson), f"{load(lesson).title} · {lesson.stem}") > 0
+
+
+def test_qti_of_the_stress_scenario_is_well_formed_and_keeps_every_name(
+        stress: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.zip"
+    export(stress, "qti", out)
+    archive = zipfile.ZipFile(io.BytesIO(out.read_bytes()))
+    assert not any(UNSAFE.search(archive.read(n).decode("utf-8")) for n in archive.namelist())
+    assert check_qti(out, expected(stress), f"{printable(STRESS_TITLE)} · stress") > 10
+
+
+def test_structure_check_refuses_what_the_dtd_does() -> None:
+    bad = ET.fromstring("<item ident='a'><resprocessing><respcondition><setvar>1</setvar>"
+                        "</respcondition></resprocessing></item>")
+    with pytest.raises(AssertionError, match="resprocessing"):
+        check_structure(bad)

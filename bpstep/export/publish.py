@@ -71,10 +71,10 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
 
 def quiz_notes(form: str, rounding_credit: int) -> list[str]:
     """What a ``form`` quiz cannot carry as asked, one line each, for stderr."""
-    from bpstep.export.gift import credit_note
+    from bpstep.export import gift, qti
 
-    notes = {"gift": [credit_note(rounding_credit)]}.get(form, [])
-    return [note for note in notes if note]
+    note = {"gift": gift.credit_note, "qti": qti.credit_note}.get(form)
+    return [text] if note and (text := note(rounding_credit)) else []
 
 
 def _printable(q: Question) -> Question:
