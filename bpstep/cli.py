@@ -21,6 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from bpstep.errors import ExitCode, UserError
+from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
@@ -659,9 +660,8 @@ def verify(
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json.dumps(report_to_json(report, scenario=str(scenario_path), reveal=not no_reveal,
-                                        tol=tol, notes=sheet.notes, problems=problems),
-                         indent=2, ensure_ascii=False))
+        print(json_dumps(report_to_json(report, scenario=str(scenario_path), reveal=not no_reveal,
+                                        tol=tol, notes=sheet.notes, problems=problems), indent=2))
     else:
         from bpstep.render.console import make_console
         from bpstep.render.verdicts import render_report
@@ -909,8 +909,7 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
     if as_json:
         from bpstep.export.class_report import class_json
 
-        print(json.dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2,
-                         ensure_ascii=False))
+        print(json_dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2))
     else:
         from bpstep.render.classroom import render_class
         from bpstep.render.console import make_console
@@ -1274,7 +1273,7 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
                  "path": str(lesson.path),
                  **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
                     {"answers": list(lesson.answers)})} for lesson in shipped]
-        print(json.dumps({"lessons": rows}, indent=2, ensure_ascii=False))
+        print(json_dumps({"lessons": rows}, indent=2))
         return
     from bpstep.render.console import make_console
     from bpstep.render.lessons import render_lessons

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from xml.sax.saxutils import escape
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
                     "\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -35,3 +36,8 @@ def json_dumps(value: Any, **options: Any) -> str:
     character written as a JSON escape (``\\u202e``): it reads back as the same text."""
     text = json.dumps(value, ensure_ascii=False, **options)
     return UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def xml_text(text: str) -> str:
+    """Text for XML (SVG, HTML) content: ``printable``, then ``& < >`` as XML writes them."""
+    return escape(printable(text))

@@ -36,9 +36,11 @@ FORMATS: dict[str, Writer] = {
 
 def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
            explain: bool = False, view: str = "unit") -> str:
-    """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``)."""
+    """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``); no control
+    character or direction mark of a title or a name reaches it raw (``bpstep.escaping``)."""
     worked = worked_solution(scenario, trace, precision=precision, explain=explain, view=view)
-    return FORMATS[form](scenario, trace, worked, precision)
+    text = FORMATS[form](scenario, trace, worked, precision)
+    return text if form == "latex" else printable(text)  # LaTeX has its own (latex.py)
 
 
 def _quiz_writers() -> dict[str, Callable[..., str | bytes]]:
