@@ -353,16 +353,21 @@ def call_names(scenario: Scenario) -> dict[str, str | None]:
     return {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
 
 
-def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str]) -> str:
-    """``output of h1: sigmoid(a[h1])``: what ``q`` is and how it is computed, in names.
+def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str],
+             *, with_rule: bool = True) -> str:
+    """``output of h1: sigmoid(a[h1])``: what ``q`` is and how it is computed, in names; without
+    the rule (``output of h1``) for an exam that asks for it.
 
     ``activations`` maps unit names to their layer's activation; ``outputs`` are the output units.
     """
-    rule = q.formula.split(" = ", 1)[1]
+    template = DESCRIPTIONS.get(q.kind, "{rule}")
+    if not with_rule:
+        template = template.removesuffix(": {rule}").replace("{rule}", q.name)
+    rule = q.formula.split(" = ", 1)[1] if with_rule else ""
     activation = activations.get(q.unit or "")
-    if q.kind in ("y", "y_after") and activation and activation != "softmax":
+    if with_rule and q.kind in ("y", "y_after") and activation and activation != "softmax":
         rule = f"{activation}({q.inputs[0]})"
-    text = DESCRIPTIONS.get(q.kind, "{rule}").format(
+    text = template.format(
         unit=q.unit, source=q.source, rule=rule,
         role="output unit" if q.unit in outputs else "hidden unit")
     return text if q.sample is None else f"{text} · sample {q.sample}"

@@ -326,7 +326,7 @@ def export(
         "substituted (without it: the table of values of each stage).")] = False,
     force: Force = False,
     decimals: Annotated[int | None, typer.Option(
-        "--decimals", min=0, max=12, show_default=False,
+        "--decimals", min=0, max=15, show_default=False,
         help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
         "scenario's 'marking', else 3 significant figures, as bpstep verify asks).")] = None,
     digits: Annotated[int | None, typer.Option(
@@ -341,6 +341,12 @@ def export(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
         "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
+    hide_formula: Annotated[bool, typer.Option(
+        "--hide-formula", help="Quiz: each blank says what it is (output of h1) but not its "
+        "rule, for an exam.")] = False,
+    by_stage: Annotated[bool, typer.Option(
+        "--by-stage", help="Quiz: each stage its own question, given the correct results of the "
+        "stages before, so one early slip costs no later stage (carried-forward credit).")] = False,
     view: ViewOption = ViewChoice.unit,
 ) -> None:
     """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
@@ -357,7 +363,7 @@ def export(
     if form.value in QUIZ_FORMATS:
         one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
-                     rounding_credit=rounding_credit)
+                     rounding_credit=rounding_credit, hide_formula=hide_formula, by_stage=by_stage)
         return
     scenario = load_scenario(file)
     trace = run_step(scenario)
@@ -809,7 +815,8 @@ def _class_files(folder: Path, *subfolders: str) -> list[str]:
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
-                 decimals: int | None, digits: int | None, rounding_credit: int) -> None:
+                 decimals: int | None, digits: int | None, rounding_credit: int,
+                 hide_formula: bool = False, by_stage: bool = False) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz, quiz_notes
@@ -832,20 +839,22 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         scenarios = [(source.stem, load_scenario(source))]
     title = original_title(scenarios[0][1].title or source.stem)
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
-                       decimals=decimals, digits=digits, rounding_credit=rounding_credit)
+                       decimals=decimals, digits=digits, rounding_credit=rounding_credit,
+                       hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
-    for note in quiz_notes(form, rounding_credit):
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        _write_files({output: made}, force, reads=reads)
+    elif isinstance(made, bytes):
+        sys.stdout.buffer.write(made)
+    else:
+        sys.stdout.write(made)
+    for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
         say(note)
-    if str(output) == "-":
-        if isinstance(made, bytes):
-            sys.stdout.buffer.write(made)
-        else:
-            sys.stdout.write(made)
-        return
-    _write_files({output: made}, force, reads=reads)
-    from bpstep.render.console import make_console
+    if not to_stdout:
+        from bpstep.render.console import make_console
 
-    make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+        make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,

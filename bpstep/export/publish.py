@@ -57,17 +57,23 @@ QUIZ_FORMATS = ("moodle", "gift", "qti")
 
 def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, title: str,
                 ask: str | None, rounding_credit: int, digits: int | None = None,
-                decimals: int | None = None) -> str | bytes:
+                decimals: int | None = None, hide_formula: bool = False,
+                by_stage: bool = False) -> str | bytes:
     """Each (id, scenario, trace) as a ``form`` quiz question, each value asked to ``digits``
     significant figures or ``decimals`` decimals (neither: as the scenario says). Every text that
     comes from a file (titles, ids, unit names in names, descriptions and hints) has its control
     characters and direction marks written as escapes (``\\x1b``, ``bpstep.escaping``): XML
-    cannot carry most of them, and none may reach a terminal or a page raw."""
-    from bpstep.variants import question, quiz_precision
+    cannot carry most of them, and none may reach a terminal or a page raw. ``hide_formula``
+    leaves each blank's rule out; ``by_stage`` makes each stage its own question
+    (``variants.stage_questions``)."""
+    from bpstep.variants import question, quiz_precision, stage_questions
 
-    questions = [_printable(question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
-                                     precision=quiz_precision(s, digits, decimals)))
-                 for ident, s, t in variants]
+    options = {"ask": ask, "rounding_credit": rounding_credit, "hide_formula": hide_formula}
+    questions = [_printable(q) for ident, s, t in variants
+                 for q in (stage_questions(s, t, ident, precision=quiz_precision(s, digits, decimals),
+                                           **options) if by_stage else
+                           [question(s, t, ident, precision=quiz_precision(s, digits, decimals),
+                                     **options)])]
     return _quiz_writers()[form](questions, printable(title))
 
 
