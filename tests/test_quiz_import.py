@@ -665,3 +665,25 @@ def test_by_stage_in_gift_and_qti_is_a_category_or_a_quiz_per_stage(tmp_path: Pa
     export(lesson, "qti", tmp_path / "q.zip", "--by-stage")
     quizzes = read_qti(tmp_path / "q.zip")
     assert [[q.title for q in items] for _, items in quizzes] == stages
+
+
+def test_the_readme_table_says_what_these_tests_check() -> None:
+    """Each cell of the README's per-format table, against the test above that checks it."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| | correct band |"))
+    assert lines[start] == ("| | correct band | rounding credit | mistake feedback | "
+                            "carried-forward (`--by-stage`) | `--hide-formula` |")
+    rows = [[c.strip() for c in line.strip("|").split("|")]
+            for line in lines[start + 2:start + 5]]
+    table = {row[0]: row[1:] for row in rows}
+    moodle, gift, canvas = (table[k] for k in ("Moodle XML (Cloze)", "GIFT (Moodle)",
+                                               "Canvas QTI"))
+    assert all(row[0] == "value ± half a unit" for row in (moodle, gift, canvas))  # check_*
+    assert moodle[1] == "any percent"  # test_gift_snaps_..., its Cloze half
+    assert gift[1].startswith("snapped to Moodle's list (100, 90, 83.33333,")  # MOODLE_FRACTIONS
+    assert canvas[1].startswith("none")  # check_qti: one exact answer per question
+    assert "at 0 %" in moodle[2] and "at 0 %" in gift[2]  # check_cloze, check_gift
+    assert "without values" in canvas[2] and "any wrong answer" in canvas[2]  # read_canvas
+    assert [row[3] for row in (moodle, gift, canvas)] == [
+        "a question per stage", "a category per stage", "a quiz per stage"]  # test_by_stage_*
+    assert [row[4] for row in (moodle, gift, canvas)] == ["yes"] * 3
