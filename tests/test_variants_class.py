@@ -365,4 +365,5 @@ def test_a_class_made_again_in_its_folder_keeps_and_counts_the_earlier_files(tmp
     assert result.exit_code == 0, result.output
     assert ("bpstep: warning: class/students holds 5 files that class/index.csv does not list, left "
             "from an earlier class; the quiz has only the 2 it lists\n") in result.stderr
-    assert Path("q.gift").read_text().startswith("// bpstep quiz: 2 variants\n")
+    assert Path("q.gift").read_text().startswith("// bpstep quiz: 2 worksheets (a variant, or a "
+                                                  "stage of one), 58 questions\n")

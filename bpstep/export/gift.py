@@ -60,7 +60,9 @@ def _answer(answer: Answer) -> str:
 
 def to_gift(questions: Sequence[Question], category: str) -> str:
     """Every value of every variant as a GIFT numerical question."""
-    out = [f"// bpstep quiz: {len(questions)} variants"]
+    values = sum(len(q.blanks) for q in questions)
+    out = [f"// bpstep quiz: {len(questions)} worksheet{'s' * (len(questions) != 1)} (a variant, "
+           f"or a stage of one), {values} question{'s' * (values != 1)}"]
     for q in questions:
         path = f"{category_part(category, 'quiz')}/{category_part(q.ident, 'variant')}"
         out += ["", f"$CATEGORY: $course$/bpstep/{path}"]

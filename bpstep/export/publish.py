@@ -68,12 +68,14 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
     (``variants.stage_questions``)."""
     from bpstep.variants import question, quiz_precision, stage_questions
 
-    options = {"ask": ask, "rounding_credit": rounding_credit, "hide_formula": hide_formula}
+    def one(*args: object, **options: object) -> list[Question]:
+        return [question(*args, **options)]  # type: ignore[arg-type]
+
+    make = stage_questions if by_stage else one
     questions = [_printable(q) for ident, s, t in variants
-                 for q in (stage_questions(s, t, ident, precision=quiz_precision(s, digits, decimals),
-                                           **options) if by_stage else
-                           [question(s, t, ident, precision=quiz_precision(s, digits, decimals),
-                                     **options)])]
+                 for q in make(s, t, ident, ask=ask, rounding_credit=rounding_credit,
+                               hide_formula=hide_formula,
+                               precision=quiz_precision(s, digits, decimals))]
     return _quiz_writers()[form](questions, printable(title))
 
 
