@@ -336,7 +336,8 @@ def export(
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
         help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
-        "worked from rounded to as few figures as the answer has, two at least); 0 for none.")] = 50,
+        "worked from rounded to as few figures as the answer has, two at least); 0 for none. "
+        "GIFT snaps it to Moodle's list of credits; Canvas QTI has none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "

@@ -224,6 +224,8 @@ def test_cloze_of_the_stress_scenario_shows_every_name_as_text(stress: Path, tmp
                for r in meant["a[h<img2]"])
     category, (q,) = moodle_questions(out)
     title = printable(STRESS_TITLE)
+    heading = re.match(r"<p>(.*?)</p>", q.findtext("questiontext/text"))
+    assert shown(heading[1]) == f"{title} · stress"  # the question text: HTML decoded once
     assert split_category_path(category) == ["$course$", "bpstep", title]
     assert shown(strip_tags(q.findtext("name/text"))) == f"{title} · stress"
 

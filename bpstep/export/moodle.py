@@ -66,7 +66,7 @@ def question_html(q: Question, blank_text: dict[str, str] | None = None) -> str:
         f"<tr><td><code>{e(b.name)}</code></td><td>{e(b.description)}</td>"
         f"<td>{(blank_text or {}).get(b.name, '')}</td></tr>" for b in q.blanks)
     return (f"<p>{e(q.title)}</p><p>Given:</p><table>{givens}</table>"
-            f"<p>Work out one training step; give each value to {e(q.precision.words)}.</p>"
+            f"<p>Work out each value below; give it to {e(q.precision.words)}.</p>"
             f"<table>{rows}</table>")
 
 
