@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bpstep.cli import app
@@ -689,3 +691,38 @@ def test_the_readme_table_says_what_these_tests_check() -> None:
     assert [row[3] for row in (moodle, gift, canvas)] == [
         "a question per stage", "a category per stage", "a quiz per stage"]  # test_by_stage_*
     assert [row[4] for row in (moodle, gift, canvas)] == ["yes"] * 3
+
+
+# --- the escaping rules, on any text ---
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))
+               | st.sampled_from('~}{#\\&<>;"\'/=:[]%'), max_size=40)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(TEXT)
+def test_any_feedback_shows_exactly_after_moodles_cloze_reader(text: str) -> None:
+    from bpstep.export.moodle import cloze_blank
+    from bpstep.variants import Answer, Blank
+
+    blank = cloze_blank(Blank("x", "d", (Answer(0.5, 0.005, 100, text),
+                                         Answer(-0.5, 0.005, 0, text + "~"))))
+    (kind, answers), = read_cloze(f"<p>{blank}</p>")
+    assert kind == "NUMERICAL"
+    assert answers == [Read(0.5, 0.005, 100.0, text), Read(-0.5, 0.005, 0.0, text + "~")]
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_any_name_and_feedback_read_back_from_gift(name: str, text: str) -> None:
+    from bpstep.export.gift import gift_escape, gift_text
+    from bpstep.export.moodle import category_part, html_name
+
+    gift = (f"$CATEGORY: $course$/{category_part(name, 'quiz')}\n\n"
+            f"::{gift_escape(html_name(name))}::[html]{gift_text(text)} "
+            f"{{#=%100%0.5:0.005#{gift_text(text)}}}\n")
+    (q,) = read_gift(gift)
+    assert q.name == name.strip() or not name.strip()
+    assert q.category[1] == (" ".join(name.split()) if " ".join(name.split()).strip(".")
+                             else f"quiz {' '.join(name.split())}".strip())
+    assert q.text == text.strip() and q.answers == [Read(0.5, 0.005, 100.0, text.strip())]
