@@ -14,12 +14,12 @@ A decimal comma (``0,8787``) is read as a point, with a note.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bpstep.escaping import json_dumps, printable
 from bpstep.lessons import named as lesson_named
 from bpstep.lessons import path_of as lesson_path
 from bpstep.scenario import MAX_NAME, ScenarioError, activation_of, check, parse_yaml, read_text
@@ -353,16 +353,21 @@ def call_names(scenario: Scenario) -> dict[str, str | None]:
     return {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
 
 
-def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str]) -> str:
-    """``output of h1: sigmoid(a[h1])``: what ``q`` is and how it is computed, in names.
+def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str],
+             *, with_rule: bool = True) -> str:
+    """``output of h1: sigmoid(a[h1])``: what ``q`` is and how it is computed, in names; without
+    the rule (``output of h1``) for an exam that asks for it.
 
     ``activations`` maps unit names to their layer's activation; ``outputs`` are the output units.
     """
-    rule = q.formula.split(" = ", 1)[1]
+    template = DESCRIPTIONS.get(q.kind, "{rule}")
+    if not with_rule:
+        template = template.removesuffix(": {rule}").replace("{rule}", q.name)
+    rule = q.formula.split(" = ", 1)[1] if with_rule else ""
     activation = activations.get(q.unit or "")
-    if q.kind in ("y", "y_after") and activation and activation != "softmax":
+    if with_rule and q.kind in ("y", "y_after") and activation and activation != "softmax":
         rule = f"{activation}({q.inputs[0]})"
-    text = DESCRIPTIONS.get(q.kind, "{rule}").format(
+    text = template.format(
         unit=q.unit, source=q.source, rule=rule,
         role="output unit" if q.unit in outputs else "hidden unit")
     return text if q.sample is None else f"{text} · sample {q.sample}"
@@ -387,7 +392,7 @@ def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
     """
     activations = call_names(scenario)
     outputs = scenario.layers[-1].units
-    title = " ".join((scenario.title or Path(scenario.source).name).split())
+    title = printable(" ".join((scenario.title or Path(scenario.source).name).split()))
     out = [f"# bpstep worksheet · {title}",
            "# Write your number after each name, with the digits you worked with: 0.5523 stands",
            "# for 0.55225 to 0.55235. Give at least "
@@ -395,11 +400,11 @@ def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
            "# in the calculator until the answer); leave null what you did not work out.",
            f"# Check it with: {check}"]
     if scenario_ref is not None:
-        out.append(f"{SCENARIO_KEY}: {json.dumps(scenario_ref, ensure_ascii=False)}")
+        out.append(f"{SCENARIO_KEY}: {json_dumps(scenario_ref)}")
     for index, stage in enumerate(trace.stages):
-        out += ["", f"# stage {index + 1} of {len(trace.stages)} · {stage.title}"]
-        keys = [json.dumps(q.name, ensure_ascii=False) + ":" for q in stage.quantities]
+        out += ["", f"# stage {index + 1} of {len(trace.stages)} · {printable(stage.title)}"]
+        keys = [json_dumps(q.name) + ":" for q in stage.quantities]
         width = max(len(k) for k in keys)
         for key, q in zip(keys, stage.quantities, strict=True):
-            out.append(f"{key.ljust(width)} null  # {describe(q, activations, outputs)}")
+            out.append(f"{key.ljust(width)} null  # {printable(describe(q, activations, outputs))}")
     return "\n".join(out) + "\n"

@@ -21,6 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from bpstep.errors import ExitCode, UserError
+from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
@@ -413,7 +414,7 @@ def export(
         "substituted (without it: the table of values of each stage).")] = False,
     force: Force = False,
     decimals: Annotated[int | None, typer.Option(
-        "--decimals", min=0, max=12, show_default=False,
+        "--decimals", min=0, max=15, show_default=False,
         help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
         "scenario's 'marking', else 3 significant figures, as bpstep verify asks).")] = None,
     digits: Annotated[int | None, typer.Option(
@@ -423,11 +424,18 @@ def export(
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
         help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
-        "worked from rounded to as few figures as the answer has, two at least); 0 for none.")] = 50,
+        "worked from rounded to as few figures as the answer has, two at least); 0 for none. "
+        "GIFT snaps it to Moodle's list of credits; Canvas QTI has none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
         help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
         "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
+    hide_formula: Annotated[bool, typer.Option(
+        "--hide-formula", help="Quiz: each blank says what it is (output of h1) but not its "
+        "rule, for an exam.")] = False,
+    by_stage: Annotated[bool, typer.Option(
+        "--by-stage", help="Quiz: each stage its own question, given the correct results of the "
+        "stages before, so one early slip costs no later stage (carried-forward credit).")] = False,
     view: ViewOption = ViewChoice.unit,
 ) -> None:
     """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
@@ -444,7 +452,7 @@ def export(
     if form.value in QUIZ_FORMATS:
         one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
-                     rounding_credit=rounding_credit)
+                     rounding_credit=rounding_credit, hide_formula=hide_formula, by_stage=by_stage)
         return
     scenario = load_scenario(file)
     trace = run_step(scenario)
@@ -750,9 +758,8 @@ def verify(
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json.dumps(report_to_json(report, scenario=scenario_named, reveal=not no_reveal,
-                                        tol=tol, notes=sheet.notes, problems=problems),
-                         indent=2, ensure_ascii=False))
+        print(json_dumps(report_to_json(report, scenario=scenario_named, reveal=not no_reveal,
+                                        tol=tol, notes=sheet.notes, problems=problems), indent=2))
     else:
         from bpstep.render.console import make_console
         from bpstep.render.verdicts import render_report
@@ -900,10 +907,11 @@ def _class_files(folder: Path, *subfolders: str) -> list[str]:
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
-                 decimals: int | None, digits: int | None, rounding_credit: int) -> None:
+                 decimals: int | None, digits: int | None, rounding_credit: int,
+                 hide_formula: bool = False, by_stage: bool = False) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
-    from bpstep.export.publish import export_quiz
+    from bpstep.export.publish import export_quiz, quiz_notes
     from bpstep.scenario import read_text
     from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
 
@@ -923,18 +931,22 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         scenarios = [(source.stem, load_scenario(source))]
     title = original_title(scenarios[0][1].title or source.stem)
     made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
-                       decimals=decimals, digits=digits, rounding_credit=rounding_credit)
+                       decimals=decimals, digits=digits, rounding_credit=rounding_credit,
+                       hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
-    if str(output) == "-":
-        if isinstance(made, bytes):
-            sys.stdout.buffer.write(made)
-        else:
-            sys.stdout.write(made)
-        return
-    _write_files({output: made}, force, reads=reads)
-    from bpstep.render.console import make_console
+    to_stdout = str(output) == "-"
+    if not to_stdout:
+        _write_files({output: made}, force, reads=reads)
+    elif isinstance(made, bytes):
+        sys.stdout.buffer.write(made)
+    else:
+        sys.stdout.write(made)
+    for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
+        say(note)
+    if not to_stdout:
+        from bpstep.render.console import make_console
 
-    make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+        make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
@@ -998,8 +1010,7 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
     if as_json:
         from bpstep.export.class_report import class_json
 
-        print(json.dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2,
-                         ensure_ascii=False))
+        print(json_dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2))
     else:
         from bpstep.render.classroom import render_class
         from bpstep.render.console import make_console
@@ -1373,7 +1384,7 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
                  "path": str(lesson.path),
                  **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
                     {"answers": list(lesson.answers)})} for lesson in shipped]
-        print(json.dumps({"lessons": rows}, indent=2, ensure_ascii=False))
+        print(json_dumps({"lessons": rows}, indent=2))
         return
     from bpstep.render.console import make_console
     from bpstep.render.lessons import render_lessons

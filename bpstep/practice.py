@@ -12,13 +12,13 @@ Pure: ``bpstep.render.practice`` reads the keys and prints; this module only kee
 
 from __future__ import annotations
 
-import json
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bpstep.answers import SCENARIO_KEY, Answer
 from bpstep.enums import StrEnum
+from bpstep.escaping import json_dumps, printable
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
@@ -234,9 +234,9 @@ def answers_yaml(session: Session, scenario_ref: str, title: str) -> str:
     Each number is written as read (a decimal comma as a point); it matched ``written.NUMBER``,
     so it is safe YAML.
     """
-    out = [f"# bpstep practice · {title}",
+    out = [f"# bpstep practice · {printable(title)}",
            "# The numbers typed (the last try of each); revealed and skipped values are left out.",
-           f"{SCENARIO_KEY}: {json.dumps(scenario_ref, ensure_ascii=False)}"]
-    out += [f"{json.dumps(name, ensure_ascii=False)}: {session.answers[name].text}"
+           f"{SCENARIO_KEY}: {json_dumps(scenario_ref)}"]
+    out += [f"{json_dumps(name)}: {session.answers[name].text}"
             for name in session.names if name in session.answers]
     return "\n".join(out) + "\n"

@@ -55,7 +55,7 @@ from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Phase, Trace, kind_of, named_values
-from bpstep.verify import early_rounding_values, mistake_values
+from bpstep.verify import EPSILON, early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
 ATTEMPTS = 1000
@@ -522,6 +522,13 @@ class Question:
     """What each value is asked to: its decimals or significant figures."""
 
 
+def accepted_band(value: float, half_unit: float) -> float:
+    """The tolerance of a correct answer: half a unit of the last figure asked, and the float
+    slack ``verify`` adds to every tolerance (``verify.EPSILON``), so the quiz accepts what
+    ``verify`` marks correct, a value that rounds either way by a billionth included."""
+    return clean(half_unit + EPSILON * max(1.0, abs(value)))
+
+
 def _clear(answers: Sequence[Answer], value: float, tol: float) -> bool:
     """Far enough from every answer so far that no number typed matches two of them."""
     return all(abs(value - a.value) > a.tolerance + tol for a in answers)
@@ -539,39 +546,91 @@ def quiz_precision(scenario: Scenario, digits: int | None, decimals: int | None)
 
 
 def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, precision: Floor,
-             rounding_credit: int) -> Question:
+             rounding_credit: int, hide_formula: bool = False) -> Question:
     """The variant's worksheet as blanks: each correct to ±half a unit of the last digit
     ``precision`` asks for; each value ``verify`` would call rounded too early (the same
     definition, ``early_rounding_values``) at ``rounding_credit`` %; each named mistake at 0 %.
-    Every value is cleaned of float noise (``numbers.clean``): 0.336, not 0.33599999999999997."""
-    from bpstep.answers import call_names, describe, describe_given
+    Every value is cleaned of float noise (``numbers.clean``): 0.336, not 0.33599999999999997.
+    With ``hide_formula`` a blank says what it is but not its rule (an exam asks for it)."""
+    names = asked(trace, ask)
+    blanks = _blanks(scenario, trace, names, names, precision=precision,
+                     rounding_credit=rounding_credit, hide_formula=hide_formula)
+    return Question(_title(scenario, ident), ident, _givens(trace), blanks, precision)
+
+
+def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None,
+                    precision: Floor, rounding_credit: int, hide_formula: bool = False
+                    ) -> list[Question]:
+    """Each stage of the variant as its own ``question``, its given values the scenario's and
+    the correct results of the stages before that its rules use: one early slip costs no later
+    stage, as a paper exam restarts the chain (carried-forward credit). Those results are given,
+    so no mistake is replayed through them."""
+    from bpstep.answers import call_names, describe
 
     activations, outputs = call_names(scenario), scenario.layers[-1].units
-    names = asked(trace, ask)
+    chosen = set(asked(trace, ask))
+    scales = noise_scales(trace)
+    before: list[str] = []
+    questions = []
+    for index, stage in enumerate(trace.stages, start=1):
+        names = [name for name, _ in _names(stage)]
+        here = [name for name in names if name in chosen]
+        if here:
+            earlier = set(before)
+            used = dict.fromkeys(n for name in here for n in trace[name].inputs if n in earlier)
+            results = tuple((f"{n}: {describe(trace[n], activations, outputs, with_rule=False)}",
+                             yaml_number(clean(trace[n].value, scales[n]))) for n in used)
+            step_ident = f"{ident} · stage {index}"
+            blanks = _blanks(scenario, trace, here, [*before, *here], precision=precision,
+                             rounding_credit=rounding_credit, hide_formula=hide_formula)
+            title = f"{_title(scenario, ident)} · stage {index}: {stage.title}"
+            questions.append(Question(title, step_ident, (*_givens(trace), *results), blanks,
+                                      precision))
+        before += names
+    return questions
+
+
+def _title(scenario: Scenario, ident: str) -> str:
+    title = scenario.title or "Backpropagation step"
+    if VARIANT_TITLE not in title:  # a variant's title (variant_title) says which it is already
+        return f"{title} · {ident}"
+    return title
+
+
+def _givens(trace: Trace) -> tuple[tuple[str, str], ...]:
+    from bpstep.answers import describe_given
+
+    return tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
+
+
+def _blanks(scenario: Scenario, trace: Trace, blank_names: Sequence[str], known: Sequence[str],
+            *, precision: Floor, rounding_credit: int, hide_formula: bool) -> tuple[Blank, ...]:
+    """A blank per name; ``known`` are the values the student does not work out through this
+    one (the other blanks, or results given), so no mistake is replayed through them."""
+    from bpstep.answers import call_names, describe
+
+    activations, outputs = call_names(scenario), scenario.layers[-1].units
     scales = noise_scales(trace)
     blanks = []
-    for name in names:
+    for name in blank_names:
         q = trace[name]
         value = clean(q.value, scales[name])
         written = read_number(precision.written(value))
         assert written is not None, "a number written by written() reads back"
         tol = clean(written.half_unit)
-        answers = [Answer(value, tol, 100, f"correct: {name} = {written.text}")]
-        early = early_rounding_values(trace, scenario, name, written.figures, names)
+        answers = [Answer(value, accepted_band(value, tol), 100, f"correct: {name} = {written.text}")]
+        early = early_rounding_values(trace, scenario, name, written.figures, known)
         for m in early if rounding_credit else ():
             if _clear(answers, clean(m.value, scales[name]), tol):
                 answers.append(Answer(clean(m.value, scales[name]), tol, rounding_credit, m.hint, m.key))
         powers = 0
-        for m in mistake_values(trace, scenario, name, written=names):
+        for m in mistake_values(trace, scenario, name, written=known):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:
                     continue
             if _clear(answers, clean(m.value, scales[name]), tol):
                 answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
-        blanks.append(Blank(name, describe(q, activations, outputs), tuple(answers)))
-    givens = tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
-    title = scenario.title or "Backpropagation step"
-    if VARIANT_TITLE not in title:  # a variant's title (variant_title) says which it is already
-        title = f"{title} · {ident}"
-    return Question(title, ident, givens, tuple(blanks), precision)
+        blanks.append(Blank(name, describe(q, activations, outputs, with_rule=not hide_formula),
+                            tuple(answers)))
+    return tuple(blanks)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bpstep.classroom import ClassReport, Entry, Standing
-from bpstep.render.console import printable
+from bpstep.escaping import printable
 from bpstep.variants import csv_cell
 from bpstep.verify import VERDICTS
 
@@ -41,7 +41,7 @@ def gradebook_csv(report: ClassReport) -> str:
     names = [q.name for q in report.quantities]
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(["student", "file", "score", "max", *map(csv_cell, names), "points",
+    writer.writerow(["student", "file", "score", "max", *map(text_cell, names), "points",
                      *ROSTER_COLUMNS])
     for e in report.entries:
         s, person = e.student, e.person
@@ -109,7 +109,7 @@ def mistakes_svg(report: ClassReport) -> str:
     for i, m in enumerate(report.mistakes):
         y = i * BAR_HEIGHT
         width = CHART_WIDTH * m.count / n
-        label = html.escape(f"{m.label} in {m.where}")
+        label = html.escape(printable(f"{m.label} in {m.where}"))
         rows.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{label}</text>'
                     f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{BAR_HEIGHT - 6}"'
                     f' fill="#c0392b"><title>{m.count} of {n}</title></rect>'

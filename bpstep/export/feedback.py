@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 
 from bpstep.classroom import BadFile, ClassReport, Student
+from bpstep.escaping import printable
 from bpstep.numbers import DEFAULT_PRECISION, fmt
-from bpstep.render.console import printable
 from bpstep.roster import RosterRow
 from bpstep.verify import CREDIT, SUMMARY_WORDS, TOO_COARSE, Mark
 

@@ -1,9 +1,18 @@
 """Moodle XML: one Cloze (embedded answers) question per variant, each value a NUMERICAL blank.
 
-A blank reads ``{1:NUMERICAL:=value:tolerance#feedback~%50%value:wider#feedback~%0%value:tol#hint}``:
-the correct answer, a wider band for values rounded too early, and the value each named
-mistake gives, at 0 % with its hint as feedback. Moodle takes the first answer that matches, so
-the correct one comes first. Inside a blank ``} # ~ / " \\`` are escaped with a backslash.
+A blank reads ``{1:NUMERICAL:=value:tolerance#feedback~%50%value:tol#feedback~%0%value:tol#hint}``:
+the correct answer, each value rounded too early at the rounding credit, and the value each
+named mistake gives, at 0 % with its hint as feedback. Moodle takes the first answer that
+matches, so the correct one comes first.
+
+Written to the rules of Moodle's own reader (``qtype_multianswer_extract_question``): a
+feedback runs to the first ``~`` or ``}`` not after a backslash, is HTML-decoded once, has only
+``\\}`` and ``\\#`` un-escaped, and is stored as HTML that the page decodes again. So feedback
+is HTML-escaped twice (a unit named ``h<img2`` shows as text, not a tag), ``}`` and ``#`` take
+the two escapes Moodle undoes, and ``~``, ``\\`` and ``{``, which no escape brings back, are
+character references the first decoding turns back into themselves; no feedback shows a stray
+backslash. Names and categories are HTML too (Moodle strips tags from them on import), and a
+``/`` of a category is doubled (a single one starts a level).
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ import numpy as np
 from bpstep.numbers import clean
 from bpstep.variants import Answer, Blank, Question
 
-CLOZE_SPECIAL = str.maketrans({c: "\\" + c for c in '\\}#~/"'})
+CLOZE_FEEDBACK = str.maketrans({"}": "\\}", "#": "\\#", "~": "&#126;", "\\": "&#92;",
+                                "{": "&#123;"})
+"""What Moodle's Cloze reader cannot take raw in a feedback, after it is HTML-escaped twice."""
 
 
 def number(value: float) -> str:
@@ -26,14 +37,15 @@ def number(value: float) -> str:
     return np.format_float_positional(clean(value), trim="-")
 
 
-def cloze_text(text: str) -> str:
-    """Feedback as HTML text, with the characters Cloze reserves escaped."""
-    return html.escape(text, quote=False).translate(CLOZE_SPECIAL)
+def cloze_feedback(text: str) -> str:
+    """Feedback as a Cloze blank carries it, so the page shows ``text`` exactly: HTML-escaped for
+    the page, escaped again for the decoding on import, then CLOZE_FEEDBACK."""
+    return html.escape(html.escape(text, quote=False), quote=False).translate(CLOZE_FEEDBACK)
 
 
 def _answer(answer: Answer) -> str:
     credit = "=" if answer.credit == 100 else f"%{answer.credit}%"
-    return f"{credit}{number(answer.value)}:{number(answer.tolerance)}#{cloze_text(answer.feedback)}"
+    return f"{credit}{number(answer.value)}:{number(answer.tolerance)}#{cloze_feedback(answer.feedback)}"
 
 
 def cloze_blank(blank: Blank, marks: int = 1) -> str:
@@ -54,16 +66,26 @@ def question_html(q: Question, blank_text: dict[str, str] | None = None) -> str:
         f"<tr><td><code>{e(b.name)}</code></td><td>{e(b.description)}</td>"
         f"<td>{(blank_text or {}).get(b.name, '')}</td></tr>" for b in q.blanks)
     return (f"<p>{e(q.title)}</p><p>Given:</p><table>{givens}</table>"
-            f"<p>Work out one training step; give each value to {e(q.precision.words)}.</p>"
+            f"<p>Work out each value below; give it to {e(q.precision.words)}.</p>"
             f"<table>{rows}</table>")
 
 
 def category_part(text: str, fallback: str) -> str:
-    """One level of a Moodle category path from a title or an id: a ``/`` (which would start
-    another level) is written as ``-``; a part of dots only (``..``) or nothing is ``fallback``
+    """One level of a Moodle category path from a title or an id, as Moodle's import reads it
+    back (``split_category_path``): HTML (tags are stripped), each ``/`` doubled, a level that
+    starts or ends with one padded with a space (trimmed on import); a backslash is a character
+    reference, as GIFT's reader takes ``\\:`` or ``\\n`` for escapes even on its ``$CATEGORY``
+    line and never restores them there. A part of dots only (``..``) or nothing is ``fallback``
     and the text."""
-    part = " ".join(text.replace("/", "-").split())
-    return part if part.strip(".") else f"{fallback} {part}".strip()
+    part = " ".join(text.split())
+    part = part if part.strip(".") else f"{fallback} {part}".strip()
+    level = html.escape(part, quote=False).replace("\\", "&#92;").replace("/", "//")
+    return f"{' ' * level.startswith('/')}{level}{' ' * level.endswith('/')}"
+
+
+def html_name(text: str) -> str:
+    """A question's name as Moodle stores it: HTML, since the import strips tags from names."""
+    return html.escape(text, quote=False)
 
 
 def to_moodle(questions: Sequence[Question], category: str) -> str:
@@ -73,7 +95,7 @@ def to_moodle(questions: Sequence[Question], category: str) -> str:
     ET.SubElement(cat, "text").text = f"$course$/bpstep/{category_part(category, 'quiz')}"
     for q in questions:
         item = ET.SubElement(quiz, "question", type="cloze")
-        ET.SubElement(ET.SubElement(item, "name"), "text").text = q.title
+        ET.SubElement(ET.SubElement(item, "name"), "text").text = html_name(q.title)
         text = ET.SubElement(ET.SubElement(item, "questiontext", format="html"), "text")
         text.text = question_html(q, {b.name: cloze_blank(b) for b in q.blanks})
         ET.SubElement(ET.SubElement(item, "generalfeedback", format="html"), "text").text = ""

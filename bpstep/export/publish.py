@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from bpstep.escaping import printable
 from bpstep.export.html import to_html
 from bpstep.export.latex import to_latex
 from bpstep.export.markdown import to_markdown
@@ -11,6 +14,9 @@ from bpstep.export.svg_diagram import stage_svgs
 from bpstep.export.worked import Worked, worked_solution
 from bpstep.scenario import Scenario
 from bpstep.trace import Trace
+
+if TYPE_CHECKING:
+    from bpstep.variants import Question
 
 Writer = Callable[[Scenario, Trace, Worked, int], str]
 
@@ -30,9 +36,11 @@ FORMATS: dict[str, Writer] = {
 
 def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
            explain: bool = False, view: str = "unit") -> str:
-    """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``)."""
+    """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``); no control
+    character or direction mark of a title or a name reaches it raw (``bpstep.escaping``)."""
     worked = worked_solution(scenario, trace, precision=precision, explain=explain, view=view)
-    return FORMATS[form](scenario, trace, worked, precision)
+    text = FORMATS[form](scenario, trace, worked, precision)
+    return text if form == "latex" else printable(text)  # LaTeX has its own (latex.py)
 
 
 def _quiz_writers() -> dict[str, Callable[..., str | bytes]]:
@@ -49,18 +57,40 @@ QUIZ_FORMATS = ("moodle", "gift", "qti")
 
 def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, title: str,
                 ask: str | None, rounding_credit: int, digits: int | None = None,
-                decimals: int | None = None) -> str | bytes:
+                decimals: int | None = None, hide_formula: bool = False,
+                by_stage: bool = False) -> str | bytes:
     """Each (id, scenario, trace) as a ``form`` quiz question, each value asked to ``digits``
-    significant figures or ``decimals`` decimals (neither: as the scenario says). Titles and ids
-    come from files: their control characters are written as escapes (``\\x1b``), which every
-    format can carry (XML cannot carry most of them raw)."""
-    from dataclasses import replace
+    significant figures or ``decimals`` decimals (neither: as the scenario says). Every text that
+    comes from a file (titles, ids, unit names in names, descriptions and hints) has its control
+    characters and direction marks written as escapes (``\\x1b``, ``bpstep.escaping``): XML
+    cannot carry most of them, and none may reach a terminal or a page raw. ``hide_formula``
+    leaves each blank's rule out; ``by_stage`` makes each stage its own question
+    (``variants.stage_questions``)."""
+    from bpstep.variants import question, quiz_precision, stage_questions
 
-    from bpstep.render.console import printable
-    from bpstep.variants import question, quiz_precision
+    def one(*args: object, **options: object) -> list[Question]:
+        return [question(*args, **options)]  # type: ignore[arg-type]
 
-    questions = [question(s, t, ident, ask=ask, rounding_credit=rounding_credit,
-                          precision=quiz_precision(s, digits, decimals))
-                 for ident, s, t in variants]
-    questions = [replace(q, title=printable(q.title), ident=printable(q.ident)) for q in questions]
+    make = stage_questions if by_stage else one
+    questions = [_printable(q) for ident, s, t in variants
+                 for q in make(s, t, ident, ask=ask, rounding_credit=rounding_credit,
+                               hide_formula=hide_formula,
+                               precision=quiz_precision(s, digits, decimals))]
     return _quiz_writers()[form](questions, printable(title))
+
+
+def quiz_notes(form: str, rounding_credit: int) -> list[str]:
+    """What a ``form`` quiz cannot carry as asked, one line each, for stderr."""
+    from bpstep.export import gift, qti
+
+    note = {"gift": gift.credit_note, "qti": qti.credit_note}.get(form)
+    return [text] if note and (text := note(rounding_credit)) else []
+
+
+def _printable(q: Question) -> Question:
+    """``q`` with every text escaped by ``printable``."""
+    blanks = tuple(replace(b, name=printable(b.name), description=printable(b.description),
+                           answers=tuple(replace(a, feedback=printable(a.feedback))
+                                         for a in b.answers)) for b in q.blanks)
+    return replace(q, title=printable(q.title), ident=printable(q.ident), blanks=blanks,
+                   givens=tuple((printable(what), printable(value)) for what, value in q.givens))

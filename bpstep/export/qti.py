@@ -3,8 +3,13 @@
 Written with the standard library rather than text2qti: text2qti 0.8 writes a numerical
 answer's bounds with four decimals (``f'{min:.4f}'``), so the ±0.0000005 band of a Δw of
 −0.000954656 would become [−0.0010, −0.0010], and it has no per-answer feedback for the named
-mistakes. Each question accepts ``value ± tolerance`` (100 %); each named mistake's value, when
-given, shows its hint as feedback.
+mistakes. Each question accepts ``value ± tolerance`` (100 %), and nothing else is a value:
+Canvas's importer turns every response condition that holds an exact value or a range into an
+answer worth 100 % (``numeric_interaction.rb``), whatever score it sets, so a condition per
+named mistake would mark each mistake right. The named mistakes' hints are instead the feedback
+for any wrong answer (``general_incorrect_fb``, Canvas's "incorrect comments"), without their
+values; a value rounded too early gets no credit, as Canvas has no partial credit for a
+numerical answer (``quiz_notes`` says so).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from bpstep.variants import Blank, Question
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 MANIFEST_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
+INCORRECT = "general_incorrect_fb"
+"""The feedback Canvas shows for any wrong answer (its export's name for "incorrect comments")."""
 
 
 def _ident(*parts: str) -> str:
@@ -57,22 +64,28 @@ def _item(section: ET.Element, q: Question, blank: Blank) -> None:
     processing = ET.SubElement(item, "resprocessing")
     ET.SubElement(ET.SubElement(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0",
                   varname="SCORE", vartype="Decimal")
-    feedback: list[tuple[str, str]] = []
-    correct, *others = blank.answers
-    for n, answer in enumerate(a for a in others if a.credit == 0):
-        condition = ET.SubElement(processing, "respcondition", {"continue": "Yes"})
-        _within(ET.SubElement(condition, "conditionvar"), answer.value, answer.tolerance)
-        link = f"{ident}_fb{n}"
-        ET.SubElement(condition, "displayfeedback", feedbacktype="Response", linkrefid=link)
-        feedback.append((link, answer.feedback))
     condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
-    _within(ET.SubElement(condition, "conditionvar"), correct.value, correct.tolerance)
+    _within(ET.SubElement(condition, "conditionvar"), blank.value, blank.answers[0].tolerance)
     ET.SubElement(condition, "setvar", action="Set", varname="SCORE").text = "100"
-    for link, text in feedback:
-        block = ET.SubElement(item, "itemfeedback", ident=link)
+    hints = list(dict.fromkeys(a.feedback for a in blank.answers if a.mistake not in (None, "early")))
+    if hints:
+        condition = ET.SubElement(processing, "respcondition", {"continue": "Yes"})
+        ET.SubElement(ET.SubElement(condition, "conditionvar"), "other")
+        ET.SubElement(condition, "displayfeedback", feedbacktype="Response",
+                      linkrefid=INCORRECT)
+        block = ET.SubElement(item, "itemfeedback", ident=INCORRECT)
         material = ET.SubElement(ET.SubElement(ET.SubElement(block, "flow_mat"), "material"),
                                  "mattext", texttype="text/plain")
-        material.text = text
+        material.text = "Not accepted. Slips that give another number here: " + "; ".join(hints)
+
+
+def credit_note(rounding_credit: int) -> str | None:
+    """One line saying Canvas gives no rounding credit, or None when none is asked."""
+    if not rounding_credit:
+        return None
+    return ("note: Canvas QTI: a numerical answer is right or wrong, so a value rounded too early "
+            f"gets no credit (--rounding-credit {rounding_credit} is for moodle and gift); the "
+            "named mistakes' hints are the feedback for any wrong answer")
 
 
 def assessment_xml(q: Question, ident: str) -> str:

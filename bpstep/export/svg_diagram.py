@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
+from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
 from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of

@@ -9,8 +9,7 @@ together. The output is deterministic (no ids, no timestamps) so it diffs well.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
+from bpstep.escaping import xml_text as escape
 from bpstep.export.svg_diagram import BOX_EDGE, BOX_FILL, CHANGED_EDGE, CHANGED_FILL, EDGE, INK, MONO, MUTED
 from bpstep.graph import Graph
 from bpstep.numbers import DEFAULT_PRECISION, fmt

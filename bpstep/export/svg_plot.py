@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
 
+from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
 
 WIDTH, HEIGHT = 640, 400

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -11,17 +10,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.segment import Segment
 
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069"
-                    "\ufeff\ud800-\udfff]")
-"""Characters that must not reach a terminal raw: control codes (an ESC can clear the screen or set
-the window title), invisible and direction-changing marks, and lone surrogates (which cannot be
-encoded). Newline and tab are kept."""
-
-
-def printable(text: str) -> str:
-    """``text`` with every UNSAFE character written as its escape: ESC becomes ``\\x1b``."""
-    return UNSAFE.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
-                                 else f"\\u{ord(m[0]):04x}"), text)
+from bpstep.escaping import UNSAFE, printable
 
 
 class SafeConsole(Console):
