@@ -33,6 +33,9 @@ class _Commands(TyperGroup):
     """Runs a command; the one place where a ``UserError`` becomes a line on stderr and an exit code."""
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        from bpstep.inputs import forget_reads
+
+        forget_reads()  # in one process (tests, a notebook), each command has its own inputs
         try:
             return super().invoke(ctx)
         except UserError as err:

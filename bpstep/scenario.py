@@ -24,6 +24,7 @@ from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
+from bpstep.inputs import note_read
 from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
 
 Array = np.ndarray
@@ -225,7 +226,10 @@ def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios
     except OSError as err:
         raise error(source, _cannot_open(err, what, missing_hint)) from None
     try:
-        kind = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        kind = info.st_mode
+        if stat.S_ISREG(kind):
+            note_read(info)
         if stat.S_ISDIR(kind):
             raise error(source, f"is a directory, expected a YAML {what} file")
         if not stat.S_ISREG(kind):
