@@ -16,6 +16,7 @@ import numpy as np
 
 from bpstep.engine import Params
 from bpstep.errors import UserError
+from bpstep.render.console import printable
 from bpstep.scenario import MAX_FILE_BYTES, Scenario
 
 SHORTEST_NUMBER = len("0.0, ")
@@ -83,7 +84,7 @@ def _matrix(matrix: np.ndarray, indent: str) -> list[str]:
 def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) -> str:
     """The scenario with ``params`` as its weights (and biases, when it has biases); TooBigError
     when bpstep could not read it back."""
-    out = [f"# {line}" for line in note.splitlines()]
+    out = [f"# {line}" for line in printable(note).splitlines()]
     out.append(f"title: {json.dumps(title, ensure_ascii=False)}")
     out.append(f"learning_rate: {yaml_number(scenario.learning_rate)}")
     out += [f"loss: {scenario.loss}", f"convention: {scenario.convention}",

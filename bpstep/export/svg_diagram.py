@@ -21,6 +21,7 @@ from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
 from bpstep.numbers import fmt
+from bpstep.render.console import printable
 from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
@@ -214,7 +215,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
         caption = f"stage {stage + 1} of {len(trace.stages)} · {trace.stages[stage].title}"
     if several and not compact:
         caption += f" · unit values of sample {sample} of {samples}"
-    return NetworkView(scenario.title or scenario.source, caption, tuple(layers), tuple(edges),
+    return NetworkView(scenario.title or printable(scenario.source), caption, tuple(layers), tuple(edges),
                        tuple(loss), tuple(biases))
 
 
