@@ -17,7 +17,7 @@ import numpy as np
 from bpstep.engine import Params
 from bpstep.errors import UserError
 from bpstep.render.console import printable
-from bpstep.scenario import MAX_FILE_BYTES, Scenario
+from bpstep.scenario import MAX_FILE_BYTES, Scenario, titled
 
 SHORTEST_NUMBER = len("0.0, ")
 """No number is written in fewer bytes, so parameters × this is a floor of the file's size."""
@@ -50,8 +50,8 @@ def trained_title(title: str, epochs: int) -> str:
     training a saved scenario again does not stack a second bracket."""
     match = _TRAINED.match(title)
     if match:
-        return f"{match['title']} (trained {int(match['epochs']) + epochs} epochs)"
-    return f"{title} (trained {epochs} epochs)"
+        return titled(match["title"], f" (trained {int(match['epochs']) + epochs} epochs)")
+    return titled(title, f" (trained {epochs} epochs)")
 
 
 def trained_note(given: str, epochs: int, loss: str) -> str:

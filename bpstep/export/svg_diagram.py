@@ -457,12 +457,17 @@ def render_svg(view: NetworkView) -> str:
     legend = _legend(max(width - 2 * MARGIN, MIN_FLOW))
     height = legend_y + legend[-1][1] + (44 if note else 20) + MARGIN
     labels = _edge_labels(view.edges, boxes) if layout.on_edges else None
+    title = _title_lines(view.title, width - 2 * MARGIN)
+    below = (len(title) - 1) * TITLE_LINE  # the picture moves down under a long title
+    height += below
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}"'
            f' viewBox="0 0 {_n(width)} {_n(height)}" role="img">',
            f"<title>{escape(view.title + ' — ' + view.caption)}</title>",
            _rect((0, 0, width, height), fill="#ffffff")]
-    out += [_text(MARGIN, MARGIN + 20, view.title, size=20, weight="bold"),
+    out += [_text(MARGIN, MARGIN + 20 + i * TITLE_LINE, line, size=20, weight="bold")
+            for i, line in enumerate(title)]
+    out += [f'<g transform="translate(0 {_n(below)})">' if below else "<g>",
             _text(MARGIN, MARGIN + 46, view.caption, size=15, fill=BOX_EDGE)]
     for k, layer in enumerate(view.layers):
         cx = MARGIN + k * (layout.box_w + layout.col_gap) + layout.box_w / 2
@@ -490,8 +495,19 @@ def render_svg(view: NetworkView) -> str:
     if note:
         out.append(_text(MARGIN, legend_y + legend[-1][1] + 22, note, size=VALUE_PX, fill=MUTED,
                          italic=True))
-    out.append("</svg>")
+    out += ["</g>", "</svg>"]
     return "\n".join(out) + "\n"
+
+
+TITLE_LINE = 26
+"""Between the lines of a title too long for one (a title may cite its source at length)."""
+
+
+def _title_lines(title: str, width: float) -> list[str]:
+    """The title in lines of at most ``width`` (at 20 px), broken between words."""
+    import textwrap
+
+    return textwrap.wrap(title, max(1, int(width / (20 * CHAR_EM)))) or [title]
 
 
 def _legend(width: float) -> list[tuple[float, float]]:
