@@ -298,9 +298,10 @@ def diagram(
     [bold]bpstep diagram gfg_sigmoid -o net.svg --stage 7[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.svg_diagram import diagram_svg
+    from bpstep.export.svg_diagram import check_drawable, diagram_svg
 
     scenario = load_scenario(file)
+    check_drawable(scenario, "bpstep diagram")
     trace = run_step(scenario)
     n = len(trace.stages)
     if stage is not None and not 1 <= stage <= n:
@@ -353,7 +354,7 @@ def export(
     [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.publish import QUIZ_FORMATS
+    from bpstep.export.publish import QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
     if form.value in QUIZ_FORMATS:
@@ -362,6 +363,7 @@ def export(
                      rounding_credit=rounding_credit)
         return
     scenario = load_scenario(file)
+    check_export(scenario, form.value)
     trace = run_step(scenario)
     text = publish(scenario, trace, form.value, precision=precision, explain=explain,
                    view=view.value)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from xml.sax.saxutils import escape, quoteattr
 
+from bpstep.errors import UserError
 from bpstep.numbers import fmt
 from bpstep.render.console import printable
 from bpstep.render.diagram_text import DIAGRAM_DIGITS
@@ -45,6 +46,10 @@ MIN_FLOW = 600
 network: a picture a little wider is shown larger on a slide than one much taller."""
 MAX_MATRIX = 12
 """Weight matrices with more rows or columns than this are not drawn (the export lists them)."""
+MAX_DRAWN = 64
+"""Most units of one layer a picture (the diagram, a slide) draws: a layer is one column of unit
+boxes, and 64 boxes already stand about 8,000 px tall. Past it no text could be read, and the
+work grows with it: a 10-3000-10 network took 27 s and 1.4 GB to put on slides."""
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -550,6 +555,23 @@ def _unit_box(name: str, rows: tuple[Row, ...], box: Box, focus: bool) -> list[s
         out.append(_text(x + w - PAD, base + 14, r.value, size=VALUE_PX, anchor="end", family=MONO,
                          weight="bold" if r.changed else "", fill=MUTED if r.value == UNKNOWN else INK))
     return out
+
+
+class TooBigToDraw(UserError):
+    """A network with a layer wider than MAX_DRAWN units: no page or screen could show it."""
+
+
+def check_drawable(scenario: Scenario, what: str) -> None:
+    """Refuse, before the step is run, a network whose picture could not be read; say which
+    limit and what else shows the network."""
+    sizes = [len(layer.units) for layer in scenario.layers]
+    widest = max(sizes)
+    if widest > MAX_DRAWN:
+        raise TooBigToDraw(
+            f"{printable(scenario.source)}: the {'-'.join(map(str, sizes))} network is too big to "
+            f"draw: {what} draws each layer as one column of unit boxes, at most {MAX_DRAWN} (a "
+            f"column of {MAX_DRAWN} is about 8,000 px tall), and layers[{sizes.index(widest)}] has "
+            f"{widest:,} units; its tables: bpstep run, or bpstep export -f markdown or -f latex")
 
 
 def diagram_svg(scenario: Scenario, trace: Trace, stage: int | None = None, *,
