@@ -58,6 +58,9 @@ class _Commands(TyperGroup):
             _usage_error(err)
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        from bpstep.inputs import forget_reads
+
+        forget_reads()  # in one process (tests, a notebook), each command has its own inputs
         try:
             return super().invoke(ctx)
         except UserError as err:
@@ -384,9 +387,10 @@ def diagram(
     [bold]bpstep diagram gfg_sigmoid -o net.svg --stage 7[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.svg_diagram import diagram_svg
+    from bpstep.export.svg_diagram import check_drawable, diagram_svg
 
     scenario = load_scenario(file)
+    check_drawable(scenario, "bpstep diagram")
     trace = run_step(scenario)
     n = len(trace.stages)
     if stage is not None and not 1 <= stage <= n:
@@ -446,7 +450,7 @@ def export(
     [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.publish import QUIZ_FORMATS
+    from bpstep.export.publish import QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
     if form.value in QUIZ_FORMATS:
@@ -455,6 +459,7 @@ def export(
                      rounding_credit=rounding_credit, hide_formula=hide_formula, by_stage=by_stage)
         return
     scenario = load_scenario(file)
+    check_export(scenario, form.value)
     trace = run_step(scenario)
     text = publish(scenario, trace, form.value, precision=precision, explain=explain,
                    view=view.value)
@@ -553,12 +558,13 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                     save: Path | None, force: bool, precision: int) -> None:
     """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
     from bpstep.numbers import fmt
+    from bpstep.render.console import printable
     from bpstep.train import Stop
 
     if plot is not None:
         from bpstep.export.svg_plot import line_chart_svg
 
-        title = f"{scenario.title or file.name}: loss over {result.epochs} epochs"
+        title = f"{scenario.title or printable(file.name)}: loss over {result.epochs} epochs"
         svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
                              title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
                              f"{scenario.reduction})")
@@ -568,7 +574,8 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
 
         note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
         text = scenario_yaml(scenario, result.params, note=note,
-                             title=trained_title(scenario.title or file.stem, result.epochs))
+                             title=trained_title(scenario.title or printable(file.stem),
+                                                 result.epochs))
         write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
                      reads=(input_path(file),))
 
@@ -602,14 +609,15 @@ def template(
     from bpstep.answers import worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import named
+    from bpstep.render.console import printable
 
     scenario = load_scenario(file)
     lesson = named(file)
     if output is None or str(output) == "-":
         ref, check = lesson or str(file), "bpstep verify ANSWERS.yaml"
     else:
-        ref = lesson or os.path.relpath(file.resolve(), output.resolve().parent)
-        check = f"bpstep verify {output}"
+        ref = lesson or printable(os.path.relpath(file.resolve(), output.resolve().parent))
+        check = f"bpstep verify {printable(str(output))}"
     trace = run_step(scenario)
     text = worksheet(trace, scenario, Path(ref).as_posix(), check)
     write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
@@ -856,7 +864,7 @@ def variants(
     """
     from bpstep import variants as var
     from bpstep.export.output import write_files
-    from bpstep.render.console import make_console
+    from bpstep.render.console import make_console, printable
     from bpstep.render.progress import progress_bar
 
     scenario = load_scenario(file)
@@ -874,7 +882,8 @@ def variants(
     planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
     files: dict[Path, str | bytes] = {}
     errors = make_console(stderr=True)
-    made = var.class_texts(scenario, planned, input_path(file).name, seed)  # before the bar's thread
+    original = printable(input_path(file).name)
+    made = var.class_texts(scenario, planned, original, seed)  # before the bar's thread
     with progress_bar(errors, len(planned), "drawing variants") as tick:
         for done, (v, text, key) in enumerate(made, start=1):
             files[output / v.file], files[output / v.key] = text, key
@@ -1284,7 +1293,7 @@ def practice(
     from bpstep.engine import step as run_step
     from bpstep.practice import Session, answers_yaml
     from bpstep.render import practice as view
-    from bpstep.render.console import make_console
+    from bpstep.render.console import make_console, printable
     from bpstep.variants import asked
 
     if fresh == (file is not None):
@@ -1337,8 +1346,9 @@ def practice(
         assert file is not None
         from bpstep.lessons import named
 
-        ref = named(file) or os.path.relpath(file.resolve(), save.resolve().parent)
-        files[save] = answers_yaml(session, Path(ref).as_posix(), scenario.title or file.name)
+        ref = named(file) or printable(os.path.relpath(file.resolve(), save.resolve().parent))
+        files[save] = answers_yaml(session, Path(ref).as_posix(),
+                                   scenario.title or printable(file.name))
         _write_files(files, force, reads=() if fresh else (input_path(file),))
         # verify reads a scenario: only from the answers file's folder; elsewhere, name it.
         check = (f"bpstep verify {save}" if not ref.startswith("..")

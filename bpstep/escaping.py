@@ -26,9 +26,16 @@ U+FFFF (outside XML's characters), and lone surrogates (which cannot be encoded)
 
 
 def printable(text: str) -> str:
-    """``text`` with every UNSAFE character written as its escape: ESC becomes ``\\x1b``."""
-    return UNSAFE.sub(lambda m: (f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
-                                 else f"\\u{ord(m[0]):04x}"), text)
+    """``text`` with every UNSAFE character written as its escape: ESC becomes ``\\x1b``, and a
+    byte of a file name that is not UTF-8 (0x9b, held by Python as the surrogate U+DC9B) ``\\x9b``."""
+    return UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def json_dumps(value: Any, **options: Any) -> str:

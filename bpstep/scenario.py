@@ -24,6 +24,7 @@ from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
+from bpstep.inputs import note_read
 from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
 
 Array = np.ndarray
@@ -61,9 +62,12 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 32
 """Lists and mappings nested deeper than this are refused before they are built: a scenario
 needs 4 levels, and libyaml's C composer recurses without a limit (it crashes near 30,000)."""
-MAX_TITLE = 200
+MAX_TITLE = 10_000
+"""Longest title, in characters: a teacher's title may cite its source at length (book, edition,
+section, example, figure, tables); the bound only keeps a runaway file from filling every
+heading. Titles are wrapped on screen and kept whole in exports."""
 MAX_NAME = 64
-"""Longest title and unit or layer name, in characters: they are shown in every table."""
+"""Longest unit or layer name, in characters: they are shown in every table."""
 PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{kind}"
                        for kind in ("null", "bool", "int", "float", "str", "seq", "map", "merge"))
 """The YAML types a scenario holds; any other tag (!!binary, !!set, !!python/...) is refused."""
@@ -225,7 +229,10 @@ def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios
     except OSError as err:
         raise error(source, _cannot_open(err, what, missing_hint)) from None
     try:
-        kind = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        kind = info.st_mode
+        if stat.S_ISREG(kind):
+            note_read(info)
         if stat.S_ISDIR(kind):
             raise error(source, f"is a directory, expected a YAML {what} file")
         if not stat.S_ISREG(kind):
@@ -630,8 +637,8 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     if title is not None and not isinstance(title, str):
         title = str(title)
     if title is not None and len(title) > MAX_TITLE:
-        raise c.fail("title", f"expected at most {MAX_TITLE} characters, got {len(title):,}; "
-                     "shorten it")
+        raise c.fail("title", f"expected at most {MAX_TITLE:,} characters (a title, not a "
+                     f"document), got {len(title):,}; shorten it")
     rate = c.number(data["learning_rate"], "learning_rate")
     if rate <= 0:
         raise c.fail("learning_rate", f"expected a number > 0, got {rate:g}")
@@ -794,6 +801,13 @@ def _check_loss_domain(c: _Checker, loss: str, out: Layer, targets: Array) -> No
                 raise c.fail(path, "softmax with cross_entropy needs targets that sum to 1 "
                              f"(a probability distribution such as [0, 1, 0]), got a sum of "
                              f"{np.sum(row):g}")
+
+
+def titled(title: str, suffix: str) -> str:
+    """``title`` + ``suffix`` (a variant's number, a trained network's epochs) within MAX_TITLE,
+    so the scenario bpstep writes with it reads back; a title that leaves no room is cut, with …."""
+    room = MAX_TITLE - len(suffix)
+    return (title if len(title) <= room else title[:room - 1] + "…") + suffix
 
 
 def load(path: Path | str) -> Scenario:

@@ -53,7 +53,7 @@ from bpstep.fairness import (
 )
 from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, safe_stem
-from bpstep.scenario import Scenario, activation_of
+from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import EPSILON, early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
@@ -260,7 +260,7 @@ VARIANT_TITLE = " · variant "
 
 def variant_title(title: str | None, ident: str) -> str:
     """A variant's title: the original's, and which variant it is."""
-    return f"{title or 'Exercise'}{VARIANT_TITLE}{ident}"
+    return titled(title or "Exercise", f"{VARIANT_TITLE}{ident}")
 
 
 def original_title(title: str) -> str:

@@ -10,7 +10,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from bpstep import scenario, trace
+from bpstep import inputs, scenario, trace
 
 settings.register_profile("deterministic", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, deadline=None)
@@ -29,3 +29,10 @@ def _uncached_under_mutmut() -> None:
     if "MUTANT_UNDER_TEST" in os.environ:
         trace._shape_of.cache_clear()
         scenario._loader_class.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_inputs_of_an_earlier_test() -> None:
+    """Each command forgets what an earlier one read; a test that writes without a command does
+    the same, so a file another test read is never taken for an input of this one."""
+    inputs.forget_reads()

@@ -561,7 +561,8 @@ def test_a_date_is_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
-    ("title: tiny", "title: " + "t" * 201, ":1: title: expected at most 200 characters, got 201"),
+    ("title: tiny", "title: " + "t" * 10_001,
+     ":1: title: expected at most 10,000 characters (a title, not a document), got 10,001"),
     ("  - units: [x1, x2]", "  - units: [x1, x2]\n    name: " + "n" * 100_000,
      ":5: layers[0].name: expected at most 64 characters, got 100,000"),
     ("[h1, h2]", "[h1, " + "h" * 65 + "]", ":5: layers[1].units[1]: expected a unit name of at most "

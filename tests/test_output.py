@@ -208,3 +208,86 @@ def test_a_diverging_training_saves_nothing_and_exits_1(tmp_path: Path) -> None:
                        "--save", tmp_path / "sv.yaml")
     assert code == 1 and "the loss stopped being a finite number after 1 epochs" in err, err
     assert "nothing saved" in err and not (tmp_path / "sv.yaml").exists()
+
+
+def _class_setup(tmp: Path) -> dict[str, Path]:
+    """A folder of the files commands read: a scenario, a scenario that does not load, answers
+    naming each, a roster, and a class made by ``bpstep variants``."""
+    shutil.copy(GFG, tmp / "net.yaml")
+    (tmp / "broken.yaml").write_text("title: [\n")
+    answers = tmp / "answers"
+    answers.mkdir()
+    (answers / "s1.yaml").write_text("scenario: ../net.yaml\na[h1]: 0.3\n")
+    (answers / "s2.yaml").write_text("scenario: ../broken.yaml\na[h1]: 0.3\n")
+    (tmp / "roster.csv").write_text("id\ns1\ns2\n")
+    code, err = invoke("variants", tmp / "net.yaml", "-n", 2, "-o", tmp / "class")
+    assert code == 0, err
+    return {"scenario": tmp / "net.yaml", "broken": tmp / "broken.yaml",
+            "answers": answers / "s1.yaml", "roster": tmp / "roster.csv",
+            "index": tmp / "class" / "index.csv",
+            "variant": tmp / "class" / "students" / "variant-01.yaml"}
+
+
+BATCH = ["verify", "--batch", "{tmp}/answers/*.yaml", "--scenarios", "{tmp}"]
+WRITERS: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "export markdown": (["export", "{scenario}", "-f", "markdown", "-o", "{out}"], ("scenario",)),
+    "export html": (["export", "{scenario}", "-f", "html", "-o", "{out}"], ("scenario",)),
+    "export moodle of a class": (["export", "{tmp}/class", "-f", "moodle", "-o", "{out}"],
+                                 ("index", "variant")),
+    "export qti of a class": (["export", "{tmp}/class", "-f", "qti", "-o", "{out}"],
+                              ("index", "variant")),
+    "diagram": (["diagram", "{scenario}", "-o", "{out}"], ("scenario",)),
+    "graph": (["graph", "{scenario}", "-o", "{out}", "-f", "dot"], ("scenario",)),
+    "template": (["template", "{scenario}", "-o", "{out}"], ("scenario",)),
+    "variants": (["variants", "{scenario}", "-o", "{tmp}/class", "--roster",
+                  "{roster}"], ("scenario", "roster")),
+    "verify --batch --csv": ([*BATCH, "--csv", "{out}"], ("answers", "scenario", "broken")),
+    "verify --batch --html": ([*BATCH, "--html", "{out}"], ("answers", "scenario", "broken")),
+    "verify --batch --roster --csv": ([*BATCH, "--roster", "{roster}", "--csv", "{out}"],
+                                      ("roster",)),
+}
+"""Every command that writes a file, and the files it reads that may be named as its output
+(``{out}``); variants writes index.csv and variant files, so the files it reads are put there."""
+
+
+@pytest.mark.parametrize("command", list(WRITERS))
+def test_no_command_replaces_a_file_it_reads_whatever_force_says(tmp_path: Path,
+                                                                 command: str) -> None:
+    files = _class_setup(tmp_path)
+    args, targets = WRITERS[command]
+    for target in targets:
+        read = files[target]
+        if command == "variants":  # a class folder whose index.csv is the very file read
+            read = files["index"]
+            shutil.copy(files[target], read)
+        before = read.read_bytes()
+        fill = {"tmp": tmp_path, "out": read, **files, target: read}
+        code, err = invoke(*(a.format(**fill) for a in args), "--force")
+        assert code == 2 and "is an input of this command; it is never overwritten" in err, \
+            (target, err)
+        assert err.count("\n") == 1 and read.read_bytes() == before, target
+
+
+def test_save_svg_never_replaces_the_scenario_it_draws(tmp_path: Path) -> None:
+    slides = tmp_path / "slides"
+    slides.mkdir()
+    source = slides / "stage-01.svg"  # a scenario may have any name
+    shutil.copy(GFG, source)
+    code, err = invoke("run", source, "--save-svg", slides, "--force")
+    assert code == 2 and "is an input of this command; it is never overwritten" in err, err
+    assert source.read_bytes() == GFG.read_bytes()
+    assert sorted(p.name for p in slides.iterdir()) == ["stage-01.svg"]
+
+
+def test_practice_and_lessons_copy_never_replace_what_they_read(tmp_path: Path) -> None:
+    source = tmp_path / "net.yaml"
+    shutil.copy(GFG, source)
+    code, err = invoke("practice", source, "--save", source, "--force")
+    assert code == 2 and "is an input of this command" in err, err
+    from bpstep.lessons import find
+
+    link = tmp_path / "lesson.yaml"
+    link.symlink_to(find(Path("gfg_sigmoid")))
+    code, err = invoke("lessons", "copy", "gfg_sigmoid", "-o", link, "--force")
+    assert code == 2 and "is an input of this command" in err, err
+    assert source.read_bytes() == GFG.read_bytes() and link.is_symlink()

@@ -478,8 +478,9 @@ SAMPLES = NET.replace("inputs: [1.0]\ntargets: [0.5]", "inputs: [[1.0], [0.0]]\n
 @pytest.mark.parametrize(("text", "message"), [
     ("learning_rate: 0.5\nmode: online\nshuffle: 5\n" + SAMPLES,
      "c.yaml:3: shuffle: expected true or false, got 5"),
-    ("learning_rate: 0.5\ntitle: '" + "t" * 201 + "'\n" + NET,
-     "c.yaml:2: title: expected at most 200 characters, got 201; shorten it"),
+    ("learning_rate: 0.5\ntitle: '" + "t" * 10_001 + "'\n" + NET,
+     "c.yaml:2: title: expected at most 10,000 characters (a title, not a document), got 10,001; "
+     "shorten it"),
     ("learning_rate: 0.5\ninit: {kind: uniform}\n" + NET,
      "c.yaml:2: init: give either 'weights' or 'init', not both; remove one"),
     ("learning_rate: 0.5\n" + NET.replace("units: [x]", "units: [x, [1]]")

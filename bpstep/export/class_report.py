@@ -56,33 +56,41 @@ def gradebook_csv(report: ClassReport) -> str:
     return stream.getvalue()
 
 
+def _page(pages: Mapping[str, str], path: str) -> str | None:
+    page = pages.get(path)
+    return None if page is None else printable(page)
+
+
 def class_json(report: ClassReport, pages: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Students, bad files, the gradebook and the summary as one JSON object (finite numbers
     only); ``pages`` gives each answers file's feedback page."""
     n = len(report.students)
     pages = pages or {}
     return {
-        "students": [{"student": s.student, "file": s.path, "scenario": s.scenario,
+        "students": [{"student": printable(s.student), "file": printable(s.path),
+                      "scenario": printable(s.scenario),
                       "score": s.score, "max": s.max, "points": s.points,
-                      "problems": list(s.problems), "notes": list(s.notes),
+                      "problems": [printable(p) for p in s.problems],
+                      "notes": [printable(n) for n in s.notes],
                       "counts": {str(k): c for k, c in s.report.counts.items()},
                       "verdicts": {v.name: str(v.verdict) for v in s.report},
                       "mistakes": {v.name: v.mistake for v in s.report if v.mistake},
-                      "student_key": s.student_key, "feedback": pages.get(s.path)}
+                      "student_key": s.student_key, "feedback": _page(pages, s.path)}
                      for s in report.students],
-        "bad_files": [{"file": b.path, "error": b.error, "feedback": pages.get(b.path)}
+        "bad_files": [{"file": printable(b.path), "error": printable(b.error),
+                       "feedback": _page(pages, b.path)}
                       for b in report.bad],
-        "gradebook": [{"status": str(e.standing), "reason": e.reason or None,
+        "gradebook": [{"status": str(e.standing), "reason": printable(e.reason) or None,
                        "id": e.person.ident if e.person else None,
                        "name": e.person.name if e.person else None,
                        "email": e.person.email if e.person else None,
                        "line": e.person.line if e.person else None,
-                       "files": list(e.files),
+                       "files": [printable(f) for f in e.files],
                        "points": e.student.points if e.student else None,
                        "max": e.student.max if e.student else None}
                       for e in report.entries],
         "roster": None if report.roster is None else {
-            "file": report.roster.source, "students": len(report.roster.rows),
+            "file": printable(report.roster.source), "students": len(report.roster.rows),
             "counts": {str(k): report.count(k) for k in Standing}},
         "summary": {
             "students": n,
@@ -90,7 +98,8 @@ def class_json(report: ClassReport, pages: Mapping[str, str] | None = None) -> d
                                     "not_attempted": q.blank}
                            for q in report.quantities},
             "mistakes": [{"mistake": m.mistake, "label": m.label, "where": m.where,
-                          "count": m.count, "of": n, "students": list(m.students)}
+                          "count": m.count, "of": n,
+                          "students": [printable(s) for s in m.students]}
                          for m in report.mistakes],
         },
         "exit_code": int(report.exit_code),

@@ -9,6 +9,7 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bpstep.numbers import fmt
+from bpstep.render.console import printable
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, VERDICTS, Report
@@ -27,7 +28,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     text is what ``json.dumps(..., indent=2)`` gives for the same object; a number that is not
     finite is written as null (JSON has no NaN).
     """
-    head = {"scenario": scenario.source, "title": scenario.title, "loss": scenario.loss,
+    head = {"scenario": printable(scenario.source), "title": scenario.title, "loss": scenario.loss,
             "convention": scenario.convention, "mode": scenario.mode}
     out.write("{\n")
     for key, value in head.items():
@@ -119,11 +120,11 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
     summary["attempted"] = report.attempted
     summary["text"] = report.summary()
     floor = report.floor
-    return {"scenario": scenario, "revealed": reveal,
+    return {"scenario": printable(scenario), "revealed": reveal,
             "tolerance": "digits written" if tol is None else tol,
             "floor": None if floor is None else {str(floor.kind): floor.count},
-            "answers": answers, "summary": summary, "notes": list(notes),
-            "problems": list(problems)}
+            "answers": answers, "summary": summary,
+            "notes": [printable(n) for n in notes], "problems": [printable(p) for p in problems]}
 
 
 def _number(value: float | None) -> float | None:
@@ -135,7 +136,7 @@ def result_to_json(scenario: Scenario, result: TrainResult) -> dict[str, object]
     """The stable ``--json`` shape: settings, loss history, final weights and predictions."""
     has_bias = scenario.biases is not None
     return {
-        "scenario": scenario.source,
+        "scenario": printable(scenario.source),
         "epochs": result.requested,
         "completed": result.epochs,
         "stopped": result.stopped,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from bpstep.errors import UserError
+from bpstep.inputs import files_read
 
 MANY = 16
 """From this many files on, one ``sync`` makes them all durable instead of an ``fsync`` each."""
@@ -37,9 +38,10 @@ def _identity(path: Path, follow: bool = True) -> tuple[int, int] | None:
 
 
 def check_output(path: Path, *, force: bool, reads: Iterable[Path] = (), option: str = "") -> None:
-    """Refuse ``path`` as an output, with what to do, unless it may be written."""
+    """Refuse ``path`` as an output, with what to do, unless it may be written: never a file in
+    ``reads`` nor any file the command has read (``bpstep.inputs``)."""
     named = f"{option} {path}" if option else str(path)
-    inputs = {i for i in map(_identity, reads) if i is not None}
+    inputs = {i for i in map(_identity, reads) if i is not None} | files_read()
     if inputs & {_identity(path), _identity(path, follow=False)}:
         raise OutputError(f"{named} is an input of this command; it is never overwritten: choose "
                           "another name")

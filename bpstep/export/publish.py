@@ -10,7 +10,7 @@ from bpstep.escaping import printable
 from bpstep.export.html import to_html
 from bpstep.export.latex import to_latex
 from bpstep.export.markdown import to_markdown
-from bpstep.export.svg_diagram import stage_svgs
+from bpstep.export.svg_diagram import check_drawable, stage_svgs
 from bpstep.export.worked import Worked, worked_solution
 from bpstep.scenario import Scenario
 from bpstep.trace import Trace
@@ -31,6 +31,15 @@ FORMATS: dict[str, Writer] = {
     "html": _html,
 }
 """Export formats by name; the CLI's choices come from here."""
+
+DRAWN = frozenset({"html"})
+"""Formats that draw the network on every slide, so refuse what no picture can show."""
+
+
+def check_export(scenario: Scenario, form: str) -> None:
+    """Refuse, before the step is run, a network a ``form`` document cannot show."""
+    if form in DRAWN:
+        check_drawable(scenario, f"-f {form} (a slideshow)")
 
 
 
@@ -53,6 +62,9 @@ def _quiz_writers() -> dict[str, Callable[..., str | bytes]]:
 
 QUIZ_FORMATS = ("moodle", "gift", "qti")
 """Quiz formats for a course's system, one question (or quiz) per variant; qti is a zip."""
+MAX_ASKED = 300
+"""Most values one quiz question asks: more than anyone works by hand, and each value's wrong
+answers are found against every other value (412 take 13 s, 3,000 over ten minutes)."""
 
 
 def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, title: str,
@@ -66,7 +78,15 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
     cannot carry most of them, and none may reach a terminal or a page raw. ``hide_formula``
     leaves each blank's rule out; ``by_stage`` makes each stage its own question
     (``variants.stage_questions``)."""
-    from bpstep.variants import question, quiz_precision, stage_questions
+    from bpstep.errors import UserError
+    from bpstep.variants import asked, question, quiz_precision, stage_questions
+
+    for ident, _, trace in variants:
+        count = len(asked(trace, ask))
+        if count > MAX_ASKED:
+            raise UserError(f"{printable(ident)}: the quiz would ask {count:,} values, more than the "
+                            f"{MAX_ASKED} one question holds (no one works more by hand); choose "
+                            "fewer with --ask, e.g. --ask forward,deltas or --ask 'delta[*]'")
 
     def one(*args: object, **options: object) -> list[Question]:
         return [question(*args, **options)]  # type: ignore[arg-type]

@@ -16,7 +16,8 @@ import numpy as np
 
 from bpstep.engine import Params
 from bpstep.errors import UserError
-from bpstep.scenario import MAX_FILE_BYTES, Scenario
+from bpstep.render.console import printable
+from bpstep.scenario import MAX_FILE_BYTES, Scenario, titled
 
 SHORTEST_NUMBER = len("0.0, ")
 """No number is written in fewer bytes, so parameters × this is a floor of the file's size."""
@@ -49,8 +50,8 @@ def trained_title(title: str, epochs: int) -> str:
     training a saved scenario again does not stack a second bracket."""
     match = _TRAINED.match(title)
     if match:
-        return f"{match['title']} (trained {int(match['epochs']) + epochs} epochs)"
-    return f"{title} (trained {epochs} epochs)"
+        return titled(match["title"], f" (trained {int(match['epochs']) + epochs} epochs)")
+    return titled(title, f" (trained {epochs} epochs)")
 
 
 def trained_note(given: str, epochs: int, loss: str) -> str:
@@ -83,7 +84,7 @@ def _matrix(matrix: np.ndarray, indent: str) -> list[str]:
 def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) -> str:
     """The scenario with ``params`` as its weights (and biases, when it has biases); TooBigError
     when bpstep could not read it back."""
-    out = [f"# {line}" for line in note.splitlines()]
+    out = [f"# {line}" for line in printable(note).splitlines()]
     out.append(f"title: {json.dumps(title, ensure_ascii=False)}")
     out.append(f"learning_rate: {yaml_number(scenario.learning_rate)}")
     out += [f"loss: {scenario.loss}", f"convention: {scenario.convention}",

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from xml.sax.saxutils import quoteattr
 
+from bpstep.errors import UserError
 from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
+from bpstep.render.console import printable
 from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
@@ -45,6 +47,10 @@ MIN_FLOW = 600
 network: a picture a little wider is shown larger on a slide than one much taller."""
 MAX_MATRIX = 12
 """Weight matrices with more rows or columns than this are not drawn (the export lists them)."""
+MAX_DRAWN = 64
+"""Most units of one layer a picture (the diagram, a slide) draws: a layer is one column of unit
+boxes, and 64 boxes already stand about 8,000 px tall. Past it no text could be read, and the
+work grows with it: a 10-3000-10 network took 27 s and 1.4 GB to put on slides."""
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -215,7 +221,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
         caption = f"stage {stage + 1} of {len(trace.stages)} · {trace.stages[stage].title}"
     if several and not compact:
         caption += f" · unit values of sample {sample} of {samples}"
-    return NetworkView(scenario.title or scenario.source, caption, tuple(layers), tuple(edges),
+    return NetworkView(scenario.title or printable(scenario.source), caption, tuple(layers), tuple(edges),
                        tuple(loss), tuple(biases))
 
 
@@ -457,12 +463,17 @@ def render_svg(view: NetworkView) -> str:
     legend = _legend(max(width - 2 * MARGIN, MIN_FLOW))
     height = legend_y + legend[-1][1] + (44 if note else 20) + MARGIN
     labels = _edge_labels(view.edges, boxes) if layout.on_edges else None
+    title = _title_lines(view.title, width - 2 * MARGIN)
+    below = (len(title) - 1) * TITLE_LINE  # the picture moves down under a long title
+    height += below
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" height="{_n(height)}"'
            f' viewBox="0 0 {_n(width)} {_n(height)}" role="img">',
            f"<title>{escape(view.title + ' — ' + view.caption)}</title>",
            _rect((0, 0, width, height), fill="#ffffff")]
-    out += [_text(MARGIN, MARGIN + 20, view.title, size=20, weight="bold"),
+    out += [_text(MARGIN, MARGIN + 20 + i * TITLE_LINE, line, size=20, weight="bold")
+            for i, line in enumerate(title)]
+    out += [f'<g transform="translate(0 {_n(below)})">' if below else "<g>",
             _text(MARGIN, MARGIN + 46, view.caption, size=15, fill=BOX_EDGE)]
     for k, layer in enumerate(view.layers):
         cx = MARGIN + k * (layout.box_w + layout.col_gap) + layout.box_w / 2
@@ -490,8 +501,19 @@ def render_svg(view: NetworkView) -> str:
     if note:
         out.append(_text(MARGIN, legend_y + legend[-1][1] + 22, note, size=VALUE_PX, fill=MUTED,
                          italic=True))
-    out.append("</svg>")
+    out += ["</g>", "</svg>"]
     return "\n".join(out) + "\n"
+
+
+TITLE_LINE = 26
+"""Between the lines of a title too long for one (a title may cite its source at length)."""
+
+
+def _title_lines(title: str, width: float) -> list[str]:
+    """The title in lines of at most ``width`` (at 20 px), broken between words."""
+    import textwrap
+
+    return textwrap.wrap(title, max(1, int(width / (20 * CHAR_EM)))) or [title]
 
 
 def _legend(width: float) -> list[tuple[float, float]]:
@@ -534,6 +556,23 @@ def _unit_box(name: str, rows: tuple[Row, ...], box: Box, focus: bool) -> list[s
         out.append(_text(x + w - PAD, base + 14, r.value, size=VALUE_PX, anchor="end", family=MONO,
                          weight="bold" if r.changed else "", fill=MUTED if r.value == UNKNOWN else INK))
     return out
+
+
+class TooBigToDraw(UserError):
+    """A network with a layer wider than MAX_DRAWN units: no page or screen could show it."""
+
+
+def check_drawable(scenario: Scenario, what: str) -> None:
+    """Refuse, before the step is run, a network whose picture could not be read; say which
+    limit and what else shows the network."""
+    sizes = [len(layer.units) for layer in scenario.layers]
+    widest = max(sizes)
+    if widest > MAX_DRAWN:
+        raise TooBigToDraw(
+            f"{printable(scenario.source)}: the {'-'.join(map(str, sizes))} network is too big to "
+            f"draw: {what} draws each layer as one column of unit boxes, at most {MAX_DRAWN} (a "
+            f"column of {MAX_DRAWN} is about 8,000 px tall), and layers[{sizes.index(widest)}] has "
+            f"{widest:,} units; its tables: bpstep run, or bpstep export -f markdown or -f latex")
 
 
 def diagram_svg(scenario: Scenario, trace: Trace, stage: int | None = None, *,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bpstep.matrix import MatrixStage, matrix_stages
 from bpstep.numbers import fmt
+from bpstep.render.console import printable
 from bpstep.scenario import Scenario, activation_of
 from bpstep.tables import stage_table
 from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name
@@ -83,8 +84,8 @@ def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
         for i, stage in enumerate(trace.stages))
     before, after = trace.value_of("loss"), trace.value_of("loss_after")
     return Worked(
-        title=scenario.title or scenario.source,
-        source=scenario.source,
+        title=scenario.title or printable(scenario.source),
+        source=printable(scenario.source),
         settings=_settings(scenario, precision),
         given=_given_tables(scenario, trace, precision),
         stages=pages,

@@ -8,12 +8,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bpstep.classroom import ClassReport, Standing
+from bpstep.render.console import printable
 from bpstep.verify import VERDICTS
-
-
-def printable(text: str) -> str:
-    """File names and file text with control characters shown as ``\\x1b``, never obeyed."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def mistake_line(count: int, of: int, label: str, where: str) -> str:
