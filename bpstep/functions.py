@@ -18,6 +18,7 @@ from bpstep.expr import (
     HALF,
     ONE,
     Call,
+    Const,
     Diff,
     Div,
     Exp,
@@ -52,11 +53,13 @@ class Activation:
     fn: Callable[[Array], Array]
     """Outputs from net inputs, for a whole layer (last axis = units)."""
     derivative: Callable[[Array, Array], Array] | None
-    """Elementwise f′(a) from (a, y); None when f couples the units (softmax)."""
+    """Elementwise f′(a) from (a, y), vectorised for speed; None when f couples the units
+    (softmax). ``slope`` is f′'s one definition: a test checks this against it, entry by entry."""
     rule: Rule | None
     """y of one unit from its net input; None for softmax, which is written over the layer."""
     slope: SlopeRule | None
-    """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax."""
+    """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax. A named
+    function's ``Call`` in ``rule`` takes its local derivative from this too (``_at``)."""
     bounds: tuple[float, float] = (-math.inf, math.inf)
     """The closed range every output lies in: no value outside it can be an output."""
     gain: float | None = None
@@ -165,6 +168,35 @@ def _jump_at_zero(low: float, high: float) -> float:
     return 0.0 if low > 0 or high <= 0 else math.inf
 
 
+def _tanh_slope(a: Expr, y: Expr) -> Expr:
+    return Group(Diff(ONE, Square(y)))
+
+
+def _relu_slope(a: Expr, y: Expr) -> Expr:
+    return Call("step({})", _step, _flat, _jump_at_zero, a)
+
+
+def _leaky_slope(a: Expr, y: Expr) -> Expr:
+    return Call("leaky_step({})", _leaky_step, _flat, _jump_at_zero, a)
+
+
+def _at(slope: SlopeRule, fn: Callable[[float], float]) -> Callable[[float], float]:
+    """f′ of one number, read from the rule a student writes: a ``Call`` node's local derivative
+    is the entry's own f′, never a second copy of it."""
+    def derivative(v: float) -> float:
+        return slope(Const(v, ""), Const(fn(v), "")).evaluate({})
+    return derivative
+
+
+def _relu(a: float) -> float:
+    return max(a, 0.0)
+
+
+_tanh_prime = _at(_tanh_slope, math.tanh)
+_relu_prime = _at(_relu_slope, _relu)
+_leaky_prime = _at(_leaky_slope, _leaky)
+
+
 def _sigmoid_rule(a: Expr) -> Expr:
     return Div(ONE, Sum((ONE, Exp(Neg(a)))))
 
@@ -203,25 +235,24 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             fn=np.tanh,
             derivative=lambda a, y: 1.0 - y * y,
-            rule=lambda a: Call("tanh({})", math.tanh, lambda v: 1.0 - math.tanh(v) ** 2,
-                                   _tanh_bend, a),
-            slope=lambda a, y: Group(Diff(ONE, Square(y))),
+            rule=lambda a: Call("tanh({})", math.tanh, _tanh_prime, _tanh_bend, a),
+            slope=_tanh_slope,
             bounds=(-1.0, 1.0),
         ),
         Activation(
             "relu",
             fn=lambda a: np.maximum(a, 0.0),
             derivative=lambda a, y: (a > 0).astype(float),
-            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), _step, _kink_at_zero, a),
-            slope=lambda a, y: Call("step({})", _step, _flat, _jump_at_zero, a),
+            rule=lambda a: Call("max(0, {})", _relu, _relu_prime, _kink_at_zero, a),
+            slope=_relu_slope,
             bounds=(0.0, math.inf),
         ),
         Activation(
             "leaky_relu",
             fn=lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
             derivative=lambda a, y: np.where(a > 0, 1.0, LEAKY_SLOPE),
-            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_step, _kink_at_zero, a),
-            slope=lambda a, y: Call("leaky_step({})", _leaky_step, _flat, _jump_at_zero, a),
+            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_prime, _kink_at_zero, a),
+            slope=_leaky_slope,
         ),
         Activation(
             "softmax",
