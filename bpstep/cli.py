@@ -7,7 +7,6 @@ so ``bpstep --help`` starts quickly.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from bpstep.errors import ExitCode, UserError
+from bpstep.errors import ExitCode, UserError, did_you_mean
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
@@ -699,10 +698,8 @@ def explain(
     trace = run_step(scenario)
     wanted = "".join(name.split())
     if wanted not in trace and wanted not in trace.given:
-        close = difflib.get_close_matches(wanted, [*(q.name for q in trace), *trace.given], n=3,
-                                          cutoff=0.6)
-        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
-                f"`bpstep template {file}` lists every name")
+        hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
+                or f"`bpstep template {file}` lists every name")
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
@@ -983,10 +980,8 @@ def graph(
     trace = run_step(scenario)
     wanted = "loss" if name is None else "".join(name.split())
     if wanted not in trace:
-        close = difflib.get_close_matches(wanted, [q.name for q in trace], n=3, cutoff=0.6)
         given = " (it is given, not computed: a graph of one leaf)" if wanted in trace.given else ""
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else \
-            f"`bpstep template {file}` lists every name"
+        hint = did_you_mean(wanted, [q.name for q in trace]) or f"`bpstep template {file}` lists every name"
         fail(f"{file}: no computed quantity named {name!r}{given}; {hint}")
     try:
         drawn = graph_of(trace, wanted, depth=depth)

@@ -6,7 +6,6 @@ do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import math
 import os
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bpstep.enums import StrEnum
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
 from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
@@ -850,6 +849,6 @@ def _short(value: Any) -> str:
 
 
 def _did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options))  # the closest first
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = did_you_mean(word, options)
+    return f" ({close})" if close else ""
 
