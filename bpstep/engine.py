@@ -21,11 +21,10 @@ import numpy as np
 
 from bpstep.expr import Diff, Div, Expr, Neg, Prod, Ref, Softmax, Sum, const
 from bpstep.functions import (
-    FUSED_DELTAS,
     LOSSES,
     Activation,
-    FusedDelta,
     Loss,
+    fused,
     negated,
     output_grad_a,
     output_loss,
@@ -149,8 +148,9 @@ def output_delta(act: Activation, loss: Loss, delta_rule: bool, t: Sequence[str]
     ∂E/∂a_j = y_j · (∂E/∂y_j − Σ_m ∂E/∂y_m · y_m).
     """
     n = const(len(y))
-    if (act.name, loss.name) in FUSED_DELTAS:
-        grad = FusedDelta.gradient(Ref(t[j]), Ref(y[j]))
+    pair = fused(act, loss)
+    if pair is not None:
+        grad = pair.gradient(Ref(t[j]), Ref(y[j]))
         return negated(grad) if delta_rule else grad
     if act.rule is None:
         g = [loss.gradient(Ref(tm), Ref(ym), n) for tm, ym in zip(t, y, strict=True)]

@@ -442,12 +442,22 @@ SATURATING: dict[tuple[str, str], FusedDelta] = {
 rule a student writes stays the chain rule (these pairs are not fused for verify)."""
 
 
+def fused(activation: Activation, loss: Loss) -> FusedDelta | None:
+    """The pair's ∂E/∂a when it simplifies to y − t, computed and written as one step; None where
+    the chain rule is written out. Every module asks this, so the fused pairs are named once."""
+    return FUSED_DELTAS.get((activation.name, loss.name))
+
+
+def _from_net_inputs(activation: Activation, loss: Loss) -> FusedDelta | None:
+    """How a pair's numbers are taken from a: the fused pairs and the saturating ones."""
+    return fused(activation, loss) or SATURATING.get((activation.name, loss.name))
+
+
 def output_grad_a(activation: Activation, loss: Loss, a: Array, y: Array, t: Array) -> Array:
     """∂E/∂a at the output layer, fused where the pair simplifies, else by the chain rule."""
-    fused = FUSED_DELTAS.get((activation.name, loss.name)) or SATURATING.get((activation.name,
-                                                                               loss.name))
-    if fused is not None:
-        return fused.grad_a(y, t)
+    pair = _from_net_inputs(activation, loss)
+    if pair is not None:
+        return pair.grad_a(y, t)
     return activation.backward(a, y, loss.grad(y, t, y.shape[-1]))
 
 
@@ -458,6 +468,5 @@ def output_loss(activation: Activation, loss: Loss, a: Array, y: Array, t: Array
     pairs take E from a: softplus(a) − t·a for sigmoid with binary cross-entropy, and
     Σt·logsumexp(a) − Σ t·a for softmax with cross-entropy.
     """
-    fused = FUSED_DELTAS.get((activation.name, loss.name)) or SATURATING.get((activation.name,
-                                                                               loss.name))
-    return fused.loss_from_a(a, t) if fused is not None else loss.fn(y, t)
+    pair = _from_net_inputs(activation, loss)
+    return pair.loss_from_a(a, t) if pair is not None else loss.fn(y, t)

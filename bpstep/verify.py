@@ -51,7 +51,7 @@ from bpstep.expr import (
     inline,
     substitute,
 )
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, is_error_term, swap_error
+from bpstep.functions import ACTIVATIONS, LOSSES, Activation, fused, is_error_term, swap_error
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
@@ -985,22 +985,22 @@ def _error_terms(expr: Expr) -> list[Expr]:
 def _fused_output(m: _Marker) -> Activation | None:
     """The output activation when its f′(a) cancels against the loss (δ = t − y), if it has one."""
     act = m.activation[m.scenario.layers[-1].units[0]]
-    return act if (act.name, m.scenario.loss) in FUSED_DELTAS and act.slope else None
+    return act if fused(act, LOSSES[m.scenario.loss]) is not None and act.slope else None
 
 
 def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    fused = _fused_output(m)
+    output = _fused_output(m)
     expr = m.deep(q)
-    if fused is not None and (terms := _error_terms(expr)):
+    if output is not None and (terms := _error_terms(expr)):
         def times_slope(node: Expr) -> Expr | None:
             if node not in terms:
                 return None
             unit = next(n for n in map(parse_name, _refs(node)) if n is not None)  # t or y: same unit
-            return Prod((node, fused.slope_of(Ref(unit.renamed(Kind.A)), Ref(unit.renamed(Kind.Y)))))
+            return Prod((node, output.slope_of(Ref(unit.renamed(Kind.A)), Ref(unit.renamed(Kind.Y)))))
 
         delta = "t − y" if m.delta_rule else "y − t"
         yield (expr.rewrite(times_slope),
-               f"activation derivative f′(a) = {fused.derivative_formula} of {fused.name} applied "
+               f"activation derivative f′(a) = {output.derivative_formula} of {output.name} applied "
                f"although δ = {delta} already has it (it cancels against ∂E/∂y of "
                f"{m.scenario.loss}){_delta_of(q, terms[0])}")
     yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
