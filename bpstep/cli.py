@@ -411,7 +411,7 @@ def train(
         if problem:
             fail(problem)
     if save is not None:
-        from bpstep.export.scenario_yaml import check_size
+        from bpstep.scenario_yaml import check_size
 
         check_size(scenario)
     errors = make_console(stderr=True)
@@ -459,7 +459,7 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                              f"{scenario.reduction})")
         write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
     if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.export.scenario_yaml import scenario_yaml, trained_note, trained_title
+        from bpstep.scenario_yaml import scenario_yaml, trained_note, trained_title
 
         note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
         text = scenario_yaml(scenario, result.params, note=note,

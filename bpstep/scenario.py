@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from bpstep.arrays import frozen
 from bpstep.enums import StrEnum
 from bpstep.errors import UserError, did_you_mean
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
@@ -595,7 +596,7 @@ class _Checker:
             data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}: "
                                 + ", ".join(layers[k + 1].units))
                     for i, row in enumerate(matrix)]
-            out.append(_frozen(data).reshape(rows, cols))
+            out.append(frozen(data).reshape(rows, cols))
         return tuple(out)
 
     def samples(self, value: Any, path: str, width: int, what: str) -> Array:
@@ -606,7 +607,7 @@ class _Checker:
         else:
             raise self.fail(path, f"expected a list of {_numbers(width)} ({what}) or a list of "
                             f"such lists, one per sample, got {_kind(value)}")
-        return _frozen(rows).reshape(len(rows), width)
+        return frozen(rows).reshape(len(rows), width)
 
 
 def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None = None) -> Scenario:
@@ -759,7 +760,7 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
     if not isinstance(value, list) or len(value) != expected:
         got = _lists(len(value)) if isinstance(value, list) else _kind(value)
         raise c.fail("biases", f"expected {_lists(expected)} (one per non-input layer), got {got}")
-    return tuple(_frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
+    return tuple(frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
                                   f"one per unit of layer {k + 1}: " + ", ".join(layers[k + 1].units)))
                  for k, b in enumerate(value))
 
@@ -801,14 +802,6 @@ def load(path: Path | str) -> Scenario:
     source = str(path)
     data, lines = parse_yaml(read_text(path), source)
     return check(data, source, lines)
-
-
-def _frozen(numbers: list) -> Array:
-    """A read-only array of numbers the checker read (``Checker.number`` makes every one a float,
-    so numpy's float64 needs no dtype); a reshape of it is read-only too."""
-    array = np.array(numbers)
-    array.flags.writeable = False
-    return array
 
 
 def _kind(value: Any, content: bool = True) -> str:

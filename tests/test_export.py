@@ -304,7 +304,7 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-# --- train --save: the saved scenario (bpstep/export/scenario_yaml.py) ---
+# --- train --save: the saved scenario (bpstep/scenario_yaml.py) ---
 
 
 def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_path: Path) -> None:
