@@ -25,7 +25,6 @@ from bpstep.functions import (
     Activation,
     Loss,
     fused,
-    negated,
     output_grad_a,
     output_loss,
 )
@@ -39,6 +38,7 @@ from bpstep.trace import (
     StepValues,
     Trace,
     edge_name,
+    kind_of,
     scalar_name,
     unit_name,
 )
@@ -128,6 +128,26 @@ def output(act: Activation, nets: Sequence[str], j: int) -> Expr:
     return act.rule(Ref(nets[j]))
 
 
+def is_error_term(node: Expr) -> bool:
+    """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
+    return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
+            and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
+
+
+def swap_error(expr: Expr) -> Expr:
+    """Every (y − t) written as (t − y) and the other way round."""
+    return expr.rewrite(lambda node: Diff(node.right, node.left) if is_error_term(node) else None)
+
+
+def negated(expr: Expr) -> Expr:
+    """−expr as a student writes it: an error term turned round, a leading minus dropped."""
+    if isinstance(expr, Neg):
+        return expr.operand
+    if any(is_error_term(node) for node in expr.nodes()):
+        return swap_error(expr)
+    return Neg(expr)
+
+
 def sample_loss(loss: Loss, targets: Sequence[str], outputs: Sequence[str]) -> Expr:
     """E of one sample: the loss's terms over the output units, combined."""
     terms = Sum(tuple(loss.term(Ref(t), Ref(y)) for t, y in zip(targets, outputs, strict=True)), "[]")
@@ -157,8 +177,8 @@ def output_delta(act: Activation, loss: Loss, delta_rule: bool, t: Sequence[str]
         through = Sum(tuple(Prod((gm, Ref(ym))) for gm, ym in zip(g, y, strict=True)), "[]")
         grad = Prod((Ref(y[j]), Diff(g[j], through)))
         return Neg(grad) if delta_rule else grad
-    error = loss.error if delta_rule else loss.gradient
-    return Prod((error(Ref(t[j]), Ref(y[j]), n), act.slope_of(Ref(a[j]), Ref(y[j]))))
+    grad = loss.gradient(Ref(t[j]), Ref(y[j]), n)
+    return Prod((negated(grad) if delta_rule else grad, act.slope_of(Ref(a[j]), Ref(y[j]))))
 
 
 def hidden_delta(act: Activation, a: str, y: str, weights: Sequence[str],

@@ -33,7 +33,6 @@ from bpstep.expr import (
     Sum,
     const,
 )
-from bpstep.trace import kind_of
 
 Array = np.ndarray
 
@@ -304,10 +303,6 @@ class Loss:
         """E as a textbook writes it, e.g. ``E = ½ · Σ (t − y)²``."""
         return "E = " + self.total(Sigma(self.term(Ref("t"), Ref("y"))), Ref("n")).names()
 
-    def error(self, t: Expr, y: Expr, n: Expr) -> Expr:
-        """−∂E/∂y of one output unit, written the way the delta rule prints it: ``(t − y)``."""
-        return negated(self.gradient(t, y, n))
-
 
 class Sigma(Group):
     """Σ over the output units, for the formula a loss is named by (not for evaluation)."""
@@ -317,26 +312,6 @@ class Sigma(Group):
 
     def write(self, w) -> str:  # type: ignore[no-untyped-def]
         return "Σ " + self.operand.wrapped(w, 3)
-
-
-def is_error_term(node: Expr) -> bool:
-    """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
-    return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
-            and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
-
-
-def swap_error(expr: Expr) -> Expr:
-    """Every (y − t) written as (t − y) and the other way round."""
-    return expr.rewrite(lambda node: Diff(node.right, node.left) if is_error_term(node) else None)
-
-
-def negated(expr: Expr) -> Expr:
-    """−expr as a student writes it: an error term turned round, a leading minus dropped."""
-    if isinstance(expr, Neg):
-        return expr.operand
-    if any(is_error_term(node) for node in expr.nodes()):
-        return swap_error(expr)
-    return Neg(expr)
 
 
 def _log(p: Array) -> Array:

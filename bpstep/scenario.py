@@ -1,4 +1,5 @@
-"""Scenario files: YAML in, a validated and frozen ``Scenario`` out; every input check lives here.
+"""Scenario files: YAML in, a validated and frozen ``Scenario`` out; every check of a scenario
+file lives here (answers files, rosters and command-line options are checked where they are read).
 
 Errors name the file, the key path, the line YAML gives for it, what was expected and what to
 do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.

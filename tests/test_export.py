@@ -321,3 +321,10 @@ def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_pat
     assert f"# Starting weights: {first}.\n" in text
     title = yaml.safe_load(text)["title"]
     assert title == "XOR, 2-4-1 sigmoid, trained by batch gradient descent (trained 15 epochs)"
+
+
+def test_the_cli_offers_every_export_format_and_no_other() -> None:
+    from bpstep.cli import ExportFormat
+    from bpstep.export.publish import FORMATS, QUIZ_FORMATS
+
+    assert sorted(f.value for f in ExportFormat) == sorted([*FORMATS, *QUIZ_FORMATS])
