@@ -193,7 +193,6 @@ def run(
     from bpstep.render.console import make_console
     from bpstep.render.focus import focus_on
     from bpstep.render.screen import View, ViewMode, render_all
-    from bpstep.render.snapshots import save_svgs
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
@@ -206,6 +205,8 @@ def run(
     view = View(precision, explain, followed, diagram, scenario.title or "", ViewMode(view.value),
                 matrices)
     if save_svg is not None:
+        from bpstep.render.snapshots import save_svgs
+
         paths = save_svgs(trace, view, save_svg, force=force)
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
