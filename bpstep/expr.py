@@ -66,7 +66,7 @@ class Expr:
     def local(self, xs: list[float], value: float) -> list[float]:
         """∂value/∂child for each child, from the children's values ``xs`` and this node's
         ``value``: the chain rule's local factors, next to the evaluation they differentiate."""
-        return [1.0] * len(xs)
+        raise NotImplementedError
 
     def write(self, w: Writer) -> str:
         raise NotImplementedError
@@ -206,6 +206,9 @@ class Sum(Expr):
 
     def evaluate(self, env: Env) -> float:
         return _fsum(t.evaluate(env) for t in self.terms)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0] * len(xs)
 
     def bound(self, ranges: Ranges) -> Affine:
         return total(t.bound(ranges) for t in self.terms)
@@ -479,6 +482,9 @@ class Group(Expr):
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
 
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0]
+
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges)
 
@@ -508,6 +514,9 @@ class Slope(Expr):
 
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges)
