@@ -39,10 +39,11 @@ def baseline(ids: list[str], folder: Path) -> None:
 
     import numpy as np
 
+    from bpstep.cells import yaml_number
     from bpstep.engine import initial_params, step
-    from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
     from bpstep.roster import safe_stem
     from bpstep.scenario import load
+    from bpstep.scenario_yaml import scenario_yaml
     from bpstep.variants import derive_seed
 
     original = load(SCENARIO)

@@ -13,12 +13,12 @@ A decimal comma (``0,8787``) is read as a point, with a note.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bpstep.errors import did_you_mean
 from bpstep.escaping import json_dumps, printable
 from bpstep.lessons import named as lesson_named
 from bpstep.lessons import path_of as lesson_path
@@ -311,9 +311,8 @@ def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[st
             problems.append(AnswersError(sheet.source, f"{name!r} is {kind} of the scenario, not "
                                          "something to work out; remove it", name, line or None))
             continue
-        close = difflib.get_close_matches(name, list(computed), n=3, cutoff=0.6)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else \
-            "; `bpstep template SCENARIO` lists every name"
+        close = did_you_mean(name, computed)
+        hint = f" ({close})" if close else "; `bpstep template SCENARIO` lists every name"
         problems.append(AnswersError(sheet.source, f"unknown quantity {name!r}{hint}", name,
                                      line or None))
     return problems

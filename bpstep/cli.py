@@ -7,7 +7,6 @@ so ``bpstep --help`` starts quickly.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from bpstep.errors import ExitCode, UserError
+from bpstep.errors import ExitCode, UserError, did_you_mean
 from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
@@ -286,7 +285,6 @@ def run(
     from bpstep.render.console import make_console
     from bpstep.render.focus import focus_on
     from bpstep.render.screen import View, ViewMode, render_all
-    from bpstep.render.snapshots import save_svgs
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
@@ -299,6 +297,8 @@ def run(
     view = View(precision, explain, followed, diagram, scenario.title or "", ViewMode(view.value),
                 matrices)
     if save_svg is not None:
+        from bpstep.render.snapshots import save_svgs
+
         paths = save_svgs(trace, view, save_svg, force=force)
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
@@ -521,7 +521,7 @@ def train(
         if problem:
             fail(problem)
     if save is not None:
-        from bpstep.export.scenario_yaml import check_size
+        from bpstep.scenario_yaml import check_size
 
         check_size(scenario)
     errors = make_console(stderr=True)
@@ -570,7 +570,7 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                              f"{scenario.reduction})")
         write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
     if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.export.scenario_yaml import scenario_yaml, trained_note, trained_title
+        from bpstep.scenario_yaml import scenario_yaml, trained_note, trained_title
 
         note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
         text = scenario_yaml(scenario, result.params, note=note,
@@ -805,10 +805,8 @@ def explain(
     trace = run_step(scenario)
     wanted = "".join(name.split())
     if wanted not in trace and wanted not in trace.given:
-        close = difflib.get_close_matches(wanted, [*(q.name for q in trace), *trace.given], n=3,
-                                          cutoff=0.6)
-        hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close else
-                f"`bpstep template {file}` lists every name")
+        hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
+                or f"`bpstep template {file}` lists every name")
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
@@ -1094,10 +1092,8 @@ def graph(
     trace = run_step(scenario)
     wanted = "loss" if name is None else "".join(name.split())
     if wanted not in trace:
-        close = difflib.get_close_matches(wanted, [q.name for q in trace], n=3, cutoff=0.6)
         given = " (it is given, not computed: a graph of one leaf)" if wanted in trace.given else ""
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else \
-            f"`bpstep template {file}` lists every name"
+        hint = did_you_mean(wanted, [q.name for q in trace]) or f"`bpstep template {file}` lists every name"
         fail(f"{file}: no computed quantity named {name!r}{given}; {hint}")
     try:
         drawn = graph_of(trace, wanted, depth=depth)

@@ -21,12 +21,10 @@ import numpy as np
 
 from bpstep.expr import Diff, Div, Expr, Neg, Prod, Ref, Softmax, Sum, const
 from bpstep.functions import (
-    FUSED_DELTAS,
     LOSSES,
     Activation,
-    FusedDelta,
     Loss,
-    negated,
+    fused,
     output_grad_a,
     output_loss,
 )
@@ -40,6 +38,7 @@ from bpstep.trace import (
     StepValues,
     Trace,
     edge_name,
+    kind_of,
     scalar_name,
     unit_name,
 )
@@ -129,6 +128,26 @@ def output(act: Activation, nets: Sequence[str], j: int) -> Expr:
     return act.rule(Ref(nets[j]))
 
 
+def is_error_term(node: Expr) -> bool:
+    """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
+    return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
+            and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
+
+
+def swap_error(expr: Expr) -> Expr:
+    """Every (y − t) written as (t − y) and the other way round."""
+    return expr.rewrite(lambda node: Diff(node.right, node.left) if is_error_term(node) else None)
+
+
+def negated(expr: Expr) -> Expr:
+    """−expr as a student writes it: an error term turned round, a leading minus dropped."""
+    if isinstance(expr, Neg):
+        return expr.operand
+    if any(is_error_term(node) for node in expr.nodes()):
+        return swap_error(expr)
+    return Neg(expr)
+
+
 def sample_loss(loss: Loss, targets: Sequence[str], outputs: Sequence[str]) -> Expr:
     """E of one sample: the loss's terms over the output units, combined."""
     terms = Sum(tuple(loss.term(Ref(t), Ref(y)) for t, y in zip(targets, outputs, strict=True)), "[]")
@@ -149,16 +168,17 @@ def output_delta(act: Activation, loss: Loss, delta_rule: bool, t: Sequence[str]
     ∂E/∂a_j = y_j · (∂E/∂y_j − Σ_m ∂E/∂y_m · y_m).
     """
     n = const(len(y))
-    if (act.name, loss.name) in FUSED_DELTAS:
-        grad = FusedDelta.gradient(Ref(t[j]), Ref(y[j]))
+    pair = fused(act, loss)
+    if pair is not None:
+        grad = pair.gradient(Ref(t[j]), Ref(y[j]))
         return negated(grad) if delta_rule else grad
     if act.rule is None:
         g = [loss.gradient(Ref(tm), Ref(ym), n) for tm, ym in zip(t, y, strict=True)]
         through = Sum(tuple(Prod((gm, Ref(ym))) for gm, ym in zip(g, y, strict=True)), "[]")
         grad = Prod((Ref(y[j]), Diff(g[j], through)))
         return Neg(grad) if delta_rule else grad
-    error = loss.error if delta_rule else loss.gradient
-    return Prod((error(Ref(t[j]), Ref(y[j]), n), act.slope_of(Ref(a[j]), Ref(y[j]))))
+    grad = loss.gradient(Ref(t[j]), Ref(y[j]), n)
+    return Prod((negated(grad) if delta_rule else grad, act.slope_of(Ref(a[j]), Ref(y[j]))))
 
 
 def hidden_delta(act: Activation, a: str, y: str, weights: Sequence[str],

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from bpstep.errors import UserError
-from bpstep.fairness import RULES, SQUARED_LOSSES, number_breaches, step_breaches
+from bpstep.fairness import RULES, labelled, number_breaches, step_breaches
 from bpstep.functions import ACTIVATIONS
 from bpstep.scenario import CONVENTIONS, MODES, Layer, Scenario, ScenarioError, activation_of, check
 from bpstep.trace import Trace
@@ -114,7 +114,7 @@ def _targets(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     size = (shape.samples, n)
     if out.activation == "softmax":
         return np.eye(n)[rng.integers(0, n, size=shape.samples)]
-    if shape.loss not in SQUARED_LOSSES:
+    if labelled(shape.loss, out.activation):
         return rng.integers(0, 2, size=size).astype(float)
     low, high = activation_of(out).bounds
     low, high = max(low, -1.0), min(high, 1.0)
@@ -201,7 +201,7 @@ def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
 def exercise_yaml(scenario: Scenario, note: str) -> str:
     """The exercise as a scenario file, ``note`` as its opening comment (how to make it again)."""
     from bpstep.engine import initial_params
-    from bpstep.export.scenario_yaml import scenario_yaml
+    from bpstep.scenario_yaml import scenario_yaml
 
     return scenario_yaml(scenario, initial_params(scenario), title=scenario.title or "Exercise",
                          note=note)

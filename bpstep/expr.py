@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from bpstep.affine import Affine, Bend, product, total
 
@@ -55,8 +56,16 @@ class Expr:
 
     __slots__ = ()
     strength = ATOM
+    op: ClassVar[str | None] = ""
+    """The operation as a graph labels it (``+``, ``exp``); empty for a leaf, None for a node that
+    only brackets or marks its one operand (it is no step of its own)."""
 
     def evaluate(self, env: Env) -> float:
+        raise NotImplementedError
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        """∂value/∂child for each child, from the children's values ``xs`` and this node's
+        ``value``: the chain rule's local factors, next to the evaluation they differentiate."""
         raise NotImplementedError
 
     def write(self, w: Writer) -> str:
@@ -193,9 +202,13 @@ class Sum(Expr):
     terms: tuple[Expr, ...]
     brackets: str = "()"
     strength = SUM
+    op = "+"
 
     def evaluate(self, env: Env) -> float:
         return _fsum(t.evaluate(env) for t in self.terms)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0] * len(xs)
 
     def bound(self, ranges: Ranges) -> Affine:
         return total(t.bound(ranges) for t in self.terms)
@@ -221,9 +234,13 @@ class Diff(Expr):
     left: Expr
     right: Expr
     strength = SUM
+    op = "−"
 
     def evaluate(self, env: Env) -> float:
         return self.left.evaluate(env) - self.right.evaluate(env)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0, -1.0]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.left.bound(ranges).plus(self.right.bound(ranges).negated())
@@ -245,12 +262,17 @@ class Prod(Expr):
     factors: tuple[Expr, ...]
     tight: bool = False
     strength = PRODUCT
+    op = "×"
 
     def evaluate(self, env: Env) -> float:
         result = 1.0
         for f in self.factors:
             result *= f.evaluate(env)
         return result
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        """The product of the other factors (not value / x: a factor may be 0)."""
+        return [math.prod(xs[:i] + xs[i + 1:]) for i in range(len(xs))]
 
     def bound(self, ranges: Ranges) -> Affine:
         return product(f.bound(ranges) for f in self.factors)
@@ -279,9 +301,14 @@ class Div(Expr):
     numerator: Expr
     denominator: Expr
     strength = PRODUCT
+    op = "/"
 
     def evaluate(self, env: Env) -> float:
         return divide(self.numerator.evaluate(env), self.denominator.evaluate(env))
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        top, bottom = xs
+        return [1.0 / bottom, -top / bottom ** 2] if bottom else [math.nan, math.nan]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.numerator.bound(ranges).times(self.denominator.bound(ranges).reciprocal())
@@ -303,9 +330,13 @@ class Neg(Expr):
 
     operand: Expr
     strength = NEGATION
+    op = "neg"
 
     def evaluate(self, env: Env) -> float:
         return -self.operand.evaluate(env)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [-1.0]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges).negated()
@@ -325,10 +356,14 @@ class Square(Expr):
     """x²."""
 
     operand: Expr
+    op = "²"
 
     def evaluate(self, env: Env) -> float:
         x = self.operand.evaluate(env)
         return x * x
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [2.0 * xs[0]]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges).square()
@@ -348,9 +383,13 @@ class Exp(Expr):
     """e^x."""
 
     operand: Expr
+    op = "exp"
 
     def evaluate(self, env: Env) -> float:
         return exp(self.operand.evaluate(env))
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [value]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges).exp()
@@ -370,10 +409,14 @@ class Ln(Expr):
     """ln x, taken of at least the smallest normal float (as the numeric core does)."""
 
     operand: Expr
+    op = "ln"
 
     def evaluate(self, env: Env) -> float:
         x = self.operand.evaluate(env)
         return math.log(max(x, TINY)) if x == x else x
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0 / max(xs[0], TINY)]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges).log(TINY)
@@ -406,8 +449,15 @@ class Call(Expr):
     """The largest |fn″| over a range (``inf`` where fn has a kink or jump in it), for ranges."""
     operand: Expr
 
+    @property
+    def op(self) -> str:  # type: ignore[override]
+        return self.pattern.replace("{}", "·")
+
     def evaluate(self, env: Env) -> float:
         return self.fn(self.operand.evaluate(env))
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [self.slope(xs[0])]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges).smooth(self.fn, self.slope, self.bend)
@@ -427,9 +477,13 @@ class Group(Expr):
     """Brackets a textbook writes even where they are not needed: ``(t − y)`` on its own."""
 
     operand: Expr
+    op = None
 
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges)
@@ -452,6 +506,7 @@ class Slope(Expr):
     formula: str
     """f′ as the activation's entry writes it, in a and y (``2 · y · (1 − y)``), for hints."""
     operand: Expr
+    op = None
 
     @property
     def strength(self) -> int:  # type: ignore[override]
@@ -459,6 +514,9 @@ class Slope(Expr):
 
     def evaluate(self, env: Env) -> float:
         return self.operand.evaluate(env)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        return [1.0]
 
     def bound(self, ranges: Ranges) -> Affine:
         return self.operand.bound(ranges)
@@ -480,6 +538,7 @@ class Softmax(Expr):
     index: int
     operands: tuple[Expr, ...]
     strength = PRODUCT
+    op = "softmax"
 
     def evaluate(self, env: Env) -> float:
         values = [a.evaluate(env) for a in self.operands]
@@ -487,6 +546,13 @@ class Softmax(Expr):
             return math.nan
         top = max(values)
         return math.exp(values[self.index] - top) / math.fsum(math.exp(v - top) for v in values)
+
+    def local(self, xs: list[float], value: float) -> list[float]:
+        """∂s_j/∂a_k = s_j·([j = k] − s_k)."""
+        top = max(xs)
+        e = [math.exp(x - top) for x in xs]
+        s = [v / math.fsum(e) for v in e]
+        return [value * ((k == self.index) - s[k]) for k in range(len(xs))]
 
     def bound(self, ranges: Ranges) -> Affine:
         """e^(a_j − m) / Σ e^(a_k − m), m the largest centre: the shared e^(a_j) kept as one."""

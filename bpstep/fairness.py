@@ -80,6 +80,7 @@ MAX_DECIMALS = 4
 RELU_FAMILY = ("relu", "leaky_relu")
 """Activations with a kink at a = 0, where f′ is not defined."""
 SQUARED_LOSSES = ("half_sse", "sse", "mse")
+"""Losses that take any target an output can reach; the cross-entropies take probabilities."""
 VANISHING = (Kind.DELTA, Kind.DW, Kind.DB)
 """Kinds that must not round to 0 at the floor."""
 LOSSES = (Kind.LOSS, Kind.LOSS_AFTER)
@@ -172,8 +173,14 @@ def _position(label: str, index: tuple[int, ...]) -> str:
     return label + "".join(f"[{i}]" for i in index)
 
 
+def labelled(loss: str, output_activation: str | None) -> bool:
+    """Whether the targets are class labels (0/1, one-hot), not numbers drawn in the output's
+    range: a cross-entropy takes probabilities, and softmax outputs sum to 1."""
+    return loss not in SQUARED_LOSSES or output_activation == "softmax"
+
+
 def _number_breaches(scenario: Scenario) -> Iterator[Breach]:
-    labels = scenario.loss not in SQUARED_LOSSES or scenario.layers[-1].activation == "softmax"
+    labels = labelled(scenario.loss, scenario.layers[-1].activation)
     for label, values in given_groups(scenario):
         if label == "targets" and labels:
             continue

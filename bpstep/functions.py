@@ -18,6 +18,7 @@ from bpstep.expr import (
     HALF,
     ONE,
     Call,
+    Const,
     Diff,
     Div,
     Exp,
@@ -32,7 +33,6 @@ from bpstep.expr import (
     Sum,
     const,
 )
-from bpstep.trace import kind_of
 
 Array = np.ndarray
 
@@ -52,11 +52,13 @@ class Activation:
     fn: Callable[[Array], Array]
     """Outputs from net inputs, for a whole layer (last axis = units)."""
     derivative: Callable[[Array, Array], Array] | None
-    """Elementwise f′(a) from (a, y); None when f couples the units (softmax)."""
+    """Elementwise f′(a) from (a, y), vectorised for speed; None when f couples the units
+    (softmax). ``slope`` is f′'s one definition: a test checks this against it, entry by entry."""
     rule: Rule | None
     """y of one unit from its net input; None for softmax, which is written over the layer."""
     slope: SlopeRule | None
-    """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax."""
+    """f′(a) of one unit from (a, y), as a textbook writes it; None for softmax. A named
+    function's ``Call`` in ``rule`` takes its local derivative from this too (``_at``)."""
     bounds: tuple[float, float] = (-math.inf, math.inf)
     """The closed range every output lies in: no value outside it can be an output."""
     gain: float | None = None
@@ -165,6 +167,35 @@ def _jump_at_zero(low: float, high: float) -> float:
     return 0.0 if low > 0 or high <= 0 else math.inf
 
 
+def _tanh_slope(a: Expr, y: Expr) -> Expr:
+    return Group(Diff(ONE, Square(y)))
+
+
+def _relu_slope(a: Expr, y: Expr) -> Expr:
+    return Call("step({})", _step, _flat, _jump_at_zero, a)
+
+
+def _leaky_slope(a: Expr, y: Expr) -> Expr:
+    return Call("leaky_step({})", _leaky_step, _flat, _jump_at_zero, a)
+
+
+def _at(slope: SlopeRule, fn: Callable[[float], float]) -> Callable[[float], float]:
+    """f′ of one number, read from the rule a student writes: a ``Call`` node's local derivative
+    is the entry's own f′, never a second copy of it."""
+    def derivative(v: float) -> float:
+        return slope(Const(v, ""), Const(fn(v), "")).evaluate({})
+    return derivative
+
+
+def _relu(a: float) -> float:
+    return max(a, 0.0)
+
+
+_tanh_prime = _at(_tanh_slope, math.tanh)
+_relu_prime = _at(_relu_slope, _relu)
+_leaky_prime = _at(_leaky_slope, _leaky)
+
+
 def _sigmoid_rule(a: Expr) -> Expr:
     return Div(ONE, Sum((ONE, Exp(Neg(a)))))
 
@@ -203,25 +234,24 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             fn=np.tanh,
             derivative=lambda a, y: 1.0 - y * y,
-            rule=lambda a: Call("tanh({})", math.tanh, lambda v: 1.0 - math.tanh(v) ** 2,
-                                   _tanh_bend, a),
-            slope=lambda a, y: Group(Diff(ONE, Square(y))),
+            rule=lambda a: Call("tanh({})", math.tanh, _tanh_prime, _tanh_bend, a),
+            slope=_tanh_slope,
             bounds=(-1.0, 1.0),
         ),
         Activation(
             "relu",
             fn=lambda a: np.maximum(a, 0.0),
             derivative=lambda a, y: (a > 0).astype(float),
-            rule=lambda a: Call("max(0, {})", lambda v: max(v, 0.0), _step, _kink_at_zero, a),
-            slope=lambda a, y: Call("step({})", _step, _flat, _jump_at_zero, a),
+            rule=lambda a: Call("max(0, {})", _relu, _relu_prime, _kink_at_zero, a),
+            slope=_relu_slope,
             bounds=(0.0, math.inf),
         ),
         Activation(
             "leaky_relu",
             fn=lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
             derivative=lambda a, y: np.where(a > 0, 1.0, LEAKY_SLOPE),
-            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_step, _kink_at_zero, a),
-            slope=lambda a, y: Call("leaky_step({})", _leaky_step, _flat, _jump_at_zero, a),
+            rule=lambda a: Call("leaky_relu({})", _leaky, _leaky_prime, _kink_at_zero, a),
+            slope=_leaky_slope,
         ),
         Activation(
             "softmax",
@@ -273,10 +303,6 @@ class Loss:
         """E as a textbook writes it, e.g. ``E = ½ · Σ (t − y)²``."""
         return "E = " + self.total(Sigma(self.term(Ref("t"), Ref("y"))), Ref("n")).names()
 
-    def error(self, t: Expr, y: Expr, n: Expr) -> Expr:
-        """−∂E/∂y of one output unit, written the way the delta rule prints it: ``(t − y)``."""
-        return negated(self.gradient(t, y, n))
-
 
 class Sigma(Group):
     """Σ over the output units, for the formula a loss is named by (not for evaluation)."""
@@ -286,26 +312,6 @@ class Sigma(Group):
 
     def write(self, w) -> str:  # type: ignore[no-untyped-def]
         return "Σ " + self.operand.wrapped(w, 3)
-
-
-def is_error_term(node: Expr) -> bool:
-    """(y − t) or (t − y) of one unit: the error term a sign convention flips."""
-    return (isinstance(node, Diff) and isinstance(node.left, Ref) and isinstance(node.right, Ref)
-            and {kind_of(node.left.name), kind_of(node.right.name)} == {"t", "y"})
-
-
-def swap_error(expr: Expr) -> Expr:
-    """Every (y − t) written as (t − y) and the other way round."""
-    return expr.rewrite(lambda node: Diff(node.right, node.left) if is_error_term(node) else None)
-
-
-def negated(expr: Expr) -> Expr:
-    """−expr as a student writes it: an error term turned round, a leading minus dropped."""
-    if isinstance(expr, Neg):
-        return expr.operand
-    if any(is_error_term(node) for node in expr.nodes()):
-        return swap_error(expr)
-    return Neg(expr)
 
 
 def _log(p: Array) -> Array:
@@ -411,12 +417,22 @@ SATURATING: dict[tuple[str, str], FusedDelta] = {
 rule a student writes stays the chain rule (these pairs are not fused for verify)."""
 
 
+def fused(activation: Activation, loss: Loss) -> FusedDelta | None:
+    """The pair's ∂E/∂a when it simplifies to y − t, computed and written as one step; None where
+    the chain rule is written out. Every module asks this, so the fused pairs are named once."""
+    return FUSED_DELTAS.get((activation.name, loss.name))
+
+
+def _from_net_inputs(activation: Activation, loss: Loss) -> FusedDelta | None:
+    """How a pair's numbers are taken from a: the fused pairs and the saturating ones."""
+    return fused(activation, loss) or SATURATING.get((activation.name, loss.name))
+
+
 def output_grad_a(activation: Activation, loss: Loss, a: Array, y: Array, t: Array) -> Array:
     """∂E/∂a at the output layer, fused where the pair simplifies, else by the chain rule."""
-    fused = FUSED_DELTAS.get((activation.name, loss.name)) or SATURATING.get((activation.name,
-                                                                               loss.name))
-    if fused is not None:
-        return fused.grad_a(y, t)
+    pair = _from_net_inputs(activation, loss)
+    if pair is not None:
+        return pair.grad_a(y, t)
     return activation.backward(a, y, loss.grad(y, t, y.shape[-1]))
 
 
@@ -427,6 +443,5 @@ def output_loss(activation: Activation, loss: Loss, a: Array, y: Array, t: Array
     pairs take E from a: softplus(a) − t·a for sigmoid with binary cross-entropy, and
     Σt·logsumexp(a) − Σ t·a for softmax with cross-entropy.
     """
-    fused = FUSED_DELTAS.get((activation.name, loss.name)) or SATURATING.get((activation.name,
-                                                                               loss.name))
-    return fused.loss_from_a(a, t) if fused is not None else loss.fn(y, t)
+    pair = _from_net_inputs(activation, loss)
+    return pair.loss_from_a(a, t) if pair is not None else loss.fn(y, t)

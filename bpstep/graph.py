@@ -8,28 +8,10 @@ model's own arithmetic, and the gradient of the root flowing into it, found by o
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from bpstep.errors import UserError
-from bpstep.expr import (
-    TINY,
-    Call,
-    Const,
-    Diff,
-    Div,
-    Exp,
-    Expr,
-    Group,
-    Ln,
-    Neg,
-    Prod,
-    Ref,
-    Slope,
-    Softmax,
-    Square,
-    Sum,
-)
+from bpstep.expr import Const, Expr, Ref
 from bpstep.trace import Trace
 
 MAX_NODES = 300
@@ -68,40 +50,6 @@ class Graph:
         return self.nodes[-1]
 
 
-def _local(expr: Expr, xs: list[float], value: float) -> list[float]:
-    """∂node/∂input for each input: the chain rule's local factors, one kind of node each."""
-    if isinstance(expr, Sum):
-        return [1.0] * len(xs)
-    if isinstance(expr, Diff):
-        return [1.0, -1.0]
-    if isinstance(expr, Prod):
-        return [math.prod(xs[:i] + xs[i + 1:]) for i in range(len(xs))]
-    if isinstance(expr, Div):
-        top, bottom = xs
-        return [1.0 / bottom, -top / bottom ** 2] if bottom else [math.nan, math.nan]
-    if isinstance(expr, Neg):
-        return [-1.0]
-    if isinstance(expr, Square):
-        return [2.0 * xs[0]]
-    if isinstance(expr, Exp):
-        return [value]
-    if isinstance(expr, Ln):
-        return [1.0 / max(xs[0], TINY)]
-    if isinstance(expr, Call):
-        return [expr.slope(xs[0])]
-    if isinstance(expr, Softmax):
-        top = max(xs)
-        e = [math.exp(x - top) for x in xs]
-        s = [v / math.fsum(e) for v in e]
-        return [value * ((i == expr.index) - s[i]) for i in range(len(xs))]
-    raise TypeError(f"no local derivative for {type(expr).__name__}")
-
-
-OPS = {Sum: "+", Diff: "−", Prod: "×", Div: "/", Neg: "neg", Square: "²", Exp: "exp", Ln: "ln",
-       Softmax: "softmax"}
-"""How each kind of node is labelled (a named function shows its pattern)."""
-
-
 class _Builder:
     def __init__(self, trace: Trace, depth: int | None, limit: int) -> None:
         self.trace = trace
@@ -133,17 +81,19 @@ class _Builder:
         return top
 
     def expr(self, expr: Expr, level: int) -> int:
+        """The node of one step of a rule; each node evaluates itself and gives its own local
+        derivatives, a named operand is expanded in turn."""
         if isinstance(expr, Ref):
             return self.quantity(expr.name, level)
-        if isinstance(expr, Const):
-            return self.add("", expr.text, expr.value, (), [])
-        if isinstance(expr, Group | Slope):
-            return self.expr(expr.children()[0], level)
-        inputs = tuple(self.expr(child, level) for child in expr.children())
+        kids = expr.children()
+        if not kids:  # a constant of the rule (the 1 of 1 − y)
+            return self.add("", expr.names(), expr.evaluate({}), (), [])
+        if expr.op is None:  # brackets or a mark around one operand: no step of its own
+            return self.expr(kids[0], level)
+        inputs = tuple(self.expr(child, level) for child in kids)
         xs = [self.ops[i][2] for i in inputs]
         value = expr.with_children(tuple(Const(x, "") for x in xs)).evaluate({})
-        op = expr.pattern.replace("{}", "·") if isinstance(expr, Call) else OPS[type(expr)]
-        return self.add(op, "", value, inputs, _local(expr, xs, value))
+        return self.add(expr.op, "", value, inputs, expr.local(xs, value))
 
 
 class _Overflow(Exception):

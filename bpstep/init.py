@@ -19,6 +19,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from bpstep.arrays import frozen
+
 Array = np.ndarray
 
 
@@ -69,7 +71,5 @@ def draw_weights(init: Init, sizes: Sequence[int]) -> tuple[Array, ...]:
     draw = INITIALISERS[init.kind].draw
     weights = []
     for fan_in, fan_out in pairwise(sizes):
-        w = np.ascontiguousarray(draw(rng, fan_in, fan_out, init.scale), dtype=float)
-        w.flags.writeable = False
-        weights.append(w)
+        weights.append(frozen(draw(rng, fan_in, fan_out, init.scale)))
     return tuple(weights)

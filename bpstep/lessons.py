@@ -8,12 +8,11 @@ file also takes a lesson name, so ``bpstep run gfg_sigmoid`` works in a clone an
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 
 SUFFIX = ".yaml"
 
@@ -149,7 +148,5 @@ def display(path: Path) -> str:
 def _suggest(written: str, otherwise: str = "`bpstep lessons` lists them") -> str:
     """The closest lesson names, else ``otherwise``: what to do next."""
     stem = written.removesuffix(SUFFIX).removesuffix(".yml")
-    close = difflib.get_close_matches(stem, list(TEACHES), n=3, cutoff=0.6)
-    if close:
-        return f"did you mean {' or '.join(close)}? (`bpstep lessons` lists every lesson)"
-    return otherwise
+    close = did_you_mean(stem, TEACHES)
+    return f"{close} (`bpstep lessons` lists every lesson)" if close else otherwise

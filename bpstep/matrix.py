@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpstep.engine import activations_of, epoch_batches, sample_order
-from bpstep.functions import FUSED_DELTAS, LOSSES, Activation
+from bpstep.functions import LOSSES, Activation, fused
 from bpstep.scenario import Scenario
 from bpstep.trace import Kind, Phase, Stage, Trace, edge_name, parse_name, scalar_name, unit_name
 
@@ -290,7 +290,7 @@ class _Builder:
     def output_delta(self, act: Activation, a: Operand, y: Operand, t: Operand) -> tuple[Token, ...]:
         """δ at the outputs in the scenario's convention: −∂E/∂a (delta rule) or +∂E/∂a."""
         first, second = (t, y) if self.delta_rule else (y, t)
-        if (act.name, self.loss.name) in FUSED_DELTAS:
+        if fused(act, self.loss) is not None:
             return (first, " − ", second)
         sign = -1.0 if self.delta_rule else 1.0
         units = y.values.shape[0 if y.cols == ("",) else 1]

@@ -1,4 +1,5 @@
-"""Scenario files: YAML in, a validated and frozen ``Scenario`` out; every input check lives here.
+"""Scenario files: YAML in, a validated and frozen ``Scenario`` out; every check of a scenario
+file lives here (answers files, rosters and command-line options are checked where they are read).
 
 Errors name the file, the key path, the line YAML gives for it, what was expected and what to
 do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
@@ -6,7 +7,6 @@ do, e.g. ``net.yaml:9: weights[1]: expected 2 rows (units of layer 1), got 3``.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import math
 import os
@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from bpstep.arrays import frozen
 from bpstep.enums import StrEnum
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
 from bpstep.init import INITIALISERS, Init, draw_weights
 from bpstep.inputs import note_read
@@ -603,7 +604,7 @@ class _Checker:
             data = [self.vector(row, f"{path}[{i}]", cols, f"one per unit of layer {k + 1}: "
                                 + ", ".join(layers[k + 1].units))
                     for i, row in enumerate(matrix)]
-            out.append(_frozen(data).reshape(rows, cols))
+            out.append(frozen(data).reshape(rows, cols))
         return tuple(out)
 
     def samples(self, value: Any, path: str, width: int, what: str) -> Array:
@@ -614,7 +615,7 @@ class _Checker:
         else:
             raise self.fail(path, f"expected a list of {_numbers(width)} ({what}) or a list of "
                             f"such lists, one per sample, got {_kind(value)}")
-        return _frozen(rows).reshape(len(rows), width)
+        return frozen(rows).reshape(len(rows), width)
 
 
 def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None = None) -> Scenario:
@@ -767,7 +768,7 @@ def _biases(c: _Checker, value: Any, layers: tuple[Layer, ...]) -> tuple[Array, 
     if not isinstance(value, list) or len(value) != expected:
         got = _lists(len(value)) if isinstance(value, list) else _kind(value)
         raise c.fail("biases", f"expected {_lists(expected)} (one per non-input layer), got {got}")
-    return tuple(_frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
+    return tuple(frozen(c.vector(b, f"biases[{k}]", len(layers[k + 1].units),
                                   f"one per unit of layer {k + 1}: " + ", ".join(layers[k + 1].units)))
                  for k, b in enumerate(value))
 
@@ -818,14 +819,6 @@ def load(path: Path | str) -> Scenario:
     return check(data, source, lines)
 
 
-def _frozen(numbers: list) -> Array:
-    """A read-only array of numbers the checker read (``Checker.number`` makes every one a float,
-    so numpy's float64 needs no dtype); a reshape of it is read-only too."""
-    array = np.array(numbers)
-    array.flags.writeable = False
-    return array
-
-
 def _kind(value: Any, content: bool = True) -> str:
     """What a YAML value is, in YAML's words, for messages: ``text ('abc')``, ``an empty list``.
 
@@ -864,6 +857,6 @@ def _short(value: Any) -> str:
 
 
 def _did_you_mean(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options))  # the closest first
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    close = did_you_mean(word, options)
+    return f" ({close})" if close else ""
 

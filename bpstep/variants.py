@@ -38,15 +38,16 @@ from typing import Any
 
 import numpy as np
 
+from bpstep.arrays import frozen
+from bpstep.cells import csv_cell, yaml_number
 from bpstep.engine import Params, initial_params, step
 from bpstep.errors import UserError
-from bpstep.export.scenario_yaml import scenario_yaml, yaml_number
 from bpstep.fairness import (
     RULES,
-    SQUARED_LOSSES,
     Reference,
     decimals_of,
     given_groups,
+    labelled,
     number_breaches,
     reference,
     step_breaches,
@@ -54,6 +55,7 @@ from bpstep.fairness import (
 from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
+from bpstep.scenario_yaml import scenario_yaml
 from bpstep.trace import Phase, Trace, kind_of, named_values
 from bpstep.verify import EPSILON, early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
@@ -110,8 +112,8 @@ def _kept(scenario: Scenario, label: str, values: np.ndarray) -> bool:
         return True
     if label == "targets":
         low, high = activation_of(scenario.layers[-1]).bounds
-        return (scenario.loss not in SQUARED_LOSSES or scenario.layers[-1].activation == "softmax"
-                or not (math.isfinite(low) and math.isfinite(high)))
+        return labelled(scenario.loss, scenario.layers[-1].activation) or not (
+            math.isfinite(low) and math.isfinite(high))
     return False
 
 
@@ -148,9 +150,7 @@ def _draw(plan: _Plan, uniform: np.ndarray) -> np.ndarray:
     picks = plan.nonzero[(uniform * len(plan.nonzero)).astype(np.int64)]
     if len(plan.zeros):
         picks[plan.zeros] = plan.grid[(uniform[plan.zeros] * len(plan.grid)).astype(np.int64)]
-    out = (picks / plan.unit).reshape(plan.shape)  # correctly rounded: the float of k·10^−d
-    out.flags.writeable = False
-    return out
+    return frozen((picks / plan.unit).reshape(plan.shape))  # correctly rounded: the float of k·10^−d
 
 
 class Drawer:
@@ -409,11 +409,6 @@ def unlisted(present: Iterable[str], listed: Iterable[str]) -> Counter[str]:
     folder: left by an earlier class made in the same folder. bpstep never deletes them."""
     listed = set(listed)
     return Counter(name.split("/", 1)[0] for name in present if name not in listed)
-
-
-def csv_cell(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading = + - @ (or tab, CR) would start a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _inside(name: str) -> bool:

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from bpstep.affine import UNBOUNDED, Affine
 from bpstep.answers import Answer
-from bpstep.engine import CONVENTION_SIGN
+from bpstep.engine import CONVENTION_SIGN, is_error_term, swap_error
 from bpstep.enums import StrEnum
 from bpstep.expr import (
     HALF,
@@ -51,7 +51,7 @@ from bpstep.expr import (
     inline,
     substitute,
 )
-from bpstep.functions import ACTIVATIONS, FUSED_DELTAS, Activation, is_error_term, swap_error
+from bpstep.functions import ACTIVATIONS, LOSSES, Activation, fused
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
@@ -270,8 +270,8 @@ def _digits_differ(written: str, other: str) -> str | None:
     return None
 
 
-class Variant(NamedTuple):
-    """A rule rewritten as a mistake would have it, and the hint that names the mistake."""
+class Replay(NamedTuple):
+    """A replay: the rule rewritten as a mistake would have it, and the hint that names the mistake."""
 
     rule: Expr
     hint: str
@@ -288,7 +288,7 @@ class Mistake:
 
     key: str
     applies: Callable[[_Marker, Quantity], bool]
-    variants: Callable[[_Marker, Quantity], Iterator[tuple[Expr, str] | Variant]]
+    replays: Callable[[_Marker, Quantity], Iterator[tuple[Expr, str] | Replay]]
     """The rule as the mistake would have it, each with the hint that says so."""
 
 
@@ -536,10 +536,10 @@ class _Marker:
         inside = low <= x <= high
         named = self.named_mistake(q, answer, tol, (low, high) if inside else (-math.inf, math.inf))
         if named is not None:
-            key, variant = named
-            if variant.source is None:
-                self.as_mistaken[q.name] = variant.rule
-            hint = variant.hint if inside else f"{variant.hint}: {self.out_of_range(q, low, high)}"
+            key, replay = named
+            if replay.source is None:
+                self.as_mistaken[q.name] = replay.rule
+            hint = replay.hint if inside else f"{replay.hint}: {self.out_of_range(q, low, high)}"
             return Verdict(q.name, q.value, WRONG, hint=hint, mistake=key, **common)
         if not inside:
             return Verdict(q.name, q.value, WRONG, hint=self.out_of_range(q, low, high),
@@ -594,8 +594,8 @@ class _Marker:
         return form.radius if form.bounded else 0.0  # past the float range, or MOST_FORMS
 
     def replays(self, q: Quantity, answer: Answer, tol: float, bounds: tuple[float, float]
-                ) -> Iterator[tuple[str, Variant]]:
-        """(key, variant) of each known mistake that reproduces the answer, most specific first.
+                ) -> Iterator[tuple[str, Replay]]:
+        """(key, replay) of each known mistake that reproduces the answer, most specific first.
 
         Each is replayed on the student's own earlier numbers (as written, then over their
         intervals when the value lands near) and then on the true ones. A replay counts only when
@@ -608,21 +608,21 @@ class _Marker:
         bases: list[Mapping[str, float]] = [self.world]
         if any(self.truth[n] != self.world[n] for n in {*q.inputs, *_refs(self.deep(q))}):
             bases.append(self.truth)
-        variants = [(mistake.key, Variant(*made)) for mistake in MISTAKES
-                    if mistake.applies(self, q) for made in mistake.variants(self, q)]
+        replays = [(mistake.key, Replay(*made)) for mistake in MISTAKES
+                    if mistake.applies(self, q) for made in mistake.replays(self, q)]
         for base in bases:
-            for key, variant in variants:
-                value = variant.rule.evaluate(base)
+            for key, replay in replays:
+                value = replay.rule.evaluate(base)
                 if not (low <= value <= high) or any(_close(value, v, tol)
                                                       for v in (q.value, again)):
                     continue
                 if _close(x, value, tol) or (
                         base is self.world and abs(x - value) <= reach + NEAR_SHARE * abs(value)
-                        and _reaches(x, variant.rule.bound(self.chain), tol)):
-                    yield key, variant
+                        and _reaches(x, replay.rule.bound(self.chain), tol)):
+                    yield key, replay
 
     def named_mistake(self, q: Quantity, answer: Answer, tol: float,
-                      bounds: tuple[float, float]) -> tuple[str, Variant] | None:
+                      bounds: tuple[float, float]) -> tuple[str, Replay] | None:
         """The mistake that best explains the answer: made in q's own rule if one is (a student
         who wrote the values before q made it in q, most likely), else in a value not written.
 
@@ -642,7 +642,7 @@ class _Marker:
             self.override(hidden[1].source, hidden[1].source_rule, q.name)  # type: ignore[arg-type]
         return own or hidden
 
-    def rounded_early(self, q: Quantity, answer: Answer, tol: float) -> Variant | None:
+    def rounded_early(self, q: Quantity, answer: Answer, tol: float) -> Replay | None:
         """What was rounded, when rounding one value the rule is worked from to as few figures
         as the answer has (or fewer) gives the answer: a value or an intermediate result.
 
@@ -653,7 +653,7 @@ class _Marker:
         x = answer.value
         for base, worked in ((self.world, self.recomputed[q.name]), (self.truth, q.value)):
             gap = abs(x - worked)
-            found = [variant for value, variant in self.early_values(q, base, figures)
+            found = [replay for value, replay in self.early_values(q, base, figures)
                      # the rounding must explain the gap, not land beside the unrounded value
                      if _close(x, value, tol) and abs(value - worked) >= 0.25 * gap]
             if found:
@@ -666,7 +666,7 @@ class _Marker:
         return None
 
     def early_values(self, q: Quantity, base: Mapping[str, float], figures: int
-                     ) -> Iterator[tuple[float, Variant]]:
+                     ) -> Iterator[tuple[float, Replay]]:
         """Values of q with one value it is worked from rounded too early, each with the rule
         that rounds it, what was rounded, and the value not written it was rounded in, if any.
 
@@ -706,7 +706,7 @@ class _Marker:
                             wrong = constant if where != owner else rule.rewrite(
                                 lambda n, node=node, c=constant: c if n == node else None)
                             yield (self.worked_through(q, where, wrong, base),
-                                   Variant(wrong, _early_hint(text, exact, shown), where,
+                                   Replay(wrong, _early_hint(text, exact, shown), where,
                                            None if where is None else wrong))
 
     def worked_through(self, q: Quantity, source: str | None, rule: Expr,
@@ -815,8 +815,8 @@ class _Marker:
                 out[ref] = other
         return out
 
-    def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Variant]],
-                 own: bool = True, levels: int = MOST_PATH) -> Iterator[Variant]:
+    def misrules(self, q: Quantity, rules: Callable[[_Marker, Quantity], Iterator[Replay]],
+                 own: bool = True, levels: int = MOST_PATH) -> Iterator[Replay]:
         """q's rule with one quantity worked out by a mistaken rule: q itself (``own``), then each
         value it rests on that the student did not write (nearest first, up to ``levels`` down),
         replayed through to q."""
@@ -840,7 +840,7 @@ class _Marker:
                         return wrong
                     return self.trace[n].expr if n in path else None
                 said = hint if name in hint else f"{hint}, in {name}"
-                yield Variant(inline(q.expr, rule_of, len(path) + 1), f"{said} (not written)",
+                yield Replay(inline(q.expr, rule_of, len(path) + 1), f"{said} (not written)",
                               name, wrong)
 
 
@@ -877,7 +877,7 @@ def _is_output_delta(m: _Marker, q: Quantity) -> bool:
     return q.kind == Kind.DELTA and q.unit in m.outputs
 
 
-def _error_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _error_swapped(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if not _is_output_delta(m, q) or swap_error(q.expr) == q.expr:
         return
     right, wrong = ("t − y", "y − t") if m.delta_rule else ("y − t", "t − y")
@@ -886,15 +886,15 @@ def _error_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
     yield swap_error(q.expr), f"{wrong} ({what}) used where {right} belongs ({rule})"
 
 
-def _swapped_error(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _swapped_error(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _error_swapped)
 
 
-def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _wrong_sign_update(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _subtracted)
 
 
-def _subtracted(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _subtracted(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if q.kind not in (Kind.W, Kind.B):
         return
     change = next(n for n in q.inputs if kind_of(n) in (Kind.DW, Kind.DB))
@@ -908,11 +908,11 @@ def _subtracted(m: _Marker, q: Quantity) -> Iterator[Variant]:
            f"sign convention: {what} subtracted, so the {thing} moves uphill; {rule}")
 
 
-def _update_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _update_left_out(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _not_updated)
 
 
-def _not_updated(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _not_updated(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if q.kind not in (Kind.W, Kind.B):
         return
     start = next(n for n in q.inputs if kind_of(n) not in (Kind.DW, Kind.DB))
@@ -954,7 +954,7 @@ def _slopes(expr: Expr) -> list[Slope]:
 
 
 def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: str
-                ) -> Iterator[Variant]:
+                ) -> Iterator[Replay]:
     """q's rule (unwritten δs written out) with the f′(a) of one unit replaced wherever it
     occurs, the nearest unit first, then with the f′(a) of every unit replaced."""
     expr = m.deep(q)
@@ -965,7 +965,7 @@ def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: 
         def change(n: Expr, s: Slope = slope) -> Expr | None:
             return replace(s) if n == s else None
 
-        yield Variant(expr.rewrite(change),
+        yield Replay(expr.rewrite(change),
                       f"activation derivative {_slope_text(slope)} {how}{where}", source,
                       None if source not in m.trace else m.trace[source].expr.rewrite(change))
     if len(slopes) > 1:
@@ -973,7 +973,7 @@ def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: 
                f"activation derivative f′(a) {how} in every δ")
 
 
-def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _derivative_missing(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from _each_slope(m, q, lambda s: ONE, "left out")
 
 
@@ -985,22 +985,22 @@ def _error_terms(expr: Expr) -> list[Expr]:
 def _fused_output(m: _Marker) -> Activation | None:
     """The output activation when its f′(a) cancels against the loss (δ = t − y), if it has one."""
     act = m.activation[m.scenario.layers[-1].units[0]]
-    return act if (act.name, m.scenario.loss) in FUSED_DELTAS and act.slope else None
+    return act if fused(act, LOSSES[m.scenario.loss]) is not None and act.slope else None
 
 
-def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Variant]:
-    fused = _fused_output(m)
+def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Replay]:
+    output = _fused_output(m)
     expr = m.deep(q)
-    if fused is not None and (terms := _error_terms(expr)):
+    if output is not None and (terms := _error_terms(expr)):
         def times_slope(node: Expr) -> Expr | None:
             if node not in terms:
                 return None
             unit = next(n for n in map(parse_name, _refs(node)) if n is not None)  # t or y: same unit
-            return Prod((node, fused.slope_of(Ref(unit.renamed(Kind.A)), Ref(unit.renamed(Kind.Y)))))
+            return Prod((node, output.slope_of(Ref(unit.renamed(Kind.A)), Ref(unit.renamed(Kind.Y)))))
 
         delta = "t − y" if m.delta_rule else "y − t"
         yield (expr.rewrite(times_slope),
-               f"activation derivative f′(a) = {fused.derivative_formula} of {fused.name} applied "
+               f"activation derivative f′(a) = {output.derivative_formula} of {output.name} applied "
                f"although δ = {delta} already has it (it cancels against ∂E/∂y of "
                f"{m.scenario.loss}){_delta_of(q, terms[0])}")
     yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
@@ -1020,7 +1020,7 @@ def _unit_refs(slope: Slope) -> tuple[Ref, Ref] | None:
     return None
 
 
-def _other_slopes(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _other_slopes(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """q's rule with one unit's f′(a) that of another activation, or written without its square."""
     for slope in _slopes(q.expr):
         refs = _unit_refs(slope)
@@ -1041,11 +1041,11 @@ def _other_slopes(m: _Marker, q: Quantity) -> Iterator[Variant]:
                    f"{slope.formula}: the square left out (unit {unit})")
 
 
-def _slope_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _slope_swapped(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _other_slopes)
 
 
-def _other_activations(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _other_activations(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if q.kind not in (Kind.Y, Kind.Y_AFTER) or q.unit not in m.activation:
         return
     own = m.activation[q.unit].name
@@ -1054,11 +1054,11 @@ def _other_activations(m: _Marker, q: Quantity) -> Iterator[Variant]:
         yield ACTIVATIONS[other].rule(Ref(net)), f"{other} used for the {own} unit {q.unit}"  # type: ignore[misc]
 
 
-def _activation_swapped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _activation_swapped(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _other_activations)
 
 
-def _without_bias(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _without_bias(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if q.kind not in (Kind.A, Kind.A_AFTER) or not isinstance(q.expr, Sum):
         return
     kept = tuple(t for t in q.expr.terms if not (isinstance(t, Ref) and kind_of(t.name) in (
@@ -1067,11 +1067,11 @@ def _without_bias(m: _Marker, q: Quantity) -> Iterator[Variant]:
         yield Sum(kept), f"bias left out of the net input {q.name}"
 
 
-def _bias_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _bias_left_out(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _without_bias)
 
 
-def _without_half(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _without_half(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """E = Σ(t − y)² for ½·Σ(t − y)², and the 2 of its derivative kept in an output δ."""
     if q.kind in (Kind.LOSS, Kind.LOSS_AFTER):
         changed = q.expr.rewrite(lambda n: ONE if isinstance(n, Const) and n.text == HALF.text
@@ -1083,11 +1083,11 @@ def _without_half(m: _Marker, q: Quantity) -> Iterator[Variant]:
                "the ½ of ½·Σ(t − y)² left out, so ∂E/∂y kept the 2 of (t − y)²")
 
 
-def _half_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _half_left_out(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _without_half)
 
 
-def _without_mean(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _without_mean(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """The 1/n of a mean (over output units or over a batch) left out."""
     changed = q.expr.rewrite(lambda n: n.numerator if isinstance(n, Div) and isinstance(
         n.denominator, Const) and n.denominator.value != 1 else None)
@@ -1095,7 +1095,7 @@ def _without_mean(m: _Marker, q: Quantity) -> Iterator[Variant]:
         yield changed, "the 1/n of the mean left out"
 
 
-def _mean_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _mean_left_out(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _without_mean)
 
 
@@ -1113,7 +1113,7 @@ def _transposed_of(m: _Marker, name: Name) -> str | None:
     return Name(name.kind, targets[i], sources[j], name.sample).renamed(name.kind)
 
 
-def _transposed(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _transposed(m: _Marker, q: Quantity) -> Iterator[Replay]:
     names = {}
     for ref in _refs(q.expr):
         name = parse_name(ref)
@@ -1125,11 +1125,11 @@ def _transposed(m: _Marker, q: Quantity) -> Iterator[Variant]:
         yield _renaming(q.expr, names), f"weights read transposed: {new} used for {old}"
 
 
-def _weights_transposed(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _weights_transposed(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _transposed)
 
 
-def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """A hidden δ summed through the outgoing weights of another unit of its layer."""
     if q.kind != Kind.DELTA or q.unit in m.outputs or q.unit not in m.place:
         return
@@ -1148,16 +1148,16 @@ def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Variant]:
                    f"{next(iter(names))})")
 
 
-def _other_units_weights(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _other_units_weights(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _through_other_unit)
 
 
-def _without_lr(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _without_lr(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if "lr" in q.inputs:
         yield substitute(q.expr, {"lr": ONE}), "learning rate left out (as if η = 1)"
 
 
-def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _lr_left_out(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield from m.misrules(q, _without_lr)
 
 
@@ -1173,7 +1173,7 @@ def _net_input_of(name: Name) -> str | None:
     return None if kind is None else name.renamed(kind)
 
 
-def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _a_for_y(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """Every output in q's own rule taken as its net input; then, through the unwritten δ and Δw
     it rests on, the output of one unit at a time."""
     hint = "net input a used where the output y = f(a) belongs"
@@ -1193,29 +1193,29 @@ def _updated_of(name: Name) -> str | None:
     return None if kind is None else name.renamed(kind)
 
 
-def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Replay]:
     expr = m.deep(q)
     names = m.renamed(expr, q, _updated_of)
     own = set(q.inputs)
     source = None if any(n in own for n in names) else next(
         (s for s in m.unwritten_sources(q) if any(n in m.trace[s].inputs for n in names)), None)
-    yield Variant(_renaming(expr, names),
+    yield Replay(_renaming(expr, names),
                   "updated weight used where the old one belongs (every δ and Δw of a step uses the "
                   "weights from before the update)", source,
                   None if source is None else _renaming(m.trace[source].expr, names))
 
 
-def _times_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _times_ten(m: _Marker, q: Quantity) -> Iterator[Replay]:
     for p, factor in POWERS.items():
-        yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten: {q.name} taken "
+        yield Replay(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten: {q.name} taken "
                       f"×{factor}")
 
 
-def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """q ×10ᵖ, or a value it rests on that was not written ×10ᵖ (the slip is in that value, and
     every later value worked from it carries it), or one operand written or given ×10ᵖ."""
     for p, factor in POWERS.items():
-        yield Variant(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
+        yield Replay(Prod((q.expr, const(10.0 ** p))), f"off by a power of ten (×{factor})")
     # a slip, unlike a rule misremembered, is not made everywhere: one far back, through many
     # values not written, would explain too many wrong numbers to be a fair guess
     yield from m.misrules(q, _times_ten, own=False, levels=DEPTH)
@@ -1226,10 +1226,10 @@ def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Variant]:
             continue
         for p, factor in POWERS.items():
             scaled = substitute(q.expr, {name: Prod((Ref(name), const(10.0 ** p)))})
-            yield Variant(scaled, f"off by a power of ten: {name} taken ×{factor}")
+            yield Replay(scaled, f"off by a power of ten: {name} taken ×{factor}")
 
 
-def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[Variant]:
+def _sign_flipped(m: _Marker, q: Quantity) -> Iterator[Replay]:
     yield Neg(q.expr), "sign flipped"
 
 
@@ -1320,15 +1320,15 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str,
         for mistake in MISTAKES:
             if not mistake.applies(marker, q):
                 continue
-            for made in mistake.variants(marker, q):
-                variant = Variant(*made)
-                if (variant.source is not None) != through:
+            for made in mistake.replays(marker, q):
+                replay = Replay(*made)
+                if (replay.source is not None) != through:
                     continue
-                value = variant.rule.evaluate(marker.truth)
+                value = replay.rule.evaluate(marker.truth)
                 if (math.isfinite(value) and low <= value <= high
                         and not _close(value, q.value, 0.0)
                         and not any(_close(value, other.value, 0.0) for other in found)):
-                    found.append(MistakeValue(mistake.key, variant.hint, value))
+                    found.append(MistakeValue(mistake.key, replay.hint, value))
     return found
 
 
@@ -1340,8 +1340,8 @@ def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: 
     marker = _marker_of_truth(trace, scenario, written)
     q = trace[name]
     out: dict[float, str] = {}
-    for value, variant in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
-        hint = EARLY_WORDS + variant.hint
+    for value, replay in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
+        hint = EARLY_WORDS + replay.hint
         if math.isfinite(value) and not _close(value, q.value, 0.0):
             out.setdefault(value, hint)
     return [MistakeValue("early", hint, value)

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bpstep.cli import app
+from bpstep.errors import did_you_mean
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -640,3 +641,16 @@ def test_a_named_file_that_is_no_scenario_is_not_quoted(tmp_path: Path) -> None:
     assert "hunter2" not in message and "root:x" not in message and "password" not in message
     assert message.startswith(f"bpstep: error: {answers}:1: scenario: names "
                               f"{tmp_path / 'secret.txt'}, which is not a valid scenario")
+
+
+@pytest.mark.parametrize(("word", "names", "said"), [
+    ("delta[h]", ["delta[h1]", "delta[h2]", "delta[o]", "loss"],
+     "did you mean 'delta[h2]' or 'delta[h1]' or 'delta[o]'?"),
+    ("H1", ["x1", "h1", "h2"], "did you mean 'h1'?"),
+    ("h3", ["x1", "h1", "h2"], "did you mean 'h2' or 'h1'?"),
+    ("sigmod", ["sigmoid", "tanh"], "did you mean 'sigmoid'?"),
+    ("zzz", ["sigmoid", "tanh"], ""),
+])
+def test_every_suggestion_is_made_one_way(word: str, names: list[str], said: str) -> None:
+    """At most three names, the closest first; a name that differs only in case before them."""
+    assert did_you_mean(word, names) == said

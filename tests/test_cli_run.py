@@ -117,7 +117,7 @@ def test_save_svg_writes_files_and_refuses_to_overwrite(tmp_path: Path) -> None:
     (["--precision", "many"], "--precision"),
     (["--auto", "0"], "--auto"),
     (["--auto", "soon"], "--auto"),
-    (["--focus", "H1"], "no unit named 'H1'; did you mean h1?"),
+    (["--focus", "H1"], "no unit named 'H1'; did you mean 'h1'? units: x1"),
     (["--focus", "0"], "units: x1, x2, h1, h2, o"),
     (["--bogus"], "--bogus"),
 ])

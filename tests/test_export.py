@@ -304,7 +304,7 @@ def test_subprocess_end_to_end(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-# --- train --save: the saved scenario (bpstep/export/scenario_yaml.py) ---
+# --- train --save: the saved scenario (bpstep/scenario_yaml.py) ---
 
 
 def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_path: Path) -> None:
@@ -321,3 +321,10 @@ def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_pat
     assert f"# Starting weights: {first}.\n" in text
     title = yaml.safe_load(text)["title"]
     assert title == "XOR, 2-4-1 sigmoid, trained by batch gradient descent (trained 15 epochs)"
+
+
+def test_the_cli_offers_every_export_format_and_no_other() -> None:
+    from bpstep.cli import ExportFormat
+    from bpstep.export.publish import FORMATS, QUIZ_FORMATS
+
+    assert sorted(f.value for f in ExportFormat) == sorted([*FORMATS, *QUIZ_FORMATS])

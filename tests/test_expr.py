@@ -10,9 +10,12 @@ import pytest
 from bpstep.expr import (
     HALF,
     ONE,
+    Call,
+    Const,
     Diff,
     Div,
     Exp,
+    Expr,
     Group,
     Ln,
     Neg,
@@ -26,6 +29,7 @@ from bpstep.expr import (
     inline,
     substitute,
 )
+from bpstep.functions import Sigma
 from bpstep.trace import parse_name, unit_name
 
 ENV = {"t": 0.5, "y": 0.665074, "a": -0.25, "w": 0.3, "d": -0.0367703, "lr": 0.5}
@@ -88,3 +92,46 @@ def test_names_parse_back_into_their_parts() -> None:
     assert parse_name(unit_name("delta", "o")).unit == "o"
     assert parse_name("loss@3").sample == 3 and parse_name("lr").unit is None
     assert parse_name("a[h1") is None and parse_name("") is None
+
+
+def _every_kind(cls: type = Expr) -> set[type]:
+    kinds = set()
+    for sub in cls.__subclasses__():
+        kinds |= {sub, *_every_kind(sub)}
+    return kinds
+
+
+X, Y, Z = Ref("x"), Ref("y"), Ref("z")
+ONE_OF_EACH_KIND = [
+    Sum((X, Y, Z)), Diff(X, Y), Prod((X, Y, Z)), Div(X, Y), Neg(X), Square(X), Exp(X), Ln(X),
+    Call("tanh({})", math.tanh, lambda v: 1 - math.tanh(v) ** 2, lambda lo, hi: 1.0, X),
+    Group(X), Slope("sigmoid", "y · (1 − y)", X), Softmax(1, (X, Y, Z)), Sigma(X),
+]
+"""A node of each kind over operands x, y, z (Ref and Const are leaves: no children)."""
+
+
+def test_every_kind_of_node_is_checked_for_its_local_derivative() -> None:
+    checked = {type(node) for node in ONE_OF_EACH_KIND} | {Ref, Const}
+    assert _every_kind() <= checked, _every_kind() - checked
+
+
+@pytest.mark.parametrize("node", ONE_OF_EACH_KIND, ids=lambda node: type(node).__name__)
+@pytest.mark.parametrize("point", [(0.7, -1.3, 0.4), (2.1, 0.6, -0.9)])
+def test_each_node_carries_its_local_derivative_next_to_its_value(node: Expr, point) -> None:  # type: ignore[no-untyped-def]
+    """∂node/∂child against a central difference of the node's own evaluation, child by child."""
+    env = dict(zip("xyz", point, strict=True))
+    kids = node.children()
+    xs = [k.evaluate(env) for k in kids]
+    value = node.evaluate(env)
+    h = 1e-6
+    numeric = []
+    for i in range(len(kids)):
+        def at(x: float, i: int = i) -> float:
+            moved = [Const(x if j == i else v, "") for j, v in enumerate(xs)]
+            return node.with_children(tuple(moved)).evaluate({})
+        numeric.append((at(xs[i] + h) - at(xs[i] - h)) / (2 * h))
+    assert node.local(xs, value) == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_a_division_by_zero_has_no_local_derivative_rather_than_raising() -> None:
+    assert all(math.isnan(d) for d in Div(X, Y).local([1.0, 0.0], math.inf))

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bpstep.expr import Ref
+from bpstep.expr import Call, Ref
 from bpstep.functions import (
     ACTIVATIONS,
     FUSED_DELTAS,
@@ -223,8 +223,8 @@ def test_backward_works_sample_by_sample_in_a_batch(name: str, samples: int) -> 
 
 
 def test_negated_turns_an_error_round_drops_a_minus_and_else_writes_one() -> None:
+    from bpstep.engine import negated
     from bpstep.expr import Diff, Neg, Prod
-    from bpstep.functions import negated
 
     env = {"a": 3.0, "b": -2.0, "t[o]": 0.5, "y[o]": 0.8}
     plain = Prod((Ref("a"), Ref("b")))
@@ -232,3 +232,27 @@ def test_negated_turns_an_error_round_drops_a_minus_and_else_writes_one() -> Non
     assert negated(Neg(Ref("a"))).names() == "a"
     error = Diff(Ref("y[o]"), Ref("t[o]"))
     assert (negated(error).names(), negated(error).evaluate(env)) == ("t[o] − y[o]", pytest.approx(-0.3))
+
+
+ELEMENTWISE = [*(ACTIVATIONS[n] for n in sorted(ACTIVATIONS) if ACTIVATIONS[n].slope),
+               *(activation_entry(n, 2.5) for n in GAINED)]
+"""Every entry with an elementwise f′, and a gained copy of each that takes a gain."""
+
+
+@pytest.mark.parametrize("act", ELEMENTWISE, ids=lambda act: act.name)
+def test_every_form_of_f_prime_is_the_slope_of_f(act) -> None:  # type: ignore[no-untyped-def]
+    """f′ is written once, as the rule a student writes; the numpy form, the rule and every
+    ``Call`` node's local derivative are each checked against a central difference of f."""
+    h = 1e-6
+    for a in POINTS:
+        numeric = float((act.fn(np.array([a + h])) - act.fn(np.array([a - h])))[0] / (2 * h))
+        y = float(act.fn(np.array([a]))[0])
+        assert float(act.derivative(np.array([a]), np.array([y]))[0]) == pytest.approx(
+            numeric, rel=1e-6, abs=1e-9)
+        assert act.slope(Ref("a"), Ref("y")).evaluate({"a": a, "y": y}) == pytest.approx(
+            numeric, rel=1e-6, abs=1e-9)
+        for node in act.rule(Ref("a")).nodes():
+            if isinstance(node, Call):
+                x = node.operand.evaluate({"a": a})
+                slope = (node.fn(x + h) - node.fn(x - h)) / (2 * h)
+                assert node.local([x], node.fn(x)) == pytest.approx([slope], rel=1e-6, abs=1e-9)

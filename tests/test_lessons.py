@@ -109,8 +109,8 @@ def test_a_path_that_exists_wins_over_a_lesson_name(empty: Path) -> None:
 
 
 @pytest.mark.parametrize(("written", "suggested"), [
-    ("gfg_sigmod", "did you mean gfg_sigmoid"),
-    ("scenarios/two_hidden_layer.yaml", "did you mean two_hidden_layers"),
+    ("gfg_sigmod", "did you mean 'gfg_sigmoid'"),
+    ("scenarios/two_hidden_layer.yaml", "did you mean 'two_hidden_layers'"),
     ("nowhere", "check the path; `bpstep lessons` lists the lessons"),
 ])
 def test_an_unknown_name_is_refused_with_the_closest_lessons(empty: Path, written: str,
@@ -220,7 +220,7 @@ def test_a_copied_answers_file_still_finds_its_scenario(empty: Path) -> None:
 def test_copy_of_an_unknown_lesson_suggests_one(empty: Path) -> None:
     result = invoke("lessons", "copy", "tanh_mes")
     assert result.exit_code == 2
-    assert result.stderr.startswith("bpstep: error: tanh_mes: no such lesson; did you mean tanh_mse")
+    assert result.stderr.startswith("bpstep: error: tanh_mes: no such lesson; did you mean 'tanh_mse'?")
     assert list(empty.iterdir()) == []
 
 

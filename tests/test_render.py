@@ -160,7 +160,7 @@ def test_focus_filters_tables_and_says_when_a_stage_has_nothing(gfg: Trace) -> N
 
 
 def test_unknown_focus_unit_suggests_the_nearest(gfg: Trace) -> None:
-    with pytest.raises(UnknownUnit, match=r"no unit named 'h3'; did you mean h\d\?"):
+    with pytest.raises(UnknownUnit, match=r"no unit named 'h3'; did you mean 'h\d' or 'h\d'\? units: "):
         focus_on(gfg, "h3")
 
 

@@ -647,7 +647,7 @@ def test_a_bad_marking_is_refused_with_its_key_and_line(tmp_path: Path, spec: st
 
 def test_marking_is_written_back_with_the_scenario(tmp_path: Path) -> None:
     from bpstep.engine import initial_params
-    from bpstep.export.scenario_yaml import scenario_yaml
+    from bpstep.scenario_yaml import scenario_yaml
 
     scenario = load(write(tmp_path, "learning_rate: 0.5\nmarking: {decimals: 4}\n" + NET))
     again = write(tmp_path, scenario_yaml(scenario, initial_params(scenario), title="t", note="n"))

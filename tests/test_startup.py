@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("numpy", "yaml", "bpstep.engine", "bpstep.scenario", "rich.table")
 
@@ -25,3 +26,18 @@ def test_help_loads_no_heavy_module() -> None:
     code = ("import sys\nfrom bpstep.cli import app\nsys.argv = ['bpstep', '--help']\n"
             "try:\n    app()\nexcept SystemExit:\n    pass")
     assert loaded_after(code) - {"rich.table"} == set()
+
+
+def test_a_plain_run_loads_only_what_it_draws() -> None:
+    """No matrices, diagrams or SVG snapshots for `bpstep run` without --view, --diagram or
+    --save-svg (benchmarks/bench_startup.py measures what that saves)."""
+    unused = ("bpstep.matrix", "bpstep.render.matrix", "bpstep.render.diagram_text",
+              "bpstep.render.snapshots", "bpstep.export.output")
+    probe = ("import sys\nfrom bpstep.cli import app\n"
+             "sys.argv = ['bpstep', 'run', 'scenarios/gfg_sigmoid.yaml']\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             f"print('LOADED:', *(m for m in {unused!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "LOADED:", last

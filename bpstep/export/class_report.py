@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bpstep.cells import csv_cell
 from bpstep.classroom import ClassReport, Entry, Standing
 from bpstep.escaping import printable
-from bpstep.variants import csv_cell
 from bpstep.verify import VERDICTS
 
 ROSTER_COLUMNS = ("status", "reason", "id", "name", "email")

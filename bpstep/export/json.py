@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bpstep.escaping import printable
 from bpstep.numbers import fmt
-from bpstep.render.console import printable
 from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, VERDICTS, Report

@@ -30,7 +30,8 @@ FORMATS: dict[str, Writer] = {
     "latex": lambda _s, _t, worked, _p: to_latex(worked),
     "html": _html,
 }
-"""Export formats by name; the CLI's choices come from here."""
+"""Export formats by name. The CLI lists its choices in ``cli.ExportFormat`` (these and the quiz
+formats); a test checks the two agree."""
 
 DRAWN = frozenset({"html"})
 """Formats that draw the network on every slide, so refuse what no picture can show."""

@@ -21,9 +21,9 @@ from itertools import pairwise
 from xml.sax.saxutils import quoteattr
 
 from bpstep.errors import UserError
+from bpstep.escaping import printable
 from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
-from bpstep.render.console import printable
 from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bpstep.escaping import printable
 from bpstep.matrix import MatrixStage, matrix_stages
 from bpstep.numbers import fmt
-from bpstep.render.console import printable
 from bpstep.scenario import Scenario, activation_of
 from bpstep.tables import stage_table
 from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bpstep.classroom import ClassReport, Standing
-from bpstep.render.console import printable
+from bpstep.escaping import printable
 from bpstep.verify import VERDICTS
 
 

@@ -9,10 +9,9 @@ and every δ on the loss, so ancestors plus descendants of any unit cover nearly
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 from bpstep.trace import Quantity, Trace, parse_name
 
 
@@ -45,10 +44,9 @@ def focus_on(trace: Trace, unit: str) -> Focus:
     """The quantities that involve ``unit``, or ``UnknownUnit`` naming the units there are."""
     units = units_of(trace)
     if unit not in units:
-        close = [u for u in units if u.lower() == unit.lower()] or difflib.get_close_matches(
-            unit, units, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise UnknownUnit(f"--focus: no unit named {unit!r}; {hint}units: {', '.join(units)}")
+        hint = did_you_mean(unit, units)
+        raise UnknownUnit(f"--focus: no unit named {unit!r}; {hint + ' ' if hint else ''}units: "
+                          f"{', '.join(units)}")
     quantities = list(trace)
     own = {q.name for q in quantities if _touches(q, unit)}
     own |= {name for name in trace.given if _given_touches(name, unit)}

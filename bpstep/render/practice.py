@@ -19,10 +19,10 @@ from rich.text import Text
 
 from bpstep.answers import call_names, describe
 from bpstep.enums import StrEnum
+from bpstep.escaping import printable
 from bpstep.functions import LOSSES
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Session
-from bpstep.render.console import printable
 from bpstep.render.stages import stage_heading
 from bpstep.scenario import Layer, activation_of
 from bpstep.trace import UPDATE_KINDS, Quantity

@@ -6,18 +6,19 @@ Composing it in one place means the SVG slides show exactly what the terminal sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from bpstep.enums import StrEnum
-from bpstep.matrix import MatrixStage
 from bpstep.numbers import DEFAULT_PRECISION
-from bpstep.render.diagram_text import render_diagram
 from bpstep.render.focus import Focus
-from bpstep.render.matrix import MatrixView
 from bpstep.render.stages import MAX_ROWS, changed_in, render_stage
 from bpstep.trace import Trace
+
+if TYPE_CHECKING:
+    from bpstep.matrix import MatrixStage
 
 
 class ViewMode(StrEnum):
@@ -75,10 +76,14 @@ def _stage_body(trace: Trace, index: int, view: View, width: int) -> RenderableT
                          changed=changed_in(trace, index), focus=view.focus,
                          table=view.mode != ViewMode.MATRIX, max_rows=view.max_rows)
     if view.mode != ViewMode.UNIT:
+        from bpstep.render.matrix import MatrixView  # loaded only when matrices are shown
+
         table = Group(table, MatrixView(view.matrices[index], view.precision,
                                         view.focus.unit if view.focus else None))
     if not view.diagram:
         return table
+    from bpstep.render.diagram_text import render_diagram  # loaded only when diagrams are drawn
+
     unit = view.focus.unit if view.focus else None
     drawing = render_diagram(trace, index, precision=view.precision, width=width, focus=unit)
     return Group(table, drawing, Text(""))

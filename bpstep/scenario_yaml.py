@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bpstep.cells import yaml_number
 from bpstep.engine import Params
 from bpstep.errors import UserError
-from bpstep.render.console import printable
+from bpstep.escaping import printable
 from bpstep.scenario import MAX_FILE_BYTES, Scenario, titled
 
 SHORTEST_NUMBER = len("0.0, ")
@@ -58,15 +59,6 @@ def trained_note(given: str, epochs: int, loss: str) -> str:
     """The saved file's header: the command as typed (the path as given, quoted for a shell)."""
     return (f"Trained by: bpstep train {shlex.quote(given)} --epochs {epochs} (loss {loss}).\n"
             f"Starting weights: {given}.")
-
-
-def yaml_number(value: float) -> str:
-    """A float as YAML 1.1 reads it back exactly: ``1e-05`` needs a dot to be a number."""
-    text = repr(float(value))
-    if "e" in text and "." not in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}.0e{exponent}"
-    return text
 
 
 def _row(values: Sequence[float] | np.ndarray) -> str:

@@ -14,8 +14,8 @@ from test_engine import assert_updates_match_finite_differences, small_spec
 
 from bpstep.answers import parse
 from bpstep.engine import step
-from bpstep.export.scenario_yaml import scenario_yaml
 from bpstep.scenario import ScenarioError, check, parse_yaml
+from bpstep.scenario_yaml import scenario_yaml
 from bpstep.train import TrainResult, train
 from bpstep.verify import CORRECT, WRONG, verify
 
