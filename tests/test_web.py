@@ -1,0 +1,378 @@
+"""The practice page (``bpstep export -f web``/``-f scorm``): its marker gives ``bpstep verify``'s
+verdicts, it asks for nothing over the network, it fits, it escapes what files say, and a session
+driven by keyboard alone downloads answers ``bpstep verify`` marks the same way.
+
+The browser tests drive headless Chromium through puppeteer-core (``tests/web/drive.js``) and
+skip, with the install command as the reason, where Chromium or the npm packages are missing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import random
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bpstep import expr as expr_module
+from bpstep import verify as v
+from bpstep.answers import Answer
+from bpstep.cli import app
+from bpstep.engine import step
+from bpstep.export import web
+from bpstep.expr import as_data
+from bpstep.lessons import lessons
+from bpstep.marking_data import STRATEGIES
+from bpstep.scenario import load
+from bpstep.variants import asked
+from bpstep.written import DEFAULT_FLOOR, read_number
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_TESTS = ROOT / "tests" / "web"
+SCENARIOS = [lesson for lesson in lessons() if not lesson.is_answers]
+runner = CliRunner()
+SIZE_LIMIT = 300_000
+SHEETS_PER_LESSON = 110
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args], env={"NO_COLOR": "1", "COLUMNS": "120"})
+
+
+def chromium() -> str | None:
+    return next((found for name in ("chromium", "chromium-browser", "google-chrome")
+                 if (found := shutil.which(name))), None)
+
+
+def browser_missing() -> str | None:
+    if chromium() is None:
+        return "apt-get install -y chromium"
+    if shutil.which("node") is None or not (WEB_TESTS / "node_modules" / "puppeteer-core").is_dir():
+        return "npm ci --prefix tests/web"
+    return None
+
+
+needs_browser = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
+
+
+def drive(tasks: list[dict]) -> list[dict]:
+    """Run ``tasks`` in one headless Chromium (tests/web/drive.js)."""
+    job = json.dumps({"chromium": chromium(), "tasks": tasks})
+    done = subprocess.run(["node", str(WEB_TESTS / "drive.js")], input=job, capture_output=True,
+                          text=True, cwd=WEB_TESTS, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def practice_of(scenario, trace, names=None, title=None, student=None) -> web.Practice:
+    return web.Practice(names or asked(trace, None), 2, scenario.marking or DEFAULT_FLOOR,
+                        title or scenario.title or "practice", "scenario.yaml", student)
+
+
+def verify_items(scenario, trace, sheet: dict[str, str]) -> list[list]:
+    """``bpstep verify --json``'s (name, verdict, mistake, carried_from) of each quantity."""
+    answers = {n: Answer(n, read_number(text)) for n, text in sheet.items()}
+    report = v.verify(trace, scenario, answers, None, scenario.marking or DEFAULT_FLOOR)
+    return [[x.name, str(x.verdict), x.mistake, list(x.carried_from)] for x in report]
+
+
+# --- the marking as data ---
+
+
+def test_every_node_kind_has_a_data_form() -> None:
+    kinds = {c for _, c in inspect.getmembers(expr_module, inspect.isclass)
+             if issubclass(c, expr_module.Expr) and c is not expr_module.Expr}
+    assert kinds == set(expr_module._AS_DATA)
+
+
+def test_every_mistake_has_a_strategy_in_verify_order() -> None:
+    assert set(STRATEGIES) == {m.key for m in v.MISTAKES}
+
+
+REPLAY_LESSONS = ("gfg_sigmoid", "gfg_gradient_convention", "builtin_identity_xor", "tanh_mse",
+                  "relu_sse", "softmax_cross_entropy")
+"""Every activation, loss and convention once (the larger lessons repeat them, slowly)."""
+
+
+@pytest.mark.parametrize("lesson", [x for x in SCENARIOS if x.name in REPLAY_LESSONS],
+                         ids=lambda lesson: lesson.name)
+def test_replayed_rewrites_are_verifys_own(lesson) -> None:
+    """Each mistake sent as one-rule rewrites makes, through ``misrules``, exactly the variants
+    verify's MISTAKES make (a worksheet with nothing written: every value a source)."""
+    scenario = load(lesson.path)
+    trace = step(scenario)
+    marker = v._marker_of_truth(trace, scenario)
+    marker.answers = {}
+    mistakes = {m.key: m for m in v.MISTAKES}
+    for q in trace:
+        for key, rule in v.REPLAYED.items():
+            if key == "power_of_ten":
+                continue
+            theirs = [v.Variant(*made) for made in mistakes[key].variants(marker, q)]
+            ours = [v.Variant(*made) for made in marker.misrules(q, rule)]
+            assert [(as_data(x.rule), x.hint, x.source) for x in ours] == [
+                (as_data(x.rule), x.hint, x.source) for x in theirs], (q.name, key)
+
+
+def test_page_escapes_what_the_scenario_says(tmp_path: Path) -> None:
+    scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    hostile = "</script><img src=x onerror=alert(1)>\x1b[2J\u202e<!--"
+    page = web.web_page([(scenario, trace, practice_of(scenario, trace, title=hostile))])
+    assert "<img" not in page and "<!--" not in page.replace("<!doctype", "")
+    assert page.count("</script>") == 2  # the data's and the scripts' own ends
+    assert "\x1b" not in page and "\u202e" not in page
+    assert "\\x1b" in page and "\\u202e" in page  # shown as escapes, not dropped
+
+
+def test_cli_writes_a_page_and_keeps_what_is_there(tmp_path: Path) -> None:
+    out = tmp_path / "practice.html"
+    result = invoke("export", "two_hidden_layers", "-f", "web", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert 0 < out.stat().st_size < SIZE_LIMIT
+    again = invoke("export", "two_hidden_layers", "-f", "web", "-o", out)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert invoke("export", "two_hidden_layers", "-f", "web", "-o", out, "--force").exit_code == 0
+
+
+def test_cli_ask_and_tries_reach_the_page(tmp_path: Path) -> None:
+    out = tmp_path / "p.html"
+    assert invoke("export", "gfg_sigmoid", "-f", "web", "-o", out, "--ask", "deltas",
+                  "--tries", "3", "--digits", "4").exit_code == 0
+    data = _data_of(out.read_text(encoding="utf-8"))
+    assert data["asked"] == ["delta[o]", "delta[h1]", "delta[h2]"]
+    assert data["tries"] == 3 and data["model"]["floor"] == {"kind": "digits", "count": 4}
+
+
+def test_scorm_package_holds_manifest_page_and_script(tmp_path: Path) -> None:
+    out = tmp_path / "practice.zip"
+    assert invoke("export", "gfg_sigmoid", "-f", "scorm", "-o", out).exit_code == 0
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        manifest = ET.fromstring(z.read("imsmanifest.xml"))
+        page = z.read("index.html").decode()
+    assert names == {"imsmanifest.xml", "index.html", "scorm.js"}
+    ns = {"c": "http://www.imsproject.org/xsd/imscp_rootv1p1p2"}
+    assert manifest.find("c:metadata/c:schemaversion", ns).text == "1.2"
+    files = {f.get("href") for f in manifest.iterfind(".//c:resource/c:file", ns)}
+    assert files == {"index.html", "scorm.js"}
+    assert '<script src="scorm.js">' in page
+
+
+def _data_of(page: str) -> dict:
+    start = page.index('id="bpstep-data">') + len('id="bpstep-data">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+# --- in the browser ---
+
+
+def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str, str]]:
+    """Worksheets of every kind a class hands in: true values to 3-6 figures with some left
+    blank, one value rounded to 2 figures, one value wrong and the later ones carried from it,
+    one value made by each named mistake, one rounded too early, and drawn numbers."""
+    quantities = list(trace)
+    sheets = []
+    for i in range(count):
+        figures = rng.choice([3, 4, 5, 6])
+        sheet = {q.name: f"{q.value:.{figures}g}" for q in quantities if rng.random() > 0.15}
+        q = rng.choice(quantities)
+        kind = i % 6
+        if kind == 1:
+            made = v.mistake_values(trace, scenario, q.name)
+            if made:
+                sheet[q.name] = f"{made[i // 6 % len(made)].value:.{figures}g}"
+        elif kind == 2:
+            sheet[q.name] = f"{q.value:.2g}"
+        elif kind == 3:
+            env = {**trace.given, **trace.values}
+            k = quantities.index(q)
+            sheet[q.name] = f"{q.value * rng.uniform(0.5, 1.5) + rng.uniform(-0.1, 0.1):.{figures}g}"
+            env[q.name] = float(sheet[q.name])
+            for later in quantities[k + 1:]:
+                env[later.name] = later.expr.evaluate(env)
+                if later.name in sheet:
+                    sheet[later.name] = f"{env[later.name]:.{figures}g}"
+                    env[later.name] = float(sheet[later.name])
+        elif kind == 4:
+            early = v.early_rounding_values(trace, scenario, q.name, figures)
+            if early:
+                sheet[q.name] = f"{early[0].value:.{figures}g}"
+        elif kind == 5:
+            sheet[q.name] = f"{rng.uniform(-2, 2):.{rng.choice([2, 3, 4])}f}"
+        sheets.append(sheet)
+    return sheets
+
+
+@needs_browser
+def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None:
+    rng = random.Random(29)
+    tasks, expected, seen = [], [], set()
+    for lesson in SCENARIOS:
+        scenario = load(lesson.path)
+        trace = step(scenario)
+        page = tmp_path / f"{lesson.name}.html"
+        page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace))]),
+                        encoding="utf-8")
+        sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON)
+        expected.append([verify_items(scenario, trace, s) for s in sheets])
+        tasks.append({"url": page.as_uri(), "args": sheets, "script": (
+            "return args.map(s => window.bpstep.verify(s).map("
+            "x => [x.name, x.verdict, x.mistake, x.carried_from]));")})
+    results = drive(tasks)
+    count = 0
+    for lesson, result, want in zip(SCENARIOS, results, expected, strict=True):
+        assert result["requests"] == [] and result["errors"] == [], lesson.name
+        for got, sheet_want in zip(result["result"], want, strict=True):
+            assert got == sheet_want, lesson.name
+            count += 1
+            seen.update((item[1], item[2]) for item in got)
+    assert count >= 1000
+    verdicts = {verdict for verdict, _ in seen}
+    assert verdicts >= {"correct", "rounding", "carried", "too coarse", "rounded too early",
+                        "wrong", "not attempted"}
+    assert len({m for _, m in seen if m}) >= 8  # many named mistakes, not one
+
+
+@needs_browser
+def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path) -> None:
+    scenario_path = ROOT / "scenarios" / "gfg_sigmoid.yaml"
+    scenario = load(scenario_path)
+    trace = step(scenario)
+    names = asked(trace, "forward,loss")
+    page = tmp_path / "p.html"
+    page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace, names))]),
+                    encoding="utf-8")
+    typed = {n: f"{trace[n].value:.4g}" for n in names}
+    typed[names[1]] = f"{trace[names[1]].value:.2g}"  # too coarse, twice: shown, then carried on
+    actions = []
+    for i, n in enumerate(names):
+        if i == 3:
+            actions += [["press", "Tab"], ["press", "Tab"], ["press", "Tab"], ["press", "Enter"]]
+            continue  # skipped with the keyboard: Tab to Skip, Enter
+        tries = 2 if n == names[1] else 1
+        for _ in range(tries):
+            actions += [["focus", "#answer"], ["type", typed[n]], ["press", "Enter"]]
+    actions += [["focus", "#download"], ["press", "Enter"]]
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    [run] = drive([{"url": page.as_uri(), "actions": actions, "downloads": str(downloads),
+                    "script": "return window.bpstep.verify(window.bpstep.session.answers)"
+                              ".map(x => [x.name, x.verdict, x.mistake, x.carried_from]);"}])
+    assert run["requests"] == [] and run["errors"] == []
+    saved = Path(run["downloaded"])
+    text = saved.read_text(encoding="utf-8")
+    sheet = {k: str(x) for k, x in yaml.safe_load(text).items() if k != "scenario"}
+    assert names[3] not in sheet and sheet[names[1]] == typed[names[1]]
+    shutil.copy(scenario_path, tmp_path / "scenario.yaml")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(text, encoding="utf-8")
+    marked = invoke("verify", answers, "--json")
+    items = [[a["name"], a["verdict"], a["mistake"], a["carried_from"]]
+             for a in json.loads(marked.stdout)["answers"]]
+    assert items == run["result"]
+    assert {a[1] for a in items} >= {"correct", "too coarse", "not attempted"}
+
+
+SCORM_API = """
+window.__calls = [];
+window.API = (() => {
+  const api = new window.__ScormAgain.Scorm12API({logLevel: 5});
+  for (const m of ["LMSInitialize", "LMSSetValue", "LMSCommit", "LMSFinish"]) {
+    const f = api[m].bind(api);
+    api[m] = (...a) => { window.__calls.push([m, ...a]); return f(...a); };
+  }
+  return api;
+})();
+"""
+
+
+@needs_browser
+def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> None:
+    scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    names = asked(trace, "forward")
+    with zipfile.ZipFile(io.BytesIO(web.scorm_package(
+            [(scenario, trace, practice_of(scenario, trace, names))]))) as z:
+        z.extractall(tmp_path)
+    runtime = (WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js")
+    if not runtime.exists():
+        runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
+    inject = ("(() => {" + runtime.read_text(encoding="utf-8") +
+              "\nwindow.__ScormAgain = typeof Scorm12API !== 'undefined' ? {Scorm12API} : "
+              "window.Scorm12API ? {Scorm12API: window.Scorm12API} : window;})();" + SCORM_API)
+    right = [f"{trace[n].value:.5g}" for n in names]
+    actions = []
+    for i, text in enumerate(right):
+        typed = "0.5" if i == 0 else text  # the first wrong twice (2 tries), then shown
+        for _ in range(2 if i == 0 else 1):
+            actions += [["focus", "#answer"], ["type", typed], ["press", "Enter"]]
+    script = ("const g = k => window.API.LMSGetValue(k); return {raw: g('cmi.core.score.raw'), "
+              "max: g('cmi.core.score.max'), min: g('cmi.core.score.min'), "
+              "status: g('cmi.core.lesson_status'), calls: window.__calls.map(c => c[0])};")
+    [run] = drive([{"url": (tmp_path / "index.html").as_uri(), "inject": inject,
+                    "actions": actions, "script": script}])
+    assert run["errors"] == [] and run["requests"] == [(tmp_path / "scorm.js").as_uri()]
+    result = run["result"]
+    assert result["raw"] == str(len(names) - 1) and result["max"] == str(len(names))
+    assert result["min"] == "0" and result["status"] == "failed"
+    assert result["calls"][0] == "LMSInitialize" and "LMSCommit" in result["calls"]
+
+
+@needs_browser
+def test_page_alone_without_lms_still_marks(tmp_path: Path) -> None:
+    with zipfile.ZipFile(io.BytesIO(web.scorm_package([_gfg_page()]))) as z:
+        z.extractall(tmp_path)
+    [run] = drive([{"url": (tmp_path / "index.html").as_uri(),
+                    "script": "return window.bpstep.verify({'a[h1]': '0.3'})[0].verdict;"}])
+    assert run["errors"] == [] and run["result"] in {"correct", "wrong", "too coarse", "rounding"}
+
+
+def _gfg_page():
+    scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    return scenario, trace, practice_of(scenario, trace)
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@needs_browser
+def test_text_contrast_meets_wcag_aa_light_and_dark_on_a_phone(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(web.web_page([_gfg_page()]), encoding="utf-8")
+    script = """
+      const rgb = s => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+      const out = [];
+      const shown = ['h1', '#problem', '#answer-label', '.meaning', '.needs', '#check', '#hint', '#help'];
+      for (const sel of shown) {
+        const el = document.querySelector(sel), st = getComputedStyle(el);
+        let bgEl = el, bg = st.backgroundColor;
+        while (/rgba\\(0, 0, 0, 0\\)|transparent/.test(bg) && bgEl.parentElement) {
+          bgEl = bgEl.parentElement; bg = getComputedStyle(bgEl).backgroundColor; }
+        if (/rgba\\(0, 0, 0, 0\\)/.test(bg)) bg = getComputedStyle(document.body).backgroundColor;
+        out.push([sel, rgb(st.color), rgb(bg)]);
+      }
+      return {pairs: out, wide: document.documentElement.scrollWidth <= window.innerWidth};"""
+    runs = drive([{"url": page.as_uri(), "script": script, "dark": dark, "width": 390,
+                   "height": 844, "screenshot": str(tmp_path / f"phone-{dark}.png")}
+                  for dark in (False, True)])
+    for run in runs:
+        assert run["result"]["wide"]  # nothing scrolls sideways on a phone
+        for sel, fg, bg in run["result"]["pairs"]:
+            hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 4.5, sel
+    assert runs[0]["result"]["pairs"][0][2] != runs[1]["result"]["pairs"][0][2]  # dark is dark
