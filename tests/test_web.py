@@ -376,3 +376,115 @@ def test_text_contrast_meets_wcag_aa_light_and_dark_on_a_phone(tmp_path: Path) -
             hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
             assert (hi + 0.05) / (lo + 0.05) >= 4.5, sel
     assert runs[0]["result"]["pairs"][0][2] != runs[1]["result"]["pairs"][0][2]  # dark is dark
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("class") / "cls"
+    made = invoke("variants", ROOT / "scenarios" / "gfg_sigmoid.yaml", "-o", folder, "-n", "3")
+    assert made.exit_code == 0, made.output
+    return folder
+
+
+def test_class_folder_makes_a_page_per_variant(class_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pages"
+    assert invoke("export", class_folder, "-f", "web", "-o", out).exit_code == 0
+    pages = sorted(out.iterdir())
+    assert [p.name for p in pages] == ["variant-01.html", "variant-02.html", "variant-03.html"]
+    for n, page in enumerate(pages, start=1):
+        data = _data_of(page.read_text(encoding="utf-8"))
+        scenario = load(class_folder / "students" / f"variant-0{n}.yaml")
+        truth = step(scenario).values
+        assert data["student"] == f"0{n}" and data["scenario"] == f"students/variant-0{n}.yaml"
+        assert data["model"]["truth"]["a[h1]"] == truth["a[h1]"]
+
+
+@needs_browser
+def test_class_page_asks_the_id_and_marks_that_variant(class_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "class.html"
+    assert invoke("export", class_folder, "-f", "web", "-o", out).exit_code == 0
+    scenario = load(class_folder / "students" / "variant-02.yaml")
+    trace = step(scenario)
+    sheet = {q.name: f"{q.value:.4g}" for q in trace}
+    script = ("const hidden = id => document.getElementById(id).hidden; "
+              "const said = document.getElementById('student-feedback').textContent; "
+              "return [hidden('student-section'), hidden('ask-section'), said, "
+              "window.bpstep.verify(args).map(x => [x.name, x.verdict, x.mistake, x.carried_from])];")
+    erase = [["press", "Backspace"]] * len("nobody")
+    [run] = drive([{"url": out.as_uri(), "args": sheet, "script": script, "actions": [
+        ["focus", "#student-id"], ["type", "nobody"], ["press", "Enter"], *erase,
+        ["type", "02"], ["press", "Enter"]]}])
+    id_form_hidden, ask_hidden, said, items = run["result"]
+    assert run["errors"] == [] and run["requests"] == []
+    assert id_form_hidden and not ask_hidden and "nobody" in said  # refused, then the page opened
+    assert items == verify_items(scenario, trace, sheet)
+
+
+# --- the marker's arithmetic against Python's, where the two languages round differently ---
+
+MARKER = ROOT / "bpstep" / "export" / "web_marker.js"
+TIES = [0.125, 0.375, 2.5, 0.5, 1.5, 0.0125, 0.045, 1.005, 2.675, 0.3125, 1e-7 * 5, 12345.5,
+        -0.125, -2.5, 0.1 + 0.2, 1 / 3, 123456789.125, 5e-324, 1.7976931348623157e308]
+
+
+def node_eval(expression: str, args: object) -> object:
+    script = (f"const m = require({json.dumps(str(MARKER))}); const args = "
+              f"JSON.parse(require('fs').readFileSync(0, 'utf8')); "
+              f"process.stdout.write(JSON.stringify({expression}));")
+    done = subprocess.run(["node", "-e", script], input=json.dumps(args), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="apt-get install -y nodejs")
+
+
+@needs_node
+def test_fixed_rounds_ties_as_python_formats() -> None:
+    rng = random.Random(7)
+    cases = [(x, p) for x in TIES for p in range(0, 8)]
+    cases += [(round(rng.uniform(-10, 10), rng.randrange(1, 6)) + rng.choice([0, 5e-7, 5e-5]),
+               rng.randrange(0, 7)) for _ in range(400)]
+    got = node_eval("args.map(([x, p]) => m.fixed(x, p))", cases)
+    assert got == [f"{x:.{p}f}" for x, p in cases]
+
+
+@needs_node
+def test_round_figures_goes_half_up_from_the_shortest_decimal_as_python() -> None:
+    from bpstep.written import round_figures
+
+    rng = random.Random(8)
+    cases = [(x, k) for x in TIES for k in range(1, 9)]
+    cases += [(rng.choice([1, -1]) * rng.uniform(0, 1) * 10 ** rng.randrange(-8, 8),
+               rng.randrange(1, 9)) for _ in range(400)]
+    got = node_eval("args.map(([x, k]) => String(m.roundFigures(x, k)))", cases)
+    assert [float(x) for x in got] == [round_figures(x, k) for x, k in cases]
+
+
+@needs_node
+def test_fsum_is_exact_as_math_fsum() -> None:
+    import math
+
+    rng = random.Random(9)
+    lists = [[1e100, 1.0, -1e100, 1e-100, 1e50, -1.0, -1e50], [0.1] * 10, [1.0, 1e-16, 1e-16],
+             [2.0 ** 53, 1.0, -(2.0 ** 53)], [1e308, -1e308, 1e-308]]
+    lists += [[rng.choice([1, -1]) * rng.uniform(0, 1) * 10 ** rng.randrange(-20, 20)
+               for _ in range(rng.randrange(1, 12))] for _ in range(300)]
+    got = node_eval("args.map(xs => String(m.fsum(xs)))", lists)
+    assert [float(x) for x in got] == [math.fsum(xs) for xs in lists]
+
+
+@needs_node
+def test_numbers_are_read_as_written_py_reads_them() -> None:
+    texts = ["0.56", "-.5", "+5", "9.45e-4", "4", "120", "2120", "0,8787", "−0.0368", "1e99999",
+             "1e400", "0e5", "0.000", " 7.10 ", "1.2e3", "abc", "1,2,3", "--1", "5.", ".5e-3",
+             "0.0950", "1e-320", "\u00a00.3\u3000", "\ufeff0.3", "٣.٥", "𝟏.𝟐", "١٢٠", "3.5e٢",
+             "٠,٥"]
+    got = node_eval("args.map(t => { const w = m.readNumber(t); return w && [w.value, w.text, "
+                    "w.decimals, w.figures, w.comma, w.halfUnit]; })", texts)
+    want = []
+    for t in texts:
+        w = read_number(t)
+        want.append(w and [w.value, w.text, w.decimals, w.figures, w.comma, w.half_unit])
+    assert got == want

@@ -125,31 +125,43 @@ var bpstepMarker = (function () {
   }
 
   // --- numbers as written (bpstep/written.py) ---------------------------------------------
-  var NUMBER = /^[+-]?(?:(\d+)(\.)(\d*)|\.(\d+)|(\d+))(?:[eE]([+-]?\d+))?$/;
-  var DECIMAL_COMMA = /^[+-]?\d+,\d+$/;
+  // Python's \d matches every decimal digit of Unicode (٣, 𝟏), and float() reads them: so here.
+  var NUMBER = /^[+-]?(?:(\p{Nd}+)(\.)(\p{Nd}*)|\.(\p{Nd}+)|(\p{Nd}+))(?:[eE]([+-]?\p{Nd}+))?$/u;
+  var DECIMAL_COMMA = /^[+-]?\p{Nd}+,\p{Nd}+$/u;
+  var ND = /^\p{Nd}$/u;
   var MAX_EXPONENT_DIGITS = 5;
+  // What Python's str.strip() takes away: the characters str.isspace() is true of.
+  var PY_SPACE = /^[\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+  function ascii(text) {  // every decimal digit as 0-9: its place in its run of ten
+    return Array.from(text).map(function (c) {
+      if (c >= "0" && c <= "9" || !ND.test(c)) return c;
+      var cp = c.codePointAt(0), n = 0;
+      while (ND.test(String.fromCodePoint(cp - n - 1))) n += 1;
+      return String(n % 10);
+    }).join("");
+  }
+  function points(text) { return Array.from(text).length; }
   function readNumber(text) {
-    var cleaned = String(text).replace(/^[\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x1c-\x1f]+|[\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x1c-\x1f]+$/g, "")
-      .replace(/[\u2212\u2013]/g, "-");
+    var cleaned = String(text).replace(PY_SPACE, "").replace(/[\u2212\u2013]/g, "-");
     var comma = DECIMAL_COMMA.test(cleaned);
     if (comma) cleaned = cleaned.replace(",", ".");
     var m = NUMBER.exec(cleaned);
     if (!m) return null;
     var exponent = m[6] || "0";
-    if (exponent.replace(/^[+-]/, "").replace(/^0+/, "").length > MAX_EXPONENT_DIGITS) return null;
+    if (points(exponent.replace(/^[+-]/, "").replace(/^0+/, "")) > MAX_EXPONENT_DIGITS) return null;
     var after = m[2] ? m[3] : (m[4] || "");
     var whole = m[1] || m[5] || "";
     var significant = (whole + after).replace(/^0+/, "");
     var placing = 0;
     if (m[5] && significant) {
       var stripped = significant.replace(/0+$/, "");
-      placing = significant.length - stripped.length; significant = stripped;
+      placing = points(significant) - points(stripped); significant = stripped;
     }
-    var decimals = after.length - parseInt(exponent, 10) - placing;
+    var decimals = points(after) - parseInt(ascii(exponent), 10) - placing;
     if (-decimals > 308) return null;
-    var value = Number(cleaned);
+    var value = Number(ascii(cleaned));
     if (!fin(value)) return null;
-    return { value: value, text: cleaned, decimals: decimals, figures: significant.length, comma: comma,
+    return { value: value, text: cleaned, decimals: decimals, figures: points(significant), comma: comma,
              halfUnit: 0.5 * pow10(-decimals) };
   }
   function floorMet(floor, w) {
