@@ -128,7 +128,7 @@
     ev.preventDefault();
     if (session.done()) return;
     var typed = $("answer").value;
-    if (typed.trim() === "?") return onHint();
+    if (typed.trim() === "?") { $("answer").value = ""; return onHint(); }
     if (typed.trim() === "") { feedback("Type a number, ? for a hint, or Skip.", "warn"); return; }
     var fb = session.submit(typed), name = label(fb.name);
     if (fb.event === "not a number") {
@@ -139,7 +139,9 @@
       log(name + " = " + fb.verdict.written + "  " + line.text + note, line.kind);
       feedback(line.text + note, line.kind);
     } else if (fb.event === "try again") {
-      feedback(line.text + note + " · " + fb.left + " " + (fb.left === 1 ? "try" : "tries") + " left", line.kind);
+      var left = fb.left + " " + (fb.left === 1 ? "try" : "tries") + " left";
+      log(name + " = " + fb.verdict.written + "  " + line.text + " · " + left, line.kind);
+      feedback(line.text + note + " · " + left, line.kind);
       $("answer").select();
       report();
       return;
