@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from bpstep.lessons import lessons
 from bpstep.marking_data import STRATEGIES
 from bpstep.scenario import load
 from bpstep.variants import asked
-from bpstep.written import DEFAULT_FLOOR, read_number
+from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_TESTS = ROOT / "tests" / "web"
@@ -41,6 +42,8 @@ SCENARIOS = [lesson for lesson in lessons() if not lesson.is_answers]
 runner = CliRunner()
 SIZE_LIMIT = 300_000
 SHEETS_PER_LESSON = 110
+MARK_ALL = ("return args.map(s => window.bpstep.verify(s).map("
+            "x => [x.name, x.verdict, x.mistake, x.carried_from]));")
 
 
 def invoke(*args: str | Path):
@@ -77,10 +80,10 @@ def practice_of(scenario, trace, names=None, title=None, student=None) -> web.Pr
                         title or scenario.title or "practice", "scenario.yaml", student)
 
 
-def verify_items(scenario, trace, sheet: dict[str, str]) -> list[list]:
+def verify_items(scenario, trace, sheet: dict[str, str], floor: Floor | None = None) -> list[list]:
     """``bpstep verify --json``'s (name, verdict, mistake, carried_from) of each quantity."""
     answers = {n: Answer(n, read_number(text)) for n, text in sheet.items()}
-    report = v.verify(trace, scenario, answers, None, scenario.marking or DEFAULT_FLOOR)
+    report = v.verify(trace, scenario, answers, None, floor or scenario.marking or DEFAULT_FLOOR)
     return [[x.name, str(x.verdict), x.mistake, list(x.carried_from)] for x in report]
 
 
@@ -176,18 +179,23 @@ def _data_of(page: str) -> dict:
 
 
 def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str, str]]:
-    """Worksheets of every kind a class hands in: true values to 3-6 figures with some left
-    blank, one value rounded to 2 figures, one value wrong and the later ones carried from it,
+    """Worksheets of every kind a class hands in: true values to 3-6 figures with some (or most)
+    left blank, one value rounded to 2 figures, one value wrong and the later ones carried from it,
     one value made by each named mistake, one rounded too early, and drawn numbers."""
     quantities = list(trace)
-    sheets = []
+    sheets: list[dict[str, str]] = []
+    named: dict[str, list[v.MistakeValue]] = {}
+    rounded: dict[tuple[str, int], list[v.MistakeValue]] = {}
     for i in range(count):
         figures = rng.choice([3, 4, 5, 6])
-        sheet = {q.name: f"{q.value:.{figures}g}" for q in quantities if rng.random() > 0.15}
+        blank = rng.choice([0.15, 0.15, 0.6])  # now and then most values left blank
+        sheet = {q.name: f"{q.value:.{figures}g}" for q in quantities if rng.random() > blank}
         q = rng.choice(quantities)
         kind = i % 6
         if kind == 1:
-            made = v.mistake_values(trace, scenario, q.name)
+            if q.name not in named:
+                named[q.name] = v.mistake_values(trace, scenario, q.name)
+            made = named[q.name]
             if made:
                 sheet[q.name] = f"{made[i // 6 % len(made)].value:.{figures}g}"
         elif kind == 2:
@@ -203,7 +211,9 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
                     sheet[later.name] = f"{env[later.name]:.{figures}g}"
                     env[later.name] = float(sheet[later.name])
         elif kind == 4:
-            early = v.early_rounding_values(trace, scenario, q.name, figures)
+            if (q.name, figures) not in rounded:
+                rounded[q.name, figures] = v.early_rounding_values(trace, scenario, q.name, figures)
+            early = rounded[q.name, figures]
             if early:
                 sheet[q.name] = f"{early[0].value:.{figures}g}"
         elif kind == 5:
@@ -224,15 +234,22 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
                         encoding="utf-8")
         sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON)
         expected.append([verify_items(scenario, trace, s) for s in sheets])
-        tasks.append({"url": page.as_uri(), "args": sheets, "script": (
-            "return args.map(s => window.bpstep.verify(s).map("
-            "x => [x.name, x.verdict, x.mistake, x.carried_from]));")})
+        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
+    for floor in (Floor(FloorKind.DIGITS, 2), Floor(FloorKind.DECIMALS, 3)):
+        scenario = load(ROOT / "scenarios" / "tanh_mse.yaml")
+        trace = step(scenario)
+        page = tmp_path / f"tanh_mse-{floor.kind}.html"
+        practice = replace(practice_of(scenario, trace), floor=floor)
+        page.write_text(web.web_page([(scenario, trace, practice)]), encoding="utf-8")
+        sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON // 2)
+        expected.append([verify_items(scenario, trace, s, floor) for s in sheets])
+        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
     results = drive(tasks)
     count = 0
-    for lesson, result, want in zip(SCENARIOS, results, expected, strict=True):
-        assert result["requests"] == [] and result["errors"] == [], lesson.name
+    for task, result, want in zip(tasks, results, expected, strict=True):
+        assert result["requests"] == [] and result["errors"] == [], task["url"]
         for got, sheet_want in zip(result["result"], want, strict=True):
-            assert got == sheet_want, lesson.name
+            assert got == sheet_want, task["url"]
             count += 1
             seen.update((item[1], item[2]) for item in got)
     assert count >= 1000
@@ -260,8 +277,8 @@ def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path
             continue  # skipped with the keyboard: Tab to Skip, Enter
         tries = 2 if n == names[1] else 1
         for _ in range(tries):
-            actions += [["focus", "#answer"], ["type", typed[n]], ["press", "Enter"]]
-    actions += [["focus", "#download"], ["press", "Enter"]]
+            actions += [["type", typed[n]], ["press", "Enter"]]
+    actions += [["press", "Tab"], ["press", "Enter"]]  # from the summary to its download button
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     [run] = drive([{"url": page.as_uri(), "actions": actions, "downloads": str(downloads),
@@ -314,7 +331,7 @@ def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> Non
     for i, text in enumerate(right):
         typed = "0.5" if i == 0 else text  # the first wrong twice (2 tries), then shown
         for _ in range(2 if i == 0 else 1):
-            actions += [["focus", "#answer"], ["type", typed], ["press", "Enter"]]
+            actions += [["type", typed], ["press", "Enter"]]
     script = ("const g = k => window.API.LMSGetValue(k); return {raw: g('cmi.core.score.raw'), "
               "max: g('cmi.core.score.max'), min: g('cmi.core.score.min'), "
               "status: g('cmi.core.lesson_status'), calls: window.__calls.map(c => c[0])};")
@@ -412,7 +429,7 @@ def test_class_page_asks_the_id_and_marks_that_variant(class_folder: Path, tmp_p
               "window.bpstep.verify(args).map(x => [x.name, x.verdict, x.mistake, x.carried_from])];")
     erase = [["press", "Backspace"]] * len("nobody")
     [run] = drive([{"url": out.as_uri(), "args": sheet, "script": script, "actions": [
-        ["focus", "#student-id"], ["type", "nobody"], ["press", "Enter"], *erase,
+        ["type", "nobody"], ["press", "Enter"], *erase,
         ["type", "02"], ["press", "Enter"]]}])
     id_form_hidden, ask_hidden, said, items = run["result"]
     assert run["errors"] == [] and run["requests"] == []

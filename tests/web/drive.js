@@ -23,10 +23,9 @@ async function run(browser, task) {
   if (task.inject) await page.evaluateOnNewDocument(task.inject);
   let downloaded = null;
   if (task.downloads) {
-    const cdp = await page.createCDPSession();
+    const cdp = await browser.target().createCDPSession();  // Browser.* events come to the browser
     await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: task.downloads, eventsEnabled: true });
     downloaded = new Promise((resolve) => {
-      cdp.on("Browser.downloadWillBegin", (e) => { downloaded.name = e.suggestedFilename; });
       cdp.on("Browser.downloadProgress", (e) => { if (e.state === "completed") resolve(); });
     });
   }
@@ -39,9 +38,11 @@ async function run(browser, task) {
   }
   let file = null;
   if (downloaded) {
-    const name = await Promise.race([downloaded.then(() => "done"),
-      new Promise((r) => setTimeout(() => r("timeout"), 20000))]);
-    if (name === "done") file = path.join(task.downloads, fs.readdirSync(task.downloads)[0]);
+    let timer;
+    const ended = await Promise.race([downloaded.then(() => "done"),
+      new Promise((r) => { timer = setTimeout(() => r("no download"), 20000); })]);
+    clearTimeout(timer);
+    if (ended === "done") file = path.join(task.downloads, fs.readdirSync(task.downloads)[0]);
   }
   let result = null;
   if (task.script) {
