@@ -505,3 +505,27 @@ def test_numbers_are_read_as_written_py_reads_them() -> None:
         w = read_number(t)
         want.append(w and [w.value, w.text, w.decimals, w.figures, w.comma, w.half_unit])
     assert got == want
+
+
+@needs_browser
+def test_hostile_scenario_text_is_shown_as_text_never_run(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "gfg_sigmoid.yaml").read_text(encoding="utf-8")
+    text = text.replace("title: Sigmoid 2-2-1 worked example (GeeksforGeeks)",
+                        'title: "</script><img src=x onerror=alert(1)>\\e[2J\\u202eevil"')
+    text = text.replace("units: [h1, h2]", 'units: ["h1<b", "h2</script"]')
+    text = text.replace("name: hidden layer", 'name: "<i>hidden\\u202e\\x07"')
+    scenario = tmp_path / "evil.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "evil.html"
+    assert invoke("export", scenario, "-f", "web", "-o", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<img" not in page and "<i>" not in page and page.count("</script>") == 2
+    actions = [["type", "?"], ["press", "Enter"], ["type", "?"], ["press", "Enter"]]
+    [run] = drive([{"url": out.as_uri(), "actions": actions, "inject": "window.alert = () => "
+                    "document.title = 'alerted';", "script": (
+                        "return [document.title, document.body.innerText, "
+                        "document.querySelectorAll('img, i, b').length];")}])
+    title, shown, elements = run["result"]
+    assert run["errors"] == [] and run["requests"] == [] and title != "alerted" and elements == 0
+    assert "\u202e" not in shown and "\x07" not in shown and "\x1b" not in shown
+    assert "\\u202e" in shown and "h2</script" in shown and "hint 2: a[h1<b] =" in shown

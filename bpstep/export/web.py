@@ -22,7 +22,7 @@ from typing import Any
 
 from bpstep.marking_data import marking_data
 from bpstep.practice import HINT_RUNGS, Session
-from bpstep.render.console import printable
+from bpstep.render.console import UNSAFE, printable
 from bpstep.scenario import Scenario
 from bpstep.trace import Trace
 from bpstep.written import Floor
@@ -71,7 +71,7 @@ def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str,
         "stages": [st.title for st in trace.stages], "asked": list(practice.names),
         "questions": questions, "tries": practice.tries, "rungs": HINT_RUNGS,
         "scenario": practice.scenario_ref, "student": practice.student,
-        "labels": {n: printable(n) for n in trace.env if printable(n) != n},
+        "unsafe": UNSAFE.pattern,
     }
 
 
@@ -98,7 +98,7 @@ def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
         title = pages[0][2].title
     else:
         title = pages[0][2].title
-        data = {"title": printable(title),
+        data = {"title": printable(title), "unsafe": UNSAFE.pattern,
                 "variants": {p.student: page_data(s, t, p) for s, t, p in pages}}
     scripts = "\n".join(_asset(name) for name in SCRIPTS)
     assert "</" not in scripts, "an inlined script must not hold </ (it would end its element)"

@@ -11,11 +11,19 @@
   var OUTCOMES = ["right first time", "right after a retry", "right with hints", "revealed", "wrong",
                   "skipped", "not reached"];
 
-  function label(name) { return (page.labels && page.labels[name]) || name; }
-  function text(el, t) { el.textContent = t; return el; }
+  // Text from files is shown with its control and direction-changing characters as escapes
+  // (\x1b, \u202e), as bpstep's terminal output shows them: the set comes from Python.
+  var UNSAFE = new RegExp(data.unsafe, "gu");
+  function printable(t) {
+    return String(t).replace(UNSAFE, function (c) {
+      var cp = c.codePointAt(0), hex = cp.toString(16);
+      return cp < 0x100 ? "\\x" + ("0" + hex).slice(-2) : "\\u" + ("000" + hex).slice(-4);
+    });
+  }
+  function text(el, t) { el.textContent = printable(t); return el; }
   function add(parent, tag, t, cls) {
     var el = document.createElement(tag);
-    if (t !== undefined) el.textContent = t;
+    if (t !== undefined) el.textContent = printable(t);
     if (cls) el.className = cls;
     parent.appendChild(el);
     return el;
@@ -36,7 +44,7 @@
     var self = this;
     return marker.model.q.get(name).inputs.map(function (n) {
       var has = Object.prototype.hasOwnProperty.call(self.accepted, n);
-      return label(n) + " = " + (has ? self.answers[n] : marker.fmt(marker.model.truth.get(n)));
+      return n + " = " + (has ? self.answers[n] : marker.fmt(marker.model.truth.get(n)));
     });
   };
   Session.prototype.verdictOf = function (name) {
@@ -74,7 +82,7 @@
         out += (t.charAt(0) === "-" ? "(" + t + ")" : t) + parts[i + 1];
       }
       out = out.replace(/[\u0001\u0002]/g, "×");
-      return { event: "hint", name: name, text: label(name) + " = " + out, rung: r.hints };
+      return { event: "hint", name: name, text: name + " = " + out, rung: r.hints };
     }
     delete this.answers[name];
     r.outcome = "revealed";
@@ -114,14 +122,14 @@
     text($("progress"), "value " + (session.position + 1) + " of " + session.names.length + " · stage " +
          (stage + 1) + " of " + page.stages.length + ": " + page.stages[stage]);
     var lab = $("answer-label");
-    lab.textContent = label(name) + " = ?";
+    lab.textContent = printable(name + " = ?");
     add(lab, "span", q.meaning, "meaning");
     var known = session.known(name);
     text($("needs"), known.length ? "needs " + known.join(", ") : "");
     $("answer").value = "";
     $("answer").focus();
   }
-  function feedback(message, kind) { var f = $("feedback"); f.textContent = message; f.className = kind || ""; }
+  function feedback(message, kind) { var f = $("feedback"); f.textContent = printable(message); f.className = kind || ""; }
   function log(message, kind) { add($("log"), "li", message, kind); }
 
   function onAnswer(ev) {
@@ -130,7 +138,7 @@
     var typed = $("answer").value;
     if (typed.trim() === "?") { $("answer").value = ""; return onHint(); }
     if (typed.trim() === "") { feedback("Type a number, ? for a hint, or Skip.", "warn"); return; }
-    var fb = session.submit(typed), name = label(fb.name);
+    var fb = session.submit(typed), name = fb.name;
     if (fb.event === "not a number") {
       feedback("Not a number: write it like 0.5523 or -3.71e-4 (? for a hint).", "warn"); return;
     }
@@ -155,7 +163,7 @@
   }
   function onHint() {
     if (session.done()) return;
-    var fb = session.hint(), name = label(fb.name);
+    var fb = session.hint(), name = fb.name;
     if (fb.event === "hint") { feedback("hint " + fb.rung + ": " + fb.text, "warn"); $("answer").focus(); return; }
     var shown = marker.fmt(marker.model.q.get(fb.name).valueN);
     log(name + " = " + shown + "  (revealed)", "warn");
@@ -166,8 +174,8 @@
   function onSkip() {
     if (session.done()) return;
     var fb = session.skip(), shown = marker.fmt(marker.model.q.get(fb.name).valueN);
-    log(label(fb.name) + " = " + shown + "  (skipped)", "warn");
-    feedback(label(fb.name) + " skipped: it is " + shown, "warn");
+    log(fb.name + " = " + shown + "  (skipped)", "warn");
+    feedback(fb.name + " skipped: it is " + shown, "warn");
     report();
     show();
   }
@@ -209,7 +217,7 @@
       session.records[n].attempts.forEach(function (v) {
         if (!v.accepted && !typed.has(v.written)) {
           typed.add(v.written); any = true;
-          add(list, "li", label(n) + " = " + v.written + ": " + verdictLine(v).text.slice(2));
+          add(list, "li", n + " = " + v.written + ": " + verdictLine(v).text.slice(2));
         }
       });
     });
