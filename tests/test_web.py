@@ -43,7 +43,7 @@ runner = CliRunner()
 SIZE_LIMIT = 300_000
 SHEETS_PER_LESSON = 110
 MARK_ALL = ("return args.map(s => window.bpstep.verify(s).map("
-            "x => [x.name, x.verdict, x.mistake, x.carried_from]));")
+            "x => [x.name, x.verdict, x.mistake, x.carried_from, x.hint]));")
 
 
 def invoke(*args: str | Path):
@@ -81,10 +81,10 @@ def practice_of(scenario, trace, names=None, title=None, student=None) -> web.Pr
 
 
 def verify_items(scenario, trace, sheet: dict[str, str], floor: Floor | None = None) -> list[list]:
-    """``bpstep verify --json``'s (name, verdict, mistake, carried_from) of each quantity."""
+    """``bpstep verify --json``'s (name, verdict, mistake, carried_from, hint) of each quantity."""
     answers = {n: Answer(n, read_number(text)) for n, text in sheet.items()}
     report = v.verify(trace, scenario, answers, None, floor or scenario.marking or DEFAULT_FLOOR)
-    return [[x.name, str(x.verdict), x.mistake, list(x.carried_from)] for x in report]
+    return [[x.name, str(x.verdict), x.mistake, list(x.carried_from), x.hint] for x in report]
 
 
 # --- the marking as data ---
@@ -283,7 +283,7 @@ def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path
     downloads.mkdir()
     [run] = drive([{"url": page.as_uri(), "actions": actions, "downloads": str(downloads),
                     "script": "return window.bpstep.verify(window.bpstep.session.answers)"
-                              ".map(x => [x.name, x.verdict, x.mistake, x.carried_from]);"}])
+                              ".map(x => [x.name, x.verdict, x.mistake, x.carried_from, x.hint]);"}])
     assert run["requests"] == [] and run["errors"] == []
     saved = Path(run["downloaded"])
     text = saved.read_text(encoding="utf-8")
@@ -293,7 +293,7 @@ def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path
     answers = tmp_path / "answers.yaml"
     answers.write_text(text, encoding="utf-8")
     marked = invoke("verify", answers, "--json")
-    items = [[a["name"], a["verdict"], a["mistake"], a["carried_from"]]
+    items = [[a["name"], a["verdict"], a["mistake"], a["carried_from"], a["hint"]]
              for a in json.loads(marked.stdout)["answers"]]
     assert items == run["result"]
     assert {a[1] for a in items} >= {"correct", "too coarse", "not attempted"}
@@ -426,7 +426,8 @@ def test_class_page_asks_the_id_and_marks_that_variant(class_folder: Path, tmp_p
     script = ("const hidden = id => document.getElementById(id).hidden; "
               "const said = document.getElementById('student-feedback').textContent; "
               "return [hidden('student-section'), hidden('ask-section'), said, "
-              "window.bpstep.verify(args).map(x => [x.name, x.verdict, x.mistake, x.carried_from])];")
+              "window.bpstep.verify(args).map(x => [x.name, x.verdict, x.mistake, x.carried_from, "
+              "x.hint])];")
     erase = [["press", "Backspace"]] * len("nobody")
     [run] = drive([{"url": out.as_uri(), "args": sheet, "script": script, "actions": [
         ["type", "nobody"], ["press", "Enter"], *erase,
@@ -529,3 +530,29 @@ def test_hostile_scenario_text_is_shown_as_text_never_run(tmp_path: Path) -> Non
     assert run["errors"] == [] and run["requests"] == [] and title != "alerted" and elements == 0
     assert "\u202e" not in shown and "\x07" not in shown and "\x1b" not in shown
     assert "\\u202e" in shown and "h2</script" in shown and "hint 2: a[h1<b] =" in shown
+
+
+@needs_node
+def test_fmt_writes_numbers_as_python_does() -> None:
+    from bpstep.numbers import fmt
+
+    rng = random.Random(10)
+    values = [*TIES, 0.0009765625, 2 ** -20, 1e7, 9999995.0, 0.000012345, -0.0, 123456.5,
+              float("inf"), float("nan")]
+    values += [rng.choice([1, -1]) * rng.uniform(0, 1) * 10 ** rng.randrange(-12, 12)
+               for _ in range(400)]
+    cases = [(x, p) for x in values for p in (2, 3, 6)]
+    got = node_eval("args.map(([x, p]) => m.fmt(x === null ? NaN : x === 'inf' ? Infinity : x, p))",
+                    [(x if x == x and x != float("inf") else (None if x != x else "inf"), p)
+                     for x, p in cases])
+    assert got == [fmt(x, p) for x, p in cases]
+
+
+@needs_node
+def test_rules_print_in_names_as_python_prints_them() -> None:
+    rules = []
+    for lesson in SCENARIOS[:9]:
+        trace = step(load(lesson.path))
+        rules += [(as_data(node), node.names()) for q in trace for node in q.expr.nodes()]
+    got = node_eval("args.map(r => m.names(r))", [r for r, _ in rules])
+    assert got == [text for _, text in rules]

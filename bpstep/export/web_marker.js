@@ -105,21 +105,42 @@ var bpstepMarker = (function () {
     } else { stepExp = d.exp; }
     return Number((d.neg ? "-" : "") + q.toString() + "e" + stepExp);
   }
-  // numbers.fmt, for hint texts: `precision` significant digits, exponents below 1e-5 or from 1e7.
+  // Python's f"{x:.{precision}g}": the exact value rounded half-even to `precision` figures,
+  // fixed notation for exponents from −4 to precision − 1, trailing zeros dropped.
+  function formatG(x, precision) {
+    if (x === 0) return (1 / x < 0 ? "-" : "") + "0";
+    var d = exactDecimal(x), q = d.digits, e = d.exp, n = q.toString().length;
+    var drop = n - precision;
+    if (drop > 0) {
+      var unit = 10n ** BigInt(drop), r = q % unit; q = q / unit; e += drop;
+      var twice = 2n * r;
+      if (twice > unit || (twice === unit && q % 2n === 1n)) q += 1n;
+      if (q.toString().length > precision) { q = q / 10n; e += 1; }
+    }
+    var digits = q.toString(), exp10 = e + digits.length - 1, out;
+    if (exp10 >= -4 && exp10 < precision) {
+      if (e >= 0) out = digits + "0".repeat(e);
+      else {
+        var whole = digits.length + e;
+        out = whole > 0 ? digits.slice(0, whole) + "." + digits.slice(whole) : "0." + "0".repeat(-whole) + digits;
+        out = out.replace(/0+$/, "").replace(/\.$/, "");
+      }
+    } else {
+      var mant = digits.length > 1 ? (digits[0] + "." + digits.slice(1)).replace(/0+$/, "").replace(/\.$/, "") : digits;
+      out = mant + "e" + (exp10 < 0 ? "-" : "+") + (Math.abs(exp10) < 10 ? "0" : "") + Math.abs(exp10);
+    }
+    return (d.neg ? "-" : "") + out;
+  }
+  // numbers.fmt: `precision` significant digits, an exponent only below 1e-5 or from 1e7.
   function fmt(value, precision) {
     precision = precision || 6;
     if (value === 0) return "0";
     if (value !== value) return "undefined";
     if (!fin(value)) return "overflow";
-    var e = Math.floor(Math.log10(Math.abs(value)));
-    var r = Number(value.toPrecision(precision));
-    if (r !== 0) e = Math.floor(Math.log10(Math.abs(r)));
-    var text;
-    if (e < -4 || e >= precision) {
-      text = r.toExponential(precision - 1).replace(/\.?0+e/, "e").replace("e+", "e");
-    } else {
-      text = r.toFixed(Math.max(0, precision - 1 - e));
-      if (text.indexOf(".") >= 0) text = text.replace(/\.?0+$/, "");
+    var text = formatG(value, precision);
+    if (text.indexOf("e") >= 0) {
+      var parts = text.split("e");
+      return parts[0] + "e" + parseInt(parts[1], 10);
     }
     return text;
   }
@@ -354,6 +375,49 @@ var bpstepMarker = (function () {
       throw new Error("unknown node " + n[0]);
     }
     return { evaluate: ev, bound: bound };
+  }
+  // expr's printer in names (Expr.names): what a hint calls an intermediate result.
+  var SUM = 1, NEGATION = 2, PRODUCT = 3, ATOM = 5;
+  function strength(n) {
+    switch (n[0]) {
+      case "sum": case "diff": return SUM;
+      case "prod": case "div": case "softmax": return PRODUCT;
+      case "neg": return NEGATION;
+      case "slope": return strength(n[3]);
+      default: return ATOM;
+    }
+  }
+  function wrapped(n, least) {
+    if (n[0] === "ref") return n[1];
+    var text = write(n);
+    if (strength(n) >= least) return text;
+    return n[0] === "sum" ? n[1].charAt(0) + text + n[1].charAt(1) : "(" + text + ")";
+  }
+  function factor(n, first) { return first && n[0] === "neg" ? write(n) : wrapped(n, PRODUCT); }
+  function write(n) {
+    switch (n[0]) {
+      case "ref": return n[1];
+      case "const": return n[2];
+      case "sum": return kids(n).map(function (t) { return wrapped(t, SUM); }).join(" + ");
+      case "diff": return wrapped(n[1], SUM) + " − " + wrapped(n[2], SUM + 1);
+      case "prod": {
+        var k = kids(n);
+        return [factor(k[0], true)].concat(k.slice(1).map(function (f) { return wrapped(f, PRODUCT); })).join(n[1] ? "·" : " · ");
+      }
+      case "div": return factor(n[1], true) + " / " + wrapped(n[2], PRODUCT + 1);
+      case "neg": return "−" + wrapped(n[1], PRODUCT);
+      case "square": return wrapped(n[1], ATOM) + "²";
+      case "exp": return "e^" + wrapped(n[1], ATOM);
+      case "ln": return strength(n[1]) === ATOM ? "ln " + write(n[1]) : "ln(" + write(n[1]) + ")";
+      case "call": return n[1].replace("{}", write(n[2]));
+      case "group": return "(" + write(n[1]) + ")";
+      case "slope": return write(n[3]);
+      case "softmax": {
+        var ops = kids(n);
+        return write(["div", ["exp", ops[n[1]]], ["sum", "()"].concat(ops.map(function (a) { return ["exp", a]; }))]);
+      }
+    }
+    throw new Error("unknown node " + n[0]);
   }
   var TINY = 2.2250738585072014e-308;
 
@@ -795,7 +859,7 @@ var bpstepMarker = (function () {
     }
     return out;
   };
-  P.names = function (node) { return key(node); };  // a node's identity for `seen` (text in names)
+  P.names = function (node) { return write(node); };
   function roundings(exact, figures, least) {
     if (!fin(exact)) return [];
     var tried = new Set(), out = [];
@@ -919,6 +983,7 @@ var bpstepMarker = (function () {
     }
     return { verify: verify, readNumber: readNumber, fmt: fmt, evaluate: evaluate, model: model };
   }
-  return { create: create, fsum: fsum, fixed: fixed, roundFigures: roundFigures, readNumber: readNumber };
+  return { create: create, fsum: fsum, fixed: fixed, roundFigures: roundFigures, readNumber: readNumber,
+           fmt: fmt, names: write };
 })();
 if (typeof module !== "undefined") module.exports = bpstepMarker;
