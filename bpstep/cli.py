@@ -328,20 +328,22 @@ def export(
     force: Force = False,
     decimals: Annotated[int | None, typer.Option(
         "--decimals", min=0, max=12, show_default=False,
-        help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
-        "scenario's 'marking', else 3 significant figures, as bpstep verify asks).")] = None,
+        help="Quiz, web, scorm: answers to N decimals, accepted ±half a unit of the last "
+        "(default: the scenario's 'marking', else 3 significant figures, as bpstep verify "
+        "asks).")] = None,
     digits: Annotated[int | None, typer.Option(
         "--digits", min=1, max=15, show_default=False,
-        help="Quiz: answers to N significant figures instead, accepted ±half a unit of the "
-        "last.")] = None,
+        help="Quiz, web, scorm: answers to N significant figures instead, accepted ±half a "
+        "unit of the last.")] = None,
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
         help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
         "worked from rounded to as few figures as the answer has, two at least); 0 for none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
-        help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
-        "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
+        help="Quiz: which values are blanks (web/scorm: which values the page asks): forward, "
+        "loss, deltas, updates, after, all, or name patterns such as 'delta[*]' "
+        "(comma-separated; default: every value).")] = None,
     view: ViewOption = ViewChoice.unit,
     tries: Annotated[int, typer.Option(
         "--tries", min=1, max=9, help="web/scorm: tries per value before it is shown.")] = 2,
@@ -884,7 +886,11 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         scenario = load_scenario(source)
         title = scenario.title or source.stem
         made = practice_of(scenario, named(source) or input_path(source).name, title, None)
-        _write_files({output: web.write(form, [made])}, force, reads=(input_path(source),))
+        document = web.write(form, [made])
+        if str(output) == "-":
+            _to_stdout(document)
+            return
+        _write_files({output: document}, force, reads=(input_path(source),))
         say_written(output, f"{form}, {len(made[2].names)} values to practise")
         return
     index = source / INDEX_NAME
@@ -896,15 +902,31 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     pages = [practice_of(scenario, name, title, ident)
              for (ident, name), scenario in zip(rows, scenarios, strict=True)]
     reads = (index, *paths)
+    if str(output) == "-":
+        _to_stdout(web.write(form, pages))
+        return
     if output.suffix == suffix:
         _write_files({output: web.write(form, pages)}, force, reads=reads)
         say_written(output, f"{form}, one page for {len(pages)} students: it asks for the id")
         return
     files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
                                       for (_, name), page in zip(rows, pages, strict=True)}
-    output.mkdir(exist_ok=True)
+    if output.exists() and not output.is_dir():
+        fail(f"{output} is a file; give a folder for one page per variant, or a name ending in "
+             f"{suffix} for one page that asks for the student's id")
+    try:
+        output.mkdir(exist_ok=True)
+    except OSError as err:
+        fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
     _write_files(files, force, reads=reads)
     say_written(output, f"{form}, {len(files)} pages, one per variant")
+
+
+def _to_stdout(document: str | bytes) -> None:
+    if isinstance(document, bytes):
+        sys.stdout.buffer.write(document)
+    else:
+        sys.stdout.write(document)
 
 
 def say_written(path: Path, what: str) -> None:

@@ -146,6 +146,15 @@ def test_cli_writes_a_page_and_keeps_what_is_there(tmp_path: Path) -> None:
     assert invoke("export", "two_hidden_layers", "-f", "web", "-o", out, "--force").exit_code == 0
 
 
+def test_cli_writes_to_stdout_with_dash(tmp_path: Path) -> None:
+    page = runner.invoke(app, ["export", "gfg_sigmoid", "-f", "web", "-o", "-"])
+    assert page.exit_code == 0 and page.stdout.startswith("<!doctype html>")
+    assert _data_of(page.stdout)["scenario"] == "gfg_sigmoid"
+    package = runner.invoke(app, ["export", "gfg_sigmoid", "-f", "scorm", "-o", "-"])
+    with zipfile.ZipFile(io.BytesIO(package.stdout_bytes)) as z:
+        assert "imsmanifest.xml" in z.namelist()
+
+
 def test_cli_ask_and_tries_reach_the_page(tmp_path: Path) -> None:
     out = tmp_path / "p.html"
     assert invoke("export", "gfg_sigmoid", "-f", "web", "-o", out, "--ask", "deltas",
@@ -414,6 +423,17 @@ def test_class_folder_makes_a_page_per_variant(class_folder: Path, tmp_path: Pat
         truth = step(scenario).values
         assert data["student"] == f"0{n}" and data["scenario"] == f"students/variant-0{n}.yaml"
         assert data["model"]["truth"]["a[h1]"] == truth["a[h1]"]
+
+
+def test_class_folder_output_that_is_a_file_or_has_no_parent_is_refused(
+        class_folder: Path, tmp_path: Path) -> None:
+    taken = tmp_path / "pages"
+    taken.write_text("mine", encoding="utf-8")
+    refused = invoke("export", class_folder, "-f", "web", "-o", taken)
+    assert refused.exit_code == 2 and "is a file" in refused.output
+    assert taken.read_text(encoding="utf-8") == "mine"
+    orphan = invoke("export", class_folder, "-f", "web", "-o", tmp_path / "no" / "pages")
+    assert orphan.exit_code == 2 and "cannot make the folder" in orphan.output
 
 
 @needs_browser
