@@ -20,6 +20,7 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from bpstep.lessons import TEACHES
 from bpstep.marking_data import marking_data
 from bpstep.practice import HINT_RUNGS, Session
 from bpstep.render.console import UNSAFE, printable
@@ -48,6 +49,14 @@ class Practice:
     """What the downloaded answers file names as its ``scenario:`` (a lesson name or a file name)."""
     student: str | None = None
 
+    @property
+    def check(self) -> str:
+        """How the student marks the downloaded file again: a lesson is found by name, a
+        scenario file must be beside the answers (verify follows ``scenario:`` no further)."""
+        if self.scenario_ref in TEACHES:
+            return "bpstep verify answers.yaml"
+        return f"bpstep verify answers.yaml, with {self.scenario_ref} in the same folder"
+
 
 def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str, Any]:
     """The model the page's marker needs, and what its walk shows of each value asked."""
@@ -70,7 +79,7 @@ def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str,
         "problem": console.export_text().removeprefix("the problem\n"),
         "stages": [st.title for st in trace.stages], "asked": list(practice.names),
         "questions": questions, "tries": practice.tries, "rungs": HINT_RUNGS,
-        "scenario": practice.scenario_ref, "student": practice.student,
+        "scenario": practice.scenario_ref, "student": practice.student, "check": practice.check,
         "unsafe": UNSAFE.pattern,
     }
 

@@ -222,8 +222,7 @@
       });
     });
     if (!any) add(list, "li", "none");
-    text($("download-help"), "The file holds your last number for each value; mark it again with: bpstep verify " +
-         "answers.yaml (with the scenario " + page.scenario + " beside it, or named first).");
+    text($("download-help"), "The file holds your last number for each value; mark it again with: " + page.check);
     report();
     $("summary-heading").focus();
   }
