@@ -24,7 +24,7 @@ STRATEGIES: dict[str, dict[str, Any]] = {
     "derivative_missing": {"slopes": "one", "how": "left out"},
     "derivative_twice": {"slopes": "square", "how": "applied twice", "fused": True},
     "a_for_y": {"rename": "net_input"},
-    "new_for_old": {"rename": "updated", "source": True},
+    "new_for_old": {"rename": "updated"},
     "power_of_ten": {"powers": True},
     "sign_flipped": {"negated": True},
 }

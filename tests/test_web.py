@@ -576,3 +576,49 @@ def test_rules_print_in_names_as_python_prints_them() -> None:
         rules += [(as_data(node), node.names()) for q in trace for node in q.expr.nodes()]
     got = node_eval("args.map(r => m.names(r))", [r for r, _ in rules])
     assert got == [text for _, text in rules]
+
+
+@needs_browser
+def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
+    """The same lines typed give the same events, verdicts, hint texts and outcomes as
+    ``bpstep practice``'s Session."""
+    from bpstep.practice import Session
+
+    scenario = load(ROOT / "scenarios" / "tanh_mse.yaml")
+    trace = step(scenario)
+    names = asked(trace, None)
+    rng = random.Random(11)
+    lines = []
+    for n in names:
+        value = trace[n].value
+        for _ in range(rng.randrange(1, 4)):
+            lines.append(rng.choice([f"{value:.4g}", f"{value:.4g}", f"{value * 1.3:.3g}", "?",
+                                     "skip", "abc", f"{value:.1g}", f"{value * 10:.4g}"]))
+    session = Session(trace, scenario, names, tries=2, floor=scenario.marking or DEFAULT_FLOOR)
+    want = []
+    for line in lines:
+        if session.done:
+            break
+        fb = (session.hint() if line == "?" else session.skip() if line == "skip"
+              else session.submit(line))
+        want.append([str(fb.event), fb.quantity.name, fb.verdict and str(fb.verdict.verdict),
+                     fb.hint])
+    want.append([str(session.records[n].outcome) for n in names])
+    page = tmp_path / "p.html"
+    page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace, names))]),
+                    encoding="utf-8")
+    script = """
+      const s = window.bpstep.session, out = [];
+      for (const line of args) {
+        if (s.done()) break;
+        const fb = line === "?" ? s.hint() : line === "skip" ? s.skip() : s.submit(line);
+        out.push([fb.event, fb.name, fb.verdict ? fb.verdict.verdict : null,
+                  fb.event === "hint" ? fb.text : null]);
+      }
+      out.push(s.names.map(n => s.records[n].outcome));
+      return out;"""
+    [run] = drive([{"url": page.as_uri(), "args": lines, "script": script}])
+    assert run["errors"] == [] and run["requests"] == []
+    assert run["result"] == want
+    assert {row[0] for row in want[:-1]} >= {"accepted", "try again", "shown", "hint", "revealed",
+                                             "skipped", "not a number"}
