@@ -11,5 +11,5 @@ from setuptools import find_packages, setup
 setup(
     packages=[*find_packages(include=["bpstep", "bpstep.*"]), "bpstep.scenarios"],
     package_dir={"bpstep.scenarios": "scenarios"},
-    package_data={"bpstep.scenarios": ["*.yaml"]},
+    package_data={"bpstep.scenarios": ["*.yaml"], "bpstep.export": ["*.js", "*.html"]},
 )

@@ -349,6 +349,8 @@ class ExportFormat(str, Enum):
     moodle = "moodle"
     gift = "gift"
     qti = "qti"
+    web = "web"
+    scorm = "scorm"
 
 
 Output = Annotated[Path, typer.Option("--output", "-o", show_default=False,
@@ -419,12 +421,13 @@ def export(
     force: Force = False,
     decimals: Annotated[int | None, typer.Option(
         "--decimals", min=0, max=15, show_default=False,
-        help="Quiz: answers to N decimals, accepted ±half a unit of the last (default: the "
-        "scenario's 'marking', else 3 significant figures, as bpstep verify asks).")] = None,
+        help="Quiz, web, scorm: answers to N decimals, accepted ±half a unit of the last "
+        "(default: the scenario's 'marking', else 3 significant figures, as bpstep verify "
+        "asks).")] = None,
     digits: Annotated[int | None, typer.Option(
         "--digits", min=1, max=15, show_default=False,
-        help="Quiz: answers to N significant figures instead, accepted ±half a unit of the "
-        "last.")] = None,
+        help="Quiz, web, scorm: answers to N significant figures instead, accepted ±half a "
+        "unit of the last.")] = None,
     rounding_credit: Annotated[int, typer.Option(
         "--rounding-credit", min=0, max=100, metavar="PERCENT",
         help="Quiz: credit for a value bpstep verify calls rounded too early (one value it is "
@@ -432,8 +435,9 @@ def export(
         "GIFT snaps it to Moodle's list of credits; Canvas QTI has none.")] = 50,
     ask: Annotated[str | None, typer.Option(
         "--ask", show_default=False,
-        help="Quiz: which values are blanks: forward, loss, deltas, updates, after, all, or name "
-        "patterns such as 'delta[*]' (comma-separated; default: every value).")] = None,
+        help="Quiz: which values are blanks (web/scorm: which values the page asks): forward, "
+        "loss, deltas, updates, after, all, or name patterns such as 'delta[*]' "
+        "(comma-separated; default: every value).")] = None,
     hide_formula: Annotated[bool, typer.Option(
         "--hide-formula", help="Quiz: each blank says what it is (output of h1) but not its "
         "rule, for an exam.")] = False,
@@ -441,18 +445,28 @@ def export(
         "--by-stage", help="Quiz: each stage its own question, given the correct results of the "
         "stages before, so one early slip costs no later stage (carried-forward credit).")] = False,
     view: ViewOption = ViewChoice.unit,
+    tries: Annotated[int, typer.Option(
+        "--tries", min=1, max=9, help="web/scorm: tries per value before it is shown.")] = 2,
 ) -> None:
     """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
-    or a quiz for a course's system: Moodle XML, GIFT, Canvas QTI.
+    a quiz for a course's system: Moodle XML, GIFT, Canvas QTI; or a practice page that marks
+    like bpstep verify in any browser (web), alone or as a SCORM 1.2 package (scorm).
 
     Examples: [bold]bpstep export gfg_sigmoid -f html -o walk.html --explain[/] ·
     [bold]bpstep export gfg_sigmoid -f latex -o key.tex --explain[/] ·
-    [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/]
+    [bold]bpstep export class/ -f moodle -o quiz.xml --ask forward,deltas[/] ·
+    [bold]bpstep export two_hidden_layers -f web -o practice.html[/] ·
+    [bold]bpstep export gfg_sigmoid -f scorm -o practice.zip --ask deltas[/]
     """
     from bpstep.engine import step as run_step
     from bpstep.export.publish import QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
+    if form.value in PRACTICE_FORMATS:
+        one_precision(digits, decimals)
+        _export_practice(file, form.value, output, force, ask=ask, tries=tries, digits=digits,
+                         decimals=decimals)
+        return
     if form.value in QUIZ_FORMATS:
         one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
@@ -954,6 +968,81 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         from bpstep.render.console import make_console
 
         make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+
+
+PRACTICE_FORMATS = ("web", "scorm")
+"""Formats of ``bpstep export`` that make a practice page (``bpstep.export.web``)."""
+
+
+def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
+                     tries: int, digits: int | None, decimals: int | None) -> None:
+    """A practice page (or SCORM package) of one scenario; from a class folder, one per variant
+    in the folder ``output``, or, when ``output`` ends in .html or .zip, one that asks for the
+    student's id."""
+    from bpstep.engine import step as run_step
+    from bpstep.export import web
+    from bpstep.lessons import named
+    from bpstep.scenario import read_text
+    from bpstep.variants import INDEX_NAME, asked, original_title, read_index
+
+    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None
+                    ) -> tuple[Scenario, Trace, web.Practice]:
+        trace = run_step(scenario)
+        floor = marking_floor(scenario, digits, decimals, None)
+        return scenario, trace, web.Practice(asked(trace, ask), tries, floor, title, ref, student)
+
+    suffix = ".zip" if form == "scorm" else ".html"
+    if not source.is_dir():
+        scenario = load_scenario(source)
+        title = scenario.title or source.stem
+        made = practice_of(scenario, named(source) or input_path(source).name, title, None)
+        document = web.write(form, [made])
+        if str(output) == "-":
+            _to_stdout(document)
+            return
+        _write_files({output: document}, force, reads=(input_path(source),))
+        say_written(output, f"{form}, {len(made[2].names)} values to practise")
+        return
+    index = source / INDEX_NAME
+    rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
+                                "SCENARIO -o DIR`"), str(index))
+    paths = [input_path(source / name) for _, name in rows]
+    scenarios = [load_scenario(path) for path in paths]
+    title = original_title(scenarios[0].title or source.name)
+    pages = [practice_of(scenario, name, title, ident)
+             for (ident, name), scenario in zip(rows, scenarios, strict=True)]
+    reads = (index, *paths)
+    if str(output) == "-":
+        _to_stdout(web.write(form, pages))
+        return
+    if output.suffix == suffix:
+        _write_files({output: web.write(form, pages)}, force, reads=reads)
+        say_written(output, f"{form}, one page for {len(pages)} students: it asks for the id")
+        return
+    files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
+                                      for (_, name), page in zip(rows, pages, strict=True)}
+    if output.exists() and not output.is_dir():
+        fail(f"{output} is a file; give a folder for one page per variant, or a name ending in "
+             f"{suffix} for one page that asks for the student's id")
+    try:
+        output.mkdir(exist_ok=True)
+    except OSError as err:
+        fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
+    _write_files(files, force, reads=reads)
+    say_written(output, f"{form}, {len(files)} pages, one per variant")
+
+
+def _to_stdout(document: str | bytes) -> None:
+    if isinstance(document, bytes):
+        sys.stdout.buffer.write(document)
+    else:
+        sys.stdout.write(document)
+
+
+def say_written(path: Path, what: str) -> None:
+    from bpstep.render.console import make_console
+
+    make_console(stderr=True).print(f"wrote {path} ({what})", markup=False)
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,

@@ -625,3 +625,38 @@ def inline(expr: Expr, rule_of: Callable[[str], Expr | None], depth: int) -> Exp
         return None if rule is None else inline(rule, rule_of, depth - 1)
 
     return expr.rewrite(expand)
+
+
+# --- the rule as data, for a marker in another language ---
+
+
+def as_data(expr: Expr) -> list:
+    """The tree as JSON-ready lists, ``[kind, ...fields, ...children]``: what the web page's
+    marker evaluates, bounds and rewrites, so a rule is written once (here) for both markers.
+
+    A named function is sent by its pattern (``tanh({})``), which the page maps to its own code.
+    """
+    return _AS_DATA[type(expr)](expr)
+
+
+def _kids(expr: Expr) -> list:
+    return [as_data(child) for child in expr.children()]
+
+
+_AS_DATA: dict[type, Callable[..., list]] = {
+    Ref: lambda e: ["ref", e.name],
+    Const: lambda e: ["const", e.value, e.text],
+    Sum: lambda e: ["sum", e.brackets, *_kids(e)],
+    Diff: lambda e: ["diff", *_kids(e)],
+    Prod: lambda e: ["prod", e.tight, *_kids(e)],
+    Div: lambda e: ["div", *_kids(e)],
+    Neg: lambda e: ["neg", *_kids(e)],
+    Square: lambda e: ["square", *_kids(e)],
+    Exp: lambda e: ["exp", *_kids(e)],
+    Ln: lambda e: ["ln", *_kids(e)],
+    Call: lambda e: ["call", e.pattern, *_kids(e)],
+    Group: lambda e: ["group", *_kids(e)],
+    Slope: lambda e: ["slope", e.activation, e.formula, *_kids(e)],
+    Softmax: lambda e: ["softmax", e.index, *_kids(e)],
+}
+"""One entry per node kind; a test walks every subclass of Expr."""

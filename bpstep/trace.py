@@ -323,10 +323,45 @@ class StepValues(dict[str, float]):
     def __missing__(self, name: str) -> float:
         if not self.pending:
             raise KeyError(name)
+        self._join()
+        return self[name]
+
+    def _join(self) -> None:
         pending, self.pending = self.pending, []
         for quantities in pending:
             self.update(quantities.items())
-        return self[name]
+
+    def get(self, name: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        """As ``dict.get``, with the lazy stages' values (``dict.get`` never asks ``__missing__``:
+        a marking read the true value of a value not yet looked up as missing)."""
+        if self.pending and not dict.__contains__(self, name):
+            self._join()
+        return dict.get(self, name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if self.pending and not dict.__contains__(self, name):
+            self._join()
+        return dict.__contains__(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        self._join()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._join()
+        return dict.__len__(self)
+
+    def items(self):  # type: ignore[no-untyped-def]
+        self._join()
+        return dict.items(self)
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        self._join()
+        return dict.keys(self)
+
+    def values(self):  # type: ignore[no-untyped-def]
+        self._join()
+        return dict.values(self)
 
 
 def row_label(q: Quantity) -> str:

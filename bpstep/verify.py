@@ -1284,6 +1284,17 @@ MISTAKES: tuple[Mistake, ...] = (
 """Mistakes in the order they are tried: the most specific explanation wins. Rounding too early
 and slips of the digits are tried after all of them, since they are read from the digits."""
 
+REPLAYED: dict[str, Callable[[_Marker, Quantity], Iterator[Replay]]] = {
+    "swapped_error": _error_swapped, "wrong_sign_update": _subtracted,
+    "lr_left_out": _without_lr, "slope_swapped": _other_slopes,
+    "activation_swapped": _other_activations, "bias_left_out": _without_bias,
+    "half_left_out": _without_half, "mean_left_out": _without_mean, "transposed": _transposed,
+    "other_units_weights": _through_other_unit, "update_left_out": _not_updated,
+    "power_of_ten": _times_ten,
+}
+"""The one-rule rewrite each mistake of ``MISTAKES`` replays through the values not written
+(``_Marker.misrules``), by key: what the web page's marker is sent as data."""
+
 
 def verify(trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
            tol: float | None = None, floor: Floor | None = DEFAULT_FLOOR) -> Report:

@@ -456,3 +456,17 @@ def test_the_loss_of_all_samples_adds_every_update_s_samples(mode: dict) -> None
     each = [trace[f"loss@{s}"].value for s in (1, 2, 3, 4)]
     assert trace["loss"].value == pytest.approx(math.fsum(each), rel=1e-15)
     assert trace["loss"].formula == "loss = loss@1 + loss@2 + loss@3 + loss@4"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in SCENARIOS.glob("*.yaml") if "answers" not in p.name),
+                         ids=lambda p: p.stem)
+def test_every_value_of_a_fresh_step_is_in_its_env(path: Path) -> None:
+    """``trace.env`` holds the lazy stages' values for ``get``, ``in`` and iteration too, not only
+    for ``[]``: verify read ``truth.get(name)`` of a value nothing had looked up yet as missing,
+    so a worksheet's marking depended on what had been asked of the step before."""
+    fresh = step(load(path))
+    values = {q.name: q.value for q in fresh}
+    assert all(fresh.env.get(n) == x or math.isnan(x) for n, x in values.items())
+    again = step(load(path))
+    assert all(n in again.env for n in values)
+    assert set(step(load(path)).env) == set(values) | set(fresh.given)

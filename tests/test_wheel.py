@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
-                              ".pytest_cache", ".hypothesis", ".ruff_cache", "out")
+                              ".pytest_cache", ".hypothesis", ".ruff_cache", "out", "node_modules")
 
 # Hand-derived for x = (0.35, 0.7), every weight into h1 0.2, into h2 0.3, h1->o 0.3,
 # h2->o 0.9, t = 0.5, learning rate 1: a[h1] = 0.35*0.2 + 0.7*0.2, y = 1/(1 + e^-a) ...
@@ -134,6 +134,9 @@ def test_installed_from_the_wheel_alone_it_runs_its_lessons_anywhere(dist: Path,
     assert verdicts["dw[x1->h1]"]["verdict"] == "wrong"  # +0.000945: the sign flipped
     for name in ("y[h1]", "delta[o]", "delta[h1]", "w[h2->o]", "dw[x1->h1]", "y_after[o]"):
         assert close(verdicts[name]["expected"], PUBLISHED[name]), name
+
+    page = run("export", "gfg_sigmoid", "-f", "web", "-o", "-")  # its scripts are package data
+    assert page.returncode == 0 and "bpstepMarker.create" in page.stdout, page.stderr
 
     assert run("--version").stdout.strip() == "bpstep " + only(dist, "*.whl").name.split("-")[1]
     assert list(empty.iterdir()) == []  # nothing written where it ran

@@ -1,0 +1,180 @@
+"""``bpstep export -f web``: practice in any browser, one HTML file that marks like ``bpstep verify``.
+
+The page holds the step's marking as data (``bpstep.marking_data``) and one generic marker
+(``web_marker.js``), so its verdicts are verify's; ``web_page.js`` walks the stages as
+``bpstep practice`` does. Nothing is fetched: the scripts, styles and data are inlined, and a
+content security policy forbids every request, so the page works from ``file://`` and offline.
+
+``-f scorm`` zips the same page with a SCORM 1.2 manifest and the script that reports the score
+to the LMS (``scorm.js``); opened alone, the page still works.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from importlib import resources
+from typing import Any
+
+from bpstep.lessons import TEACHES
+from bpstep.marking_data import marking_data
+from bpstep.practice import HINT_RUNGS, Session
+from bpstep.render.console import UNSAFE, printable
+from bpstep.scenario import Scenario
+from bpstep.trace import Trace
+from bpstep.written import Floor
+
+SCRIPTS = ("web_marker.js", "web_page.js")
+"""Inlined into the page, in this order."""
+SCORM_SCRIPT = "scorm.js"
+PAGE_NAME = "index.html"
+CSP = ("default-src 'none'; script-src 'unsafe-inline'{extra}; style-src 'unsafe-inline'; "
+       "img-src data:; form-action 'none'; base-uri 'none'")
+"""No request of any kind: the page lives on what it holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """One page's exercise: which values are asked, how many tries, the marking's floor."""
+
+    names: Sequence[str]
+    tries: int
+    floor: Floor | None
+    title: str
+    scenario_ref: str
+    """What the downloaded answers file names as its ``scenario:`` (a lesson name or a file name)."""
+    student: str | None = None
+
+    @property
+    def check(self) -> str:
+        """How the student marks the downloaded file again: a lesson is found by name, a
+        scenario file must be beside the answers (verify follows ``scenario:`` no further)."""
+        if self.scenario_ref in TEACHES:
+            return "bpstep verify answers.yaml"
+        return f"bpstep verify answers.yaml, with {self.scenario_ref} in the same folder"
+
+
+def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str, Any]:
+    """The model the page's marker needs, and what its walk shows of each value asked."""
+    from bpstep.render import practice as view
+    from bpstep.render.console import SafeConsole
+
+    session = Session(trace, scenario, practice.names, tries=practice.tries, floor=practice.floor)
+    console = SafeConsole(file=io.StringIO(), width=88, color_system=None, highlight=False,
+                          emoji=False, record=True)
+    console.print(view.problem(session))
+    questions = {}
+    for name in practice.names:
+        q = trace[name]
+        layout = q.layout
+        questions[name] = {"meaning": printable(view.meaning(session, q)),
+                           "formula": printable(q.formula), "layout": [layout.text, list(layout.refs)]}
+    return {
+        "model": marking_data(scenario, trace, floor=practice.floor),
+        "title": printable(practice.title),
+        "problem": console.export_text().removeprefix("the problem\n"),
+        "stages": [st.title for st in trace.stages], "asked": list(practice.names),
+        "questions": questions, "tries": practice.tries, "rungs": HINT_RUNGS,
+        "scenario": practice.scenario_ref, "student": practice.student, "check": practice.check,
+        "unsafe": UNSAFE.pattern,
+    }
+
+
+def _script_json(data: object) -> str:
+    """JSON that cannot end its ``<script>`` element nor open a comment: every ``<``, ``>``
+    and ``&`` is written as an escape, as are all characters outside ASCII."""
+    text = json.dumps(data, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset(name: str) -> str:
+    return resources.files("bpstep.export").joinpath(name).read_text(encoding="utf-8")
+
+
+Page = tuple[Scenario, Trace, Practice]
+"""One student's (or the one) exercise of a page."""
+
+
+def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
+    """The practice page, one self-contained HTML document: of one exercise, or of a class's
+    variants by student id (the page asks for the id first)."""
+    if len(pages) == 1:
+        data = page_data(*pages[0])
+        title = pages[0][2].title
+    else:
+        title = pages[0][2].title
+        data = {"title": printable(title), "unsafe": UNSAFE.pattern,
+                "variants": {p.student: page_data(s, t, p) for s, t, p in pages}}
+    scripts = "\n".join(_asset(name) for name in SCRIPTS)
+    assert "</" not in scripts, "an inlined script must not hold </ (it would end its element)"
+    csp = CSP.format(extra=" 'self'" if scorm else "")
+    extra = f'<script src="{SCORM_SCRIPT}"></script>\n' if scorm else ""
+    page = _asset("web_page.html")
+    for hole, text in (("@CSP@", escape(csp)), ("@TITLE@", escape(printable(title))),
+                       ("@SCORM@", extra), ("@DATA@", _script_json(data)), ("@SCRIPTS@", scripts)):
+        page = page.replace(hole, text, 1)
+    return page
+
+
+MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="bpstep-practice" version="1.0"
+  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.imsproject.org/xsd/imscp_rootv1p1p2 imscp_rootv1p1p2.xsd
+    http://www.imsglobal.org/xsd/imsmd_rootv1p2p1 imsmd_rootv1p2p1.xsd
+    http://www.adlnet.org/xsd/adlcp_rootv1p2 adlcp_rootv1p2.xsd">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="bpstep">
+    <organization identifier="bpstep">
+      <title>{title}</title>
+      <item identifier="practice" identifierref="page" isvisible="true">
+        <title>{title}</title>
+      </item>
+    </organization>
+  </organizations>
+  <resources>
+    <resource identifier="page" type="webcontent" adlcp:scormtype="sco" href="{page}">
+      <file href="{page}"/>
+      <file href="{script}"/>
+    </resource>
+  </resources>
+</manifest>
+"""
+
+
+def scorm_package(pages: Sequence[Page]) -> bytes:
+    """A SCORM 1.2 package: the page, its manifest and the script that reports to the LMS."""
+    title = _xml_safe(printable(pages[0][2].title))
+    manifest = MANIFEST.format(title=escape(title), page=PAGE_NAME, script=SCORM_SCRIPT)
+    files = {"imsmanifest.xml": manifest, PAGE_NAME: web_page(pages, scorm=True),
+             SCORM_SCRIPT: _asset(SCORM_SCRIPT)}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8"))
+    return out.getvalue()
+
+
+FORMATS: dict[str, Callable[[Sequence[Page]], str | bytes]] = {"web": web_page,
+                                                               "scorm": scorm_package}
+"""The practice formats of ``bpstep export``, by name."""
+
+
+def write(form: str, pages: Sequence[Page]) -> str | bytes:
+    """The practice document ``form`` (a key of ``FORMATS``) of ``pages``."""
+    return FORMATS[form](pages)
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (control characters but tab and
+    newline), each written as its escape."""
+    return "".join(c if c in "\t\n" or not (ord(c) < 0x20 or ord(c) >= 0xFFFE or
+                                            0xD800 <= ord(c) <= 0xDFFF)
+                   else f"\\x{ord(c):02x}" for c in text)
