@@ -13,7 +13,7 @@ a step uses deltas computed with the weights from before that step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -279,12 +279,11 @@ class _Lesson:
                 values.update({unit_name(kind, u, self.tag(n)): float(v)
                                for u, v in zip(units, row, strict=True)})
         for k, w in enumerate(params.weights, start=1):
-            for i, src in enumerate(self.units[k - 1]):
-                for j, unit in enumerate(self.units[k]):
-                    values[edge_name("w0", src, unit)] = float(w[i, j])
+            names = [edge_name("w0", src, unit) for src in self.units[k - 1] for unit in self.units[k]]
+            values.update(zip(names, w.ravel().tolist(), strict=True))
             if self.has_bias:
-                for j, unit in enumerate(self.units[k]):
-                    values[unit_name("b0", unit)] = float(params.biases[k - 1][j])
+                values.update(zip([unit_name("b0", unit) for unit in self.units[k]],
+                                  params.biases[k - 1].tolist(), strict=True))
         self.env.update(values)
         return values
 
@@ -399,28 +398,17 @@ class _Lesson:
         width = len(sources)
         edges = width * len(units)
 
-        def names() -> list[str]:
-            """Δ and new value of each weight (target-major), then of each bias."""
-            out = []
-            for unit in units:
-                for src in sources:
-                    out += [edge_name(Kind.DW, src, unit, tag), edge_name(Kind.W, src, unit, tag)]
-            if biased:
-                for unit in units:
-                    out += [unit_name(Kind.DB, unit, tag), unit_name(Kind.B, unit, tag)]
-            return out
-
         def target(row: int) -> str:
             return units[row // width]
 
         def source(row: int) -> str:
             return sources[row % width]
 
-        def edge(kind: str, at: int | None) -> Rows:
-            return Rows(lambda row: edge_name(kind, sources[row % width], units[row // width], at))
+        def edge(kind: str, at: int | None) -> Callable[[int], str]:
+            return lambda row: edge_name(kind, sources[row % width], units[row // width], at)
 
-        def bias(kind: str, at: int | None) -> Rows:
-            return Rows(lambda row: unit_name(kind, units[row], at))
+        def bias(kind: str, at: int | None) -> Callable[[int], str]:
+            return lambda row: unit_name(kind, units[row], at)
 
         columns = {
             "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
@@ -429,26 +417,27 @@ class _Lesson:
         }
         old = columns["old"].tolist()
         blocks = [
-            RuleBlock(Kind.DW, 0, 2, edges, weight_change,
+            RuleBlock(Kind.DW, 0, 2, edges, edge(Kind.DW, tag), weight_change,
                       (self.delta_rule, mean_of, Rows(lambda row: deltas[row // width]),
-                       Rows(lambda row: inputs[row % width]), edge(Kind.DW, w_tag) if carried else None),
+                       Rows(lambda row: inputs[row % width]),
+                       Rows(edge(Kind.DW, w_tag)) if carried else None),
                       target, source, sample=tag),
-            RuleBlock(Kind.W, 1, 2, edges, updated, (edge(w_kind, w_tag), edge(Kind.DW, tag)),
-                      target, source, old, tag),
+            RuleBlock(Kind.W, 1, 2, edges, edge(Kind.W, tag), updated,
+                      (Rows(edge(w_kind, w_tag)), Rows(edge(Kind.DW, tag))), target, source, old, tag),
         ]
         if biased:
             blocks += [
-                RuleBlock(Kind.DB, 2 * edges, 2, len(units), bias_change,
+                RuleBlock(Kind.DB, 2 * edges, 2, len(units), bias(Kind.DB, tag), bias_change,
                           (self.delta_rule, mean_of, Rows(deltas.__getitem__),
-                           bias(Kind.DB, w_tag) if carried else None),
+                           Rows(bias(Kind.DB, w_tag)) if carried else None),
                           units.__getitem__, sample=tag),
-                RuleBlock(Kind.B, 2 * edges + 1, 2, len(units), updated,
-                          (bias(b_kind, b_tag), bias(Kind.DB, tag)), units.__getitem__,
+                RuleBlock(Kind.B, 2 * edges + 1, 2, len(units), bias(Kind.B, tag), updated,
+                          (Rows(bias(b_kind, b_tag)), Rows(bias(Kind.DB, tag))), units.__getitem__,
                           before=old[edges:], sample=tag),
             ]
         values = np.empty(2 * len(columns["new"]))
         values[0::2], values[1::2] = columns["change"], columns["new"]
-        quantities = LazyQuantities(values, names, blocks, columns, self.env)
+        quantities = LazyQuantities(values, blocks, columns, self.env)
         self.env.pending.append(quantities)
         return quantities, new_w, new_b
 

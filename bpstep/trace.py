@@ -297,6 +297,8 @@ class RuleBlock:
     first: int
     every: int
     count: int
+    name: Callable[[int], str]
+    """The contract name of the quantity of each row."""
     builder: Callable[..., Expr]
     args: tuple[object, ...]
     """The builder's arguments: the same for every row, or ``Rows``."""
@@ -342,29 +344,34 @@ class LazyQuantities(Sequence[Quantity]):
 
     __slots__ = ("_names", "blocks", "columns", "env", "values")
 
-    def __init__(self, values: np.ndarray, names: Callable[[], list[str]],
-                 blocks: Sequence[RuleBlock], columns: Mapping[str, np.ndarray], env: Env) -> None:
+    def __init__(self, values: np.ndarray, blocks: Sequence[RuleBlock],
+                 columns: Mapping[str, np.ndarray], env: Env) -> None:
         self.values = values
         """Every value of the stage, in order."""
-        self._names: list[str] | Callable[[], list[str]] = names
+        self._names: list[str] | None = None
         self.blocks = tuple(blocks)
         """Which rule makes the quantity at each position."""
         self.columns = columns
         """Every value of one column of the stage's table, in row order, by column name."""
         self.env = env
 
-    def _make(self, index: int, name: str, value: float) -> Quantity:
+    def _make(self, index: int, name: str | None, value: float) -> Quantity:
+        """The quantity at ``index``, named by its block unless the name is known."""
         for block in self.blocks:
             row, off = divmod(index - block.first, block.every)
             if not off and 0 <= row < block.count:
-                return block.quantity(row, name, value, self.env)
+                return block.quantity(row, block.name(row) if name is None else name, value, self.env)
         raise IndexError(index)
 
     @property
     def names(self) -> list[str]:
         """Every name of the stage, in order (made on first use)."""
-        if callable(self._names):
-            self._names = self._names()
+        if self._names is None:
+            names = [""] * len(self.values)
+            for block in self.blocks:
+                names[block.first:block.first + block.count * block.every:block.every] = map(
+                    block.name, range(block.count))
+            self._names = names
         return self._names
 
     def items(self) -> Iterator[tuple[str, float]]:
@@ -386,7 +393,8 @@ class LazyQuantities(Sequence[Quantity]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._make(index, self.names[index], float(self.values[index]))
+        return self._make(index, None if self._names is None else self._names[index],
+                          float(self.values[index]))
 
     def __iter__(self) -> Iterator[Quantity]:
         make = self._make
@@ -455,30 +463,49 @@ class Trace:
     """Every value of the step, given and computed, by name: what the rules are evaluated in."""
     _where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,
                                                compare=False)
-    """Stage and position of every quantity, filled on the first look-up by name."""
+    """Stage and position of every quantity of a stage that is not lazy, filled on the first
+    look-up by name."""
+    _lazy_where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,
+                                                    compare=False)
+    """The same for lazy stages, filled only when a name is not found in the others: their
+    100,000 names are not made to find ``y[h1]``."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
         if not self.env:
             object.__setattr__(self, "env", {**self.given, **self.values})
 
-    def _index(self) -> dict[str, tuple[int, int]]:
+    def _place(self, name: str) -> tuple[int, int]:
+        """Stage and position of a computed quantity (KeyError if none is called ``name``)."""
         if not self._where:
-            for i, stage in enumerate(self.stages):
+            self._where.update(self._places(lazy=False))
+        place = self._where.get(name)
+        if place is not None:
+            return place
+        if not self._lazy_where:
+            self._lazy_where.update(self._places(lazy=True))
+        return self._lazy_where[name]
+
+    def _places(self, lazy: bool) -> Iterator[tuple[str, tuple[int, int]]]:
+        for i, stage in enumerate(self.stages):
+            if isinstance(stage.quantities, LazyQuantities) == lazy:
                 for j, (name, _) in enumerate(named_values(stage.quantities)):
-                    self._where[name] = (i, j)
-        return self._where
+                    yield name, (i, j)
 
     def __iter__(self) -> Iterator[Quantity]:
         for stage in self.stages:
             yield from stage.quantities
 
     def __getitem__(self, name: str) -> Quantity:
-        i, j = self._index()[name]
+        i, j = self._place(name)
         return self.stages[i].quantities[j]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index()
+        try:
+            self._place(name)  # type: ignore[arg-type]
+        except KeyError:
+            return False
+        return True
 
     def __len__(self) -> int:
         return sum(len(stage.quantities) for stage in self.stages)
@@ -512,4 +539,4 @@ class Trace:
 
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
-        return self._index()[name][0]
+        return self._place(name)[0]

@@ -14,12 +14,10 @@ from bpstep.expr import names_of, operand_text, operands_of
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import LazyQuantities, Quantity, Trace, formula_text, substituted_text
-from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, VERDICTS, Report
 
 if TYPE_CHECKING:
     from bpstep.train import TrainResult
-
-JSON_COUNT_KEYS = {v: v.replace(" ", "_") for v in VERDICTS}
+    from bpstep.verify import Report
 
 
 def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
@@ -110,7 +108,11 @@ class _Operands(dict[str, str]):
         self.env = env
 
     def of(self, names: Sequence[str]) -> list[str]:
-        missing = [name for name in dict.fromkeys(names) if name not in self]
+        """The operand text of each name; a column with no name twice is not kept."""
+        distinct = dict.fromkeys(names)
+        if len(distinct) == len(names):
+            return list(map(operand_text, _numbers(list(map(self.env.__getitem__, names)))[1]))
+        missing = [name for name in distinct if name not in self]
         if missing:
             shown = _numbers(list(map(self.env.__getitem__, missing)))[1]
             self.update(zip(missing, map(operand_text, shown), strict=True))
@@ -204,6 +206,8 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
     off the correct values (and values recomputed from the student's work) are null. ``notes``
     say what was read another way (a decimal comma), ``problems`` the names the step lacks.
     """
+    from bpstep.verify import ACCEPTED, NOT_ATTEMPTED  # not loaded for run --json
+
     answers = [{
         "name": v.name,
         "given": _number(v.given),
@@ -219,7 +223,7 @@ def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
         "credit": v.credit,
     } for v in report]
     counts = report.counts
-    summary: dict[str, Any] = {JSON_COUNT_KEYS[k]: n for k, n in counts.items()}
+    summary: dict[str, Any] = {k.replace(" ", "_"): n for k, n in counts.items()}
     summary["accepted"] = sum(counts[k] for k in ACCEPTED)
     summary["points"] = report.points
     summary["attempted"] = report.attempted
