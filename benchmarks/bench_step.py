@@ -1,13 +1,15 @@
 """Time one ``bpstep run`` step of a big network against a bare numpy script doing the same step.
 
-Run from the repository root:  python benchmarks/bench_step.py  [--repeats 3]
+Run from the repository root:  python benchmarks/bench_step.py  [--repeats 5]
 
 Two networks, one sample each, weights written out in the scenario file as a user would have them:
 784-128-10 (sigmoid hidden, softmax output, cross-entropy) and 400-400-1 (tanh hidden, sigmoid
 output, half squared error). Each command runs in its own process, so start-up counts on both
 sides: the baseline is a plain script that reads the same YAML file (PyYAML's C loader), runs the
 forward pass, the backward pass and the update with numpy, and prints the new weights' sum.
-Printed: seconds (median of the repeats), peak RSS, output size, and the ratio to the baseline.
+Each repeat runs the baseline, then the tables, then --json, so the ratios are measured side by
+side. Printed: wall and CPU seconds (median of the repeats), peak RSS, output size, and the ratio
+to the baseline (median of the paired ratios; CPU's is the steadier on a busy machine).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -67,26 +70,47 @@ def network(sizes: tuple[int, ...], hidden: str, output: str, loss: str, seed: i
             "inputs": rng.random(sizes[0]).round(3).tolist(), "targets": target.tolist()}
 
 
-def measure(command: list[str], repeats: int) -> tuple[float, int, int]:
-    """Median wall time, peak RSS (kB, from GNU time's %M when present) and output bytes."""
-    times, peak, size = [], 0, 0
-    timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        done = subprocess.run([*timer, *command], capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-        size = len(done.stdout)
-        if timer:
-            peak = max(peak, int(done.stderr.decode().strip().splitlines()[-1]))
-    return statistics.median(times), peak, size
+GOALS = {"tables": 1.5, "--json": 2.5}
+"""Ratio to the bare numpy script each output should stay within (issue 28)."""
+
+
+@dataclass
+class Runs:
+    """Wall and CPU seconds of each run of one command, its peak RSS and output size."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    peak_kb: int = 0
+    size: int = 0
+
+
+def run_once(command: list[str], runs: Runs) -> None:
+    """One run in its own process; CPU time and peak RSS from GNU time when it is there."""
+    timer = ["/usr/bin/time", "-f", "%U %S %M"] if Path("/usr/bin/time").exists() else []
+    start = time.perf_counter()
+    done = subprocess.run([*timer, *command], capture_output=True, check=True)
+    runs.wall.append(time.perf_counter() - start)
+    runs.size = len(done.stdout)
+    if timer:
+        user, system, peak = done.stderr.decode().strip().splitlines()[-1].split()
+        runs.cpu.append(float(user) + float(system))
+        runs.peak_kb = max(runs.peak_kb, int(peak))
+
+
+def ratio(runs: Runs, base: Runs, of: str) -> float:
+    """Median of the paired ratios: run i of the command over run i of the baseline, which ran
+    right before it, so a busy machine slows both alike."""
+    mine, theirs = getattr(runs, of), getattr(base, of)
+    return statistics.median(a / b for a, b in zip(mine, theirs, strict=True)) if mine else float("nan")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
     cases = [((784, 128, 10), "sigmoid", "softmax", "cross_entropy"),
              ((400, 400, 1), "tanh", "sigmoid", "half_sse")]
+    outputs = {"tables": [], "--json": ["--json"]}
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "baseline.py"
         script.write_text(BASELINE)
@@ -94,17 +118,26 @@ def main() -> None:
             path = Path(folder) / "net.yaml"
             path.write_text(yaml.safe_dump(network(sizes, hidden, output, loss, seed=1),
                                            default_flow_style=None, width=200, sort_keys=False))
-            base, base_peak, _ = measure([sys.executable, str(script), str(path)], repeats)
+            base, mine = Runs(), {name: Runs() for name in outputs}
+            for _ in range(repeats):  # side by side: each repeat runs all three in turn
+                run_once([sys.executable, str(script), str(path)], base)
+                for name, extra in outputs.items():
+                    run_once([sys.executable, "-m", "bpstep", "run", str(path), *extra], mine[name])
             print(f"\n{'-'.join(map(str, sizes))} {hidden}/{output}, {loss}, one sample "
-                  f"({path.stat().st_size / 1e6:.1f} MB scenario)")
-            print(f"  bare numpy script        {base:6.2f} s  peak {base_peak / 1000:6.0f} MB")
-            for extra in ([], ["--json"]):
-                seconds, peak, size = measure([sys.executable, "-m", "bpstep", "run", str(path), *extra],
-                                              repeats)
-                print(f"  bpstep run {' '.join(extra) or '(tables)':12} {seconds:6.2f} s  peak "
-                      f"{peak / 1000:6.0f} MB  output {size / 1e6:6.1f} MB  ratio {seconds / base:5.1f}")
-        start, _, _ = measure([sys.executable, "-m", "bpstep", "--version"], repeats)
-        print(f"\nstart-up (bpstep --version): {start:.2f} s")
+                  f"({path.stat().st_size / 1e6:.1f} MB scenario), median of {repeats} runs")
+            print(f"  bare numpy script   {statistics.median(base.wall):6.2f} s  "
+                  f"cpu {statistics.median(base.cpu) if base.cpu else float('nan'):5.2f} s  "
+                  f"peak {base.peak_kb / 1000:5.0f} MB")
+            for name, runs in mine.items():
+                print(f"  bpstep run {name:8} {statistics.median(runs.wall):6.2f} s  "
+                      f"cpu {statistics.median(runs.cpu) if runs.cpu else float('nan'):5.2f} s  "
+                      f"peak {runs.peak_kb / 1000:5.0f} MB  output {runs.size / 1e6:5.1f} MB  "
+                      f"ratio {ratio(runs, base, 'wall'):4.1f} (cpu {ratio(runs, base, 'cpu'):4.1f}, "
+                      f"goal {GOALS[name]})")
+        start = Runs()
+        for _ in range(repeats):
+            run_once([sys.executable, "-m", "bpstep", "--version"], start)
+        print(f"\nstart-up (bpstep --version): {statistics.median(start.wall):.2f} s")
 
 
 if __name__ == "__main__":

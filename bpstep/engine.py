@@ -13,7 +13,7 @@ a step uses deltas computed with the weights from before that step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,6 +34,8 @@ from bpstep.trace import (
     LazyQuantities,
     Phase,
     Quantity,
+    Rows,
+    RuleBlock,
     Stage,
     StepValues,
     Trace,
@@ -297,12 +299,11 @@ class _Lesson:
                 values.update({unit_name(kind, u, self.tag(n)): float(v)
                                for u, v in zip(units, row, strict=True)})
         for k, w in enumerate(params.weights, start=1):
-            for i, src in enumerate(self.units[k - 1]):
-                for j, unit in enumerate(self.units[k]):
-                    values[edge_name("w0", src, unit)] = float(w[i, j])
+            names = [edge_name("w0", src, unit) for src in self.units[k - 1] for unit in self.units[k]]
+            values.update(zip(names, w.ravel().tolist(), strict=True))
             if self.has_bias:
-                for j, unit in enumerate(self.units[k]):
-                    values[unit_name("b0", unit)] = float(params.biases[k - 1][j])
+                values.update(zip([unit_name("b0", unit) for unit in self.units[k]],
+                                  params.biases[k - 1].tolist(), strict=True))
         self.env.update(values)
         return values
 
@@ -414,54 +415,49 @@ class _Lesson:
         deltas = [[unit_name(Kind.DELTA, unit, t) for t in tags] for unit in units]
         w_kind, w_tag = self.w_label
         b_kind, b_tag = self.b_label
-        edges = len(sources) * len(units)
-        env, delta_rule = self.env, self.delta_rule
+        width = len(sources)
+        edges = width * len(units)
 
-        def names() -> list[str]:
-            """Δ and new value of each weight (target-major), then of each bias."""
-            out = []
-            for unit in units:
-                for src in sources:
-                    out += [edge_name(Kind.DW, src, unit, tag), edge_name(Kind.W, src, unit, tag)]
-            if biased:
-                for unit in units:
-                    out += [unit_name(Kind.DB, unit, tag), unit_name(Kind.B, unit, tag)]
-            return out
+        def target(row: int) -> str:
+            return units[row // width]
 
-        def make(index: int, name: str, value: float) -> Quantity:
-            row, new = divmod(index, 2)
-            if row < edges:
-                j, i = divmod(row, len(sources))
-                src, unit = sources[i], units[j]
-                if not new:
-                    return Quantity(name, Kind.DW, value, unit,
-                                    partial(weight_change, delta_rule, mean_of, deltas[j], inputs[i],
-                                            edge_name(Kind.DW, src, unit, w_tag) if carried else None),
-                                    env, src, tag)
-                return Quantity(name, Kind.W, value, unit,
-                                partial(updated, edge_name(w_kind, src, unit, w_tag),
-                                        edge_name(Kind.DW, src, unit, tag)),
-                                env, src, tag, old[row])
-            j = row - edges
-            unit = units[j]
-            if not new:
-                return Quantity(name, Kind.DB, value, unit,
-                                partial(bias_change, delta_rule, mean_of, deltas[j],
-                                        unit_name(Kind.DB, unit, w_tag) if carried else None),
-                                env, sample=tag)
-            return Quantity(name, Kind.B, value, unit,
-                            partial(updated, unit_name(b_kind, unit, b_tag), unit_name(Kind.DB, unit, tag)),
-                            env, sample=tag, before=old[row])
+        def source(row: int) -> str:
+            return sources[row % width]
+
+        def edge(kind: str, at: int | None) -> Callable[[int], str]:
+            return lambda row: edge_name(kind, sources[row % width], units[row // width], at)
+
+        def bias(kind: str, at: int | None) -> Callable[[int], str]:
+            return lambda row: unit_name(kind, units[row], at)
 
         columns = {
             "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
             "change": np.concatenate([dw.T.ravel(), db]),
             "new": np.concatenate([new_w.T.ravel(), new_b if biased else []]),
         }
+        old = columns["old"].tolist()
+        blocks = [
+            RuleBlock(Kind.DW, 0, 2, edges, edge(Kind.DW, tag), weight_change,
+                      (self.delta_rule, mean_of, Rows(lambda row: deltas[row // width]),
+                       Rows(lambda row: inputs[row % width]),
+                       Rows(edge(Kind.DW, w_tag)) if carried else None),
+                      target, source, sample=tag),
+            RuleBlock(Kind.W, 1, 2, edges, edge(Kind.W, tag), updated,
+                      (Rows(edge(w_kind, w_tag)), Rows(edge(Kind.DW, tag))), target, source, old, tag),
+        ]
+        if biased:
+            blocks += [
+                RuleBlock(Kind.DB, 2 * edges, 2, len(units), bias(Kind.DB, tag), bias_change,
+                          (self.delta_rule, mean_of, Rows(deltas.__getitem__),
+                           Rows(bias(Kind.DB, w_tag)) if carried else None),
+                          units.__getitem__, sample=tag),
+                RuleBlock(Kind.B, 2 * edges + 1, 2, len(units), bias(Kind.B, tag), updated,
+                          (Rows(bias(b_kind, b_tag)), Rows(bias(Kind.DB, tag))), units.__getitem__,
+                          before=old[edges:], sample=tag),
+            ]
         values = np.empty(2 * len(columns["new"]))
         values[0::2], values[1::2] = columns["change"], columns["new"]
-        old = columns["old"].tolist()
-        quantities = LazyQuantities(values, names, make, columns)
+        quantities = LazyQuantities(values, blocks, columns, self.env)
         self.env.pending.append(quantities)
         return quantities, new_w, new_b
 

@@ -16,7 +16,7 @@ negative number, a division by 0 ``inf`` or ``nan``, so a hostile worksheet cann
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
@@ -142,12 +142,31 @@ class Layout:
 
     def names(self) -> str:
         """The rule in names: ``y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])``."""
-        return _template(self.text, "·").format(*self.refs)
+        return names_of(self.text, self.refs)
 
     def numbers(self, env: Env, fmt: Callable[[float], str]) -> str:
         """The rule with numbers from ``env``, negative ones (−0.0 too) bracketed: ``0.3×(-0.0368)``."""
-        texts = [fmt(env[name]) for name in self.refs]
-        return _template(self.text, "×").format(*[f"({t})" if t[:1] == "-" else t for t in texts])
+        return numbers_of(self.text, [fmt(env[name]) for name in self.refs])
+
+
+def names_of(text: str, names: Sequence[str]) -> str:
+    """A layout's text with ``names`` in its holes: the rule in names."""
+    return _template(text, "·").format(*names)
+
+
+def numbers_of(text: str, numbers: Iterable[str]) -> str:
+    """A layout's text with written ``numbers`` in its holes, as operands: ``0.3×(-0.0368)``."""
+    return operands_of(text, map(operand_text, numbers))
+
+
+def operands_of(text: str, operands: Iterable[str]) -> str:
+    """A layout's text with numbers already written as operands in its holes."""
+    return _template(text, "×").format(*operands)
+
+
+def operand_text(number: str) -> str:
+    """A written number as an operand: bracketed when negative (−0.0 too), as on paper."""
+    return f"({number})" if number[:1] == "-" else number
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -461,6 +461,10 @@ def _yaml_error(err: Any, source: str) -> ScenarioError:
     return ScenarioError(source, f"YAML syntax error: {problem}", line=line)
 
 
+_NUMBER_TYPES = frozenset({float, int})
+"""What the loader makes of a number (a bool is neither)."""
+
+
 class _Checker:
     """Validates parsed YAML data field by field, raising ScenarioError at the first problem."""
 
@@ -490,12 +494,22 @@ class _Checker:
             raise self.fail(path, f"expected a finite number, got {'-' if number < 0 else ''}.inf")
         return number
 
-    def vector(self, value: Any, path: str, length: int, what: str) -> list[float]:
+    def vector(self, value: Any, path: str, length: int, what: str) -> Array:
+        """A list of ``length`` finite numbers as an array: checked as a whole, and number by
+        number (``number``, which says what is wrong where) only when the whole is not."""
         if not isinstance(value, list):
             raise self.fail(path, f"expected a list of {_numbers(length)} ({what}), got {_kind(value)}")
         if len(value) != length:
             raise self.fail(path, f"expected {_numbers(length)} ({what}), got {len(value)}")
-        return [self.number(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if set(map(type, value)) <= _NUMBER_TYPES:
+            try:
+                numbers = np.array(value, dtype=float)
+            except OverflowError:  # an int past the float range
+                pass
+            else:
+                if np.isfinite(numbers).all():
+                    return numbers
+        return np.array([self.number(v, f"{path}[{i}]") for i, v in enumerate(value)], dtype=float)
 
     def choice(self, value: Any, path: str, options: Mapping[str, Any] | tuple[str, ...]) -> str:
         names = [str(option) for option in options]
@@ -812,11 +826,143 @@ def titled(title: str, suffix: str) -> str:
 
 
 def load(path: Path | str) -> Scenario:
-    """Read, parse and check a scenario file."""
+    """Read, parse and check a scenario file.
+
+    A plain file (no tags, anchors or repeated keys, as a scenario is written) is read in one
+    pass (``plain_data``) and checked; any problem is found again by the full reading, whose
+    messages name the line.
+    """
     path = Path(path)
     source = str(path)
-    data, lines = parse_yaml(read_text(path), source)
+    text = read_text(path)
+    data = plain_data(text)
+    if data is not None:
+        try:
+            return check(data, source)
+        except ScenarioError:
+            pass
+    data, lines = parse_yaml(text, source)
     return check(data, source, lines)
+
+
+_PLAIN_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+"""Plain scalars every resolver reads as that number, made by ``float`` or ``int`` of the text."""
+_PLAIN_TYPES = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "str"))
+_NO_KEY = object()
+
+
+class _NotPlain(Exception):
+    """The document holds something the one-pass reading leaves to the full one."""
+
+
+def plain_data(text: str) -> Any | None:
+    """The document's data from one pass over the C parser's events, or None when it is not
+    plain: a syntax error, a tag, an anchor or alias, a repeated or merge key, a key that is
+    not a scalar, more than one document, nesting past MAX_DEPTH or more than MAX_NODES values,
+    text that is no characters. The full reading (``parse_yaml``) finds and names each of them.
+
+    A number written plainly (``-0.0123``) is made from its text by ``float`` or ``int``, as the
+    resolver and constructor would make it; any other scalar goes through them.
+    """
+    import yaml
+
+    try:
+        loader = _loader_class(True)(text)
+    except yaml.YAMLError:
+        return None
+    try:
+        return _build(loader)
+    except (_NotPlain, yaml.YAMLError, ValueError, TypeError, LookupError, ArithmeticError):
+        return None
+    finally:
+        loader.dispose()
+
+
+class _OpenMapping:
+    """A mapping being read: its pending key, and its keys as text (to find a repeated one)."""
+
+    __slots__ = ("key", "keys", "mapping")
+
+    def __init__(self, mapping: dict[Any, Any]) -> None:
+        self.mapping = mapping
+        self.key: Any = _NO_KEY
+        self.keys: set[str] = set()
+
+    def add(self, item: Any) -> None:
+        if self.key is _NO_KEY:
+            if type(item) in (list, dict) or str(item) in self.keys:
+                raise _NotPlain
+            self.key = item
+            self.keys.add(str(item))
+        else:
+            self.mapping[self.key] = item
+            self.key = _NO_KEY
+
+
+def _build(loader: Any) -> Any:
+    """The data of the events, built as they come (see ``plain_data``)."""
+    import yaml
+
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    opening = {yaml.SequenceStartEvent: list, yaml.MappingStartEvent: dict}
+    ending = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    plain_float, plain_int = _PLAIN_FLOAT.fullmatch, _PLAIN_INT.fullmatch
+    root: list[Any] = []
+    open_lists: list[Any] = [root]
+    """The innermost list or mapping being read last; the document's root list first."""
+    add = root.append
+    documents = nodes = 0
+    for event in _events(loader):
+        kind = type(event)
+        if kind is scalar:
+            if event.anchor is not None or event.tag is not None:
+                raise _NotPlain
+            value = event.value
+            if not event.style and event.implicit[0] and plain_float(value):
+                add(float(value))
+            elif not event.style and event.implicit[0] and plain_int(value):
+                add(int(value))
+            else:
+                add(_scalar(loader, event))
+            nodes += 1
+        elif kind in opening:
+            if event.anchor is not None or event.tag is not None or len(open_lists) > MAX_DEPTH:
+                raise _NotPlain
+            item = opening[kind]()
+            add(item)
+            nodes += 1
+            open_lists.append(item if kind is yaml.SequenceStartEvent else _OpenMapping(item))
+            add = open_lists[-1].append if kind is yaml.SequenceStartEvent else open_lists[-1].add
+        elif kind in ending:
+            open_lists.pop()
+            top = open_lists[-1]
+            add = top.append if type(top) is list else top.add
+        elif kind is alias or (kind is yaml.DocumentStartEvent and documents):
+            raise _NotPlain
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+    if len(root) != 1 or nodes > MAX_NODES:
+        raise _NotPlain
+    return root[0]
+
+
+def _events(loader: Any) -> Iterator[Any]:
+    while loader.check_event():
+        yield loader.get_event()
+
+
+def _scalar(loader: Any, event: Any) -> Any:
+    """A scalar as the composer and constructor make it, if it is of a plain type."""
+    import yaml
+
+    if _SURROGATE.search(event.value):
+        raise _NotPlain
+    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag not in _PLAIN_TYPES:
+        raise _NotPlain
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return loader.yaml_constructors[tag](loader, node)
 
 
 def _kind(value: Any, content: bool = True) -> str:

@@ -173,18 +173,28 @@ class Quantity:
     @property
     def formula(self) -> str:
         """The rule in names, e.g. ``a[h1] = w0[x1->h1]·y[x1] + w0[x2->h1]·y[x2]``."""
-        return f"{self.name} = {self.layout.names()}"
+        return formula_text(self.name, self.layout.names())
 
     def substituted(self, fmt: Callable[[float], str]) -> str:
         """The rule with numbers in place of names, ending in the result.
 
         Negative operands are bracketed, as on paper: ``0.3 × (−0.0368)``.
         """
-        return f"{self.layout.numbers(self.env, fmt)} = {fmt(self.value)}"
+        return substituted_text(self.layout.numbers(self.env, fmt), fmt(self.value))
 
     def evaluate(self, env: Env) -> float:
         """The value from other operand values, e.g. a student's own earlier numbers."""
         return self.expr.evaluate(env)
+
+
+def formula_text(name: str, rule: str) -> str:
+    """A quantity's rule in names as it is shown: ``delta[o] = ...``."""
+    return f"{name} = {rule}"
+
+
+def substituted_text(numbers: str, result: str) -> str:
+    """A rule with numbers as it is shown, ending in its result."""
+    return f"{numbers} = {result}"
 
 
 _OPEN = "\x03"
@@ -202,18 +212,8 @@ def rule_layout(rule: Callable[[], Expr]) -> Layout:
     """
     if not isinstance(rule, partial) or rule.keywords:
         return rule().layout()
-    names: list[str] = []
-    signature: list[object] = []
-    for arg in rule.args:
-        if isinstance(arg, str):
-            signature.append((_ONE, kind_of(arg)))
-            names.append(arg)
-        elif isinstance(arg, list | tuple) and arg and isinstance(arg[0], str):
-            signature.append((_MANY, kind_of(arg[0]), len(arg)))
-            names.extend(arg)
-        else:
-            signature.append(arg)
-    shape = _shape_of(rule.func, tuple(signature))
+    signature, names = _signature(rule.args)
+    shape = _shape_of(rule.func, signature)
     names.extend(shape.literals)
     return Layout(shape.text, shape.pick(names))
 
@@ -229,8 +229,27 @@ class _Shape:
     text: str
     literals: tuple[str, ...]
     """Names the builder wrote itself (``lr``), placed after the quantity's own names."""
+    where: tuple[int, ...]
+    """For each hole, in printed order: the index of its name among the quantity's names
+    followed by ``literals``."""
     pick: Callable[[list[str]], tuple[str, ...]]
     """The operand names in printed order, from the quantity's names followed by ``literals``."""
+
+
+def _signature(args: Sequence[object]) -> tuple[tuple[object, ...], list[str]]:
+    """A rule's arguments as its shape sees them (names by kind and count), and its names."""
+    names: list[str] = []
+    signature: list[object] = []
+    for arg in args:
+        if isinstance(arg, str):
+            signature.append((_ONE, kind_of(arg)))
+            names.append(arg)
+        elif isinstance(arg, list | tuple) and arg and isinstance(arg[0], str):
+            signature.append((_MANY, kind_of(arg[0]), len(arg)))
+            names.extend(arg)
+        else:
+            signature.append(arg)
+    return tuple(signature), names
 
 
 @lru_cache(maxsize=4096)
@@ -248,35 +267,111 @@ def _shape_of(builder: Callable[..., Expr], signature: tuple[object, ...]) -> _S
             skeleton.append(part)
     layout = builder(*skeleton).layout()
     literals = tuple(dict.fromkeys(r for r in layout.refs if _OPEN not in r))
-    where = [int(r[r.index(_OPEN) + 1:-1]) if _OPEN in r else own + literals.index(r)
-             for r in layout.refs]
+    where = tuple(int(r[r.index(_OPEN) + 1:-1]) if _OPEN in r else own + literals.index(r)
+                  for r in layout.refs)
     if len(where) > 1:
-        return _Shape(layout.text, literals, itemgetter(*where))
-    return _Shape(layout.text, literals, lambda names: tuple(names[i] for i in where))
+        return _Shape(layout.text, literals, where, itemgetter(*where))
+    return _Shape(layout.text, literals, where, lambda names: tuple(names[i] for i in where))
+
+
+class Rows:
+    """A rule argument that differs from one quantity of a ``RuleBlock`` to the next: made from
+    the quantity's row when asked for."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at: Callable[[int], object]) -> None:
+        self.at = at
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBlock:
+    """The quantities of a lazy stage that one rule builder makes: every ``every``-th from
+    position ``first``, ``count`` of them (all Δw of a layer), told by their row.
+
+    Their rules differ only in the names they are given, so they share one layout: the names
+    of all of them are read as columns, without making a quantity or an expression.
+    """
+
+    kind: Kind
+    first: int
+    every: int
+    count: int
+    name: Callable[[int], str]
+    """The contract name of the quantity of each row."""
+    builder: Callable[..., Expr]
+    args: tuple[object, ...]
+    """The builder's arguments: the same for every row, or ``Rows``."""
+    unit: Callable[[int], str]
+    source: Callable[[int], str] | None = None
+    before: Sequence[float] | None = None
+    """For new weights or biases: their values before the update, by row."""
+    sample: int | None = None
+
+    def rows_of(self, start: int, stop: int) -> range:
+        """The rows of this block at stage positions ``start`` to ``stop``."""
+        return range(max(0, -(-(start - self.first) // self.every)),
+                     min(self.count, max(0, -(-(stop - self.first) // self.every))))
+
+    def args_at(self, row: int) -> list[object]:
+        return [a.at(row) if isinstance(a, Rows) else a for a in self.args]
+
+    def quantity(self, row: int, name: str, value: float, env: Env) -> Quantity:
+        return Quantity(name, self.kind, value, self.unit(row), partial(self.builder, *self.args_at(row)),
+                        env, None if self.source is None else self.source(row), self.sample,
+                        None if self.before is None else self.before[row])
+
+    def operands(self, rows: range) -> tuple[str, list[list[str]]]:
+        """The layout text these rules share, and the name in each of its holes, row by row."""
+        signature, _ = _signature(self.args_at(rows.start))
+        shape = _shape_of(self.builder, signature)
+        columns: list[list[str]] = []
+        for arg in self.args:
+            values = [arg.at(r) for r in rows] if isinstance(arg, Rows) else [arg] * len(rows)
+            if values and isinstance(values[0], str):
+                columns.append(values)  # type: ignore[arg-type]
+            elif values and isinstance(values[0], list | tuple) and values[0] \
+                    and isinstance(values[0][0], str):
+                columns.extend([v[i] for v in values] for i in range(len(values[0])))  # type: ignore[index]
+        columns.extend([literal] * len(rows) for literal in shape.literals)
+        return shape.text, [columns[i] for i in shape.where]
 
 
 class LazyQuantities(Sequence[Quantity]):
     """A stage's quantities made one at a time when asked for (an update of a 784-128-10
-    network holds 200,000): names and values are kept as a list and an array, the rest is made
-    from them on demand."""
+    network holds 200,000): names and values are kept as a list and an array, the rules as
+    ``RuleBlock`` records, and a quantity is made from them on demand."""
 
-    __slots__ = ("_make", "_names", "columns", "values")
+    __slots__ = ("_names", "blocks", "columns", "env", "values")
 
-    def __init__(self, values: np.ndarray, names: Callable[[], list[str]],
-                 make: Callable[[int, str, float], Quantity],
-                 columns: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, values: np.ndarray, blocks: Sequence[RuleBlock],
+                 columns: Mapping[str, np.ndarray], env: Env) -> None:
         self.values = values
         """Every value of the stage, in order."""
-        self._names: list[str] | Callable[[], list[str]] = names
-        self._make = make
+        self._names: list[str] | None = None
+        self.blocks = tuple(blocks)
+        """Which rule makes the quantity at each position."""
         self.columns = columns
         """Every value of one column of the stage's table, in row order, by column name."""
+        self.env = env
+
+    def _make(self, index: int, name: str | None, value: float) -> Quantity:
+        """The quantity at ``index``, named by its block unless the name is known."""
+        for block in self.blocks:
+            row, off = divmod(index - block.first, block.every)
+            if not off and 0 <= row < block.count:
+                return block.quantity(row, block.name(row) if name is None else name, value, self.env)
+        raise IndexError(index)
 
     @property
     def names(self) -> list[str]:
         """Every name of the stage, in order (made on first use)."""
-        if callable(self._names):
-            self._names = self._names()
+        if self._names is None:
+            names = [""] * len(self.values)
+            for block in self.blocks:
+                names[block.first:block.first + block.count * block.every:block.every] = map(
+                    block.name, range(block.count))
+            self._names = names
         return self._names
 
     def items(self) -> Iterator[tuple[str, float]]:
@@ -298,7 +393,8 @@ class LazyQuantities(Sequence[Quantity]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        return self._make(index, self.names[index], float(self.values[index]))
+        return self._make(index, None if self._names is None else self._names[index],
+                          float(self.values[index]))
 
     def __iter__(self) -> Iterator[Quantity]:
         make = self._make
@@ -402,30 +498,49 @@ class Trace:
     """Every value of the step, given and computed, by name: what the rules are evaluated in."""
     _where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,
                                                compare=False)
-    """Stage and position of every quantity, filled on the first look-up by name."""
+    """Stage and position of every quantity of a stage that is not lazy, filled on the first
+    look-up by name."""
+    _lazy_where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,
+                                                    compare=False)
+    """The same for lazy stages, filled only when a name is not found in the others: their
+    100,000 names are not made to find ``y[h1]``."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
         if not self.env:
             object.__setattr__(self, "env", {**self.given, **self.values})
 
-    def _index(self) -> dict[str, tuple[int, int]]:
+    def _place(self, name: str) -> tuple[int, int]:
+        """Stage and position of a computed quantity (KeyError if none is called ``name``)."""
         if not self._where:
-            for i, stage in enumerate(self.stages):
+            self._where.update(self._places(lazy=False))
+        place = self._where.get(name)
+        if place is not None:
+            return place
+        if not self._lazy_where:
+            self._lazy_where.update(self._places(lazy=True))
+        return self._lazy_where[name]
+
+    def _places(self, lazy: bool) -> Iterator[tuple[str, tuple[int, int]]]:
+        for i, stage in enumerate(self.stages):
+            if isinstance(stage.quantities, LazyQuantities) == lazy:
                 for j, (name, _) in enumerate(named_values(stage.quantities)):
-                    self._where[name] = (i, j)
-        return self._where
+                    yield name, (i, j)
 
     def __iter__(self) -> Iterator[Quantity]:
         for stage in self.stages:
             yield from stage.quantities
 
     def __getitem__(self, name: str) -> Quantity:
-        i, j = self._index()[name]
+        i, j = self._place(name)
         return self.stages[i].quantities[j]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._index()
+        try:
+            self._place(name)  # type: ignore[arg-type]
+        except KeyError:
+            return False
+        return True
 
     def __len__(self) -> int:
         return sum(len(stage.quantities) for stage in self.stages)
@@ -459,4 +574,4 @@ class Trace:
 
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
-        return self._index()[name][0]
+        return self._place(name)[0]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bpstep.engine import step
+from bpstep.export.json import write_trace_json
+from bpstep.numbers import fmt
+from bpstep.scenario import Scenario, check, load
+from bpstep.trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,3 +78,60 @@ def test_a_reader_that_stops_early_ends_bpstep_quietly(tmp_path: Path) -> None:
     errors = proc.stderr.read()
     assert proc.wait(timeout=30) == -signal.SIGPIPE
     assert errors == b""
+
+
+def canonical_json(scenario: Scenario, trace: Trace) -> str:
+    """The ``run --json`` text worked out quantity by quantity: each quantity made, its rule
+    printed by itself, the whole object written by ``json.dumps``."""
+    def full(value: float) -> str:
+        return repr(value) if math.isfinite(value) else fmt(value)
+
+    def number(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    quantities = [list(stage.quantities) for stage in trace.stages]
+    document = {
+        "scenario": scenario.source, "title": scenario.title, "loss": scenario.loss,
+        "convention": scenario.convention, "mode": scenario.mode,
+        "values": {q.name: number(q.value) for qs in quantities for q in qs},
+        "given": {name: number(value) for name, value in trace.given.items()},
+        "stages": [{"index": i, "phase": stage.phase, "title": stage.title, "quantities": [
+            {"name": q.name, "value": number(q.value), "formula": q.formula,
+             "substituted": q.substituted(full), "inputs": list(q.inputs)} for q in qs]}
+            for i, (stage, qs) in enumerate(zip(trace.stages, quantities, strict=True), start=1)],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def spec_with(**changes: object) -> dict:
+    """A 2-3-2 network with biases, four samples, and the given keys changed."""
+    spec = {"learning_rate": 0.7, "layers": [
+        {"units": ["x1", "x2"]}, {"units": ["h1", "h2", "h3"], "activation": "tanh"},
+        {"units": ["o1", "o2"], "activation": "sigmoid"}],
+        "weights": [[[0.5, -0.4, 0.1], [0.3, 0.8, -1.5]], [[0.7, 1], [-0.6, 0.25], [1e-30, 3]]],
+        "biases": [[0.1, -0.1, 0], [0.2, -0.3]],
+        "inputs": [[0, 0], [0, 1], [1, 0], [1, 1]], "targets": [[0, 1], [1, 0], [1, 0.5], [0, 0]]}
+    spec.update(changes)
+    return spec
+
+
+SPECS = {
+    "online with momentum": spec_with(mode="online", momentum=0.9),
+    "shuffled minibatches, mean": spec_with(mode="minibatch", batch_size=3, shuffle=True, seed=7,
+                                            reduction="mean", convention="gradient"),
+    "biases kept": spec_with(update_biases=False, title='"quoted" é ✓'),
+    "past the float range": spec_with(learning_rate=1e300, weights=[
+        [[1e300, -1e300, 1], [1, 1, 1]], [[1e300, 1], [1, 1], [1, 1]]]),
+}
+
+
+@pytest.mark.parametrize("name", [p.stem for p in sorted((ROOT / "scenarios").glob("*.yaml"))
+                                  if "answers" not in p.name] + list(SPECS))
+def test_json_text_is_what_each_quantity_prints_by_itself(name: str) -> None:
+    """The stages written in bulk (update stages column by column) are, byte for byte, the
+    object made from every quantity's own rule and written by json.dumps."""
+    scenario = check(SPECS[name], name) if name in SPECS else load(ROOT / "scenarios" / f"{name}.yaml")
+    trace = step(scenario)
+    out = io.StringIO()
+    write_trace_json(scenario, trace, out)
+    assert out.getvalue() == canonical_json(scenario, step(scenario))

@@ -652,3 +652,58 @@ def test_marking_is_written_back_with_the_scenario(tmp_path: Path) -> None:
     scenario = load(write(tmp_path, "learning_rate: 0.5\nmarking: {decimals: 4}\n" + NET))
     again = write(tmp_path, scenario_yaml(scenario, initial_params(scenario), title="t", note="n"))
     assert load(again).marking == scenario.marking
+
+
+NUMBER_SPELLINGS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-1e6, 1e6).map(lambda x: f"{x:.4f}"),
+    st.floats(-1e6, 1e6).map(lambda x: f"{x:.3e}"),
+    st.integers(-10**30, 10**30).map(str),
+    st.sampled_from(["0", "-0", "-0.0", "007.5", "1_000", "1.", ".5", "+1", "1e3", "1E+3", "0x1F",
+                     "0o17", "017", "1:30", ".inf", "-.inf", ".nan", "~", "null", "true", "yes",
+                     "'0.5'", '"1"', "1e400", "2001-01-01", "abc", "0.1e", "- 1"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(NUMBER_SPELLINGS, min_size=1, max_size=6), min_size=1, max_size=6),
+       st.booleans())
+def test_a_plain_document_is_read_in_one_pass_as_the_full_reader_reads_it(
+        rows: list[list[str]], block: bool) -> None:
+    """The one-pass reading makes the very values (type, sign of zero, digits) PyYAML's own pure
+    Python loader makes, or leaves the document to the full reading."""
+    from bpstep.scenario import _loader_class, plain_data
+
+    if block:
+        matrix = "".join("  - " + "\n    ".join(f"- {v}" for v in row).replace("- ", "- ", 1) + "\n"
+                         for row in rows)
+        text = f"title: t\nweights:\n{matrix}"
+    else:
+        text = "title: t\nweights:\n" + "".join(f"  - [{', '.join(row)}]\n" for row in rows)
+    try:
+        expected = yaml.load(text, Loader=_loader_class(False))
+    except yaml.YAMLError:
+        assert plain_data(text) is None
+        return
+    read = plain_data(text)
+    assert read is None or repr(read) == repr(expected)
+    if all(re.fullmatch(r"-?[0-9]+(\.[0-9]+(e[-+][0-9]+)?)?", v) for row in rows for v in row):
+        assert read is not None  # what a scenario holds is read in one pass
+
+
+def test_a_bad_number_deep_in_a_big_matrix_is_named_by_its_path_and_line(tmp_path: Path) -> None:
+    rows = [[f"{(i * 7 + j) % 19 / 100:.2f}" for j in range(30)] for i in range(200)]
+    rows[150][17] = "0.5x"
+    text = ("learning_rate: 0.5\nlayers:\n  - units: [" + ", ".join(f"x{i}" for i in range(200))
+            + "]\n  - units: [" + ", ".join(f"h{j}" for j in range(30)) + "]\n    activation: tanh\n"
+            "weights:\n  -\n" + "".join(f"    - [{', '.join(row)}]\n" for row in rows)
+            + "inputs: [" + ", ".join(["0.5"] * 200) + "]\ntargets: [" + ", ".join(["0"] * 30) + "]\n")
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load(path)
+    line = 8 + 150  # seven lines before the first row, then one row a line
+    assert str(err.value) == (f"{path}:{line}: weights[0][150][17]: expected a number, got text "
+                              "('0.5x')")
+    path.write_text(text.replace("0.5x", "0.25"))
+    assert load(path).weights[0][150, 17] == 0.25
