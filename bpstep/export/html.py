@@ -73,7 +73,7 @@ body.slideshow .slide.measuring .diagram svg { display: none; }
 body.slideshow .slide.wide-picture .diagram .tall { display: none; }
 body.slideshow .slide.wide-picture .diagram .wide { display: block; }
 body.slideshow .sheet { display: flex; flex: 1 1 0; min-width: 0; min-height: 0; gap: 1.5em; }
-body.slideshow .slide.beside .sheet { flex: 0 0 clamp(300px, 34vw, 620px); }
+body.slideshow .slide.beside .sheet { flex: 0 0 max(300px, 34vw); }
 body.slideshow .slide.alone .sheet, body.slideshow .slide.full .diagram { display: none; }
 body.slideshow .col { flex: 0 0 auto; max-width: 100%; overflow: hidden; }
 body.slideshow .slide.beside .col { flex: 1 1 0; min-width: 0; }
@@ -237,8 +237,8 @@ SCRIPT = """
           best = {name: 'alone', wide: wide, size: size};
         }
       });
-      slide.classList.remove('measuring');
       mode(slide, best.name, best.wide);
+      slide.classList.remove('measuring');
       i = best.name === 'beside' ? fill(slide, 0, true) : 0;
       out.push({name: best.name, wide: best.wide, start: 0, end: i});
     }

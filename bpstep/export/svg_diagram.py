@@ -590,7 +590,7 @@ class Grid:
     """Left edge of the second column."""
 
 
-TITLE_CHARS = 16
+TITLE_CHARS = 24
 """A layer's name longer than this is cut (``…``) on the grid: the slide's title has it whole."""
 WIDE_LETTERS, NARROW_LETTERS = frozenset("mwMW@%"), frozenset("ijlrtfI1!|.,:;' ")
 
