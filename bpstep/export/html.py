@@ -134,10 +134,12 @@ SCRIPT = """
     }
     return slide.blocks;
   }
-  function holder(block) {
-    /* The table or list a block belongs to, as an empty copy to hold it in a column. */
-    var box = block.closest('table') || (block.tagName === 'LI' ? block.parentNode : null);
-    if (!box) { return null; }
+  function owner(block) {
+    /* The table or list a block is part of, if any. */
+    return block.closest('table') || (block.tagName === 'LI' ? block.parentNode : null);
+  }
+  function holder(box) {
+    /* An empty copy of a table (its caption and header kept) or list, to hold blocks of it. */
     var copy = box.cloneNode(false);
     copy.source = box;
     if (box.tagName === 'TABLE') {
@@ -149,9 +151,8 @@ SCRIPT = """
   }
   function put(col, block) {
     /* A copy of block at the end of col, in a copy of its table or list if it has one. */
-    var wanted = block.closest('table') || (block.tagName === 'LI' ? block.parentNode : null);
-    var last = col.lastElementChild, box = null;
-    if (wanted) { box = last && last.source === wanted ? last : col.appendChild(holder(block)); }
+    var wanted = owner(block), last = col.lastElementChild, box = null;
+    if (wanted) { box = last && last.source === wanted ? last : col.appendChild(holder(wanted)); }
     var copy = block.cloneNode(true);
     (box ? (box.tagName === 'TABLE' ? box.tBodies[0] : box) : col).appendChild(copy);
     return copy;
