@@ -197,9 +197,9 @@ def test_stage_pictures_share_one_size_for_slides() -> None:
                for p in pictures)
 
 
-def four(value: float) -> str:
-    """Four significant digits with a typographic minus, as the slides write numbers."""
-    return f"{value:.4g}".replace("-", "−")
+def three(value: float) -> str:
+    """Three significant digits with a typographic minus, as the slides write numbers."""
+    return f"{value:.3g}".replace("-", "−")
 
 
 def slides(path: Path, precision: int = 6) -> tuple[list[ET.Element], object]:
@@ -213,7 +213,7 @@ def slides(path: Path, precision: int = 6) -> tuple[list[ET.Element], object]:
 
 def test_slides_show_every_weight_and_bias_as_it_stands_rounded_and_say_so(tmp_path: Path) -> None:
     """6-6-5 with biases on the slides: every weight and bias from the file before the step, every
-    new one (bold) once updated, numbers to 4 significant digits and the slide says so; after the
+    new one (bold) once updated, numbers to 3 significant digits and the slide says so; after the
     update a′ and y′ stand where a and y were."""
     from collections import Counter
 
@@ -223,18 +223,18 @@ def test_slides_show_every_weight_and_bias_as_it_stands_rounded_and_say_so(tmp_p
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     pictures, trace = slides(path)
     assert len({p.get("viewBox") for p in pictures}) == 1
-    given = Counter(four(w) for layer in data["weights"] for row in layer for w in row)
-    given += Counter(four(b) for layer in data["biases"] for b in layer)
+    given = Counter(three(w) for layer in data["weights"] for row in layer for w in row)
+    given += Counter(three(b) for layer in data["biases"] for b in layer)
     assert given <= Counter(t.text for t in texts(pictures[0]))
     last = max(i for i, st in enumerate(trace.stages) if st.phase == "update")
-    new = Counter(four(q.value) for q in trace.stages[last].quantities if q.kind in ("w", "b"))
+    new = Counter(three(q.value) for q in trace.stages[last].quantities if q.kind in ("w", "b"))
     assert sum(new.values()) == 6 * 6 + 6
     assert new <= Counter(t.text for t in texts(pictures[last]) if t.get("font-weight") == "bold")
     for picture in pictures:
         shown = [t.text or "" for t in texts(picture)]
-        assert "rounded to 4 significant digits" in shown
+        assert "rounded to 3 significant digits" in shown
         numbers = [t for t in shown if re.fullmatch(r"−?\d+(\.\d+)?", t)]
-        assert numbers and all(len(re.sub(r"\D|^0\.0*", "", t.lstrip("−"))) <= 4 for t in numbers)
+        assert numbers and all(len(re.sub(r"\D|^0\.0*", "", t.lstrip("−"))) <= 3 for t in numbers)
     final = all_texts(pictures[-1])
     assert {"a′", "y′"} <= final and not {"a", "y"} & final
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -181,3 +182,83 @@ def test_graph_never_writes_over_its_own_scenario(tmp_path: Path) -> None:
     before = scenario.read_text()
     result = CliRunner().invoke(app, ["graph", str(scenario), "-o", str(scenario), "-f", "dot", "--force"])
     assert result.exit_code == 2 and scenario.read_text() == before
+
+
+LESSONS = sorted(p.stem for p in SCENARIOS.glob("*.yaml") if not p.stem.endswith("answers"))
+GRAPH_PROBE = """<script>
+window.addEventListener('load', function () {
+  /* Every picture: its size, each box and the text in it as drawn, text past its picture. */
+  var out = {};
+  document.querySelectorAll('div[data-lesson]').forEach(function (div) {
+    var svg = div.querySelector('svg'), frame = svg.getBoundingClientRect(), boxes = [], past = [];
+    svg.querySelectorAll('rect[rx]').forEach(function (rect) {
+      var r = rect.getBoundingClientRect(), texts = [], t = rect.nextElementSibling;
+      while (t && t.tagName === 'text') {
+        var b = t.getBoundingClientRect();
+        texts.push([b.left, b.top, b.right, b.bottom]);
+        t = t.nextElementSibling;
+      }
+      boxes.push({box: [r.left, r.top, r.right, r.bottom], texts: texts});
+    });
+    svg.querySelectorAll('text, rect, path').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.left < frame.left - 1 || r.top < frame.top - 1 || r.right > frame.right + 1 ||
+          r.bottom > frame.bottom + 1) { past.push(el.textContent || el.tagName); }
+    });
+    out[div.getAttribute('data-lesson')] = {size: [frame.width, frame.height], boxes: boxes, past: past};
+  });
+  var pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_the_graph_of_every_lesson_fits_a_16_9_slide_in_the_browser(tmp_path: Path) -> None:
+    """Layered, inputs left and loss right, long chains wrapped into bands and tall columns
+    split: shown on a 1920×1080 slide, every lesson's graph of the loss has text of 13 px or more
+    (8 px for the two XOR lessons of 150 and 238 nodes); gfg_sigmoid's was one row of boxes
+    4,194 px wide, 7 px on the slide. In Chromium: no box overlaps another, every text is inside
+    its box, nothing is drawn outside the picture."""
+    browser = next((found for name in ("chromium", "chromium-browser", "google-chrome")
+                    if (found := shutil.which(name))), None)
+    if browser is None:
+        pytest.skip("no headless browser: apt-get install -y chromium")
+    pictures = {name: graph_svg(graph_of(trace_of(name), "loss")) for name in LESSONS}
+    page = tmp_path / "graphs.html"
+    page.write_text("<!DOCTYPE html><html><body>" + "".join(
+        f'<div data-lesson="{name}">{svg}</div>' for name, svg in pictures.items())
+        + GRAPH_PROBE + "</body></html>", encoding="utf-8")
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                           "--window-size=1920,1080", page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found, done.stderr[-2000:]
+    measured = json.loads(found.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+    assert sorted(measured) == LESSONS
+    for name, drawn in measured.items():
+        width, height = drawn["size"]
+        smallest = 16 * min(1920 / width, 1080 / height)
+        nodes = len(graph_of(trace_of(name), "loss").nodes)
+        assert smallest >= (13 if nodes <= 100 else 8), (name, width, height, nodes)
+        boxes = [b["box"] for b in drawn["boxes"]]
+        assert len(boxes) == nodes
+        assert not [(a, b) for k, a in enumerate(boxes) for b in boxes[k + 1:] if _overlap(a, b)], name
+        for box in drawn["boxes"]:
+            left, top, right, bottom = box["box"]
+            assert len(box["texts"]) == 3
+            assert all(left < t[0] and t[2] < right and top < t[1] and t[3] < bottom
+                       for t in box["texts"]), (name, box)
+        assert drawn["past"] == [], (name, drawn["past"])
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_the_dot_of_every_lesson_is_accepted_by_graphviz(name: str) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz not installed: apt-get install -y graphviz")
+    text = to_dot(graph_of(trace_of(name), "loss"))
+    done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "<svg" in done.stdout, done.stderr

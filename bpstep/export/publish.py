@@ -22,7 +22,8 @@ Writer = Callable[[Scenario, Trace, Worked, int], str]
 
 
 def _html(scenario: Scenario, trace: Trace, worked: Worked, precision: int) -> str:
-    return to_html(worked, stage_svgs(scenario, trace, precision=precision))
+    return to_html(worked, stage_svgs(scenario, trace, precision=precision),
+                   stage_svgs(scenario, trace, precision=precision, folded=True))
 
 
 FORMATS: dict[str, Writer] = {

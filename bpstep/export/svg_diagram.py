@@ -24,7 +24,6 @@ from bpstep.errors import UserError
 from bpstep.escaping import printable
 from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
-from bpstep.render.diagram_text import DIAGRAM_DIGITS
 from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
 
@@ -51,6 +50,9 @@ MAX_DRAWN = 64
 """Most units of one layer a picture (the diagram, a slide) draws: a layer is one column of unit
 boxes, and 64 boxes already stand about 8,000 px tall. Past it no text could be read, and the
 work grows with it: a 10-3000-10 network took 27 s and 1.4 GB to put on slides."""
+SLIDE_DIGITS = 3
+"""A slide's picture is read from across a room, the exact values are in the table beside it:
+numbers to at most this many significant digits, so the cells (and the text) can be larger."""
 
 INK = "#1f2933"
 MUTED = "#7b8794"
@@ -127,12 +129,12 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
     """What is known at 0-based ``stage`` (None: only the given inputs and initial weights).
 
     ``compact`` is what a slide shows beside the stage's table: numbers to at most
-    ``DIAGRAM_DIGITS``, the network as it stands (a′ and y′ in place of a and y once the updated
+    ``SLIDE_DIGITS``, the network as it stands (a′ and y′ in place of a and y once the updated
     network has run, a new weight without the old one, which the table gives), the biases with
     the weights, E′ from the start (``?`` until known) so nothing appears from one slide to the
     next, and as caption what the slide's title does not say (sample shown, rounding).
     """
-    digits = min(precision, DIAGRAM_DIGITS) if compact else precision
+    digits = min(precision, SLIDE_DIGITS) if compact else precision
     stages = trace.stages[: stage + 1] if stage is not None else ()
     known: dict[str, Quantity] = {q.name: q for st in stages for q in st.quantities}
     current = {q.name for q in trace.stages[stage].quantities} if stage is not None else set()
@@ -596,6 +598,10 @@ CELL_PAD = 5
 SLIDE_ASPECT = 1.05
 """Width over height of the diagram's box on a 1280×800 slide (773 × 726 px), a little less: a
 narrower grid gets its legend and notes on fewer, longer lines up to this, at no cost in size."""
+WHOLE_SLIDE = (1230.0, 690.0)
+"""The diagram's box when it has a 1280×800 slide to itself: the folded grid is shaped for it."""
+FOLD_GAP = 28
+"""Between the two columns of a folded grid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,6 +623,32 @@ class Grid:
     tail_x: float | None = None
     """Where the loss, legend and notes start when they go beside the last layer (narrower than
     the rest, as an output layer of one or two units is) instead of under it."""
+    fold: int = 0
+    """Layer bands in the first of two columns (the rest, the loss, legend and notes in the
+    second); 0: one column."""
+    fold_x: float = 0.0
+    """Left edge of the second column."""
+
+
+TITLE_CHARS = 24
+"""A layer's name longer than this is cut (``…``) on the grid: the slide's title has it whole."""
+WIDE_LETTERS, NARROW_LETTERS = frozenset("mwMW@%"), frozenset("ijlrtfI1!|.,:;' ")
+
+
+def _band_title(heading: str, room: float = float("inf"), after: str = "") -> str:
+    """``heading`` cut (``…``) to TITLE_CHARS characters, and shorter while it and ``after``
+    (set smaller, beside it) are wider than ``room``."""
+    cut = heading if len(heading) <= TITLE_CHARS else heading[:TITLE_CHARS - 1] + "…"
+    while len(cut) > 4 and _title_width(cut + " · ") + _text_width(after) > room:
+        cut = cut[:-2] + "…"
+    return cut
+
+
+def _title_width(text: str) -> float:
+    """Room for a bold title in the grid's sans-serif: a name of W's is three times as wide as
+    one of i's, which one width per character (``_text_width``) misjudges."""
+    return TITLE_PX * sum(1.05 if c in WIDE_LETTERS else 0.36 if c in NARROW_LETTERS
+                          else 0.78 if c.isupper() else 0.64 for c in text)
 
 
 def _pair_w(pairs: list[tuple[str, float, str]]) -> float:
@@ -635,7 +667,7 @@ def _grid(views: list[NetworkView]) -> Grid:
     labels += ["bias →"] if first.biases else []
     labels += [r.label for v in views for layer in v.layers[1:] for r in layer.units[0].rows]
     label_w = max([_text_width(t) for t in labels]
-                  + [_text_width(t, TITLE_PX) for t in (first.layers[0].heading, "loss")])
+                  + [_title_width(t) for t in (_band_title(first.layers[0].heading), "loss")])
     texts = [c.text for v in views for c in (*v.edges, *v.biases)]
     texts += [r.value for v in views for layer in v.layers[1:] for u in layer.units for r in u.rows]
     cell_w = max([_text_width(t) for t in texts]
@@ -645,7 +677,7 @@ def _grid(views: list[NetworkView]) -> Grid:
     columns = max([len(layer.units) * (cell_w + GRID_GAP) for layer in inner]
                   + [len(first.layers[0].units) * (input_w + GRID_GAP),
                      len(first.loss) * (loss_w + GRID_GAP)])
-    titles = max(_text_width(f"{layer.heading} · {layer.activation}", TITLE_PX) for layer in inner)
+    titles = max(_title_width(f"{_band_title(layer.heading)} · {layer.activation}") for layer in inner)
     width = 2 * MARGIN + max(label_w + PAD + columns, titles)
 
     def flowing(flow: float, tail_x: float | None = None) -> Grid:
@@ -665,6 +697,35 @@ def _grid(views: list[NetworkView]) -> Grid:
         return below
     beside = flowing(room, tail_x)
     return beside if _draw(first, beside)[1] < _draw(first, below)[1] else below
+
+
+def _folded(views: list[NetworkView], grid: Grid) -> Grid:
+    """``grid`` in two columns of bands, the loss, legend and notes under the second, folded
+    where the picture comes out largest in a slide's whole box (``WHOLE_SLIDE``): a network of
+    two or three layers of bands is taller than wide, and a slide is wider than tall. A layer's
+    name is cut to its column's width rather than widen it."""
+    first = views[0]
+    inner = first.layers[1:]
+    if len(inner) < 2:
+        return grid
+    cells = grid.label_w + PAD
+    bands = [cells + len(layer.units) * (grid.cell_w + GRID_GAP) for layer in inner]
+    inputs = cells + len(first.layers[0].units) * (grid.input_w + GRID_GAP)
+    tail = max([cells + grid.loss_w + GRID_GAP, 30 + _text_width(LEGEND[0])]
+               + [_text_width(item) for item in LEGEND]
+               + [_text_width(part) for v in views for part in v.caption.split(" · ") if v.caption])
+    best, best_scale = grid, 0.0
+    for fold in range(1, len(inner)):
+        left_w = max(inputs, *bands[:fold])
+        right_w = max(tail, *bands[fold:])
+        fold_x = MARGIN + left_w + FOLD_GAP
+        notes = max(len(_caption_lines(v.caption, right_w)) for v in views)
+        trial = Grid(grid.label_w, grid.cell_w, grid.input_w, grid.loss_w, fold_x + right_w + MARGIN,
+                     right_w, notes, None, fold, fold_x)
+        scale = min(WHOLE_SLIDE[0] / trial.width, WHOLE_SLIDE[1] / _draw(first, trial)[1])
+        if scale > best_scale:
+            best, best_scale = trial, scale
+    return best
 
 
 def _loss_x(x: float) -> float:
@@ -719,19 +780,28 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
     """The grid's markup and its height: the inputs on one line; for every further layer a band
     with a column per unit, the weights and bias into it (heat-coloured, as they stand) above
     its values, the row labels once on the left; then the loss, the legend and the notes, under
-    the last band or (``grid.tail_x``) beside it, the loss cells then on as many lines as fit."""
-    x0 = MARGIN + grid.label_w + PAD
+    the last band or (``grid.tail_x``) beside it, the loss cells then on as many lines as fit.
+    A folded grid (``grid.fold``) starts a second column of bands at ``grid.fold_x``."""
+    left = MARGIN
+    x0 = left + grid.label_w + PAD
     y = MARGIN
     inputs = view.layers[0]
-    body = _pair_row(inputs.heading, [(u.name, NAME_PX, u.rows[0], u.focus) for u in inputs.units],
-                     grid.input_w, y, x0)
+    body = _pair_row(_band_title(inputs.heading),
+                     [(u.name, NAME_PX, u.rows[0], u.focus) for u in inputs.units], grid.input_w, y, x0)
     y += GRID_ROW + BAND_GAP + 2
+    first_column = 0.0
     weight = {(e.source, e.target): e for e in view.edges}
     bias = {b.target: b for b in view.biases}
-    for before, layer in pairwise(view.layers):
+    for k, (before, layer) in enumerate(pairwise(view.layers)):
+        if grid.fold and k == grid.fold:
+            first_column = y - BAND_GAP
+            left, y = grid.fold_x, MARGIN
+            x0 = left + grid.label_w + PAD
         band_top = y
-        body.append(_text(MARGIN, y + 14, layer.heading, size=TITLE_PX, weight="bold"))
-        body.append(_text(MARGIN + _text_width(layer.heading + " · ", TITLE_PX), y + 14,
+        room = (grid.fold_x - FOLD_GAP if grid.fold and k < grid.fold else grid.width - MARGIN) - left
+        title = _band_title(layer.heading, room, layer.activation)
+        body.append(_text(left, y + 14, title, size=TITLE_PX, weight="bold"))
+        body.append(_text(left + _title_width(title + " · "), y + 14,
                           layer.activation, size=VALUE_PX, fill=MUTED, italic=True))
         y += GRID_ROW + 2
         weights = [(f"{src.name} →", [weight[src.name, u.name] for u in layer.units])
@@ -748,7 +818,7 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
                               weight="bold", fill=FOCUS_EDGE if unit.focus else INK))
         for i, (label, edges) in enumerate(weights):
             top = y + GRID_ROW * (i + 1)
-            body.append(_text(MARGIN + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
+            body.append(_text(left + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
                               weight="bold", fill=BOX_EDGE))
             for j, edge in enumerate(edges):
                 x = x0 + j * (grid.cell_w + GRID_GAP)
@@ -759,14 +829,14 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
                 body += _cell(x, top, grid.cell_w, Row("", edge.text, edge.changed))
         for i, (label, cells) in enumerate(values, start=len(weights) + 1):
             top = y + GRID_ROW * i
-            body.append(_text(MARGIN + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
+            body.append(_text(left + grid.label_w, top + 13, label, size=VALUE_PX, anchor="end",
                               italic=True, fill=BOX_EDGE))
             for j, cell in enumerate(cells):
                 x = x0 + j * (grid.cell_w + GRID_GAP)
                 body += _highlight(x, top, grid.cell_w, cell) + _cell(x, top, grid.cell_w, cell)
         y += height + BAND_GAP
     if grid.tail_x is None:
-        left, tail_y, cells_x = MARGIN, y, x0
+        tail_y, cells_x = y, x0
     else:  # level with the last layer's cards (band_top is the last band's, after the loop)
         left, tail_y, cells_x = grid.tail_x, band_top + GRID_ROW + 2, _loss_x(grid.tail_x)
     cells = [(r.label, VALUE_PX, r, False) for r in view.loss]
@@ -786,7 +856,7 @@ def _draw(view: NetworkView, grid: Grid) -> tuple[list[str], float]:
         tail_y += 20
         body.append(_text(left, tail_y, line, size=VALUE_PX, fill=BOX_EDGE, italic=True))
     tail_y += 20 * (grid.notes - len(_caption_lines(view.caption, grid.flow))) + 5
-    return body, max(tail_y, y - BAND_GAP) + MARGIN
+    return body, max(tail_y, y - BAND_GAP, first_column) + MARGIN
 
 
 def render_grid(view: NetworkView, grid: Grid) -> str:
@@ -799,10 +869,14 @@ def render_grid(view: NetworkView, grid: Grid) -> str:
                       _rect((0, 0, grid.width, height), fill="#ffffff"), *body, "</svg>"]) + "\n"
 
 
-def stage_svgs(scenario: Scenario, trace: Trace, *, precision: int = 6) -> tuple[str, ...]:
+def stage_svgs(scenario: Scenario, trace: Trace, *, precision: int = 6,
+               folded: bool = False) -> tuple[str, ...]:
     """Every stage's grid, all of one size with the units in one place, so that paging through
-    slides does not make the network jump, and compact, so the text stays large on a projector."""
+    slides does not make the network jump, and compact, so the text stays large on a projector.
+    ``folded``: the grid for a slide of its own, in two columns where that makes it larger."""
     views = [network_view(scenario, trace, i, precision=precision, compact=True)
              for i in range(len(trace.stages))]
     grid = _grid(views)
+    if folded:
+        grid = _folded(views, grid)
     return tuple(render_grid(v, grid) for v in views)
