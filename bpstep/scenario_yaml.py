@@ -17,7 +17,7 @@ import numpy as np
 from bpstep.cells import yaml_number
 from bpstep.engine import Params
 from bpstep.errors import UserError
-from bpstep.escaping import printable
+from bpstep.escaping import json_dumps, printable
 from bpstep.scenario import MAX_FILE_BYTES, Scenario, titled
 
 SHORTEST_NUMBER = len("0.0, ")
@@ -77,7 +77,7 @@ def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) 
     """The scenario with ``params`` as its weights (and biases, when it has biases); TooBigError
     when bpstep could not read it back."""
     out = [f"# {line}" for line in printable(note).splitlines()]
-    out.append(f"title: {json.dumps(title, ensure_ascii=False)}")
+    out.append(f"title: {json_dumps(title)}")
     out.append(f"learning_rate: {yaml_number(scenario.learning_rate)}")
     out += [f"loss: {scenario.loss}", f"convention: {scenario.convention}",
             f"mode: {scenario.mode}", f"reduction: {scenario.reduction}"]
@@ -100,7 +100,7 @@ def scenario_yaml(scenario: Scenario, params: Params, *, title: str, note: str) 
         elif layer.activation:
             out.append(f"    activation: {layer.activation}")
         if layer.name:
-            out.append(f"    name: {json.dumps(layer.name, ensure_ascii=False)}")
+            out.append(f"    name: {json_dumps(layer.name)}")
     out.append("weights:")
     for w in params.weights:
         out += _matrix(np.asarray(w), "  ")

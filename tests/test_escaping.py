@@ -127,3 +127,12 @@ def test_a_worksheet_reads_back_and_marking_writes_nothing_raw(folder: Path) -> 
     assert printable(f"a[{UNITS[1]}]") in book[0]
     for page in (folder / "report.html", *(folder / "pages").iterdir()):
         raw_free(page.read_text(encoding="utf-8"))
+
+
+def test_a_class_of_variants_keeps_the_title_in_files_bpstep_reads_back(folder: Path) -> None:
+    """A variant's scenario file says the title with YAML's escapes: raw, a C1 control made the
+    student's file unreadable (YAML allows none of them)."""
+    run("variants", folder / "s.yaml", "--count", "2", "-o", folder / "class")
+    for path in sorted((folder / "class" / "students").iterdir()):
+        text = raw_free(path.read_text(encoding="utf-8"))
+        assert load(path).title.startswith(TITLE) and text.count("\n") > 5
