@@ -231,6 +231,26 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
     return sheets
 
 
+DRAWN = (("2-2-1", "leaky_relu,sigmoid", "half_sse", "gradient", "online", 2, True),
+         ("2-3-1", "bipolar_sigmoid,tanh", "mse", "delta_rule", "batch", 2, True),
+         ("2-2-2-1", "relu,identity,sigmoid", "sse", "delta_rule", "batch", 1, False),
+         ("2-2-1", "tanh,sigmoid", "binary_cross_entropy", "gradient", "batch", 1, True),
+         ("2-2-3", "sigmoid,softmax", "cross_entropy", "gradient", "online", 2, False),
+         ("3-2-2", "identity,leaky_relu", "half_sse", "delta_rule", "online", 2, True))
+"""Shapes `bpstep new` draws exercises of that the lessons leave out: leaky ReLU, the bipolar
+sigmoid, online updates, several samples, the gradient convention with each loss."""
+DRAWN_SHEETS = 25
+
+
+def drawn_exercises() -> list:
+    from bpstep.exercise import Shape, layers_for, new_exercise, parse_sizes
+
+    return [new_exercise(Shape(layers_for(parse_sizes(sizes), acts.split(",")), loss=loss,
+                               convention=convention, mode=mode, samples=samples, biases=biases),
+                         seed, title=f"drawn {seed}")
+            for seed, (sizes, acts, loss, convention, mode, samples, biases) in enumerate(DRAWN)]
+
+
 @needs_browser
 def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None:
     rng = random.Random(29)
@@ -242,6 +262,14 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
         page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace))]),
                         encoding="utf-8")
         sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON)
+        expected.append([verify_items(scenario, trace, s) for s in sheets])
+        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
+    for number, scenario in enumerate(drawn_exercises()):
+        trace = step(scenario)
+        page = tmp_path / f"drawn-{number}.html"
+        page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace))]),
+                        encoding="utf-8")
+        sheets = worksheets(scenario, trace, rng, DRAWN_SHEETS)
         expected.append([verify_items(scenario, trace, s) for s in sheets])
         tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
     for floor in (Floor(FloorKind.DIGITS, 2), Floor(FloorKind.DECIMALS, 3)):
@@ -261,7 +289,7 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
             assert got == sheet_want, task["url"]
             count += 1
             seen.update((item[1], item[2]) for item in got)
-    assert count >= 1000
+    assert count >= 1000 + len(DRAWN) * DRAWN_SHEETS
     verdicts = {verdict for verdict, _ in seen}
     assert verdicts >= {"correct", "rounding", "carried", "too coarse", "rounded too early",
                         "wrong", "not attempted"}
