@@ -448,9 +448,10 @@ def export(
     tries: Annotated[int, typer.Option(
         "--tries", min=1, max=9, help="web/scorm: tries per value before it is shown.")] = 2,
 ) -> None:
-    """Write the worked solution of the step, stage by stage: Markdown, LaTeX or an HTML slideshow;
-    a quiz for a course's system: Moodle XML, GIFT, Canvas QTI; or a practice page that marks
-    like bpstep verify in any browser (web), alone or as a SCORM 1.2 package (scorm).
+    """Write the step as a handout (Markdown, LaTeX, HTML), a quiz or a practice page.
+
+    The worked solution goes stage by stage; a quiz is for a course's system; a practice page
+    (web) marks like bpstep verify in any browser, alone or as a SCORM 1.2 package (scorm).
 
     Examples: [bold]bpstep export gfg_sigmoid -f html -o walk.html --explain[/] ·
     [bold]bpstep export gfg_sigmoid -f latex -o key.tex --explain[/] ·
@@ -459,7 +460,7 @@ def export(
     [bold]bpstep export gfg_sigmoid -f scorm -o practice.zip --ask deltas[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.publish import QUIZ_FORMATS, check_export
+    from bpstep.export.publish import PRACTICE_FORMATS, QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
     if form.value in PRACTICE_FORMATS:
@@ -968,10 +969,6 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
         from bpstep.render.console import make_console
 
         make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
-
-
-PRACTICE_FORMATS = ("web", "scorm")
-"""Formats of ``bpstep export`` that make a practice page (``bpstep.export.web``)."""
 
 
 def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask: str | None,

@@ -325,6 +325,7 @@ def test_train_save_header_has_the_path_as_given_and_titles_do_not_stack(tmp_pat
 
 def test_the_cli_offers_every_export_format_and_no_other() -> None:
     from bpstep.cli import ExportFormat
-    from bpstep.export.publish import FORMATS, QUIZ_FORMATS
+    from bpstep.export.publish import FORMATS, PRACTICE_FORMATS, QUIZ_FORMATS
 
-    assert sorted(f.value for f in ExportFormat) == sorted([*FORMATS, *QUIZ_FORMATS])
+    assert sorted(f.value for f in ExportFormat) == sorted([*FORMATS, *QUIZ_FORMATS,
+                                                            *PRACTICE_FORMATS])

@@ -64,6 +64,8 @@ def _quiz_writers() -> dict[str, Callable[..., str | bytes]]:
 
 QUIZ_FORMATS = ("moodle", "gift", "qti")
 """Quiz formats for a course's system, one question (or quiz) per variant; qti is a zip."""
+PRACTICE_FORMATS = ("web", "scorm")
+"""Formats that make a practice page (``bpstep.export.web``), alone or as a SCORM package."""
 MAX_ASKED = 300
 """Most values one quiz question asks: more than anyone works by hand, and each value's wrong
 answers are found against every other value (412 take 13 s, 3,000 over ten minutes)."""
