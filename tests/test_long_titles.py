@@ -4,6 +4,7 @@ diagram, and kept whole in every export; only a runaway one (over 10,000 charact
 from __future__ import annotations
 
 import html
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -94,3 +95,18 @@ def test_a_variant_or_trained_title_at_the_bound_still_reads_back(tmp_path: Path
         in too_long.stderr
 
 
+
+
+def test_a_stage_screen_gives_a_long_title_one_line() -> None:
+    """--step and --save-svg show one stage a screen: the title is its heading, cut with …."""
+    from rich.console import Console
+
+    from bpstep.engine import step
+    from bpstep.render.screen import View, stage_screen
+
+    trace = step(load(GFG))
+    console = Console(file=io.StringIO(), width=60, color_system=None)
+    console.print(stage_screen(trace, 0, View(title=" ".join([CITATION] * 14)), width=60))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == CITATION[:59] + "…"
+    assert lines[1].startswith("stage 1 of 8")

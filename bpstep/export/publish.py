@@ -44,7 +44,6 @@ def check_export(scenario: Scenario, form: str) -> None:
         check_drawable(scenario, f"-f {form} (a slideshow)")
 
 
-
 def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
            explain: bool = False, view: str = "unit") -> str:
     """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``); no control

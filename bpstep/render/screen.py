@@ -52,10 +52,13 @@ def focus_note(focus: Focus) -> str:
 
 
 def stage_screen(trace: Trace, index: int, view: View, width: int = 80) -> RenderableType:
-    """One stage as a screen: title, progress heading, values and, with ``diagram``, the network."""
+    """One stage as a screen: title, progress heading, values and, with ``diagram``, the network.
+
+    The title takes one line, cut with … (a title may cite its source at length): the screen is
+    the stage's; ``render_all`` wraps it whole."""
     parts: list[RenderableType] = []
     if view.title:
-        parts.append(Text(view.title, style="bold underline"))
+        parts.append(Text(view.title, style="bold underline", no_wrap=True, overflow="ellipsis"))
     parts.append(_stage_body(trace, index, view, width))
     return Group(*parts)
 
