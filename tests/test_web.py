@@ -146,6 +146,17 @@ def test_cli_writes_a_page_and_keeps_what_is_there(tmp_path: Path) -> None:
     assert invoke("export", "two_hidden_layers", "-f", "web", "-o", out, "--force").exit_code == 0
 
 
+def test_cli_says_when_a_page_is_heavy(class_folder: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import bpstep.cli
+
+    monkeypatch.setattr(bpstep.cli, "HEAVY_PAGE", 200_000)
+    light = invoke("export", "gfg_sigmoid", "-f", "web", "-o", tmp_path / "one.html")
+    heavy = invoke("export", class_folder, "-f", "web", "-o", tmp_path / "class.html")
+    assert light.exit_code == heavy.exit_code == 0
+    assert "note:" not in light.output and "slow to open on a phone" in heavy.output
+
+
 def test_cli_writes_to_stdout_with_dash(tmp_path: Path) -> None:
     page = runner.invoke(app, ["export", "gfg_sigmoid", "-f", "web", "-o", "-"])
     assert page.exit_code == 0 and page.stdout.startswith("<!doctype html>")
