@@ -999,6 +999,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
             return
         _write_files({output: document}, force, reads=(input_path(source),))
         say_written(output, f"{form}, {len(made[2].names)} values to practise")
+        say_if_heavy(output, document, "a smaller network makes a lighter page")
         return
     index = source / INDEX_NAME
     rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
@@ -1013,8 +1014,10 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         _to_stdout(web.write(form, pages))
         return
     if output.suffix == suffix:
-        _write_files({output: web.write(form, pages)}, force, reads=reads)
+        document = web.write(form, pages)
+        _write_files({output: document}, force, reads=reads)
         say_written(output, f"{form}, one page for {len(pages)} students: it asks for the id")
+        say_if_heavy(output, document, "a page per variant (-o DIR) is lighter")
         return
     files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
                                       for (_, name), page in zip(rows, pages, strict=True)}
@@ -1040,6 +1043,16 @@ def say_written(path: Path, what: str) -> None:
     from bpstep.render.console import make_console
 
     make_console(stderr=True).print(f"wrote {path} ({what})", markup=False)
+
+
+HEAVY_PAGE = 2_000_000
+"""Bytes from which a practice page is slow to open on a phone."""
+
+
+def say_if_heavy(path: Path, document: str | bytes, lighter: str) -> None:
+    size = len(document.encode() if isinstance(document, str) else document)
+    if size >= HEAVY_PAGE:
+        say(f"note: {path} is {size / 1e6:.1f} MB, slow to open on a phone; {lighter}")
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,

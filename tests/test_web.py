@@ -146,6 +146,17 @@ def test_cli_writes_a_page_and_keeps_what_is_there(tmp_path: Path) -> None:
     assert invoke("export", "two_hidden_layers", "-f", "web", "-o", out, "--force").exit_code == 0
 
 
+def test_cli_says_when_a_page_is_heavy(class_folder: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import bpstep.cli
+
+    monkeypatch.setattr(bpstep.cli, "HEAVY_PAGE", 200_000)
+    light = invoke("export", "gfg_sigmoid", "-f", "web", "-o", tmp_path / "one.html")
+    heavy = invoke("export", class_folder, "-f", "web", "-o", tmp_path / "class.html")
+    assert light.exit_code == heavy.exit_code == 0
+    assert "note:" not in light.output and "slow to open on a phone" in heavy.output
+
+
 def test_cli_writes_to_stdout_with_dash(tmp_path: Path) -> None:
     page = runner.invoke(app, ["export", "gfg_sigmoid", "-f", "web", "-o", "-"])
     assert page.exit_code == 0 and page.stdout.startswith("<!doctype html>")
@@ -340,6 +351,7 @@ SCORM_API = """
 window.__calls = [];
 window.API = (() => {
   const api = new window.__ScormAgain.Scorm12API({logLevel: 5});
+  if (window.__kept) api.loadFromJSON({suspend_data: window.__kept}, "cmi");
   for (const m of ["LMSInitialize", "LMSSetValue", "LMSCommit", "LMSFinish"]) {
     const f = api[m].bind(api);
     api[m] = (...a) => { window.__calls.push([m, ...a]); return f(...a); };
@@ -650,3 +662,33 @@ def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
     assert run["result"] == want
     assert {row[0] for row in want[:-1]} >= {"accepted", "try again", "shown", "hint", "revealed",
                                              "skipped", "not a number"}
+
+
+@needs_browser
+def test_scorm_session_left_unfinished_goes_on_where_it_stopped(tmp_path: Path) -> None:
+    scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
+    trace = step(scenario)
+    names = asked(trace, "forward")
+    with zipfile.ZipFile(io.BytesIO(web.scorm_package(
+            [(scenario, trace, practice_of(scenario, trace, names))]))) as z:
+        z.extractall(tmp_path)
+    runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
+    inject = ("(() => {" + runtime.read_text(encoding="utf-8") + "\nwindow.__ScormAgain = "
+              "{Scorm12API};})();" + SCORM_API)
+    typed = ["0.5", "?", f"{trace[names[0]].value:.4g}", "", f"{trace[names[2]].value:.4g}"]
+    actions = [a for line in typed for a in (
+        [["press", "Tab"], ["press", "Tab"], ["press", "Tab"], ["press", "Enter"]] if line == ""
+        else [["type", line], ["press", "Enter"]])]
+    script = ("const g = k => window.API.LMSGetValue(k); return [g('cmi.suspend_data'), "
+              "g('cmi.core.score.raw'), g('cmi.core.lesson_status'), window.__calls.some("
+              "c => c[1] === 'cmi.core.exit' && c[2] === 'suspend'), "
+              "window.bpstep.session.position, document.getElementById('log').innerText];")
+    url = (tmp_path / "index.html").as_uri()
+    [first] = drive([{"url": url, "inject": inject, "actions": actions, "script": script}])
+    kept, raw, status, suspended, position, log = first["result"]
+    assert first["errors"] == [] and position == 3 and raw == "2" and status == "incomplete"
+    assert suspended  # the LMS is told to keep the session (cmi.core.exit is write-only)
+    assert json.loads(kept) == {"id": None, "lines": ["0.5", "?", typed[2], "", typed[4]]}
+    [again] = drive([{"url": url, "inject": f"window.__kept = {json.dumps(kept)};" + inject,
+                      "script": script}])
+    assert again["errors"] == [] and again["result"] == [kept, raw, status, True, 3, log]

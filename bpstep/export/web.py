@@ -48,6 +48,7 @@ class Practice:
     scenario_ref: str
     """What the downloaded answers file names as its ``scenario:`` (a lesson name or a file name)."""
     student: str | None = None
+    """The student's id on the class roster, written as the answers file's ``student:``."""
 
     @property
     def check(self) -> str:
@@ -59,7 +60,8 @@ class Practice:
 
 
 def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str, Any]:
-    """The model the page's marker needs, and what its walk shows of each value asked."""
+    """The model the page's marker needs, and what its walk shows of each value asked (the
+    page shows every text with its control characters as escapes, by ``unsafe``)."""
     from bpstep.render import practice as view
     from bpstep.render.console import SafeConsole
 
@@ -71,11 +73,11 @@ def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str,
     for name in practice.names:
         q = trace[name]
         layout = q.layout
-        questions[name] = {"meaning": printable(view.meaning(session, q)),
-                           "formula": printable(q.formula), "layout": [layout.text, list(layout.refs)]}
+        questions[name] = {"meaning": view.meaning(session, q), "formula": q.formula,
+                           "layout": [layout.text, list(layout.refs)]}
     return {
         "model": marking_data(scenario, trace, floor=practice.floor),
-        "title": printable(practice.title),
+        "title": practice.title,
         "problem": console.export_text().removeprefix("the problem\n"),
         "stages": [st.title for st in trace.stages], "asked": list(practice.names),
         "questions": questions, "tries": practice.tries, "rungs": HINT_RUNGS,
@@ -102,12 +104,11 @@ Page = tuple[Scenario, Trace, Practice]
 def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
     """The practice page, one self-contained HTML document: of one exercise, or of a class's
     variants by student id (the page asks for the id first)."""
+    title = pages[0][2].title
     if len(pages) == 1:
         data = page_data(*pages[0])
-        title = pages[0][2].title
     else:
-        title = pages[0][2].title
-        data = {"title": printable(title), "unsafe": UNSAFE.pattern,
+        data = {"title": title, "unsafe": UNSAFE.pattern,
                 "variants": {p.student: page_data(s, t, p) for s, t, p in pages}}
     scripts = "\n".join(_asset(name) for name in SCRIPTS)
     assert "</" not in scripts, "an inlined script must not hold </ (it would end its element)"

@@ -32,6 +32,7 @@
   function Session(names, tries) {
     this.names = names; this.tries = tries; this.position = 0;
     this.answers = {}; this.accepted = {}; this.records = {};
+    this.lines = [];  // every line that changed the session, in order ("?" a hint, "" a skip)
     var self = this;
     names.forEach(function (n) { self.records[n] = { attempts: [], hints: 0, outcome: "not reached" }; });
   }
@@ -55,6 +56,7 @@
   Session.prototype.submit = function (typed) {
     var name = this.current(), w = marker.readNumber(typed);
     if (!w) return { event: "not a number", name: name };
+    this.lines.push(typed);
     this.answers[name] = w.text;
     var v = this.verdictOf(name), r = this.records[name];
     r.attempts.push(v);
@@ -73,6 +75,7 @@
   };
   Session.prototype.hint = function () {
     var name = this.current(), r = this.records[name], q = page.questions[name], self = this;
+    this.lines.push("?");
     r.hints += 1;
     if (r.hints === 1) return { event: "hint", name: name, text: q.formula, rung: 1 };
     if (r.hints < page.rungs) {
@@ -91,6 +94,7 @@
   };
   Session.prototype.skip = function () {
     var name = this.current();
+    this.lines.push("");
     delete this.answers[name];
     this.records[name].outcome = "skipped";
     this.position += 1;
@@ -134,8 +138,10 @@
 
   function onAnswer(ev) {
     ev.preventDefault();
+    answer($("answer").value);
+  }
+  function answer(typed) {
     if (session.done()) return;
-    var typed = $("answer").value;
     if (typed.trim() === "?") { $("answer").value = ""; return onHint(); }
     if (typed.trim() === "") { feedback("Type a number, ? for a hint, or Skip.", "warn"); return; }
     var fb = session.submit(typed), name = fb.name;
@@ -183,10 +189,21 @@
   function score() {  // values asked that verify accepts now, out of those asked
     var verdicts = session.report(), asked = new Set(session.names), raw = 0;
     verdicts.forEach(function (v) { if (asked.has(v.name) && v.accepted) raw += 1; });
-    return { raw: raw, max: session.names.length, done: session.done(), verdicts: verdicts };
+    return { raw: raw, max: session.names.length, done: session.done(), verdicts: verdicts,
+             resume: JSON.stringify({ id: page.student, lines: session.lines }) };
   }
+  var replaying = false;
   function report() {
-    if (window.bpstepReport) { try { window.bpstepReport(score()); } catch (e) { /* the LMS's trouble */ } }
+    if (replaying || !window.bpstepReport) return;
+    try { window.bpstepReport(score()); } catch (e) { /* the LMS's trouble, not the student's */ }
+  }
+  // A session the LMS kept (scorm.js reads cmi.suspend_data): the same lines typed again.
+  function resume(lines) {
+    replaying = true;
+    lines.forEach(function (line) {
+      if (line === "?") onHint(); else if (line === "") onSkip(); else answer(line);
+    });
+    replaying = false;
   }
 
   function finish() {
@@ -253,6 +270,10 @@
     };
     window.bpstep.session = session;
     show();
+    var kept = window.bpstepResume;
+    if (kept && kept.id === (page.student === undefined ? null : page.student) && Array.isArray(kept.lines)) {
+      resume(kept.lines.map(String));
+    }
     report();
   }
 
@@ -261,7 +282,10 @@
   $("hint").addEventListener("click", onHint);
   $("skip").addEventListener("click", onSkip);
   $("download").addEventListener("click", download);
-  if (pages) {
+  var kept = window.bpstepResume;
+  if (pages && kept && Object.prototype.hasOwnProperty.call(pages, kept.id)) {
+    start(pages[kept.id]);
+  } else if (pages) {
     text($("title"), data.title);
     text($("problem"), "Type your student id to see your own numbers.");
     $("ask-section").hidden = true;
