@@ -85,7 +85,7 @@ def _text(value: str) -> str:
 def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]]:
     """Many numbers as JSON (null where not finite) and at full precision as a rule shows them
     (in bpstep's words where not finite): the repr of each float, made once for both."""
-    numbers = values.tolist() if isinstance(values, np.ndarray) else [float(v) for v in values]
+    numbers = values.tolist() if isinstance(values, np.ndarray) else list(values)
     texts = list(map(repr, numbers))
     if all(map(math.isfinite, numbers)):
         return texts, texts
