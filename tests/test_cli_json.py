@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bpstep.engine import step
@@ -135,3 +136,23 @@ def test_json_text_is_what_each_quantity_prints_by_itself(name: str) -> None:
     out = io.StringIO()
     write_trace_json(scenario, trace, out)
     assert out.getvalue() == canonical_json(scenario, step(scenario))
+
+
+def test_a_rule_block_that_names_one_operand_twice_lists_it_once() -> None:
+    """Where two holes of a block's rules name the same operand on some rows, each of those
+    rules still lists its inputs once, as the rule printed by itself does."""
+    from bpstep.engine import updated
+    from bpstep.trace import Kind, LazyQuantities, Phase, Rows, RuleBlock, Stage
+
+    scenario = check(spec_with(), "block")
+    env = {"lr": 0.5, "lr2": -0.25}
+    block = RuleBlock(Kind.W, 0, 1, 2, lambda row: f"w[x{row}->h1]", updated,
+                      (Rows(lambda row: "lr"), Rows(lambda row: "lr" if row == 0 else "lr2")),
+                      lambda row: "h1", lambda row: f"x{row}", before=[0.0, 0.0])
+    values = np.array([1.0, 0.25])
+    quantities = LazyQuantities(values, [block], {}, env)
+    trace = Trace((Stage(Phase.UPDATE, "update", quantities),), env, env)
+    out = io.StringIO()
+    write_trace_json(scenario, trace, out)
+    assert out.getvalue() == canonical_json(scenario, trace)
+    assert json.loads(out.getvalue())["stages"][0]["quantities"][0]["inputs"] == ["lr"]

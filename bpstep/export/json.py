@@ -86,7 +86,7 @@ def _text(value: str) -> str:
 def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]]:
     """Many numbers as JSON (null where not finite) and at full precision as a rule shows them
     (in bpstep's words where not finite): the repr of each float, made once for both."""
-    numbers = values.tolist() if isinstance(values, np.ndarray) else [float(v) for v in values]
+    numbers = values.tolist() if isinstance(values, np.ndarray) else list(values)
     texts = list(map(repr, numbers))
     if all(map(math.isfinite, numbers)):
         return texts, texts
@@ -102,21 +102,21 @@ def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray) -> str:
 
 class _Operands(dict[str, str]):
     """Operand texts by name as a rule shows them (full precision, negative ones bracketed),
-    each made once: a Δw's δ and y are shared by a whole row or column of weights."""
+    each made once: a Δw's δ and y are shared by a whole row or column of weights, and a new
+    weight's Δw was written just before it."""
 
     def __init__(self, env: Mapping[str, float]) -> None:
         super().__init__()
         self.env = env
 
     def of(self, names: Sequence[str]) -> list[str]:
-        """The operand text of each name; a column with no name twice is not kept."""
-        distinct = dict.fromkeys(names)
-        if len(distinct) == len(names):
-            return list(map(operand_text, _numbers(list(map(self.env.__getitem__, names)))[1]))
-        missing = [name for name in distinct if name not in self]
+        """The operand text of each name; a column with no name twice and none known is not kept."""
+        missing = [name for name in dict.fromkeys(names) if name not in self]
         if missing:
-            shown = _numbers(list(map(self.env.__getitem__, missing)))[1]
-            self.update(zip(missing, map(operand_text, shown), strict=True))
+            shown = map(operand_text, _numbers(list(map(self.env.__getitem__, missing)))[1])
+            if len(missing) == len(names):
+                return list(shown)
+            self.update(zip(missing, shown, strict=True))
         return list(map(self.__getitem__, names))
 
 
@@ -165,6 +165,7 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str
                    block.every)
         names = quantities.names[at]
         values, results = _numbers(quantities.values[at])
+        operands.update(zip(names, map(operand_text, results), strict=True))
         text, holes = block.operands(rows)
         marks = [_MARK] * len(holes)
         formulas = map(_format_of(formula_text(_MARK, names_of(text, marks))).format, names, *holes)
