@@ -33,6 +33,7 @@ from bpstep.expr import as_data
 from bpstep.lessons import lessons
 from bpstep.marking_data import STRATEGIES
 from bpstep.scenario import load
+from bpstep.trace import Trace
 from bpstep.variants import asked
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
@@ -361,20 +362,24 @@ window.API = (() => {
 """
 
 
-@needs_browser
-def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> None:
+def _scorm_under_lms(tmp_path: Path) -> tuple[Trace, list[str], str]:
+    """gfg_sigmoid's SCORM package (forward values asked) unpacked in ``tmp_path``, with the
+    script that puts scorm-again's SCORM 1.2 runtime in the page as its LMS."""
     scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
     trace = step(scenario)
     names = asked(trace, "forward")
     with zipfile.ZipFile(io.BytesIO(web.scorm_package(
             [(scenario, trace, practice_of(scenario, trace, names))]))) as z:
         z.extractall(tmp_path)
-    runtime = (WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js")
-    if not runtime.exists():
-        runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
-    inject = ("(() => {" + runtime.read_text(encoding="utf-8") +
-              "\nwindow.__ScormAgain = typeof Scorm12API !== 'undefined' ? {Scorm12API} : "
-              "window.Scorm12API ? {Scorm12API: window.Scorm12API} : window;})();" + SCORM_API)
+    runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
+    inject = ("(() => {" + runtime.read_text(encoding="utf-8") + "\nwindow.__ScormAgain = "
+              "{Scorm12API};})();" + SCORM_API)
+    return trace, names, inject
+
+
+@needs_browser
+def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> None:
+    trace, names, inject = _scorm_under_lms(tmp_path)
     right = [f"{trace[n].value:.5g}" for n in names]
     actions = []
     for i, text in enumerate(right):
@@ -666,15 +671,7 @@ def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
 
 @needs_browser
 def test_scorm_session_left_unfinished_goes_on_where_it_stopped(tmp_path: Path) -> None:
-    scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
-    trace = step(scenario)
-    names = asked(trace, "forward")
-    with zipfile.ZipFile(io.BytesIO(web.scorm_package(
-            [(scenario, trace, practice_of(scenario, trace, names))]))) as z:
-        z.extractall(tmp_path)
-    runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
-    inject = ("(() => {" + runtime.read_text(encoding="utf-8") + "\nwindow.__ScormAgain = "
-              "{Scorm12API};})();" + SCORM_API)
+    trace, names, inject = _scorm_under_lms(tmp_path)
     typed = ["0.5", "?", f"{trace[names[0]].value:.4g}", "", f"{trace[names[2]].value:.4g}"]
     actions = [a for line in typed for a in (
         [["press", "Tab"], ["press", "Tab"], ["press", "Tab"], ["press", "Enter"]] if line == ""
