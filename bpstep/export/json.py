@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from bpstep.escaping import printable
-from bpstep.expr import names_of, operand_text, operands_of
+from bpstep.expr import names_of, operand_texts, operands_of
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import LazyQuantities, Quantity, Trace, formula_text, substituted_text
@@ -110,21 +111,34 @@ class _Operands(dict[str, str]):
         self.env = env
 
     def of(self, names: Sequence[str]) -> list[str]:
-        """The operand text of each name; a column with no name twice and none known is not kept."""
-        missing = [name for name in dict.fromkeys(names) if name not in self]
-        if missing:
-            shown = map(operand_text, _numbers(list(map(self.env.__getitem__, missing)))[1])
-            if len(missing) == len(names):
-                return list(shown)
-            self.update(zip(missing, shown, strict=True))
-        return list(map(self.__getitem__, names))
+        """The operand text of each name; a column with no name known is not kept (the Δw of a
+        new weight was kept, its old weight is written once)."""
+        texts = list(map(self.get, names))
+        if None not in texts:
+            return texts  # type: ignore[return-value]
+        at = [i for i, text in enumerate(texts) if text is None]
+        missing = [names[i] for i in at]
+        shown = operand_texts(_numbers(list(map(self.env.__getitem__, missing)))[1])
+        if len(at) == len(texts):
+            return shown
+        for i, text in zip(at, shown, strict=True):
+            texts[i] = text
+        self.update(zip(missing, shown, strict=True))
+        return texts  # type: ignore[return-value]
 
 
 _Q = " " * 8
 _INPUT = _Q + "    "
 _MARK = "\x04"
-"""Stands for a field while a format string is made from a function that writes text (no name
-or rule holds this control character)."""
+"""Around a field's number while a format string is made from functions that write text (no
+name or rule holds this control character)."""
+_FIELD = re.compile(_MARK + r"(\d+)" + _MARK)
+_PLAIN = re.compile(r'[ !#-\[\]-~]*')
+"""Text that a JSON string holds as it is: printable ASCII without a quote or a backslash."""
+
+
+def _field(i: int) -> str:
+    return f"{_MARK}{i}{_MARK}"
 
 
 def _entry(name: str, value: str, formula: str, substituted: str, inputs: Sequence[str]) -> str:
@@ -137,9 +151,25 @@ def _entry(name: str, value: str, formula: str, substituted: str, inputs: Sequen
             f"{_Q}  \"inputs\": {listed}\n{_Q}}}")
 
 
+def _string_of(text: str) -> str:
+    """Text with fields as a JSON string, the fields kept: the text around them escaped as
+    JSON escapes it, one character at a time, so escaping the parts is escaping the whole."""
+    parts = text.split(_MARK)
+    parts[0::2] = [encode_basestring_ascii(part)[1:-1] for part in parts[0::2]]
+    return '"' + _MARK.join(parts) + '"'
+
+
 def _format_of(text: str) -> str:
-    """Text written with _MARK in place of each field, as a format string."""
-    return text.replace("{", "{{").replace("}", "}}").replace(_MARK, "{}")
+    """Text written with fields, as a format string."""
+    return _FIELD.sub(r"{\1}", text.replace("{", "{{").replace("}", "}}"))
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """Texts as a JSON string holds them, without the quotes: as they are, unless some is not
+    plain (one look at all of them)."""
+    if _PLAIN.fullmatch("".join(texts)):
+        return texts
+    return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
 def _quantity(q: Quantity, operands: _Operands) -> str:
@@ -154,7 +184,8 @@ def _quantity(q: Quantity, operands: _Operands) -> str:
 
 def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str]:
     """The quantities at positions ``start`` to ``stop`` of a lazy stage, block by block: each
-    block's rules share one layout, so names and numbers are put in column by column."""
+    block's rules share one layout, so one format string per block takes every row's name,
+    value, result and the names and numbers in its holes, column by column."""
     texts: list[str] = [""] * (min(stop, len(quantities)) - start)
     operands = _Operands(quantities.env)
     for block in quantities.blocks:
@@ -165,37 +196,40 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str
                    block.every)
         names = quantities.names[at]
         values, results = _numbers(quantities.values[at])
-        operands.update(zip(names, map(operand_text, results), strict=True))
+        operands.update(zip(names, operand_texts(results), strict=True))
         text, holes = block.operands(rows)
-        marks = [_MARK] * len(holes)
-        formulas = map(_format_of(formula_text(_MARK, names_of(text, marks))).format, names, *holes)
-        substituted = map(_format_of(substituted_text(operands_of(text, marks), _MARK)).format,
-                          *map(operands.of, holes), results)
-        inputs = _inputs(holes)
-        if inputs is None:  # one operand in two columns on some row: each rule lists it once
+        listed = _listed(holes)
+        if listed is None:  # one operand in two columns on some row: each rule lists it once
             texts[at.start - start:at.stop - start:block.every] = [
                 _quantity(quantities[p], operands) for p in range(at.start, at.stop, at.step)]
             continue
-        listed = _format_of(_entry(_MARK, _MARK, _MARK, _MARK, [_MARK] * len(inputs))).format
+        count = len(holes)
+        in_names = [_field(3 + i) for i in range(count)]
+        formula = formula_text(_field(0), names_of(text, in_names))
+        substituted = substituted_text(
+            operands_of(text, [_field(3 + count + i) for i in range(count)]), _field(2))
+        entry = _format_of(_entry(f'"{_field(0)}"', _field(1), _string_of(formula),
+                                  _string_of(substituted), [f'"{in_names[i]}"' for i in listed]))
         texts[at.start - start:at.stop - start:block.every] = map(
-            listed, map(encode_basestring_ascii, names), values, map(encode_basestring_ascii, formulas),
-            map(encode_basestring_ascii, substituted), *inputs)
+            entry.format, _escaped(names), values, _escaped(results), *map(_escaped, holes),
+            *(_escaped(operands.of(hole)) for hole in holes))
     return texts
 
 
-def _inputs(holes: list[list[str]]) -> list[list[str]] | None:
-    """The inputs of each row as JSON text, column by column: the names in its holes, each once.
+def _listed(holes: list[list[str]]) -> list[int] | None:
+    """Which holes' names each row lists as its inputs: each column of names once.
 
     Holes that share a column of names (one literal, one argument) are one input. None when two
     other columns name the same operand on some row: those rows list their inputs another way.
     """
-    columns: list[list[str]] = []
-    for hole in holes:
-        if all(hole is not seen for seen in columns):
-            columns.append(hole)
+    listed: list[int] = []
+    for i, hole in enumerate(holes):
+        if all(hole is not holes[j] for j in listed):
+            listed.append(i)
+    columns = [holes[i] for i in listed]
     if any(any(map(str.__eq__, a, b)) for i, a in enumerate(columns) for b in columns[i + 1:]):
         return None
-    return [list(map(encode_basestring_ascii, column)) for column in columns]
+    return listed
 
 
 def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
