@@ -38,15 +38,19 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
     out.write('  "values": {')
     first = True
-    for stage in trace.stages:
+    kept: dict[int, list[str | None]] = {}
+    for i, stage in enumerate(trace.stages):
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
             names, values = quantities.names, quantities.values
+            kept[i] = []
         else:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
-            out.write(("\n" if first else ",\n") + _pairs(names[start:start + CHUNK],
-                                                          values[start:start + CHUNK]))
+            texts, shown = _numbers(values[start:start + CHUNK])
+            if i in kept:  # written again in the stage: kept as one string, split when needed
+                kept[i].append("\n".join(texts) if texts is shown else None)
+            out.write(("\n" if first else ",\n") + _pairs(names[start:start + CHUNK], texts))
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
@@ -55,7 +59,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for start in range(0, len(given), CHUNK):
         part = given[start:start + CHUNK]
         out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], [v for _, v in part]))
+                  + _pairs([n for n, _ in part], _numbers([v for _, v in part])[0]))
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -64,9 +68,9 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for start in range(0, len(quantities), CHUNK):
-                out.write(("\n" if start == 0 else ",\n")
-                          + ",\n".join(_lazy_entries(quantities, start, start + CHUNK)))
+            for start, known in zip(range(0, len(quantities), CHUNK), kept[i], strict=True):
+                out.write(("\n" if start == 0 else ",\n") + ",\n".join(
+                    _lazy_entries(quantities, start, start + CHUNK, known)))
         else:
             operands = _Operands(trace.env)
             for j, q in enumerate(quantities):
@@ -96,9 +100,10 @@ def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]
             [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, finite, strict=True)])
 
 
-def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray) -> str:
-    """``"name": number`` lines of a mapping of numbers, without the line break after the last."""
-    return ",\n".join(map("    {}: {}".format, map(encode_basestring_ascii, names), _numbers(values)[0]))
+def _pairs(names: Sequence[str], numbers: Sequence[str]) -> str:
+    """``"name": number`` lines of a mapping of numbers (their JSON text), without the line
+    break after the last."""
+    return ",\n".join(map("    {}: {}".format, map(encode_basestring_ascii, names), numbers))
 
 
 class _Operands(dict[str, str]):
@@ -182,10 +187,12 @@ def _quantity(q: Quantity, operands: _Operands) -> str:
                   list(map(encode_basestring_ascii, q.inputs)))
 
 
-def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str]:
+def _lazy_entries(quantities: LazyQuantities, start: int, stop: int, known: str | None) -> list[str]:
     """The quantities at positions ``start`` to ``stop`` of a lazy stage, block by block: each
     block's rules share one layout, so one format string per block takes every row's name,
-    value, result and the names and numbers in its holes, column by column."""
+    value, result and the names and numbers in its holes, column by column. ``known``: their
+    values as written in ``values``, a line each, when all are finite."""
+    written = None if known is None else known.split("\n")
     texts: list[str] = [""] * (min(stop, len(quantities)) - start)
     operands = _Operands(quantities.env)
     for block in quantities.blocks:
@@ -195,7 +202,10 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
-        values, results = _numbers(quantities.values[at])
+        if written is None:
+            values, results = _numbers(quantities.values[at])
+        else:
+            values = results = written[at.start - start:at.stop - start:at.step]
         operands.update(zip(names, operand_texts(results), strict=True))
         text, holes = block.operands(rows)
         listed = _listed(holes)
