@@ -116,19 +116,20 @@ class _Operands(dict[str, str]):
         self.env = env
 
     def of(self, names: Sequence[str]) -> list[str]:
-        """The operand text of each name; a column with no name known is not kept (the Δw of a
-        new weight was kept, its old weight is written once)."""
+        """The operand text of each name; a column with no name twice and none known is not
+        kept (a new weight's old weight is not asked for again)."""
         texts = list(map(self.get, names))
         if None not in texts:
             return texts  # type: ignore[return-value]
         at = [i for i, text in enumerate(texts) if text is None]
-        missing = [names[i] for i in at]
+        missing = list(dict.fromkeys([names[i] for i in at]))
         shown = operand_texts(_numbers(list(map(self.env.__getitem__, missing)))[1])
-        if len(at) == len(texts):
+        if len(missing) == len(texts):
             return shown
-        for i, text in zip(at, shown, strict=True):
-            texts[i] = text
-        self.update(zip(missing, shown, strict=True))
+        made = dict(zip(missing, shown, strict=True))
+        for i in at:
+            texts[i] = made[names[i]]
+        self.update(made)
         return texts  # type: ignore[return-value]
 
 
