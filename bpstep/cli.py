@@ -281,21 +281,26 @@ def run(
     [bold]bpstep run gfg_sigmoid --step --auto 3 --diagram[/] ·
     [bold]bpstep run gfg_sigmoid --focus h1 --save-svg slides[/]
     """
-    from bpstep.engine import step as run_step
-    from bpstep.render.console import make_console
-    from bpstep.render.focus import focus_on
-    from bpstep.render.screen import View, ViewMode, render_all
+    from bpstep.engine import step as run_step  # rich and the renderers only when drawing
 
     scenario = load_scenario(file)
     trace = run_step(scenario)
-    followed = focus_on(trace, focus) if focus is not None else None
+    followed = None
+    if focus is not None:
+        from bpstep.render.focus import focus_on
+
+        followed = focus_on(trace, focus)
     matrices = ()
     if view != ViewChoice.unit:
         from bpstep.matrix import matrix_stages
 
         matrices = matrix_stages(scenario, trace)
-    view = View(precision, explain, followed, diagram, scenario.title or "", ViewMode(view.value),
-                matrices)
+    if save_svg is not None or not as_json:
+        from bpstep.render.console import make_console
+        from bpstep.render.screen import View, ViewMode, render_all
+
+        view = View(precision, explain, followed, diagram, scenario.title or "",
+                    ViewMode(view.value), matrices)
     if save_svg is not None:
         from bpstep.render.snapshots import save_svgs
 

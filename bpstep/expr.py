@@ -156,7 +156,7 @@ def names_of(text: str, names: Sequence[str]) -> str:
 
 def numbers_of(text: str, numbers: Iterable[str]) -> str:
     """A layout's text with written ``numbers`` in its holes, as operands: ``0.3×(-0.0368)``."""
-    return operands_of(text, map(operand_text, numbers))
+    return operands_of(text, operand_texts(numbers))
 
 
 def operands_of(text: str, operands: Iterable[str]) -> str:
@@ -164,9 +164,9 @@ def operands_of(text: str, operands: Iterable[str]) -> str:
     return _template(text, "×").format(*operands)
 
 
-def operand_text(number: str) -> str:
-    """A written number as an operand: bracketed when negative (−0.0 too), as on paper."""
-    return f"({number})" if number[:1] == "-" else number
+def operand_texts(numbers: Iterable[str]) -> list[str]:
+    """Written numbers as operands: bracketed when negative (−0.0 too), as on paper."""
+    return [f"({number})" if number[:1] == "-" else number for number in numbers]
 
 
 @dataclass(slots=True)

@@ -121,6 +121,9 @@ SPECS = {
     "shuffled minibatches, mean": spec_with(mode="minibatch", batch_size=3, shuffle=True, seed=7,
                                             reduction="mean", convention="gradient"),
     "biases kept": spec_with(update_biases=False, title='"quoted" é ✓'),
+    "units named with quotes, backslashes and accents": spec_with(layers=[
+        {"units": ['x"1', "x\\2"]}, {"units": ["hé", "h✓", "h{3}"], "activation": "tanh"},
+        {"units": ["o𝟙", "o2"], "activation": "sigmoid"}]),
     "past the float range": spec_with(learning_rate=1e300, weights=[
         [[1e300, -1e300, 1], [1, 1, 1]], [[1e300, 1], [1, 1], [1, 1]]]),
 }

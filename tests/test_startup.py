@@ -41,3 +41,18 @@ def test_a_plain_run_loads_only_what_it_draws() -> None:
                           cwd=Path(__file__).resolve().parent.parent)
     last = done.stdout.strip().splitlines()[-1]
     assert last == "LOADED:", last
+
+
+def test_run_json_loads_nothing_that_draws() -> None:
+    """`bpstep run --json` writes text: no rich, no renderer (issue 28 counts its start-up)."""
+    probe = ("import sys, io\nfrom bpstep.cli import app\n"
+             "sys.argv = ['bpstep', 'run', 'scenarios/gfg_sigmoid.yaml', '--json']\n"
+             "sys.stdout = io.StringIO()\n"
+             "try:\n    app()\nexcept SystemExit:\n    pass\n"
+             "sys.stdout = sys.__stdout__\n"
+             "print('LOADED:', *sorted(m for m in sys.modules\n"
+             "                         if m.split('.')[0] == 'rich' or m.startswith('bpstep.render')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "LOADED:", last

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from bpstep.escaping import printable
-from bpstep.expr import names_of, operand_text, operands_of
+from bpstep.expr import names_of, operand_texts, operands_of
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import LazyQuantities, Quantity, Trace, formula_text, substituted_text
@@ -37,15 +38,19 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
     out.write('  "values": {')
     first = True
-    for stage in trace.stages:
+    kept: dict[int, list[str | None]] = {}
+    for i, stage in enumerate(trace.stages):
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
             names, values = quantities.names, quantities.values
+            kept[i] = []
         else:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
-            out.write(("\n" if first else ",\n") + _pairs(names[start:start + CHUNK],
-                                                          values[start:start + CHUNK]))
+            texts, shown = _numbers(values[start:start + CHUNK])
+            if i in kept:  # written again in the stage: kept as one string, split when needed
+                kept[i].append("\n".join(texts) if texts is shown else None)
+            out.write(("\n" if first else ",\n") + _pairs(names[start:start + CHUNK], texts))
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
@@ -54,7 +59,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for start in range(0, len(given), CHUNK):
         part = given[start:start + CHUNK]
         out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], [v for _, v in part]))
+                  + _pairs([n for n, _ in part], _numbers([v for _, v in part])[0]))
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -63,9 +68,9 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for start in range(0, len(quantities), CHUNK):
-                out.write(("\n" if start == 0 else ",\n")
-                          + ",\n".join(_lazy_entries(quantities, start, start + CHUNK)))
+            for start, known in zip(range(0, len(quantities), CHUNK), kept[i], strict=True):
+                out.write(("\n" if start == 0 else ",\n") + ",\n".join(
+                    _lazy_entries(quantities, start, start + CHUNK, known)))
         else:
             operands = _Operands(trace.env)
             for j, q in enumerate(quantities):
@@ -95,9 +100,10 @@ def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]
             [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, finite, strict=True)])
 
 
-def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray) -> str:
-    """``"name": number`` lines of a mapping of numbers, without the line break after the last."""
-    return ",\n".join(map("    {}: {}".format, map(encode_basestring_ascii, names), _numbers(values)[0]))
+def _pairs(names: Sequence[str], numbers: Sequence[str]) -> str:
+    """``"name": number`` lines of a mapping of numbers (their JSON text), without the line
+    break after the last."""
+    return ",\n".join(map("    {}: {}".format, map(encode_basestring_ascii, names), numbers))
 
 
 class _Operands(dict[str, str]):
@@ -110,21 +116,35 @@ class _Operands(dict[str, str]):
         self.env = env
 
     def of(self, names: Sequence[str]) -> list[str]:
-        """The operand text of each name; a column with no name twice and none known is not kept."""
-        missing = [name for name in dict.fromkeys(names) if name not in self]
-        if missing:
-            shown = map(operand_text, _numbers(list(map(self.env.__getitem__, missing)))[1])
-            if len(missing) == len(names):
-                return list(shown)
-            self.update(zip(missing, shown, strict=True))
-        return list(map(self.__getitem__, names))
+        """The operand text of each name; a column with no name twice and none known is not
+        kept (a new weight's old weight is not asked for again)."""
+        texts = list(map(self.get, names))
+        if None not in texts:
+            return texts  # type: ignore[return-value]
+        at = [i for i, text in enumerate(texts) if text is None]
+        missing = list(dict.fromkeys([names[i] for i in at]))
+        shown = operand_texts(_numbers(list(map(self.env.__getitem__, missing)))[1])
+        if len(missing) == len(texts):
+            return shown
+        made = dict(zip(missing, shown, strict=True))
+        for i in at:
+            texts[i] = made[names[i]]
+        self.update(made)
+        return texts  # type: ignore[return-value]
 
 
 _Q = " " * 8
 _INPUT = _Q + "    "
 _MARK = "\x04"
-"""Stands for a field while a format string is made from a function that writes text (no name
-or rule holds this control character)."""
+"""Around a field's number while a format string is made from functions that write text (no
+name or rule holds this control character)."""
+_FIELD = re.compile(_MARK + r"(\d+)" + _MARK)
+_PLAIN = re.compile(r'[ !#-\[\]-~]*')
+"""Text that a JSON string holds as it is: printable ASCII without a quote or a backslash."""
+
+
+def _field(i: int) -> str:
+    return f"{_MARK}{i}{_MARK}"
 
 
 def _entry(name: str, value: str, formula: str, substituted: str, inputs: Sequence[str]) -> str:
@@ -137,9 +157,25 @@ def _entry(name: str, value: str, formula: str, substituted: str, inputs: Sequen
             f"{_Q}  \"inputs\": {listed}\n{_Q}}}")
 
 
+def _string_of(text: str) -> str:
+    """Text with fields as a JSON string, the fields kept: the text around them escaped as
+    JSON escapes it, one character at a time, so escaping the parts is escaping the whole."""
+    parts = text.split(_MARK)
+    parts[0::2] = [encode_basestring_ascii(part)[1:-1] for part in parts[0::2]]
+    return '"' + _MARK.join(parts) + '"'
+
+
 def _format_of(text: str) -> str:
-    """Text written with _MARK in place of each field, as a format string."""
-    return text.replace("{", "{{").replace("}", "}}").replace(_MARK, "{}")
+    """Text written with fields, as a format string."""
+    return _FIELD.sub(r"{\1}", text.replace("{", "{{").replace("}", "}}"))
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """Texts as a JSON string holds them, without the quotes: as they are, unless some is not
+    plain (one look at all of them)."""
+    if _PLAIN.fullmatch("".join(texts)):
+        return texts
+    return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
 def _quantity(q: Quantity, operands: _Operands) -> str:
@@ -152,9 +188,12 @@ def _quantity(q: Quantity, operands: _Operands) -> str:
                   list(map(encode_basestring_ascii, q.inputs)))
 
 
-def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str]:
+def _lazy_entries(quantities: LazyQuantities, start: int, stop: int, known: str | None) -> list[str]:
     """The quantities at positions ``start`` to ``stop`` of a lazy stage, block by block: each
-    block's rules share one layout, so names and numbers are put in column by column."""
+    block's rules share one layout, so one format string per block takes every row's name,
+    value, result and the names and numbers in its holes, column by column. ``known``: their
+    values as written in ``values``, a line each, when all are finite."""
+    written = None if known is None else known.split("\n")
     texts: list[str] = [""] * (min(stop, len(quantities)) - start)
     operands = _Operands(quantities.env)
     for block in quantities.blocks:
@@ -164,38 +203,44 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int) -> list[str
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
-        values, results = _numbers(quantities.values[at])
-        operands.update(zip(names, map(operand_text, results), strict=True))
+        if written is None:
+            values, results = _numbers(quantities.values[at])
+        else:
+            values = results = written[at.start - start:at.stop - start:at.step]
+        operands.update(zip(names, operand_texts(results), strict=True))
         text, holes = block.operands(rows)
-        marks = [_MARK] * len(holes)
-        formulas = map(_format_of(formula_text(_MARK, names_of(text, marks))).format, names, *holes)
-        substituted = map(_format_of(substituted_text(operands_of(text, marks), _MARK)).format,
-                          *map(operands.of, holes), results)
-        inputs = _inputs(holes)
-        if inputs is None:  # one operand in two columns on some row: each rule lists it once
+        listed = _listed(holes)
+        if listed is None:  # one operand in two columns on some row: each rule lists it once
             texts[at.start - start:at.stop - start:block.every] = [
                 _quantity(quantities[p], operands) for p in range(at.start, at.stop, at.step)]
             continue
-        listed = _format_of(_entry(_MARK, _MARK, _MARK, _MARK, [_MARK] * len(inputs))).format
+        count = len(holes)
+        in_names = [_field(3 + i) for i in range(count)]
+        formula = formula_text(_field(0), names_of(text, in_names))
+        substituted = substituted_text(
+            operands_of(text, [_field(3 + count + i) for i in range(count)]), _field(2))
+        entry = _format_of(_entry(f'"{_field(0)}"', _field(1), _string_of(formula),
+                                  _string_of(substituted), [f'"{in_names[i]}"' for i in listed]))
         texts[at.start - start:at.stop - start:block.every] = map(
-            listed, map(encode_basestring_ascii, names), values, map(encode_basestring_ascii, formulas),
-            map(encode_basestring_ascii, substituted), *inputs)
+            entry.format, _escaped(names), values, _escaped(results), *map(_escaped, holes),
+            *(_escaped(operands.of(hole)) for hole in holes))
     return texts
 
 
-def _inputs(holes: list[list[str]]) -> list[list[str]] | None:
-    """The inputs of each row as JSON text, column by column: the names in its holes, each once.
+def _listed(holes: list[list[str]]) -> list[int] | None:
+    """Which holes' names each row lists as its inputs: each column of names once.
 
     Holes that share a column of names (one literal, one argument) are one input. None when two
     other columns name the same operand on some row: those rows list their inputs another way.
     """
-    columns: list[list[str]] = []
-    for hole in holes:
-        if all(hole is not seen for seen in columns):
-            columns.append(hole)
+    listed: list[int] = []
+    for i, hole in enumerate(holes):
+        if all(hole is not holes[j] for j in listed):
+            listed.append(i)
+    columns = [holes[i] for i in listed]
     if any(any(map(str.__eq__, a, b)) for i, a in enumerate(columns) for b in columns[i + 1:]):
         return None
-    return [list(map(encode_basestring_ascii, column)) for column in columns]
+    return listed
 
 
 def report_to_json(report: Report, *, scenario: str, reveal: bool = True,
