@@ -980,7 +980,8 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     from bpstep.export import web
     from bpstep.lessons import named
     from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, asked, original_title, read_index
+    from bpstep.trace import asked
+    from bpstep.variants import INDEX_NAME, original_title, read_index
 
     def practice_of(scenario: Scenario, ref: str, title: str, student: str | None
                     ) -> tuple[Scenario, Trace, web.Practice]:
@@ -1386,10 +1387,9 @@ def practice(
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.practice import Session, answers_yaml
+    from bpstep.practice import Session, answers_yaml, practised
     from bpstep.render import practice as view
     from bpstep.render.console import make_console, printable
-    from bpstep.variants import asked
 
     if fresh == (file is not None):
         fail("give a scenario file to practise on, or --new for a fresh exercise")
@@ -1413,15 +1413,7 @@ def practice(
         if problem:
             fail(problem)
     trace = run_step(scenario)
-    names = asked(trace, ask)
-    if from_stage is not None:
-        if from_stage > len(trace.stages):
-            fail(f"--from-stage {from_stage} is out of range: the step has {len(trace.stages)} "
-                 "stages")
-        names = [n for n in names if trace.stage_of(n) >= from_stage - 1]
-        if not names:
-            fail(f"--ask chooses nothing from stage {from_stage} on; ask more, or start earlier")
-    session = Session(trace, scenario, names, tries=tries, tol=tol,
+    session = Session(trace, scenario, practised(trace, ask, from_stage), tries=tries, tol=tol,
                       floor=marking_floor(scenario, digits, places, tol))
     console = make_console()
     piped = not sys.stdin.isatty()

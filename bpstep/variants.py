@@ -29,7 +29,6 @@ import io
 import json
 import math
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -56,7 +55,7 @@ from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.scenario_yaml import scenario_yaml
-from bpstep.trace import Phase, Trace, kind_of, named_values
+from bpstep.trace import Trace, asked, kind_of, named_values
 from bpstep.verify import EPSILON, early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
@@ -439,42 +438,8 @@ def read_index(text: str, source: str) -> list[tuple[str, str]]:
 # --- quiz blanks: which values are asked, with what tolerance, which wrong answers are named ---
 
 
-ASK_GROUPS = {"forward": (Phase.FORWARD,), "loss": (Phase.LOSS,), "deltas": (Phase.BACKWARD,),
-              "updates": (Phase.UPDATE,), "after": (Phase.AFTER,), "all": tuple(Phase)}
-"""Words ``--ask`` accepts for whole parts of the step."""
 WHOLE_VALUE_POWERS = 2
 """Power-of-ten answers a quiz names: the whole value ×10 and ×1/10 (the first two replayed)."""
-
-
-def asked(trace: Trace, ask: str | None) -> list[str]:
-    """The quantity names ``--ask`` chooses (``forward,deltas``, ``delta[*]``), in stage order.
-
-    In a pattern only ``*`` is special (any text), so the brackets of a name are meant literally.
-    """
-    if ask is None:
-        return [name for name, _ in trace.named_values()]
-    chosen: set[str] = set()
-    for item in (part.strip() for part in ask.split(",")):
-        if not item:
-            continue
-        if item in ASK_GROUPS:
-            phases = ASK_GROUPS[item]
-            chosen.update(name for stage in trace.stages if stage.phase in phases
-                          for name, _ in _names(stage))
-            continue
-        pattern = re.compile(".*".join(map(re.escape, item.split("*"))))
-        matched = [name for name, _ in trace.named_values() if pattern.fullmatch(name)]
-        if not matched:
-            raise VariantError(f"--ask {item!r} matches no quantity; use {', '.join(ASK_GROUPS)} "
-                               "or a name pattern such as 'delta[*]' or 'w[*->o]'")
-        chosen.update(matched)
-    if not chosen:
-        raise VariantError("--ask chooses nothing; e.g. --ask forward,deltas or --ask 'delta[*]'")
-    return [name for name, _ in trace.named_values() if name in chosen]
-
-
-def _names(stage: object) -> list[tuple[str, float]]:
-    return list(named_values(stage.quantities))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +533,7 @@ def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | 
     before: list[str] = []
     questions = []
     for index, stage in enumerate(trace.stages, start=1):
-        names = [name for name, _ in _names(stage)]
+        names = [name for name, _ in named_values(stage.quantities)]
         here = [name for name in names if name in chosen]
         if here:
             earlier = set(before)
