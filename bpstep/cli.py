@@ -8,7 +8,6 @@ so ``bpstep --help`` starts quickly.
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import sys
@@ -519,7 +518,14 @@ def train(
     """
     from bpstep.render.console import make_console
     from bpstep.render.training import progress_bar, render_training
-    from bpstep.train import DEFAULT_EPOCHS, Stop, StopFlag, stop_on_interrupt, with_overrides
+    from bpstep.train import (
+        DEFAULT_EPOCHS,
+        Stop,
+        StopFlag,
+        check_learning_rate,
+        stop_on_interrupt,
+        with_overrides,
+    )
     from bpstep.train import train as train_epochs
 
     epochs = _renamed(epochs, old_epochs, old="-n", new="--epochs",
@@ -527,8 +533,7 @@ def train(
     every = _renamed(every, old_every, old="-k", new="--every",
                      why="-k is a stage number in bpstep diagram and practice")
     scenario = load_scenario(file)
-    if lr is not None and not (math.isfinite(lr) and lr > 0):
-        fail(f"--lr {lr} is not a learning rate: expected a number > 0, e.g. --lr 0.1")
+    check_learning_rate(lr)
     if plot is not None and save is not None and plot.resolve() == save.resolve():
         fail("--plot and --save name the same file; give them different names")
     for path, option in ((plot, "--plot"), (save, "--save")):

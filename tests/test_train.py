@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import numpy as np
 import pytest
 
 from bpstep.engine import step
+from bpstep.errors import UserError
 from bpstep.export.svg_plot import line_chart_svg, nice_ticks
 from bpstep.functions import ACTIVATIONS
 from bpstep.render.training import loss_curve
 from bpstep.scenario import ScenarioError, check, load
-from bpstep.train import FORWARD_INTO, StopFlag, train, with_overrides
+from bpstep.train import FORWARD_INTO, StopFlag, check_learning_rate, train, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 XOR = ROOT / "scenarios" / "xor_sigmoid.yaml"
@@ -267,3 +269,14 @@ def test_svg_chart_has_labelled_axes_and_one_point_per_epoch() -> None:
 def test_nice_ticks_are_round_and_cover_the_range() -> None:
     assert nice_ticks(0, 10000) == [0, 2000, 4000, 6000, 8000, 10000]
     assert nice_ticks(0, 0.7) == pytest.approx([0, 0.2, 0.4, 0.6])
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0, math.inf, math.nan])
+def test_a_learning_rate_no_step_can_use_is_refused_before_training(rate: float) -> None:
+    with pytest.raises(UserError, match=r"^--lr .* is not a learning rate: expected a number > 0"):
+        check_learning_rate(rate)
+
+
+@pytest.mark.parametrize("rate", [None, 1e-9, 0.5, 10.0])
+def test_a_positive_learning_rate_or_none_passes(rate: float | None) -> None:
+    check_learning_rate(rate)
