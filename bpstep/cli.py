@@ -339,6 +339,13 @@ def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
+def exit_if_not_finite(trace: Trace) -> None:
+    """End a command whose output is written with exit code 1 when its numbers left the float
+    range (said once, by ``say_not_finite``): a script sees the step is not usable as it is."""
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
+
+
 class ExportFormat(str, Enum):
     """Document formats of ``bpstep export`` (the keys of ``bpstep.export.publish.FORMATS``)."""
 
@@ -400,8 +407,7 @@ def diagram(
     svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
     write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
                  reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 @app.command()
@@ -479,8 +485,7 @@ def export(
                    view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages",
                  reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 @app.command()
@@ -831,8 +836,7 @@ def explain(
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
@@ -1228,8 +1232,7 @@ def graph(
     else:
         write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes",
                      reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 def _first_delta(trace: Trace) -> str:
