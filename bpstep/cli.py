@@ -920,7 +920,7 @@ def variants(
         f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
         f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
         f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
-    stale = var.unlisted(_class_files(output, var.STUDENTS, var.KEYS),
+    stale = var.unlisted(var.class_files(output, var.STUDENTS, var.KEYS),
                          (name for v in planned for name in (v.file, v.key)))
     if stale:
         where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
@@ -930,33 +930,22 @@ def variants(
             "class in a fresh folder (-o NEW_DIR)")
 
 
-def _class_files(folder: Path, *subfolders: str) -> list[str]:
-    """Every file of a class folder's ``subfolders``, as its index names them
-    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
-    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
-            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
-
-
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
                  decimals: int | None, digits: int | None, rounding_credit: int,
                  hide_formula: bool = False, by_stage: bool = False) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz, quiz_notes
-    from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
+    from bpstep.variants import STUDENTS, original_title, read_class
 
     if source.is_dir():
-        index = source / INDEX_NAME
-        rows = read_index(read_text(index, "variants index", "make the folder with `bpstep "
-                                    "variants SCENARIO -o DIR`"), str(index))
-        paths = [input_path(source / name) for _, name in rows]
-        scenarios = [(ident, load_scenario(path)) for (ident, _), path in zip(rows, paths, strict=True)]
-        reads = (index, *paths)
-        stale = unlisted(_class_files(source, STUDENTS), (name for _, name in rows))
-        if stale:
-            say(f"warning: {source / STUDENTS} holds {stale.total():,} files that {index} does not "
-                f"list, left from an earlier class; the quiz has only the {len(rows):,} it lists")
+        folder = read_class(source)
+        scenarios = list(zip(folder.idents, folder.scenarios, strict=True))
+        reads = folder.reads
+        if folder.stale:
+            say(f"warning: {source / STUDENTS} holds {folder.stale.total():,} files that "
+                f"{folder.index} does not list, left from an earlier class; the quiz has only the "
+                f"{len(scenarios):,} it lists")
     else:
         reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]
@@ -966,18 +955,14 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
                        hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
     to_stdout = str(output) == "-"
-    if not to_stdout:
-        _write_files({output: made}, force, reads=reads)
-    elif isinstance(made, bytes):
-        sys.stdout.buffer.write(made)
+    if to_stdout:
+        _to_stdout(made)
     else:
-        sys.stdout.write(made)
+        _write_files({output: made}, force, reads=reads)
     for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
         say(note)
     if not to_stdout:
-        from bpstep.render.console import make_console
-
-        make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+        say_written(output, what)
 
 
 def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -985,18 +970,13 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     """A practice page (or SCORM package) of one scenario; from a class folder, one per variant
     in the folder ``output``, or, when ``output`` ends in .html or .zip, one that asks for the
     student's id."""
-    from bpstep.engine import step as run_step
     from bpstep.export import web
     from bpstep.lessons import named
-    from bpstep.scenario import read_text
-    from bpstep.trace import asked
-    from bpstep.variants import INDEX_NAME, original_title, read_index
+    from bpstep.variants import original_title, read_class
 
-    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None
-                    ) -> tuple[Scenario, Trace, web.Practice]:
-        trace = run_step(scenario)
-        floor = marking_floor(scenario, digits, decimals, None)
-        return scenario, trace, web.Practice(asked(trace, ask), tries, floor, title, ref, student)
+    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None) -> web.Page:
+        return web.practice_page(scenario, ref, title, student, ask=ask, tries=tries,
+                                 digits=digits, decimals=decimals)
 
     suffix = ".zip" if form == "scorm" else ".html"
     if not source.is_dir():
@@ -1011,15 +991,11 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         say_written(output, f"{form}, {len(made[2].names)} values to practise")
         say_if_heavy(output, document, "a smaller network makes a lighter page")
         return
-    index = source / INDEX_NAME
-    rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
-                                "SCENARIO -o DIR`"), str(index))
-    paths = [input_path(source / name) for _, name in rows]
-    scenarios = [load_scenario(path) for path in paths]
-    title = original_title(scenarios[0].title or source.name)
-    pages = [practice_of(scenario, name, title, ident)
-             for (ident, name), scenario in zip(rows, scenarios, strict=True)]
-    reads = (index, *paths)
+    folder = read_class(source)
+    title = original_title(folder.scenarios[0].title or source.name)
+    pages = [practice_of(scenario, name, title, ident) for ident, name, scenario
+             in zip(folder.idents, folder.files, folder.scenarios, strict=True)]
+    reads = folder.reads
     if str(output) == "-":
         _to_stdout(web.write(form, pages))
         return
@@ -1030,7 +1006,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         say_if_heavy(output, document, "a page per variant (-o DIR) is lighter")
         return
     files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
-                                      for (_, name), page in zip(rows, pages, strict=True)}
+                                      for name, page in zip(folder.files, pages, strict=True)}
     if output.exists() and not output.is_dir():
         fail(f"{output} is a file; give a folder for one page per variant, or a name ending in "
              f"{suffix} for one page that asks for the student's id")

@@ -33,6 +33,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -433,6 +434,52 @@ def read_index(text: str, source: str) -> list[tuple[str, str]]:
         ident = row.get("variant") or ""
         out.append((ident[1:] if ident.startswith("'") else ident, name))
     return out
+
+
+
+def class_files(folder: Path, *subfolders: str) -> list[str]:
+    """Every file of a class folder's ``subfolders``, as its index names them
+    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
+    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
+            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFolder:
+    """A folder made by ``bpstep variants``, as its index lists it: a quiz or practice pages
+    are made of exactly these variants, never of files an earlier class left behind."""
+
+    index: Path
+    idents: list[str]
+    """Each variant's id, in the index's order."""
+    files: list[str]
+    """Each variant's scenario file, as the index names it (``students/variant-01.yaml``)."""
+    paths: list[Path]
+    """Each variant's scenario file, to read."""
+    scenarios: list[Scenario]
+    stale: Counter[str]
+    """Files of students/ the index does not list (``unlisted``)."""
+
+    @property
+    def reads(self) -> tuple[Path, ...]:
+        """Every file the folder's variants come from: an export may overwrite none of them."""
+        return (self.index, *self.paths)
+
+
+def read_class(folder: Path) -> ClassFolder:
+    """The variants of a class folder, read through its index (a missing or bad index, or a
+    file it lists that cannot be read, is a ``UserError``)."""
+    from bpstep.lessons import find
+    from bpstep.scenario import load, read_text
+
+    index = folder / INDEX_NAME
+    rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
+                                "SCENARIO -o DIR`"), str(index))
+    paths = [find(folder / name) for _, name in rows]
+    files = [name for _, name in rows]
+    return ClassFolder(index, [ident for ident, _ in rows], files, paths,
+                       [load(path) for path in paths],
+                       unlisted(class_files(folder, STUDENTS), files))
 
 
 # --- quiz blanks: which values are asked, with what tolerance, which wrong answers are named ---
