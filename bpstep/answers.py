@@ -296,6 +296,39 @@ def load_named_scenario(sheet: AnswerSheet, path: Path) -> Scenario:
                            f"{path}` to see what", SCENARIO_KEY, sheet.scenario_line) from None
 
 
+@dataclass(frozen=True, slots=True)
+class Worksheet:
+    """An answers file and the scenario it is marked against, as ``bpstep verify`` finds it."""
+
+    answers_path: Path
+    sheet: AnswerSheet
+    scenario_path: Path
+    """The scenario as given or found: a path, or a lesson's name."""
+    scenario: Scenario
+    scenario_named: str
+    """How ``--json`` names the scenario: its ``source`` when given, else where it was found."""
+
+
+def open_worksheet(answers: Path, scenario: Path | None = None, folders: Sequence[Path] = ()
+                   ) -> Worksheet:
+    """The answers file ``answers`` (or the lesson of that name) and its scenario: ``scenario``
+    when given (a file or a lesson), else the one its ``scenario:`` names (``find_scenario``)."""
+    from bpstep.errors import UserError
+    from bpstep.lessons import display, find, load_scenario
+
+    answers_path = find(answers)
+    sheet = load(answers_path)
+    if scenario is not None:
+        given = load_scenario(scenario)
+        return Worksheet(answers_path, sheet, scenario, given, given.source)
+    if sheet.scenario is None:
+        raise UserError(f"{answers_path}: does not name its scenario; add a line like "
+                        "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
+                        f"`bpstep verify SCENARIO {answers_path}`")
+    path = find_scenario(sheet, folders)
+    return Worksheet(answers_path, sheet, path, load_named_scenario(sheet, path), display(path))
+
+
 def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]
                 ) -> list[AnswersError]:
     """Each name the scenario does not compute, said with its line and the closest names.

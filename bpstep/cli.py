@@ -166,18 +166,11 @@ def say(message: str) -> None:
 
 
 def load_scenario(path: Path):
-    """The scenario at ``path``, or the lesson it names (a bad one is a ``UserError``: exit code 2).
+    """The scenario of a FILE argument (``lessons.load_scenario``), imported when a command runs
+    so that ``bpstep --help`` starts quickly."""
+    from bpstep.lessons import load_scenario as load
 
-    Its ``source``, which handouts and ``--json`` print, is what was typed: a lesson's name, not
-    where the lesson happens to be installed, or the path as given."""
-    from dataclasses import replace
-
-    from bpstep.lessons import named
-    from bpstep.scenario import load
-
-    lesson = named(path)
-    scenario = load(input_path(path))
-    return replace(scenario, source=lesson) if lesson is not None else scenario
+    return load(path)
 
 
 def input_path(path: Path) -> Path:
@@ -759,27 +752,14 @@ def verify(
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if any(x is not None for x in (csv_out, html_out, roster, feedback)):
         fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
-    from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
-    from bpstep.answers import load as load_answers
+    from bpstep.answers import check_names, known_answers, open_worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import display
     from bpstep.verify import verify as mark
 
-    answers_path = input_path(first if second is None else second)
-    sheet = load_answers(answers_path)
-    if second is not None:
-        assert first is not None
-        scenario_path = first
-        scenario = load_scenario(first)
-        scenario_named = scenario.source
-    elif sheet.scenario is None:
-        fail(f"{answers_path}: does not name its scenario; add a line like "
-             "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
-             f"`bpstep verify SCENARIO {answers_path}`")
-    else:
-        scenario_path = find_scenario(sheet, scenarios or ())
-        scenario = load_named_scenario(sheet, scenario_path)
-        scenario_named = display(scenario_path)
+    worksheet = (open_worksheet(first, folders=scenarios or ()) if second is None
+                 else open_worksheet(second, first))
+    answers_path, sheet, scenario = worksheet.answers_path, worksheet.sheet, worksheet.scenario
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
     computed = {q.name for q in trace}
@@ -791,8 +771,9 @@ def verify(
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json_dumps(report_to_json(report, scenario=scenario_named, reveal=not no_reveal,
-                                        tol=tol, notes=sheet.notes, problems=problems), indent=2))
+        print(json_dumps(report_to_json(report, scenario=worksheet.scenario_named,
+                                        reveal=not no_reveal, tol=tol, notes=sheet.notes,
+                                        problems=problems), indent=2))
     else:
         from bpstep.render.console import make_console
         from bpstep.render.verdicts import render_report
@@ -803,7 +784,8 @@ def verify(
         console.print(f"answers: {display(answers_path)}", style="dim", markup=False)
         console.print(render_report(report, precision=precision, reveal=not no_reveal,
                                     everything=everything,
-                                    explain_command=f"bpstep explain {display(scenario_path)}"))
+                                    explain_command="bpstep explain "
+                                    f"{display(worksheet.scenario_path)}"))
     if problems:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
     if not report.passed:
