@@ -1030,19 +1030,13 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                   assignment: str = "bpstep", feedback: Path | None = None,
                   reveal: bool = True) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
-    import glob
+    from bpstep.classroom import batch_paths, left_out, mark_batch, page_names
 
-    from bpstep.classroom import mark_batch, page_names
-
-    base = Path(pattern)
-    paths = sorted(base.glob("*.yaml") if base.is_dir() else
-                   (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
-    if not paths:
-        fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
+    paths = batch_paths(pattern)
     class_roster = _read_roster(roster) if roster is not None else None
     report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
                         roster=class_roster)
-    left = _left_out(paths)
+    left = left_out(paths)
     if left:
         from bpstep.render.console import printable
 
@@ -1091,19 +1085,6 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
-
-
-ANSWERS_LIKE = (".yaml", ".yml", ".txt", ".json")
-"""Endings of files a student may have handed in as answers under another name than asked."""
-
-
-def _left_out(paths: list[Path]) -> list[Path]:
-    """Files in the answers' folders that look handed in (``s05.yml``) but were not marked."""
-    marked = {p.resolve() for p in paths}
-    folders = {p.parent for p in paths}
-    return sorted(p for folder in folders for p in folder.iterdir()
-                  if p.suffix.lower() in ANSWERS_LIKE and not p.name.startswith(".")
-                  and p.is_file() and p.resolve() not in marked)
 
 
 def _read_roster(path: Path):  # type: ignore[no-untyped-def]
