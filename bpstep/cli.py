@@ -1030,7 +1030,7 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                   assignment: str = "bpstep", feedback: Path | None = None,
                   reveal: bool = True) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
-    from bpstep.classroom import batch_paths, left_out, mark_batch, page_names
+    from bpstep.classroom import batch_paths, left_out, mark_batch
 
     paths = batch_paths(pattern)
     class_roster = _read_roster(roster) if roster is not None else None
@@ -1043,32 +1043,10 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
         shown = ", ".join(printable(str(p)) for p in left[:5]) + (
             f" and {len(left) - 5} more" if len(left) > 5 else "")
         say(f"note: not marked, as the pattern does not match them: {shown}")
-    files: dict[Path, str | bytes] = {}
-    if csv_out is not None:
-        from bpstep.export.class_report import gradebook_csv
-        from bpstep.export.grades import FORMATS
+    from bpstep.export.class_report import report_files
 
-        files[csv_out] = (gradebook_csv(report) if gradebook == "bpstep" else
-                          FORMATS[gradebook](report, assignment))
-    pages = {path: feedback / name for path, name in page_names(report.entries).items()} \
-        if feedback is not None else {}
-    if pages:
-        from bpstep.export.feedback import feedback_pages
-
-        files.update({pages[path]: page for path, page in feedback_pages(report, reveal).items()})
-    if html_out is not None:
-        from urllib.parse import quote
-
-        from bpstep.export.class_report import class_html
-
-        here = html_out.resolve().parent
-        links = {path: quote(Path(os.path.relpath(page.resolve(), here)).as_posix())
-                 for path, page in pages.items()}
-        files[html_out] = class_html(report, links=links)
-    named = [csv_out, html_out, *pages.values()]
-    places = [p.resolve() for p in named if p is not None]
-    if len(set(places)) < len(places):
-        fail("--csv, --html and the --feedback pages name the same file; give them different names")
+    files, pages = report_files(report, csv_out=csv_out, html_out=html_out, feedback=feedback,
+                                gradebook=gradebook, assignment=assignment, reveal=reveal)
     reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
     if feedback is not None and not feedback.is_dir():
         if feedback.exists() or not feedback.parent.is_dir():
