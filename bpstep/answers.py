@@ -198,6 +198,15 @@ def load(path: Path | str) -> AnswerSheet:
     return parse(text, str(path), path.parent)
 
 
+def scenario_ref(file: Path, written: Path) -> str:
+    """How an answers file written at ``written`` names the scenario ``file`` in ``scenario:``:
+    its lesson name, else the path from ``written``'s folder, where ``find_scenario`` looks."""
+    import os
+
+    return lesson_named(file) or printable(os.path.relpath(file.resolve(),
+                                                           written.resolve().parent))
+
+
 def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
     """The file the sheet's ``scenario:`` names, looked up where the marker allows, never beyond.
 

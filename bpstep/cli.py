@@ -8,7 +8,6 @@ so ``bpstep --help`` starts quickly.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 from enum import Enum
@@ -624,17 +623,16 @@ def template(
     Examples: [bold]bpstep template gfg_sigmoid -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
-    from bpstep.answers import worksheet
+    from bpstep.answers import scenario_ref, worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import named
     from bpstep.render.console import printable
 
     scenario = load_scenario(file)
-    lesson = named(file)
     if output is None or str(output) == "-":
-        ref, check = lesson or str(file), "bpstep verify ANSWERS.yaml"
+        ref, check = named(file) or str(file), "bpstep verify ANSWERS.yaml"
     else:
-        ref = lesson or printable(os.path.relpath(file.resolve(), output.resolve().parent))
+        ref = scenario_ref(file, output)
         check = f"bpstep verify {printable(str(output))}"
     trace = run_step(scenario)
     text = worksheet(trace, scenario, Path(ref).as_posix(), check)
@@ -1356,9 +1354,9 @@ def practice(
         if exercise_path is not None:
             files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
         assert file is not None
-        from bpstep.lessons import named
+        from bpstep.answers import scenario_ref
 
-        ref = named(file) or printable(os.path.relpath(file.resolve(), save.resolve().parent))
+        ref = scenario_ref(file, save)
         files[save] = answers_yaml(session, Path(ref).as_posix(),
                                    scenario.title or printable(file.name))
         _write_files(files, force, reads=() if fresh else (input_path(file),))

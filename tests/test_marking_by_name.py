@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from bpstep.answers import open_worksheet
+from bpstep.answers import open_worksheet, scenario_ref
 from bpstep.cli import app
 from bpstep.errors import UserError
 
@@ -162,3 +162,12 @@ def test_a_worksheet_that_names_no_scenario_says_how_to_give_one(tmp_path: Path)
     with pytest.raises(UserError, match=r"a\.yaml: does not name its scenario; add a line like "
                        r"`scenario: gfg_sigmoid\.yaml` .* `bpstep verify SCENARIO .*a\.yaml`$"):
         open_worksheet(tmp_path / "a.yaml")
+
+
+def test_an_answers_file_names_its_scenario_from_its_own_folder_or_as_a_lesson(
+        tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    shutil.copy(GFG, tmp_path / "sub" / "x.yaml")
+    assert scenario_ref(tmp_path / "sub" / "x.yaml", tmp_path / "out" / "a.yaml") == "../sub/x.yaml"
+    assert scenario_ref(tmp_path / "sub" / "x.yaml", tmp_path / "sub" / "a.yaml") == "x.yaml"
+    assert scenario_ref(Path("gfg_sigmoid"), tmp_path / "a.yaml") == "gfg_sigmoid"
