@@ -575,24 +575,18 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                     save: Path | None, force: bool, precision: int) -> None:
     """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
     from bpstep.numbers import fmt
-    from bpstep.render.console import printable
     from bpstep.train import Stop
 
     if plot is not None:
-        from bpstep.export.svg_plot import line_chart_svg
+        from bpstep.export.svg_plot import loss_curve_svg
 
-        title = f"{scenario.title or printable(file.name)}: loss over {result.epochs} epochs"
-        svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
-                             title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
-                             f"{scenario.reduction})")
-        write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
+        write_output(plot, loss_curve_svg(scenario, result, file.name), force, "loss curve",
+                     reads=(input_path(file),))
     if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.scenario_yaml import scenario_yaml, trained_note, trained_title
+        from bpstep.scenario_yaml import trained_yaml
 
-        note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
-        text = scenario_yaml(scenario, result.params, note=note,
-                             title=trained_title(scenario.title or printable(file.stem),
-                                                 result.epochs))
+        text = trained_yaml(scenario, result.params, given=str(file), name=file.stem,
+                            epochs=result.epochs, loss=fmt(result.loss, precision))
         write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
                      reads=(input_path(file),))
 
