@@ -1173,27 +1173,6 @@ DeadRelu = Annotated[bool, typer.Option("--dead-relu", help="Allow a ReLU that i
                                         "whose weights do not learn.")]
 
 
-def _exercise(layers: str, activation: str, loss: str, convention: str, mode: str, samples: int,
-              biases: bool, decimals: int, seed: int | None, dead_relu: bool
-              ) -> tuple[Scenario, str]:
-    """A fresh well-conditioned exercise and the command that makes it again."""
-    import secrets
-
-    from bpstep.exercise import Shape, layers_for, new_exercise, parse_sizes
-
-    seed = secrets.randbelow(10_000) if seed is None else seed
-    acts = [a.strip() for a in activation.split(",")]
-    shape = Shape(layers_for(parse_sizes(layers), acts), loss=loss, convention=convention,
-                  mode=mode, samples=samples, biases=biases, decimals=decimals,
-                  dead_relu=dead_relu)
-    again = (f"bpstep new --layers {layers} --activation {','.join(acts)} --loss {loss} "
-             f"--convention {convention} --mode {mode} --samples {samples} "
-             f"--{'' if biases else 'no-'}biases --number-decimals {decimals} --seed {seed}"
-             + (" --dead-relu" if dead_relu else ""))
-    title = f"Exercise {layers} {'/'.join(acts)} · seed {seed}"
-    return new_exercise(shape, seed, title=title, source="bpstep new"), again
-
-
 @app.command()
 def new(
     output: Annotated[Path | None, typer.Option("--output", "-o", show_default=False,
@@ -1227,15 +1206,15 @@ def new(
     [bold]bpstep new --layers 2-3-1 --activation relu,sigmoid --biases --seed 12 --print[/] ·
     [bold]bpstep practice --new --seed 7[/]
     """
-    from bpstep.exercise import exercise_yaml
+    from bpstep.exercise import exercise_from_options, exercise_yaml
 
     if output is not None and to_stdout:
         fail("-o writes the exercise to a file and --print prints it; give one of them")
     decimals = _renamed(decimals, old_decimals, old="--decimals", new="--number-decimals",
                         why="--decimals is how many decimals an answer needs in verify, "
                         "practice and export")
-    scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
-                                decimals or 1, seed, dead_relu)
+    scenario, again = exercise_from_options(layers, activation, loss, convention, mode, samples,
+                                            biases, decimals or 1, seed, dead_relu)
     text = exercise_yaml(scenario, f"Made with: {again}")
     if output is None or str(output) == "-":
         sys.stdout.write(text)
@@ -1312,10 +1291,10 @@ def practice(
         fail("give a scenario file to practise on, or --new for a fresh exercise")
     exercise_path = None
     if fresh:
-        from bpstep.exercise import exercise_yaml
+        from bpstep.exercise import exercise_from_options, exercise_yaml
 
-        scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
-                                    decimals, seed, dead_relu)
+        scenario, again = exercise_from_options(layers, activation, loss, convention, mode,
+                                                samples, biases, decimals, seed, dead_relu)
         if save is not None:
             exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
             for path, other in ((save, exercise_path), (exercise_path, save)):
