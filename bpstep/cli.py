@@ -869,12 +869,7 @@ def variants(
         if count is not None:
             fail("--count and --roster both say how many variants to make; give one of them")
         entries = _read_roster(roster).rows
-    for folder in (output, output / var.STUDENTS, output / var.KEYS):
-        if folder.exists() and not folder.is_dir():
-            fail(f"{folder} is a file; -o names the class folder, which holds {var.STUDENTS}/ and "
-                 f"{var.KEYS}/")
-    if not output.exists() and not output.parent.is_dir():
-        fail(f"{output.parent} does not exist; create the folder first")
+    var.check_class_folder(output)
     planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
     files: dict[Path, str | bytes] = {}
     errors = make_console(stderr=True)

@@ -437,6 +437,17 @@ def read_index(text: str, source: str) -> list[tuple[str, str]]:
 
 
 
+def check_class_folder(folder: Path) -> None:
+    """Refuse, before any variant is drawn, a class folder that cannot be made: it, or its
+    students/ or keys/, is a file, or the folder it goes in does not exist."""
+    for place in (folder, folder / STUDENTS, folder / KEYS):
+        if place.exists() and not place.is_dir():
+            raise VariantError(f"{place} is a file; -o names the class folder, which holds "
+                               f"{STUDENTS}/ and {KEYS}/")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise VariantError(f"{folder.parent} does not exist; create the folder first")
+
+
 def class_files(folder: Path, *subfolders: str) -> list[str]:
     """Every file of a class folder's ``subfolders``, as its index names them
     (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""

@@ -18,8 +18,9 @@ import yaml
 from typer.testing import CliRunner
 
 from bpstep.cli import app
+from bpstep.errors import UserError
 from bpstep.roster import safe_stem
-from bpstep.variants import derive_seed, read_class
+from bpstep.variants import check_class_folder, derive_seed, read_class
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -382,3 +383,15 @@ def test_a_class_folder_is_read_through_its_index_and_what_it_does_not_list_is_c
     assert read.reads == (folder / "index.csv", *(folder / row["file"] for row in rows))
     assert [s.source for s in read.scenarios] == [str(folder / row["file"]) for row in rows]
     assert read.stale == {"students": 1}
+
+
+def test_a_class_folder_that_cannot_be_made_is_refused_before_drawing(tmp_path: Path) -> None:
+    check_class_folder(tmp_path / "new")
+    (tmp_path / "taken").write_text("")
+    (tmp_path / "half" / "students").mkdir(parents=True)
+    (tmp_path / "half" / "keys").write_text("")
+    for folder, message in ((tmp_path / "taken", f"{tmp_path / 'taken'} is a file; -o names"),
+                            (tmp_path / "half", f"{tmp_path / 'half' / 'keys'} is a file; -o names"),
+                            (tmp_path / "no" / "new", f"{tmp_path / 'no'} does not exist;")):
+        with pytest.raises(UserError, match=f"^{re.escape(message)}"):
+            check_class_folder(folder)
