@@ -198,6 +198,15 @@ def load(path: Path | str) -> AnswerSheet:
     return parse(text, str(path), path.parent)
 
 
+def scenario_ref(file: Path, written: Path) -> str:
+    """How an answers file written at ``written`` names the scenario ``file`` in ``scenario:``:
+    its lesson name, else the path from ``written``'s folder, where ``find_scenario`` looks."""
+    import os
+
+    return lesson_named(file) or printable(os.path.relpath(file.resolve(),
+                                                           written.resolve().parent))
+
+
 def find_scenario(sheet: AnswerSheet, folders: Sequence[Path] = ()) -> Path:
     """The file the sheet's ``scenario:`` names, looked up where the marker allows, never beyond.
 
@@ -294,6 +303,39 @@ def load_named_scenario(sheet: AnswerSheet, path: Path) -> Scenario:
         raise AnswersError(sheet.source, f"names {path}, which is not a valid scenario (a problem "
                            f"at {where}{f', {err.path}' if err.path else ''}); run `bpstep run "
                            f"{path}` to see what", SCENARIO_KEY, sheet.scenario_line) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Worksheet:
+    """An answers file and the scenario it is marked against, as ``bpstep verify`` finds it."""
+
+    answers_path: Path
+    sheet: AnswerSheet
+    scenario_path: Path
+    """The scenario as given or found: a path, or a lesson's name."""
+    scenario: Scenario
+    scenario_named: str
+    """How ``--json`` names the scenario: its ``source`` when given, else where it was found."""
+
+
+def open_worksheet(answers: Path, scenario: Path | None = None, folders: Sequence[Path] = ()
+                   ) -> Worksheet:
+    """The answers file ``answers`` (or the lesson of that name) and its scenario: ``scenario``
+    when given (a file or a lesson), else the one its ``scenario:`` names (``find_scenario``)."""
+    from bpstep.errors import UserError
+    from bpstep.lessons import display, find, load_scenario
+
+    answers_path = find(answers)
+    sheet = load(answers_path)
+    if scenario is not None:
+        given = load_scenario(scenario)
+        return Worksheet(answers_path, sheet, scenario, given, given.source)
+    if sheet.scenario is None:
+        raise UserError(f"{answers_path}: does not name its scenario; add a line like "
+                        "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
+                        f"`bpstep verify SCENARIO {answers_path}`")
+    path = find_scenario(sheet, folders)
+    return Worksheet(answers_path, sheet, path, load_named_scenario(sheet, path), display(path))
 
 
 def check_names(sheet: AnswerSheet, computed: Collection[str], given: Mapping[str, float]

@@ -413,6 +413,34 @@ def _own_variant(index: RosterIndex | None, sheet: AnswerSheet, named: Path,
     return own
 
 
+def batch_paths(pattern: str) -> list[Path]:
+    """The answers files ``--batch`` marks, sorted: those ``pattern`` matches (a glob), or the
+    ``.yaml`` files of a folder; none is a ``UserError``: a class marked on nothing would
+    look marked."""
+    import glob
+
+    base = Path(pattern)
+    paths = sorted(base.glob("*.yaml") if base.is_dir() else
+                   (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
+    if not paths:
+        raise UserError(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch "
+                        "'answers/*.yaml'")
+    return paths
+
+
+ANSWERS_LIKE = (".yaml", ".yml", ".txt", ".json")
+"""Endings of files a student may have handed in as answers under another name than asked."""
+
+
+def left_out(paths: list[Path]) -> list[Path]:
+    """Files in the answers' folders that look handed in (``s05.yml``) but were not marked."""
+    marked = {p.resolve() for p in paths}
+    folders = {p.parent for p in paths}
+    return sorted(p for folder in folders for p in folder.iterdir()
+                  if p.suffix.lower() in ANSWERS_LIKE and not p.name.startswith(".")
+                  and p.is_file() and p.resolve() not in marked)
+
+
 def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequence[Path] = (),
                *, digits: int | None = None, decimals: int | None = None,
                roster: Roster | None = None) -> ClassReport:

@@ -8,8 +8,6 @@ so ``bpstep --help`` starts quickly.
 from __future__ import annotations
 
 import json
-import math
-import os
 import signal
 import sys
 from enum import Enum
@@ -167,18 +165,11 @@ def say(message: str) -> None:
 
 
 def load_scenario(path: Path):
-    """The scenario at ``path``, or the lesson it names (a bad one is a ``UserError``: exit code 2).
+    """The scenario of a FILE argument (``lessons.load_scenario``), imported when a command runs
+    so that ``bpstep --help`` starts quickly."""
+    from bpstep.lessons import load_scenario as load
 
-    Its ``source``, which handouts and ``--json`` print, is what was typed: a lesson's name, not
-    where the lesson happens to be installed, or the path as given."""
-    from dataclasses import replace
-
-    from bpstep.lessons import named
-    from bpstep.scenario import load
-
-    lesson = named(path)
-    scenario = load(input_path(path))
-    return replace(scenario, source=lesson) if lesson is not None else scenario
+    return load(path)
 
 
 def input_path(path: Path) -> Path:
@@ -345,6 +336,13 @@ def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
+def exit_if_not_finite(trace: Trace) -> None:
+    """End a command whose output is written with exit code 1 when its numbers left the float
+    range (said once, by ``say_not_finite``): a script sees the step is not usable as it is."""
+    if say_not_finite(trace):
+        raise typer.Exit(int(ExitCode.MISTAKES))
+
+
 class ExportFormat(str, Enum):
     """Document formats of ``bpstep export`` (the keys of ``bpstep.export.publish.FORMATS``)."""
 
@@ -406,8 +404,7 @@ def diagram(
     svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
     write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
                  reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 @app.command()
@@ -485,8 +482,7 @@ def export(
                    view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages",
                  reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 @app.command()
@@ -524,7 +520,14 @@ def train(
     """
     from bpstep.render.console import make_console
     from bpstep.render.training import progress_bar, render_training
-    from bpstep.train import DEFAULT_EPOCHS, Stop, StopFlag, stop_on_interrupt, with_overrides
+    from bpstep.train import (
+        DEFAULT_EPOCHS,
+        Stop,
+        StopFlag,
+        check_learning_rate,
+        stop_on_interrupt,
+        with_overrides,
+    )
     from bpstep.train import train as train_epochs
 
     epochs = _renamed(epochs, old_epochs, old="-n", new="--epochs",
@@ -532,8 +535,7 @@ def train(
     every = _renamed(every, old_every, old="-k", new="--every",
                      why="-k is a stage number in bpstep diagram and practice")
     scenario = load_scenario(file)
-    if lr is not None and not (math.isfinite(lr) and lr > 0):
-        fail(f"--lr {lr} is not a learning rate: expected a number > 0, e.g. --lr 0.1")
+    check_learning_rate(lr)
     if plot is not None and save is not None and plot.resolve() == save.resolve():
         fail("--plot and --save name the same file; give them different names")
     for path, option in ((plot, "--plot"), (save, "--save")):
@@ -578,24 +580,18 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                     save: Path | None, force: bool, precision: int) -> None:
     """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
     from bpstep.numbers import fmt
-    from bpstep.render.console import printable
     from bpstep.train import Stop
 
     if plot is not None:
-        from bpstep.export.svg_plot import line_chart_svg
+        from bpstep.export.svg_plot import loss_curve_svg
 
-        title = f"{scenario.title or printable(file.name)}: loss over {result.epochs} epochs"
-        svg = line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
-                             title=title, x_label="epoch", y_label=f"loss ({scenario.loss}, "
-                             f"{scenario.reduction})")
-        write_output(plot, svg, force, "loss curve", reads=(input_path(file),))
+        write_output(plot, loss_curve_svg(scenario, result, file.name), force, "loss curve",
+                     reads=(input_path(file),))
     if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.scenario_yaml import scenario_yaml, trained_note, trained_title
+        from bpstep.scenario_yaml import trained_yaml
 
-        note = trained_note(str(file), result.epochs, fmt(result.loss, precision))
-        text = scenario_yaml(scenario, result.params, note=note,
-                             title=trained_title(scenario.title or printable(file.stem),
-                                                 result.epochs))
+        text = trained_yaml(scenario, result.params, given=str(file), name=file.stem,
+                            epochs=result.epochs, loss=fmt(result.loss, precision))
         write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
                      reads=(input_path(file),))
 
@@ -626,17 +622,16 @@ def template(
     Examples: [bold]bpstep template gfg_sigmoid -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
-    from bpstep.answers import worksheet
+    from bpstep.answers import scenario_ref, worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import named
     from bpstep.render.console import printable
 
     scenario = load_scenario(file)
-    lesson = named(file)
     if output is None or str(output) == "-":
-        ref, check = lesson or str(file), "bpstep verify ANSWERS.yaml"
+        ref, check = named(file) or str(file), "bpstep verify ANSWERS.yaml"
     else:
-        ref = lesson or printable(os.path.relpath(file.resolve(), output.resolve().parent))
+        ref = scenario_ref(file, output)
         check = f"bpstep verify {printable(str(output))}"
     trace = run_step(scenario)
     text = worksheet(trace, scenario, Path(ref).as_posix(), check)
@@ -754,27 +749,14 @@ def verify(
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if any(x is not None for x in (csv_out, html_out, roster, feedback)):
         fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
-    from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
-    from bpstep.answers import load as load_answers
+    from bpstep.answers import check_names, known_answers, open_worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import display
     from bpstep.verify import verify as mark
 
-    answers_path = input_path(first if second is None else second)
-    sheet = load_answers(answers_path)
-    if second is not None:
-        assert first is not None
-        scenario_path = first
-        scenario = load_scenario(first)
-        scenario_named = scenario.source
-    elif sheet.scenario is None:
-        fail(f"{answers_path}: does not name its scenario; add a line like "
-             "`scenario: gfg_sigmoid.yaml` (relative to the answers file) or run "
-             f"`bpstep verify SCENARIO {answers_path}`")
-    else:
-        scenario_path = find_scenario(sheet, scenarios or ())
-        scenario = load_named_scenario(sheet, scenario_path)
-        scenario_named = display(scenario_path)
+    worksheet = (open_worksheet(first, folders=scenarios or ()) if second is None
+                 else open_worksheet(second, first))
+    answers_path, sheet, scenario = worksheet.answers_path, worksheet.sheet, worksheet.scenario
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
     computed = {q.name for q in trace}
@@ -786,8 +768,9 @@ def verify(
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json_dumps(report_to_json(report, scenario=scenario_named, reveal=not no_reveal,
-                                        tol=tol, notes=sheet.notes, problems=problems), indent=2))
+        print(json_dumps(report_to_json(report, scenario=worksheet.scenario_named,
+                                        reveal=not no_reveal, tol=tol, notes=sheet.notes,
+                                        problems=problems), indent=2))
     else:
         from bpstep.render.console import make_console
         from bpstep.render.verdicts import render_report
@@ -798,7 +781,8 @@ def verify(
         console.print(f"answers: {display(answers_path)}", style="dim", markup=False)
         console.print(render_report(report, precision=precision, reveal=not no_reveal,
                                     everything=everything,
-                                    explain_command=f"bpstep explain {display(scenario_path)}"))
+                                    explain_command="bpstep explain "
+                                    f"{display(worksheet.scenario_path)}"))
     if problems:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
     if not report.passed:
@@ -831,8 +815,7 @@ def explain(
     make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
@@ -891,12 +874,7 @@ def variants(
         if count is not None:
             fail("--count and --roster both say how many variants to make; give one of them")
         entries = _read_roster(roster).rows
-    for folder in (output, output / var.STUDENTS, output / var.KEYS):
-        if folder.exists() and not folder.is_dir():
-            fail(f"{folder} is a file; -o names the class folder, which holds {var.STUDENTS}/ and "
-                 f"{var.KEYS}/")
-    if not output.exists() and not output.parent.is_dir():
-        fail(f"{output.parent} does not exist; create the folder first")
+    var.check_class_folder(output)
     planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
     files: dict[Path, str | bytes] = {}
     errors = make_console(stderr=True)
@@ -916,7 +894,7 @@ def variants(
         f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
         f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
         f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
-    stale = var.unlisted(_class_files(output, var.STUDENTS, var.KEYS),
+    stale = var.unlisted(var.class_files(output, var.STUDENTS, var.KEYS),
                          (name for v in planned for name in (v.file, v.key)))
     if stale:
         where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
@@ -926,33 +904,22 @@ def variants(
             "class in a fresh folder (-o NEW_DIR)")
 
 
-def _class_files(folder: Path, *subfolders: str) -> list[str]:
-    """Every file of a class folder's ``subfolders``, as its index names them
-    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
-    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
-            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
-
-
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
                  decimals: int | None, digits: int | None, rounding_credit: int,
                  hide_formula: bool = False, by_stage: bool = False) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz, quiz_notes
-    from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, STUDENTS, original_title, read_index, unlisted
+    from bpstep.variants import STUDENTS, original_title, read_class
 
     if source.is_dir():
-        index = source / INDEX_NAME
-        rows = read_index(read_text(index, "variants index", "make the folder with `bpstep "
-                                    "variants SCENARIO -o DIR`"), str(index))
-        paths = [input_path(source / name) for _, name in rows]
-        scenarios = [(ident, load_scenario(path)) for (ident, _), path in zip(rows, paths, strict=True)]
-        reads = (index, *paths)
-        stale = unlisted(_class_files(source, STUDENTS), (name for _, name in rows))
-        if stale:
-            say(f"warning: {source / STUDENTS} holds {stale.total():,} files that {index} does not "
-                f"list, left from an earlier class; the quiz has only the {len(rows):,} it lists")
+        folder = read_class(source)
+        scenarios = list(zip(folder.idents, folder.scenarios, strict=True))
+        reads = folder.reads
+        if folder.stale:
+            say(f"warning: {source / STUDENTS} holds {folder.stale.total():,} files that "
+                f"{folder.index} does not list, left from an earlier class; the quiz has only the "
+                f"{len(scenarios):,} it lists")
     else:
         reads = (input_path(source),)
         scenarios = [(source.stem, load_scenario(source))]
@@ -962,18 +929,14 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
                        hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
     to_stdout = str(output) == "-"
-    if not to_stdout:
-        _write_files({output: made}, force, reads=reads)
-    elif isinstance(made, bytes):
-        sys.stdout.buffer.write(made)
+    if to_stdout:
+        _to_stdout(made)
     else:
-        sys.stdout.write(made)
+        _write_files({output: made}, force, reads=reads)
     for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
         say(note)
     if not to_stdout:
-        from bpstep.render.console import make_console
-
-        make_console(stderr=True).print(f"wrote {output} ({what})", markup=False)
+        say_written(output, what)
 
 
 def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -981,17 +944,13 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     """A practice page (or SCORM package) of one scenario; from a class folder, one per variant
     in the folder ``output``, or, when ``output`` ends in .html or .zip, one that asks for the
     student's id."""
-    from bpstep.engine import step as run_step
     from bpstep.export import web
     from bpstep.lessons import named
-    from bpstep.scenario import read_text
-    from bpstep.variants import INDEX_NAME, asked, original_title, read_index
+    from bpstep.variants import original_title, read_class
 
-    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None
-                    ) -> tuple[Scenario, Trace, web.Practice]:
-        trace = run_step(scenario)
-        floor = marking_floor(scenario, digits, decimals, None)
-        return scenario, trace, web.Practice(asked(trace, ask), tries, floor, title, ref, student)
+    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None) -> web.Page:
+        return web.practice_page(scenario, ref, title, student, ask=ask, tries=tries,
+                                 digits=digits, decimals=decimals)
 
     suffix = ".zip" if form == "scorm" else ".html"
     if not source.is_dir():
@@ -1006,15 +965,11 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         say_written(output, f"{form}, {len(made[2].names)} values to practise")
         say_if_heavy(output, document, "a smaller network makes a lighter page")
         return
-    index = source / INDEX_NAME
-    rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
-                                "SCENARIO -o DIR`"), str(index))
-    paths = [input_path(source / name) for _, name in rows]
-    scenarios = [load_scenario(path) for path in paths]
-    title = original_title(scenarios[0].title or source.name)
-    pages = [practice_of(scenario, name, title, ident)
-             for (ident, name), scenario in zip(rows, scenarios, strict=True)]
-    reads = (index, *paths)
+    folder = read_class(source)
+    title = original_title(folder.scenarios[0].title or source.name)
+    pages = [practice_of(scenario, name, title, ident) for ident, name, scenario
+             in zip(folder.idents, folder.files, folder.scenarios, strict=True)]
+    reads = folder.reads
     if str(output) == "-":
         _to_stdout(web.write(form, pages))
         return
@@ -1025,7 +980,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
         say_if_heavy(output, document, "a page per variant (-o DIR) is lighter")
         return
     files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
-                                      for (_, name), page in zip(rows, pages, strict=True)}
+                                      for name, page in zip(folder.files, pages, strict=True)}
     if output.exists() and not output.is_dir():
         fail(f"{output} is a file; give a folder for one page per variant, or a name ending in "
              f"{suffix} for one page that asks for the student's id")
@@ -1067,51 +1022,23 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                   assignment: str = "bpstep", feedback: Path | None = None,
                   reveal: bool = True) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
-    import glob
+    from bpstep.classroom import batch_paths, left_out, mark_batch
 
-    from bpstep.classroom import mark_batch, page_names
-
-    base = Path(pattern)
-    paths = sorted(base.glob("*.yaml") if base.is_dir() else
-                   (Path(p) for p in glob.glob(pattern) if Path(p).is_file()))
-    if not paths:
-        fail(f"--batch {pattern!r} matches no files; quote the pattern, e.g. --batch 'answers/*.yaml'")
+    paths = batch_paths(pattern)
     class_roster = _read_roster(roster) if roster is not None else None
     report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
                         roster=class_roster)
-    left = _left_out(paths)
+    left = left_out(paths)
     if left:
         from bpstep.render.console import printable
 
         shown = ", ".join(printable(str(p)) for p in left[:5]) + (
             f" and {len(left) - 5} more" if len(left) > 5 else "")
         say(f"note: not marked, as the pattern does not match them: {shown}")
-    files: dict[Path, str | bytes] = {}
-    if csv_out is not None:
-        from bpstep.export.class_report import gradebook_csv
-        from bpstep.export.grades import FORMATS
+    from bpstep.export.class_report import report_files
 
-        files[csv_out] = (gradebook_csv(report) if gradebook == "bpstep" else
-                          FORMATS[gradebook](report, assignment))
-    pages = {path: feedback / name for path, name in page_names(report.entries).items()} \
-        if feedback is not None else {}
-    if pages:
-        from bpstep.export.feedback import feedback_pages
-
-        files.update({pages[path]: page for path, page in feedback_pages(report, reveal).items()})
-    if html_out is not None:
-        from urllib.parse import quote
-
-        from bpstep.export.class_report import class_html
-
-        here = html_out.resolve().parent
-        links = {path: quote(Path(os.path.relpath(page.resolve(), here)).as_posix())
-                 for path, page in pages.items()}
-        files[html_out] = class_html(report, links=links)
-    named = [csv_out, html_out, *pages.values()]
-    places = [p.resolve() for p in named if p is not None]
-    if len(set(places)) < len(places):
-        fail("--csv, --html and the --feedback pages name the same file; give them different names")
+    files, pages = report_files(report, csv_out=csv_out, html_out=html_out, feedback=feedback,
+                                gradebook=gradebook, assignment=assignment, reveal=reveal)
     reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
     if feedback is not None and not feedback.is_dir():
         if feedback.exists() or not feedback.parent.is_dir():
@@ -1128,19 +1055,6 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
-
-
-ANSWERS_LIKE = (".yaml", ".yml", ".txt", ".json")
-"""Endings of files a student may have handed in as answers under another name than asked."""
-
-
-def _left_out(paths: list[Path]) -> list[Path]:
-    """Files in the answers' folders that look handed in (``s05.yml``) but were not marked."""
-    marked = {p.resolve() for p in paths}
-    folders = {p.parent for p in paths}
-    return sorted(p for folder in folders for p in folder.iterdir()
-                  if p.suffix.lower() in ANSWERS_LIKE and not p.name.startswith(".")
-                  and p.is_file() and p.resolve() not in marked)
 
 
 def _read_roster(path: Path):  # type: ignore[no-untyped-def]
@@ -1227,8 +1141,7 @@ def graph(
     else:
         write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes",
                      reads=(input_path(file),))
-    if say_not_finite(trace):
-        raise typer.Exit(int(ExitCode.MISTAKES))
+    exit_if_not_finite(trace)
 
 
 def _first_delta(trace: Trace) -> str:
@@ -1258,27 +1171,6 @@ Seed = Annotated[int | None, typer.Option("--seed", min=0, show_default=False,
                                           "machine (default: a new one, written in the file).")]
 DeadRelu = Annotated[bool, typer.Option("--dead-relu", help="Allow a ReLU that is off (a < 0), "
                                         "whose weights do not learn.")]
-
-
-def _exercise(layers: str, activation: str, loss: str, convention: str, mode: str, samples: int,
-              biases: bool, decimals: int, seed: int | None, dead_relu: bool
-              ) -> tuple[Scenario, str]:
-    """A fresh well-conditioned exercise and the command that makes it again."""
-    import secrets
-
-    from bpstep.exercise import Shape, layers_for, new_exercise, parse_sizes
-
-    seed = secrets.randbelow(10_000) if seed is None else seed
-    acts = [a.strip() for a in activation.split(",")]
-    shape = Shape(layers_for(parse_sizes(layers), acts), loss=loss, convention=convention,
-                  mode=mode, samples=samples, biases=biases, decimals=decimals,
-                  dead_relu=dead_relu)
-    again = (f"bpstep new --layers {layers} --activation {','.join(acts)} --loss {loss} "
-             f"--convention {convention} --mode {mode} --samples {samples} "
-             f"--{'' if biases else 'no-'}biases --number-decimals {decimals} --seed {seed}"
-             + (" --dead-relu" if dead_relu else ""))
-    title = f"Exercise {layers} {'/'.join(acts)} · seed {seed}"
-    return new_exercise(shape, seed, title=title, source="bpstep new"), again
 
 
 @app.command()
@@ -1314,15 +1206,15 @@ def new(
     [bold]bpstep new --layers 2-3-1 --activation relu,sigmoid --biases --seed 12 --print[/] ·
     [bold]bpstep practice --new --seed 7[/]
     """
-    from bpstep.exercise import exercise_yaml
+    from bpstep.exercise import exercise_from_options, exercise_yaml
 
     if output is not None and to_stdout:
         fail("-o writes the exercise to a file and --print prints it; give one of them")
     decimals = _renamed(decimals, old_decimals, old="--decimals", new="--number-decimals",
                         why="--decimals is how many decimals an answer needs in verify, "
                         "practice and export")
-    scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
-                                decimals or 1, seed, dead_relu)
+    scenario, again = exercise_from_options(layers, activation, loss, convention, mode, samples,
+                                            biases, decimals or 1, seed, dead_relu)
     text = exercise_yaml(scenario, f"Made with: {again}")
     if output is None or str(output) == "-":
         sys.stdout.write(text)
@@ -1391,19 +1283,18 @@ def practice(
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.practice import Session, answers_yaml
+    from bpstep.practice import Session, answers_yaml, practised
     from bpstep.render import practice as view
     from bpstep.render.console import make_console, printable
-    from bpstep.variants import asked
 
     if fresh == (file is not None):
         fail("give a scenario file to practise on, or --new for a fresh exercise")
     exercise_path = None
     if fresh:
-        from bpstep.exercise import exercise_yaml
+        from bpstep.exercise import exercise_from_options, exercise_yaml
 
-        scenario, again = _exercise(layers, activation, loss, convention, mode, samples, biases,
-                                    decimals, seed, dead_relu)
+        scenario, again = exercise_from_options(layers, activation, loss, convention, mode,
+                                                samples, biases, decimals, seed, dead_relu)
         if save is not None:
             exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
             for path, other in ((save, exercise_path), (exercise_path, save)):
@@ -1418,15 +1309,7 @@ def practice(
         if problem:
             fail(problem)
     trace = run_step(scenario)
-    names = asked(trace, ask)
-    if from_stage is not None:
-        if from_stage > len(trace.stages):
-            fail(f"--from-stage {from_stage} is out of range: the step has {len(trace.stages)} "
-                 "stages")
-        names = [n for n in names if trace.stage_of(n) >= from_stage - 1]
-        if not names:
-            fail(f"--ask chooses nothing from stage {from_stage} on; ask more, or start earlier")
-    session = Session(trace, scenario, names, tries=tries, tol=tol,
+    session = Session(trace, scenario, practised(trace, ask, from_stage), tries=tries, tol=tol,
                       floor=marking_floor(scenario, digits, places, tol))
     console = make_console()
     piped = not sys.stdin.isatty()
@@ -1444,9 +1327,9 @@ def practice(
         if exercise_path is not None:
             files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
         assert file is not None
-        from bpstep.lessons import named
+        from bpstep.answers import scenario_ref
 
-        ref = named(file) or printable(os.path.relpath(file.resolve(), save.resolve().parent))
+        ref = scenario_ref(file, save)
         files[save] = answers_yaml(session, Path(ref).as_posix(),
                                    scenario.title or printable(file.name))
         _write_files(files, force, reads=() if fresh else (input_path(file),))

@@ -198,6 +198,27 @@ def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
                         "or another activation")
 
 
+def exercise_from_options(layers: str, activation: str, loss: str, convention: str, mode: str,
+                          samples: int, biases: bool, decimals: int, seed: int | None,
+                          dead_relu: bool) -> tuple[Scenario, str]:
+    """The exercise ``bpstep new`` (and ``practice --new``) options ask for, and the command that
+    makes it again: with no seed one is drawn, and written into that command and the title so
+    the same exercise can be had again."""
+    import secrets
+
+    seed = secrets.randbelow(10_000) if seed is None else seed
+    acts = [a.strip() for a in activation.split(",")]
+    shape = Shape(layers_for(parse_sizes(layers), acts), loss=loss, convention=convention,
+                  mode=mode, samples=samples, biases=biases, decimals=decimals,
+                  dead_relu=dead_relu)
+    again = (f"bpstep new --layers {layers} --activation {','.join(acts)} --loss {loss} "
+             f"--convention {convention} --mode {mode} --samples {samples} "
+             f"--{'' if biases else 'no-'}biases --number-decimals {decimals} --seed {seed}"
+             + (" --dead-relu" if dead_relu else ""))
+    title = f"Exercise {layers} {'/'.join(acts)} · seed {seed}"
+    return new_exercise(shape, seed, title=title, source="bpstep new"), again
+
+
 def exercise_yaml(scenario: Scenario, note: str) -> str:
     """The exercise as a scenario file, ``note`` as its opening comment (how to make it again)."""
     from bpstep.engine import initial_params

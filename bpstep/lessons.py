@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bpstep.errors import UserError, did_you_mean
+
+if TYPE_CHECKING:
+    from bpstep.scenario import Scenario
 
 SUFFIX = ".yaml"
 
@@ -133,6 +137,20 @@ def _there(path: Path) -> bool:
     except (OSError, ValueError):
         pass
     return True
+
+
+def load_scenario(arg: Path | str) -> Scenario:
+    """The scenario at ``arg``, or the lesson it names (a bad one is a ``UserError``: exit code 2).
+
+    Its ``source``, which handouts and ``--json`` print, is what was typed: a lesson's name, not
+    where the lesson happens to be installed, or the path as given."""
+    from dataclasses import replace
+
+    from bpstep.scenario import load
+
+    lesson = named(arg)
+    scenario = load(find(arg))
+    return replace(scenario, source=lesson) if lesson is not None else scenario
 
 
 def display(path: Path) -> str:

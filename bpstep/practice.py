@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 
 from bpstep.answers import SCENARIO_KEY, Answer
 from bpstep.enums import StrEnum
+from bpstep.errors import UserError
 from bpstep.escaping import json_dumps, printable
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
-from bpstep.trace import Quantity, Trace
+from bpstep.trace import Quantity, Trace, asked
 from bpstep.verify import CARRIED, TO_FIX, Report, Verdict, verify
 from bpstep.written import DEFAULT_FLOOR, Floor, read_number
 
@@ -240,3 +241,19 @@ def answers_yaml(session: Session, scenario_ref: str, title: str) -> str:
     out += [f"{json_dumps(name)}: {session.answers[name].text}"
             for name in session.names if name in session.answers]
     return "\n".join(out) + "\n"
+
+
+def practised(trace: Trace, ask: str | None, from_stage: int | None) -> list[str]:
+    """The names a practice session asks: those ``--ask`` chooses, from stage ``from_stage``
+    (counted from 1, as "stage K of N" says) on; the earlier ones are taken as known."""
+    names = asked(trace, ask)
+    if from_stage is None:
+        return names
+    if from_stage > len(trace.stages):
+        raise UserError(f"--from-stage {from_stage} is out of range: the step has "
+                        f"{len(trace.stages)} stages")
+    names = [n for n in names if trace.stage_of(n) >= from_stage - 1]
+    if not names:
+        raise UserError(f"--ask chooses nothing from stage {from_stage} on; ask more, or start "
+                        "earlier")
+    return names

@@ -61,6 +61,15 @@ def trained_note(given: str, epochs: int, loss: str) -> str:
             f"Starting weights: {given}.")
 
 
+def trained_yaml(scenario: Scenario, params: Params, *, given: str, name: str, epochs: int,
+                 loss: str) -> str:
+    """``bpstep train --save``: the trained network as a scenario ``bpstep run`` reads, its header
+    the command that made it (``given``, the scenario as typed) and its title the epochs trained
+    (the scenario's title, else ``name``): a saved file says where it came from."""
+    return scenario_yaml(scenario, params, note=trained_note(given, epochs, loss),
+                         title=trained_title(scenario.title or printable(name), epochs))
+
+
 def _row(values: Sequence[float] | np.ndarray) -> str:
     return "[" + ", ".join(yaml_number(v) for v in values) + "]"
 

@@ -26,6 +26,7 @@ from typing import overload
 import numpy as np
 
 from bpstep.enums import StrEnum
+from bpstep.errors import UserError
 from bpstep.expr import Env, Expr, Layout
 
 
@@ -575,3 +576,39 @@ class Trace:
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
         return self._place(name)[0]
+
+
+ASK_GROUPS = {"forward": (Phase.FORWARD,), "loss": (Phase.LOSS,), "deltas": (Phase.BACKWARD,),
+              "updates": (Phase.UPDATE,), "after": (Phase.AFTER,), "all": tuple(Phase)}
+"""Words ``--ask`` accepts for whole parts of the step."""
+
+
+class AskError(UserError):
+    """An ``--ask`` that chooses no quantity; the message says what it may name."""
+
+
+def asked(trace: Trace, ask: str | None) -> list[str]:
+    """The quantity names ``--ask`` chooses (``forward,deltas``, ``delta[*]``), in stage order.
+
+    In a pattern only ``*`` is special (any text), so the brackets of a name are meant literally.
+    """
+    if ask is None:
+        return [name for name, _ in trace.named_values()]
+    chosen: set[str] = set()
+    for item in (part.strip() for part in ask.split(",")):
+        if not item:
+            continue
+        if item in ASK_GROUPS:
+            phases = ASK_GROUPS[item]
+            chosen.update(name for stage in trace.stages if stage.phase in phases
+                          for name, _ in named_values(stage.quantities))
+            continue
+        pattern = re.compile(".*".join(map(re.escape, item.split("*"))))
+        matched = [name for name, _ in trace.named_values() if pattern.fullmatch(name)]
+        if not matched:
+            raise AskError(f"--ask {item!r} matches no quantity; use {', '.join(ASK_GROUPS)} "
+                           "or a name pattern such as 'delta[*]' or 'w[*->o]'")
+        chosen.update(matched)
+    if not chosen:
+        raise AskError("--ask chooses nothing; e.g. --ask forward,deltas or --ask 'delta[*]'")
+    return [name for name, _ in trace.named_values() if name in chosen]

@@ -21,6 +21,7 @@ summed or averaged over samples as ``reduction`` says, the same number ``bpstep 
 
 from __future__ import annotations
 
+import math
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ import numpy as np
 
 from bpstep.engine import Params, activations_of, epoch_batches, sample_order
 from bpstep.enums import StrEnum
+from bpstep.errors import UserError
 from bpstep.functions import LOSSES, output_grad_a, output_loss
 from bpstep.init import draw_weights
 from bpstep.scenario import Scenario
@@ -112,6 +114,14 @@ class TrainResult:
     one after the last update, is not a finite number)."""
     logged: tuple[tuple[int, float], ...] = field(default=())
     """The rows of the loss table: history at multiples of ``every`` and the last epoch."""
+
+
+def check_learning_rate(learning_rate: float | None) -> None:
+    """Refuse a --lr that no step can use (0, negative, inf, nan) before training starts, as
+    the scenario's own ``learning_rate`` is refused when it is read."""
+    if learning_rate is not None and not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise UserError(f"--lr {learning_rate} is not a learning rate: expected a number > 0, "
+                        "e.g. --lr 0.1")
 
 
 def with_overrides(scenario: Scenario, *, learning_rate: float | None = None,

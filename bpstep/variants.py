@@ -29,11 +29,11 @@ import io
 import json
 import math
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,7 @@ from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.scenario_yaml import scenario_yaml
-from bpstep.trace import Phase, Trace, kind_of, named_values
+from bpstep.trace import Trace, asked, kind_of, named_values
 from bpstep.verify import EPSILON, early_rounding_values, mistake_values
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
@@ -436,45 +436,68 @@ def read_index(text: str, source: str) -> list[tuple[str, str]]:
     return out
 
 
+
+def check_class_folder(folder: Path) -> None:
+    """Refuse, before any variant is drawn, a class folder that cannot be made: it, or its
+    students/ or keys/, is a file, or the folder it goes in does not exist."""
+    for place in (folder, folder / STUDENTS, folder / KEYS):
+        if place.exists() and not place.is_dir():
+            raise VariantError(f"{place} is a file; -o names the class folder, which holds "
+                               f"{STUDENTS}/ and {KEYS}/")
+    if not folder.exists() and not folder.parent.is_dir():
+        raise VariantError(f"{folder.parent} does not exist; create the folder first")
+
+
+def class_files(folder: Path, *subfolders: str) -> list[str]:
+    """Every file of a class folder's ``subfolders``, as its index names them
+    (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
+    return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
+            for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFolder:
+    """A folder made by ``bpstep variants``, as its index lists it: a quiz or practice pages
+    are made of exactly these variants, never of files an earlier class left behind."""
+
+    index: Path
+    idents: list[str]
+    """Each variant's id, in the index's order."""
+    files: list[str]
+    """Each variant's scenario file, as the index names it (``students/variant-01.yaml``)."""
+    paths: list[Path]
+    """Each variant's scenario file, to read."""
+    scenarios: list[Scenario]
+    stale: Counter[str]
+    """Files of students/ the index does not list (``unlisted``)."""
+
+    @property
+    def reads(self) -> tuple[Path, ...]:
+        """Every file the folder's variants come from: an export may overwrite none of them."""
+        return (self.index, *self.paths)
+
+
+def read_class(folder: Path) -> ClassFolder:
+    """The variants of a class folder, read through its index (a missing or bad index, or a
+    file it lists that cannot be read, is a ``UserError``)."""
+    from bpstep.lessons import find
+    from bpstep.scenario import load, read_text
+
+    index = folder / INDEX_NAME
+    rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
+                                "SCENARIO -o DIR`"), str(index))
+    paths = [find(folder / name) for _, name in rows]
+    files = [name for _, name in rows]
+    return ClassFolder(index, [ident for ident, _ in rows], files, paths,
+                       [load(path) for path in paths],
+                       unlisted(class_files(folder, STUDENTS), files))
+
+
 # --- quiz blanks: which values are asked, with what tolerance, which wrong answers are named ---
 
 
-ASK_GROUPS = {"forward": (Phase.FORWARD,), "loss": (Phase.LOSS,), "deltas": (Phase.BACKWARD,),
-              "updates": (Phase.UPDATE,), "after": (Phase.AFTER,), "all": tuple(Phase)}
-"""Words ``--ask`` accepts for whole parts of the step."""
 WHOLE_VALUE_POWERS = 2
 """Power-of-ten answers a quiz names: the whole value ×10 and ×1/10 (the first two replayed)."""
-
-
-def asked(trace: Trace, ask: str | None) -> list[str]:
-    """The quantity names ``--ask`` chooses (``forward,deltas``, ``delta[*]``), in stage order.
-
-    In a pattern only ``*`` is special (any text), so the brackets of a name are meant literally.
-    """
-    if ask is None:
-        return [name for name, _ in trace.named_values()]
-    chosen: set[str] = set()
-    for item in (part.strip() for part in ask.split(",")):
-        if not item:
-            continue
-        if item in ASK_GROUPS:
-            phases = ASK_GROUPS[item]
-            chosen.update(name for stage in trace.stages if stage.phase in phases
-                          for name, _ in _names(stage))
-            continue
-        pattern = re.compile(".*".join(map(re.escape, item.split("*"))))
-        matched = [name for name, _ in trace.named_values() if pattern.fullmatch(name)]
-        if not matched:
-            raise VariantError(f"--ask {item!r} matches no quantity; use {', '.join(ASK_GROUPS)} "
-                               "or a name pattern such as 'delta[*]' or 'w[*->o]'")
-        chosen.update(matched)
-    if not chosen:
-        raise VariantError("--ask chooses nothing; e.g. --ask forward,deltas or --ask 'delta[*]'")
-    return [name for name, _ in trace.named_values() if name in chosen]
-
-
-def _names(stage: object) -> list[tuple[str, float]]:
-    return list(named_values(stage.quantities))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,7 +591,7 @@ def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | 
     before: list[str] = []
     questions = []
     for index, stage in enumerate(trace.stages, start=1):
-        names = [name for name, _ in _names(stage)]
+        names = [name for name, _ in named_values(stage.quantities)]
         here = [name for name in names if name in chosen]
         if here:
             earlier = set(before)

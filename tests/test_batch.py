@@ -13,8 +13,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from bpstep.classroom import MISTAKE_LABELS, pattern_of
+from bpstep.classroom import MISTAKE_LABELS, mark_batch, pattern_of
 from bpstep.cli import app
+from bpstep.errors import UserError
+from bpstep.export.class_report import report_files
 from bpstep.verify import MISTAKES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,3 +211,21 @@ def test_a_number_that_is_no_number_or_has_a_comma_is_said_and_the_student_still
                                 "decimal comma)"]
     assert student["verdicts"]["a[h1]"] == "correct" and student["verdicts"]["a[h2]"] == "not attempted"
     assert student["score"] == 28
+
+
+def test_a_marked_class_is_written_to_a_file_each_and_the_report_links_the_pages(
+        classroom: Path, tmp_path: Path) -> None:
+    answers = sorted((classroom / "answers").glob("*.yaml"))
+    report = mark_batch(answers)
+    out = tmp_path / "out"
+    files, pages = report_files(report, csv_out=out / "g.csv", html_out=out / "r.html",
+                                feedback=out / "fb", gradebook="bpstep", assignment="x",
+                                reveal=True)
+    assert pages == {str(p): out / "fb" / f"{p.stem}.html" for p in answers}
+    assert set(files) == {out / "g.csv", out / "r.html", *pages.values()}
+    assert [row["student"] for row in csv.DictReader(files[out / "g.csv"].splitlines())] == [
+        p.stem for p in answers]
+    assert all(f'href="fb/{p.stem}.html"' in files[out / "r.html"] for p in answers)
+    with pytest.raises(UserError, match=r"^--csv, --html and the --feedback pages name the same "):
+        report_files(report, csv_out=out / "same", html_out=out / "same", feedback=None,
+                     gradebook="bpstep", assignment="x", reveal=True)

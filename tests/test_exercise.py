@@ -18,6 +18,7 @@ from bpstep.engine import step
 from bpstep.exercise import (
     ExerciseError,
     Shape,
+    exercise_from_options,
     exercise_yaml,
     layers_for,
     new_exercise,
@@ -222,3 +223,16 @@ def test_an_unknown_mode_or_convention_names_the_valid_ones() -> None:
     assert "--mode: unknown mode 'foo'; choose one of batch, online, minibatch" in result.stderr
     result = CliRunner().invoke(app, ["new", "--convention", "x", "--print"])
     assert "choose one of delta_rule, gradient" in result.stderr and "mode" not in result.stderr
+
+
+def test_the_options_of_bpstep_new_make_an_exercise_and_the_command_to_make_it_again() -> None:
+    scenario, again = exercise_from_options("2-3-1", "relu, sigmoid", "half_sse", "delta_rule",
+                                            "batch", 1, True, 1, 12, False)
+    assert again == ("bpstep new --layers 2-3-1 --activation relu,sigmoid --loss half_sse "
+                     "--convention delta_rule --mode batch --samples 1 --biases "
+                     "--number-decimals 1 --seed 12")
+    assert scenario.title == "Exercise 2-3-1 relu/sigmoid · seed 12"
+    assert [len(layer.units) for layer in scenario.layers] == [2, 3, 1]
+    drawn, again_drawn = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule",
+                                               "batch", 1, False, 1, None, False)
+    assert again_drawn.endswith(f"--seed {drawn.title.rsplit(' ', 1)[1]}")

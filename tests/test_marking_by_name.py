@@ -9,9 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from bpstep.answers import open_worksheet, scenario_ref
 from bpstep.cli import app
+from bpstep.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -135,3 +138,36 @@ def test_answers_named_like_the_variant_are_never_taken_for_it(work: Path) -> No
     data = json.loads(result.stdout)
     assert data["bad_files"] == []
     assert {s["student"]: s["score"] for s in data["students"]} == {"variant-07": 2, "zoe": 1}
+
+
+def test_a_worksheet_finds_the_scenario_it_names_beside_it(tmp_path: Path) -> None:
+    shutil.copy(GFG, tmp_path / "mine.yaml")
+    (tmp_path / "a.yaml").write_text(f"scenario: mine.yaml\n{RIGHT}")
+    worksheet = open_worksheet(tmp_path / "a.yaml")
+    assert worksheet.answers_path == tmp_path / "a.yaml"
+    assert worksheet.scenario_path == tmp_path / "mine.yaml"
+    assert worksheet.scenario_named == str(tmp_path / "mine.yaml")
+    assert worksheet.scenario.learning_rate == yaml.safe_load(GFG.read_text())["learning_rate"]
+    assert set(worksheet.sheet.lines) == {"a[h1]", "a[h2]"}
+
+
+def test_a_scenario_given_wins_and_is_named_as_typed(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(f"scenario: nowhere.yaml\n{RIGHT}")
+    worksheet = open_worksheet(tmp_path / "a.yaml", Path("gfg_sigmoid"))
+    assert (worksheet.scenario_path, worksheet.scenario_named) == (Path("gfg_sigmoid"), "gfg_sigmoid")
+
+
+def test_a_worksheet_that_names_no_scenario_says_how_to_give_one(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(RIGHT)
+    with pytest.raises(UserError, match=r"a\.yaml: does not name its scenario; add a line like "
+                       r"`scenario: gfg_sigmoid\.yaml` .* `bpstep verify SCENARIO .*a\.yaml`$"):
+        open_worksheet(tmp_path / "a.yaml")
+
+
+def test_an_answers_file_names_its_scenario_from_its_own_folder_or_as_a_lesson(
+        tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    shutil.copy(GFG, tmp_path / "sub" / "x.yaml")
+    assert scenario_ref(tmp_path / "sub" / "x.yaml", tmp_path / "out" / "a.yaml") == "../sub/x.yaml"
+    assert scenario_ref(tmp_path / "sub" / "x.yaml", tmp_path / "sub" / "a.yaml") == "x.yaml"
+    assert scenario_ref(Path("gfg_sigmoid"), tmp_path / "a.yaml") == "gfg_sigmoid"

@@ -24,12 +24,15 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bpstep.answers import parse
+from bpstep.classroom import batch_paths, left_out
 from bpstep.engine import step
+from bpstep.errors import UserError
 from bpstep.scenario import check, parse_yaml
 from bpstep.verify import ACCEPTED, CORRECT, ROUNDED_EARLY, TOO_COARSE, WRONG, Report, verify
 from bpstep.written import Floor, FloorKind
@@ -702,3 +705,15 @@ def _differs(net: Net, first: Plant, second: Plant) -> bool:
         work(net, s)
         values.append(float(s.sheet[second.name]))
     return abs(values[0] - values[1]) > max(0.002 * abs(values[1]), 1e-4)
+
+
+def test_a_batch_is_the_files_a_pattern_matches_or_a_folders_yaml_files(tmp_path: Path) -> None:
+    for name in ("b.yaml", "a.yaml", "c.yml", "notes.txt"):
+        (tmp_path / name).write_text("")
+    assert batch_paths(str(tmp_path)) == [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    assert batch_paths(str(tmp_path / "*.y*ml")) == [tmp_path / n for n in ("a.yaml", "b.yaml",
+                                                                            "c.yml")]
+    assert left_out([tmp_path / "a.yaml", tmp_path / "b.yaml"]) == [tmp_path / "c.yml",
+                                                                    tmp_path / "notes.txt"]
+    with pytest.raises(UserError, match=r"^--batch '.*none\*\.yaml' matches no files; quote the "):
+        batch_paths(str(tmp_path / "none*.yaml"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from rich.console import Console
 
 from bpstep.answers import parse
 from bpstep.engine import step
-from bpstep.practice import Event, Outcome, Session, answers_yaml
+from bpstep.errors import UserError
+from bpstep.practice import Event, Outcome, Session, answers_yaml, practised
 from bpstep.render.practice import Ending, feedback, piped_reader, practise, render_summary
 from bpstep.scenario import load
 from bpstep.verify import verify
@@ -244,3 +246,23 @@ def test_the_problem_of_a_large_network_is_summed_up_not_printed_whole() -> None
     assert "  starting weights into layer 1: 30 × 20 (bpstep run shows them)" in lines
     assert "  starting weights into layer 2: 20 × 1 (bpstep run shows them)" in lines
     assert len(lines) <= 12  # no table of 30 rows
+
+
+def test_from_stage_k_asks_only_what_stage_k_and_later_compute() -> None:
+    """The GeeksforGeeks step has 8 stages: forward (2), loss, deltas (2), updates (2), after;
+    stage 5 is the hidden units' deltas."""
+    trace = step(load(GFG))
+    assert practised(trace, "deltas", 5) == ["delta[h1]", "delta[h2]"]
+    assert practised(trace, "loss,deltas", None) == ["loss", "delta[o]", "delta[h1]", "delta[h2]"]
+    assert practised(trace, None, 8)[-1] == "loss_after"
+    assert len(practised(trace, None, 8)) == 7
+
+
+@pytest.mark.parametrize(("ask", "from_stage", "message"), [
+    (None, 9, "--from-stage 9 is out of range: the step has 8 stages"),
+    ("forward", 3, "--ask chooses nothing from stage 3 on; ask more, or start earlier"),
+])
+def test_from_stage_that_leaves_nothing_to_ask_is_refused(ask: str | None, from_stage: int,
+                                                           message: str) -> None:
+    with pytest.raises(UserError, match=f"^{re.escape(message)}$"):
+        practised(step(load(GFG)), ask, from_stage)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from bpstep.engine import step
-from bpstep.export.svg_plot import line_chart_svg, nice_ticks
+from bpstep.errors import UserError
+from bpstep.export.svg_plot import line_chart_svg, loss_curve_svg, nice_ticks
 from bpstep.functions import ACTIVATIONS
 from bpstep.render.training import loss_curve
 from bpstep.scenario import ScenarioError, check, load
-from bpstep.train import FORWARD_INTO, StopFlag, train, with_overrides
+from bpstep.scenario_yaml import trained_yaml
+from bpstep.train import FORWARD_INTO, StopFlag, check_learning_rate, train, with_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 XOR = ROOT / "scenarios" / "xor_sigmoid.yaml"
@@ -267,3 +272,26 @@ def test_svg_chart_has_labelled_axes_and_one_point_per_epoch() -> None:
 def test_nice_ticks_are_round_and_cover_the_range() -> None:
     assert nice_ticks(0, 10000) == [0, 2000, 4000, 6000, 8000, 10000]
     assert nice_ticks(0, 0.7) == pytest.approx([0, 0.2, 0.4, 0.6])
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0, math.inf, math.nan])
+def test_a_learning_rate_no_step_can_use_is_refused_before_training(rate: float) -> None:
+    with pytest.raises(UserError, match=r"^--lr .* is not a learning rate: expected a number > 0"):
+        check_learning_rate(rate)
+
+
+@pytest.mark.parametrize("rate", [None, 1e-9, 0.5, 10.0])
+def test_a_positive_learning_rate_or_none_passes(rate: float | None) -> None:
+    check_learning_rate(rate)
+
+
+def test_a_saved_training_says_how_it_was_made_and_the_plot_which_loss_it_shows() -> None:
+    scenario = load(ROOT / "scenarios" / "xor_sigmoid.yaml")
+    result = train(scenario, 3)
+    text = trained_yaml(scenario, result.params, given="my xor.yaml", name="my xor", epochs=3,
+                        loss="0.25")
+    assert "Trained by: bpstep train 'my xor.yaml' --epochs 3 (loss 0.25)." in text
+    assert yaml.safe_load(text)["title"] == f"{scenario.title} (trained 3 epochs)"
+    svg = loss_curve_svg(replace(scenario, title=None), result, "my xor.yaml")
+    assert "my xor.yaml: loss over 3 epochs" in svg
+    assert f"loss ({scenario.loss}, {scenario.reduction})" in svg

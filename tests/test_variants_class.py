@@ -18,8 +18,9 @@ import yaml
 from typer.testing import CliRunner
 
 from bpstep.cli import app
+from bpstep.errors import UserError
 from bpstep.roster import safe_stem
-from bpstep.variants import derive_seed
+from bpstep.variants import check_class_folder, derive_seed, read_class
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -367,3 +368,30 @@ def test_a_class_made_again_in_its_folder_keeps_and_counts_the_earlier_files(tmp
             "from an earlier class; the quiz has only the 2 it lists\n") in result.stderr
     assert Path("q.gift").read_text().startswith("// bpstep quiz: 2 worksheets (a variant, or a "
                                                   "stage of one), 58 questions\n")
+
+
+def test_a_class_folder_is_read_through_its_index_and_what_it_does_not_list_is_counted(
+        made: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "class"
+    shutil.copytree(made, folder)
+    (folder / "students" / "left-from-last-year.yaml").write_text("title: old\n")
+    (folder / "students" / ".DS_Store").write_text("")
+    rows = list(csv.DictReader((folder / "index.csv").open()))
+    read = read_class(folder)
+    assert read.idents == [row["variant"] for row in rows]
+    assert read.files == [row["file"] for row in rows]
+    assert read.reads == (folder / "index.csv", *(folder / row["file"] for row in rows))
+    assert [s.source for s in read.scenarios] == [str(folder / row["file"]) for row in rows]
+    assert read.stale == {"students": 1}
+
+
+def test_a_class_folder_that_cannot_be_made_is_refused_before_drawing(tmp_path: Path) -> None:
+    check_class_folder(tmp_path / "new")
+    (tmp_path / "taken").write_text("")
+    (tmp_path / "half" / "students").mkdir(parents=True)
+    (tmp_path / "half" / "keys").write_text("")
+    for folder, message in ((tmp_path / "taken", f"{tmp_path / 'taken'} is a file; -o names"),
+                            (tmp_path / "half", f"{tmp_path / 'half' / 'keys'} is a file; -o names"),
+                            (tmp_path / "no" / "new", f"{tmp_path / 'no'} does not exist;")):
+        with pytest.raises(UserError, match=f"^{re.escape(message)}"):
+            check_class_folder(folder)

@@ -33,8 +33,7 @@ from bpstep.expr import as_data
 from bpstep.lessons import lessons
 from bpstep.marking_data import STRATEGIES
 from bpstep.scenario import load
-from bpstep.trace import Trace
-from bpstep.variants import asked
+from bpstep.trace import Trace, asked
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
 ROOT = Path(__file__).resolve().parent.parent

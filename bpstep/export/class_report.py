@@ -179,3 +179,40 @@ could not be read.</p>
 {roster}
 </body></html>
 """
+
+
+def report_files(report: ClassReport, *, csv_out: Path | None, html_out: Path | None,
+                 feedback: Path | None, gradebook: str, assignment: str, reveal: bool
+                 ) -> tuple[dict[Path, str | bytes], dict[str, Path]]:
+    """The files a marked class is written to: the ``gradebook`` CSV (``bpstep``, or a key of
+    ``grades.FORMATS``), the HTML report linking each page, a feedback page per answers file in
+    ``feedback``; and which page is whose. Two that name one file are a ``UserError``, before
+    anything is written."""
+    import os
+    from urllib.parse import quote
+
+    from bpstep.classroom import page_names
+    from bpstep.errors import UserError
+
+    files: dict[Path, str | bytes] = {}
+    if csv_out is not None:
+        from bpstep.export.grades import FORMATS
+
+        files[csv_out] = (gradebook_csv(report) if gradebook == "bpstep" else
+                          FORMATS[gradebook](report, assignment))
+    pages = {path: feedback / name for path, name in page_names(report.entries).items()} \
+        if feedback is not None else {}
+    if pages:
+        from bpstep.export.feedback import feedback_pages
+
+        files.update({pages[path]: page for path, page in feedback_pages(report, reveal).items()})
+    if html_out is not None:
+        here = html_out.resolve().parent
+        links = {path: quote(Path(os.path.relpath(page.resolve(), here)).as_posix())
+                 for path, page in pages.items()}
+        files[html_out] = class_html(report, links=links)
+    places = [p.resolve() for p in (csv_out, html_out, *pages.values()) if p is not None]
+    if len(set(places)) < len(places):
+        raise UserError("--csv, --html and the --feedback pages name the same file; give them "
+                        "different names")
+    return files, pages

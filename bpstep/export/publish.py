@@ -13,7 +13,7 @@ from bpstep.export.markdown import to_markdown
 from bpstep.export.svg_diagram import check_drawable, stage_svgs
 from bpstep.export.worked import Worked, worked_solution
 from bpstep.scenario import Scenario
-from bpstep.trace import Trace
+from bpstep.trace import Trace, asked
 
 if TYPE_CHECKING:
     from bpstep.variants import Question
@@ -82,7 +82,7 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
     leaves each blank's rule out; ``by_stage`` makes each stage its own question
     (``variants.stage_questions``)."""
     from bpstep.errors import UserError
-    from bpstep.variants import asked, question, quiz_precision, stage_questions
+    from bpstep.variants import question, quiz_precision, stage_questions
 
     for ident, _, trace in variants:
         count = len(asked(trace, ask))

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from bpstep.escaping import printable
 from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
+
+if TYPE_CHECKING:
+    from bpstep.scenario import Scenario
+    from bpstep.train import TrainResult
 
 WIDTH, HEIGHT = 640, 400
 LEFT, RIGHT, TOP, BOTTOM = 78, 24, 44, 56
@@ -81,3 +87,12 @@ def line_chart_svg(xs: Sequence[float], ys: Sequence[float], *, title: str, x_la
         out.append(f"<polyline points='{path}' fill='none' stroke='#1f77b4' stroke-width='2'/>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def loss_curve_svg(scenario: Scenario, result: TrainResult, name: str) -> str:
+    """``bpstep train --plot``: the loss over the epochs trained, titled by the scenario (else
+    ``name``, its file's) and labelled with which loss it is."""
+    title = f"{scenario.title or printable(name)}: loss over {result.epochs} epochs"
+    return line_chart_svg([e for e, _ in result.history], [v for _, v in result.history],
+                          title=title, x_label="epoch",
+                          y_label=f"loss ({scenario.loss}, {scenario.reduction})")

@@ -20,12 +20,14 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from bpstep.engine import step
 from bpstep.lessons import TEACHES
 from bpstep.marking_data import marking_data
 from bpstep.practice import HINT_RUNGS, Session
 from bpstep.render.console import UNSAFE, printable
 from bpstep.scenario import Scenario
-from bpstep.trace import Trace
+from bpstep.trace import Trace, asked
+from bpstep.verify import floor_for
 from bpstep.written import Floor
 
 SCRIPTS = ("web_marker.js", "web_page.js")
@@ -99,6 +101,16 @@ def _asset(name: str) -> str:
 
 Page = tuple[Scenario, Trace, Practice]
 """One student's (or the one) exercise of a page."""
+
+
+def practice_page(scenario: Scenario, ref: str, title: str, student: str | None, *,
+                  ask: str | None, tries: int, digits: int | None, decimals: int | None) -> Page:
+    """One page of ``scenario``'s step: the values ``--ask`` chooses, marked to ``digits`` or
+    ``decimals`` (neither: the scenario's ``marking``, else as ``bpstep verify`` marks); ``ref``
+    is what its answers file names as the scenario, ``student`` the id it is for, if any."""
+    trace = step(scenario)
+    floor = floor_for(scenario, digits=digits, decimals=decimals)
+    return scenario, trace, Practice(asked(trace, ask), tries, floor, title, ref, student)
 
 
 def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
