@@ -448,6 +448,10 @@ class StepValues(dict[str, float]):
         self._join()
         return dict.__len__(self)
 
+    def __bool__(self) -> bool:
+        """Whether there is any value, without joining the lazy stages (``__len__`` would)."""
+        return bool(self.pending) or dict.__len__(self) > 0
+
     def items(self):  # type: ignore[no-untyped-def]
         self._join()
         return dict.items(self)
