@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -103,7 +104,7 @@ def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]
 def _pairs(names: Sequence[str], numbers: Sequence[str]) -> str:
     """``"name": number`` lines of a mapping of numbers (their JSON text), without the line
     break after the last."""
-    return ",\n".join(map("    {}: {}".format, map(encode_basestring_ascii, names), numbers))
+    return ",\n".join(_rows(f'    "{_field(0)}": {_field(1)}', [_escaped(list(names)), numbers]))
 
 
 class _Operands(dict[str, str]):
@@ -139,6 +140,8 @@ _MARK = "\x04"
 """Around a field's number while a format string is made from functions that write text (no
 name or rule holds this control character)."""
 _FIELD = re.compile(_MARK + r"(\d+)" + _MARK)
+_END = "\x05"
+"""Ends each row's text while rows are made as one text (no JSON text holds it unescaped)."""
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')
 """Text that a JSON string holds as it is: printable ASCII without a quote or a backslash."""
 
@@ -165,9 +168,16 @@ def _string_of(text: str) -> str:
     return '"' + _MARK.join(parts) + '"'
 
 
-def _format_of(text: str) -> str:
-    """Text written with fields, as a format string."""
-    return _FIELD.sub(r"{\1}", text.replace("{", "{{").replace("}", "}}"))
+def _rows(text: str, columns: Sequence[Sequence[str]]) -> list[str]:
+    """Text written with fields, once per row, field ``i`` holding each row's text of column
+    ``i``: the literals and the columns are interleaved and joined once, and the rows split
+    apart, three times as fast as ``str.format`` row by row, which matters at 200,000 rows."""
+    pieces = _FIELD.split(text + _END)
+    count = len(columns[0])
+    streams: list[Iterable[str]] = [repeat(pieces[0], count)]
+    for field, literal in zip(pieces[1::2], pieces[2::2], strict=True):
+        streams += [columns[int(field)], repeat(literal, count)]
+    return "".join(chain.from_iterable(zip(*streams, strict=True)))[:-1].split(_END)
 
 
 def _escaped(texts: list[str]) -> list[str]:
@@ -219,11 +229,11 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int, known: str 
         formula = formula_text(_field(0), names_of(text, in_names))
         substituted = substituted_text(
             operands_of(text, [_field(3 + count + i) for i in range(count)]), _field(2))
-        entry = _format_of(_entry(f'"{_field(0)}"', _field(1), _string_of(formula),
-                                  _string_of(substituted), [f'"{in_names[i]}"' for i in listed]))
-        texts[at.start - start:at.stop - start:block.every] = map(
-            entry.format, _escaped(names), values, _escaped(results), *map(_escaped, holes),
-            *(_escaped(operands.of(hole)) for hole in holes))
+        entry = _entry(f'"{_field(0)}"', _field(1), _string_of(formula), _string_of(substituted),
+                       [f'"{in_names[i]}"' for i in listed])
+        texts[at.start - start:at.stop - start:block.every] = _rows(entry, [
+            _escaped(names), values, _escaped(results), *map(_escaped, holes),
+            *(_escaped(operands.of(hole)) for hole in holes)])
     return texts
 
 
