@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
@@ -16,7 +16,14 @@ from bpstep.escaping import printable
 from bpstep.expr import names_of, operand_texts, operands_of
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
-from bpstep.trace import LazyQuantities, Quantity, Trace, formula_text, substituted_text
+from bpstep.trace import (
+    LazyQuantities,
+    Quantity,
+    RuleBlock,
+    Trace,
+    formula_text,
+    substituted_text,
+)
 
 if TYPE_CHECKING:
     from bpstep.train import TrainResult
@@ -29,29 +36,27 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     One object: ``values`` maps every computed quantity to its float, ``given`` the given values,
     ``stages`` keeps the teaching order with each quantity's rule in names and with numbers. The
     text is what ``json.dumps(..., indent=2)`` gives for the same object; a number that is not
-    finite is written as null (JSON has no NaN). A lazy stage is written from its arrays and the
-    layouts its rules share, CHUNK quantities at a time, without making a quantity.
+    finite is written as null (JSON has no NaN). Each number is written once, in ``values`` or
+    ``given``, and every rule that uses it reads that text. A lazy stage is written from its
+    arrays and the layouts its rules share, many quantities at a time, without making one.
     """
     head = {"scenario": printable(scenario.source), "title": scenario.title, "loss": scenario.loss,
             "convention": scenario.convention, "mode": scenario.mode}
     out.write("{\n")
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
+    shown: dict[str, str] = {}
     out.write('  "values": {')
     first = True
-    kept: dict[int, list[str | None]] = {}
-    for i, stage in enumerate(trace.stages):
+    for stage in trace.stages:
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
             names, values = quantities.names, quantities.values
-            kept[i] = []
         else:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
-            texts, shown = _numbers(values[start:start + CHUNK])
-            if i in kept:  # written again in the stage: kept as one string, split when needed
-                kept[i].append("\n".join(texts) if texts is shown else None)
-            out.write(("\n" if first else ",\n") + _pairs(names[start:start + CHUNK], texts))
+            out.write(("\n" if first else ",\n")
+                      + _pairs(names[start:start + CHUNK], values[start:start + CHUNK], shown))
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
@@ -60,7 +65,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for start in range(0, len(given), CHUNK):
         part = given[start:start + CHUNK]
         out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], _numbers([v for _, v in part])[0]))
+                  + _pairs([n for n, _ in part], [v for _, v in part], shown))
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -69,14 +74,11 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for start, known in zip(range(0, len(quantities), CHUNK), kept[i], strict=True):
-                out.write(("\n" if start == 0 else ",\n") + ",\n".join(
-                    _lazy_entries(quantities, start, start + CHUNK, known)))
+            for j, text in enumerate(_lazy_entries(quantities, shown)):
+                out.write((",\n" if j else "\n") + text)
         else:
-            operands = _Operands(trace.env)
             for j, q in enumerate(quantities):
-                out.write(",\n" if j else "\n")
-                out.write(_quantity(q, operands))
+                out.write((",\n" if j else "\n") + _quantity(q, shown))
         out.write("\n      ]\n    }" if stage.quantities else "]\n    }")
     out.write("\n  ]\n}\n" if trace.stages else "]\n}\n")
 
@@ -101,47 +103,47 @@ def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]
             [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, finite, strict=True)])
 
 
-def _pairs(names: Sequence[str], numbers: Sequence[str]) -> str:
-    """``"name": number`` lines of a mapping of numbers (their JSON text), without the line
-    break after the last."""
-    return ",\n".join(_rows(f'    "{_field(0)}": {_field(1)}', [_escaped(list(names)), numbers]))
+def _as_json(values: np.ndarray, shown: list[str]) -> list[str]:
+    """Numbers as JSON from their shown text: the same unless some is not finite (then null)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return shown
+    return [t if ok else "null" for t, ok in zip(shown, finite.tolist(), strict=True)]
 
 
-class _Operands(dict[str, str]):
-    """Operand texts by name as a rule shows them (full precision, negative ones bracketed),
-    each made once: a Δw's δ and y are shared by a whole row or column of weights, and a new
-    weight's Δw was written just before it."""
+Parts = list["str | int"]
+"""A text to fill row by row: literal text, and between, the index of the column whose row's
+text goes there."""
 
-    def __init__(self, env: Mapping[str, float]) -> None:
-        super().__init__()
-        self.env = env
 
-    def of(self, names: Sequence[str]) -> list[str]:
-        """The operand text of each name; a column with no name twice and none known is not
-        kept (a new weight's old weight is not asked for again)."""
-        texts = list(map(self.get, names))
-        if None not in texts:
-            return texts  # type: ignore[return-value]
-        at = [i for i, text in enumerate(texts) if text is None]
-        missing = list(dict.fromkeys([names[i] for i in at]))
-        shown = operand_texts(_numbers(list(map(self.env.__getitem__, missing)))[1])
-        if len(missing) == len(texts):
-            return shown
-        made = dict(zip(missing, shown, strict=True))
-        for i in at:
-            texts[i] = made[names[i]]
-        self.update(made)
-        return texts  # type: ignore[return-value]
+def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
+    """``count`` rows of ``parts`` with each row's texts from ``columns``, as one text.
+
+    The literals and columns are interleaved and joined once: three times as fast as
+    ``str.format`` row by row, which matters at 200,000 rows."""
+    streams = [repeat(part, count) if isinstance(part, str) else columns[part] for part in parts]
+    return "".join(chain.from_iterable(zip(*streams, strict=True)))
+
+
+def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray, shown: dict[str, str]) -> str:
+    """``"name": number`` lines of a mapping of numbers, without the line break after the last;
+    each number's shown text is kept in ``shown`` for the rules that use it."""
+    texts, words = _numbers(values)
+    shown.update(zip(names, words, strict=True))
+    return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2]
+
+
+def _operands(names: Sequence[str], shown: dict[str, str]) -> list[str]:
+    """The numbers of ``names`` as a rule's operands (negative ones bracketed)."""
+    return operand_texts(map(shown.__getitem__, names))
 
 
 _Q = " " * 8
 _INPUT = _Q + "    "
 _MARK = "\x04"
-"""Around a field's number while a format string is made from functions that write text (no
-name or rule holds this control character)."""
+"""Around a field's number while a row's text is made from functions that write text (no name
+or rule holds this control character)."""
 _FIELD = re.compile(_MARK + r"(\d+)" + _MARK)
-_END = "\x05"
-"""Ends each row's text while rows are made as one text (no JSON text holds it unescaped)."""
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')
 """Text that a JSON string holds as it is: printable ASCII without a quote or a backslash."""
 
@@ -168,16 +170,11 @@ def _string_of(text: str) -> str:
     return '"' + _MARK.join(parts) + '"'
 
 
-def _rows(text: str, columns: Sequence[Sequence[str]]) -> list[str]:
-    """Text written with fields, once per row, field ``i`` holding each row's text of column
-    ``i``: the literals and the columns are interleaved and joined once, and the rows split
-    apart, three times as fast as ``str.format`` row by row, which matters at 200,000 rows."""
-    pieces = _FIELD.split(text + _END)
-    count = len(columns[0])
-    streams: list[Iterable[str]] = [repeat(pieces[0], count)]
-    for field, literal in zip(pieces[1::2], pieces[2::2], strict=True):
-        streams += [columns[int(field)], repeat(literal, count)]
-    return "".join(chain.from_iterable(zip(*streams, strict=True)))[:-1].split(_END)
+def _parts_of(text: str, offset: int) -> Parts:
+    """Text written with fields as ``Parts``, its fields numbered from ``offset``."""
+    pieces: Parts = _FIELD.split(text)
+    pieces[1::2] = [offset + int(i) for i in pieces[1::2]]  # type: ignore[arg-type]
+    return pieces
 
 
 def _escaped(texts: list[str]) -> list[str]:
@@ -188,42 +185,65 @@ def _escaped(texts: list[str]) -> list[str]:
     return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
-def _quantity(q: Quantity, operands: _Operands) -> str:
+def _quantity(q: Quantity, shown: dict[str, str]) -> str:
     """One quantity with its rule and numbers at full precision."""
     layout = q.layout
     value, result = _numbers([q.value])
-    numbers = operands_of(layout.text, operands.of(layout.refs))
+    numbers = operands_of(layout.text, _operands(layout.refs, shown))
     return _entry(encode_basestring_ascii(q.name), value[0], encode_basestring_ascii(q.formula),
                   encode_basestring_ascii(substituted_text(numbers, result[0])),
                   list(map(encode_basestring_ascii, q.inputs)))
 
 
-def _lazy_entries(quantities: LazyQuantities, start: int, stop: int, known: str | None) -> list[str]:
-    """The quantities at positions ``start`` to ``stop`` of a lazy stage, block by block: each
-    block's rules share one layout, so one format string per block takes every row's name,
-    value, result and the names and numbers in its holes, column by column. ``known``: their
-    values as written in ``values``, a line each, when all are finite."""
-    written = None if known is None else known.split("\n")
-    texts: list[str] = [""] * (min(stop, len(quantities)) - start)
-    operands = _Operands(quantities.env)
-    for block in quantities.blocks:
-        rows = block.rows_of(start, stop)
-        if not rows:
-            continue
+def _lazy_entries(quantities: LazyQuantities, shown: dict[str, str]) -> Iterator[str]:
+    """The quantities of a lazy stage as JSON texts of many quantities each, in stage order.
+
+    The blocks of a group interleave (each Δw is followed by its new weight), so a group is
+    written row by row, a row holding one quantity of each block. A block's rules share one
+    layout, so one row's text, with a field for each name and number, takes every row's names
+    and numbers column by column."""
+    for group in _groups(quantities.blocks):
+        every = group[0].every
+        for start in range(0, group[0].count, max(1, CHUNK // every)):
+            rows = range(start, min(start + max(1, CHUNK // every), group[0].count))
+            text = _rows(quantities, group, rows, shown)
+            if text is None:  # one operand in two columns on some row: each rule lists it once
+                first = group[0].first
+                text = ",\n".join(_quantity(quantities[p], shown) for p in range(
+                    first + rows.start * every, first + rows.stop * every))
+            yield text
+
+
+def _groups(blocks: Sequence[RuleBlock]) -> list[tuple[RuleBlock, ...]]:
+    """The blocks of a stage in groups that interleave, in stage order: ``every`` blocks of one
+    count with consecutive first positions."""
+    ordered = sorted(blocks, key=lambda block: block.first)
+    groups = []
+    while ordered:
+        head = ordered[0]
+        group, ordered = tuple(ordered[:head.every]), ordered[head.every:]
+        if [(b.every, b.count, b.first) for b in group] != [
+                (head.every, head.count, head.first + i) for i in range(head.every)]:
+            raise ValueError(f"rule blocks from position {head.first} do not interleave")
+        groups.append(group)
+    return groups
+
+
+def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
+          shown: dict[str, str]) -> str | None:
+    """The group's quantities of ``rows`` as JSON text, or None when some row's rule names one
+    operand in two columns."""
+    parts: Parts = []
+    columns: list[Sequence[str]] = []
+    for block in group:
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
-        if written is None:
-            values, results = _numbers(quantities.values[at])
-        else:
-            values = results = written[at.start - start:at.stop - start:at.step]
-        operands.update(zip(names, operand_texts(results), strict=True))
+        results = list(map(shown.__getitem__, names))
         text, holes = block.operands(rows)
         listed = _listed(holes)
-        if listed is None:  # one operand in two columns on some row: each rule lists it once
-            texts[at.start - start:at.stop - start:block.every] = [
-                _quantity(quantities[p], operands) for p in range(at.start, at.stop, at.step)]
-            continue
+        if listed is None:
+            return None
         count = len(holes)
         in_names = [_field(3 + i) for i in range(count)]
         formula = formula_text(_field(0), names_of(text, in_names))
@@ -231,10 +251,21 @@ def _lazy_entries(quantities: LazyQuantities, start: int, stop: int, known: str 
             operands_of(text, [_field(3 + count + i) for i in range(count)]), _field(2))
         entry = _entry(f'"{_field(0)}"', _field(1), _string_of(formula), _string_of(substituted),
                        [f'"{in_names[i]}"' for i in listed])
-        texts[at.start - start:at.stop - start:block.every] = _rows(entry, [
-            _escaped(names), values, _escaped(results), *map(_escaped, holes),
-            *(_escaped(operands.of(hole)) for hole in holes)])
-    return texts
+        parts += _parts_of(entry + ",\n", len(columns))
+        columns += [_escaped(names), _as_json(quantities.values[at], results), _escaped(results),
+                    *map(_escaped, holes), *(_escaped(_operands(hole, shown)) for hole in holes)]
+    return _fill(_joined(parts), columns, len(rows))[:-2]
+
+
+def _joined(parts: Parts) -> Parts:
+    """``Parts`` with no two literals side by side (the blocks' texts meet at literals)."""
+    joined: Parts = []
+    for part in parts:
+        if joined and isinstance(part, str) and isinstance(joined[-1], str):
+            joined[-1] += part
+        else:
+            joined.append(part)
+    return joined
 
 
 def _listed(holes: list[list[str]]) -> list[int] | None:
