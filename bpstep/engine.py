@@ -39,7 +39,7 @@ from bpstep.trace import (
     Stage,
     StepValues,
     Trace,
-    edge_name,
+    edge_names,
     kind_of,
     scalar_name,
     unit_name,
@@ -299,7 +299,8 @@ class _Lesson:
                 values.update({unit_name(kind, u, self.tag(n)): float(v)
                                for u, v in zip(units, row, strict=True)})
         for k, w in enumerate(params.weights, start=1):
-            names = [edge_name("w0", src, unit) for src in self.units[k - 1] for unit in self.units[k]]
+            sources, targets = self.units[k - 1], self.units[k]
+            names = edge_names("w0", [s for s in sources for _ in targets], targets * len(sources))
             values.update(zip(names, w.ravel().tolist(), strict=True))
             if self.has_bias:
                 values.update(zip([unit_name("b0", unit) for unit in self.units[k]],
@@ -319,7 +320,7 @@ class _Lesson:
         w_kind, w_tag = self.w_label
         qs = []
         for j, unit in enumerate(self.units[k]):
-            weights = [edge_name(w_kind, src, unit, w_tag) for src in self.units[k - 1]]
+            weights = edge_names(w_kind, self.units[k - 1], [unit] * len(self.units[k - 1]), w_tag)
             bias = unit_name(self.b_label[0], unit, self.b_label[1]) if self.has_bias else None
             qs.append(self.record(nets[j], a_kind, float(p.nets[k][j]), unit,
                                   partial(net_input, weights, inputs, bias), sample=s))
@@ -377,7 +378,7 @@ class _Lesson:
         w_kind, w_tag = self.w_label
         qs = []
         for j, unit in enumerate(self.units[k]):
-            weights = [edge_name(w_kind, unit, m, w_tag) for m in self.units[k + 1]]
+            weights = edge_names(w_kind, [unit] * len(self.units[k + 1]), self.units[k + 1], w_tag)
             rule = partial(hidden_delta, act, unit_name(Kind.A, unit, s), unit_name(Kind.Y, unit, s),
                            weights, after)
             qs.append(self.record(unit_name(Kind.DELTA, unit, s), Kind.DELTA,
@@ -424,11 +425,12 @@ class _Lesson:
         def source(row: int) -> str:
             return sources[row % width]
 
-        def edge(kind: str, at: int | None) -> Callable[[int], str]:
-            return lambda row: edge_name(kind, sources[row % width], units[row // width], at)
+        def edge(kind: str, at: int | None) -> Callable[[range], list[str]]:
+            return lambda rows: edge_names(kind, [sources[r % width] for r in rows],
+                                           [units[r // width] for r in rows], at)
 
-        def bias(kind: str, at: int | None) -> Callable[[int], str]:
-            return lambda row: unit_name(kind, units[row], at)
+        def bias(kind: str, at: int | None) -> Callable[[range], list[str]]:
+            return lambda rows: [unit_name(kind, units[r], at) for r in rows]
 
         columns = {
             "old": np.concatenate([old_w.T.ravel(), old_b if biased else []]),
@@ -438,8 +440,8 @@ class _Lesson:
         old = columns["old"].tolist()
         blocks = [
             RuleBlock(Kind.DW, 0, 2, edges, edge(Kind.DW, tag), weight_change,
-                      (self.delta_rule, mean_of, Rows(lambda row: deltas[row // width]),
-                       Rows(lambda row: inputs[row % width]),
+                      (self.delta_rule, mean_of, Rows(lambda rows: [deltas[r // width] for r in rows]),
+                       Rows(lambda rows: [inputs[r % width] for r in rows]),
                        Rows(edge(Kind.DW, w_tag)) if carried else None),
                       target, source, sample=tag),
             RuleBlock(Kind.W, 1, 2, edges, edge(Kind.W, tag), updated,
@@ -448,7 +450,7 @@ class _Lesson:
         if biased:
             blocks += [
                 RuleBlock(Kind.DB, 2 * edges, 2, len(units), bias(Kind.DB, tag), bias_change,
-                          (self.delta_rule, mean_of, Rows(deltas.__getitem__),
+                          (self.delta_rule, mean_of, Rows(lambda rows: deltas[rows.start:rows.stop]),
                            Rows(bias(Kind.DB, w_tag)) if carried else None),
                           units.__getitem__, sample=tag),
                 RuleBlock(Kind.B, 2 * edges + 1, 2, len(units), bias(Kind.B, tag), updated,

@@ -72,8 +72,16 @@ def unit_name(kind: str, unit: str, sample: int | None = None) -> str:
 
 def edge_name(kind: str, source: str, target: str, sample: int | None = None) -> str:
     """``dw[x1->h1]``, or ``dw[x1->h1]@2`` for the update after sample 2 in online mode."""
-    name = kind + "[" + source + "->" + target + "]"
-    return name if sample is None else name + "@" + str(sample)
+    return edge_names(kind, (source,), (target,), sample)[0]
+
+
+def edge_names(kind: str, sources: Sequence[str], targets: Sequence[str],
+               sample: int | None = None) -> list[str]:
+    """``edge_name`` of each source with the target beside it, made in one go: a layer of a
+    784-128-10 network has 100,352 weights."""
+    head, tail = kind + "[", "]" if sample is None else "]@" + str(sample)
+    return [head + source + "->" + target + tail
+            for source, target in zip(sources, targets, strict=True)]
 
 
 def scalar_name(kind: str, sample: int | None = None) -> str:
@@ -276,13 +284,16 @@ def _shape_of(builder: Callable[..., Expr], signature: tuple[object, ...]) -> _S
 
 
 class Rows:
-    """A rule argument that differs from one quantity of a ``RuleBlock`` to the next: made from
-    the quantity's row when asked for."""
+    """A rule argument that differs from one quantity of a ``RuleBlock`` to the next: made for
+    a range of rows when asked for (one row for one quantity, thousands for a writer)."""
 
-    __slots__ = ("at",)
+    __slots__ = ("of",)
 
-    def __init__(self, at: Callable[[int], object]) -> None:
-        self.at = at
+    def __init__(self, of: Callable[[range], Sequence[object]]) -> None:
+        self.of = of
+
+    def at(self, row: int) -> object:
+        return self.of(range(row, row + 1))[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +309,8 @@ class RuleBlock:
     first: int
     every: int
     count: int
-    name: Callable[[int], str]
-    """The contract name of the quantity of each row."""
+    names: Callable[[range], list[str]]
+    """The contract names of the quantities of a range of rows."""
     builder: Callable[..., Expr]
     args: tuple[object, ...]
     """The builder's arguments: the same for every row, or ``Rows``."""
@@ -328,7 +339,7 @@ class RuleBlock:
         shape = _shape_of(self.builder, signature)
         columns: list[list[str]] = []
         for arg in self.args:
-            values = [arg.at(r) for r in rows] if isinstance(arg, Rows) else [arg] * len(rows)
+            values = list(arg.of(rows)) if isinstance(arg, Rows) else [arg] * len(rows)
             if values and isinstance(values[0], str):
                 columns.append(values)  # type: ignore[arg-type]
             elif values and isinstance(values[0], list | tuple) and values[0] \
@@ -361,7 +372,9 @@ class LazyQuantities(Sequence[Quantity]):
         for block in self.blocks:
             row, off = divmod(index - block.first, block.every)
             if not off and 0 <= row < block.count:
-                return block.quantity(row, block.name(row) if name is None else name, value, self.env)
+                if name is None:
+                    name = block.names(range(row, row + 1))[0]
+                return block.quantity(row, name, value, self.env)
         raise IndexError(index)
 
     @property
@@ -370,8 +383,8 @@ class LazyQuantities(Sequence[Quantity]):
         if self._names is None:
             names = [""] * len(self.values)
             for block in self.blocks:
-                names[block.first:block.first + block.count * block.every:block.every] = map(
-                    block.name, range(block.count))
+                names[block.first:block.first + block.count * block.every:block.every] = \
+                    block.names(range(block.count))
             self._names = names
         return self._names
 

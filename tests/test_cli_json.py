@@ -149,8 +149,9 @@ def test_a_rule_block_that_names_one_operand_twice_lists_it_once() -> None:
 
     scenario = check(spec_with(), "block")
     env = {"lr": 0.5, "lr2": -0.25}
-    block = RuleBlock(Kind.W, 0, 1, 2, lambda row: f"w[x{row}->h1]", updated,
-                      (Rows(lambda row: "lr"), Rows(lambda row: "lr" if row == 0 else "lr2")),
+    block = RuleBlock(Kind.W, 0, 1, 2, lambda rows: [f"w[x{r}->h1]" for r in rows], updated,
+                      (Rows(lambda rows: ["lr"] * len(rows)),
+                       Rows(lambda rows: ["lr" if r == 0 else "lr2" for r in rows])),
                       lambda row: "h1", lambda row: f"x{row}", before=[0.0, 0.0])
     values = np.array([1.0, 0.25])
     quantities = LazyQuantities(values, [block], {}, env)
