@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from types import MappingProxyType
 
 import numpy as np
 
@@ -257,6 +258,8 @@ class _Lesson:
         self.env = StepValues()
         """Every value by name as the step goes; each quantity prints its numbers from here."""
         self.w_label: Label = ("w0", None)
+        self.made_names: dict[tuple[int, str, int | None], list[str]] = {}
+        """``weight_names`` by layer, kind and sample tag."""
         self.b_label: Label = ("b0", None)
 
     def tag(self, sample: int | None) -> int | None:
@@ -299,14 +302,24 @@ class _Lesson:
                 values.update({unit_name(kind, u, self.tag(n)): float(v)
                                for u, v in zip(units, row, strict=True)})
         for k, w in enumerate(params.weights, start=1):
-            sources, targets = self.units[k - 1], self.units[k]
-            names = edge_names("w0", [s for s in sources for _ in targets], targets * len(sources))
-            values.update(zip(names, w.ravel().tolist(), strict=True))
+            values.update(zip(self.weight_names(k, ("w0", None)), w.ravel().tolist(), strict=True))
             if self.has_bias:
                 values.update(zip([unit_name("b0", unit) for unit in self.units[k]],
                                   params.biases[k - 1].tolist(), strict=True))
         self.env.update(values)
         return values
+
+    def weight_names(self, k: int, label: Label | None = None) -> list[str]:
+        """The names of the weights into layer k, source by source (as ``weights[k - 1]`` is
+        laid out), as they are called now or under ``label``: made once and shared by the given
+        values, the rules and the updates' names (a 784-128-10 network's first layer has 100,352)."""
+        kind, tag = self.w_label if label is None else label
+        names = self.made_names.get((k, kind, tag))
+        if names is None:
+            sources, targets = self.units[k - 1], self.units[k]
+            names = edge_names(kind, [s for s in sources for _ in targets], targets * len(sources), tag)
+            self.made_names[k, kind, tag] = names
+        return names
 
     # forward
 
@@ -317,10 +330,10 @@ class _Lesson:
         in_kind = Kind.Y if k == 1 else y_kind
         inputs = [unit_name(in_kind, src, s) for src in self.units[k - 1]]
         nets = [unit_name(a_kind, unit, s) for unit in self.units[k]]
-        w_kind, w_tag = self.w_label
+        names, width = self.weight_names(k), len(self.units[k])
         qs = []
         for j, unit in enumerate(self.units[k]):
-            weights = edge_names(w_kind, self.units[k - 1], [unit] * len(self.units[k - 1]), w_tag)
+            weights = names[j::width]
             bias = unit_name(self.b_label[0], unit, self.b_label[1]) if self.has_bias else None
             qs.append(self.record(nets[j], a_kind, float(p.nets[k][j]), unit,
                                   partial(net_input, weights, inputs, bias), sample=s))
@@ -375,10 +388,10 @@ class _Lesson:
         s = self.tag(p.sample)
         act = self.acts[k - 1]
         after = [unit_name(Kind.DELTA, m, s) for m in self.units[k + 1]]
-        w_kind, w_tag = self.w_label
+        names, width = self.weight_names(k + 1), len(self.units[k + 1])
         qs = []
         for j, unit in enumerate(self.units[k]):
-            weights = edge_names(w_kind, [unit] * len(self.units[k + 1]), self.units[k + 1], w_tag)
+            weights = names[j * width:(j + 1) * width]
             rule = partial(hidden_delta, act, unit_name(Kind.A, unit, s), unit_name(Kind.Y, unit, s),
                            weights, after)
             qs.append(self.record(unit_name(Kind.DELTA, unit, s), Kind.DELTA,
@@ -426,8 +439,15 @@ class _Lesson:
             return sources[row % width]
 
         def edge(kind: str, at: int | None) -> Callable[[range], list[str]]:
-            return lambda rows: edge_names(kind, [sources[r % width] for r in rows],
-                                           [units[r // width] for r in rows], at)
+            """Names of the weights of ``rows`` (unit by unit): the strings the step has
+            made already where it has (the given weights, the weights of the pass after)."""
+            def names(rows: range) -> list[str]:
+                made = self.made_names.get((k, kind, at))
+                if made is None:
+                    return edge_names(kind, [sources[r % width] for r in rows],
+                                      [units[r // width] for r in rows], at)
+                return [made[(r % width) * len(units) + r // width] for r in rows]
+            return names
 
         def bias(kind: str, at: int | None) -> Callable[[range], list[str]]:
             return lambda rows: [unit_name(kind, units[r], at) for r in rows]
@@ -437,7 +457,6 @@ class _Lesson:
             "change": np.concatenate([dw.T.ravel(), db]),
             "new": np.concatenate([new_w.T.ravel(), new_b if biased else []]),
         }
-        old = columns["old"].tolist()
         blocks = [
             RuleBlock(Kind.DW, 0, 2, edges, edge(Kind.DW, tag), weight_change,
                       (self.delta_rule, mean_of, Rows(lambda rows: [deltas[r // width] for r in rows]),
@@ -445,7 +464,8 @@ class _Lesson:
                        Rows(edge(Kind.DW, w_tag)) if carried else None),
                       target, source, sample=tag),
             RuleBlock(Kind.W, 1, 2, edges, edge(Kind.W, tag), updated,
-                      (Rows(edge(w_kind, w_tag)), Rows(edge(Kind.DW, tag))), target, source, old, tag),
+                      (Rows(edge(w_kind, w_tag)), Rows(edge(Kind.DW, tag))), target, source,
+                      columns["old"][:edges], tag),
         ]
         if biased:
             blocks += [
@@ -455,7 +475,7 @@ class _Lesson:
                           units.__getitem__, sample=tag),
                 RuleBlock(Kind.B, 2 * edges + 1, 2, len(units), bias(Kind.B, tag), updated,
                           (Rows(bias(b_kind, b_tag)), Rows(bias(Kind.DB, tag))), units.__getitem__,
-                          before=old[edges:], sample=tag),
+                          before=columns["old"][edges:], sample=tag),
             ]
         values = np.empty(2 * len(columns["new"]))
         values[0::2], values[1::2] = columns["change"], columns["new"]
@@ -541,4 +561,4 @@ def _step(scenario: Scenario) -> Trace:
             i for i, st in enumerate(lesson.stages) if st.phase == Phase.UPDATE)
         lesson.stages.insert(position, stage)
     lesson.after(params)
-    return Trace(tuple(lesson.stages), given, lesson.env)
+    return Trace(tuple(lesson.stages), MappingProxyType(given), lesson.env)

@@ -316,7 +316,7 @@ class RuleBlock:
     """The builder's arguments: the same for every row, or ``Rows``."""
     unit: Callable[[int], str]
     source: Callable[[int], str] | None = None
-    before: Sequence[float] | None = None
+    before: np.ndarray | None = None
     """For new weights or biases: their values before the update, by row."""
     sample: int | None = None
 
@@ -331,7 +331,7 @@ class RuleBlock:
     def quantity(self, row: int, name: str, value: float, env: Env) -> Quantity:
         return Quantity(name, self.kind, value, self.unit(row), partial(self.builder, *self.args_at(row)),
                         env, None if self.source is None else self.source(row), self.sample,
-                        None if self.before is None else self.before[row])
+                        None if self.before is None else float(self.before[row]))
 
     def operands(self, rows: range) -> tuple[str, list[list[str]]]:
         """The layout text these rules share, and the name in each of its holes, row by row."""
@@ -524,7 +524,8 @@ class Trace:
     100,000 names are not made to find ``y[h1]``."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
+        if not isinstance(self.given, MappingProxyType):  # the engine's is read-only already
+            object.__setattr__(self, "given", MappingProxyType(dict(self.given)))
         if not self.env:
             object.__setattr__(self, "env", {**self.given, **self.values})
 
