@@ -235,11 +235,15 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
     operand in two columns."""
     parts: Parts = []
     columns: list[Sequence[str]] = []
+    made: list[tuple[list[str], list[str]]] = []
+    """The names and numbers of each block written so far: a new weight's Δw is the Δw of its
+    row."""
     for block in group:
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
         results = list(map(shown.__getitem__, names))
+        made.append((names, results))
         text, holes = block.operands(rows)
         listed = _listed(holes)
         if listed is None:
@@ -253,8 +257,17 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
                        [f'"{in_names[i]}"' for i in listed])
         parts += _parts_of(entry + ",\n", len(columns))
         columns += [_escaped(names), _as_json(quantities.values[at], results), _escaped(results),
-                    *map(_escaped, holes), *(_escaped(_operands(hole, shown)) for hole in holes)]
+                    *map(_escaped, holes), *(_escaped(_operands_of(hole, made, shown)) for hole in holes)]
     return _fill(_joined(parts), columns, len(rows))[:-2]
+
+
+def _operands_of(names: list[str], made: list[tuple[list[str], list[str]]],
+                 shown: dict[str, str]) -> list[str]:
+    """``_operands``, from a block of the same rows when it names the same quantities."""
+    for names_made, numbers in made:
+        if names == names_made:
+            return operand_texts(numbers)
+    return _operands(names, shown)
 
 
 def _joined(parts: Parts) -> Parts:
