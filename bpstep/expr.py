@@ -169,6 +169,11 @@ def operand_texts(numbers: Iterable[str]) -> list[str]:
     return [f"({number})" if number[:1] == "-" else number for number in numbers]
 
 
+def operand_numbers(operands: Iterable[str]) -> list[str]:
+    """Operands as the numbers they were written from: ``operand_texts`` undone."""
+    return [operand[1:-1] if operand[:2] == "(-" else operand for operand in operands]
+
+
 @dataclass(slots=True)
 class Ref(Expr):
     """Another quantity or a given value, by name."""

@@ -27,6 +27,8 @@ from bpstep.expr import (
     Sum,
     const,
     inline,
+    operand_numbers,
+    operand_texts,
     substitute,
 )
 from bpstep.functions import Sigma
@@ -135,3 +137,15 @@ def test_each_node_carries_its_local_derivative_next_to_its_value(node: Expr, po
 
 def test_a_division_by_zero_has_no_local_derivative_rather_than_raising() -> None:
     assert all(math.isnan(d) for d in Div(X, Y).local([1.0, 0.0], math.inf))
+
+
+@pytest.mark.parametrize("value", [0.25, -0.25, 0.0, -0.0, 1e-300, -3.5e-07, 2.0**60,
+                                   math.inf, -math.inf, math.nan])
+def test_an_operand_is_bracketed_only_when_negative_and_unbracketed_back(value: float) -> None:
+    from bpstep.numbers import fmt
+
+    written = repr(value) if math.isfinite(value) else fmt(value)
+    (operand,) = operand_texts([written])
+    negative = math.copysign(1.0, value) < 0 and math.isfinite(value)
+    assert operand == (f"({written})" if negative else written)
+    assert operand_numbers([operand]) == [written]

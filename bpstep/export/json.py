@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from bpstep.escaping import printable
-from bpstep.expr import names_of, operand_texts, operands_of
+from bpstep.expr import names_of, operand_numbers, operand_texts, operands_of
 from bpstep.numbers import fmt
 from bpstep.scenario import Scenario
 from bpstep.trace import (
@@ -37,7 +37,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     ``stages`` keeps the teaching order with each quantity's rule in names and with numbers. The
     text is what ``json.dumps(..., indent=2)`` gives for the same object; a number that is not
     finite is written as null (JSON has no NaN). Each number is written once, in ``values`` or
-    ``given``, and every rule that uses it reads that text. A lazy stage is written from its
+    ``given``, and every rule that uses it reads that text by name. A lazy stage is written from its
     arrays and the layouts its rules share, many quantities at a time, without making one.
     """
     head = {"scenario": printable(scenario.source), "title": scenario.title, "loss": scenario.loss,
@@ -45,7 +45,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     out.write("{\n")
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
-    shown: dict[str, str] = {}
+    operands: dict[str, str] = {}
     out.write('  "values": {')
     first = True
     for stage in trace.stages:
@@ -56,7 +56,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
             out.write(("\n" if first else ",\n")
-                      + _pairs(names[start:start + CHUNK], values[start:start + CHUNK], shown))
+                      + _pairs(names[start:start + CHUNK], values[start:start + CHUNK], operands))
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
@@ -65,7 +65,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for start in range(0, len(given), CHUNK):
         part = given[start:start + CHUNK]
         out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], [v for _, v in part], shown))
+                  + _pairs([n for n, _ in part], [v for _, v in part], operands))
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -74,11 +74,11 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for j, text in enumerate(_lazy_entries(quantities, shown)):
+            for j, text in enumerate(_lazy_entries(quantities, operands)):
                 out.write((",\n" if j else "\n") + text)
         else:
             for j, q in enumerate(quantities):
-                out.write((",\n" if j else "\n") + _quantity(q, shown))
+                out.write((",\n" if j else "\n") + _quantity(q, operands))
         out.write("\n      ]\n    }" if stage.quantities else "]\n    }")
     out.write("\n  ]\n}\n" if trace.stages else "]\n}\n")
 
@@ -125,17 +125,18 @@ def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
     return "".join(chain.from_iterable(zip(*streams, strict=True)))
 
 
-def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray, shown: dict[str, str]) -> str:
+def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray,
+           operands: dict[str, str]) -> str:
     """``"name": number`` lines of a mapping of numbers, without the line break after the last;
-    each number's shown text is kept in ``shown`` for the rules that use it."""
+    each number is kept in ``operands`` as the rules that use it show it."""
     texts, words = _numbers(values)
-    shown.update(zip(names, words, strict=True))
+    operands.update(zip(names, operand_texts(words), strict=True))
     return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2]
 
 
-def _operands(names: Sequence[str], shown: dict[str, str]) -> list[str]:
+def _operands(names: Sequence[str], operands: dict[str, str]) -> list[str]:
     """The numbers of ``names`` as a rule's operands (negative ones bracketed)."""
-    return operand_texts(map(shown.__getitem__, names))
+    return list(map(operands.__getitem__, names))
 
 
 _Q = " " * 8
@@ -185,17 +186,17 @@ def _escaped(texts: list[str]) -> list[str]:
     return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
-def _quantity(q: Quantity, shown: dict[str, str]) -> str:
+def _quantity(q: Quantity, operands: dict[str, str]) -> str:
     """One quantity with its rule and numbers at full precision."""
     layout = q.layout
     value, result = _numbers([q.value])
-    numbers = operands_of(layout.text, _operands(layout.refs, shown))
+    numbers = operands_of(layout.text, _operands(layout.refs, operands))
     return _entry(encode_basestring_ascii(q.name), value[0], encode_basestring_ascii(q.formula),
                   encode_basestring_ascii(substituted_text(numbers, result[0])),
-                  list(map(encode_basestring_ascii, q.inputs)))
+                  [f'"{name}"' for name in _escaped(list(q.inputs))])
 
 
-def _lazy_entries(quantities: LazyQuantities, shown: dict[str, str]) -> Iterator[str]:
+def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str]) -> Iterator[str]:
     """The quantities of a lazy stage as JSON texts of many quantities each, in stage order.
 
     The blocks of a group interleave (each Δw is followed by its new weight), so a group is
@@ -206,10 +207,10 @@ def _lazy_entries(quantities: LazyQuantities, shown: dict[str, str]) -> Iterator
         every = group[0].every
         for start in range(0, group[0].count, max(1, CHUNK // every)):
             rows = range(start, min(start + max(1, CHUNK // every), group[0].count))
-            text = _rows(quantities, group, rows, shown)
+            text = _rows(quantities, group, rows, operands)
             if text is None:  # one operand in two columns on some row: each rule lists it once
                 first = group[0].first
-                text = ",\n".join(_quantity(quantities[p], shown) for p in range(
+                text = ",\n".join(_quantity(quantities[p], operands) for p in range(
                     first + rows.start * every, first + rows.stop * every))
             yield text
 
@@ -230,7 +231,7 @@ def _groups(blocks: Sequence[RuleBlock]) -> list[tuple[RuleBlock, ...]]:
 
 
 def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
-          shown: dict[str, str]) -> str | None:
+          operands: dict[str, str]) -> str | None:
     """The group's quantities of ``rows`` as JSON text, or None when some row's rule names one
     operand in two columns."""
     parts: Parts = []
@@ -242,8 +243,8 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
-        results = list(map(shown.__getitem__, names))
-        made.append((names, results))
+        made.append((names, _operands(names, operands)))
+        results = operand_numbers(made[-1][1])
         text, holes = block.operands(rows)
         listed = _listed(holes)
         if listed is None:
@@ -257,17 +258,17 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
                        [f'"{in_names[i]}"' for i in listed])
         parts += _parts_of(entry + ",\n", len(columns))
         columns += [_escaped(names), _as_json(quantities.values[at], results), _escaped(results),
-                    *map(_escaped, holes), *(_escaped(_operands_of(hole, made, shown)) for hole in holes)]
+                    *map(_escaped, holes), *(_escaped(_operands_of(hole, made, operands)) for hole in holes)]
     return _fill(_joined(parts), columns, len(rows))[:-2]
 
 
 def _operands_of(names: list[str], made: list[tuple[list[str], list[str]]],
-                 shown: dict[str, str]) -> list[str]:
+                 operands: dict[str, str]) -> list[str]:
     """``_operands``, from a block of the same rows when it names the same quantities."""
-    for names_made, numbers in made:
+    for names_made, operands_made in made:
         if names == names_made:
-            return operand_texts(numbers)
-    return _operands(names, shown)
+            return operands_made
+    return _operands(names, operands)
 
 
 def _joined(parts: Parts) -> Parts:
