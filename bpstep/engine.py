@@ -446,7 +446,8 @@ class _Lesson:
                 if made is None:
                     return edge_names(kind, [sources[r % width] for r in rows],
                                       [units[r // width] for r in rows], at)
-                return [made[(r % width) * len(units) + r // width] for r in rows]
+                row = np.arange(rows.start, rows.stop)
+                return list(map(made.__getitem__, (row % width * len(units) + row // width).tolist()))
             return names
 
         def bias(kind: str, at: int | None) -> Callable[[range], list[str]]:

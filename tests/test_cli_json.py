@@ -160,3 +160,11 @@ def test_a_rule_block_that_names_one_operand_twice_lists_it_once() -> None:
     write_trace_json(scenario, trace, out)
     assert out.getvalue() == canonical_json(scenario, trace)
     assert json.loads(out.getvalue())["stages"][0]["quantities"][0]["inputs"] == ["lr"]
+
+
+def test_the_words_for_numbers_that_are_not_finite_are_written_into_json_strings_as_they_are() -> None:
+    # The --json writer puts numbers into a rule's text without escaping them.
+    from bpstep.numbers import NOT_A_NUMBER, OVERFLOW
+
+    for word in (NOT_A_NUMBER, OVERFLOW, "(-1e-05)", "-0.0"):
+        assert json.dumps(word) == f'"{word}"'

@@ -257,8 +257,9 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
         entry = _entry(f'"{_field(0)}"', _field(1), _string_of(formula), _string_of(substituted),
                        [f'"{in_names[i]}"' for i in listed])
         parts += _parts_of(entry + ",\n", len(columns))
-        columns += [_escaped(names), _as_json(quantities.values[at], results), _escaped(results),
-                    *map(_escaped, holes), *(_escaped(_operands_of(hole, made, operands)) for hole in holes)]
+        # numbers are digits, signs, points and brackets, or bpstep's words: plain JSON text
+        columns += [_escaped(names), _as_json(quantities.values[at], results), results,
+                    *map(_escaped, holes), *(_operands_of(hole, made, operands) for hole in holes)]
     return _fill(_joined(parts), columns, len(rows))[:-2]
 
 
