@@ -438,11 +438,13 @@ class _Lesson:
         def source(row: int) -> str:
             return sources[row % width]
 
+        made_names = self.made_names  # not the lesson: its stages would hold it in a cycle
+
         def edge(kind: str, at: int | None) -> Callable[[range], list[str]]:
             """Names of the weights of ``rows`` (unit by unit): the strings the step has
             made already where it has (the given weights, the weights of the pass after)."""
             def names(rows: range) -> list[str]:
-                made = self.made_names.get((k, kind, at))
+                made = made_names.get((k, kind, at))
                 if made is None:
                     return edge_names(kind, [sources[r % width] for r in rows],
                                       [units[r // width] for r in rows], at)

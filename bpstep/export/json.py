@@ -6,7 +6,6 @@ import json
 import math
 import re
 from collections.abc import Iterator, Sequence
-from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -119,10 +118,16 @@ text goes there."""
 def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
     """``count`` rows of ``parts`` with each row's texts from ``columns``, as one text.
 
-    The literals and columns are interleaved and joined once: three times as fast as
-    ``str.format`` row by row, which matters at 200,000 rows."""
-    streams = [repeat(part, count) if isinstance(part, str) else columns[part] for part in parts]
-    return "".join(chain.from_iterable(zip(*streams, strict=True)))
+    The literals and columns are laid side by side in one list by slice assignment and joined
+    once: four times as fast as ``str.format`` row by row, which matters at 200,000 rows."""
+    parts = _joined([columns[part][0] if not isinstance(part, str) and count
+                     and columns[part].count(columns[part][0]) == count else part
+                     for part in parts])  # a column of one text (the rate's name) is a literal
+    width = len(parts)
+    texts = [""] * (count * width)
+    for i, part in enumerate(parts):
+        texts[i::width] = [part] * count if isinstance(part, str) else columns[part]
+    return "".join(texts)
 
 
 def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray,
@@ -260,7 +265,7 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
         # numbers are digits, signs, points and brackets, or bpstep's words: plain JSON text
         columns += [_escaped(names), _as_json(quantities.values[at], results), results,
                     *map(_escaped, holes), *(_operands_of(hole, made, operands) for hole in holes)]
-    return _fill(_joined(parts), columns, len(rows))[:-2]
+    return _fill(parts, columns, len(rows))[:-2]
 
 
 def _operands_of(names: list[str], made: list[tuple[list[str], list[str]]],
