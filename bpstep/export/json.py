@@ -45,17 +45,22 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
     operands: dict[str, str] = {}
+    kept: dict[int, list[str]] = {}
+    """The operands of each lazy stage in stage order, for its own rules to read by position."""
     out.write('  "values": {')
     first = True
-    for stage in trace.stages:
+    for i, stage in enumerate(trace.stages):
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
             names, values = quantities.names, quantities.values
+            kept[i] = []
         else:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
-            out.write(("\n" if first else ",\n")
-                      + _pairs(names[start:start + CHUNK], values[start:start + CHUNK], operands))
+            text, made = _pairs(names[start:start + CHUNK], values[start:start + CHUNK], operands)
+            out.write(("\n" if first else ",\n") + text)
+            if i in kept:
+                kept[i] += made
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
@@ -64,7 +69,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     for start in range(0, len(given), CHUNK):
         part = given[start:start + CHUNK]
         out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], [v for _, v in part], operands))
+                  + _pairs([n for n, _ in part], [v for _, v in part], operands)[0])
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -73,7 +78,7 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for j, text in enumerate(_lazy_entries(quantities, operands)):
+            for j, text in enumerate(_lazy_entries(quantities, operands, kept.pop(i))):
                 out.write((",\n" if j else "\n") + text)
         else:
             for j, q in enumerate(quantities):
@@ -131,12 +136,13 @@ def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
 
 
 def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray,
-           operands: dict[str, str]) -> str:
-    """``"name": number`` lines of a mapping of numbers, without the line break after the last;
-    each number is kept in ``operands`` as the rules that use it show it."""
+           operands: dict[str, str]) -> tuple[str, list[str]]:
+    """``"name": number`` lines of a mapping of numbers, without the line break after the last,
+    and the numbers as the rules that use them show them, kept by name in ``operands`` too."""
     texts, words = _numbers(values)
-    operands.update(zip(names, operand_texts(words), strict=True))
-    return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2]
+    made = operand_texts(words)
+    operands.update(zip(names, made, strict=True))
+    return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2], made
 
 
 def _operands(names: Sequence[str], operands: dict[str, str]) -> list[str]:
@@ -201,18 +207,19 @@ def _quantity(q: Quantity, operands: dict[str, str]) -> str:
                   [f'"{name}"' for name in _escaped(list(q.inputs))])
 
 
-def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str]) -> Iterator[str]:
+def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str],
+                  own: list[str]) -> Iterator[str]:
     """The quantities of a lazy stage as JSON texts of many quantities each, in stage order.
 
     The blocks of a group interleave (each Δw is followed by its new weight), so a group is
     written row by row, a row holding one quantity of each block. A block's rules share one
     layout, so one row's text, with a field for each name and number, takes every row's names
-    and numbers column by column."""
+    and numbers column by column. ``own``: the stage's numbers as operands, in stage order."""
     for group in _groups(quantities.blocks):
         every = group[0].every
         for start in range(0, group[0].count, max(1, CHUNK // every)):
             rows = range(start, min(start + max(1, CHUNK // every), group[0].count))
-            text = _rows(quantities, group, rows, operands)
+            text = _rows(quantities, group, rows, operands, own)
             if text is None:  # one operand in two columns on some row: each rule lists it once
                 first = group[0].first
                 text = ",\n".join(_quantity(quantities[p], operands) for p in range(
@@ -236,7 +243,7 @@ def _groups(blocks: Sequence[RuleBlock]) -> list[tuple[RuleBlock, ...]]:
 
 
 def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
-          operands: dict[str, str]) -> str | None:
+          operands: dict[str, str], own: list[str]) -> str | None:
     """The group's quantities of ``rows`` as JSON text, or None when some row's rule names one
     operand in two columns."""
     parts: Parts = []
@@ -248,7 +255,7 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
         at = slice(block.first + rows.start * block.every, block.first + rows.stop * block.every,
                    block.every)
         names = quantities.names[at]
-        made.append((names, _operands(names, operands)))
+        made.append((names, own[at]))
         results = operand_numbers(made[-1][1])
         text, holes = block.operands(rows)
         listed = _listed(holes)
