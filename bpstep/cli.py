@@ -365,7 +365,7 @@ def write_output(path: Path, text: str, force: bool, what: str, then: str = "",
                  reads: tuple[Path, ...] = ()) -> None:
     """Write an export without replacing the user's files unless forced, nor ever a file in
     ``reads``; say what was written (and ``then``, what to do next)."""
-    from bpstep.export.output import write_new
+    from bpstep.files import write_new
 
     write_new(path, text, force=force, reads=reads)
     if str(path) != "-":
@@ -598,7 +598,7 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
 
 def _check_output(path: Path | None, source: Path, force: bool, option: str) -> str | None:
     """Why ``path`` may not be written (checked before training, so no run is wasted), or None."""
-    from bpstep.export.output import OutputError, check_output
+    from bpstep.files import OutputError, check_output
 
     if path is None:
         return None
@@ -821,7 +821,7 @@ def explain(
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
     """Write every file or none: each checked first (never a file the command reads, nothing
     replaced without ``--force``), then written to a temp file renamed into place."""
-    from bpstep.export.output import write_files
+    from bpstep.files import write_files
 
     write_files(files, force=force, reads=reads)
 
@@ -864,7 +864,7 @@ def variants(
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
     from bpstep import variants as var
-    from bpstep.export.output import write_files
+    from bpstep.files import write_files
     from bpstep.render.console import make_console, printable
     from bpstep.render.progress import progress_bar
 
