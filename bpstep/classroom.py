@@ -493,7 +493,7 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names,
                                                                             trace.given)))
             floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
-            report = verify(trace, scenario, known_answers(sheet, names), tol,  # type: ignore[arg-type]
+            report = verify(trace, known_answers(sheet, names), tol,  # type: ignore[arg-type]
                             floor)
         except UserError as err:
             bad.append(BadFile(str(path), str(err), sheet.student if sheet else None))

@@ -285,7 +285,7 @@ def run(
     if view != ViewChoice.unit:
         from bpstep.matrix import matrix_stages
 
-        matrices = matrix_stages(scenario, trace)
+        matrices = matrix_stages(trace)
     if save_svg is not None or not as_json:
         from bpstep.render.console import make_console
         from bpstep.render.screen import View, ViewMode, render_all
@@ -304,7 +304,7 @@ def run(
     if as_json:
         from bpstep.export.json import write_trace_json
 
-        write_trace_json(scenario, trace, sys.stdout)
+        write_trace_json(trace, sys.stdout)
         raise typer.Exit(int(done))
     console = make_console()
     if step or auto is not None:
@@ -401,7 +401,7 @@ def diagram(
     if stage is not None and not 1 <= stage <= n:
         fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
              "for the network before the step)")
-    svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
+    svg = diagram_svg(trace, None if stage is None else stage - 1, precision=precision)
     write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
                  reads=(input_path(file),))
     exit_if_not_finite(trace)
@@ -478,7 +478,7 @@ def export(
     scenario = load_scenario(file)
     check_export(scenario, form.value)
     trace = run_step(scenario)
-    text = publish(scenario, trace, form.value, precision=precision, explain=explain,
+    text = publish(trace, form.value, precision=precision, explain=explain,
                    view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages",
                  reads=(input_path(file),))
@@ -634,7 +634,7 @@ def template(
         ref = scenario_ref(file, output)
         check = f"bpstep verify {printable(str(output))}"
     trace = run_step(scenario)
-    text = worksheet(trace, scenario, Path(ref).as_posix(), check)
+    text = worksheet(trace, scenario.marking, Path(ref).as_posix(), check)
     write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
                  then=f"check it with: {check}", reads=(input_path(file),))
 
@@ -764,7 +764,7 @@ def verify(
     for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
         say(line)
     say_not_finite(trace)
-    report = mark(trace, scenario, known_answers(sheet, computed), tol, floor)
+    report = mark(trace, known_answers(sheet, computed), tol, floor)
     if as_json:
         from bpstep.export.json import report_to_json
 
@@ -812,7 +812,7 @@ def explain(
         hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
                 or f"`bpstep template {file}` lists every name")
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
-    make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
+    make_console().print(render_explanation(trace, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
     exit_if_not_finite(trace)
@@ -962,7 +962,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
             _to_stdout(document)
             return
         _write_files({output: document}, force, reads=(input_path(source),))
-        say_written(output, f"{form}, {len(made[2].names)} values to practise")
+        say_written(output, f"{form}, {len(made[1].names)} values to practise")
         say_if_heavy(output, document, "a smaller network makes a lighter page")
         return
     folder = read_class(source)
@@ -1309,7 +1309,7 @@ def practice(
         if problem:
             fail(problem)
     trace = run_step(scenario)
-    session = Session(trace, scenario, practised(trace, ask, from_stage), tries=tries, tol=tol,
+    session = Session(trace, practised(trace, ask, from_stage), tries=tries, tol=tol,
                       floor=marking_floor(scenario, digits, places, tol))
     console = make_console()
     piped = not sys.stdin.isatty()

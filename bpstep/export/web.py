@@ -61,13 +61,13 @@ class Practice:
         return f"bpstep verify answers.yaml, with {self.scenario_ref} in the same folder"
 
 
-def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str, Any]:
+def page_data(trace: Trace, practice: Practice) -> dict[str, Any]:
     """The model the page's marker needs, and what its walk shows of each value asked (the
     page shows every text with its control characters as escapes, by ``unsafe``)."""
     from bpstep.render import practice as view
     from bpstep.render.console import SafeConsole
 
-    session = Session(trace, scenario, practice.names, tries=practice.tries, floor=practice.floor)
+    session = Session(trace, practice.names, tries=practice.tries, floor=practice.floor)
     console = SafeConsole(file=io.StringIO(), width=88, color_system=None, highlight=False,
                           emoji=False, record=True)
     console.print(view.problem(session))
@@ -78,7 +78,7 @@ def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str,
         questions[name] = {"meaning": view.meaning(session, q), "formula": q.formula,
                            "layout": [layout.text, list(layout.refs)]}
     return {
-        "model": marking_data(scenario, trace, floor=practice.floor),
+        "model": marking_data(trace, floor=practice.floor),
         "title": practice.title,
         "problem": console.export_text().removeprefix("the problem\n"),
         "stages": [st.title for st in trace.stages], "asked": list(practice.names),
@@ -99,7 +99,7 @@ def _asset(name: str) -> str:
     return resources.files("bpstep.export").joinpath(name).read_text(encoding="utf-8")
 
 
-Page = tuple[Scenario, Trace, Practice]
+Page = tuple[Trace, Practice]
 """One student's (or the one) exercise of a page."""
 
 
@@ -110,18 +110,18 @@ def practice_page(scenario: Scenario, ref: str, title: str, student: str | None,
     is what its answers file names as the scenario, ``student`` the id it is for, if any."""
     trace = step(scenario)
     floor = floor_for(scenario, digits=digits, decimals=decimals)
-    return scenario, trace, Practice(asked(trace, ask), tries, floor, title, ref, student)
+    return trace, Practice(asked(trace, ask), tries, floor, title, ref, student)
 
 
 def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
     """The practice page, one self-contained HTML document: of one exercise, or of a class's
     variants by student id (the page asks for the id first)."""
-    title = pages[0][2].title
+    title = pages[0][1].title
     if len(pages) == 1:
         data = page_data(*pages[0])
     else:
         data = {"title": title, "unsafe": UNSAFE.pattern,
-                "variants": {p.student: page_data(s, t, p) for s, t, p in pages}}
+                "variants": {p.student: page_data(t, p) for t, p in pages}}
     scripts = "\n".join(_asset(name) for name in SCRIPTS)
     assert "</" not in scripts, "an inlined script must not hold </ (it would end its element)"
     csp = CSP.format(extra=" 'self'" if scorm else "")
@@ -162,7 +162,7 @@ MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 
 def scorm_package(pages: Sequence[Page]) -> bytes:
     """A SCORM 1.2 package: the page, its manifest and the script that reports to the LMS."""
-    title = _xml_safe(printable(pages[0][2].title))
+    title = _xml_safe(printable(pages[0][1].title))
     manifest = MANIFEST.format(title=escape(title), page=PAGE_NAME, script=SCORM_SCRIPT)
     files = {"imsmanifest.xml": manifest, PAGE_NAME: web_page(pages, scorm=True),
              SCORM_SCRIPT: _asset(SCORM_SCRIPT)}
