@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from bpstep.engine import step
+from bpstep.errors import UserError
 from bpstep.lessons import TEACHES
 from bpstep.marking_data import marking_data
 from bpstep.practice import HINT_RUNGS, Session
@@ -183,6 +185,64 @@ FORMATS: dict[str, Callable[[Sequence[Page]], str | bytes]] = {"web": web_page,
 def write(form: str, pages: Sequence[Page]) -> str | bytes:
     """The practice document ``form`` (a key of ``FORMATS``) of ``pages``."""
     return FORMATS[form](pages)
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeOutput:
+    """What ``bpstep export -f web`` (or ``scorm``) makes of a scenario or a class folder."""
+
+    documents: dict[Path, str | bytes]
+    """Each document by the path it is written to (the output as given for one document)."""
+    reads: tuple[Path, ...]
+    """The files it was made from, which no document may replace."""
+    what: str
+    """What was written, for the line that says so: ``web, 6 values to practise``."""
+    folder: Path | None = None
+    """The folder of one page per variant, made if missing."""
+    lighter: str = ""
+    """For one document, what would make it lighter should it be heavy."""
+
+
+class PracticeOutputError(UserError):
+    """An output a class's practice pages cannot be written to; the message says what to give."""
+
+
+def practice_output(source: Path, form: str, output: Path, *, ask: str | None, tries: int,
+                    digits: int | None, decimals: int | None) -> PracticeOutput:
+    """The practice page of one scenario or lesson; of a class folder, one page per variant in
+    the folder ``output``, or one page that asks for the student's id when ``output`` ends in
+    .html (.zip for scorm) or is ``-``."""
+    from bpstep.lessons import find, load_scenario, named
+    from bpstep.variants import original_title, read_class
+
+    def page_of(scenario: Scenario, ref: str, title: str, student: str | None) -> Page:
+        return practice_page(scenario, ref, title, student, ask=ask, tries=tries, digits=digits,
+                             decimals=decimals)
+
+    suffix = ".zip" if form == "scorm" else ".html"
+    if not source.is_dir():
+        scenario = load_scenario(source)
+        made = page_of(scenario, named(source) or find(source).name, scenario.title or source.stem,
+                       None)
+        return PracticeOutput({output: write(form, [made])}, (find(source),),
+                              f"{form}, {len(made[1].names)} values to practise",
+                              lighter="a smaller network makes a lighter page")
+    folder = read_class(source)
+    title = original_title(folder.scenarios[0].title or source.name)
+    pages = [page_of(scenario, name, title, ident) for ident, name, scenario
+             in zip(folder.idents, folder.files, folder.scenarios, strict=True)]
+    if str(output) == "-" or output.suffix == suffix:
+        return PracticeOutput({output: write(form, pages)}, folder.reads,
+                              f"{form}, one page for {len(pages)} students: it asks for the id",
+                              lighter="a page per variant (-o DIR) is lighter")
+    documents = {output / f"{Path(name).stem}{suffix}": write(form, [page])
+                 for name, page in zip(folder.files, pages, strict=True)}
+    if output.exists() and not output.is_dir():
+        raise PracticeOutputError(f"{output} is a file; give a folder for one page per variant, or "
+                                  f"a name ending in {suffix} for one page that asks for the "
+                                  "student's id")
+    return PracticeOutput(documents, folder.reads, f"{form}, {len(documents)} pages, one per variant",
+                          folder=output)
 
 
 def _xml_safe(text: str) -> str:
