@@ -886,29 +886,21 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz, quiz_notes
-    from bpstep.variants import STUDENTS, original_title, read_class
+    from bpstep.variants import quiz_source
 
-    if source.is_dir():
-        folder = read_class(source)
-        scenarios = list(zip(folder.idents, folder.scenarios, strict=True))
-        reads = folder.reads
-        if folder.stale:
-            say(f"warning: {source / STUDENTS} holds {folder.stale.total():,} files that "
-                f"{folder.index} does not list, left from an earlier class; the quiz has only the "
-                f"{len(scenarios):,} it lists")
-    else:
-        reads = (input_path(source),)
-        scenarios = [(source.stem, load_scenario(source))]
-    title = original_title(scenarios[0][1].title or source.stem)
-    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
-                       decimals=decimals, digits=digits, rounding_credit=rounding_credit,
+    asked_of = quiz_source(source)
+    if asked_of.stale:
+        say(f"warning: {asked_of.stale}")
+    scenarios = asked_of.variants
+    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=asked_of.title,
+                       ask=ask, decimals=decimals, digits=digits, rounding_credit=rounding_credit,
                        hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
     to_stdout = str(output) == "-"
     if to_stdout:
         _to_stdout(made)
     else:
-        _write_files({output: made}, force, reads=reads)
+        _write_files({output: made}, force, reads=asked_of.reads)
     for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
         say(note)
     if not to_stdout:

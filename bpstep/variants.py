@@ -493,6 +493,39 @@ def read_class(folder: Path) -> ClassFolder:
                        unlisted(class_files(folder, STUDENTS), files))
 
 
+@dataclass(frozen=True, slots=True)
+class QuizSource:
+    """The scenarios a quiz asks about: a class folder's variants, or one scenario."""
+
+    variants: list[tuple[str, Scenario]]
+    """(id, scenario) of each, in the index's order; one scenario's id is its file's stem."""
+    reads: tuple[Path, ...]
+    """The files they come from, which the quiz may not replace."""
+    title: str
+    """The quiz's title: the original's, taken from the first variant's (``original_title``)."""
+    stale: str = ""
+    """What the folder holds that its index does not list, to warn of; empty when nothing."""
+
+
+def quiz_source(source: Path) -> QuizSource:
+    """The variants of the class folder ``source``, else the scenario or lesson it names."""
+    from bpstep.lessons import find, load_scenario
+
+    stale = ""
+    if source.is_dir():
+        folder = read_class(source)
+        variants = list(zip(folder.idents, folder.scenarios, strict=True))
+        reads = folder.reads
+        if folder.stale:
+            stale = (f"{source / STUDENTS} holds {folder.stale.total():,} files that {folder.index} "
+                     f"does not list, left from an earlier class; the quiz has only the "
+                     f"{len(variants):,} it lists")
+    else:
+        reads = (find(source),)
+        variants = [(source.stem, load_scenario(source))]
+    return QuizSource(variants, reads, original_title(variants[0][1].title or source.stem), stale)
+
+
 # --- quiz blanks: which values are asked, with what tolerance, which wrong answers are named ---
 
 
