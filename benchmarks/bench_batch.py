@@ -86,7 +86,7 @@ def one_by_one(paths: list[Path]) -> None:
         scenario = load(sheet.scenario)
         trace = step(scenario)
         check_names(sheet, {q.name for q in trace}, trace.given)
-        verify(trace, scenario, sheet.answers)
+        verify(trace, sheet.answers)
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ def main() -> None:
         times = []
         for _ in range(7):
             start = time.perf_counter()
-            report = verify(trace, scenario, sheet.answers)
+            report = verify(trace, sheet.answers)
             times.append(time.perf_counter() - start)
         start = time.perf_counter()
         load_answers(answers_path)

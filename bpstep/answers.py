@@ -22,13 +22,13 @@ from bpstep.errors import did_you_mean
 from bpstep.escaping import json_dumps, printable
 from bpstep.lessons import named as lesson_named
 from bpstep.lessons import path_of as lesson_path
-from bpstep.scenario import MAX_NAME, ScenarioError, activation_of, check, parse_yaml, read_text
+from bpstep.scenario import MAX_NAME, ScenarioError, check, parse_yaml, read_text
 from bpstep.trace import kind_of, parse_name
-from bpstep.written import DEFAULT_FLOOR, Written, read_number
+from bpstep.written import DEFAULT_FLOOR, Floor, Written, read_number
 
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
-    from bpstep.trace import Quantity, Trace
+    from bpstep.trace import Network, Quantity, Trace
 
 SCENARIO_KEY = "scenario"
 STUDENT_KEY = "student"
@@ -389,9 +389,10 @@ GIVEN_DESCRIPTIONS = {
 }
 
 
-def call_names(scenario: Scenario) -> dict[str, str | None]:
+def call_names(network: Network) -> dict[str, str | None]:
     """How each unit's output may be written as a call, ``sigmoid(a[h1])`` (None: write it out)."""
-    return {u: activation_of(layer).call_name for layer in scenario.layers[1:] for u in layer.units}
+    return {u: act.call_name for units, act in zip(network.units[1:], network.activations, strict=True)
+            for u in units}
 
 
 def describe(q: Quantity, activations: Mapping[str, str | None], outputs: Collection[str],
@@ -424,20 +425,23 @@ def describe_given(name: str) -> str:
     return text if parsed.sample is None else f"{text} · sample {parsed.sample}"
 
 
-def worksheet(trace: Trace, scenario: Scenario, scenario_ref: str | None,
+def worksheet(trace: Trace, marking: Floor | None, scenario_ref: str | None,
               check: str = "bpstep verify ANSWERS.yaml") -> str:
     """A YAML answers file with every quantity of the step set to null, in stage order.
 
     Keys are quoted (JSON strings are YAML strings), so any unit name reads back unchanged;
-    ``scenario_ref`` is written as the ``scenario:`` key when given.
+    ``scenario_ref`` is written as the ``scenario:`` key when given. ``marking`` is the
+    scenario's (None: bpstep's default), which the header asks for: how answers are marked is
+    a setting of the course, not a fact of the step.
     """
-    activations = call_names(scenario)
-    outputs = scenario.layers[-1].units
-    title = printable(" ".join((scenario.title or Path(scenario.source).name).split()))
+    network = trace.network
+    activations = call_names(network)
+    outputs = network.units[-1]
+    title = printable(" ".join((network.title or Path(network.source).name).split()))
     out = [f"# bpstep worksheet · {title}",
            "# Write your number after each name, with the digits you worked with: 0.5523 stands",
            "# for 0.55225 to 0.55235. Give at least "
-           f"{(scenario.marking or DEFAULT_FLOOR).words} (keep every digit",
+           f"{(marking or DEFAULT_FLOOR).words} (keep every digit",
            "# in the calculator until the answer); leave null what you did not work out.",
            f"# Check it with: {check}"]
     if scenario_ref is not None:

@@ -413,6 +413,26 @@ def _own_variant(index: RosterIndex | None, sheet: AnswerSheet, named: Path,
     return own
 
 
+def check_batch_options(*, answers_file: bool, every_quantity: bool, no_reveal: bool,
+                        feedback: Path | None, gradebook: str, csv_out: Path | None,
+                        roster: Path | None) -> None:
+    """Refuse options of ``verify --batch`` that mean nothing for a class (``--all``, an
+    answers file) or need another (``--no-reveal`` the feedback pages, a course gradebook its
+    roster and CSV), before any file is read."""
+    if answers_file:
+        raise UserError("--batch marks the files its pattern matches; give no ANSWERS file with it")
+    if every_quantity:
+        raise UserError("--all shapes one worksheet's marking; with --batch the class report lists "
+                        "every student's verdicts (use --csv for each quantity, --feedback for a "
+                        "page per student)")
+    if no_reveal and feedback is None:
+        raise UserError("with --batch, --no-reveal hides the correct values of the feedback pages; "
+                        "give --feedback DIR")
+    if gradebook != "bpstep" and (csv_out is None or roster is None):
+        raise UserError(f"--gradebook {gradebook} lays out --csv FILE for importing the roster's "
+                        f"grades; give --csv {gradebook}.csv and --roster FILE")
+
+
 def batch_paths(pattern: str) -> list[Path]:
     """The answers files ``--batch`` marks, sorted: those ``pattern`` matches (a glob), or the
     ``.yaml`` files of a folder; none is a ``UserError``: a class marked on nothing would
@@ -493,7 +513,7 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names,
                                                                             trace.given)))
             floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
-            report = verify(trace, scenario, known_answers(sheet, names), tol,  # type: ignore[arg-type]
+            report = verify(trace, known_answers(sheet, names), tol,  # type: ignore[arg-type]
                             floor)
         except UserError as err:
             bad.append(BadFile(str(path), str(err), sheet.student if sheet else None))

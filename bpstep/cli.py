@@ -285,7 +285,7 @@ def run(
     if view != ViewChoice.unit:
         from bpstep.matrix import matrix_stages
 
-        matrices = matrix_stages(scenario, trace)
+        matrices = matrix_stages(trace)
     if save_svg is not None or not as_json:
         from bpstep.render.console import make_console
         from bpstep.render.screen import View, ViewMode, render_all
@@ -304,7 +304,7 @@ def run(
     if as_json:
         from bpstep.export.json import write_trace_json
 
-        write_trace_json(scenario, trace, sys.stdout)
+        write_trace_json(trace, sys.stdout)
         raise typer.Exit(int(done))
     console = make_console()
     if step or auto is not None:
@@ -365,7 +365,7 @@ def write_output(path: Path, text: str, force: bool, what: str, then: str = "",
                  reads: tuple[Path, ...] = ()) -> None:
     """Write an export without replacing the user's files unless forced, nor ever a file in
     ``reads``; say what was written (and ``then``, what to do next)."""
-    from bpstep.export.output import write_new
+    from bpstep.files import write_new
 
     write_new(path, text, force=force, reads=reads)
     if str(path) != "-":
@@ -401,7 +401,7 @@ def diagram(
     if stage is not None and not 1 <= stage <= n:
         fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
              "for the network before the step)")
-    svg = diagram_svg(scenario, trace, None if stage is None else stage - 1, precision=precision)
+    svg = diagram_svg(trace, None if stage is None else stage - 1, precision=precision)
     write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
                  reads=(input_path(file),))
     exit_if_not_finite(trace)
@@ -478,7 +478,7 @@ def export(
     scenario = load_scenario(file)
     check_export(scenario, form.value)
     trace = run_step(scenario)
-    text = publish(scenario, trace, form.value, precision=precision, explain=explain,
+    text = publish(trace, form.value, precision=precision, explain=explain,
                    view=view.value)
     write_output(output, text, force, f"{form.value}, {len(trace.stages)} stages",
                  reads=(input_path(file),))
@@ -518,6 +518,7 @@ def train(
     [bold]bpstep train xor_sigmoid --epochs 2000 --every 500 --plot loss.svg[/] ·
     [bold]bpstep train xor_sigmoid --seed 3 --save trained.yaml --json[/]
     """
+    from bpstep.files import check_outputs
     from bpstep.render.console import make_console
     from bpstep.render.training import progress_bar, render_training
     from bpstep.train import (
@@ -536,12 +537,7 @@ def train(
                      why="-k is a stage number in bpstep diagram and practice")
     scenario = load_scenario(file)
     check_learning_rate(lr)
-    if plot is not None and save is not None and plot.resolve() == save.resolve():
-        fail("--plot and --save name the same file; give them different names")
-    for path, option in ((plot, "--plot"), (save, "--save")):
-        problem = _check_output(path, input_path(file), force, option)
-        if problem:
-            fail(problem)
+    check_outputs({"--plot": plot, "--save": save}, force=force, reads=(input_path(file),))
     if save is not None:
         from bpstep.scenario_yaml import check_size
 
@@ -596,19 +592,6 @@ def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot
                      reads=(input_path(file),))
 
 
-def _check_output(path: Path | None, source: Path, force: bool, option: str) -> str | None:
-    """Why ``path`` may not be written (checked before training, so no run is wasted), or None."""
-    from bpstep.export.output import OutputError, check_output
-
-    if path is None:
-        return None
-    try:
-        check_output(path, force=force, reads=(source,), option=option)
-    except OutputError as err:
-        return str(err)
-    return None
-
-
 @app.command()
 def template(
     file: FileArg,
@@ -634,7 +617,7 @@ def template(
         ref = scenario_ref(file, output)
         check = f"bpstep verify {printable(str(output))}"
     trace = run_step(scenario)
-    text = worksheet(trace, scenario, Path(ref).as_posix(), check)
+    text = worksheet(trace, scenario.marking, Path(ref).as_posix(), check)
     write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
                  then=f"check it with: {check}", reads=(input_path(file),))
 
@@ -727,18 +710,11 @@ def verify(
     roster.csv --gradebook moodle --csv moodle.csv --feedback feedback[/]
     """
     if batch is not None:
-        if first is not None:
-            fail("--batch marks the files its pattern matches; give no ANSWERS file with it")
-        if everything:
-            fail("--all shapes one worksheet's marking; with --batch the class report lists "
-                 "every student's verdicts (use --csv for each quantity, --feedback for a page "
-                 "per student)")
-        if no_reveal and feedback is None:
-            fail("with --batch, --no-reveal hides the correct values of the feedback pages; give "
-                 "--feedback DIR")
-        if gradebook != GradebookChoice.bpstep and (csv_out is None or roster is None):
-            fail(f"--gradebook {gradebook.value} lays out --csv FILE for importing the roster's "
-                 f"grades; give --csv {gradebook.value}.csv and --roster FILE")
+        from bpstep.classroom import check_batch_options
+
+        check_batch_options(answers_file=first is not None, every_quantity=everything,
+                            no_reveal=no_reveal, feedback=feedback, gradebook=gradebook.value,
+                            csv_out=csv_out, roster=roster)
         one_precision(digits, decimals)
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
                       force=force, scenarios=tuple(scenarios or ()), digits=digits,
@@ -764,7 +740,7 @@ def verify(
     for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
         say(line)
     say_not_finite(trace)
-    report = mark(trace, scenario, known_answers(sheet, computed), tol, floor)
+    report = mark(trace, known_answers(sheet, computed), tol, floor)
     if as_json:
         from bpstep.export.json import report_to_json
 
@@ -812,7 +788,7 @@ def explain(
         hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
                 or f"`bpstep template {file}` lists every name")
         fail(f"{file}: no quantity named {name!r} in this step; {hint}")
-    make_console().print(render_explanation(trace, scenario, wanted, precision=precision,
+    make_console().print(render_explanation(trace, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
     exit_if_not_finite(trace)
@@ -821,7 +797,7 @@ def explain(
 def _write_files(files: dict[Path, str | bytes], force: bool, reads: tuple[Path, ...] = ()) -> None:
     """Write every file or none: each checked first (never a file the command reads, nothing
     replaced without ``--force``), then written to a temp file renamed into place."""
-    from bpstep.export.output import write_files
+    from bpstep.files import write_files
 
     write_files(files, force=force, reads=reads)
 
@@ -864,7 +840,7 @@ def variants(
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
     from bpstep import variants as var
-    from bpstep.export.output import write_files
+    from bpstep.files import write_files
     from bpstep.render.console import make_console, printable
     from bpstep.render.progress import progress_bar
 
@@ -910,29 +886,21 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
     from bpstep.engine import step as run_step
     from bpstep.export.publish import export_quiz, quiz_notes
-    from bpstep.variants import STUDENTS, original_title, read_class
+    from bpstep.variants import quiz_source
 
-    if source.is_dir():
-        folder = read_class(source)
-        scenarios = list(zip(folder.idents, folder.scenarios, strict=True))
-        reads = folder.reads
-        if folder.stale:
-            say(f"warning: {source / STUDENTS} holds {folder.stale.total():,} files that "
-                f"{folder.index} does not list, left from an earlier class; the quiz has only the "
-                f"{len(scenarios):,} it lists")
-    else:
-        reads = (input_path(source),)
-        scenarios = [(source.stem, load_scenario(source))]
-    title = original_title(scenarios[0][1].title or source.stem)
-    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=title, ask=ask,
-                       decimals=decimals, digits=digits, rounding_credit=rounding_credit,
+    asked_of = quiz_source(source)
+    if asked_of.stale:
+        say(f"warning: {asked_of.stale}")
+    scenarios = asked_of.variants
+    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=asked_of.title,
+                       ask=ask, decimals=decimals, digits=digits, rounding_credit=rounding_credit,
                        hide_formula=hide_formula, by_stage=by_stage)
     what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
     to_stdout = str(output) == "-"
     if to_stdout:
         _to_stdout(made)
     else:
-        _write_files({output: made}, force, reads=reads)
+        _write_files({output: made}, force, reads=asked_of.reads)
     for note in quiz_notes(form, rounding_credit):  # once the quiz is out: a refusal says all
         say(note)
     if not to_stdout:
@@ -941,55 +909,23 @@ def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str
 
 def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
                      tries: int, digits: int | None, decimals: int | None) -> None:
-    """A practice page (or SCORM package) of one scenario; from a class folder, one per variant
-    in the folder ``output``, or, when ``output`` ends in .html or .zip, one that asks for the
-    student's id."""
-    from bpstep.export import web
-    from bpstep.lessons import named
-    from bpstep.variants import original_title, read_class
+    """A practice page (or SCORM package) of one scenario or class (``web.practice_output``)."""
+    from bpstep.export.web import practice_output
 
-    def practice_of(scenario: Scenario, ref: str, title: str, student: str | None) -> web.Page:
-        return web.practice_page(scenario, ref, title, student, ask=ask, tries=tries,
-                                 digits=digits, decimals=decimals)
-
-    suffix = ".zip" if form == "scorm" else ".html"
-    if not source.is_dir():
-        scenario = load_scenario(source)
-        title = scenario.title or source.stem
-        made = practice_of(scenario, named(source) or input_path(source).name, title, None)
-        document = web.write(form, [made])
-        if str(output) == "-":
-            _to_stdout(document)
-            return
-        _write_files({output: document}, force, reads=(input_path(source),))
-        say_written(output, f"{form}, {len(made[2].names)} values to practise")
-        say_if_heavy(output, document, "a smaller network makes a lighter page")
-        return
-    folder = read_class(source)
-    title = original_title(folder.scenarios[0].title or source.name)
-    pages = [practice_of(scenario, name, title, ident) for ident, name, scenario
-             in zip(folder.idents, folder.files, folder.scenarios, strict=True)]
-    reads = folder.reads
+    made = practice_output(source, form, output, ask=ask, tries=tries, digits=digits,
+                           decimals=decimals)
     if str(output) == "-":
-        _to_stdout(web.write(form, pages))
+        _to_stdout(made.documents[output])
         return
-    if output.suffix == suffix:
-        document = web.write(form, pages)
-        _write_files({output: document}, force, reads=reads)
-        say_written(output, f"{form}, one page for {len(pages)} students: it asks for the id")
-        say_if_heavy(output, document, "a page per variant (-o DIR) is lighter")
-        return
-    files: dict[Path, str | bytes] = {output / f"{Path(name).stem}{suffix}": web.write(form, [page])
-                                      for name, page in zip(folder.files, pages, strict=True)}
-    if output.exists() and not output.is_dir():
-        fail(f"{output} is a file; give a folder for one page per variant, or a name ending in "
-             f"{suffix} for one page that asks for the student's id")
-    try:
-        output.mkdir(exist_ok=True)
-    except OSError as err:
-        fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
-    _write_files(files, force, reads=reads)
-    say_written(output, f"{form}, {len(files)} pages, one per variant")
+    if made.folder is not None:
+        try:
+            made.folder.mkdir(exist_ok=True)
+        except OSError as err:
+            fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
+    _write_files(made.documents, force, reads=made.reads)
+    say_written(output, made.what)
+    if made.lighter:
+        say_if_heavy(output, made.documents[output], made.lighter)
 
 
 def _to_stdout(document: str | bytes) -> None:
@@ -1104,22 +1040,10 @@ def graph(
     [bold]bpstep graph gfg_sigmoid 'y\\[o]' -f dot -o y.dot[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.graph import GraphTooBig, graph_of
+    from bpstep.graph import asked_graph
 
-    scenario = load_scenario(file)
-    trace = run_step(scenario)
-    wanted = "loss" if name is None else "".join(name.split())
-    if wanted not in trace:
-        given = " (it is given, not computed: a graph of one leaf)" if wanted in trace.given else ""
-        hint = did_you_mean(wanted, [q.name for q in trace]) or f"`bpstep template {file}` lists every name"
-        fail(f"{file}: no computed quantity named {name!r}{given}; {hint}")
-    try:
-        drawn = graph_of(trace, wanted, depth=depth)
-    except GraphTooBig as err:
-        if name is None:
-            fail(f"{file}: the network is too big to draw as one graph; draw one quantity, e.g. "
-                 f"bpstep graph {file} '{_first_delta(trace)}' --depth 1")
-        fail(f"{file}: {err}")
+    trace = run_step(load_scenario(file))
+    wanted, drawn = asked_graph(trace, name, depth=depth, source=str(file))
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
     chosen = form or (GraphFormat(suffix) if suffix in ("svg", "dot") else GraphFormat.tree)
     if chosen == GraphFormat.tree:
@@ -1142,12 +1066,6 @@ def graph(
         write_output(output or Path("-"), text, force, f"graph of {wanted}, {len(drawn.nodes)} nodes",
                      reads=(input_path(file),))
     exit_if_not_finite(trace)
-
-
-def _first_delta(trace: Trace) -> str:
-    """A quantity to suggest when the whole graph is too big: the last δ computed."""
-    deltas = [q.name for q in trace if q.kind == "delta"]
-    return deltas[-1] if deltas else "loss"
 
 
 Layers = Annotated[str, typer.Option("--layers", metavar="SIZES",
@@ -1283,6 +1201,7 @@ def practice(
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
     from bpstep.engine import step as run_step
+    from bpstep.files import check_outputs
     from bpstep.practice import Session, answers_yaml, practised
     from bpstep.render import practice as view
     from bpstep.render.console import make_console, printable
@@ -1298,18 +1217,14 @@ def practice(
         if save is not None:
             exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
             for path, other in ((save, exercise_path), (exercise_path, save)):
-                problem = _check_output(path, other, force, "--save")
-                if problem:
-                    fail(problem)
+                check_outputs({"--save": path}, force=force, reads=(other,))
         file = exercise_path
     else:
         assert file is not None
         scenario = load_scenario(file)
-        problem = _check_output(save, input_path(file), force, "--save")
-        if problem:
-            fail(problem)
+        check_outputs({"--save": save}, force=force, reads=(input_path(file),))
     trace = run_step(scenario)
-    session = Session(trace, scenario, practised(trace, ask, from_stage), tries=tries, tol=tol,
+    session = Session(trace, practised(trace, ask, from_stage), tries=tries, tol=tol,
                       floor=marking_floor(scenario, digits, places, tol))
     console = make_console()
     piped = not sys.stdin.isatty()

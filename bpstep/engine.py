@@ -33,6 +33,7 @@ from bpstep.scenario import Scenario, activation_of
 from bpstep.trace import (
     Kind,
     LazyQuantities,
+    Network,
     Phase,
     Quantity,
     Rows,
@@ -537,6 +538,18 @@ class _Lesson:
                      [self.total_loss(losses, Kind.LOSS_AFTER)])
 
 
+def network_of(scenario: Scenario, updates: Sequence[Sequence[int]]) -> Network:
+    """What a trace says about the network of ``scenario``, which learned from ``updates``."""
+    return Network(
+        units=tuple(layer.units for layer in scenario.layers),
+        layer_names=tuple(layer.name for layer in scenario.layers),
+        activations=activations_of(scenario), loss=LOSSES[scenario.loss],
+        convention=scenario.convention, mode=scenario.mode, reduction=scenario.reduction,
+        updates=tuple(map(tuple, updates)),
+        biases=scenario.biases is not None, update_biases=scenario.update_biases,
+        title=scenario.title, source=scenario.source)
+
+
 def step(scenario: Scenario) -> Trace:
     """Run one training step of the scenario and record it as stages, in teaching order.
 
@@ -564,4 +577,5 @@ def _step(scenario: Scenario) -> Trace:
             i for i, st in enumerate(lesson.stages) if st.phase == Phase.UPDATE)
         lesson.stages.insert(position, stage)
     lesson.after(params)
-    return Trace(tuple(lesson.stages), MappingProxyType(given), lesson.env)
+    return Trace(tuple(lesson.stages), MappingProxyType(given), lesson.env,
+                 network=network_of(scenario, batches))

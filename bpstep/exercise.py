@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from bpstep.errors import UserError
-from bpstep.fairness import RULES, labelled, number_breaches, step_breaches
+from bpstep.fairness import RULES, floor_of, labelled, number_breaches, step_breaches
 from bpstep.functions import ACTIVATIONS
 from bpstep.scenario import CONVENTIONS, MODES, Layer, Scenario, ScenarioError, activation_of, check
 from bpstep.trace import Trace
@@ -157,10 +157,11 @@ def draw_numbers(shape: Shape, rng: np.random.Generator, *, title: str | None = 
 def well_conditioned(scenario: Scenario, trace: Trace, *, dead_relu: bool = True) -> str | None:
     """Why the step would make a poor exercise (the first rule of ``bpstep.fairness`` it breaks),
     or None when it is a fair one. ``dead_relu`` lets a ReLU be off (a < 0): a lesson of its own,
-    whose δ and updates are 0 by design."""
+    whose δ and updates are 0 by design. The scenario is judged beside its step: its numbers as
+    the file gives them and its ``marking``, which no trace holds."""
     for breach in number_breaches(scenario):
         return breach.detail
-    for breach in step_breaches(scenario, trace, dead_relu=dead_relu):
+    for breach in step_breaches(trace, floor=floor_of(scenario), dead_relu=dead_relu):
         return breach.detail
     return None
 
@@ -187,7 +188,8 @@ def new_exercise(shape: Shape, seed: int, *, title: str | None = None,
         scenario = draw_numbers(shape, rng, title=title, source=source)
         breach = next(number_breaches(scenario), None)
         if breach is None:
-            breach = next(step_breaches(scenario, step(scenario), dead_relu=shape.dead_relu), None)
+            breach = next(step_breaches(step(scenario), floor=floor_of(scenario),
+                                        dead_relu=shape.dead_relu), None)
             if breach is None:
                 return scenario
         broken[breach.rule] = broken.get(breach.rule, 0) + 1

@@ -64,8 +64,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpstep.enums import StrEnum
-from bpstep.scenario import Scenario, activation_of
-from bpstep.trace import Kind, Quantity, Stage, Trace
+from bpstep.scenario import Scenario
+from bpstep.trace import Kind, Network, Quantity, Stage, Trace
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind
 
 MAX_NET_INPUT = 3.0
@@ -225,13 +225,13 @@ def number_breaches(scenario: Scenario, reference: Reference | None = None) -> I
 # --- the step ---
 
 
-def _saturating(scenario: Scenario) -> dict[str, float]:
+def _saturating(network: Network) -> dict[str, float]:
     """The gain of each unit whose activation saturates (a bounded range: f′ → 0 far from 0)."""
     out: dict[str, float] = {}
-    for layer in scenario.layers[1:]:
-        low, high = activation_of(layer).bounds
+    for units, act in zip(network.units[1:], network.activations, strict=True):
+        low, high = act.bounds
         if math.isfinite(low) and math.isfinite(high):
-            out.update(dict.fromkeys(layer.units, layer.gain or 1.0))
+            out.update(dict.fromkeys(units, act.gain or 1.0))
     return out
 
 
@@ -287,14 +287,16 @@ class _Sizes:
     """How many ReLUs are off (a ≤ 0)."""
 
 
-def _step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None, floor: Floor,
+def _step_breaches(trace: Trace, reference: Reference | None, floor: Floor,
                    dead_relu: bool, sizes: dict[Group, _Sizes] | None = None) -> Iterator[Breach]:
     """Every rule the step breaks, stage by stage, as if it had no original but for the sizes
     (ReLUs off, magnitude) compared with the reference's as each stage group ends; ``sizes``
     receives each group's. Stage by stage, so a draw that breaks a rule early costs no more."""
-    gain = _saturating(scenario)
-    relu = {u for layer in scenario.layers[1:] if layer.activation in RELU_FAMILY for u in layer.units}
-    squared = scenario.loss in SQUARED_LOSSES
+    network = trace.network
+    gain = _saturating(network)
+    relu = {u for units, act in zip(network.units[1:], network.activations, strict=True)
+            if act.name in RELU_FAMILY for u in units}
+    squared = network.loss.name in SQUARED_LOSSES
     given = [abs(v) for v in trace.given.values()]
     peers = math.fsum(given) / len(given) if given else 0.0
     half = 0.5 * 10.0 ** -floor.count if floor.kind == FloorKind.DECIMALS else 0.0
@@ -380,15 +382,19 @@ def _title(stage: Stage) -> str:
     return title[:title.rindex(" · sample ")] if " · sample " in title else title
 
 
-def step_breaches(scenario: Scenario, trace: Trace, reference: Reference | None = None, *,
+def step_breaches(trace: Trace, reference: Reference | None = None, *,
                   floor: Floor | None = None, dead_relu: bool = True) -> Iterator[Breach]:
     """The rules the step breaks (every rule but those of the given numbers alone), first found
-    first; against a reference, relative to what the original breaks (module docstring)."""
+    first; against a reference, relative to what the original breaks (module docstring).
+    ``floor`` is the precision answers are marked to (``floor_of`` the scenario's), else the
+    reference's; one of them is needed."""
     if reference is None:
-        yield from _step_breaches(scenario, trace, None, floor or floor_of(scenario), dead_relu)
+        if floor is None:
+            raise ValueError("a step is judged at a floor: give floor_of(scenario) or a reference")
+        yield from _step_breaches(trace, None, floor, dead_relu)
         return
     vanishing: Counter[Group | None] = Counter()
-    for breach in _step_breaches(scenario, trace, reference, floor or reference.floor, True):
+    for breach in _step_breaches(trace, reference, floor or reference.floor, True):
         if breach.rule in STRUCTURAL and (breach.rule, breach.place) in reference.exempt:
             continue
         if breach.rule == Rule.VANISHES:
@@ -402,9 +408,13 @@ def fair(scenario: Scenario, trace: Trace, reference: Reference | None = None, *
          floor: Floor | None = None, dead_relu: bool = True) -> tuple[Breach, ...]:
     """Every rule the exercise breaks, empty when it is fair: on its own (``bpstep new``), or as
     a variant of ``reference``'s original. ``floor`` is the precision answers are marked to
-    (default: ``floor_of``); ``dead_relu`` lets a ReLU be off when no reference says."""
+    (default: ``floor_of``); ``dead_relu`` lets a ReLU be off when no reference says. The
+    scenario is judged beside its step: its numbers as the file gives them (zeros, twins,
+    decimals) and its ``marking``, which no trace holds."""
+    if reference is None and floor is None:
+        floor = floor_of(scenario)
     return (*number_breaches(scenario, reference),
-            *step_breaches(scenario, trace, reference, floor=floor, dead_relu=dead_relu))
+            *step_breaches(trace, reference, floor=floor, dead_relu=dead_relu))
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,11 +435,12 @@ class Reference:
 
 
 def reference(original: Scenario, trace: Trace, *, floor: Floor | None = None) -> Reference:
-    """The original as its variants are measured against it: what it breaks itself, its sizes."""
+    """The original as its variants are measured against it: what it breaks itself, its sizes
+    (the scenario for its numbers' decimals and its ``marking``, as ``fair`` says)."""
     floor = floor or floor_of(original)
     sizes: dict[Group, _Sizes] = {}
-    own = [*_number_breaches(original), *_step_breaches(original, trace, None, floor, True, sizes)]
-    gain = _saturating(original)
+    own = [*_number_breaches(original), *_step_breaches(trace, None, floor, True, sizes)]
+    gain = _saturating(trace.network)
     limits = {q.name: abs(q.value * gain[q.unit]) for q in trace  # type: ignore[index]
               if q.kind in (Kind.A, Kind.A_AFTER) and q.unit in gain
               and abs(q.value * gain[q.unit]) > MAX_NET_INPUT}

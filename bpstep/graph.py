@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 from bpstep.expr import Const, Expr, Ref
 from bpstep.trace import Trace
 
@@ -98,6 +98,35 @@ class _Builder:
 
 class _Overflow(Exception):
     """Raised inside the builder when the node limit is reached."""
+
+
+class NotComputed(UserError):
+    """A graph asked of a name the step does not compute; the message says which names it has."""
+
+
+def asked_graph(trace: Trace, name: str | None, *, depth: int | None, source: str
+                ) -> tuple[str, Graph]:
+    """``bpstep graph``'s graph: of ``name`` (spaces ignored), else of the whole forward pass and
+    loss, with its name; ``source`` is the scenario as the user gave it, for the messages."""
+    wanted = "loss" if name is None else "".join(name.split())
+    if wanted not in trace:
+        given = " (it is given, not computed: a graph of one leaf)" if wanted in trace.given else ""
+        hint = did_you_mean(wanted, [q.name for q in trace]) or f"`bpstep template {source}` lists every name"
+        raise NotComputed(f"{source}: no computed quantity named {name!r}{given}; {hint}")
+    try:
+        return wanted, graph_of(trace, wanted, depth=depth)
+    except GraphTooBig as err:
+        if name is None:
+            raise GraphTooBig(f"{source}: the network is too big to draw as one graph; draw one "
+                              f"quantity, e.g. bpstep graph {source} '{_last_delta(trace)}' "
+                              "--depth 1") from None
+        raise GraphTooBig(f"{source}: {err}") from None
+
+
+def _last_delta(trace: Trace) -> str:
+    """A quantity to suggest when the whole graph is too big: the last δ computed."""
+    deltas = [q.name for q in trace if q.kind == "delta"]
+    return deltas[-1] if deltas else "loss"
 
 
 def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = MAX_NODES) -> Graph:

@@ -2,7 +2,7 @@
 
 Every file a user hands bpstep (scenario, answers, roster, class index) is read through
 ``bpstep.scenario.read_text``, which notes it here; every output is checked against this
-record (``bpstep.export.output.check_output``), so a file read anywhere (a scenario only
+record (``bpstep.files.check_output``), so a file read anywhere (a scenario only
 compared, one that failed to load) is protected without each command listing it. Files are
 known by (device, inode): neither a symbolic nor a hard link to one is written either.
 """

@@ -15,7 +15,6 @@ from typing import Any
 from bpstep import verify as v
 from bpstep.expr import Prod, Ref, as_data
 from bpstep.functions import LEAKY_SLOPE, TANH_BEND
-from bpstep.scenario import Scenario
 from bpstep.trace import Kind, Quantity, Trace, parse_name
 from bpstep.written import Floor
 
@@ -84,13 +83,13 @@ def _fused(marker: v._Marker, trace: Trace) -> dict[str, Any] | None:
     return {"pairs": pairs,
             "hint": f"activation derivative f′(a) = {fused.derivative_formula} of {fused.name} "
                     f"applied although δ = {delta} already has it (it cancels against ∂E/∂y of "
-                    f"{marker.scenario.loss})"}
+                    f"{marker.network.loss.name})"}
 
 
-def marking_data(scenario: Scenario, trace: Trace, *, floor: Floor | None,
+def marking_data(trace: Trace, *, floor: Floor | None,
                  tol: float | None = None) -> dict[str, Any]:
     """Everything ``verify`` marks this step with, as JSON-ready data."""
-    marker = v._marker_of_truth(trace, scenario)
+    marker = v._marker_of_truth(trace)
     quantities = []
     for stage, st in enumerate(trace.stages):
         for q in st.quantities:

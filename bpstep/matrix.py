@@ -6,8 +6,9 @@ are column vectors and the forward pass reads aᵏ = (Wᵏ)ᵀ·yᵏ⁻¹ + bᵏ
 several samples they are rows (Aᵏ = Yᵏ⁻¹·Wᵏ + 1·(bᵏ)ᵀ) and the update is one product that sums
 over the batch, ΔWᵏ = ±η·(Yᵏ⁻¹)ᵀ·Dᵏ, divided by n for ``reduction: mean``.
 
-The numbers are the step's own values, read by name (the tables show the same); only f′(a) and
-∂E/∂y, which no table lists, are computed here, by the functions of bpstep.functions.
+The numbers are the step's own values, read by name (the tables show the same); f′(a) and
+∂E/∂y, which no table lists, are the trace's activations' and loss's own (bpstep.functions),
+applied to those values.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpstep.engine import activations_of, epoch_batches, sample_order
-from bpstep.functions import LOSSES, Activation, fused
-from bpstep.scenario import Scenario
+from bpstep.functions import Activation
 from bpstep.trace import Kind, Phase, Stage, Trace, edge_name, parse_name, scalar_name, unit_name
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -114,26 +113,25 @@ class MatrixStage:
     """Row and column labels this stage is about (its sample, when samples are rows)."""
 
 
-def matrix_stages(scenario: Scenario, trace: Trace) -> tuple[MatrixStage, ...]:
+def matrix_stages(trace: Trace) -> tuple[MatrixStage, ...]:
     """The matrix form of every stage of ``trace``, in order."""
-    builder = _Builder(scenario, trace)
+    builder = _Builder(trace)
     return tuple(builder.stage(stage) for stage in trace.stages)
 
 
 class _Builder:
     """Reads a stage's values by name and writes them as the equations of its phase."""
 
-    def __init__(self, scenario: Scenario, trace: Trace) -> None:
-        self.sc = scenario
+    def __init__(self, trace: Trace) -> None:
+        self.network = network = trace.network
         self.env = trace.env
-        self.units = [layer.units for layer in scenario.layers]
-        self.acts = activations_of(scenario)
-        self.loss = LOSSES[scenario.loss]
-        self.delta_rule = scenario.convention == "delta_rule"
-        self.count = len(scenario.inputs)
+        self.units = network.units
+        self.acts = network.activations
+        self.loss = network.loss
+        self.delta_rule = network.delta_rule
+        self.count = network.samples
         self.several = self.count > 1
-        batches = epoch_batches(scenario, sample_order(scenario))
-        self.batch_of = {i + 1: [j + 1 for j in batch] for batch in batches for i in batch}
+        self.batch_of = {i: list(batch) for batch in network.updates for i in batch}
 
     # values by name
 
@@ -256,7 +254,7 @@ class _Builder:
         e = Operand("e", np.array([[self.env[scalar_name(each, s)]] for s in samples]),
                     tuple(sample_label(s) for s in samples), ("",))
         rhs: list[Token] = [self.ones(samples, transposed=True), "·", e]
-        if self.sc.reduction == "mean":
+        if self.network.reduction == "mean":
             rhs += [" / ", self.scalar("n", float(len(samples)))]
         return MatrixStage((Equation(self.scalar("E", self.env[kind]), tuple(rhs)),),
                            "e holds the loss of each sample")
@@ -290,7 +288,7 @@ class _Builder:
     def output_delta(self, act: Activation, a: Operand, y: Operand, t: Operand) -> tuple[Token, ...]:
         """δ at the outputs in the scenario's convention: −∂E/∂a (delta rule) or +∂E/∂a."""
         first, second = (t, y) if self.delta_rule else (y, t)
-        if fused(act, self.loss) is not None:
+        if self.network.pairing is not None:
             return (first, " − ", second)
         sign = -1.0 if self.delta_rule else 1.0
         units = y.values.shape[0 if y.cols == ("",) else 1]
@@ -317,7 +315,7 @@ class _Builder:
         n = len(samples)
         eta = self.scalar("η", self.env["lr"])
         rate: list[Token] = ([] if self.delta_rule else ["−"]) + [eta, " · "]
-        if self.sc.reduction == "mean" and rows:
+        if self.network.reduction == "mean" and rows:
             rate[-1:] = [" / ", self.scalar("n", float(n)), " · "]
         y_in = self.layer(f"y{sup(k - 1)}", self.layer_values(Kind.Y, k - 1, samples), k - 1,
                           samples, rows)

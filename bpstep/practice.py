@@ -21,7 +21,6 @@ from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.escaping import json_dumps, printable
 from bpstep.numbers import fmt
-from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace, asked
 from bpstep.verify import CARRIED, TO_FIX, Report, Verdict, verify
 from bpstep.written import DEFAULT_FLOOR, Floor, read_number
@@ -99,7 +98,6 @@ class Session:
     """The state of one practice walk over ``names`` (a subset of the step, in stage order)."""
 
     trace: Trace
-    scenario: Scenario
     names: Sequence[str]
     tries: int = 2
     tol: float | None = None
@@ -153,7 +151,7 @@ class Session:
         value = written.value
         comma = text.strip() if written.comma else None
         self.answers[q.name] = Answer(q.name, written)
-        verdict = verify(self.trace, self.scenario, self.answers, self.tol, self.floor)[q.name]
+        verdict = verify(self.trace, self.answers, self.tol, self.floor)[q.name]
         record = self._record(attempts=(*self.records[q.name].attempts, verdict))
         if verdict.accepted:
             self.accepted[q.name] = value
@@ -208,7 +206,7 @@ class Session:
 
     def report(self) -> Report:
         """Every answer still standing marked at once: what ``bpstep verify`` says of the save."""
-        return verify(self.trace, self.scenario, self.answers, self.tol, self.floor)
+        return verify(self.trace, self.answers, self.tol, self.floor)
 
     def mistakes(self) -> Iterator[Verdict]:
         """Every number typed that was not accepted, in the order typed (a later right one does not

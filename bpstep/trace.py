@@ -28,6 +28,8 @@ import numpy as np
 from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.expr import Env, Expr, Layout
+from bpstep.functions import Activation, FusedDelta, Loss, fused
+from bpstep.scenario import Convention, Mode, Reduction
 
 
 class Kind(StrEnum):
@@ -506,12 +508,54 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Network:
+    """The network a step ran and how it learned, as the step's readers need it: a trace is
+    read alone, without the scenario it came from."""
+
+    units: tuple[tuple[str, ...], ...]
+    """Unit names of every layer, the inputs first."""
+    layer_names: tuple[str | None, ...]
+    """Each layer's own name, where the scenario gives one."""
+    activations: tuple[Activation, ...]
+    """The activation of every layer after the inputs, its gain applied."""
+    loss: Loss
+    convention: Convention
+    mode: Mode
+    reduction: Reduction
+    updates: tuple[tuple[int, ...], ...]
+    """The samples (from 1) each update of the step learned from, in order: every sample once."""
+    biases: bool
+    """Whether the units have biases."""
+    update_biases: bool
+    title: str | None
+    source: str
+    """Where the scenario was read from (a lesson's name, a path as typed)."""
+
+    @property
+    def samples(self) -> int:
+        """How many samples the step learned from."""
+        return sum(map(len, self.updates))
+
+    @property
+    def delta_rule(self) -> bool:
+        """δ = −∂E/∂a and w ← w0 + η·δ·y (else the gradient convention, with the signs turned)."""
+        return self.convention == Convention.DELTA_RULE
+
+    @property
+    def pairing(self) -> FusedDelta | None:
+        """The output activation and the loss as one δ = y − t, when they fuse."""
+        return fused(self.activations[-1], self.loss)
+
+
+@dataclass(frozen=True, slots=True)
 class Trace:
     """One training step: given values, then every stage in the order it is taught."""
 
     stages: tuple[Stage, ...]
     given: Mapping[str, float]
     """Inputs, targets, initial parameters and the learning rate, by name."""
+    network: Network = field(kw_only=True)
+    """The network and settings the step ran."""
     env: Mapping[str, float] = field(default_factory=dict, repr=False, compare=False)
     """Every value of the step, given and computed, by name: what the rules are evaluated in."""
     _where: dict[str, tuple[int, int]] = field(default_factory=dict, init=False, repr=False,

@@ -187,7 +187,7 @@ class Drawer:
             breach = next(number_breaches(variant, self.reference), None)
             if breach is None:
                 trace = step(variant)
-                breach = next(step_breaches(variant, trace, self.reference), None)
+                breach = next(step_breaches(trace, self.reference), None)
                 if breach is None:
                     return variant, trace
             broken[breach.rule] += 1
@@ -493,6 +493,39 @@ def read_class(folder: Path) -> ClassFolder:
                        unlisted(class_files(folder, STUDENTS), files))
 
 
+@dataclass(frozen=True, slots=True)
+class QuizSource:
+    """The scenarios a quiz asks about: a class folder's variants, or one scenario."""
+
+    variants: list[tuple[str, Scenario]]
+    """(id, scenario) of each, in the index's order; one scenario's id is its file's stem."""
+    reads: tuple[Path, ...]
+    """The files they come from, which the quiz may not replace."""
+    title: str
+    """The quiz's title: the original's, taken from the first variant's (``original_title``)."""
+    stale: str = ""
+    """What the folder holds that its index does not list, to warn of; empty when nothing."""
+
+
+def quiz_source(source: Path) -> QuizSource:
+    """The variants of the class folder ``source``, else the scenario or lesson it names."""
+    from bpstep.lessons import find, load_scenario
+
+    stale = ""
+    if source.is_dir():
+        folder = read_class(source)
+        variants = list(zip(folder.idents, folder.scenarios, strict=True))
+        reads = folder.reads
+        if folder.stale:
+            stale = (f"{source / STUDENTS} holds {folder.stale.total():,} files that {folder.index} "
+                     f"does not list, left from an earlier class; the quiz has only the "
+                     f"{len(variants):,} it lists")
+    else:
+        reads = (find(source),)
+        variants = [(source.stem, load_scenario(source))]
+    return QuizSource(variants, reads, original_title(variants[0][1].title or source.stem), stale)
+
+
 # --- quiz blanks: which values are asked, with what tolerance, which wrong answers are named ---
 
 
@@ -563,7 +596,7 @@ def quiz_precision(scenario: Scenario, digits: int | None, decimals: int | None)
     return scenario.marking or DEFAULT_FLOOR
 
 
-def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, precision: Floor,
+def question(trace: Trace, ident: str, *, ask: str | None, precision: Floor,
              rounding_credit: int, hide_formula: bool = False) -> Question:
     """The variant's worksheet as blanks: each correct to ±half a unit of the last digit
     ``precision`` asks for; each value ``verify`` would call rounded too early (the same
@@ -571,12 +604,12 @@ def question(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None, p
     Every value is cleaned of float noise (``numbers.clean``): 0.336, not 0.33599999999999997.
     With ``hide_formula`` a blank says what it is but not its rule (an exam asks for it)."""
     names = asked(trace, ask)
-    blanks = _blanks(scenario, trace, names, names, precision=precision,
+    blanks = _blanks(trace, names, names, precision=precision,
                      rounding_credit=rounding_credit, hide_formula=hide_formula)
-    return Question(_title(scenario, ident), ident, _givens(trace), blanks, precision)
+    return Question(_title(trace.network.title, ident), ident, _givens(trace), blanks, precision)
 
 
-def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | None,
+def stage_questions(trace: Trace, ident: str, *, ask: str | None,
                     precision: Floor, rounding_credit: int, hide_formula: bool = False
                     ) -> list[Question]:
     """Each stage of the variant as its own ``question``, its given values the scenario's and
@@ -585,7 +618,7 @@ def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | 
     so no mistake is replayed through them."""
     from bpstep.answers import call_names, describe
 
-    activations, outputs = call_names(scenario), scenario.layers[-1].units
+    activations, outputs = call_names(trace.network), trace.network.units[-1]
     chosen = set(asked(trace, ask))
     scales = noise_scales(trace)
     before: list[str] = []
@@ -599,17 +632,17 @@ def stage_questions(scenario: Scenario, trace: Trace, ident: str, *, ask: str | 
             results = tuple((f"{n}: {describe(trace[n], activations, outputs, with_rule=False)}",
                              yaml_number(clean(trace[n].value, scales[n]))) for n in used)
             step_ident = f"{ident} · stage {index}"
-            blanks = _blanks(scenario, trace, here, [*before, *here], precision=precision,
+            blanks = _blanks(trace, here, [*before, *here], precision=precision,
                              rounding_credit=rounding_credit, hide_formula=hide_formula)
-            title = f"{_title(scenario, ident)} · stage {index}: {stage.title}"
+            title = f"{_title(trace.network.title, ident)} · stage {index}: {stage.title}"
             questions.append(Question(title, step_ident, (*_givens(trace), *results), blanks,
                                       precision))
         before += names
     return questions
 
 
-def _title(scenario: Scenario, ident: str) -> str:
-    title = scenario.title or "Backpropagation step"
+def _title(title: str | None, ident: str) -> str:
+    title = title or "Backpropagation step"
     if VARIANT_TITLE not in title:  # a variant's title (variant_title) says which it is already
         return f"{title} · {ident}"
     return title
@@ -621,13 +654,13 @@ def _givens(trace: Trace) -> tuple[tuple[str, str], ...]:
     return tuple((describe_given(n), yaml_number(clean(v))) for n, v in trace.given.items())
 
 
-def _blanks(scenario: Scenario, trace: Trace, blank_names: Sequence[str], known: Sequence[str],
+def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
             *, precision: Floor, rounding_credit: int, hide_formula: bool) -> tuple[Blank, ...]:
     """A blank per name; ``known`` are the values the student does not work out through this
     one (the other blanks, or results given), so no mistake is replayed through them."""
     from bpstep.answers import call_names, describe
 
-    activations, outputs = call_names(scenario), scenario.layers[-1].units
+    activations, outputs = call_names(trace.network), trace.network.units[-1]
     scales = noise_scales(trace)
     blanks = []
     for name in blank_names:
@@ -637,12 +670,12 @@ def _blanks(scenario: Scenario, trace: Trace, blank_names: Sequence[str], known:
         assert written is not None, "a number written by written() reads back"
         tol = clean(written.half_unit)
         answers = [Answer(value, accepted_band(value, tol), 100, f"correct: {name} = {written.text}")]
-        early = early_rounding_values(trace, scenario, name, written.figures, known)
+        early = early_rounding_values(trace, name, written.figures, known)
         for m in early if rounding_credit else ():
             if _clear(answers, clean(m.value, scales[name]), tol):
                 answers.append(Answer(clean(m.value, scales[name]), tol, rounding_credit, m.hint, m.key))
         powers = 0
-        for m in mistake_values(trace, scenario, name, written=known):
+        for m in mistake_values(trace, name, written=known):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:

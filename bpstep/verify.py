@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from bpstep.affine import UNBOUNDED, Affine
 from bpstep.answers import Answer
-from bpstep.engine import CONVENTION_SIGN, is_error_term, swap_error
+from bpstep.engine import is_error_term, swap_error
 from bpstep.enums import StrEnum
 from bpstep.expr import (
     HALF,
@@ -51,9 +51,9 @@ from bpstep.expr import (
     inline,
     substitute,
 )
-from bpstep.functions import ACTIVATIONS, LOSSES, Activation, fused
+from bpstep.functions import ACTIVATIONS, Activation
 from bpstep.numbers import fmt
-from bpstep.scenario import Scenario, activation_of
+from bpstep.scenario import Scenario
 from bpstep.trace import UPDATE_KINDS, Kind, Name, Quantity, Trace, kind_of, parse_name
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, Written, round_figures
 
@@ -322,15 +322,16 @@ class _Chain(Mapping[str, Affine]):
 class _Marker:
     """Marks one worksheet: the student's world of values, verdicts, and mistakes replayed."""
 
-    def __init__(self, trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
+    def __init__(self, trace: Trace, answers: Mapping[str, Answer],
                  tol: float | None, floor: Floor | None) -> None:
-        self.trace, self.scenario, self.answers, self.tol = trace, scenario, answers, tol
+        self.trace, self.answers, self.tol = trace, answers, tol
+        self.network = net = trace.network
         self.floor = floor
-        self.delta_rule = CONVENTION_SIGN[scenario.convention] > 0
-        self.activation = {u: activation_of(layer) for layer in scenario.layers[1:] for u in layer.units}
-        self.outputs = frozenset(scenario.layers[-1].units)
-        self.place = {u: (k, i) for k, layer in enumerate(scenario.layers)
-                      for i, u in enumerate(layer.units)}
+        self.delta_rule = net.delta_rule
+        self.activation = {u: act for units, act in zip(net.units[1:], net.activations, strict=True)
+                           for u in units}
+        self.outputs = frozenset(net.units[-1])
+        self.place = {u: (k, i) for k, units in enumerate(net.units) for i, u in enumerate(units)}
         """Layer and position of every unit, for weights read from the wrong row or column."""
         self.world: dict[str, float] = dict(trace.given)
         """The student's numbers where given, else recomputed from the student's numbers."""
@@ -984,8 +985,8 @@ def _error_terms(expr: Expr) -> list[Expr]:
 
 def _fused_output(m: _Marker) -> Activation | None:
     """The output activation when its f′(a) cancels against the loss (δ = t − y), if it has one."""
-    act = m.activation[m.scenario.layers[-1].units[0]]
-    return act if fused(act, LOSSES[m.scenario.loss]) is not None and act.slope else None
+    act = m.network.activations[-1]
+    return act if m.network.pairing is not None and act.slope else None
 
 
 def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Replay]:
@@ -1002,7 +1003,7 @@ def _derivative_twice(m: _Marker, q: Quantity) -> Iterator[Replay]:
         yield (expr.rewrite(times_slope),
                f"activation derivative f′(a) = {output.derivative_formula} of {output.name} applied "
                f"although δ = {delta} already has it (it cancels against ∂E/∂y of "
-               f"{m.scenario.loss}){_delta_of(q, terms[0])}")
+               f"{m.network.loss.name}){_delta_of(q, terms[0])}")
     yield from _each_slope(m, q, lambda s: Prod((s, s)), "applied twice")
 
 
@@ -1107,7 +1108,7 @@ def _transposed_of(m: _Marker, name: Name) -> str | None:
     if name.kind not in WEIGHT_KINDS or name.source is None or name.unit is None:
         return None
     (k_from, i), (k_to, j) = m.place[name.source], m.place[name.unit]
-    sources, targets = m.scenario.layers[k_from].units, m.scenario.layers[k_to].units
+    sources, targets = m.network.units[k_from], m.network.units[k_to]
     if i == j or j >= len(sources) or i >= len(targets):
         return None
     return Name(name.kind, targets[i], sources[j], name.sample).renamed(name.kind)
@@ -1133,7 +1134,7 @@ def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Replay]:
     """A hidden δ summed through the outgoing weights of another unit of its layer."""
     if q.kind != Kind.DELTA or q.unit in m.outputs or q.unit not in m.place:
         return
-    layer = m.scenario.layers[m.place[q.unit][0]].units
+    layer = m.network.units[m.place[q.unit][0]]
     for other in layer:
         if other == q.unit:
             continue
@@ -1270,8 +1271,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("lr_left_out", _uses_lr, _lr_left_out),
     Mistake("slope_swapped", _always, _slope_swapped),
     Mistake("activation_swapped", _always, _activation_swapped),
-    Mistake("bias_left_out", lambda m, q: m.scenario.biases is not None, _bias_left_out),
-    Mistake("half_left_out", lambda m, q: m.scenario.loss == "half_sse", _half_left_out),
+    Mistake("bias_left_out", lambda m, q: m.network.biases, _bias_left_out),
+    Mistake("half_left_out", lambda m, q: m.network.loss.name == "half_sse", _half_left_out),
     Mistake("mean_left_out", _always, _mean_left_out),
     Mistake("a_for_y", _always, _a_for_y),
     Mistake("new_for_old", _backward_or_update, _new_for_old),
@@ -1296,11 +1297,11 @@ REPLAYED: dict[str, Callable[[_Marker, Quantity], Iterator[Replay]]] = {
 (``_Marker.misrules``), by key: what the web page's marker is sent as data."""
 
 
-def verify(trace: Trace, scenario: Scenario, answers: Mapping[str, Answer],
+def verify(trace: Trace, answers: Mapping[str, Answer],
            tol: float | None = None, floor: Floor | None = DEFAULT_FLOOR) -> Report:
     """Mark ``answers`` against one step; ``tol`` replaces the tolerance the digits imply, and
     ``floor`` is the precision an answer needs (``floor_for`` reads the course's)."""
-    return _Marker(trace, scenario, answers, tol, floor).mark()
+    return _Marker(trace, answers, tol, floor).mark()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1313,7 +1314,7 @@ class MistakeValue:
     value: float
 
 
-def mistake_values(trace: Trace, scenario: Scenario, name: str,
+def mistake_values(trace: Trace, name: str,
                    written: Collection[str] = ()) -> list[MistakeValue]:
     """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``: made
     in its own rule first, then in the values it rests on that are not among ``written`` (the
@@ -1323,7 +1324,7 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str,
     outside what the quantity can be, equal the true value or repeat an earlier (more specific)
     mistake's value are left out.
     """
-    marker = _marker_of_truth(trace, scenario, written)
+    marker = _marker_of_truth(trace, written)
     q = trace[name]
     low, high = marker.bounds(q)
     found: list[MistakeValue] = []
@@ -1343,12 +1344,12 @@ def mistake_values(trace: Trace, scenario: Scenario, name: str,
     return found
 
 
-def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: int,
+def early_rounding_values(trace: Trace, name: str, figures: int,
                           written: Collection[str] = ()) -> list[MistakeValue]:
     """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
     figures when every earlier number is right and ``written`` are written (the other blanks of
     a quiz): each with its hint, nearest the true value first."""
-    marker = _marker_of_truth(trace, scenario, written)
+    marker = _marker_of_truth(trace, written)
     q = trace[name]
     out: dict[float, str] = {}
     for value, replay in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
@@ -1359,10 +1360,10 @@ def early_rounding_values(trace: Trace, scenario: Scenario, name: str, figures: 
             for value, hint in sorted(out.items(), key=lambda item: abs(item[0] - q.value))]
 
 
-def _marker_of_truth(trace: Trace, scenario: Scenario, written: Collection[str] = ()) -> _Marker:
+def _marker_of_truth(trace: Trace, written: Collection[str] = ()) -> _Marker:
     """A marker of a worksheet with the true value of each of ``written`` (every value the true
     one, the update stages' too)."""
-    marker = _Marker(trace, scenario, {}, None, None)
+    marker = _Marker(trace, {}, None, None)
     marker.world = {**trace.given, **trace.values}
     marker.answers = {n: Answer(n, Written(marker.world[n], repr(marker.world[n]), 17, 17))
                       for n in written}

@@ -137,7 +137,7 @@ def test_json_text_is_what_each_quantity_prints_by_itself(name: str) -> None:
     scenario = check(SPECS[name], name) if name in SPECS else load(ROOT / "scenarios" / f"{name}.yaml")
     trace = step(scenario)
     out = io.StringIO()
-    write_trace_json(scenario, trace, out)
+    write_trace_json(trace, out)
     assert out.getvalue() == canonical_json(scenario, step(scenario))
 
 
@@ -155,9 +155,10 @@ def test_a_rule_block_that_names_one_operand_twice_lists_it_once() -> None:
                       lambda row: "h1", lambda row: f"x{row}", before=[0.0, 0.0])
     values = np.array([1.0, 0.25])
     quantities = LazyQuantities(values, [block], {}, env)
-    trace = Trace((Stage(Phase.UPDATE, "update", quantities),), env, env)
+    trace = Trace((Stage(Phase.UPDATE, "update", quantities),), env, env,
+                  network=step(scenario).network)
     out = io.StringIO()
-    write_trace_json(scenario, trace, out)
+    write_trace_json(trace, out)
     assert out.getvalue() == canonical_json(scenario, trace)
     assert json.loads(out.getvalue())["stages"][0]["quantities"][0]["inputs"] == ["lr"]
 

@@ -191,7 +191,7 @@ def test_stage_pictures_share_one_size_for_slides() -> None:
     from bpstep.scenario import load
 
     scenario = load(Path(GFG))
-    pictures = stage_svgs(scenario, step(scenario))
+    pictures = stage_svgs(step(scenario))
     assert len({ET.fromstring(p).get("viewBox") for p in pictures}) == 1
     assert all(min(float(t.get("font-size")) for t in texts(ET.fromstring(p))) >= 13
                for p in pictures)
@@ -208,7 +208,7 @@ def slides(path: Path, precision: int = 6) -> tuple[list[ET.Element], object]:
     from bpstep.scenario import load
 
     trace = step(load(path))
-    return [ET.fromstring(p) for p in stage_svgs(load(path), trace, precision=precision)], trace
+    return [ET.fromstring(p) for p in stage_svgs(trace, precision=precision)], trace
 
 
 def test_slides_show_every_weight_and_bias_as_it_stands_rounded_and_say_so(tmp_path: Path) -> None:

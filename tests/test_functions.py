@@ -178,6 +178,7 @@ def test_softmax_losses_of_samples_far_apart_are_each_exact() -> None:
 def test_a_gained_unit_is_described_by_its_rule_not_a_call() -> None:
     """``sigmoid(a[h1])`` would hide the gain: a worksheet writes 1 / (1 + e^(−2·a[h1]))."""
     from bpstep.answers import call_names
+    from bpstep.engine import step
     from bpstep.scenario import check
 
     scenario = check({"learning_rate": 1.0, "loss": "half_sse",
@@ -185,7 +186,7 @@ def test_a_gained_unit_is_described_by_its_rule_not_a_call() -> None:
                                  {"units": ["h"], "activation": {"name": "sigmoid", "gain": 2}},
                                  {"units": ["o"], "activation": "sigmoid"}],
                       "weights": [[[0.5]], [[0.5]]], "inputs": [1.0], "targets": [0.5]})
-    assert call_names(scenario) == {"h": None, "o": "sigmoid"}
+    assert call_names(step(scenario).network) == {"h": None, "o": "sigmoid"}
     steep = activation_entry("sigmoid", 2)
     assert (steep.gain, steep.call_name, ACTIVATIONS["sigmoid"].call_name) == (2, None, "sigmoid")
 

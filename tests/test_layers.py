@@ -18,11 +18,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bpstep"
 
 FOUNDATION = frozenset({
     "bpstep.affine", "bpstep.arrays", "bpstep.cells", "bpstep.enums", "bpstep.errors",
-    "bpstep.expr", "bpstep.functions", "bpstep.numbers",
+    "bpstep.expr", "bpstep.files", "bpstep.functions", "bpstep.inputs", "bpstep.numbers",
 })
 """Imported by all, importing none of the rest: the expression model, the activations and losses,
-errors and exit codes, how numbers are written, read-only arrays, CSV and YAML cells. File safety
-belongs here too, but still lives in export/ (see KNOWN_EXCEPTIONS)."""
+errors and exit codes, how numbers are written, read-only arrays, CSV and YAML cells, and file
+safety (the files a command has read, checked and atomic writes)."""
 
 COMMAND_LINE = frozenset({"bpstep", "bpstep.__main__", "bpstep.cli", "bpstep.launch"})
 
@@ -42,11 +42,7 @@ def layer(module: str) -> int:
     return 1
 
 
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("bpstep.render.snapshots", "bpstep.export.output"):
-        "file safety (checked, atomic writes) lives in export/output.py; it belongs at the bottom "
-        "(bpstep/files.py), a move left until the work on file writing has merged",
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """Wrong-way imports that stay for now, each with why."""
 
 

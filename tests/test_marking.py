@@ -48,7 +48,7 @@ LOSS = 0.5 * (0.5 - Y_O) ** 2
 def mark(text: str, path: Path | str = GFG, floor: Floor | None = DEFAULT_FLOOR,
          tol: float | None = None) -> Report:
     scenario = load(path) if isinstance(path, Path) else _scenario(path)
-    return verify(step(scenario), scenario, parse(text, "answers.yaml").answers, tol, floor)
+    return verify(step(scenario), parse(text, "answers.yaml").answers, tol, floor)
 
 
 def _scenario(text: str):  # type: ignore[no-untyped-def]

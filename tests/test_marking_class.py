@@ -436,7 +436,7 @@ def marked(net: Net, s: Student, floor: Floor | None = None) -> Report:
     missing = {q.name for q in trace} - set(s.sheet) - s.blank
     assert not missing, f"the student model skipped {missing}"
     sheet = parse(sheet_text(s), "answers.yaml")
-    return verify(trace, scenario, sheet.answers, None, floor or Floor(FloorKind.DIGITS, 3))
+    return verify(trace, sheet.answers, None, floor or Floor(FloorKind.DIGITS, 3))
 
 
 def truth(net: Net) -> dict[str, float]:

@@ -29,7 +29,7 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
 
 def stages_of(path: Path) -> tuple[MatrixStage, ...]:
     scenario = load(path)
-    return matrix_stages(scenario, step(scenario))
+    return matrix_stages(step(scenario))
 
 
 def equation(stage: MatrixStage, lhs: str) -> Equation:
@@ -209,15 +209,15 @@ def test_run_view_both_and_focus_mark_the_unit(tmp_path: Path) -> None:
 def test_markdown_and_html_exports_hold_the_matrices() -> None:
     scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
     trace = step(scenario)
-    md = export(scenario, trace, "markdown", view="matrix")
+    md = export(trace, "markdown", view="matrix")
     assert "```text\nΔW¹" in md and "(2×2)" in md and "| unit |" not in md
-    html = export(scenario, trace, "html", view="both")
+    html = export(trace, "html", view="both")
     assert '<pre class="matrix">' in html and "<th>unit</th>" in html
 
 
 def test_latex_matrices_compile(tmp_path: Path) -> None:
     scenario = load(SCENARIOS / "xor_batch.yaml")
-    tex = export(scenario, step(scenario), "latex", view="both", explain=True)
+    tex = export(step(scenario), "latex", view="both", explain=True)
     assert r"\begin{bmatrix}" in tex and r"\underset{(4{\times}2)}{A^{1}}" in tex
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed: apt-get install -y chromium texlive-latex-base graphviz")
@@ -263,7 +263,7 @@ def test_a_transpose_is_printed_as_a_row_in_the_terminal_and_markdown() -> None:
     stage7 = run.output[run.output.index("stage 7 of 8"):run.output.index("stage 8 of 8")]
     np.testing.assert_allclose(_row_under(stage7.splitlines(), "(2×1)ᵀ"), d1[:, 0], rtol=1e-5)
     scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
-    md = export(scenario, step(scenario), "markdown", view="matrix")
+    md = export(step(scenario), "markdown", view="matrix")
     np.testing.assert_allclose(_row_under(md[md.index("ΔW¹"):].splitlines(), "(2×1)ᵀ"), d1[:, 0],
                                rtol=1e-5)
 
@@ -278,7 +278,7 @@ def test_a_transposed_weight_matrix_is_printed_turned() -> None:
 def test_latex_prints_a_transpose_as_a_row() -> None:
     d1 = _gfg_hidden_deltas()
     scenario = load(SCENARIOS / "gfg_sigmoid.yaml")
-    tex = export(scenario, step(scenario), "latex", view="matrix")
+    tex = export(step(scenario), "latex", view="matrix")
     symbols = next(line for line in tex.splitlines() if r"{\Delta}W^{1}} =" in line)
     numbers = tex.splitlines()[tex.splitlines().index(symbols) + 1]
     assert symbols.endswith(r"\underset{(2{\times}1)^{\mathsf{T}}}{({\delta}^{1})^{\mathsf{T}}} \]")

@@ -39,7 +39,7 @@ DELTA_O = (0.5 - Y_O) * Y_O * (1 - Y_O)
 def session(*names: str, tries: int = 3) -> Session:
     scenario = load(GFG)
     trace = step(scenario)
-    return Session(trace, scenario, list(names) or [q.name for q in trace], tries=tries)
+    return Session(trace, list(names) or [q.name for q in trace], tries=tries)
 
 
 def test_right_first_time() -> None:
@@ -154,7 +154,7 @@ def test_the_saved_answers_are_marked_by_verify_as_the_session_marked_them(tmp_p
     text = answers_yaml(s, "gfg_sigmoid.yaml", "GfG")
     sheet = parse(text, "saved.yaml", GFG.parent)
     assert sheet.scenario == GFG.parent / "gfg_sigmoid.yaml"
-    again = verify(s.trace, s.scenario, sheet.answers)
+    again = verify(s.trace, sheet.answers)
     assert {v.name: v.verdict for v in again if v.written} == {
         "a[h1]": "correct", "y[h1]": "correct", "y[h2]": "wrong", "a[o]": "carried",
         "delta[o]": "correct"}
@@ -216,7 +216,7 @@ def test_the_values_a_question_needs_are_listed_with_commas_and_wrap_under_an_in
 
     scenario = load(Path(__file__).resolve().parent.parent / "scenarios" / "gfg_sigmoid.yaml")
     trace = step(scenario)
-    session = Session(trace, scenario, [q.name for q in trace])
+    session = Session(trace, [q.name for q in trace])
     console = Console(file=io.StringIO(), width=44, color_system=None)
     console.print(question(session, session.trace["a[h1]"]))
     lines = console.file.getvalue().splitlines()
@@ -238,7 +238,7 @@ def test_the_problem_of_a_large_network_is_summed_up_not_printed_whole() -> None
                                                     "activation": "sigmoid"},
                                  {"units": ["o"], "activation": "sigmoid"}],
                       "inputs": [0.5] * 30, "targets": [0.5]})
-    s = Session(step(scenario), scenario, ["a[h1]"])
+    s = Session(step(scenario), ["a[h1]"])
     console = Console(file=io.StringIO(), width=80, color_system=None)
     console.print(problem(s))
     lines = console.file.getvalue().splitlines()

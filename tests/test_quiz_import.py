@@ -91,7 +91,7 @@ def expected(source: Path, *, rounding_credit: int = 50, digits: int | None = No
     with its control characters escaped (what the page should show)."""
     scenario = load(source)
     trace = step(scenario)
-    q = question(scenario, trace, "v", ask=None, rounding_credit=rounding_credit,
+    q = question(trace, "v", ask=None, rounding_credit=rounding_credit,
                  precision=quiz_precision(scenario, digits, None))
     out = {}
     for b in q.blanks:
@@ -608,7 +608,7 @@ def test_a_quiz_accepts_what_verify_calls_correct(precision: tuple[str, int],
         for k in range(-2, 3):
             text = figures_text((round(value / unit) + k) * unit, unit)
             in_band = abs(float(text) - band.value) <= band.tolerance
-            verdict = verify(trace, scenario, {name: Answer(name, read_number(text))},
+            verdict = verify(trace, {name: Answer(name, read_number(text))},
                              floor=floor)[name].verdict
             assert (verdict == CORRECT) == in_band, (name, text, verdict, band)
             accepted += in_band

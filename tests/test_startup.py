@@ -32,7 +32,7 @@ def test_a_plain_run_loads_only_what_it_draws() -> None:
     """No matrices, diagrams or SVG snapshots for `bpstep run` without --view, --diagram or
     --save-svg (benchmarks/bench_startup.py measures what that saves)."""
     unused = ("bpstep.matrix", "bpstep.render.matrix", "bpstep.render.diagram_text",
-              "bpstep.render.snapshots", "bpstep.export.output")
+              "bpstep.render.snapshots", "bpstep.files")
     probe = ("import sys\nfrom bpstep.cli import app\n"
              "sys.argv = ['bpstep', 'run', 'scenarios/gfg_sigmoid.yaml']\n"
              "try:\n    app()\nexcept SystemExit:\n    pass\n"

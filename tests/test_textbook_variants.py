@@ -252,14 +252,14 @@ def test_verify_marks_a_second_change_without_its_momentum_term_wrong() -> None:
     scenario = check(line(momentum=0.5))
     trace = step(scenario)
     right = parse('"dw[x1->o]@2": -0.205\n', "a.yaml").answers
-    assert verify(trace, scenario, right)["dw[x1->o]@2"].verdict == CORRECT
+    assert verify(trace, right)["dw[x1->o]@2"].verdict == CORRECT
     forgot = parse('"dw[x1->o]@2": -0.23\n', "a.yaml").answers  # 0.1·(−1.15)·2 alone
-    assert verify(trace, scenario, forgot)["dw[x1->o]@2"].verdict == WRONG
+    assert verify(trace, forgot)["dw[x1->o]@2"].verdict == WRONG
 
 
 def test_an_output_beyond_a_gained_sigmoid_is_named_with_its_gain() -> None:
     scenario = check(gained())
-    report = verify(step(scenario), scenario, parse('"y[h1]": 1.5\n', "a.yaml").answers)
+    report = verify(step(scenario), parse('"y[h1]": 1.5\n', "a.yaml").answers)
     assert report["y[h1]"].verdict == WRONG
     assert "sigmoid with gain 2" in (report["y[h1]"].hint or "")
 
@@ -286,6 +286,6 @@ def test_a_left_out_gained_derivative_is_named_with_its_gain() -> None:
                                  {"units": ["o"], "activation": "sigmoid"}],
                       "weights": [[[0.5]], [[0.8]]]})
     sheet = parse(f'"delta[h1]": {0.8 * d_o:.6f}\n', "answers.yaml")
-    verdict = verify(step(scenario), scenario, sheet.answers)["delta[h1]"]
+    verdict = verify(step(scenario), sheet.answers)["delta[h1]"]
     assert verdict.mistake == "derivative_missing"
     assert verdict.hint == "activation derivative f′(a) = 2 · y · (1 − y) of sigmoid with gain 2 left out"

@@ -60,7 +60,7 @@ def mark(text: str, path: Path = GFG, tol: float | None = None, floor: Floor | N
     problems = check_names(sheet, {q.name for q in trace}, trace.given)
     if problems:
         raise problems[0]
-    return verify(trace, scenario, sheet.answers, tol, floor)
+    return verify(trace, sheet.answers, tol, floor)
 
 
 def scenario_variant(old: str, new: str, tmp_path: Path) -> Path:
@@ -367,7 +367,7 @@ def test_the_scenario_path_is_relative_to_the_answers_file(tmp_path: Path) -> No
 def test_the_worksheet_loads_back_with_every_name_unanswered() -> None:
     scenario = load(GFG)
     trace = step(scenario)
-    text = worksheet(trace, scenario, "gfg_sigmoid.yaml")
+    text = worksheet(trace, scenario.marking, "gfg_sigmoid.yaml")
     sheet = parse(text, "sheet.yaml")
     check_names(sheet, {q.name for q in trace}, trace.given)
     assert list(sheet.lines) == [q.name for q in trace]
@@ -382,7 +382,7 @@ def test_the_worksheet_quotes_unusual_unit_names() -> None:
     text = GFG.read_text(encoding="utf-8").replace("[h1, h2]", "['h#1', 'h:2']")
     scenario = check(*parse_yaml(text, "odd.yaml")[:1], "odd.yaml")
     trace = step(scenario)
-    sheet = parse(worksheet(trace, scenario, None), "sheet.yaml")
+    sheet = parse(worksheet(trace, scenario.marking, None), "sheet.yaml")
     assert list(sheet.lines) == [q.name for q in trace]
     assert "a[h#1]" in sheet.lines and "y[h:2]" in sheet.lines
 
@@ -405,11 +405,11 @@ def test_the_published_correct_values_are_marked_correct_to_the_digits_they_have
     }
     scenario = load(GFG)
     trace = step(scenario)
-    report = verify(trace, scenario, parse("\n".join(f'"{n}": {v}' for n, v in published.items()),
+    report = verify(trace, parse("\n".join(f'"{n}": {v}' for n, v in published.items()),
                                            "published.yaml").answers)
     assert [report[n].verdict for n in published] == [CORRECT] * len(published)
     off = {n: v[:-1] + str((int(v[-1]) + 2) % 10) for n, v in published.items() if "." in v[:-1]}
-    report = verify(trace, scenario, parse("\n".join(f'"{n}": {v}' for n, v in off.items()),
+    report = verify(trace, parse("\n".join(f'"{n}": {v}' for n, v in off.items()),
                                            "off.yaml").answers)
     assert all(report[n].verdict != CORRECT for n in off), [n for n in off if report[n].verdict == CORRECT]
 
@@ -426,7 +426,7 @@ def test_working_on_paper_with_rounded_numbers_is_never_wrong(path: Path, digits
         text = f"{q.evaluate(written):#.{digits}g}"
         written[q.name] = float(text)
         lines.append(f'"{q.name}": {text}')
-    report = verify(trace, scenario, parse("\n".join(lines), "paper.yaml").answers, None,
+    report = verify(trace, parse("\n".join(lines), "paper.yaml").answers, None,
                     Floor(FloorKind.DIGITS, digits))
     assert {v.verdict for v in report} <= {CORRECT, ROUNDING}
 
@@ -448,7 +448,7 @@ def test_mistakes_are_recognised_for_other_inputs(x1: float, x2: float, t: float
     d_h1 = y_h1 * (1 - y_h1) * 0.3 * d_o
     answers = parse(f'"delta[o]": {t - y_o:.6g}\n"dw[x1->h1]": {-d_h1 * x1:.6g}\n'
                     f'"delta[h1]": {10 * d_h1:.6g}\n', "h.yaml").answers
-    report = verify(trace, scenario, answers)
+    report = verify(trace, answers)
     assert report["delta[o]"].mistake == "derivative_missing"
     assert report["dw[x1->h1]"].mistake == "sign_flipped"
     assert report["delta[h1]"].mistake == "power_of_ten"
@@ -809,7 +809,7 @@ def test_a_quiz_gets_the_mistaken_values_of_an_updated_weight_from_a_fresh_step(
     """mistake_values on a step whose update stage nobody has looked at yet (it is lazy)."""
     scenario = load(GFG)
     found = {}
-    for m in mistake_values(step(scenario), scenario, "w[h1->o]"):
+    for m in mistake_values(step(scenario), "w[h1->o]"):
         found.setdefault(m.key, m.value)
     assert found["wrong_sign_update"] == pytest.approx(0.3 - DW_H1_O, rel=1e-12)
     assert found["derivative_missing"] == pytest.approx(0.3 + (T - Y_O) * Y_H1, rel=1e-12)
@@ -821,12 +821,12 @@ def test_a_quiz_gets_the_mistaken_values_of_an_updated_weight_from_a_fresh_step(
 def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -> None:
     scenario = load(GFG)
     trace = step(scenario)
-    y_h1 = [(m.key, m.value) for m in mistake_values(trace, scenario, "y[h1]")]
+    y_h1 = [(m.key, m.value) for m in mistake_values(trace, "y[h1]")]
     # y[h1] = 0.552: ×10 and −y lie outside sigmoid's (0, 1); ×1/10 is kept.
     assert ("power_of_ten", pytest.approx(Y_H1 / 10, rel=1e-12)) in y_h1
     assert ("power_of_ten", pytest.approx(Y_H1 / 100, rel=1e-12)) in y_h1  # 0.05 from the first
     assert all(0 < v < 1 for _, v in y_h1)
-    loss = [m for m in mistake_values(trace, scenario, "loss")]
+    loss = [m for m in mistake_values(trace, "loss")]
     assert all(m.value > 0 for m in loss) and "sign_flipped" not in {m.key for m in loss}
     values = [v for _, v in y_h1]
     assert len(values) == len(set(values)) and Y_H1 not in values
@@ -834,7 +834,7 @@ def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -
     # 0.2·0.35 + 0.3·0.7 = 0.28 and σ(0.28) = 0.56955.
     assert ("activation_swapped", pytest.approx(math.tanh(0.21), rel=1e-12)) in y_h1
     assert ("transposed", pytest.approx(sigmoid(0.28), rel=1e-12)) in y_h1
-    assert {m.key for m in mistake_values(trace, scenario, "y[h1]")} == {
+    assert {m.key for m in mistake_values(trace, "y[h1]")} == {
         "power_of_ten", "activation_swapped", "transposed"}
 
 
@@ -1061,8 +1061,7 @@ def test_a_replay_on_the_edge_of_the_range_still_counts(tmp_path: Path) -> None:
     v = mark('"loss": 0.00000000\n', path)["loss"]  # 8 decimals: 0.10125 ×1/1000 is far
     assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: t[o] taken ×1/10")
     scenario = load(path)
-    assert ("power_of_ten", 0.0) in {(m.key, m.value) for m in mistake_values(step(scenario), scenario,
-                                                                               "loss")}
+    assert ("power_of_ten", 0.0) in {(m.key, m.value) for m in mistake_values(step(scenario), "loss")}
 
 
 def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> None:
@@ -1073,8 +1072,7 @@ def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> Non
     v = mark('"y[h1]": 1.000\n', path)["y[h1]"]
     assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: a[h1] taken ×1000 (not written)")
     scenario = load(path)
-    assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in mistake_values(step(scenario), scenario,
-                                                                               "y[h1]")}
+    assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in mistake_values(step(scenario), "y[h1]")}
 
 
 def test_a_coarse_wrong_bias_is_not_taken_for_the_updated_one(tmp_path: Path) -> None:

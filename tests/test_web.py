@@ -83,7 +83,7 @@ def practice_of(scenario, trace, names=None, title=None, student=None) -> web.Pr
 def verify_items(scenario, trace, sheet: dict[str, str], floor: Floor | None = None) -> list[list]:
     """``bpstep verify --json``'s (name, verdict, mistake, carried_from, hint) of each quantity."""
     answers = {n: Answer(n, read_number(text)) for n, text in sheet.items()}
-    report = v.verify(trace, scenario, answers, None, floor or scenario.marking or DEFAULT_FLOOR)
+    report = v.verify(trace, answers, None, floor or scenario.marking or DEFAULT_FLOOR)
     return [[x.name, str(x.verdict), x.mistake, list(x.carried_from), x.hint] for x in report]
 
 
@@ -112,7 +112,7 @@ def test_replayed_rewrites_are_verifys_own(lesson) -> None:
     verify's MISTAKES make (a worksheet with nothing written: every value a source)."""
     scenario = load(lesson.path)
     trace = step(scenario)
-    marker = v._marker_of_truth(trace, scenario)
+    marker = v._marker_of_truth(trace)
     marker.answers = {}
     mistakes = {m.key: m for m in v.MISTAKES}
     for q in trace:
@@ -129,7 +129,7 @@ def test_page_escapes_what_the_scenario_says(tmp_path: Path) -> None:
     scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
     trace = step(scenario)
     hostile = "</script><img src=x onerror=alert(1)>\x1b[2J\u202e<!--"
-    page = web.web_page([(scenario, trace, practice_of(scenario, trace, title=hostile))])
+    page = web.web_page([(trace, practice_of(scenario, trace, title=hostile))])
     assert "<img" not in page and "<!--" not in page.replace("<!doctype", "")
     assert page.count("</script>") == 2  # the data's and the scripts' own ends
     assert "\x1b" not in page and "\u202e" not in page
@@ -214,7 +214,7 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
         kind = i % 6
         if kind == 1:
             if q.name not in named:
-                named[q.name] = v.mistake_values(trace, scenario, q.name)
+                named[q.name] = v.mistake_values(trace, q.name)
             made = named[q.name]
             if made:
                 sheet[q.name] = f"{made[i // 6 % len(made)].value:.{figures}g}"
@@ -232,7 +232,7 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
                     env[later.name] = float(sheet[later.name])
         elif kind == 4:
             if (q.name, figures) not in rounded:
-                rounded[q.name, figures] = v.early_rounding_values(trace, scenario, q.name, figures)
+                rounded[q.name, figures] = v.early_rounding_values(trace, q.name, figures)
             early = rounded[q.name, figures]
             if early:
                 sheet[q.name] = f"{early[0].value:.{figures}g}"
@@ -270,7 +270,7 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
         scenario = load(lesson.path)
         trace = step(scenario)
         page = tmp_path / f"{lesson.name}.html"
-        page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace))]),
+        page.write_text(web.web_page([(trace, practice_of(scenario, trace))]),
                         encoding="utf-8")
         sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON)
         expected.append([verify_items(scenario, trace, s) for s in sheets])
@@ -278,7 +278,7 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
     for number, scenario in enumerate(drawn_exercises()):
         trace = step(scenario)
         page = tmp_path / f"drawn-{number}.html"
-        page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace))]),
+        page.write_text(web.web_page([(trace, practice_of(scenario, trace))]),
                         encoding="utf-8")
         sheets = worksheets(scenario, trace, rng, DRAWN_SHEETS)
         expected.append([verify_items(scenario, trace, s) for s in sheets])
@@ -288,7 +288,7 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
         trace = step(scenario)
         page = tmp_path / f"tanh_mse-{floor.kind}.html"
         practice = replace(practice_of(scenario, trace), floor=floor)
-        page.write_text(web.web_page([(scenario, trace, practice)]), encoding="utf-8")
+        page.write_text(web.web_page([(trace, practice)]), encoding="utf-8")
         sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON // 2)
         expected.append([verify_items(scenario, trace, s, floor) for s in sheets])
         tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
@@ -314,7 +314,7 @@ def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path
     trace = step(scenario)
     names = asked(trace, "forward,loss")
     page = tmp_path / "p.html"
-    page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace, names))]),
+    page.write_text(web.web_page([(trace, practice_of(scenario, trace, names))]),
                     encoding="utf-8")
     typed = {n: f"{trace[n].value:.4g}" for n in names}
     typed[names[1]] = f"{trace[names[1]].value:.2g}"  # too coarse, twice: shown, then carried on
@@ -409,7 +409,7 @@ def test_page_alone_without_lms_still_marks(tmp_path: Path) -> None:
 def _gfg_page():
     scenario = load(ROOT / "scenarios" / "gfg_sigmoid.yaml")
     trace = step(scenario)
-    return scenario, trace, practice_of(scenario, trace)
+    return trace, practice_of(scenario, trace)
 
 
 def _luminance(rgb: list[float]) -> float:
@@ -638,7 +638,7 @@ def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
         for _ in range(rng.randrange(1, 4)):
             lines.append(rng.choice([f"{value:.4g}", f"{value:.4g}", f"{value * 1.3:.3g}", "?",
                                      "skip", "abc", f"{value:.1g}", f"{value * 10:.4g}"]))
-    session = Session(trace, scenario, names, tries=2, floor=scenario.marking or DEFAULT_FLOOR)
+    session = Session(trace, names, tries=2, floor=scenario.marking or DEFAULT_FLOOR)
     want = []
     for line in lines:
         if session.done:
@@ -649,7 +649,7 @@ def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
                      fb.hint])
     want.append([str(session.records[n].outcome) for n in names])
     page = tmp_path / "p.html"
-    page.write_text(web.web_page([(scenario, trace, practice_of(scenario, trace, names))]),
+    page.write_text(web.web_page([(trace, practice_of(scenario, trace, names))]),
                     encoding="utf-8")
     script = """
       const s = window.bpstep.session, out = [];

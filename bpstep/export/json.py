@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bpstep.verify import Report
 
 
-def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
+def write_trace_json(trace: Trace, out: TextIO) -> None:
     """The ``run --json`` object, written as it is made: a 784-128-10 step is 110 MB of it.
 
     One object: ``values`` maps every computed quantity to its float, ``given`` the given values,
@@ -39,8 +39,9 @@ def write_trace_json(scenario: Scenario, trace: Trace, out: TextIO) -> None:
     ``given``, and every rule that uses it reads that text by name. A lazy stage is written from its
     arrays and the layouts its rules share, many quantities at a time, without making one.
     """
-    head = {"scenario": printable(scenario.source), "title": scenario.title, "loss": scenario.loss,
-            "convention": scenario.convention, "mode": scenario.mode}
+    network = trace.network
+    head = {"scenario": printable(network.source), "title": network.title, "loss": network.loss.name,
+            "convention": network.convention, "mode": network.mode}
     out.write("{\n")
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")

@@ -18,17 +18,17 @@ from bpstep.trace import Trace, asked
 if TYPE_CHECKING:
     from bpstep.variants import Question
 
-Writer = Callable[[Scenario, Trace, Worked, int], str]
+Writer = Callable[[Trace, Worked, int], str]
 
 
-def _html(scenario: Scenario, trace: Trace, worked: Worked, precision: int) -> str:
-    return to_html(worked, stage_svgs(scenario, trace, precision=precision),
-                   stage_svgs(scenario, trace, precision=precision, folded=True))
+def _html(trace: Trace, worked: Worked, precision: int) -> str:
+    return to_html(worked, stage_svgs(trace, precision=precision),
+                   stage_svgs(trace, precision=precision, folded=True))
 
 
 FORMATS: dict[str, Writer] = {
-    "markdown": lambda _s, _t, worked, _p: to_markdown(worked),
-    "latex": lambda _s, _t, worked, _p: to_latex(worked),
+    "markdown": lambda _t, worked, _p: to_markdown(worked),
+    "latex": lambda _t, worked, _p: to_latex(worked),
     "html": _html,
 }
 """Export formats by name. The CLI lists its choices in ``cli.ExportFormat`` (these and the quiz
@@ -39,17 +39,18 @@ DRAWN = frozenset({"html"})
 
 
 def check_export(scenario: Scenario, form: str) -> None:
-    """Refuse, before the step is run, a network a ``form`` document cannot show."""
+    """Refuse, before the step is run, a network a ``form`` document cannot show (so it takes
+    the scenario: there is no trace yet)."""
     if form in DRAWN:
         check_drawable(scenario, f"-f {form} (a slideshow)")
 
 
-def export(scenario: Scenario, trace: Trace, form: str, *, precision: int = 6,
+def export(trace: Trace, form: str, *, precision: int = 6,
            explain: bool = False, view: str = "unit") -> str:
     """The worked solution of ``trace`` as a ``form`` document (a key of ``FORMATS``); no control
     character or direction mark of a title or a name reaches it raw (``bpstep.escaping``)."""
-    worked = worked_solution(scenario, trace, precision=precision, explain=explain, view=view)
-    text = FORMATS[form](scenario, trace, worked, precision)
+    worked = worked_solution(trace, precision=precision, explain=explain, view=view)
+    text = FORMATS[form](trace, worked, precision)
     return text if form == "latex" else printable(text)  # LaTeX has its own (latex.py)
 
 
@@ -80,7 +81,8 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
     characters and direction marks written as escapes (``\\x1b``, ``bpstep.escaping``): XML
     cannot carry most of them, and none may reach a terminal or a page raw. ``hide_formula``
     leaves each blank's rule out; ``by_stage`` makes each stage its own question
-    (``variants.stage_questions``)."""
+    (``variants.stage_questions``). Each variant's scenario is there for its ``marking``, the
+    precision asked when neither ``digits`` nor ``decimals`` says."""
     from bpstep.errors import UserError
     from bpstep.variants import question, quiz_precision, stage_questions
 
@@ -96,7 +98,7 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
 
     make = stage_questions if by_stage else one
     questions = [_printable(q) for ident, s, t in variants
-                 for q in make(s, t, ident, ask=ask, rounding_credit=rounding_credit,
+                 for q in make(t, ident, ask=ask, rounding_credit=rounding_credit,
                                hide_formula=hide_formula,
                                precision=quiz_precision(s, digits, decimals))]
     return _quiz_writers()[form](questions, printable(title))

@@ -24,7 +24,7 @@ from bpstep.errors import UserError
 from bpstep.escaping import printable
 from bpstep.escaping import xml_text as escape
 from bpstep.numbers import fmt
-from bpstep.scenario import Scenario, activation_of
+from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace, edge_name, scalar_name, unit_name
 
 SANS = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif"
@@ -124,7 +124,7 @@ def _number(value: float, precision: int) -> str:
     return fmt(value, precision).replace("-", "−")
 
 
-def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
+def network_view(trace: Trace, stage: int | None = None, *,
                  precision: int = 6, compact: bool = False) -> NetworkView:
     """What is known at 0-based ``stage`` (None: only the given inputs and initial weights).
 
@@ -139,7 +139,8 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
     known: dict[str, Quantity] = {q.name: q for st in stages for q in st.quantities}
     current = {q.name for q in trace.stages[stage].quantities} if stage is not None else set()
     focus = set(trace.stages[stage].units) if stage is not None else set()
-    samples = len(scenario.inputs)
+    network = trace.network
+    samples = network.samples
     several = samples > 1
     sample = _sample_shown(trace, stage, stages) if several else None
     after = any(st.phase == "after" for st in stages)
@@ -170,10 +171,10 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
                 q.name in current)
 
     layers, biases = [], []
-    last = len(scenario.layers) - 1
-    for k, layer in enumerate(scenario.layers):
+    last = len(network.units) - 1
+    for k, layer_units in enumerate(network.units):
         units = []
-        for u in layer.units:
+        for u in layer_units:
             if k == 0:
                 rows = [row("y", unit_name("y", u, sample))]
             elif compact:
@@ -181,13 +182,13 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
                          row("y′", unit_name("y_after", u, sample))] if after else
                         [row("a", unit_name("a", u, sample)), row("y", unit_name("y", u, sample))])
                 rows.append(row("δ", unit_name("delta", u, sample)))
-                if scenario.biases is not None:
+                if network.biases:
                     text, value, changed = updated(unit_name("b", u), unit_name("b0", u))
                     biases.append(EdgeView("", u, text, changed, value))
             else:
                 rows = [row("a", unit_name("a", u, sample)), row("y", unit_name("y", u, sample)),
                         row("δ", unit_name("delta", u, sample))]
-                if scenario.biases is not None:
+                if network.biases:
                     text, _, changed = updated(unit_name("b", u), unit_name("b0", u))
                     rows.append(Row("b", text, changed))
                 if after:
@@ -196,13 +197,13 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
             if k == last:
                 rows.append(row("t", unit_name("t", u, sample)))
             units.append(UnitView(u, tuple(rows), u in focus))
-        heading = layer.name or ("inputs" if k == 0 else "output layer" if k == last
-                                 else f"hidden layer {k}")
-        layers.append(LayerView(heading, activation_of(layer).name if k else "", tuple(units)))
+        heading = network.layer_names[k] or ("inputs" if k == 0 else "output layer" if k == last
+                                             else f"hidden layer {k}")
+        layers.append(LayerView(heading, network.activations[k - 1].name if k else "", tuple(units)))
     edges = []
-    for k in range(1, len(scenario.layers)):
-        for src in scenario.layers[k - 1].units:
-            for unit in scenario.layers[k].units:
+    for k in range(1, len(network.units)):
+        for src in network.units[k - 1]:
+            for unit in network.units[k]:
                 text, value, changed = updated(edge_name("w", src, unit), edge_name("w0", src, unit))
                 edges.append(EdgeView(src, unit, text, changed, value))
     loss = [row("E", scalar_name("loss", sample))]
@@ -223,7 +224,7 @@ def network_view(scenario: Scenario, trace: Trace, stage: int | None = None, *,
         caption = f"stage {stage + 1} of {len(trace.stages)} · {trace.stages[stage].title}"
     if several and not compact:
         caption += f" · unit values of sample {sample} of {samples}"
-    return NetworkView(scenario.title or printable(scenario.source), caption, tuple(layers), tuple(edges),
+    return NetworkView(network.title or printable(network.source), caption, tuple(layers), tuple(edges),
                        tuple(loss), tuple(biases))
 
 
@@ -566,7 +567,8 @@ class TooBigToDraw(UserError):
 
 def check_drawable(scenario: Scenario, what: str) -> None:
     """Refuse, before the step is run, a network whose picture could not be read; say which
-    limit and what else shows the network."""
+    limit and what else shows the network. It takes the scenario, not a trace: the point is to
+    refuse before a step of a network that large is run."""
     sizes = [len(layer.units) for layer in scenario.layers]
     widest = max(sizes)
     if widest > MAX_DRAWN:
@@ -577,10 +579,9 @@ def check_drawable(scenario: Scenario, what: str) -> None:
             f"{widest:,} units; its tables: bpstep run, or bpstep export -f markdown or -f latex")
 
 
-def diagram_svg(scenario: Scenario, trace: Trace, stage: int | None = None, *,
-                precision: int = 6) -> str:
+def diagram_svg(trace: Trace, stage: int | None = None, *, precision: int = 6) -> str:
     """The SVG document of the network at 0-based ``stage`` (None: before the step)."""
-    return render_svg(network_view(scenario, trace, stage, precision=precision))
+    return render_svg(network_view(trace, stage, precision=precision))
 
 
 # --- the slideshow's grid ---
@@ -869,12 +870,12 @@ def render_grid(view: NetworkView, grid: Grid) -> str:
                       _rect((0, 0, grid.width, height), fill="#ffffff"), *body, "</svg>"]) + "\n"
 
 
-def stage_svgs(scenario: Scenario, trace: Trace, *, precision: int = 6,
+def stage_svgs(trace: Trace, *, precision: int = 6,
                folded: bool = False) -> tuple[str, ...]:
     """Every stage's grid, all of one size with the units in one place, so that paging through
     slides does not make the network jump, and compact, so the text stays large on a projector.
     ``folded``: the grid for a slide of its own, in two columns where that makes it larger."""
-    views = [network_view(scenario, trace, i, precision=precision, compact=True)
+    views = [network_view(trace, i, precision=precision, compact=True)
              for i in range(len(trace.stages))]
     grid = _grid(views)
     if folded:

@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from bpstep.engine import step
+from bpstep.errors import UserError
 from bpstep.lessons import TEACHES
 from bpstep.marking_data import marking_data
 from bpstep.practice import HINT_RUNGS, Session
@@ -61,13 +63,13 @@ class Practice:
         return f"bpstep verify answers.yaml, with {self.scenario_ref} in the same folder"
 
 
-def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str, Any]:
+def page_data(trace: Trace, practice: Practice) -> dict[str, Any]:
     """The model the page's marker needs, and what its walk shows of each value asked (the
     page shows every text with its control characters as escapes, by ``unsafe``)."""
     from bpstep.render import practice as view
     from bpstep.render.console import SafeConsole
 
-    session = Session(trace, scenario, practice.names, tries=practice.tries, floor=practice.floor)
+    session = Session(trace, practice.names, tries=practice.tries, floor=practice.floor)
     console = SafeConsole(file=io.StringIO(), width=88, color_system=None, highlight=False,
                           emoji=False, record=True)
     console.print(view.problem(session))
@@ -78,7 +80,7 @@ def page_data(scenario: Scenario, trace: Trace, practice: Practice) -> dict[str,
         questions[name] = {"meaning": view.meaning(session, q), "formula": q.formula,
                            "layout": [layout.text, list(layout.refs)]}
     return {
-        "model": marking_data(scenario, trace, floor=practice.floor),
+        "model": marking_data(trace, floor=practice.floor),
         "title": practice.title,
         "problem": console.export_text().removeprefix("the problem\n"),
         "stages": [st.title for st in trace.stages], "asked": list(practice.names),
@@ -99,7 +101,7 @@ def _asset(name: str) -> str:
     return resources.files("bpstep.export").joinpath(name).read_text(encoding="utf-8")
 
 
-Page = tuple[Scenario, Trace, Practice]
+Page = tuple[Trace, Practice]
 """One student's (or the one) exercise of a page."""
 
 
@@ -110,18 +112,18 @@ def practice_page(scenario: Scenario, ref: str, title: str, student: str | None,
     is what its answers file names as the scenario, ``student`` the id it is for, if any."""
     trace = step(scenario)
     floor = floor_for(scenario, digits=digits, decimals=decimals)
-    return scenario, trace, Practice(asked(trace, ask), tries, floor, title, ref, student)
+    return trace, Practice(asked(trace, ask), tries, floor, title, ref, student)
 
 
 def web_page(pages: Sequence[Page], *, scorm: bool = False) -> str:
     """The practice page, one self-contained HTML document: of one exercise, or of a class's
     variants by student id (the page asks for the id first)."""
-    title = pages[0][2].title
+    title = pages[0][1].title
     if len(pages) == 1:
         data = page_data(*pages[0])
     else:
         data = {"title": title, "unsafe": UNSAFE.pattern,
-                "variants": {p.student: page_data(s, t, p) for s, t, p in pages}}
+                "variants": {p.student: page_data(t, p) for t, p in pages}}
     scripts = "\n".join(_asset(name) for name in SCRIPTS)
     assert "</" not in scripts, "an inlined script must not hold </ (it would end its element)"
     csp = CSP.format(extra=" 'self'" if scorm else "")
@@ -162,7 +164,7 @@ MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 
 def scorm_package(pages: Sequence[Page]) -> bytes:
     """A SCORM 1.2 package: the page, its manifest and the script that reports to the LMS."""
-    title = _xml_safe(printable(pages[0][2].title))
+    title = _xml_safe(printable(pages[0][1].title))
     manifest = MANIFEST.format(title=escape(title), page=PAGE_NAME, script=SCORM_SCRIPT)
     files = {"imsmanifest.xml": manifest, PAGE_NAME: web_page(pages, scorm=True),
              SCORM_SCRIPT: _asset(SCORM_SCRIPT)}
@@ -183,6 +185,64 @@ FORMATS: dict[str, Callable[[Sequence[Page]], str | bytes]] = {"web": web_page,
 def write(form: str, pages: Sequence[Page]) -> str | bytes:
     """The practice document ``form`` (a key of ``FORMATS``) of ``pages``."""
     return FORMATS[form](pages)
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeOutput:
+    """What ``bpstep export -f web`` (or ``scorm``) makes of a scenario or a class folder."""
+
+    documents: dict[Path, str | bytes]
+    """Each document by the path it is written to (the output as given for one document)."""
+    reads: tuple[Path, ...]
+    """The files it was made from, which no document may replace."""
+    what: str
+    """What was written, for the line that says so: ``web, 6 values to practise``."""
+    folder: Path | None = None
+    """The folder of one page per variant, made if missing."""
+    lighter: str = ""
+    """For one document, what would make it lighter should it be heavy."""
+
+
+class PracticeOutputError(UserError):
+    """An output a class's practice pages cannot be written to; the message says what to give."""
+
+
+def practice_output(source: Path, form: str, output: Path, *, ask: str | None, tries: int,
+                    digits: int | None, decimals: int | None) -> PracticeOutput:
+    """The practice page of one scenario or lesson; of a class folder, one page per variant in
+    the folder ``output``, or one page that asks for the student's id when ``output`` ends in
+    .html (.zip for scorm) or is ``-``."""
+    from bpstep.lessons import find, load_scenario, named
+    from bpstep.variants import original_title, read_class
+
+    def page_of(scenario: Scenario, ref: str, title: str, student: str | None) -> Page:
+        return practice_page(scenario, ref, title, student, ask=ask, tries=tries, digits=digits,
+                             decimals=decimals)
+
+    suffix = ".zip" if form == "scorm" else ".html"
+    if not source.is_dir():
+        scenario = load_scenario(source)
+        made = page_of(scenario, named(source) or find(source).name, scenario.title or source.stem,
+                       None)
+        return PracticeOutput({output: write(form, [made])}, (find(source),),
+                              f"{form}, {len(made[1].names)} values to practise",
+                              lighter="a smaller network makes a lighter page")
+    folder = read_class(source)
+    title = original_title(folder.scenarios[0].title or source.name)
+    pages = [page_of(scenario, name, title, ident) for ident, name, scenario
+             in zip(folder.idents, folder.files, folder.scenarios, strict=True)]
+    if str(output) == "-" or output.suffix == suffix:
+        return PracticeOutput({output: write(form, pages)}, folder.reads,
+                              f"{form}, one page for {len(pages)} students: it asks for the id",
+                              lighter="a page per variant (-o DIR) is lighter")
+    documents = {output / f"{Path(name).stem}{suffix}": write(form, [page])
+                 for name, page in zip(folder.files, pages, strict=True)}
+    if output.exists() and not output.is_dir():
+        raise PracticeOutputError(f"{output} is a file; give a folder for one page per variant, or "
+                                  f"a name ending in {suffix} for one page that asks for the "
+                                  "student's id")
+    return PracticeOutput(documents, folder.reads, f"{form}, {len(documents)} pages, one per variant",
+                          folder=output)
 
 
 def _xml_safe(text: str) -> str:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from bpstep.escaping import printable
 from bpstep.matrix import MatrixStage, matrix_stages
 from bpstep.numbers import fmt
-from bpstep.scenario import Scenario, activation_of
 from bpstep.tables import stage_table
-from bpstep.trace import Quantity, Stage, Trace, edge_name, unit_name
+from bpstep.trace import Network, Quantity, Stage, Trace, edge_name, unit_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +69,12 @@ class Worked:
     """Significant digits, for what is laid out later (the matrix equations)."""
 
 
-def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
+def worked_solution(trace: Trace, *, precision: int = 6,
                     explain: bool = False, view: str = "unit") -> Worked:
     """Collect everything an answer key needs, formatted to ``precision`` significant digits;
     ``view`` (unit, matrix, both) as ``bpstep run --view``."""
     n = len(trace.stages)
-    matrices = matrix_stages(scenario, trace) if view != "unit" else (None,) * n
+    matrices = matrix_stages(trace) if view != "unit" else (None,) * n
     pages = tuple(
         StagePage(i + 1, f"stage {i + 1} of {n} · {stage.title}", stage.phase,
                   stage_page_table(stage, precision),
@@ -83,11 +82,12 @@ def worked_solution(scenario: Scenario, trace: Trace, *, precision: int = 6,
                   matrices[i], view != "matrix")
         for i, stage in enumerate(trace.stages))
     before, after = trace.value_of("loss"), trace.value_of("loss_after")
+    network = trace.network
     return Worked(
-        title=scenario.title or printable(scenario.source),
-        source=printable(scenario.source),
-        settings=_settings(scenario, precision),
-        given=_given_tables(scenario, trace, precision),
+        title=network.title or printable(network.source),
+        source=printable(network.source),
+        settings=_settings(network, trace.given["lr"], precision),
+        given=_given_tables(trace, precision),
         stages=pages,
         loss_before=fmt(before, precision),
         loss_after=fmt(after, precision),
@@ -101,36 +101,37 @@ def _formula(q: Quantity, precision: int) -> Formula:
     return Formula(q.name, q.formula, q.substituted(lambda v: fmt(v, precision)))
 
 
-def _settings(scenario: Scenario, precision: int) -> tuple[tuple[str, str], ...]:
-    layers = " → ".join(f"{len(layer.units)}" + (f" {activation_of(layer).name}" if k else "")
-                        for k, layer in enumerate(scenario.layers))
-    rows = [("network", layers), ("loss", scenario.loss), ("convention", scenario.convention),
-            ("learning rate η", fmt(scenario.learning_rate, precision))]
-    if len(scenario.inputs) > 1:
-        rows += [("samples", f"{len(scenario.inputs)} ({scenario.mode}, {scenario.reduction})")]
-    if scenario.biases is not None:
-        rows += [("update biases", "yes" if scenario.update_biases else "no")]
+def _settings(network: Network, learning_rate: float, precision: int) -> tuple[tuple[str, str], ...]:
+    layers = " → ".join(f"{len(units)}" + (f" {network.activations[k - 1].name}" if k else "")
+                        for k, units in enumerate(network.units))
+    rows = [("network", layers), ("loss", network.loss.name), ("convention", network.convention),
+            ("learning rate η", fmt(learning_rate, precision))]
+    if network.samples > 1:
+        rows += [("samples", f"{network.samples} ({network.mode}, {network.reduction})")]
+    if network.biases:
+        rows += [("update biases", "yes" if network.update_biases else "no")]
     return tuple(rows)
 
 
-def _given_tables(scenario: Scenario, trace: Trace, precision: int) -> tuple[tuple[str, Table], ...]:
+def _given_tables(trace: Trace, precision: int) -> tuple[tuple[str, Table], ...]:
     """Inputs and targets per sample; initial weights (and biases)."""
-    ins, outs = scenario.layers[0].units, scenario.layers[-1].units
-    several = len(scenario.inputs) > 1
+    network = trace.network
+    ins, outs = network.units[0], network.units[-1]
+    several = network.samples > 1
     data_rows = []
-    for s in range(1, len(scenario.inputs) + 1):
+    for s in range(1, network.samples + 1):
         tag = s if several else None
         data_rows.append((str(s), *(fmt(trace.given[unit_name("y", u, tag)], precision) for u in ins),
                           *(fmt(trace.given[unit_name("t", u, tag)], precision) for u in outs)))
     data = Table(("sample", *(f"y[{u}]" for u in ins), *(f"t[{u}]" for u in outs)), tuple(data_rows))
     weight_rows = []
-    for k in range(1, len(scenario.layers)):
-        for src in scenario.layers[k - 1].units:
-            for unit in scenario.layers[k].units:
+    for k in range(1, len(network.units)):
+        for src in network.units[k - 1]:
+            for unit in network.units[k]:
                 name = edge_name("w0", src, unit)
                 weight_rows.append((f"{src} → {unit}", fmt(trace.given[name], precision)))
-        if scenario.biases is not None:
-            for unit in scenario.layers[k].units:
+        if network.biases:
+            for unit in network.units[k]:
                 weight_rows.append((f"bias → {unit}", fmt(trace.given[unit_name("b0", unit)], precision)))
     weights = Table(("weight", "w0 (before the step)"), tuple(weight_rows))
     return (("inputs and targets", data), ("initial weights", weights))

@@ -20,12 +20,10 @@ from rich.text import Text
 from bpstep.answers import call_names, describe
 from bpstep.enums import StrEnum
 from bpstep.escaping import printable
-from bpstep.functions import LOSSES
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Session
 from bpstep.render.stages import stage_heading
-from bpstep.scenario import Layer, activation_of
-from bpstep.trace import UPDATE_KINDS, Quantity
+from bpstep.trace import UPDATE_KINDS, Kind, Quantity, edge_name, unit_name
 from bpstep.verify import CARRIED, ROUNDING, Report
 
 MAX_LINE = 1000
@@ -103,41 +101,40 @@ def prompt(q: Quantity) -> str:
 def meaning(session: Session, q: Quantity) -> str:
     """What ``q`` is, without its rule (that is the first hint), and the activation of its unit:
     ``δ of h1 (hidden unit) · sigmoid``."""
-    text = describe(q, call_names(session.scenario), session.scenario.layers[-1].units)
+    network = session.trace.network
+    text = describe(q, call_names(network), network.units[-1])
     # Unit names hold no spaces, so the first ": " ends the meaning and starts the rule.
     what = text.split(": ", 1)[0]
     if q.kind not in UPDATE_KINDS and q.unit is not None:
-        what += f" · {activation_of(_layer_of(session, q.unit)).name}"
+        k = next(k for k, units in enumerate(network.units) if q.unit in units)
+        what += f" · {network.activations[k - 1].name}"
     return what if q.sample is None else f"{what} · sample {q.sample}"
-
-
-def _layer_of(session: Session, unit: str) -> Layer:
-    return next(layer for layer in session.scenario.layers if unit in layer.units)
 
 
 def problem(session: Session) -> RenderableType:
     """The exercise before its first question: the network and its activations, the loss and
     the rule of the update, η, the inputs and targets, and every starting weight and bias."""
-    sc, given = session.scenario, session.trace.given
-    layers = " → ".join(_units(layer.units) + (f" ({activation_of(layer).name})"
-                                                if layer.activation else "")
-                        for layer in sc.layers)
-    update = ("delta rule: δ = −∂E/∂a, w ← w0 + η·δ·y" if sc.convention == "delta_rule"
+    network, given = session.trace.network, session.trace.given
+    layers = " → ".join(_units(units) + (f" ({network.activations[k - 1].name})" if k else "")
+                        for k, units in enumerate(network.units))
+    update = ("delta rule: δ = −∂E/∂a, w ← w0 + η·δ·y" if network.delta_rule
               else "gradient convention: δ = ∂E/∂a, w ← w0 − η·δ·y")
-    lines = [f"network: {layers}", f"loss: {LOSSES[sc.loss].formula}  ·  {update}",
+    lines = [f"network: {layers}", f"loss: {network.loss.formula}  ·  {update}",
              f"learning rate η = {fmt(given['lr'])}"
              + (f"  ·  momentum α = {fmt(given['momentum'])}" if "momentum" in given else "")]
-    for n, (x, t) in enumerate(zip(sc.inputs, sc.targets, strict=True), start=1):
-        sample = f"sample {n}: " if len(sc.inputs) > 1 else ""
-        ins = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[0].units, x, strict=True))
-        outs = ", ".join(f"{u} = {fmt(float(v))}" for u, v in zip(sc.layers[-1].units, t,
-                                                                   strict=True))
+    several = network.samples > 1
+    for n in range(1, network.samples + 1):
+        tag = n if several else None
+        sample = f"sample {n}: " if several else ""
+        x, t = network.units[0], network.units[-1]
+        ins = ", ".join(f"{u} = {fmt(given[unit_name(Kind.Y, u, tag)])}" for u in x)
+        outs = ", ".join(f"{u} = {fmt(given[unit_name(Kind.T, u, tag)])}" for u in t)
         lines.append(f"{sample}inputs {ins}  ·  targets {outs}" if len(ins) < MOST_TEXT else
                      f"{sample}{len(x)} inputs, {len(t)} targets (bpstep run shows them)")
     parts: list[RenderableType] = [Text("the problem", style="bold"),
                                    *(Hanging(Text("  " + line)) for line in lines)]
-    for k, w in enumerate(sc.weights, start=1):
-        sources, targets = sc.layers[k - 1].units, sc.layers[k].units
+    for k in range(1, len(network.units)):
+        sources, targets = network.units[k - 1], network.units[k]
         if len(sources) > MOST_ROWS or len(targets) > MOST_COLUMNS:
             parts.append(Hanging(Text(f"  starting weights into layer {k}: {len(sources)} × "
                                       f"{len(targets)} (bpstep run shows them)")))
@@ -148,10 +145,12 @@ def problem(session: Session) -> RenderableType:
         grid.add_column("")
         for unit in targets:
             grid.add_column(printable(unit), justify="right")
-        for i, source in enumerate(sources):
-            grid.add_row(printable(source), *(fmt(float(v)) for v in w[i]))
-        if sc.biases is not None:
-            grid.add_row("bias", *(fmt(float(v)) for v in sc.biases[k - 1]), style="dim")
+        for source in sources:
+            grid.add_row(printable(source), *(fmt(given[edge_name(Kind.W0, source, unit)])
+                                              for unit in targets))
+        if network.biases:
+            grid.add_row("bias", *(fmt(given[unit_name(Kind.B0, unit)]) for unit in targets),
+                         style="dim")
         parts.append(Padding(grid, (0, 0, 0, 4), expand=False))
     return Group(*parts)
 

@@ -43,7 +43,7 @@ def save_svgs(trace: Trace, view: View, directory: Path, *, force: bool = False)
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise SnapshotError(f"--save-svg: {existing[0]} already exists{more}; "
                             "choose another folder or add --force to overwrite")
-    from bpstep.export.output import write_files
+    from bpstep.files import write_files
 
     try:
         directory.mkdir(parents=True, exist_ok=True)

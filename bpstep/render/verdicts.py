@@ -11,8 +11,7 @@ from rich.text import Text
 
 from bpstep.answers import call_names, describe, describe_given
 from bpstep.numbers import DEFAULT_PRECISION, fmt
-from bpstep.scenario import Scenario
-from bpstep.trace import Quantity, Trace
+from bpstep.trace import Network, Quantity, Trace
 from bpstep.verify import NOT_ATTEMPTED, TO_FIX, TOO_COARSE, Report, Verdict
 
 VERDICT_STYLES = {"correct": "green", "rounding": "green", "carried": "yellow",
@@ -161,22 +160,20 @@ CONVENTION_RULES = {
 }
 
 
-def _rule(q: Quantity, scenario: Scenario) -> str:
-    from bpstep.functions import LOSSES
-
-    rules = CONVENTION_RULES[scenario.convention]
+def _rule(q: Quantity, network: Network) -> str:
+    rules = CONVENTION_RULES[network.convention]
     if q.kind == "delta":
-        return rules["delta_out" if q.unit in scenario.layers[-1].units else "delta_hidden"]
+        return rules["delta_out" if q.unit in network.units[-1] else "delta_hidden"]
     if q.kind in ("dw", "db"):
         return rules[q.kind]
     if q.kind == "loss":
-        loss = LOSSES[scenario.loss]
+        loss = network.loss
         return f"{loss.name}: {loss.formula}" + (" (summed over samples)" if q.unit is None
-                                                  and len(scenario.inputs) > 1 else "")
+                                                  and network.samples > 1 else "")
     return KIND_RULES.get(q.kind, "")
 
 
-def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
+def render_explanation(trace: Trace, name: str, *,
                        precision: int = DEFAULT_PRECISION, command: str = "bpstep explain",
                        graph_command: str | None = None) -> RenderableType:
     """How one quantity is computed: the rule, its numbers, and the quantities it comes from.
@@ -187,8 +184,8 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
         return Text(f"{name} = {fmt(trace.given[name], precision)} is given by the scenario "
                     f"({describe_given(name)}); it is not computed.")
     q = trace[name]
-    activations = call_names(scenario)
-    outputs = scenario.layers[-1].units
+    activations = call_names(trace.network)
+    outputs = trace.network.units[-1]
     index = trace.stage_of(name)
     heading = Text(f"{name} · stage {index + 1} of {len(trace.stages)} · "
                    f"{trace.stages[index].title}", style="bold")
@@ -196,7 +193,7 @@ def render_explanation(trace: Trace, scenario: Scenario, name: str, *,
     facts.add_column(style="dim", no_wrap=True)
     facts.add_column()
     facts.add_row("what it is", Text(describe(q, activations, outputs).split(": ", 1)[0]))
-    rule = _rule(q, scenario)
+    rule = _rule(q, trace.network)
     if rule:
         facts.add_row("rule", Text(rule))
     facts.add_row("in names", Text(q.formula))

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bpstep import files
 from bpstep.cli import app
-from bpstep.export import output
-from bpstep.export.output import OutputError, write_new
+from bpstep.files import OutputError, write_new
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -105,7 +105,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: p
             self.file.flush()
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(output.os, "fdopen", Full)
+    monkeypatch.setattr(files.os, "fdopen", Full)
     with pytest.raises(OutputError, match=r"cannot write .*No space left on device"):
         write_new(target, "new text " * 1000, force=True)
     assert target.read_text() == "my old scenario\n"
@@ -119,7 +119,7 @@ def test_an_interrupted_write_leaves_no_temp_file(tmp_path: Path, monkeypatch: p
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_new(target, "new", force=True)
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]
@@ -137,7 +137,7 @@ def test_every_write_is_a_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The only way a file reaches its name is os.replace of a finished temp file beside it."""
     renamed: list[tuple[str, str]] = []
     real = os.replace
-    monkeypatch.setattr(output.os, "replace",
+    monkeypatch.setattr(files.os, "replace",
                         lambda a, b: renamed.append((Path(a).name, Path(b).name)) or real(a, b))
     source = tmp_path / "xor.yaml"
     shutil.copy(XOR, source)

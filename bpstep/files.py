@@ -15,6 +15,7 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from itertools import combinations
 from pathlib import Path
 
 from bpstep.errors import UserError
@@ -57,6 +58,18 @@ def check_output(path: Path, *, force: bool, reads: Iterable[Path] = (), option:
         os.stat(path.parent)
     except OSError as err:
         raise OutputError(f"cannot write {named}: {_reason(err)}") from None
+
+
+def check_outputs(outputs: Mapping[str, Path | None], *, force: bool,
+                  reads: Iterable[Path] = ()) -> None:
+    """Refuse, before any work is done, the outputs of a command's options (by option, None for
+    one not given): two that name one file, or one ``check_output`` refuses."""
+    given = [(option, path) for option, path in outputs.items() if path is not None]
+    for (first, one), (second, other) in combinations(given, 2):
+        if one.resolve() == other.resolve():
+            raise OutputError(f"{first} and {second} name the same file; give them different names")
+    for option, path in given:
+        check_output(path, force=force, reads=reads, option=option)
 
 
 def write_files(files: Mapping[Path, str | bytes], *, force: bool = False,
