@@ -166,8 +166,9 @@ def _field(i: int) -> str:
 
 
 def _entry(name: str, value: str, formula: str, substituted: str, inputs: Sequence[str]) -> str:
-    """One quantity of a stage, from the JSON text of each of its fields."""
-    listed = ("[\n" + ",\n".join([_INPUT + n for n in inputs]) + f"\n{_Q}  ]" if inputs else "[]")
+    """One quantity of a stage, from the JSON text of each of its fields (``inputs``: the names
+    as a JSON string holds them, without the quotes)."""
+    listed = (f'[\n{_INPUT}"' + f'",\n{_INPUT}"'.join(inputs) + f'"\n{_Q}  ]' if inputs else "[]")
     return (f"{_Q}{{\n{_Q}  \"name\": {name},\n"
             f"{_Q}  \"value\": {value},\n"
             f"{_Q}  \"formula\": {formula},\n"
@@ -205,7 +206,7 @@ def _quantity(q: Quantity, operands: dict[str, str]) -> str:
     numbers = operands_of(layout.text, _operands(layout.refs, operands))
     return _entry(encode_basestring_ascii(q.name), value[0], encode_basestring_ascii(q.formula),
                   encode_basestring_ascii(substituted_text(numbers, result[0])),
-                  [f'"{name}"' for name in _escaped(list(q.inputs))])
+                  _escaped(list(q.inputs)))
 
 
 def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str],
@@ -268,7 +269,7 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
         substituted = substituted_text(
             operands_of(text, [_field(3 + count + i) for i in range(count)]), _field(2))
         entry = _entry(f'"{_field(0)}"', _field(1), _string_of(formula), _string_of(substituted),
-                       [f'"{in_names[i]}"' for i in listed])
+                       [in_names[i] for i in listed])
         parts += _parts_of(entry + ",\n", len(columns))
         # numbers are digits, signs, points and brackets, or bpstep's words: plain JSON text
         columns += [_escaped(names), _as_json(quantities.values[at], results), results,
