@@ -446,10 +446,10 @@ class _Lesson:
             made already where it has (the given weights, the weights of the pass after)."""
             def names(rows: range) -> list[str]:
                 made = made_names.get((k, kind, at))
-                if made is None:
-                    return edge_names(kind, [sources[r % width] for r in rows],
-                                      [units[r // width] for r in rows], at)
                 row = np.arange(rows.start, rows.stop)
+                if made is None:
+                    return edge_names(kind, list(map(sources.__getitem__, (row % width).tolist())),
+                                      list(map(units.__getitem__, (row // width).tolist())), at)
                 return list(map(made.__getitem__, (row % width * len(units) + row // width).tolist()))
             return names
 

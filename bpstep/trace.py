@@ -82,8 +82,7 @@ def edge_names(kind: str, sources: Sequence[str], targets: Sequence[str],
     """``edge_name`` of each source with the target beside it, made in one go: a layer of a
     784-128-10 network has 100,352 weights."""
     head, tail = kind + "[", "]" if sample is None else "]@" + str(sample)
-    return [head + source + "->" + target + tail
-            for source, target in zip(sources, targets, strict=True)]
+    return [f"{head}{source}->{target}{tail}" for source, target in zip(sources, targets, strict=True)]
 
 
 def scalar_name(kind: str, sample: int | None = None) -> str:
