@@ -99,13 +99,17 @@ def _text(value: str) -> str:
 def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]]:
     """Many numbers as JSON (null where not finite) and at full precision as a rule shows them
     (in bpstep's words where not finite): the repr of each float, made once for both."""
-    numbers = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if isinstance(values, np.ndarray):
+        numbers, finite = values.tolist(), bool(np.isfinite(values).all())
+    else:
+        numbers = list(values)
+        finite = all(map(math.isfinite, numbers))
     texts = list(map(repr, numbers))
-    if all(map(math.isfinite, numbers)):
+    if finite:
         return texts, texts
-    finite = list(map(math.isfinite, numbers))
-    return ([t if ok else "null" for t, ok in zip(texts, finite, strict=True)],
-            [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, finite, strict=True)])
+    each = list(map(math.isfinite, numbers))
+    return ([t if ok else "null" for t, ok in zip(texts, each, strict=True)],
+            [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, each, strict=True)])
 
 
 def _as_json(values: np.ndarray, shown: list[str]) -> list[str]:
