@@ -11,7 +11,6 @@ Newline and tab are kept: every format here has a meaning for them.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -40,6 +39,8 @@ def _escape(match: re.Match[str]) -> str:
 def json_dumps(value: Any, **options: Any) -> str:
     """``json.dumps`` with letters kept as they are (``ensure_ascii=False``) and every UNSAFE
     character written as a JSON escape (``\\u202e``): it reads back as the same text."""
+    import json  # here, not at the top: cli.py imports this module and most commands print tables
+
     text = json.dumps(value, ensure_ascii=False, **options)
     return UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
