@@ -669,7 +669,7 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
     layers = c.layers(data["layers"])
     init = _init(c, data)
     if init is not None:
-        from bpstep.init import draw_weights
+        from bpstep.init import draw_weights  # only a file with init: (see the imports above)
 
         weights = draw_weights(init, [len(layer.units) for layer in layers])
     else:
@@ -698,7 +698,7 @@ def _marking(c: _Checker, data: Mapping[str, Any]) -> Floor | None:
     spec = data.get("marking")
     if spec is None:
         return None
-    from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
+    from bpstep.written import FLOOR_LIMITS, Floor, FloorKind  # only a file with marking:
 
     example = "a mapping like {digits: 3} (significant figures) or {decimals: 4}"
     if not isinstance(spec, dict) or not spec:
@@ -744,7 +744,7 @@ def _init(c: _Checker, data: Mapping[str, Any]) -> Init | None:
             raise c.fail("", "missing required key 'weights' (or 'init: {kind: xavier, seed: 0}' "
                          "to draw them)")
         return None
-    from bpstep.init import INITIALISERS, Init
+    from bpstep.init import INITIALISERS, Init  # only a file with init:
 
     if "weights" in data:
         raise c.fail("init", "give either 'weights' or 'init', not both; remove one")
