@@ -4,6 +4,7 @@ holds afterwards, never by timing (benchmarks/bench_startup.py measures what tha
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -23,18 +24,7 @@ module that only some option or command uses (matrices, diagrams, focus, SVG, ve
 file writing, init, written answers) is imported where it is used; if a plain run really needs a
 new one, add it here."""
 
-FLOOR_CODE = """
-import numpy, typer, yaml
-from rich.console import Console
-from rich.table import Table
-
-def hello(name: str = "world") -> None:
-    table = Table("hello")
-    table.add_row(name)
-    Console().print(table)
-
-typer.run(hello)
-"""
+FLOOR_CODE = runpy.run_path(str(ROOT / "benchmarks" / "bench_startup.py"))["FLOOR"]
 """benchmarks/bench_startup.py's typer floor: the libraries any CLI built like bpstep loads."""
 
 
