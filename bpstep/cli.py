@@ -2,12 +2,11 @@
 
 Only this module knows every part (scenario, engine, render, verify, export); it does no maths.
 Heavy modules (numpy, the engine, rich tables) are imported inside the commands that need them,
-so ``bpstep --help`` starts quickly.
+so ``bpstep --help`` starts quickly. Annotations here are objects, not strings (no ``from
+__future__ import annotations``): typer reads every command's options at each start, and a
+string annotation is compiled and evaluated again each time (20 ms for bpstep's commands).
 """
 
-from __future__ import annotations
-
-import json
 import signal
 import sys
 from enum import Enum
@@ -215,8 +214,8 @@ def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, wh
     return old_value
 
 
-def marking_floor(scenario: Scenario, digits: int | None, decimals: int | None,
-                  tol: float | None) -> Floor | None:
+def marking_floor(scenario: "Scenario", digits: int | None, decimals: int | None,
+                  tol: float | None) -> "Floor | None":
     """The precision floor of a marking (``--digits``/``--decimals``, the scenario's, or 3)."""
     from bpstep.verify import floor_for
 
@@ -336,7 +335,7 @@ def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
     return True
 
 
-def exit_if_not_finite(trace: Trace) -> None:
+def exit_if_not_finite(trace: "Trace") -> None:
     """End a command whose output is written with exit code 1 when its numbers left the float
     range (said once, by ``say_not_finite``): a script sees the step is not usable as it is."""
     if say_not_finite(trace):
@@ -552,6 +551,8 @@ def train(
     with stop_on_interrupt(flag), progress_bar(errors, count) as tick:
         result = train_epochs(scenario, count, every=every, stop=flag, on_tick=tick)
     if as_json:
+        import json  # here, not at the top: only this output needs it, not a plain run
+
         from bpstep.export.json import result_to_json
 
         print(json.dumps(result_to_json(scenario, result), indent=2))
@@ -572,7 +573,7 @@ def train(
         raise typer.Exit(int(ExitCode.MISTAKES))
 
 
-def _write_training(file: Path, scenario: Scenario, result: TrainResult, *, plot: Path | None,
+def _write_training(file: Path, scenario: "Scenario", result: "TrainResult", *, plot: Path | None,
                     save: Path | None, force: bool, precision: int) -> None:
     """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
     from bpstep.numbers import fmt

@@ -348,8 +348,21 @@ class Div(Expr):
         return Div(*children)
 
 
+class Unary(Expr):
+    """A node of one operand, its last field: its children and their replacement, said once."""
+
+    __slots__ = ()
+    operand: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)
+
+    def with_children(self, children: tuple[Expr, ...]) -> Expr:
+        return type(self)(*children)
+
+
 @dataclass(slots=True)
-class Neg(Expr):
+class Neg(Unary):
     """−x."""
 
     operand: Expr
@@ -368,15 +381,9 @@ class Neg(Expr):
     def write(self, w: Writer) -> str:
         return "−" + self.operand.wrapped(w, PRODUCT)
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
-    def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Neg(*children)
-
 
 @dataclass(slots=True)
-class Square(Expr):
+class Square(Unary):
     """x²."""
 
     operand: Expr
@@ -395,15 +402,9 @@ class Square(Expr):
     def write(self, w: Writer) -> str:
         return self.operand.wrapped(w, ATOM) + "²"
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
-    def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Square(*children)
-
 
 @dataclass(slots=True)
-class Exp(Expr):
+class Exp(Unary):
     """e^x."""
 
     operand: Expr
@@ -421,15 +422,9 @@ class Exp(Expr):
     def write(self, w: Writer) -> str:
         return "e^" + self.operand.wrapped(w, ATOM)
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
-    def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Exp(*children)
-
 
 @dataclass(slots=True)
-class Ln(Expr):
+class Ln(Unary):
     """ln x, taken of at least the smallest normal float (as the numeric core does)."""
 
     operand: Expr
@@ -449,15 +444,9 @@ class Ln(Expr):
         inner = self.operand
         return "ln " + inner.write(w) if inner.strength == ATOM else f"ln({inner.write(w)})"
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
-    def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Ln(*children)
-
 
 @dataclass(slots=True)
-class Call(Expr):
+class Call(Unary):
     """A named function of one operand written as a textbook does: ``tanh(a)``, ``max(0, a)``.
 
     Every such function is non-decreasing (tanh, ReLU and their steps), which is what lets its
@@ -489,15 +478,12 @@ class Call(Expr):
     def write(self, w: Writer) -> str:
         return self.pattern.format(self.operand.write(w))
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
         return Call(self.pattern, self.fn, self.slope, self.bend, *children)
 
 
 @dataclass(slots=True)
-class Group(Expr):
+class Group(Unary):
     """Brackets a textbook writes even where they are not needed: ``(t − y)`` on its own."""
 
     operand: Expr
@@ -515,15 +501,9 @@ class Group(Expr):
     def write(self, w: Writer) -> str:
         return f"({self.operand.write(w)})"
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
-
-    def with_children(self, children: tuple[Expr, ...]) -> Expr:
-        return Group(*children)
-
 
 @dataclass(slots=True)
-class Slope(Expr):
+class Slope(Unary):
     """f′(a) of an activation: printed and evaluated as its operand, marked so a rewrite finds it."""
 
     activation: str
@@ -547,9 +527,6 @@ class Slope(Expr):
 
     def write(self, w: Writer) -> str:
         return self.operand.write(w)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
         return Slope(self.activation, self.formula, *children)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,9 +24,11 @@ from bpstep.arrays import frozen
 from bpstep.enums import StrEnum
 from bpstep.errors import UserError, did_you_mean
 from bpstep.functions import ACTIVATIONS, GAINED, LOSSES, Activation, activation_entry
-from bpstep.init import INITIALISERS, Init, draw_weights
 from bpstep.inputs import note_read
-from bpstep.written import FLOOR_LIMITS, Floor, FloorKind
+
+if TYPE_CHECKING:  # at run time imported where used: few files draw weights or set marking
+    from bpstep.init import Init
+    from bpstep.written import Floor
 
 Array = np.ndarray
 
@@ -666,8 +668,12 @@ def check(data: Any, source: str = "<scenario>", lines: Mapping[str, int] | None
         raise c.fail("update_biases", f"expected true or false, got {update_biases!r}")
     layers = c.layers(data["layers"])
     init = _init(c, data)
-    weights = (draw_weights(init, [len(layer.units) for layer in layers]) if init
-               else c.matrices(data["weights"], layers))
+    if init is not None:
+        from bpstep.init import draw_weights  # only a file with init: (see the imports above)
+
+        weights = draw_weights(init, [len(layer.units) for layer in layers])
+    else:
+        weights = c.matrices(data["weights"], layers)
     biases = _biases(c, data.get("biases"), layers)
     inputs = c.samples(data["inputs"], "inputs", len(layers[0].units),
                        "one per input unit: " + ", ".join(layers[0].units))
@@ -692,6 +698,8 @@ def _marking(c: _Checker, data: Mapping[str, Any]) -> Floor | None:
     spec = data.get("marking")
     if spec is None:
         return None
+    from bpstep.written import FLOOR_LIMITS, Floor, FloorKind  # only a file with marking:
+
     example = "a mapping like {digits: 3} (significant figures) or {decimals: 4}"
     if not isinstance(spec, dict) or not spec:
         raise c.fail("marking", f"expected {example}, got {_kind(spec)}")
@@ -736,6 +744,8 @@ def _init(c: _Checker, data: Mapping[str, Any]) -> Init | None:
             raise c.fail("", "missing required key 'weights' (or 'init: {kind: xavier, seed: 0}' "
                          "to draw them)")
         return None
+    from bpstep.init import INITIALISERS, Init  # only a file with init:
+
     if "weights" in data:
         raise c.fail("init", "give either 'weights' or 'init', not both; remove one")
     if not isinstance(spec, dict):

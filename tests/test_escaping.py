@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from bpstep.cli import app
 from bpstep.engine import step
-from bpstep.escaping import json_dumps, printable
+from bpstep.escaping import json_dumps, printable, xml_text
 from bpstep.scenario import load
 
 runner = CliRunner()
@@ -67,6 +67,13 @@ def test_printable_escapes_each_and_json_dumps_keeps_the_text() -> None:
     text = json_dumps({"k\u202e": "v\x85\u2066é"})
     assert text == '{"k\\u202e": "v\\u0085\\u2066é"}'
     assert json.loads(text) == {"k\u202e": "v\x85\u2066é"}
+
+
+def test_xml_text_escapes_markup_once_and_hides_no_control() -> None:
+    """``&`` first, so an ``&lt;`` already in the text is written ``&amp;lt;`` (not left as
+    markup); a quote needs no escape in element content."""
+    assert xml_text('a<b & c>"d"\x1b &lt;') == 'a&lt;b &amp; c&gt;"d"\\x1b &amp;lt;'
+    assert ET.fromstring(f"<t>{xml_text('<&>')}</t>").text == "<&>"
 
 
 @pytest.mark.parametrize("form", ["markdown", "html", "latex"])

@@ -4,6 +4,7 @@ rule of every kind of step evaluated against the numeric core's value."""
 from __future__ import annotations
 
 import math
+from dataclasses import is_dataclass
 
 import pytest
 
@@ -97,9 +98,10 @@ def test_names_parse_back_into_their_parts() -> None:
 
 
 def _every_kind(cls: type = Expr) -> set[type]:
+    """Every kind of node: each subclass of Expr that is a dataclass (not a base like Unary)."""
     kinds = set()
     for sub in cls.__subclasses__():
-        kinds |= {sub, *_every_kind(sub)}
+        kinds |= {sub, *_every_kind(sub)} if is_dataclass(sub) else _every_kind(sub)
     return kinds
 
 
@@ -133,6 +135,15 @@ def test_each_node_carries_its_local_derivative_next_to_its_value(node: Expr, po
             return node.with_children(tuple(moved)).evaluate({})
         numeric.append((at(xs[i] + h) - at(xs[i] - h)) / (2 * h))
     assert node.local(xs, value) == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("node", ONE_OF_EACH_KIND, ids=lambda node: type(node).__name__)
+def test_a_node_over_new_children_keeps_its_kind_and_its_other_fields(node: Expr) -> None:
+    """A rewrite rebuilds a node over new children: Σ stays Σ, tanh stays tanh."""
+    swapped = tuple(Ref("q") for _ in node.children())
+    rebuilt = node.with_children(swapped)
+    assert type(rebuilt) is type(node) and rebuilt.children() == swapped
+    assert node.with_children(node.children()) == node
 
 
 def test_a_division_by_zero_has_no_local_derivative_rather_than_raising() -> None:

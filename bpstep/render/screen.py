@@ -13,12 +13,12 @@ from rich.text import Text
 
 from bpstep.enums import StrEnum
 from bpstep.numbers import DEFAULT_PRECISION
-from bpstep.render.focus import Focus
 from bpstep.render.stages import MAX_ROWS, changed_in, render_stage
 from bpstep.trace import Trace
 
 if TYPE_CHECKING:
     from bpstep.matrix import MatrixStage
+    from bpstep.render.focus import Focus
 
 
 class ViewMode(StrEnum):

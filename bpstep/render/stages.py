@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -16,9 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bpstep.numbers import DEFAULT_PRECISION, fmt
-from bpstep.render.focus import Focus
 from bpstep.tables import HEADERS, Cell, StageTable, stage_table
 from bpstep.trace import Kind, Phase, Quantity, Stage, Trace, kind_of
+
+if TYPE_CHECKING:
+    from bpstep.render.focus import Focus
 
 CHANGED_STYLE = "bold reverse"
 """New values stand out on dark and light themes alike, and without colour (NO_COLOR)."""
