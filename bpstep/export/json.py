@@ -161,8 +161,6 @@ _MARK = "\x04"
 """Around a field's number while a row's text is made from functions that write text (no name
 or rule holds this control character)."""
 _FIELD = re.compile(_MARK + r"(\d+)" + _MARK)
-_PLAIN = re.compile(r'[ !#-\[\]-~]*')
-"""Text that a JSON string holds as it is: printable ASCII without a quote or a backslash."""
 
 
 def _field(i: int) -> str:
@@ -198,8 +196,9 @@ def _parts_of(text: str, offset: int) -> Parts:
 def _escaped(texts: list[str]) -> list[str]:
     """Texts as a JSON string holds them, without the quotes: as they are, unless some is not
     plain (one look at all of them)."""
-    if _PLAIN.fullmatch("".join(texts)):
-        return texts
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        return texts  # printable ASCII without a quote or a backslash: JSON holds it as it is
     return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
