@@ -472,11 +472,11 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     must not make the marker read, or quote, files elsewhere). Each is marked to the precision
     ``digits`` or ``decimals`` ask, else its scenario's ``marking``, else 3 significant figures.
     """
-    from bpstep.answers import check_names, find_scenario, known_answers, load_named_scenario
+    from bpstep.answers import find_scenario, load_named_scenario
     from bpstep.answers import load as load_answers
     from bpstep.engine import step
     from bpstep.lessons import display
-    from bpstep.verify import floor_for, verify
+    from bpstep.verify import floor_for, mark_sheet
 
     steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
     students: list[Student] = []
@@ -510,11 +510,8 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             if isinstance(known, UserError):
                 raise known
             scenario, trace, names = known
-            problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names,
-                                                                            trace.given)))
             floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
-            report = verify(trace, known_answers(sheet, names), tol,  # type: ignore[arg-type]
-                            floor)
+            report, problems = mark_sheet(sheet, trace, tol, floor, names)  # type: ignore[arg-type]
         except UserError as err:
             bad.append(BadFile(str(path), str(err), sheet.student if sheet else None))
             continue

@@ -726,22 +726,20 @@ def verify(
         fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
     if any(x is not None for x in (csv_out, html_out, roster, feedback)):
         fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
-    from bpstep.answers import check_names, known_answers, open_worksheet
+    from bpstep.answers import open_worksheet
     from bpstep.engine import step as run_step
     from bpstep.lessons import display
-    from bpstep.verify import verify as mark
+    from bpstep.verify import mark_sheet
 
     worksheet = (open_worksheet(first, folders=scenarios or ()) if second is None
                  else open_worksheet(second, first))
     answers_path, sheet, scenario = worksheet.answers_path, worksheet.sheet, worksheet.scenario
     floor = marking_floor(scenario, digits, decimals, tol)
     trace = run_step(scenario)
-    computed = {q.name for q in trace}
-    problems = [str(p) for p in (*sheet.problems, *check_names(sheet, computed, trace.given))]
+    report, problems = mark_sheet(sheet, trace, tol, floor)
     for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
         say(line)
     say_not_finite(trace)
-    report = mark(trace, known_answers(sheet, computed), tol, floor)
     if as_json:
         from bpstep.export.json import report_to_json
 

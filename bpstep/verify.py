@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bpstep.affine import UNBOUNDED, Affine
-from bpstep.answers import Answer
+from bpstep.answers import Answer, AnswerSheet, check_names, known_answers
 from bpstep.engine import is_error_term, swap_error
 from bpstep.enums import StrEnum
 from bpstep.expr import (
@@ -1302,6 +1302,16 @@ def verify(trace: Trace, answers: Mapping[str, Answer],
     """Mark ``answers`` against one step; ``tol`` replaces the tolerance the digits imply, and
     ``floor`` is the precision an answer needs (``floor_for`` reads the course's)."""
     return _Marker(trace, answers, tol, floor).mark()
+
+
+def mark_sheet(sheet: AnswerSheet, trace: Trace, tol: float | None, floor: Floor | None,
+               computed: Collection[str] | None = None) -> tuple[Report, tuple[str, ...]]:
+    """An answers file marked against its step, as ``verify`` and ``verify --batch`` mark one:
+    the verdicts, and what is wrong with the sheet and the names it writes (``computed``: the
+    step's quantity names, when the caller has them already)."""
+    names = frozenset(q.name for q in trace) if computed is None else computed
+    problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names, trace.given)))
+    return verify(trace, known_answers(sheet, names), tol, floor), problems
 
 
 @dataclass(frozen=True, slots=True)
