@@ -59,18 +59,18 @@ def write_trace_json(trace: Trace, out: TextIO) -> None:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
             text, made = _pairs(names[start:start + CHUNK], values[start:start + CHUNK], operands)
-            out.write(("\n" if first else ",\n") + text)
+            out.write("\n" if first else ",\n")
+            out.write(text)  # on its own: a chunk is megabytes, not copied to join a comma
             if i in kept:
                 kept[i] += made
             first = False
     out.write("}" if first else "\n  }")
     out.write(",\n")
-    given = list(trace.given.items())
+    given, given_values = list(trace.given), list(trace.given.values())
     out.write('  "given": {')
     for start in range(0, len(given), CHUNK):
-        part = given[start:start + CHUNK]
-        out.write(("\n" if start == 0 else ",\n")
-                  + _pairs([n for n, _ in part], [v for _, v in part], operands)[0])
+        out.write("\n" if start == 0 else ",\n")
+        out.write(_pairs(given[start:start + CHUNK], given_values[start:start + CHUNK], operands)[0])
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -80,10 +80,12 @@ def write_trace_json(trace: Trace, out: TextIO) -> None:
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
             for j, text in enumerate(_lazy_entries(quantities, operands, kept.pop(i))):
-                out.write((",\n" if j else "\n") + text)
+                out.write(",\n" if j else "\n")
+                out.write(text)
         else:
             for j, q in enumerate(quantities):
-                out.write((",\n" if j else "\n") + _quantity(q, operands))
+                out.write(",\n" if j else "\n")
+                out.write(_quantity(q, operands))
         out.write("\n      ]\n    }" if stage.quantities else "]\n    }")
     out.write("\n  ]\n}\n" if trace.stages else "]\n}\n")
 
