@@ -21,6 +21,7 @@ from bpstep.trace import (
     RuleBlock,
     Trace,
     formula_text,
+    kind_of,
     substituted_text,
 )
 
@@ -45,7 +46,7 @@ def write_trace_json(trace: Trace, out: TextIO) -> None:
     out.write("{\n")
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
-    operands: dict[str, str] = {}
+    operands = _Operands()
     kept: dict[int, list[str]] = {}
     """The operands of each lazy stage in stage order, for its own rules to read by position."""
     out.write('  "values": {')
@@ -58,12 +59,15 @@ def write_trace_json(trace: Trace, out: TextIO) -> None:
         else:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
-            text, made = _pairs(names[start:start + CHUNK], values[start:start + CHUNK], operands)
+            text, made = _pairs(names[start:start + CHUNK], values[start:start + CHUNK],
+                                None if i in kept else operands)
             out.write("\n" if first else ",\n")
             out.write(text)  # on its own: a chunk is megabytes, not copied to join a comma
             if i in kept:
                 kept[i] += made
             first = False
+        if i in kept:
+            operands.later(quantities, kept[i])
     out.write("}" if first else "\n  }")
     out.write(",\n")
     given, given_values = list(trace.given), list(trace.given.values())
@@ -143,13 +147,41 @@ def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
 
 
 def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray,
-           operands: dict[str, str]) -> tuple[str, list[str]]:
+           operands: dict[str, str] | None) -> tuple[str, list[str]]:
     """``"name": number`` lines of a mapping of numbers, without the line break after the last,
     and the numbers as the rules that use them show them, kept by name in ``operands`` too."""
     texts, words = _numbers(values)
     made = operand_texts(words)
-    operands.update(zip(names, made, strict=True))
+    if operands is not None:
+        operands.update(zip(names, made, strict=True))
     return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2], made
+
+
+class _Operands(dict[str, str]):
+    """Every number of the step by name, as a rule shows it as an operand. A lazy stage's join
+    a block at a time, when a later rule first asks for one of its kind (a new weight, in the
+    forward pass after): the 100,352 Δw of a 784-128-10 step are never looked up by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending: list[tuple[str, list[str], list[str]]] = []
+
+    def later(self, quantities: LazyQuantities, own: list[str]) -> None:
+        """The operands of a lazy stage (``own``, in stage order), to join when asked for."""
+        names = quantities.names
+        for block in quantities.blocks:
+            at = slice(block.first, block.first + block.count * block.every, block.every)
+            self.pending.append((block.kind, names[at], own[at]))
+
+    def __missing__(self, name: str) -> str:
+        kind = kind_of(name)
+        waiting = [block for block in self.pending if block[0] == kind]
+        if not waiting:
+            raise KeyError(name)
+        self.pending = [block for block in self.pending if block[0] != kind]
+        for _, names, texts in waiting:
+            self.update(zip(names, texts, strict=True))
+        return self[name]
 
 
 def _operands(names: Sequence[str], operands: dict[str, str]) -> list[str]:
