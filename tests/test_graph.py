@@ -217,6 +217,7 @@ def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+@pytest.mark.browser
 def test_the_graph_of_every_lesson_fits_a_16_9_slide_in_the_browser(tmp_path: Path) -> None:
     """Layered, inputs left and loss right, long chains wrapped into bands and tall columns
     split: shown on a 1920×1080 slide, every lesson's graph of the loss has text of 13 px or more
