@@ -317,6 +317,13 @@ def test_depth_1_draws_the_rule_with_its_named_operands_as_leaves() -> None:
     assert len(drawn.nodes) == 4 + 5 == 9
     leaves = sorted(n.name for n in drawn.nodes if not n.inputs)
     assert leaves == ["1", "delta[o]", "w0[h1->o]", "y[h1]"]
+    assert all(n.op == "" for n in drawn.nodes if not n.inputs)
+    # The root multiplies f′ = y[h1]·(1 − y[h1]) by the bracket: each factor's gradient is the
+    # other factor's value, worked here from the step's own y[h1], w0[h1->o] and delta[o].
+    y, w, d = (trace.env[name] for name in ("y[h1]", "w0[h1->o]", "delta[o]"))
+    slope, bracket = (drawn.nodes[i] for i in drawn.root.inputs)
+    assert (slope.value, bracket.value) == (pytest.approx(y * (1 - y)), pytest.approx(w * d))
+    assert slope.grad == pytest.approx(w * d) and bracket.grad == pytest.approx(y * (1 - y))
     assert sorted(n.op for n in drawn.nodes if n.inputs) == ["+", "×", "×", "×", "−"]
     dot = CliRunner().invoke(app, ["graph", str(SCENARIOS / "gfg_sigmoid.yaml"), "delta[h1]",
                                    "--depth", "1", "-f", "dot"])
@@ -355,3 +362,24 @@ def test_the_too_big_message_names_the_quantity_the_cap_and_what_to_draw_instead
     assert named.exit_code == 2
     assert f"the graph of delta[h1] has more than {MAX_NODES} nodes" in named.output
     assert "--depth 1" in named.output and "Traceback" not in named.output
+
+
+def test_an_identity_output_is_a_step_of_its_own_that_passes_the_gradient_on_unchanged() -> None:
+    # y[o] = a[o] = 0.5·0.8 − 0.25·0.4 = 0.3; loss = ½·(0.1 − 0.3)² = 0.02, so ∂loss/∂y[o] =
+    # ∂loss/∂a[o] = y − t = 0.2, ∂loss/∂w0[x1->o] = 0.2·0.8 and ∂loss/∂w0[x2->o] = 0.2·0.4; at the
+    # root, ∂loss/∂½ is the other factor, (t − y)² = 0.04, and ∂loss/∂(t − y)² is ½.
+    trace = step(check({"learning_rate": 0.5, "loss": "half_sse",
+                        "layers": [{"units": ["x1", "x2"]}, {"units": ["o"], "activation": "identity"}],
+                        "weights": [[[0.5], [-0.25]]], "inputs": [0.8, 0.4], "targets": [0.1]}))
+    alone = graph_of(trace, "y[o]")
+    assert (alone.root.op, alone.root.name, alone.root.value) == ("=", "y[o]", pytest.approx(0.3))
+    [carried] = alone.root.inputs
+    assert alone.nodes[carried].name == "a[o]" and alone.nodes[carried].grad == 1.0
+    drawn = graph_of(trace, "loss")
+    assert drawn.root.value == pytest.approx(0.02)
+    grads = {n.name: n.grad for n in drawn.nodes if n.name}
+    assert grads["y[o]"] == pytest.approx(0.2) and grads["a[o]"] == pytest.approx(0.2)
+    assert grads["w0[x1->o]"] == pytest.approx(0.16) and grads["w0[x2->o]"] == pytest.approx(0.08)
+    half, squares = (drawn.nodes[i] for i in drawn.root.inputs)
+    assert (half.name, half.grad) == ("½", pytest.approx(0.04))
+    assert squares.grad == pytest.approx(0.5)
