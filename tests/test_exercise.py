@@ -236,3 +236,63 @@ def test_the_options_of_bpstep_new_make_an_exercise_and_the_command_to_make_it_a
     drawn, again_drawn = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule",
                                                "batch", 1, False, 1, None, False)
     assert again_drawn.endswith(f"--seed {drawn.title.rsplit(' ', 1)[1]}")
+
+
+# --- the options of bpstep new, each one seen to reach the exercise (mutants that survived, issue 27) ---
+
+
+def test_layer_counts_at_their_limits_are_taken_and_past_them_refused_with_the_limit() -> None:
+    assert parse_sizes("2-1") == (2, 1)                    # two layers: no hidden one
+    assert parse_sizes("1-1-1-1-1-1") == (1,) * 6           # six layers
+    assert parse_sizes("6-6-6") == (6, 6, 6)                # six units a layer
+    with pytest.raises(ExerciseError) as many:
+        parse_sizes("2-7-1")
+    assert str(many.value) == "--layers '2-7-1': every layer needs 1 to 6 units for a hand exercise"
+    with pytest.raises(ExerciseError) as unknown:
+        layers_for((2, 2, 1), ["softplus"])
+    assert str(unknown.value) == ("--activation 'softplus': unknown activation; expected one of identity, "
+                                  "sigmoid, bipolar_sigmoid, tanh, relu, leaky_relu, softmax")
+
+
+def test_every_option_of_bpstep_new_reaches_the_exercise_and_the_command_again() -> None:
+    scenario, again = exercise_from_options("2-3-1", "relu,sigmoid", "mse", "gradient", "online", 3,
+                                            False, 2, 5, True)
+    assert again == ("bpstep new --layers 2-3-1 --activation relu,sigmoid --loss mse --convention "
+                     "gradient --mode online --samples 3 --no-biases --number-decimals 2 --seed 5 "
+                     "--dead-relu")
+    assert (scenario.loss, scenario.convention, scenario.mode) == ("mse", "gradient", "online")
+    assert len(scenario.inputs) == 3 and scenario.biases is None
+    with_biases, _ = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                           True, 1, 5, False)
+    assert with_biases.biases is not None
+    # The same seed and shape as new_exercise draws them; a ReLU left off is allowed only with
+    # --dead-relu, which changes the draw of some seed below 50.
+    layers = layers_for((2, 3, 1), ["relu", "sigmoid"])
+    for seed in range(50):
+        made = {dead: new_exercise(Shape(layers, dead_relu=dead), seed) for dead in (False, True)}
+        if not np.array_equal(made[False].weights[0], made[True].weights[0]):
+            break
+    else:
+        pytest.fail("no seed below 50 where --dead-relu changes the draw")
+    for dead in (False, True):
+        got, _ = exercise_from_options("2-3-1", "relu,sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                       False, 1, seed, dead)
+        assert all(np.array_equal(a, b) for a, b in zip(got.weights, made[dead].weights, strict=True))
+
+
+def test_with_no_seed_one_below_10000_is_drawn_and_written_into_the_title_and_command(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    asked = []
+    monkeypatch.setattr(secrets, "randbelow", lambda n: asked.append(n) or 4321)
+    scenario, again = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                            False, 1, None, False)
+    assert asked == [10_000]
+    assert scenario.title.endswith("· seed 4321") and again.endswith("--seed 4321")
+
+
+def test_an_exercise_the_options_cannot_make_is_refused_in_the_name_of_bpstep_new() -> None:
+    with pytest.raises(ExerciseError) as refused:
+        exercise_from_options("2-2-1", "tanh", "cross_entropy", "delta_rule", "batch", 1, True, 1, 3, False)
+    assert str(refused.value).startswith("bpstep new: loss: cross_entropy needs a softmax or sigmoid output")
