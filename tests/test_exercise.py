@@ -296,3 +296,18 @@ def test_an_exercise_the_options_cannot_make_is_refused_in_the_name_of_bpstep_ne
     with pytest.raises(ExerciseError) as refused:
         exercise_from_options("2-2-1", "tanh", "cross_entropy", "delta_rule", "batch", 1, True, 1, 3, False)
     assert str(refused.value).startswith("bpstep new: loss: cross_entropy needs a softmax or sigmoid output")
+
+
+def test_four_hidden_layers_are_lettered_and_a_fifth_is_refused() -> None:
+    assert [layer.units for layer in layers_for((1,) * 6, ["sigmoid"])] == [
+        ("x1",), ("h1",), ("g1",), ("k1",), ("m1",), ("o",)]
+    with pytest.raises(ExerciseError) as five:
+        layers_for((1,) * 7, ["sigmoid"])
+    assert str(five.value) == "--layers: at most 4 hidden layers"
+
+
+def test_an_exercise_without_a_title_is_written_as_exercise() -> None:
+    untitled = new_exercise(Shape(layers_for((2, 2, 1), ["sigmoid"])), 1)
+    assert untitled.title is None
+    assert exercise_yaml(untitled, "made again with: bpstep new").splitlines()[:2] == [
+        "# made again with: bpstep new", 'title: "Exercise"']

@@ -324,3 +324,29 @@ def test_the_saved_answers_say_what_they_hold_in_a_comment() -> None:
     assert answers_yaml(s, "gfg_sigmoid.yaml", "GfG").splitlines()[:2] == [
         "# bpstep practice · GfG",
         "# The numbers typed (the last try of each); revealed and skipped values are left out."]
+
+
+def test_a_session_without_a_precision_floor_takes_a_one_figure_answer_and_reports_it_so() -> None:
+    # 0.2 for 0.21 is right to its one figure (±0.05); the default floor asks for 3 figures.
+    scenario = load(GFG)
+    floorless = Session(step(scenario), scenario, ["a[h1]"], floor=None)
+    assert floorless.submit("0.2").verdict.verdict == "correct"
+    assert floorless.report()["a[h1]"].verdict == "correct"
+    assert session("a[h1]").submit("0.2").event == Event.TRY_AGAIN
+
+
+def test_a_decimal_comma_is_said_back_as_typed_whether_tried_again_or_shown() -> None:
+    s = session("a[h1]", "a[h2]", tries=2)
+    again = s.submit(" 0,9 ")
+    assert again.event == Event.TRY_AGAIN and again.comma == "0,9" and again.quantity.name == "a[h1]"
+    assert again.verdict.verdict == "wrong"
+    shown = s.submit("0,8")
+    assert shown.event == Event.SHOWN and shown.comma == "0,8" and shown.verdict.verdict == "wrong"
+    assert s.submit("0.315").comma is None  # a point: nothing to say back
+
+
+def test_a_session_of_nothing_is_refused_and_each_record_knows_its_name() -> None:
+    scenario = load(GFG)
+    with pytest.raises(ValueError, match=r"^a session needs at least one quantity to ask$"):
+        Session(step(scenario), scenario, [])
+    assert [r.name for r in session("a[h1]", "y[o]").records.values()] == ["a[h1]", "y[o]"]
