@@ -311,3 +311,46 @@ def test_an_exercise_without_a_title_is_written_as_exercise() -> None:
     assert untitled.title is None
     assert exercise_yaml(untitled, "made again with: bpstep new").splitlines()[:2] == [
         "# made again with: bpstep new", 'title: "Exercise"']
+
+
+def drawn_values(shape: Shape, draws: int = 200) -> tuple[set[float], set[float], list[np.ndarray]]:
+    """Over many draws: every target and every first-layer weight drawn, and the target arrays."""
+    from bpstep.exercise import draw_numbers
+
+    targets, weights, arrays = set(), set(), []
+    for seed in range(draws):
+        scenario = draw_numbers(shape, np.random.default_rng(seed))
+        arrays.append(np.asarray(scenario.targets))
+        targets.update(np.asarray(scenario.targets).ravel().tolist())
+        weights.update(np.asarray(scenario.weights[0]).ravel().tolist())
+    return targets, weights, arrays
+
+
+def tenths(low: int, high: int) -> set[float]:
+    """k/10 for k from low to high, 0 left out, as the decimals read back."""
+    return {float(f"{k / 10}") for k in range(low, high + 1) if k}
+
+
+@pytest.mark.parametrize(("output", "low", "high"), [("sigmoid", 1, 9), ("tanh", -8, 8), ("identity", -8, 8)])
+def test_targets_fill_the_outputs_range_less_a_tenth_of_it_at_each_end(output: str, low: int,
+                                                                       high: int) -> None:
+    # A sigmoid reaches (0, 1): targets 0.1 to 0.9; tanh (−1, 1): a margin of 0.2, −0.8 to 0.8;
+    # an identity output is held to [−1, 1] like tanh. Weights: every tenth of [−1, 1] but 0.
+    targets, weights, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid", output]), decimals=1))
+    assert targets == tenths(low, high)
+    assert weights == tenths(-10, 10)
+
+
+def test_targets_with_two_decimals_are_on_the_grid_of_hundredths() -> None:
+    targets, _, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid"]), decimals=2), draws=400)
+    assert targets <= {float(f"{k / 100}") for k in range(10, 91)}
+    assert len(targets) > 60  # most of the 81 hundredths from 0.10 to 0.90 come up
+
+
+def test_labels_are_0_and_1_for_a_cross_entropy_and_one_hot_rows_for_softmax() -> None:
+    binary, _, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid"]), loss="binary_cross_entropy"))
+    assert binary == {0.0, 1.0}
+    _, _, rows = drawn_values(Shape(layers_for((2, 2, 3), ["sigmoid", "softmax"]), loss="cross_entropy"))
+    for row in rows:
+        assert sorted(np.ravel(row).tolist()) == [0.0, 0.0, 1.0]
+    assert {int(np.argmax(row)) for row in rows} == {0, 1, 2}  # every class is drawn
