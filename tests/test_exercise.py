@@ -354,3 +354,41 @@ def test_labels_are_0_and_1_for_a_cross_entropy_and_one_hot_rows_for_softmax() -
     for row in rows:
         assert sorted(np.ravel(row).tolist()) == [0.0, 0.0, 1.0]
     assert {int(np.argmax(row)) for row in rows} == {0, 1, 2}  # every class is drawn
+
+
+def test_a_draw_holds_every_tenth_of_its_ranges_and_every_learning_rate() -> None:
+    # Biases, when asked, like weights: every tenth of [−1, 1] but 0; inputs every tenth of
+    # (0, 1]; the learning rate one of 0.1, 0.5 and 1, each coming up.
+    from bpstep.exercise import draw_numbers
+
+    shape = Shape(layers_for((2, 2, 1), ["sigmoid"]), biases=True, decimals=1)
+    biases, inputs, rates = set(), set(), set()
+    for seed in range(200):
+        scenario = draw_numbers(shape, np.random.default_rng(seed))
+        biases.update(np.concatenate([np.ravel(b) for b in scenario.biases]).tolist())
+        inputs.update(np.ravel(scenario.inputs).tolist())
+        rates.add(scenario.learning_rate)
+    assert biases == tenths(-10, 10) and inputs == tenths(1, 10) and rates == {0.1, 0.5, 1.0}
+    assert draw_numbers(Shape(layers_for((2, 2, 1), ["sigmoid"])), np.random.default_rng(0)).biases is None
+
+
+@pytest.mark.parametrize(("samples", "batch"), [(2, 1), (3, 1), (4, 2), (5, 2), (8, 4)])
+def test_a_minibatch_exercise_updates_after_half_of_its_samples(samples: int, batch: int) -> None:
+    from bpstep.exercise import draw_numbers
+
+    shape = Shape(layers_for((2, 2, 1), ["sigmoid"]), mode="minibatch", samples=samples)
+    assert draw_numbers(shape, np.random.default_rng(1)).batch_size == batch
+
+
+def test_the_options_new_exercise_refuses_are_named_with_what_to_do() -> None:
+    layers = layers_for((2, 2, 1), ["tanh"])
+    refusals = {Shape(layers, convention="nope"): "--convention: unknown convention 'nope'; choose one of "
+                                                  "delta_rule, gradient",
+                Shape(layers, samples=9): "--samples: expected 1 to 8, got 9",
+                Shape(layers, mode="online"): "--mode online updates after each sample or chunk; give "
+                                              "--samples 2 or more"}
+    for shape, message in refusals.items():
+        with pytest.raises(ExerciseError) as refused:
+            new_exercise(shape, 0)
+        assert str(refused.value) == message
+    assert len(new_exercise(Shape(layers, mode="online", samples=8), 0).inputs) == 8
