@@ -350,3 +350,30 @@ def test_a_session_of_nothing_is_refused_and_each_record_knows_its_name() -> Non
     with pytest.raises(ValueError, match=r"^a session needs at least one quantity to ask$"):
         Session(step(scenario), scenario, [])
     assert [r.name for r in session("a[h1]", "y[o]").records.values()] == ["a[h1]", "y[o]"]
+
+
+def test_a_reveal_adds_nothing_when_the_students_numbers_give_the_value_as_shown() -> None:
+    # y[h1] typed to 7 figures is not the float the step holds, but a[o] worked from it is the
+    # same at the 6 figures shown: nothing to explain.
+    s = session("y[h1]", "a[o]")
+    s.submit("0.5523079")
+    assert s.accepted["y[h1]"] != s.trace.env["y[h1]"]
+    s.hint()
+    s.hint()
+    revealed = s.hint()
+    assert revealed.event == Event.REVEALED and revealed.own is None and revealed.because == ()
+
+
+def test_ctrl_c_marks_the_value_being_tried_wrong_and_leaves_the_others_as_they_stand() -> None:
+    s = session("a[h1]", "a[h2]")
+    assert s.submit("0.9").event == Event.TRY_AGAIN
+    s.stop()
+    assert s.records["a[h1]"].outcome == Outcome.WRONG
+    assert s.records["a[h2]"].outcome == Outcome.NOT_REACHED
+    untouched = session("a[h1]")
+    untouched.stop()  # nothing typed yet: nothing to mark
+    assert untouched.records["a[h1]"].outcome == Outcome.NOT_REACHED
+    finished = session("a[h1]")
+    finished.submit("0.21")
+    finished.stop()
+    assert finished.done and finished.records["a[h1]"].outcome == Outcome.FIRST_TIME
