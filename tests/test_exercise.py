@@ -392,3 +392,15 @@ def test_the_options_new_exercise_refuses_are_named_with_what_to_do() -> None:
             new_exercise(shape, 0)
         assert str(refused.value) == message
     assert len(new_exercise(Shape(layers, mode="online", samples=8), 0).inputs) == 8
+
+
+def test_an_exercise_made_without_a_source_is_refused_as_an_exercise() -> None:
+    layers = layers_for((2, 2, 1), ["tanh"])
+    with pytest.raises(ExerciseError) as refused:
+        new_exercise(Shape(layers, loss="cross_entropy"), 0)
+    assert str(refused.value).startswith("<exercise>: loss: cross_entropy needs a softmax or sigmoid")
+    from bpstep.exercise import draw_numbers
+
+    with pytest.raises(ExerciseError) as drawn:
+        draw_numbers(Shape(layers, loss="cross_entropy"), np.random.default_rng(0))
+    assert str(drawn.value).startswith("<exercise>: loss: cross_entropy needs a softmax or sigmoid")
