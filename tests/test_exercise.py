@@ -262,6 +262,10 @@ def test_every_option_of_bpstep_new_reaches_the_exercise_and_the_command_again()
                      "--dead-relu")
     assert (scenario.loss, scenario.convention, scenario.mode) == ("mse", "gradient", "online")
     assert len(scenario.inputs) == 3 and scenario.biases is None
+    same = new_exercise(Shape(layers_for((2, 3, 1), ["relu", "sigmoid"]), loss="mse", convention="gradient",
+                              mode="online", samples=3, biases=False, decimals=2, dead_relu=True), 5)
+    assert all(np.array_equal(a, b) for a, b in zip(scenario.weights, same.weights, strict=True))
+    assert np.array_equal(scenario.inputs, same.inputs)
     with_biases, _ = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule", "batch", 1,
                                            True, 1, 5, False)
     assert with_biases.biases is not None
