@@ -184,3 +184,23 @@ def test_any_rule_over_any_box_is_bounded_or_says_nothing(rule, boxes) -> None: 
         if math.isfinite(value):
             slack = 1e-9 * max(1.0, abs(value))
             assert form.low - slack <= value <= form.high + slack, (rule.names(), point, form)
+
+
+RANGES = ((-3.0, -0.5), (-2.0, -1.0), (-1.0, 0.0), (-1.0, 0.5), (-1.0, 1.0), (0.0, 1.0), (0.5, 1.0),
+          (0.2, 2.5), (1.0, 2.0))
+
+
+@pytest.mark.parametrize(("name", "call"), [c for c in calls() if c[1].pattern != "tanh({})"],
+                         ids=lambda c: getattr(c, "pattern", c))
+def test_a_piecewise_linear_function_bends_only_where_its_kink_or_jump_is_in_range(name: str,
+                                                                                   call: Call) -> None:
+    # ReLU, leaky ReLU and their steps are straight on either side of 0: over a closed range that
+    # holds no kink or jump the bend is 0 (a tight range), over one that does it is ∞. Straight
+    # is judged here from samples: every f(x) on the chord between the ends, 0 and just past it
+    # included (a step jumps just after 0).
+    for low, high in RANGES:
+        xs = np.concatenate([np.linspace(low, high, 401), [x for x in (0.0, 1e-9) if low <= x <= high]])
+        ys = np.array([call.fn(float(x)) for x in xs])
+        chord = call.fn(low) + (call.fn(high) - call.fn(low)) * (xs - low) / (high - low)
+        straight = bool(np.allclose(ys, chord, rtol=0, atol=1e-12))
+        assert call.bend(low, high) == (0.0 if straight else math.inf), (call.pattern, low, high)

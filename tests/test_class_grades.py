@@ -478,6 +478,7 @@ A4_PROBE = """<script>
 </body>"""
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(chromium() is None, reason="apt-get install -y chromium")
 def test_a_feedback_page_fits_an_a4_page_in_a_real_browser(
         school: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -129,6 +129,7 @@ def test_seed_without_effect_is_reported() -> None:
     assert result.exit_code == 0 and "--seed has no effect" in result.output
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_ctrl_c_stops_cleanly_shows_progress_so_far_and_exits_130() -> None:
     pexpect = pytest.importorskip("pexpect")

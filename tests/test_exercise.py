@@ -236,3 +236,175 @@ def test_the_options_of_bpstep_new_make_an_exercise_and_the_command_to_make_it_a
     drawn, again_drawn = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule",
                                                "batch", 1, False, 1, None, False)
     assert again_drawn.endswith(f"--seed {drawn.title.rsplit(' ', 1)[1]}")
+
+
+# --- the options of bpstep new, each one seen to reach the exercise (mutants that survived, issue 27) ---
+
+
+def test_layer_counts_at_their_limits_are_taken_and_past_them_refused_with_the_limit() -> None:
+    assert parse_sizes("2-1") == (2, 1)                    # two layers: no hidden one
+    assert parse_sizes("1-1-1-1-1-1") == (1,) * 6           # six layers
+    assert parse_sizes("6-6-6") == (6, 6, 6)                # six units a layer
+    with pytest.raises(ExerciseError) as many:
+        parse_sizes("2-7-1")
+    assert str(many.value) == "--layers '2-7-1': every layer needs 1 to 6 units for a hand exercise"
+    with pytest.raises(ExerciseError) as unknown:
+        layers_for((2, 2, 1), ["softplus"])
+    assert str(unknown.value) == ("--activation 'softplus': unknown activation; expected one of identity, "
+                                  "sigmoid, bipolar_sigmoid, tanh, relu, leaky_relu, softmax")
+
+
+def test_every_option_of_bpstep_new_reaches_the_exercise_and_the_command_again() -> None:
+    scenario, again = exercise_from_options("2-3-1", "relu,sigmoid", "mse", "gradient", "online", 3,
+                                            False, 2, 5, True)
+    assert again == ("bpstep new --layers 2-3-1 --activation relu,sigmoid --loss mse --convention "
+                     "gradient --mode online --samples 3 --no-biases --number-decimals 2 --seed 5 "
+                     "--dead-relu")
+    assert (scenario.loss, scenario.convention, scenario.mode) == ("mse", "gradient", "online")
+    assert len(scenario.inputs) == 3 and scenario.biases is None
+    same = new_exercise(Shape(layers_for((2, 3, 1), ["relu", "sigmoid"]), loss="mse", convention="gradient",
+                              mode="online", samples=3, biases=False, decimals=2, dead_relu=True), 5)
+    assert all(np.array_equal(a, b) for a, b in zip(scenario.weights, same.weights, strict=True))
+    assert np.array_equal(scenario.inputs, same.inputs)
+    with_biases, _ = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                           True, 1, 5, False)
+    assert with_biases.biases is not None
+    # The same seed and shape as new_exercise draws them; a ReLU left off is allowed only with
+    # --dead-relu, which changes the draw of some seed below 50.
+    layers = layers_for((2, 3, 1), ["relu", "sigmoid"])
+    for seed in range(50):
+        made = {dead: new_exercise(Shape(layers, dead_relu=dead), seed) for dead in (False, True)}
+        if not np.array_equal(made[False].weights[0], made[True].weights[0]):
+            break
+    else:
+        pytest.fail("no seed below 50 where --dead-relu changes the draw")
+    for dead in (False, True):
+        got, _ = exercise_from_options("2-3-1", "relu,sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                       False, 1, seed, dead)
+        assert all(np.array_equal(a, b) for a, b in zip(got.weights, made[dead].weights, strict=True))
+
+
+def test_with_no_seed_one_below_10000_is_drawn_and_written_into_the_title_and_command(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    asked = []
+    monkeypatch.setattr(secrets, "randbelow", lambda n: asked.append(n) or 4321)
+    scenario, again = exercise_from_options("2-2-1", "sigmoid", "half_sse", "delta_rule", "batch", 1,
+                                            False, 1, None, False)
+    assert asked == [10_000]
+    assert scenario.title.endswith("· seed 4321") and again.endswith("--seed 4321")
+
+
+def test_an_exercise_the_options_cannot_make_is_refused_in_the_name_of_bpstep_new() -> None:
+    with pytest.raises(ExerciseError) as refused:
+        exercise_from_options("2-2-1", "tanh", "cross_entropy", "delta_rule", "batch", 1, True, 1, 3, False)
+    assert str(refused.value).startswith("bpstep new: loss: cross_entropy needs a softmax or sigmoid output")
+
+
+def test_four_hidden_layers_are_lettered_and_a_fifth_is_refused() -> None:
+    assert [layer.units for layer in layers_for((1,) * 6, ["sigmoid"])] == [
+        ("x1",), ("h1",), ("g1",), ("k1",), ("m1",), ("o",)]
+    with pytest.raises(ExerciseError) as five:
+        layers_for((1,) * 7, ["sigmoid"])
+    assert str(five.value) == "--layers: at most 4 hidden layers"
+
+
+def test_an_exercise_without_a_title_is_written_as_exercise() -> None:
+    untitled = new_exercise(Shape(layers_for((2, 2, 1), ["sigmoid"])), 1)
+    assert untitled.title is None
+    assert exercise_yaml(untitled, "made again with: bpstep new").splitlines()[:2] == [
+        "# made again with: bpstep new", 'title: "Exercise"']
+
+
+def drawn_values(shape: Shape, draws: int = 200) -> tuple[set[float], set[float], list[np.ndarray]]:
+    """Over many draws: every target and every first-layer weight drawn, and the target arrays."""
+    from bpstep.exercise import draw_numbers
+
+    targets, weights, arrays = set(), set(), []
+    for seed in range(draws):
+        scenario = draw_numbers(shape, np.random.default_rng(seed))
+        arrays.append(np.asarray(scenario.targets))
+        targets.update(np.asarray(scenario.targets).ravel().tolist())
+        weights.update(np.asarray(scenario.weights[0]).ravel().tolist())
+    return targets, weights, arrays
+
+
+def tenths(low: int, high: int) -> set[float]:
+    """k/10 for k from low to high, 0 left out, as the decimals read back."""
+    return {float(f"{k / 10}") for k in range(low, high + 1) if k}
+
+
+@pytest.mark.parametrize(("output", "low", "high"), [("sigmoid", 1, 9), ("tanh", -8, 8), ("identity", -8, 8)])
+def test_targets_fill_the_outputs_range_less_a_tenth_of_it_at_each_end(output: str, low: int,
+                                                                       high: int) -> None:
+    # A sigmoid reaches (0, 1): targets 0.1 to 0.9; tanh (−1, 1): a margin of 0.2, −0.8 to 0.8;
+    # an identity output is held to [−1, 1] like tanh. Weights: every tenth of [−1, 1] but 0.
+    targets, weights, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid", output]), decimals=1))
+    assert targets == tenths(low, high)
+    assert weights == tenths(-10, 10)
+
+
+def test_targets_with_two_decimals_are_on_the_grid_of_hundredths() -> None:
+    targets, _, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid"]), decimals=2), draws=400)
+    assert targets <= {float(f"{k / 100}") for k in range(10, 91)}
+    assert len(targets) > 60  # most of the 81 hundredths from 0.10 to 0.90 come up
+
+
+def test_labels_are_0_and_1_for_a_cross_entropy_and_one_hot_rows_for_softmax() -> None:
+    binary, _, _ = drawn_values(Shape(layers_for((2, 2, 1), ["sigmoid"]), loss="binary_cross_entropy"))
+    assert binary == {0.0, 1.0}
+    _, _, rows = drawn_values(Shape(layers_for((2, 2, 3), ["sigmoid", "softmax"]), loss="cross_entropy"))
+    for row in rows:
+        assert sorted(np.ravel(row).tolist()) == [0.0, 0.0, 1.0]
+    assert {int(np.argmax(row)) for row in rows} == {0, 1, 2}  # every class is drawn
+
+
+def test_a_draw_holds_every_tenth_of_its_ranges_and_every_learning_rate() -> None:
+    # Biases, when asked, like weights: every tenth of [−1, 1] but 0; inputs every tenth of
+    # (0, 1]; the learning rate one of 0.1, 0.5 and 1, each coming up.
+    from bpstep.exercise import draw_numbers
+
+    shape = Shape(layers_for((2, 2, 1), ["sigmoid"]), biases=True, decimals=1)
+    biases, inputs, rates = set(), set(), set()
+    for seed in range(200):
+        scenario = draw_numbers(shape, np.random.default_rng(seed))
+        biases.update(np.concatenate([np.ravel(b) for b in scenario.biases]).tolist())
+        inputs.update(np.ravel(scenario.inputs).tolist())
+        rates.add(scenario.learning_rate)
+    assert biases == tenths(-10, 10) and inputs == tenths(1, 10) and rates == {0.1, 0.5, 1.0}
+    assert draw_numbers(Shape(layers_for((2, 2, 1), ["sigmoid"])), np.random.default_rng(0)).biases is None
+
+
+@pytest.mark.parametrize(("samples", "batch"), [(2, 1), (3, 1), (4, 2), (5, 2), (8, 4)])
+def test_a_minibatch_exercise_updates_after_half_of_its_samples(samples: int, batch: int) -> None:
+    from bpstep.exercise import draw_numbers
+
+    shape = Shape(layers_for((2, 2, 1), ["sigmoid"]), mode="minibatch", samples=samples)
+    assert draw_numbers(shape, np.random.default_rng(1)).batch_size == batch
+
+
+def test_the_options_new_exercise_refuses_are_named_with_what_to_do() -> None:
+    layers = layers_for((2, 2, 1), ["tanh"])
+    refusals = {Shape(layers, convention="nope"): "--convention: unknown convention 'nope'; choose one of "
+                                                  "delta_rule, gradient",
+                Shape(layers, samples=9): "--samples: expected 1 to 8, got 9",
+                Shape(layers, mode="online"): "--mode online updates after each sample or chunk; give "
+                                              "--samples 2 or more"}
+    for shape, message in refusals.items():
+        with pytest.raises(ExerciseError) as refused:
+            new_exercise(shape, 0)
+        assert str(refused.value) == message
+    assert len(new_exercise(Shape(layers, mode="online", samples=8), 0).inputs) == 8
+
+
+def test_an_exercise_made_without_a_source_is_refused_as_an_exercise() -> None:
+    layers = layers_for((2, 2, 1), ["tanh"])
+    with pytest.raises(ExerciseError) as refused:
+        new_exercise(Shape(layers, loss="cross_entropy"), 0)
+    assert str(refused.value).startswith("<exercise>: loss: cross_entropy needs a softmax or sigmoid")
+    from bpstep.exercise import draw_numbers
+
+    with pytest.raises(ExerciseError) as drawn:
+        draw_numbers(Shape(layers, loss="cross_entropy"), np.random.default_rng(0))
+    assert str(drawn.value).startswith("<exercise>: loss: cross_entropy needs a softmax or sigmoid")

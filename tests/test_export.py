@@ -238,6 +238,7 @@ PROBE = """<script>
 </body>"""
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(chromium() is None,
                     reason="no headless browser (apt-get install -y chromium to run this test)")
 def test_html_slideshow_keys_and_buttons_in_headless_chromium(tmp_path: Path) -> None:

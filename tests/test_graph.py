@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -217,6 +219,7 @@ def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+@pytest.mark.browser
 def test_the_graph_of_every_lesson_fits_a_16_9_slide_in_the_browser(tmp_path: Path) -> None:
     """Layered, inputs left and loss right, long chains wrapped into bands and tall columns
     split: shown on a 1920×1080 slide, every lesson's graph of the loss has text of 13 px or more
@@ -262,3 +265,121 @@ def test_the_dot_of_every_lesson_is_accepted_by_graphviz(name: str) -> None:
     text = to_dot(graph_of(trace_of(name), "loss"))
     done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "<svg" in done.stdout, done.stderr
+
+
+# --- the gaps a mutation sample found (issue 27): y rounding to 0, --depth, the cap, the message ---
+
+
+SATURATED = {"learning_rate": 0.5, "layers": [{"units": ["x1"]}, {"units": ["o"], "activation": "sigmoid"}],
+             "weights": [[[-800.0]]], "inputs": [1.0], "targets": [1.0]}
+"""One sigmoid output driven to a = −800: e^800 overflows, so y = 1 / (1 + ∞) is exactly 0."""
+
+
+def saturated(loss: str) -> Trace:
+    return step(check(SATURATED | {"loss": loss}))
+
+
+def test_a_rule_that_divides_by_a_y_rounded_to_0_is_drawn_with_undefined_gradients(tmp_path: Path) -> None:
+    # Cross-entropy with a sigmoid writes δ = (t / y) · y · (1 − y): at y = 0 the division has no
+    # derivative (−t / y² = −1/0), which must show as undefined, not stop the graph.
+    trace = saturated("cross_entropy")
+    assert trace["y[o]"].value == 0.0
+    drawn = graph_of(trace, "delta[o]")
+    by_name = {n.name: n for n in drawn.nodes if n.name}
+    assert by_name["y[o]"].value == 0.0 and math.isnan(by_name["y[o]"].grad)
+    [quotient] = [n for n in drawn.nodes if n.op == "/" and not n.name]
+    assert [drawn.nodes[i].name for i in quotient.inputs] == ["t[o]", "y[o]"]
+    assert quotient.value == math.inf
+    path = tmp_path / "saturated.yaml"
+    path.write_text(yaml.safe_dump(SATURATED | {"loss": "cross_entropy"}))
+    result = CliRunner().invoke(app, ["graph", str(path), "delta[o]"])
+    assert result.exit_code == 0, result.output
+    assert "y[o] [/] = 0   ∂delta[o]/∂: undefined" in result.output
+
+
+def test_the_loss_through_a_y_rounded_to_0_takes_the_log_of_the_smallest_float() -> None:
+    # ln y at y = 0 is read as ln of the smallest normal float, −708.396…, as the engine's
+    # logarithms do; its derivative 1 / 2.2e-308 is finite, so the gradient into y is a number.
+    drawn = graph_of(saturated("binary_cross_entropy"), "loss")
+    tiny = sys.float_info.min
+    assert drawn.root.value == pytest.approx(-math.log(tiny), rel=1e-15)
+    y = next(n for n in drawn.nodes if n.name == "y[o]")
+    assert y.grad == pytest.approx(-1.0 / tiny, rel=1e-12)
+
+
+def test_depth_1_draws_the_rule_with_its_named_operands_as_leaves() -> None:
+    # delta[h1] = y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o]), counted by hand: the leaves y[h1]
+    # (one node, used twice), 1, w0[h1->o] and delta[o]; the steps 1 − y[h1], y[h1] × (1 − y[h1]),
+    # w0[h1->o] × delta[o], the bracket's sum of that one term, and the product at the root.
+    trace = trace_of("gfg_sigmoid")
+    assert trace["delta[h1]"].formula == "delta[h1] = y[h1] · (1 − y[h1]) · (w0[h1->o]·delta[o])"
+    drawn = graph_of(trace, "delta[h1]", depth=1)
+    assert len(drawn.nodes) == 4 + 5 == 9
+    leaves = sorted(n.name for n in drawn.nodes if not n.inputs)
+    assert leaves == ["1", "delta[o]", "w0[h1->o]", "y[h1]"]
+    assert all(n.op == "" for n in drawn.nodes if not n.inputs)
+    # The root multiplies f′ = y[h1]·(1 − y[h1]) by the bracket: each factor's gradient is the
+    # other factor's value, worked here from the step's own y[h1], w0[h1->o] and delta[o].
+    y, w, d = (trace.env[name] for name in ("y[h1]", "w0[h1->o]", "delta[o]"))
+    slope, bracket = (drawn.nodes[i] for i in drawn.root.inputs)
+    assert (slope.value, bracket.value) == (pytest.approx(y * (1 - y)), pytest.approx(w * d))
+    assert slope.grad == pytest.approx(w * d) and bracket.grad == pytest.approx(y * (1 - y))
+    assert sorted(n.op for n in drawn.nodes if n.inputs) == ["+", "×", "×", "×", "−"]
+    dot = CliRunner().invoke(app, ["graph", str(SCENARIOS / "gfg_sigmoid.yaml"), "delta[h1]",
+                                   "--depth", "1", "-f", "dot"])
+    assert dot.exit_code == 0
+    assert len(re.findall(r"^\s*n\d+ \[label=", dot.output, re.M)) == 9
+    # One level more puts y[h1] = 1 / (1 + e^(−a[h1])) in place of its leaf (1, 1, a[h1], neg, exp,
+    # +, and / as y[h1] itself: 7 nodes) and delta[o] = (t[o] − y[o]) · y[o] · (1 − y[o]) in place
+    # of its own (t[o], y[o], −, 1, −, ×, ×: 7); a constant is a node each time: 9 + 6 + 6 = 21.
+    deeper = graph_of(trace, "delta[h1]", depth=2)
+    assert {n.name for n in deeper.nodes if not n.inputs} == {"1", "a[h1]", "t[o]", "y[o]", "w0[h1->o]"}
+    assert len(deeper.nodes) == 21
+
+
+def test_the_node_cap_admits_a_graph_of_exactly_the_cap() -> None:
+    trace = trace_of("gfg_sigmoid")
+    size = len(graph_of(trace, "delta[h1]").nodes)
+    assert size < MAX_NODES
+    assert len(graph_of(trace, "delta[h1]", limit=size).nodes) == size
+    with pytest.raises(GraphTooBig):
+        graph_of(trace, "delta[h1]", limit=size - 1)
+
+
+def test_the_too_big_message_names_the_quantity_the_cap_and_what_to_draw_instead(tmp_path: Path) -> None:
+    trace = trace_of("gfg_sigmoid")
+    with pytest.raises(GraphTooBig) as whole:
+        graph_of(trace, "delta[h1]", limit=20)
+    assert str(whole.value) == ("the graph of delta[h1] has more than 20 nodes, too many to read; draw "
+                                "its rule with its operands as leaves: --depth 1")
+    with pytest.raises(GraphTooBig) as shallow:
+        graph_of(trace, "delta[h1]", depth=2, limit=20)
+    assert str(shallow.value) == ("the graph of delta[h1] has more than 20 nodes even at --depth 2; "
+                                  "`bpstep explain` shows its rule in one line")
+    path = tmp_path / "wide.yaml"
+    write_wide(path)
+    named = CliRunner().invoke(app, ["graph", str(path), "delta[h1]"])
+    assert named.exit_code == 2
+    assert f"the graph of delta[h1] has more than {MAX_NODES} nodes" in named.output
+    assert "--depth 1" in named.output and "Traceback" not in named.output
+
+
+def test_an_identity_output_is_a_step_of_its_own_that_passes_the_gradient_on_unchanged() -> None:
+    # y[o] = a[o] = 0.5·0.8 − 0.25·0.4 = 0.3; loss = ½·(0.1 − 0.3)² = 0.02, so ∂loss/∂y[o] =
+    # ∂loss/∂a[o] = y − t = 0.2, ∂loss/∂w0[x1->o] = 0.2·0.8 and ∂loss/∂w0[x2->o] = 0.2·0.4; at the
+    # root, ∂loss/∂½ is the other factor, (t − y)² = 0.04, and ∂loss/∂(t − y)² is ½.
+    trace = step(check({"learning_rate": 0.5, "loss": "half_sse",
+                        "layers": [{"units": ["x1", "x2"]}, {"units": ["o"], "activation": "identity"}],
+                        "weights": [[[0.5], [-0.25]]], "inputs": [0.8, 0.4], "targets": [0.1]}))
+    alone = graph_of(trace, "y[o]")
+    assert (alone.root.op, alone.root.name, alone.root.value) == ("=", "y[o]", pytest.approx(0.3))
+    [carried] = alone.root.inputs
+    assert alone.nodes[carried].name == "a[o]" and alone.nodes[carried].grad == 1.0
+    drawn = graph_of(trace, "loss")
+    assert drawn.root.value == pytest.approx(0.02)
+    grads = {n.name: n.grad for n in drawn.nodes if n.name}
+    assert grads["y[o]"] == pytest.approx(0.2) and grads["a[o]"] == pytest.approx(0.2)
+    assert grads["w0[x1->o]"] == pytest.approx(0.16) and grads["w0[x2->o]"] == pytest.approx(0.08)
+    half, squares = (drawn.nodes[i] for i in drawn.root.inputs)
+    assert (half.name, half.grad) == ("½", pytest.approx(0.04))
+    assert squares.grad == pytest.approx(0.5)

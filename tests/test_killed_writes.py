@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pty_support import like_a_shell
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -42,7 +43,7 @@ def bpstep(*args: object, kill: tuple[int, bool, signal.Signals] | None = None
         at, before, sig = kill
         code = KILLING.format(at=at, before=before, signal=int(sig), args=argv)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
+                          timeout=300, check=False, preexec_fn=like_a_shell)
 
 
 def contents(folder: Path) -> dict[str, bytes]:

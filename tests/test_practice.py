@@ -266,3 +266,114 @@ def test_from_stage_that_leaves_nothing_to_ask_is_refused(ask: str | None, from_
                                                            message: str) -> None:
     with pytest.raises(UserError, match=f"^{re.escape(message)}$"):
         practised(step(load(GFG)), ask, from_stage)
+
+
+# --- what the hints and the reveal carry (mutants of practice.py that survived, issue 27) ---
+
+
+def test_each_hint_says_its_rung_and_the_reveal_of_a_value_worked_exactly_adds_nothing() -> None:
+    s = session("a[h1]")
+    assert [s.hint().rung for _ in range(3)] == [1, 2, 3]
+    assert s.done and s.records["a[h1]"].outcome == Outcome.REVEALED
+
+
+def test_the_reveal_gives_what_the_students_own_rounded_numbers_make() -> None:
+    s = session("y[h1]", "a[o]")
+    s.submit("0.552")
+    assert dict(s.known(s.current))["y[h1]"] == "0.552"  # the walk goes on with what was typed
+    s.hint()
+    s.hint()
+    revealed = s.hint()
+    # 0.3×0.552 + 0.9×y[h2] = 0.685895 where the value is 0.685987: not the same at 6 figures.
+    assert revealed.event == Event.REVEALED and revealed.rung == 3
+    assert revealed.own == pytest.approx(0.3 * 0.552 + 0.9 * Y_H2, rel=1e-12)
+    assert revealed.because == (("y[h1]", "0.552"),) and revealed.carried is False
+
+
+def test_the_reveal_says_when_the_students_numbers_carry_an_earlier_mistake() -> None:
+    s = session("y[h2]", "a[o]", "y[o]")
+    for _ in range(3):
+        s.submit("0.59")  # shown after three tries; the student goes on with 0.59
+    typed = f"{0.3 * Y_H1 + 0.9 * 0.59:.5f}"
+    assert s.submit(typed).verdict.verdict == "carried"
+    for _ in range(2):
+        s.hint()
+    revealed = s.hint()
+    assert revealed.own == pytest.approx(sigmoid(float(typed)), rel=1e-12)
+    assert revealed.because == (("a[o]", typed),) and revealed.carried is True
+
+
+def test_the_summary_counts_every_quantity_of_a_stage() -> None:
+    s = session("a[h1]", "a[h2]")
+    s.submit("0.21")     # 0.2·0.35 + 0.2·0.7
+    s.submit("0.315")    # 0.3·0.35 + 0.3·0.7
+    [row] = s.stage_counts().values()
+    assert row[Outcome.FIRST_TIME] == 2 and sum(row.values()) == 2
+
+
+def test_the_report_marks_with_the_sessions_own_tolerance() -> None:
+    scenario = load(GFG)
+    loose = Session(step(scenario), scenario, ["a[h1]"], tol=0.01)
+    assert loose.submit("0.218").event == Event.ACCEPTED  # 0.008 from 0.21, inside ±0.01
+    assert loose.report()["a[h1]"].verdict == "correct"
+
+
+def test_the_saved_answers_say_what_they_hold_in_a_comment() -> None:
+    s = session("a[h1]")
+    s.submit("0.21")
+    assert answers_yaml(s, "gfg_sigmoid.yaml", "GfG").splitlines()[:2] == [
+        "# bpstep practice · GfG",
+        "# The numbers typed (the last try of each); revealed and skipped values are left out."]
+
+
+def test_a_session_without_a_precision_floor_takes_a_one_figure_answer_and_reports_it_so() -> None:
+    # 0.2 for 0.21 is right to its one figure (±0.05); the default floor asks for 3 figures.
+    scenario = load(GFG)
+    floorless = Session(step(scenario), scenario, ["a[h1]"], floor=None)
+    assert floorless.submit("0.2").verdict.verdict == "correct"
+    assert floorless.report()["a[h1]"].verdict == "correct"
+    assert session("a[h1]").submit("0.2").event == Event.TRY_AGAIN
+
+
+def test_a_decimal_comma_is_said_back_as_typed_whether_tried_again_or_shown() -> None:
+    s = session("a[h1]", "a[h2]", tries=2)
+    again = s.submit(" 0,9 ")
+    assert again.event == Event.TRY_AGAIN and again.comma == "0,9" and again.quantity.name == "a[h1]"
+    assert again.verdict.verdict == "wrong"
+    shown = s.submit("0,8")
+    assert shown.event == Event.SHOWN and shown.comma == "0,8" and shown.verdict.verdict == "wrong"
+    assert s.submit("0.315").comma is None  # a point: nothing to say back
+
+
+def test_a_session_of_nothing_is_refused_and_each_record_knows_its_name() -> None:
+    scenario = load(GFG)
+    with pytest.raises(ValueError, match=r"^a session needs at least one quantity to ask$"):
+        Session(step(scenario), scenario, [])
+    assert [r.name for r in session("a[h1]", "y[o]").records.values()] == ["a[h1]", "y[o]"]
+
+
+def test_a_reveal_adds_nothing_when_the_students_numbers_give_the_value_as_shown() -> None:
+    # y[h1] typed to 7 figures is not the float the step holds, but a[o] worked from it is the
+    # same at the 6 figures shown: nothing to explain.
+    s = session("y[h1]", "a[o]")
+    s.submit("0.5523079")
+    assert s.accepted["y[h1]"] != s.trace.env["y[h1]"]
+    s.hint()
+    s.hint()
+    revealed = s.hint()
+    assert revealed.event == Event.REVEALED and revealed.own is None and revealed.because == ()
+
+
+def test_ctrl_c_marks_the_value_being_tried_wrong_and_leaves_the_others_as_they_stand() -> None:
+    s = session("a[h1]", "a[h2]")
+    assert s.submit("0.9").event == Event.TRY_AGAIN
+    s.stop()
+    assert s.records["a[h1]"].outcome == Outcome.WRONG
+    assert s.records["a[h2]"].outcome == Outcome.NOT_REACHED
+    untouched = session("a[h1]")
+    untouched.stop()  # nothing typed yet: nothing to mark
+    assert untouched.records["a[h1]"].outcome == Outcome.NOT_REACHED
+    finished = session("a[h1]")
+    finished.submit("0.21")
+    finished.stop()
+    assert finished.done and finished.records["a[h1]"].outcome == Outcome.FIRST_TIME

@@ -21,6 +21,8 @@ pexpect = pytest.importorskip("pexpect")
 
 from pty_support import WAIT, like_a_shell  # noqa: E402
 
+pytestmark = pytest.mark.pty
+
 ROOT = Path(__file__).resolve().parent.parent
 GFG = "scenarios/gfg_sigmoid.yaml"
 LEFT, UP = "\x1b[D", "\x1b[A"

@@ -264,6 +264,7 @@ def problems(views: list[dict], back: int, size: tuple[int, int]) -> list[str]:
     return found
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_part_of_every_slide_fits_and_is_readable_from_the_back(
         tmp_path: Path, size: tuple[int, int]) -> None:
@@ -285,6 +286,7 @@ def test_every_part_of_every_slide_fits_and_is_readable_from_the_back(
         assert max(parts.values()) <= 4, (variant, parts)
 
 
+@pytest.mark.browser
 def test_the_overview_uses_the_width_it_has(tmp_path: Path) -> None:
     """gfg_sigmoid's overview took two parts with the right half of the screen empty; 2-6-6-1's
     54 initial weights and biases go into three columns side by side."""
@@ -300,6 +302,7 @@ def test_the_overview_uses_the_width_it_has(tmp_path: Path) -> None:
     assert stage[0] == "alone"  # 2-6-6-1's would be too small beside it
 
 
+@pytest.mark.browser
 def test_matrices_are_not_squeezed_beside_the_diagram(tmp_path: Path) -> None:
     """With --view both the matrices of two_hidden_layers were 8 px in the right-hand column."""
     chromium()
@@ -310,6 +313,7 @@ def test_matrices_are_not_squeezed_beside_the_diagram(tmp_path: Path) -> None:
     assert all(v["mode"] == "full" and v["html"] >= 16 for v in with_matrices), with_matrices
 
 
+@pytest.mark.browser
 def test_resizing_keeps_the_slide_and_the_values_in_view(tmp_path: Path) -> None:
     """It jumped back to part 1 of the slide."""
     chromium()

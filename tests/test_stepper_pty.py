@@ -17,6 +17,8 @@ pexpect = pytest.importorskip("pexpect")
 
 from pty_support import WAIT, like_a_shell  # noqa: E402
 
+pytestmark = pytest.mark.pty
+
 ROOT = Path(__file__).resolve().parent.parent
 GFG = "scenarios/gfg_sigmoid.yaml"
 HELP = "q quit"

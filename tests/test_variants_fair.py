@@ -1,6 +1,6 @@
 """Every variant of every shipped lesson is fair, checked here rule by rule with numpy.
 
-1,000 variants of each lesson are drawn (``Drawer.draw``, as ``bpstep variants`` does) and each
+200 variants of each lesson are drawn (``Drawer.draw``, as ``bpstep variants`` does) and each
 rule of README "Using bpstep with a class" is checked on its own terms, not with
 ``bpstep.fairness``: the net inputs come from a forward pass written out here, zeros, twins and
 decimals from the numbers as written, the sizes of each stage from the step's values. Where the
@@ -34,7 +34,8 @@ from bpstep.trace import Trace
 from bpstep.variants import Drawer, Variant, derive_seed, key_yaml, variant_yaml
 
 LESSONS = [name for name in TEACHES if not is_answers_name(name)]
-VARIANTS = 1000
+VARIANTS = 200
+"""Per lesson in the suite (1,000 ran clean on 2026-12-07; docs/testing.md gives the loop for more)."""
 CHUNKS = 2
 """Each lesson's variants are drawn in this many parts, so pytest-xdist spreads them."""
 CLASS_SEED = 2024
@@ -323,7 +324,7 @@ def check_written(variant: Variant, s: Scenario, t: Trace, lesson: str) -> None:
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_a_thousand_variants_of_every_lesson_are_fair(lesson: str, chunk: int) -> None:
+def test_two_hundred_variants_of_every_lesson_are_fair(lesson: str, chunk: int) -> None:
     s0, _, drawer = original(lesson)
     ref = baseline(lesson)
     assert not breaks(s0, step(s0), ref), "the original is its own measure"

@@ -64,6 +64,7 @@ def browser_missing() -> str | None:
 
 
 needs_browser = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
+browser = pytest.mark.browser
 
 
 def drive(tasks: list[dict]) -> list[dict]:
@@ -262,6 +263,7 @@ def drawn_exercises() -> list:
             for seed, (sizes, acts, loss, convention, mode, samples, biases) in enumerate(DRAWN)]
 
 
+@browser
 @needs_browser
 def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None:
     rng = random.Random(29)
@@ -307,6 +309,7 @@ def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None
     assert len({m for _, m in seen if m}) >= 8  # many named mistakes, not one
 
 
+@browser
 @needs_browser
 def test_keyboard_session_downloads_answers_verify_marks_the_same(tmp_path: Path) -> None:
     scenario_path = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -376,6 +379,7 @@ def _scorm_under_lms(tmp_path: Path) -> tuple[Trace, list[str], str]:
     return trace, names, inject
 
 
+@browser
 @needs_browser
 def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> None:
     trace, names, inject = _scorm_under_lms(tmp_path)
@@ -397,6 +401,7 @@ def test_scorm_runtime_gets_the_accepted_count_and_status(tmp_path: Path) -> Non
     assert result["calls"][0] == "LMSInitialize" and "LMSCommit" in result["calls"]
 
 
+@browser
 @needs_browser
 def test_page_alone_without_lms_still_marks(tmp_path: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(web.scorm_package([_gfg_page()]))) as z:
@@ -420,6 +425,7 @@ def _luminance(rgb: list[float]) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+@browser
 @needs_browser
 def test_text_contrast_meets_wcag_aa_light_and_dark_on_a_phone(tmp_path: Path) -> None:
     page = tmp_path / "p.html"
@@ -480,6 +486,7 @@ def test_class_folder_output_that_is_a_file_or_has_no_parent_is_refused(
     assert orphan.exit_code == 2 and "cannot make the folder" in orphan.output
 
 
+@browser
 @needs_browser
 def test_class_page_asks_the_id_and_marks_that_variant(class_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "class.html"
@@ -572,6 +579,7 @@ def test_numbers_are_read_as_written_py_reads_them() -> None:
     assert got == want
 
 
+@browser
 @needs_browser
 def test_hostile_scenario_text_is_shown_as_text_never_run(tmp_path: Path) -> None:
     text = (ROOT / "scenarios" / "gfg_sigmoid.yaml").read_text(encoding="utf-8")
@@ -622,6 +630,7 @@ def test_rules_print_in_names_as_python_prints_them() -> None:
     assert got == [text for _, text in rules]
 
 
+@browser
 @needs_browser
 def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
     """The same lines typed give the same events, verdicts, hint texts and outcomes as
@@ -668,6 +677,7 @@ def test_page_session_walks_as_bpstep_practice_does(tmp_path: Path) -> None:
                                              "skipped", "not a number"}
 
 
+@browser
 @needs_browser
 def test_scorm_session_left_unfinished_goes_on_where_it_stopped(tmp_path: Path) -> None:
     trace, names, inject = _scorm_under_lms(tmp_path)
