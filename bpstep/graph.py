@@ -136,7 +136,7 @@ def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = 
     try:
         root = builder.quantity(name, 0)
     except _Overflow:
-        raise GraphTooBig(too_big(trace, name, depth, limit)) from None
+        raise GraphTooBig(too_big(name, depth, limit)) from None
     grads = [0.0] * (root + 1)
     grads[root] = 1.0
     # Reverse order is a topological order: every node comes after its inputs.
@@ -149,7 +149,7 @@ def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = 
     return Graph(nodes, name)
 
 
-def too_big(trace: Trace, name: str, depth: int | None, limit: int) -> str:
+def too_big(name: str, depth: int | None, limit: int) -> str:
     """Why a graph is not drawn, and what to draw instead."""
     if depth is None:
         return (f"the graph of {name} has more than {limit} nodes, too many to read; draw its rule "
