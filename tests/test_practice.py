@@ -313,7 +313,7 @@ def test_the_summary_counts_every_quantity_of_a_stage() -> None:
 
 def test_the_report_marks_with_the_sessions_own_tolerance() -> None:
     scenario = load(GFG)
-    loose = Session(step(scenario), scenario, ["a[h1]"], tol=0.01)
+    loose = Session(step(scenario), ["a[h1]"], tol=0.01)
     assert loose.submit("0.218").event == Event.ACCEPTED  # 0.008 from 0.21, inside ±0.01
     assert loose.report()["a[h1]"].verdict == "correct"
 
@@ -329,7 +329,7 @@ def test_the_saved_answers_say_what_they_hold_in_a_comment() -> None:
 def test_a_session_without_a_precision_floor_takes_a_one_figure_answer_and_reports_it_so() -> None:
     # 0.2 for 0.21 is right to its one figure (±0.05); the default floor asks for 3 figures.
     scenario = load(GFG)
-    floorless = Session(step(scenario), scenario, ["a[h1]"], floor=None)
+    floorless = Session(step(scenario), ["a[h1]"], floor=None)
     assert floorless.submit("0.2").verdict.verdict == "correct"
     assert floorless.report()["a[h1]"].verdict == "correct"
     assert session("a[h1]").submit("0.2").event == Event.TRY_AGAIN
@@ -348,7 +348,7 @@ def test_a_decimal_comma_is_said_back_as_typed_whether_tried_again_or_shown() ->
 def test_a_session_of_nothing_is_refused_and_each_record_knows_its_name() -> None:
     scenario = load(GFG)
     with pytest.raises(ValueError, match=r"^a session needs at least one quantity to ask$"):
-        Session(step(scenario), scenario, [])
+        Session(step(scenario), [])
     assert [r.name for r in session("a[h1]", "y[o]").records.values()] == ["a[h1]", "y[o]"]
 
 
