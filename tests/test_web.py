@@ -371,7 +371,7 @@ def _scorm_under_lms(tmp_path: Path) -> tuple[Trace, list[str], str]:
     trace = step(scenario)
     names = asked(trace, "forward")
     with zipfile.ZipFile(io.BytesIO(web.scorm_package(
-            [(scenario, trace, practice_of(scenario, trace, names))]))) as z:
+            [(trace, practice_of(scenario, trace, names))]))) as z:
         z.extractall(tmp_path)
     runtime = WEB_TESTS / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
     inject = ("(() => {" + runtime.read_text(encoding="utf-8") + "\nwindow.__ScormAgain = "
