@@ -169,3 +169,45 @@ def test_the_words_for_numbers_that_are_not_finite_are_written_into_json_strings
 
     for word in (NOT_A_NUMBER, OVERFLOW, "(-1e-05)", "-0.0"):
         assert json.dumps(word) == f'"{word}"'
+
+
+def test_the_json_is_handed_over_whole_and_in_order_from_its_writing_thread() -> None:
+    # Parts of many sizes, more than the thread holds at once: what arrives is what was written.
+    from bpstep.export.json import _Background
+
+    out = io.StringIO()
+    sink = _Background(out)  # type: ignore[arg-type]
+    pieces = [f"{i}:" + "x" * (i * 9973 % 300_000) + "\n" for i in range(200)]
+    for piece in pieces:
+        sink.write(piece)
+    sink.close()
+    assert out.getvalue() == "".join(pieces)
+
+
+def test_a_failed_write_of_the_json_is_raised_to_its_maker() -> None:
+    from bpstep.export.json import _Background
+
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    sink = _Background(Full())  # type: ignore[arg-type]
+    sink.write("x" * (_Background.PART + 1))
+    with pytest.raises(OSError, match="No space left"):
+        for _ in range(10):  # the error comes at a later write or at close
+            sink.write("y" * (_Background.PART + 1))
+        sink.close()
+
+
+def test_json_abandoned_half_way_ends_its_writing_thread() -> None:
+    # Ctrl-C while the step is written: the thread writes nothing more and ends.
+    from bpstep.export.json import _Background
+
+    out = io.StringIO()
+    sink = _Background(out)  # type: ignore[arg-type]
+    for _ in range(3):
+        sink.write("z" * (_Background.PART + 1))
+    sink.abandon()
+    sink.thread.join()
+    assert not sink.thread.is_alive()
+    assert len(out.getvalue()) <= 3 * (_Background.PART + 1)

@@ -31,6 +31,79 @@ if TYPE_CHECKING:
 
 
 def write_trace_json(trace: Trace, out: TextIO) -> None:
+    """The ``run --json`` object (``_write_trace``), handed to ``out`` on a thread of its own: a
+    pipe's reader drains one part of the 100 MB while the next is made."""
+    sink = _Background(out)
+    try:
+        _write_trace(trace, sink)  # type: ignore[arg-type]
+    except BaseException:  # Ctrl-C, say: the thread writes no more and ends
+        sink.abandon()
+        raise
+    sink.close()
+
+
+class _Background:
+    """Text written to ``out`` by a thread of its own, a megabyte or more at a time.
+
+    Writing waits for the reader of a pipe outside the GIL, so the maker of the text goes on
+    meanwhile. At most one part waits while one is written, so the memory it holds stays small.
+    A write that fails is raised to the maker at its next write or at ``close``."""
+
+    PART = 1 << 20
+
+    def __init__(self, out: TextIO) -> None:
+        import queue
+        import threading
+
+        self.out = out
+        self.parts: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self.pieces: list[str] = []
+        self.size = 0
+        self.error: BaseException | None = None
+        self.abandoned = False
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (pieces := self.parts.get()) is not None and not self.abandoned:
+            if self.error is None:
+                try:
+                    for piece in pieces:
+                        self.out.write(piece)
+                except BaseException as error:  # the maker raises it
+                    self.error = error
+
+    def write(self, text: str) -> None:
+        self.pieces.append(text)
+        self.size += len(text)
+        if self.size >= self.PART:
+            self._send()
+
+    def _send(self) -> None:
+        if self.error is not None:
+            raise self.error
+        self.parts.put(self.pieces)
+        self.pieces, self.size = [], 0
+
+    def abandon(self) -> None:
+        """Write nothing more: the thread ends at the next part it takes, or now."""
+        import queue
+        from contextlib import suppress
+
+        self.abandoned = True
+        with suppress(queue.Full):  # full: the thread ends at the part that waits
+            self.parts.put_nowait(None)
+
+    def close(self) -> None:
+        """Write what is left and wait until all is written."""
+        self._send()
+        self.parts.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _write_trace(trace: Trace, out: TextIO) -> None:
     """The ``run --json`` object, written as it is made: a 784-128-10 step is 110 MB of it.
 
     One object: ``values`` maps every computed quantity to its float, ``given`` the given values,
@@ -94,7 +167,7 @@ def write_trace_json(trace: Trace, out: TextIO) -> None:
     out.write("\n  ]\n}\n" if trace.stages else "]\n}\n")
 
 
-CHUNK = 8192
+CHUNK = 4096
 """Quantities written at a time: their text is held in memory until written."""
 
 
@@ -316,11 +389,15 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
 
 def _operands_of(names: list[str], made: list[tuple[list[str], list[str]]],
                  operands: dict[str, str]) -> list[str]:
-    """``_operands``, from a block of the same rows when it names the same quantities."""
+    """``_operands``, from a block of the same rows when it names the same quantities; a column
+    that names a few quantities many times (a δ along its unit's weights) looks each up once."""
     for names_made, operands_made in made:
         if names == names_made:
             return operands_made
-    return _operands(names, operands)
+    distinct = dict.fromkeys(names)
+    if len(distinct) * 4 > len(names):
+        return _operands(names, operands)
+    return _operands(names, dict(zip(distinct, _operands(list(distinct), operands), strict=True)))
 
 
 def _joined(parts: Parts) -> Parts:
