@@ -211,3 +211,12 @@ def test_json_abandoned_half_way_ends_its_writing_thread() -> None:
     sink.thread.join()
     assert not sink.thread.is_alive()
     assert len(out.getvalue()) <= 3 * (_Background.PART + 1)
+
+
+def test_numbers_that_repeat_are_written_as_each_one_alone() -> None:
+    # Written once per distinct number when they repeat: −0.0 is not 0.0, nan and ±inf keep theirs.
+    from bpstep.export.json import _reprs
+
+    numbers = [0.25, -0.0, 0.0, 0.25, 1e-05, -0.0, 0.1 + 0.2, 1e16] * 40 + [math.nan, math.inf, -math.inf]
+    assert _reprs(numbers) == [repr(x) for x in numbers]
+    assert _reprs(numbers[:3]) == ["0.25", "-0.0", "0.0"]

@@ -183,12 +183,24 @@ def _numbers(values: Sequence[float] | np.ndarray) -> tuple[list[str], list[str]
     else:
         numbers = list(values)
         finite = all(map(math.isfinite, numbers))
-    texts = list(map(repr, numbers))
+    texts = _reprs(numbers)
     if finite:
         return texts, texts
     each = list(map(math.isfinite, numbers))
     return ([t if ok else "null" for t, ok in zip(texts, each, strict=True)],
             [t if ok else fmt(v) for t, v, ok in zip(texts, numbers, each, strict=True)])
+
+
+def _reprs(numbers: list[float]) -> list[str]:
+    """``repr`` of each number. Numbers a person wrote (weights to four decimals) repeat: when
+    the first few do, each distinct one (bit for bit: −0.0 is not 0.0) is written once."""
+    probe = numbers[:256]
+    if len(set(probe)) * 2 > len(probe):
+        return list(map(repr, numbers))
+    distinct, where = np.unique(np.asarray(numbers, dtype=np.float64).view(np.int64),
+                                return_inverse=True)
+    texts = list(map(repr, distinct.view(np.float64).tolist()))
+    return list(map(texts.__getitem__, where.tolist()))
 
 
 def _as_json(values: np.ndarray, shown: list[str]) -> list[str]:
