@@ -132,7 +132,7 @@ def main() -> None:
                 print(f"  bpstep run {name:8} {statistics.median(runs.wall):6.2f} s  "
                       f"cpu {statistics.median(runs.cpu) if runs.cpu else float('nan'):5.2f} s  "
                       f"peak {runs.peak_kb / 1000:5.0f} MB  output {runs.size / 1e6:5.1f} MB  "
-                      f"ratio {ratio(runs, base, 'wall'):4.1f} (cpu {ratio(runs, base, 'cpu'):4.1f}, "
+                      f"ratio {ratio(runs, base, 'wall'):4.2f} (cpu {ratio(runs, base, 'cpu'):4.2f}, "
                       f"goal {GOALS[name]})")
         start = Runs()
         for _ in range(repeats):

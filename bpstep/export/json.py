@@ -120,6 +120,9 @@ def _write_trace(trace: Trace, out: TextIO) -> None:
     for key, value in head.items():
         out.write(f"  {_text(key)}: {json.dumps(value)},\n")
     operands = _Operands()
+    plain = not _needs_escapes([unit for layer in network.units for unit in layer])
+    """Whether every name of the step is written into JSON as it is: names are made of the unit
+    names and plain ASCII (kinds, brackets, arrows, sample numbers)."""
     kept: dict[int, list[str]] = {}
     """The operands of each lazy stage in stage order, for its own rules to read by position."""
     out.write('  "values": {')
@@ -133,7 +136,7 @@ def _write_trace(trace: Trace, out: TextIO) -> None:
             names, values = [q.name for q in quantities], [q.value for q in quantities]
         for start in range(0, len(names), CHUNK):
             text, made = _pairs(names[start:start + CHUNK], values[start:start + CHUNK],
-                                None if i in kept else operands)
+                                None if i in kept else operands, plain)
             out.write("\n" if first else ",\n")
             out.write(text)  # on its own: a chunk is megabytes, not copied to join a comma
             if i in kept:
@@ -147,7 +150,8 @@ def _write_trace(trace: Trace, out: TextIO) -> None:
     out.write('  "given": {')
     for start in range(0, len(given), CHUNK):
         out.write("\n" if start == 0 else ",\n")
-        out.write(_pairs(given[start:start + CHUNK], given_values[start:start + CHUNK], operands)[0])
+        out.write(_pairs(given[start:start + CHUNK], given_values[start:start + CHUNK], operands,
+                         plain)[0])
     out.write("\n  },\n" if given else "},\n")
     out.write('  "stages": [')
     for i, stage in enumerate(trace.stages):
@@ -156,13 +160,13 @@ def _write_trace(trace: Trace, out: TextIO) -> None:
                   f'      "title": {_text(stage.title)},\n      "quantities": [')
         quantities = stage.quantities
         if isinstance(quantities, LazyQuantities):
-            for j, text in enumerate(_lazy_entries(quantities, operands, kept.pop(i))):
+            for j, text in enumerate(_lazy_entries(quantities, operands, kept.pop(i), plain)):
                 out.write(",\n" if j else "\n")
                 out.write(text)
         else:
             for j, q in enumerate(quantities):
                 out.write(",\n" if j else "\n")
-                out.write(_quantity(q, operands))
+                out.write(_quantity(q, operands, plain))
         out.write("\n      ]\n    }" if stage.quantities else "]\n    }")
     out.write("\n  ]\n}\n" if trace.stages else "]\n}\n")
 
@@ -232,14 +236,15 @@ def _fill(parts: Parts, columns: Sequence[Sequence[str]], count: int) -> str:
 
 
 def _pairs(names: Sequence[str], values: Sequence[float] | np.ndarray,
-           operands: dict[str, str] | None) -> tuple[str, list[str]]:
+           operands: dict[str, str] | None, plain: bool) -> tuple[str, list[str]]:
     """``"name": number`` lines of a mapping of numbers, without the line break after the last,
     and the numbers as the rules that use them show them, kept by name in ``operands`` too."""
     texts, words = _numbers(values)
     made = operand_texts(words)
     if operands is not None:
         operands.update(zip(names, made, strict=True))
-    return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names)), texts], len(names))[:-2], made
+    return _fill(['    "', 0, '": ', 1, ",\n"], [_escaped(list(names), plain), texts],
+                 len(names))[:-2], made
 
 
 class _Operands(dict[str, str]):
@@ -312,27 +317,34 @@ def _parts_of(text: str, offset: int) -> Parts:
     return pieces
 
 
-def _escaped(texts: list[str]) -> list[str]:
-    """Texts as a JSON string holds them, without the quotes: as they are, unless some is not
-    plain (one look at all of them)."""
-    joined = "".join(texts)
-    if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
-        return texts  # printable ASCII without a quote or a backslash: JSON holds it as it is
+def _escaped(texts: list[str], plain: bool = False) -> list[str]:
+    """Texts as a JSON string holds them, without the quotes: as they are when known ``plain``
+    or found so (one look at all of them)."""
+    if plain or not _needs_escapes(texts):
+        return texts
     return [encode_basestring_ascii(text)[1:-1] for text in texts]
 
 
-def _quantity(q: Quantity, operands: dict[str, str]) -> str:
+def _needs_escapes(texts: list[str]) -> bool:
+    """Whether some text is not written into a JSON string as it is: JSON holds printable ASCII
+    without a quote or a backslash as it is."""
+    joined = "".join(texts)
+    return not (joined.isascii() and joined.isprintable() and '"' not in joined
+                and "\\" not in joined)
+
+
+def _quantity(q: Quantity, operands: dict[str, str], plain: bool) -> str:
     """One quantity with its rule and numbers at full precision."""
     layout = q.layout
     value, result = _numbers([q.value])
     numbers = operands_of(layout.text, _operands(layout.refs, operands))
     return _entry(encode_basestring_ascii(q.name), value[0], encode_basestring_ascii(q.formula),
                   encode_basestring_ascii(substituted_text(numbers, result[0])),
-                  _escaped(list(q.inputs)))
+                  _escaped(list(q.inputs), plain))
 
 
 def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str],
-                  own: list[str]) -> Iterator[str]:
+                  own: list[str], plain: bool) -> Iterator[str]:
     """The quantities of a lazy stage as JSON texts of many quantities each, in stage order.
 
     The blocks of a group interleave (each Δw is followed by its new weight), so a group is
@@ -343,10 +355,10 @@ def _lazy_entries(quantities: LazyQuantities, operands: dict[str, str],
         every = group[0].every
         for start in range(0, group[0].count, max(1, CHUNK // every)):
             rows = range(start, min(start + max(1, CHUNK // every), group[0].count))
-            text = _rows(quantities, group, rows, operands, own)
+            text = _rows(quantities, group, rows, operands, own, plain)
             if text is None:  # one operand in two columns on some row: each rule lists it once
                 first = group[0].first
-                text = ",\n".join(_quantity(quantities[p], operands) for p in range(
+                text = ",\n".join(_quantity(quantities[p], operands, plain) for p in range(
                     first + rows.start * every, first + rows.stop * every))
             yield text
 
@@ -367,7 +379,7 @@ def _groups(blocks: Sequence[RuleBlock]) -> list[tuple[RuleBlock, ...]]:
 
 
 def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
-          operands: dict[str, str], own: list[str]) -> str | None:
+          operands: dict[str, str], own: list[str], plain: bool) -> str | None:
     """The group's quantities of ``rows`` as JSON text, or None when some row's rule names one
     operand in two columns."""
     parts: Parts = []
@@ -394,8 +406,9 @@ def _rows(quantities: LazyQuantities, group: Sequence[RuleBlock], rows: range,
                        [in_names[i] for i in listed])
         parts += _parts_of(entry + ",\n", len(columns))
         # numbers are digits, signs, points and brackets, or bpstep's words: plain JSON text
-        columns += [_escaped(names), _as_json(quantities.values[at], results), results,
-                    *map(_escaped, holes), *(_operands_of(hole, made, operands) for hole in holes)]
+        columns += [_escaped(names, plain), _as_json(quantities.values[at], results), results,
+                    *(_escaped(hole, plain) for hole in holes),
+                    *(_operands_of(hole, made, operands) for hole in holes)]
     return _fill(parts, columns, len(rows))[:-2]
 
 
