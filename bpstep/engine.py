@@ -340,8 +340,11 @@ class _Lesson:
                                   partial(net_input, weights, inputs, bias), sample=s))
         act = self.acts[k - 1]
         for j, unit in enumerate(self.units[k]):
+            # f of one net input is given that one alone: every unit's rule then has one shape
+            rule = (partial(output, act, nets, j) if act.rule is None
+                    else partial(output, act, nets[j:j + 1], 0))
             qs.append(self.record(unit_name(y_kind, unit, s), y_kind, float(p.outs[k][j]), unit,
-                                  partial(output, act, nets, j), sample=s))
+                                  rule, sample=s))
         return qs
 
     def sample_loss(self, p: Pass, targets: Array, after: bool = False) -> Quantity:
