@@ -160,3 +160,10 @@ def test_an_operand_is_bracketed_only_when_negative_and_unbracketed_back(value: 
     negative = math.copysign(1.0, value) < 0 and math.isfinite(value)
     assert operand == (f"({written})" if negative else written)
     assert operand_numbers([operand]) == [written]
+
+
+def test_a_rule_is_written_with_any_name_and_number_in_its_holes() -> None:
+    # Braces in a name are text, not format fields; a negative operand is bracketed.
+    layout = Sum((Prod((Ref("w[x{1}->h]"), Ref("y[x{1}]")), tight=True), Ref("b{0}"))).layout()
+    assert layout.names() == "w[x{1}->h]·y[x{1}] + b{0}"
+    assert layout.numbers({"w[x{1}->h]": -0.5, "y[x{1}]": 2.0, "b{0}": 1.0}, repr) == "(-0.5)×2.0 + 1.0"
