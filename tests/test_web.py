@@ -268,23 +268,20 @@ def drawn_exercises() -> list:
 def test_page_marks_like_verify_on_a_thousand_worksheets(tmp_path: Path) -> None:
     rng = random.Random(29)
     tasks, expected, seen = [], [], set()
+
+    def mark_on_a_page(name: str, scenario, count: int) -> None:  # type: ignore[no-untyped-def]
+        trace = step(scenario)
+        page = tmp_path / f"{name}.html"
+        page.write_text(web.web_page([(trace, practice_of(scenario, trace))]),
+                        encoding="utf-8")
+        sheets = worksheets(scenario, trace, rng, count)
+        expected.append([verify_items(scenario, trace, s) for s in sheets])
+        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
+
     for lesson in SCENARIOS:
-        scenario = load(lesson.path)
-        trace = step(scenario)
-        page = tmp_path / f"{lesson.name}.html"
-        page.write_text(web.web_page([(trace, practice_of(scenario, trace))]),
-                        encoding="utf-8")
-        sheets = worksheets(scenario, trace, rng, SHEETS_PER_LESSON)
-        expected.append([verify_items(scenario, trace, s) for s in sheets])
-        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
+        mark_on_a_page(lesson.name, load(lesson.path), SHEETS_PER_LESSON)
     for number, scenario in enumerate(drawn_exercises()):
-        trace = step(scenario)
-        page = tmp_path / f"drawn-{number}.html"
-        page.write_text(web.web_page([(trace, practice_of(scenario, trace))]),
-                        encoding="utf-8")
-        sheets = worksheets(scenario, trace, rng, DRAWN_SHEETS)
-        expected.append([verify_items(scenario, trace, s) for s in sheets])
-        tasks.append({"url": page.as_uri(), "args": sheets, "script": MARK_ALL})
+        mark_on_a_page(f"drawn-{number}", scenario, DRAWN_SHEETS)
     for floor in (Floor(FloorKind.DIGITS, 2), Floor(FloorKind.DECIMALS, 3)):
         scenario = load(ROOT / "scenarios" / "tanh_mse.yaml")
         trace = step(scenario)
