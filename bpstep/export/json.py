@@ -317,7 +317,7 @@ def _parts_of(text: str, offset: int) -> Parts:
     return pieces
 
 
-def _escaped(texts: list[str], plain: bool = False) -> list[str]:
+def _escaped(texts: list[str], plain: bool) -> list[str]:
     """Texts as a JSON string holds them, without the quotes: as they are when known ``plain``
     or found so (one look at all of them)."""
     if plain or not _needs_escapes(texts):
