@@ -877,16 +877,66 @@ def plain_data(text: str) -> Any | None:
     """
     import yaml
 
-    try:
-        loader = _loader_class(True)(text)
-    except yaml.YAMLError:
-        return None
-    try:
-        return _build(loader)
-    except (_NotPlain, yaml.YAMLError, ValueError, TypeError, LookupError, ArithmeticError):
-        return None
-    finally:
-        loader.dispose()
+    found = _flow_lists(text)
+    for flows in (found, None) if found else (None,):  # lists of numbers read by regex, then not
+        try:
+            loader = _loader_class(True)(text if flows is None else flows.text)
+        except yaml.YAMLError:
+            continue
+        try:
+            return _build(loader, {} if flows is None else flows.lists)
+        except (_NotPlain, yaml.YAMLError, ValueError, TypeError, LookupError, ArithmeticError):
+            continue
+        finally:
+            loader.dispose()
+    return None
+
+
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?)?"
+"""A plain float (``_PLAIN_FLOAT``) or whole number (``_PLAIN_INT`` but for leading zeros)."""
+_FLOW_NUMBERS = re.compile(
+    rf"\[ *{_NUMBER}(?:,(?: +|\r?\n *)?{_NUMBER})* *\]"
+    r"(?=[ \t]*(?:[,\]}]|\r?\n|\Z)|[ \t]+#)")
+"""A flow list of plain numbers as people and PyYAML write them (``[0.12, -3, 4.5e-2]``, lines
+broken after a comma), ended where a flow list may end."""
+
+
+@dataclass(frozen=True)
+class _FlowLists:
+    """A document whose flow lists of plain numbers are each replaced by a stand-in scalar."""
+
+    text: str
+    lists: dict[str, list[int | float]]
+    """The numbers of each list, by its stand-in."""
+
+
+def _flow_lists(text: str) -> _FlowLists | None:
+    """The document with each flow list of plain numbers read by a regex and ``float``/``int``
+    (as ``_build`` reads each number) and replaced by a stand-in: a big weight matrix is then a
+    few hundred events for the C parser instead of 100,000 (either parser reads a flow list's
+    lines at any indentation). ``_build`` takes each stand-in back only where it is a whole
+    plain scalar (not in a quoted text, a block text or a comment, nor a key); if one is left,
+    the document is read as written."""
+    stand_in = "_flow_"
+    while stand_in in text:
+        stand_in += "_"
+    lists: dict[str, list[int | float]] = {}
+
+    def replaced(match: re.Match[str]) -> str:
+        written = match.group()
+        numbers = written[1:-1].split(",")
+        if written.count(".") == len(numbers):  # all floats, as in a weight matrix
+            values: list[int | float] = list(map(float, numbers))
+        elif all(_PLAIN_INT.fullmatch(number.strip()) for number in numbers if "." not in number):
+            values = [float(number) if "." in number else int(number) for number in numbers]
+        else:  # a whole number with leading zeros: YAML 1.1 reads 017 as octal
+            return written
+        name = f"{stand_in}{len(lists)}"
+        lists[name] = values
+        return name
+
+    replacing = _FLOW_NUMBERS.sub(replaced, text)
+    return _FlowLists(replacing, lists) if lists else None
 
 
 class _OpenMapping:
@@ -910,8 +960,9 @@ class _OpenMapping:
             self.key = _NO_KEY
 
 
-def _build(loader: Any) -> Any:
-    """The data of the events, built as they come (see ``plain_data``)."""
+def _build(loader: Any, lists: dict[str, list[int | float]]) -> Any:
+    """The data of the events, built as they come (see ``plain_data``); a plain scalar that is
+    a stand-in of ``lists`` is its list of numbers."""
     import yaml
 
     scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
@@ -929,6 +980,13 @@ def _build(loader: Any) -> Any:
             if event.anchor is not None or event.tag is not None:
                 raise _NotPlain
             value = event.value
+            if lists and not event.style and value in lists:
+                if len(open_lists) > MAX_DEPTH:
+                    raise _NotPlain
+                numbers = lists.pop(value)
+                add(numbers)
+                nodes += 1 + len(numbers)
+                continue
             if not event.style and event.implicit[0] and plain_float(value):
                 add(float(value))
             elif not event.style and event.implicit[0] and plain_int(value):
@@ -952,7 +1010,7 @@ def _build(loader: Any) -> Any:
             raise _NotPlain
         elif kind is yaml.DocumentStartEvent:
             documents += 1
-    if len(root) != 1 or nodes > MAX_NODES:
+    if len(root) != 1 or nodes > MAX_NODES or lists:  # a stand-in not taken back: not plain
         raise _NotPlain
     return root[0]
 

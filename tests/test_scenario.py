@@ -691,6 +691,111 @@ def test_a_plain_document_is_read_in_one_pass_as_the_full_reader_reads_it(
         assert read is not None  # what a scenario holds is read in one pass
 
 
+FLOW_NUMBERS = st.lists(st.sampled_from(
+    ["0.5", "-0.25", "1.5e-3", "2.0E+4", "0", "-0", "-0.0", "17", "017", "00.5", "1e3", "1.", ".5",
+     "+1", "0x1F", "x", "1_0", "1.0e999"]), min_size=1, max_size=5)
+
+
+@st.composite
+def flow_list(draw: st.DrawFn, column: int) -> str:
+    """A flow list of numbers as a person or PyYAML writes it, its lines maybe broken after a
+    comma and indented to, past or short of ``column`` (where its ``[`` is)."""
+    numbers = draw(FLOW_NUMBERS)
+    text = "[" + draw(st.sampled_from(["", " "]))
+    for i, number in enumerate(numbers):
+        if i:
+            text += "," + draw(st.sampled_from([" ", "", "\n" + " " * draw(
+                st.integers(max(0, column - 2), column + 3)), " \n" + " " * (column + 1)]))
+        text += number
+    return text + draw(st.sampled_from(["]", " ]"]))
+
+
+@st.composite
+def documents_with_flow_lists(draw: st.DrawFn) -> str:
+    """A document holding flow lists of numbers in the places YAML lets them be, and in places
+    they are not lists (quoted, in a comment or a block text), each a line or a few."""
+    lines = []
+    for i in range(draw(st.integers(1, 5))):
+        key = f"k{i}"
+        place = draw(st.sampled_from(["value", "seq", "nested", "quoted", "single", "comment",
+                                      "block", "key", "anchor", "tag", "after", "flow map"]))
+        if place == "value":
+            lines.append(f"{key}: {draw(flow_list(len(key) + 2))}")
+        elif place == "seq":
+            lines.append(f"{key}:\n- - {draw(flow_list(4))}\n  - {draw(flow_list(4))}")
+        elif place == "nested":
+            lines.append(f"{key}: [{draw(flow_list(len(key) + 3))}, {draw(flow_list(len(key) + 9))}]")
+        elif place == "quoted":
+            lines.append(f'{key}: "{draw(flow_list(len(key) + 3))}"')
+        elif place == "single":
+            lines.append(f"{key}: 'a {draw(flow_list(len(key) + 5))}'")
+        elif place == "comment":
+            lines.append(f"{key}: 1 # {draw(flow_list(len(key) + 5)).replace(chr(10), ' ')}")
+        elif place == "block":
+            lines.append(f"{key}: {draw(st.sampled_from(['|', '|-', '>-']))}\n  "
+                         f"{draw(flow_list(2)).replace(chr(10), chr(10) + '  ')}")
+        elif place == "key":
+            lines.append(f"? {draw(flow_list(2))}\n: {key}")
+        elif place == "anchor":
+            lines.append(f"{key}: &a{i} {draw(flow_list(len(key) + 5))}\nr{i}: *a{i}")
+        elif place == "tag":
+            lines.append(f"{key}: !!seq {draw(flow_list(len(key) + 8))}")
+        elif place == "after":
+            lines.append(f"{key}: {draw(flow_list(len(key) + 2))}"
+                         f"{draw(st.sampled_from([' # c', '#c', ' x', ' ', ',']))}")
+        else:
+            lines.append(f"{key}: {{a: {draw(flow_list(len(key) + 6))}}}")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(lines).replace("\n", newline) + newline
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents_with_flow_lists())
+def test_flow_lists_of_numbers_are_read_as_the_full_reader_reads_them(text: str) -> None:
+    """The one-pass reading takes flow lists of numbers by a regex: the same values (types,
+    signs of zero) as PyYAML's own pure Python loader wherever the list stands, or the document
+    is left to the full reading; and a document the full reader refuses is refused."""
+    from bpstep.scenario import _loader_class, plain_data
+
+    try:
+        expected = yaml.load(text, Loader=_loader_class(False))
+    except yaml.YAMLError:
+        assert plain_data(text) is None
+        return
+    read = plain_data(text)
+    assert read is None or repr(read) == repr(expected)
+    if re.fullmatch(r"(k\d: \[( ?-?[0-9]+\.[0-9]+,?)+\]\r?\n)+", text):
+        assert read is not None
+
+
+def test_a_big_matrix_is_read_without_its_numbers_passing_through_the_parser() -> None:
+    """A scenario's weight matrix as PyYAML writes it (lines broken after a comma) is read by
+    the regex: the parser sees one stand-in per row, and the values are the loader's."""
+    from bpstep.scenario import _flow_lists, _loader_class, plain_data
+
+    rows = [[round((i * 31 + j * 17) % 101 / 50 - 1, 4) for j in range(60)] for i in range(40)]
+    text = yaml.safe_dump({"title": "t", "weights": [rows], "inputs": [0.5, 0, -0.0]},
+                          default_flow_style=None, width=80, sort_keys=False)
+    assert "\n    " in text  # rows broken over lines
+    flows = _flow_lists(text)
+    assert flows is not None and len(flows.lists) == 41
+    assert repr(plain_data(text)) == repr(yaml.load(text, Loader=_loader_class(False)))
+
+
+def test_flow_lists_of_numbers_count_towards_the_nesting_and_size_limits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list read by the regex is as deep and as many values as when read event by event."""
+    from bpstep import scenario
+
+    inner = "[1.0, 2.0, 3.0]"
+    for depth in (scenario.MAX_DEPTH - 2, scenario.MAX_DEPTH - 1):  # a mapping, lists, the list
+        assert (scenario.plain_data("k: " + "[" * depth + inner + "]" * depth) is None) == (
+            depth == scenario.MAX_DEPTH - 1)
+    monkeypatch.setattr(scenario, "MAX_NODES", 9)  # the mapping, its key, the list and its numbers
+    assert scenario.plain_data(f"k: [{', '.join(['0.5'] * 6)}]\n") == {"k": [0.5] * 6}
+    assert scenario.plain_data(f"k: [{', '.join(['0.5'] * 7)}]\n") is None
+
+
 def test_a_bad_number_deep_in_a_big_matrix_is_named_by_its_path_and_line(tmp_path: Path) -> None:
     rows = [[f"{(i * 7 + j) % 19 / 100:.2f}" for j in range(30)] for i in range(200)]
     rows[150][17] = "0.5x"
