@@ -124,6 +124,9 @@ SPECS = {
     "units named with quotes, backslashes and accents": spec_with(layers=[
         {"units": ['x"1', "x\\2"]}, {"units": ["hé", "h✓", "h{3}"], "activation": "tanh"},
         {"units": ["o𝟙", "o2"], "activation": "sigmoid"}]),
+    "a batch of eight samples": spec_with(  # Δw sums over 8 samples: 16 holes, looked over row by row
+        inputs=[[i % 3 - 1, i / 4] for i in range(8)], targets=[[i % 2, 0.5] for i in range(8)],
+        mode="batch"),
     "past the float range": spec_with(learning_rate=1e300, weights=[
         [[1e300, -1e300, 1], [1, 1, 1]], [[1e300, 1], [1, 1], [1, 1]]]),
 }
@@ -161,6 +164,23 @@ def test_a_rule_block_that_names_one_operand_twice_lists_it_once() -> None:
     write_trace_json(trace, out)
     assert out.getvalue() == canonical_json(scenario, trace)
     assert json.loads(out.getvalue())["stages"][0]["quantities"][0]["inputs"] == ["lr"]
+
+
+@pytest.mark.parametrize("count", [2, 4, 9])
+def test_the_holes_a_rule_lists_are_each_column_once_unless_two_name_one_operand_on_a_row(
+        count: int) -> None:
+    """``_listed`` keeps the first of columns that are one list, and gives up (None) when two
+    other columns name the same quantity on some row, however many columns there are."""
+    from bpstep.export.json import _listed
+
+    columns = [[f"q{c}[{r}]" for r in range(5)] for c in range(count)]
+    holes = [columns[0], *columns, columns[-1]]
+    assert _listed(holes) == [0, *range(2, count + 1)]  # holes 1 and count + 1 repeat a column
+    clash = [list(column) for column in columns]
+    clash[-1][3] = clash[0][3]
+    assert _listed(clash) is None
+    clash[-1][3] = clash[0][2]  # the same name on another row: no clash
+    assert _listed(clash) == list(range(count))
 
 
 def test_the_words_for_numbers_that_are_not_finite_are_written_into_json_strings_as_they_are() -> None:
