@@ -100,7 +100,7 @@ class Activation:
 
         return Activation(
             f"{self.name} with gain {k:g}",
-            fn=lambda a: base_fn(k * np.asarray(a, dtype=float)),
+            fn=lambda a: base_fn(np.multiply(k, a)),
             derivative=lambda a, y: k * base_derivative(k * a, y),
             rule=lambda a: base_rule(scaled(a)),
             slope=lambda a, y: Prod((const(k), base_slope(scaled(a), y))),
@@ -123,7 +123,7 @@ def _sigmoid(a: Array) -> Array:
 
 def _bipolar_sigmoid(a: Array) -> Array:
     """2 / (1 + e^(−a)) − 1, computed as tanh(a/2): no exponent overflows, no cancellation near 0."""
-    return np.tanh(0.5 * np.asarray(a, dtype=float))
+    return np.tanh(np.multiply(0.5, a))
 
 
 def _softmax(a: Array) -> Array:

@@ -137,16 +137,16 @@ def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = 
         root = builder.quantity(name, 0)
     except _Overflow:
         raise GraphTooBig(too_big(name, depth, limit)) from None
-    grads = [0.0] * (root + 1)
-    grads[root] = 1.0
-    # Reverse order is a topological order: every node comes after its inputs.
-    for i in range(root, -1, -1):
-        _, _, _, inputs, local = builder.ops[i]
+    ops = builder.ops
+    assert root == len(ops) - 1  # every node comes after its inputs, so the root comes last
+    grads = [0.0] * len(ops)
+    grads[-1] = 1.0
+    for i in reversed(range(len(ops))):  # reverse order is a topological order
+        _, _, _, inputs, local = ops[i]
         for j, d in zip(inputs, local, strict=True):
             grads[j] += grads[i] * d
-    nodes = tuple(Node(op, own, value, grads[i], inputs)
-                  for i, (op, own, value, inputs, _) in enumerate(builder.ops[:root + 1]))
-    return Graph(nodes, name)
+    return Graph(tuple(Node(op, own, value, grads[i], inputs)
+                       for i, (op, own, value, inputs, _) in enumerate(ops)), name)
 
 
 def too_big(name: str, depth: int | None, limit: int) -> str:
