@@ -124,9 +124,9 @@ def asked_graph(trace: Trace, name: str | None, *, depth: int | None, source: st
 
 
 def _last_delta(trace: Trace) -> str:
-    """A quantity to suggest when the whole graph is too big: the last δ computed."""
-    deltas = [q.name for q in trace if q.kind == "delta"]
-    return deltas[-1] if deltas else "loss"
+    """A quantity to suggest when the whole graph is too big: the last δ computed (every step
+    computes the output layer's)."""
+    return [q.name for q in trace if q.kind == "delta"][-1]
 
 
 def graph_of(trace: Trace, name: str, *, depth: int | None = None, limit: int = MAX_NODES) -> Graph:

@@ -364,6 +364,33 @@ def test_the_too_big_message_names_the_quantity_the_cap_and_what_to_draw_instead
     assert "--depth 1" in named.output and "Traceback" not in named.output
 
 
+def test_the_graph_command_says_exactly_why_it_draws_nothing(tmp_path: Path) -> None:
+    """Each refusal word for word: the whole graph too big (with the last δ the backward pass
+    computes, h12's of the 50-12-3 network, to draw instead), a given value, a misspelt name,
+    a name like no other; a name with spaces in it is read without them."""
+    path = tmp_path / "wide.yaml"
+    write_wide(path)
+    runner = CliRunner()
+    whole = runner.invoke(app, ["graph", str(path)])
+    assert whole.exit_code == 2
+    assert " ".join(whole.output.split()) == (
+        f"bpstep: error: {path}: the network is too big to draw as one graph; draw one quantity, "
+        f"e.g. bpstep graph {path} 'delta[h12]' --depth 1")
+    gfg = str(SCENARIOS / "gfg_sigmoid.yaml")
+    cases = {
+        "w0[x1->h1]": "no computed quantity named 'w0[x1->h1]' (it is given, not computed: a graph "
+                      "of one leaf); ",
+        "delta[h3]": "no computed quantity named 'delta[h3]'; did you mean",
+        "zzz": f"no computed quantity named 'zzz'; `bpstep template {gfg}` lists every name",
+    }
+    for name, said in cases.items():
+        refused = runner.invoke(app, ["graph", gfg, name])
+        assert refused.exit_code == 2
+        assert " ".join(refused.output.split()).startswith(f"bpstep: error: {gfg}: {said}"), refused.output
+    spaced = runner.invoke(app, ["graph", gfg, "delta [ h1 ]", "--depth", "1"])
+    assert spaced.exit_code == 0 and "delta[h1]" in spaced.output
+
+
 def test_an_identity_output_is_a_step_of_its_own_that_passes_the_gradient_on_unchanged() -> None:
     # y[o] = a[o] = 0.5·0.8 − 0.25·0.4 = 0.3; loss = ½·(0.1 − 0.3)² = 0.02, so ∂loss/∂y[o] =
     # ∂loss/∂a[o] = y − t = 0.2, ∂loss/∂w0[x1->o] = 0.2·0.8 and ∂loss/∂w0[x2->o] = 0.2·0.4; at the
