@@ -273,66 +273,41 @@ def run(
     """
     from bpstep.engine import step as run_step  # rich and the renderers only when drawing
 
-    scenario = load_scenario(file)
-    trace = run_step(scenario)
-    followed = None
-    if focus is not None:
-        from bpstep.render.focus import focus_on
+    trace = run_step(load_scenario(file))
+    shown = None
+    if not as_json or save_svg is not None or focus is not None:  # a wrong --focus fails --json too
+        from bpstep.render.screen import ViewMode, view_of
 
-        followed = focus_on(trace, focus)
-    matrices = ()
-    if view != ViewChoice.unit:
-        from bpstep.matrix import matrix_stages
-
-        matrices = matrix_stages(trace)
-    if save_svg is not None or not as_json:
-        from bpstep.render.console import make_console
-        from bpstep.render.screen import View, ViewMode, render_all
-
-        view = View(precision, explain, followed, diagram, scenario.title or "",
-                    ViewMode(view.value), matrices)
+        shown = view_of(trace, precision=precision, explain=explain, focus=focus, diagram=diagram,
+                        mode=ViewMode(view.value))
     if save_svg is not None:
+        from bpstep.render.console import make_console
         from bpstep.render.snapshots import save_svgs
 
-        paths = save_svgs(trace, view, save_svg, force=force)
+        paths = save_svgs(trace, shown, save_svg, force=force)
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
             markup=False)
-    overflow = say_not_finite(trace)
-    done = ExitCode.MISTAKES if overflow else ExitCode.OK
+    done = ExitCode.MISTAKES if say_not_finite(trace) else ExitCode.OK
     if as_json:
         from bpstep.export.json import write_trace_json
 
         write_trace_json(trace, sys.stdout)
         raise typer.Exit(int(done))
-    console = make_console()
-    if step or auto is not None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            make_console(stderr=True).print(
-                "bpstep: --step needs an interactive terminal; printing all stages instead.",
-                markup=False)
-        else:
-            from bpstep.render.stepper import step_through
+    from bpstep.render.screen import show_stages
 
-            raise typer.Exit(max(int(step_through(console, trace, view, auto=auto)), int(done)))
-    console.print(render_all(trace, view, width=console.width))
-    raise typer.Exit(int(done))
+    raise typer.Exit(max(show_stages(trace, shown, step=step or auto is not None, auto=auto),
+                         int(done)))
 
 
-def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
+def say_not_finite(trace: "Trace") -> bool:
     """Say once, on stderr, from which stage the numbers are no longer finite; True if they are not."""
-    found = trace.not_finite()
-    if found is None:
-        return False
-    from bpstep.render.console import make_console
+    from bpstep.trace import not_finite_note
 
-    index, name = found
-    make_console(stderr=True).print(
-        f"bpstep: the numbers leave the float range at stage {index + 1} of {len(trace.stages)} "
-        f"({name}); from there on they are shown as 'overflow' or 'undefined' and written as "
-        "null in --json. Smaller weights, inputs or learning rate keep them finite.",
-        markup=False, soft_wrap=True)
-    return True
+    note = not_finite_note(trace)
+    if note is not None:
+        say(note)
+    return note is not None
 
 
 def exit_if_not_finite(trace: "Trace") -> None:

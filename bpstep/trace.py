@@ -639,6 +639,18 @@ class Trace:
         return self._place(name)[0]
 
 
+def not_finite_note(trace: Trace) -> str | None:
+    """What every command says once when the numbers of a step leave the float range: from which
+    stage, how its output shows them, and how to keep them finite (None when they stay finite)."""
+    found = trace.not_finite()
+    if found is None:
+        return None
+    index, name = found
+    return (f"the numbers leave the float range at stage {index + 1} of {len(trace.stages)} "
+            f"({name}); from there on they are shown as 'overflow' or 'undefined' and written as "
+            "null in --json. Smaller weights, inputs or learning rate keep them finite.")
+
+
 ASK_GROUPS = {"forward": (Phase.FORWARD,), "loss": (Phase.LOSS,), "deltas": (Phase.BACKWARD,),
               "updates": (Phase.UPDATE,), "after": (Phase.AFTER,), "all": tuple(Phase)}
 """Words ``--ask`` accepts for whole parts of the step."""
