@@ -413,12 +413,22 @@ def _own_variant(index: RosterIndex | None, sheet: AnswerSheet, named: Path,
     return own
 
 
-def check_batch_options(*, answers_file: bool, every_quantity: bool, no_reveal: bool,
-                        feedback: Path | None, gradebook: str, csv_out: Path | None,
-                        roster: Path | None) -> None:
-    """Refuse options of ``verify --batch`` that mean nothing for a class (``--all``, an
-    answers file) or need another (``--no-reveal`` the feedback pages, a course gradebook its
-    roster and CSV), before any file is read."""
+def check_verify_options(*, batch: bool, answers_file: bool, every_quantity: bool,
+                         no_reveal: bool, feedback: Path | None, gradebook: str,
+                         csv_out: Path | None, html_out: Path | None, roster: Path | None,
+                         digits: int | None, decimals: int | None) -> None:
+    """Refuse, before any file is read, options of ``verify`` that mean nothing together: a
+    class's outputs without ``--batch``; with it, an answers file or ``--all``, or an option
+    that needs another (``--no-reveal`` the feedback pages, a course gradebook its roster and
+    CSV). One answers file's precision options are checked once the file is read (``mark_file``)."""
+    if not batch:
+        if not answers_file:
+            raise UserError("give an answers file (bpstep verify answers.yaml), or --batch "
+                            "'answers/*.yaml'")
+        if any(x is not None for x in (csv_out, html_out, roster, feedback)):
+            raise UserError("--csv, --html, --roster and --feedback are about a class; use them "
+                            "with --batch")
+        return
     if answers_file:
         raise UserError("--batch marks the files its pattern matches; give no ANSWERS file with it")
     if every_quantity:
@@ -431,6 +441,9 @@ def check_batch_options(*, answers_file: bool, every_quantity: bool, no_reveal: 
     if gradebook != "bpstep" and (csv_out is None or roster is None):
         raise UserError(f"--gradebook {gradebook} lays out --csv FILE for importing the roster's "
                         f"grades; give --csv {gradebook}.csv and --roster FILE")
+    from bpstep.verify import check_one_floor
+
+    check_one_floor(digits, decimals)
 
 
 def batch_paths(pattern: str) -> list[Path]:

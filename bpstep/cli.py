@@ -685,58 +685,41 @@ def verify(
     [bold]bpstep verify --batch 'answers/*.yaml' --scenarios class/students --roster
     roster.csv --gradebook moodle --csv moodle.csv --feedback feedback[/]
     """
-    if batch is not None:
-        from bpstep.classroom import check_batch_options
+    from bpstep.classroom import check_verify_options
 
-        check_batch_options(answers_file=first is not None, every_quantity=everything,
-                            no_reveal=no_reveal, feedback=feedback, gradebook=gradebook.value,
-                            csv_out=csv_out, roster=roster)
-        one_precision(digits, decimals)
+    check_verify_options(batch=batch is not None, answers_file=first is not None,
+                         every_quantity=everything, no_reveal=no_reveal, feedback=feedback,
+                         gradebook=gradebook.value, csv_out=csv_out, html_out=html_out,
+                         roster=roster, digits=digits, decimals=decimals)
+    if batch is not None:
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
                       force=force, scenarios=tuple(scenarios or ()), digits=digits,
                       decimals=decimals, roster=roster, gradebook=gradebook.value,
                       assignment=assignment, feedback=feedback, reveal=not no_reveal)
         return
-    if first is None:
-        fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
-    if any(x is not None for x in (csv_out, html_out, roster, feedback)):
-        fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
-    from bpstep.answers import open_worksheet
-    from bpstep.engine import step as run_step
-    from bpstep.lessons import display
-    from bpstep.verify import mark_sheet
+    from bpstep.verify import mark_file
 
-    worksheet = (open_worksheet(first, folders=scenarios or ()) if second is None
-                 else open_worksheet(second, first))
-    answers_path, sheet, scenario = worksheet.answers_path, worksheet.sheet, worksheet.scenario
-    floor = marking_floor(scenario, digits, decimals, tol)
-    trace = run_step(scenario)
-    report, problems = mark_sheet(sheet, trace, tol, floor)
-    for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
+    assert first is not None  # check_verify_options refuses no file without --batch
+    answers, scenario = (first, None) if second is None else (second, first)
+    marked = mark_file(answers, scenario, folders=scenarios or (), tol=tol, digits=digits,
+                       decimals=decimals)
+    notes = marked.worksheet.sheet.notes
+    for line in [*(f"note: {n}" for n in notes), *(f"error: {p}" for p in marked.problems)]:
         say(line)
-    say_not_finite(trace)
+    say_not_finite(marked.trace)
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json_dumps(report_to_json(report, scenario=worksheet.scenario_named,
-                                        reveal=not no_reveal, tol=tol, notes=sheet.notes,
-                                        problems=problems), indent=2))
+        print(json_dumps(report_to_json(marked.report, scenario=marked.worksheet.scenario_named,
+                                        reveal=not no_reveal, tol=tol, notes=notes,
+                                        problems=marked.problems), indent=2))
     else:
         from bpstep.render.console import make_console
-        from bpstep.render.verdicts import render_report
+        from bpstep.render.verdicts import print_marked
 
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(f"answers: {display(answers_path)}", style="dim", markup=False)
-        console.print(render_report(report, precision=precision, reveal=not no_reveal,
-                                    everything=everything,
-                                    explain_command="bpstep explain "
-                                    f"{display(worksheet.scenario_path)}"))
-    if problems:
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
-    if not report.passed:
-        raise typer.Exit(int(ExitCode.MISTAKES))
+        print_marked(make_console(), marked, precision=precision, reveal=not no_reveal,
+                     everything=everything)
+    raise typer.Exit(int(marked.exit_code))
 
 
 @app.command()
