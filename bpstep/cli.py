@@ -22,7 +22,6 @@ from bpstep.escaping import json_dumps
 if TYPE_CHECKING:
     from bpstep.scenario import Scenario
     from bpstep.trace import Trace
-    from bpstep.train import TrainResult
     from bpstep.written import Floor
 
 
@@ -492,39 +491,24 @@ def train(
     [bold]bpstep train xor_sigmoid --epochs 2000 --every 500 --plot loss.svg[/] ·
     [bold]bpstep train xor_sigmoid --seed 3 --save trained.yaml --json[/]
     """
-    from bpstep.files import check_outputs
     from bpstep.render.console import make_console
-    from bpstep.render.training import progress_bar, render_training
-    from bpstep.train import (
-        DEFAULT_EPOCHS,
-        Stop,
-        StopFlag,
-        check_learning_rate,
-        stop_on_interrupt,
-        with_overrides,
-    )
+    from bpstep.render.training import print_training, progress_bar
+    from bpstep.train import StopFlag, plan_training, stop_on_interrupt
     from bpstep.train import train as train_epochs
 
     epochs = _renamed(epochs, old_epochs, old="-n", new="--epochs",
                       why="-n is how many variants in bpstep variants")
     every = _renamed(every, old_every, old="-k", new="--every",
                      why="-k is a stage number in bpstep diagram and practice")
-    scenario = load_scenario(file)
-    check_learning_rate(lr)
-    check_outputs({"--plot": plot, "--save": save}, force=force, reads=(input_path(file),))
-    if save is not None:
-        from bpstep.scenario_yaml import check_size
-
-        check_size(scenario)
+    plan = plan_training(load_scenario(file), epochs=epochs, learning_rate=lr, seed=seed,
+                         plot=plot, save=save, force=force, reads=(input_path(file),))
+    scenario = plan.scenario
     errors = make_console(stderr=True)
-    if seed is not None and scenario.init is None and not scenario.shuffle:
-        errors.print("bpstep: note: --seed has no effect: the scenario lists its weights and does "
-                     "not shuffle", markup=False)
-    scenario = with_overrides(scenario, learning_rate=lr, seed=seed)
-    count = epochs or scenario.epochs or DEFAULT_EPOCHS
+    if plan.note is not None:
+        errors.print(f"bpstep: note: {plan.note}", markup=False)
     flag = StopFlag()
-    with stop_on_interrupt(flag), progress_bar(errors, count) as tick:
-        result = train_epochs(scenario, count, every=every, stop=flag, on_tick=tick)
+    with stop_on_interrupt(flag), progress_bar(errors, plan.epochs) as tick:
+        result = train_epochs(scenario, plan.epochs, every=every, stop=flag, on_tick=tick)
     if as_json:
         import json  # here, not at the top: only this output needs it, not a plain run
 
@@ -532,40 +516,16 @@ def train(
 
         print(json.dumps(result_to_json(scenario, result), indent=2))
     else:
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(render_training(scenario, result, precision))
-    _write_training(file, scenario, result, plot=plot, save=save, force=force,
-                    precision=precision)
-    if result.stopped == Stop.INTERRUPTED:
-        errors.print(f"bpstep: interrupted after {result.epochs} of {result.requested} epochs",
-                     markup=False)
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
-    if result.stopped == Stop.DIVERGED:
-        errors.print(f"bpstep: error: the loss stopped being a finite number after {result.epochs} "
-                     "epochs; try a smaller --lr" + ("; nothing saved" if save else ""), markup=False)
-        raise typer.Exit(int(ExitCode.MISTAKES))
+        print_training(make_console(), scenario, result, precision)
+    from bpstep.export.trained import training_files
 
-
-def _write_training(file: Path, scenario: "Scenario", result: "TrainResult", *, plot: Path | None,
-                    save: Path | None, force: bool, precision: int) -> None:
-    """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
-    from bpstep.numbers import fmt
-    from bpstep.train import Stop
-
-    if plot is not None:
-        from bpstep.export.svg_plot import loss_curve_svg
-
-        write_output(plot, loss_curve_svg(scenario, result, file.name), force, "loss curve",
-                     reads=(input_path(file),))
-    if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.scenario_yaml import trained_yaml
-
-        text = trained_yaml(scenario, result.params, given=str(file), name=file.stem,
-                            epochs=result.epochs, loss=fmt(result.loss, precision))
-        write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
-                     reads=(input_path(file),))
+    for path, (text, what) in training_files(scenario, result, file, plot=plot, save=save,
+                                             precision=precision).items():
+        write_output(path, text, force, what, reads=(input_path(file),))
+    ending = result.ending(saving=save is not None)
+    if ending is not None:
+        errors.print(f"bpstep: {ending}", markup=False)
+    raise typer.Exit(int(result.exit_code))
 
 
 @app.command()
