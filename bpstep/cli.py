@@ -20,9 +20,7 @@ from bpstep.errors import ExitCode, UserError, did_you_mean
 from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
-    from bpstep.scenario import Scenario
     from bpstep.trace import Trace
-    from bpstep.written import Floor
 
 
 try:  # typer 0.22 and later carry their own copy of click
@@ -195,12 +193,6 @@ DecimalPlaces = Annotated[int | None, typer.Option(
     help="Ask for at least N decimal places instead of significant figures.")]
 
 
-def one_precision(digits: int | None, decimals: int | None) -> None:
-    """Refuse ``--digits`` with ``--decimals``: an answer's precision is counted one way."""
-    if digits is not None and decimals is not None:
-        fail("--digits and --decimals both say how precise an answer must be; give one of them")
-
-
 def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, why: str
              ) -> int | None:
     """An option given by its old name still counts, with a note that the name is going: a
@@ -211,15 +203,6 @@ def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, wh
         fail(f"{old} and {new} are the same option; give {new}")
     say(f"note: {old} is deprecated here and will be removed; write {new} {old_value} ({why})")
     return old_value
-
-
-def marking_floor(scenario: "Scenario", digits: int | None, decimals: int | None,
-                  tol: float | None) -> "Floor | None":
-    """The precision floor of a marking (``--digits``/``--decimals``, the scenario's, or 3)."""
-    from bpstep.verify import floor_for
-
-    one_precision(digits, decimals)
-    return floor_for(scenario, digits=digits, decimals=decimals, tol=tol)
 
 
 class ViewChoice(str, Enum):
@@ -438,13 +421,15 @@ def export(
     from bpstep.export.publish import PRACTICE_FORMATS, QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
+    if form.value in PRACTICE_FORMATS or form.value in QUIZ_FORMATS:
+        from bpstep.verify import check_one_floor
+
+        check_one_floor(digits, decimals)
     if form.value in PRACTICE_FORMATS:
-        one_precision(digits, decimals)
         _export_practice(file, form.value, output, force, ask=ask, tries=tries, digits=digits,
                          decimals=decimals)
         return
     if form.value in QUIZ_FORMATS:
-        one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
                      rounding_credit=rounding_credit, hide_formula=hide_formula, by_stage=by_stage)
         return
@@ -1117,60 +1102,28 @@ def practice(
     [bold]bpstep practice --new --seed 12[/] ·
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
-    from bpstep.engine import step as run_step
-    from bpstep.files import check_outputs
-    from bpstep.practice import Session, answers_yaml, practised
-    from bpstep.render import practice as view
-    from bpstep.render.console import make_console, printable
+    from bpstep.practice import open_practice, saved_files
+    from bpstep.render.console import make_console
+    from bpstep.render.practice import Ending, practise_page
 
     if fresh == (file is not None):
         fail("give a scenario file to practise on, or --new for a fresh exercise")
-    exercise_path = None
+    exercise = None
     if fresh:
-        from bpstep.exercise import exercise_from_options, exercise_yaml
+        from bpstep.exercise import exercise_from_options
 
-        scenario, again = exercise_from_options(layers, activation, loss, convention, mode,
-                                                samples, biases, decimals, seed, dead_relu)
-        if save is not None:
-            exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
-            for path, other in ((save, exercise_path), (exercise_path, save)):
-                check_outputs({"--save": path}, force=force, reads=(other,))
-        file = exercise_path
-    else:
-        assert file is not None
-        scenario = load_scenario(file)
-        check_outputs({"--save": save}, force=force, reads=(input_path(file),))
-    trace = run_step(scenario)
-    session = Session(trace, practised(trace, ask, from_stage), tries=tries, tol=tol,
-                      floor=marking_floor(scenario, digits, places, tol))
-    console = make_console()
-    piped = not sys.stdin.isatty()
-    console.print(scenario.title or str(file), style="bold underline", markup=False)
-    if fresh:
-        console.print(f"made with: {again}", style="dim", markup=False)
-    console.print(view.problem(session))
-    console.print(view.intro(session, tries, piped=piped))
-    read = view.piped_reader(sys.stdin, console) if piped else view.terminal_reader()
-    ending = view.practise(console, session, read, precision=precision, piped=piped)
-    report = session.report()
-    console.print(view.render_summary(session, report))
+        exercise = exercise_from_options(layers, activation, loss, convention, mode, samples,
+                                         biases, decimals, seed, dead_relu)
+    practice = open_practice(file, exercise, save=save, force=force, ask=ask,
+                             from_stage=from_stage, tries=tries, tol=tol, digits=digits,
+                             decimals=places)
+    ending, report = practise_page(make_console(), practice, precision=precision)
     if save is not None:
-        files: dict[Path, str | bytes] = {}
-        if exercise_path is not None:
-            files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
-        assert file is not None
-        from bpstep.answers import scenario_ref
-
-        ref = scenario_ref(file, save)
-        files[save] = answers_yaml(session, Path(ref).as_posix(),
-                                   scenario.title or printable(file.name))
-        _write_files(files, force, reads=() if fresh else (input_path(file),))
-        # verify reads a scenario: only from the answers file's folder; elsewhere, name it.
-        check = (f"bpstep verify {save}" if not ref.startswith("..")
-                 else f"bpstep verify {file} {save}")
+        files, check = saved_files(practice, save)
+        _write_files(files, force, reads=practice.reads)
         make_console(stderr=True).print(f"wrote {save}; mark it again with: {check}",
                                         markup=False, soft_wrap=True)
-    if ending == view.Ending.INTERRUPTED:
+    if ending == Ending.INTERRUPTED:
         raise typer.Exit(int(ExitCode.INTERRUPTED))
     if not report.passed:
         raise typer.Exit(int(ExitCode.MISTAKES))
