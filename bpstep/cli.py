@@ -741,45 +741,26 @@ def variants(
     Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
-    from bpstep import variants as var
     from bpstep.files import write_files
-    from bpstep.render.console import make_console, printable
+    from bpstep.render.console import make_console
     from bpstep.render.progress import progress_bar
+    from bpstep.variants import INDEX_NAME, KEYS, STUDENTS, plan_variants
 
-    scenario = load_scenario(file)
-    entries = None
-    if roster is not None:
-        if count is not None:
-            fail("--count and --roster both say how many variants to make; give one of them")
-        entries = _read_roster(roster).rows
-    var.check_class_folder(output)
-    planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
-    files: dict[Path, str | bytes] = {}
+    plan = plan_variants(file, output, seed=seed, count=count, roster=roster)
     errors = make_console(stderr=True)
-    original = printable(input_path(file).name)
-    made = var.class_texts(scenario, planned, original, seed)  # before the bar's thread
-    with progress_bar(errors, len(planned), "drawing variants") as tick:
-        for done, (v, text, key) in enumerate(made, start=1):
-            files[output / v.file], files[output / v.key] = text, key
-            tick(done)
-    files[output / var.INDEX_NAME] = var.index_csv(planned)
-    for folder in (output, output / var.STUDENTS, output / var.KEYS):
-        folder.mkdir(exist_ok=True)
+    drawn = plan.draw()  # before the bar's thread
+    with progress_bar(errors, len(plan.variants), "drawing variants") as tick:
+        files = plan.documents(drawn, tick)
+    plan.make_folders()
     with progress_bar(errors, len(files), "writing files") as tick:
-        write_files(files, force=force, reads=(input_path(file), *((roster,) if roster else ())),
-                    progress=tick)
-    errors.print(
-        f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
-        f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
-        f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
-    stale = var.unlisted(var.class_files(output, var.STUDENTS, var.KEYS),
-                         (name for v in planned for name in (v.file, v.key)))
+        write_files(files, force=force, reads=plan.reads, progress=tick)
+    first, last = plan.variants[0].stem, plan.variants[-1].stem
+    errors.print(f"wrote {len(plan.variants)} variants to {output}: {STUDENTS}/ ({first}.yaml … "
+                 f"{last}.yaml) to hand out, {KEYS}/ with the answer keys, {INDEX_NAME}; next: "
+                 f"bpstep export {output} -f moodle -o quiz.xml", markup=False)
+    stale = plan.stale()
     if stale:
-        where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
-        say(f"warning: {output} still holds {stale.total():,} files of an earlier class that "
-            f"{var.INDEX_NAME} does not list ({where}); they are left as they were and bpstep "
-            f"export leaves them out: hand out only what {var.INDEX_NAME} lists, or make each "
-            "class in a fresh folder (-o NEW_DIR)")
+        say(f"warning: {stale}")
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
@@ -863,7 +844,9 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
     from bpstep.classroom import batch_paths, left_out, mark_batch
 
     paths = batch_paths(pattern)
-    class_roster = _read_roster(roster) if roster is not None else None
+    from bpstep.roster import load_roster
+
+    class_roster = load_roster(roster) if roster is not None else None
     report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
                         roster=class_roster)
     left = left_out(paths)
@@ -893,15 +876,6 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
 
         make_console().print(render_class(report))
     raise typer.Exit(int(report.exit_code))
-
-
-def _read_roster(path: Path):  # type: ignore[no-untyped-def]
-    """The class roster at ``path`` (a bad one is a ``UserError``: exit code 2)."""
-    from bpstep.roster import read_roster
-    from bpstep.scenario import read_text
-
-    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)"),
-                       str(path))
 
 
 class GraphFormat(str, Enum):
