@@ -841,41 +841,29 @@ def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Pa
                   assignment: str = "bpstep", feedback: Path | None = None,
                   reveal: bool = True) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
-    from bpstep.classroom import batch_paths, left_out, mark_batch
+    from bpstep.classroom import mark_class
+    from bpstep.export.class_report import make_feedback_folder, report_files
 
-    paths = batch_paths(pattern)
-    from bpstep.roster import load_roster
-
-    class_roster = load_roster(roster) if roster is not None else None
-    report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
-                        roster=class_roster)
-    left = left_out(paths)
-    if left:
-        from bpstep.render.console import printable
-
-        shown = ", ".join(printable(str(p)) for p in left[:5]) + (
-            f" and {len(left) - 5} more" if len(left) > 5 else "")
-        say(f"note: not marked, as the pattern does not match them: {shown}")
-    from bpstep.export.class_report import report_files
-
-    files, pages = report_files(report, csv_out=csv_out, html_out=html_out, feedback=feedback,
-                                gradebook=gradebook, assignment=assignment, reveal=reveal)
-    reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
-    if feedback is not None and not feedback.is_dir():
-        if feedback.exists() or not feedback.parent.is_dir():
-            fail(f"--feedback {feedback}: give a folder (made if missing) in a folder that exists")
-        feedback.mkdir()
-    _write_files(files, force, reads=reads)
+    marked = mark_class(pattern, tol=tol, folders=scenarios, digits=digits, decimals=decimals,
+                        roster=roster)
+    if marked.left_out:
+        say(f"note: {marked.left_out_note()}")
+    files, pages = report_files(marked.report, csv_out=csv_out, html_out=html_out,
+                                feedback=feedback, gradebook=gradebook, assignment=assignment,
+                                reveal=reveal)
+    make_feedback_folder(feedback)
+    _write_files(files, force, reads=marked.reads)
     if as_json:
         from bpstep.export.class_report import class_json
 
-        print(json_dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2))
+        print(json_dumps(class_json(marked.report, {k: str(v) for k, v in pages.items()}),
+                         indent=2))
     else:
         from bpstep.render.classroom import render_class
         from bpstep.render.console import make_console
 
-        make_console().print(render_class(report))
-    raise typer.Exit(int(report.exit_code))
+        make_console().print(render_class(marked.report))
+    raise typer.Exit(int(marked.report.exit_code))
 
 
 class GraphFormat(str, Enum):
