@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from bpstep.errors import ExitCode, UserError, did_you_mean
+from bpstep.errors import ExitCode, UserError
 from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
@@ -348,18 +348,13 @@ def diagram(
     [bold]bpstep diagram gfg_sigmoid -o net.svg --stage 7[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.svg_diagram import check_drawable, diagram_svg
+    from bpstep.export.svg_diagram import asked_diagram, check_drawable
 
     scenario = load_scenario(file)
     check_drawable(scenario, "bpstep diagram")
     trace = run_step(scenario)
-    n = len(trace.stages)
-    if stage is not None and not 1 <= stage <= n:
-        fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
-             "for the network before the step)")
-    svg = diagram_svg(trace, None if stage is None else stage - 1, precision=precision)
-    write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
-                 reads=(input_path(file),))
+    svg, what = asked_diagram(trace, stage, precision=precision)
+    write_output(output, svg, force, what, reads=(input_path(file),))
     exit_if_not_finite(trace)
 
 
@@ -682,14 +677,10 @@ def explain(
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
     from bpstep.render.verdicts import render_explanation
+    from bpstep.trace import quantity_named
 
-    scenario = load_scenario(file)
-    trace = run_step(scenario)
-    wanted = "".join(name.split())
-    if wanted not in trace and wanted not in trace.given:
-        hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
-                or f"`bpstep template {file}` lists every name")
-        fail(f"{file}: no quantity named {name!r} in this step; {hint}")
+    trace = run_step(load_scenario(file))
+    wanted = quantity_named(trace, name, str(file))
     make_console().print(render_explanation(trace, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
