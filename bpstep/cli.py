@@ -521,21 +521,11 @@ def template(
     Examples: [bold]bpstep template gfg_sigmoid -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
-    from bpstep.answers import scenario_ref, worksheet
-    from bpstep.engine import step as run_step
-    from bpstep.lessons import named
-    from bpstep.render.console import printable
+    from bpstep.answers import blank_worksheet
 
-    scenario = load_scenario(file)
-    if output is None or str(output) == "-":
-        ref, check = named(file) or str(file), "bpstep verify ANSWERS.yaml"
-    else:
-        ref = scenario_ref(file, output)
-        check = f"bpstep verify {printable(str(output))}"
-    trace = run_step(scenario)
-    text = worksheet(trace, scenario.marking, Path(ref).as_posix(), check)
-    write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
-                 then=f"check it with: {check}", reads=(input_path(file),))
+    blank = blank_worksheet(file, output)
+    write_output(output or Path("-"), blank.text, force, f"{blank.quantities} quantities to work out",
+                 then=f"check it with: {blank.check}", reads=(input_path(file),))
 
 
 class GradebookChoice(str, Enum):
@@ -791,11 +781,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     if str(output) == "-":
         _to_stdout(made.documents[output])
         return
-    if made.folder is not None:
-        try:
-            made.folder.mkdir(exist_ok=True)
-        except OSError as err:
-            fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
+    made.make_folder()
     _write_files(made.documents, force, reads=made.reads)
     say_written(output, made.what)
     if made.lighter:
