@@ -1087,21 +1087,14 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bpstep.lessons import answers_scenario, lessons
-    from bpstep.scenario import load
+    from bpstep.lessons import lesson_titles, lessons
 
     shipped = lessons()
-    titles = {lesson.name: load(lesson.path).title or "" for lesson in shipped
-              if not lesson.is_answers}
+    titles = lesson_titles(shipped)
     if as_json:
-        rows = [{"name": lesson.name,
-                 "kind": "answers" if lesson.is_answers else "scenario",
-                 "title": titles[answers_scenario(lesson.name)],
-                 "teaches": lesson.teaches,
-                 "path": str(lesson.path),
-                 **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
-                    {"answers": list(lesson.answers)})} for lesson in shipped]
-        print(json_dumps({"lessons": rows}, indent=2))
+        from bpstep.export.json import lessons_to_json
+
+        print(json_dumps(lessons_to_json(shipped, titles), indent=2))
         return
     from bpstep.render.console import make_console
     from bpstep.render.lessons import render_lessons
@@ -1128,22 +1121,15 @@ def copy_lesson(
     [bold]bpstep lessons copy two_hidden_layers -o mine[/] ·
     [bold]bpstep lessons copy gfg_sigmoid -o my_net.yaml[/]
     """
-    from bpstep.lessons import is_answers_name, path_of
+    from bpstep.lessons import plan_copy
 
-    source = path_of(name)
-    as_file = output.suffix.lower() in (".yaml", ".yml") and not output.is_dir()
-    target = output if as_file else output / source.name
-    if not as_file and not output.exists():
-        if not output.parent.is_dir():
-            fail(f"{output.parent} does not exist; create the folder first")
-        output.mkdir()
-    _write_files({target: source.read_bytes()}, force, reads=(source,))
+    copy = plan_copy(name, output)
+    _write_files({copy.target: copy.source.read_bytes()}, force, reads=(copy.source,))
     from bpstep.render.console import make_console
 
-    command = "verify" if is_answers_name(source.stem) else "run"
-    make_console(stderr=True).print(f"wrote {target} (a copy of the lesson {source.stem}); edit it, "
-                                    f"then: bpstep {command} {target}", markup=False,
-                                    soft_wrap=True)
+    make_console(stderr=True).print(f"wrote {copy.target} (a copy of the lesson {copy.source.stem}); "
+                                    f"edit it, then: bpstep {copy.command} {copy.target}",
+                                    markup=False, soft_wrap=True)
 
 
 def main() -> None:
