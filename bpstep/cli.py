@@ -812,11 +812,9 @@ def say_if_heavy(path: Path, document: str | bytes, lighter: str) -> None:
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
-                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = (),
-                  digits: int | None = None, decimals: int | None = None,
-                  roster: Path | None = None, gradebook: str = "bpstep",
-                  assignment: str = "bpstep", feedback: Path | None = None,
-                  reveal: bool = True) -> None:
+                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...],
+                  digits: int | None, decimals: int | None, roster: Path | None, gradebook: str,
+                  assignment: str, feedback: Path | None, reveal: bool) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
     from bpstep.classroom import mark_class
     from bpstep.export.class_report import make_feedback_folder, report_files
