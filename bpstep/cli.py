@@ -746,20 +746,17 @@ def variants(
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
                  decimals: int | None, digits: int | None, rounding_credit: int,
-                 hide_formula: bool = False, by_stage: bool = False) -> None:
+                 hide_formula: bool, by_stage: bool) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
-    from bpstep.engine import step as run_step
-    from bpstep.export.publish import export_quiz, quiz_notes
+    from bpstep.export.publish import quiz_notes, quiz_of
     from bpstep.variants import quiz_source
 
     asked_of = quiz_source(source)
     if asked_of.stale:
         say(f"warning: {asked_of.stale}")
-    scenarios = asked_of.variants
-    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=asked_of.title,
-                       ask=ask, decimals=decimals, digits=digits, rounding_credit=rounding_credit,
-                       hide_formula=hide_formula, by_stage=by_stage)
-    what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
+    made, what = quiz_of(asked_of, form, ask=ask, decimals=decimals, digits=digits,
+                         rounding_credit=rounding_credit, hide_formula=hide_formula,
+                         by_stage=by_stage)
     to_stdout = str(output) == "-"
     if to_stdout:
         _to_stdout(made)
