@@ -453,3 +453,30 @@ def worksheet(trace: Trace, marking: Floor | None, scenario_ref: str | None,
         for key, q in zip(keys, stage.quantities, strict=True):
             out.append(f"{key.ljust(width)} null  # {printable(describe(q, activations, outputs))}")
     return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class BlankWorksheet:
+    """A worksheet ``bpstep template`` writes, the command that marks it, how many values."""
+
+    text: str
+    check: str
+    quantities: int
+
+
+def blank_worksheet(file: Path, written: Path | None) -> BlankWorksheet:
+    """The worksheet of ``file`` (a scenario or a lesson) to be written at ``written`` (None or
+    ``-``: printed): its ``scenario:`` names the scenario as ``verify`` will find it from there,
+    and the command that marks it names the file it is written to."""
+    from bpstep.engine import step
+    from bpstep.lessons import load_scenario
+
+    scenario = load_scenario(file)
+    if written is None or str(written) == "-":
+        ref, check = lesson_named(file) or str(file), "bpstep verify ANSWERS.yaml"
+    else:
+        ref = scenario_ref(file, written)
+        check = f"bpstep verify {printable(str(written))}"
+    trace = step(scenario)
+    return BlankWorksheet(worksheet(trace, scenario.marking, Path(ref).as_posix(), check), check,
+                          len(trace.values))

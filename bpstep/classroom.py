@@ -24,7 +24,8 @@ from pathlib import Path
 from bpstep.answers import AnswersError, AnswerSheet
 from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
-from bpstep.roster import Roster, RosterRow, safe_stem, unique_stems
+from bpstep.escaping import printable
+from bpstep.roster import Roster, RosterRow, load_roster, safe_stem, unique_stems
 from bpstep.trace import Trace, parse_name
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
@@ -413,12 +414,22 @@ def _own_variant(index: RosterIndex | None, sheet: AnswerSheet, named: Path,
     return own
 
 
-def check_batch_options(*, answers_file: bool, every_quantity: bool, no_reveal: bool,
-                        feedback: Path | None, gradebook: str, csv_out: Path | None,
-                        roster: Path | None) -> None:
-    """Refuse options of ``verify --batch`` that mean nothing for a class (``--all``, an
-    answers file) or need another (``--no-reveal`` the feedback pages, a course gradebook its
-    roster and CSV), before any file is read."""
+def check_verify_options(*, batch: bool, answers_file: bool, every_quantity: bool,
+                         no_reveal: bool, feedback: Path | None, gradebook: str,
+                         csv_out: Path | None, html_out: Path | None, roster: Path | None,
+                         digits: int | None, decimals: int | None) -> None:
+    """Refuse, before any file is read, options of ``verify`` that mean nothing together: a
+    class's outputs without ``--batch``; with it, an answers file or ``--all``, or an option
+    that needs another (``--no-reveal`` the feedback pages, a course gradebook its roster and
+    CSV). One answers file's precision options are checked once the file is read (``mark_file``)."""
+    if not batch:
+        if not answers_file:
+            raise UserError("give an answers file (bpstep verify answers.yaml), or --batch "
+                            "'answers/*.yaml'")
+        if any(x is not None for x in (csv_out, html_out, roster, feedback)):
+            raise UserError("--csv, --html, --roster and --feedback are about a class; use them "
+                            "with --batch")
+        return
     if answers_file:
         raise UserError("--batch marks the files its pattern matches; give no ANSWERS file with it")
     if every_quantity:
@@ -431,6 +442,9 @@ def check_batch_options(*, answers_file: bool, every_quantity: bool, no_reveal: 
     if gradebook != "bpstep" and (csv_out is None or roster is None):
         raise UserError(f"--gradebook {gradebook} lays out --csv FILE for importing the roster's "
                         f"grades; give --csv {gradebook}.csv and --roster FILE")
+    from bpstep.verify import check_one_floor
+
+    check_one_floor(digits, decimals)
 
 
 def batch_paths(pattern: str) -> list[Path]:
@@ -520,3 +534,36 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
     return summarise(students, bad, traces, roster)
 
+
+SHOWN_LEFT_OUT = 5
+"""Files named in the note of those the pattern left out; the rest are counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedClass:
+    """A class marked by ``verify --batch``: its report, and the files around it."""
+
+    report: ClassReport
+    left_out: tuple[Path, ...]
+    """Files that look handed in but the pattern does not match (``left_out``)."""
+    reads: tuple[Path, ...]
+    """Every file read (answers, scenarios, the roster), which no output may replace."""
+
+    def left_out_note(self) -> str:
+        """The files left out, to note (a few by name): a student whose file the pattern misses
+        would look as if they handed in nothing."""
+        left = self.left_out
+        shown = ", ".join(printable(str(p)) for p in left[:SHOWN_LEFT_OUT]) + (
+            f" and {len(left) - SHOWN_LEFT_OUT} more" if len(left) > SHOWN_LEFT_OUT else "")
+        return f"not marked, as the pattern does not match them: {shown}"
+
+
+def mark_class(pattern: str, *, tol: float | None, folders: Sequence[Path],
+               digits: int | None, decimals: int | None, roster: Path | None) -> MarkedClass:
+    """Every answers file ``pattern`` matches marked (``mark_batch``), each matched to its
+    student when a ``roster`` file is given."""
+    paths = batch_paths(pattern)
+    report = mark_batch(paths, tol, folders, digits=digits, decimals=decimals,
+                        roster=load_roster(roster) if roster is not None else None)
+    reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
+    return MarkedClass(report, tuple(left_out(paths)), reads)

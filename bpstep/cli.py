@@ -16,14 +16,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from bpstep.errors import ExitCode, UserError, did_you_mean
+from bpstep.errors import ExitCode, UserError
 from bpstep.escaping import json_dumps
 
 if TYPE_CHECKING:
-    from bpstep.scenario import Scenario
     from bpstep.trace import Trace
-    from bpstep.train import TrainResult
-    from bpstep.written import Floor
 
 
 try:  # typer 0.22 and later carry their own copy of click
@@ -196,12 +193,6 @@ DecimalPlaces = Annotated[int | None, typer.Option(
     help="Ask for at least N decimal places instead of significant figures.")]
 
 
-def one_precision(digits: int | None, decimals: int | None) -> None:
-    """Refuse ``--digits`` with ``--decimals``: an answer's precision is counted one way."""
-    if digits is not None and decimals is not None:
-        fail("--digits and --decimals both say how precise an answer must be; give one of them")
-
-
 def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, why: str
              ) -> int | None:
     """An option given by its old name still counts, with a note that the name is going: a
@@ -212,15 +203,6 @@ def _renamed(value: int | None, old_value: int | None, *, old: str, new: str, wh
         fail(f"{old} and {new} are the same option; give {new}")
     say(f"note: {old} is deprecated here and will be removed; write {new} {old_value} ({why})")
     return old_value
-
-
-def marking_floor(scenario: "Scenario", digits: int | None, decimals: int | None,
-                  tol: float | None) -> "Floor | None":
-    """The precision floor of a marking (``--digits``/``--decimals``, the scenario's, or 3)."""
-    from bpstep.verify import floor_for
-
-    one_precision(digits, decimals)
-    return floor_for(scenario, digits=digits, decimals=decimals, tol=tol)
 
 
 class ViewChoice(str, Enum):
@@ -273,66 +255,41 @@ def run(
     """
     from bpstep.engine import step as run_step  # rich and the renderers only when drawing
 
-    scenario = load_scenario(file)
-    trace = run_step(scenario)
-    followed = None
-    if focus is not None:
-        from bpstep.render.focus import focus_on
+    trace = run_step(load_scenario(file))
+    shown = None
+    if not as_json or save_svg is not None or focus is not None:  # a wrong --focus fails --json too
+        from bpstep.render.screen import ViewMode, view_of
 
-        followed = focus_on(trace, focus)
-    matrices = ()
-    if view != ViewChoice.unit:
-        from bpstep.matrix import matrix_stages
-
-        matrices = matrix_stages(trace)
-    if save_svg is not None or not as_json:
-        from bpstep.render.console import make_console
-        from bpstep.render.screen import View, ViewMode, render_all
-
-        view = View(precision, explain, followed, diagram, scenario.title or "",
-                    ViewMode(view.value), matrices)
+        shown = view_of(trace, precision=precision, explain=explain, focus=focus, diagram=diagram,
+                        mode=ViewMode(view.value))
     if save_svg is not None:
+        from bpstep.render.console import make_console
         from bpstep.render.snapshots import save_svgs
 
-        paths = save_svgs(trace, view, save_svg, force=force)
+        paths = save_svgs(trace, shown, save_svg, force=force)
         make_console(stderr=True).print(
             f"wrote {len(paths)} SVG files to {save_svg} ({paths[0].name} … {paths[-1].name})",
             markup=False)
-    overflow = say_not_finite(trace)
-    done = ExitCode.MISTAKES if overflow else ExitCode.OK
+    done = ExitCode.MISTAKES if say_not_finite(trace) else ExitCode.OK
     if as_json:
         from bpstep.export.json import write_trace_json
 
         write_trace_json(trace, sys.stdout)
         raise typer.Exit(int(done))
-    console = make_console()
-    if step or auto is not None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            make_console(stderr=True).print(
-                "bpstep: --step needs an interactive terminal; printing all stages instead.",
-                markup=False)
-        else:
-            from bpstep.render.stepper import step_through
+    from bpstep.render.screen import show_stages
 
-            raise typer.Exit(max(int(step_through(console, trace, view, auto=auto)), int(done)))
-    console.print(render_all(trace, view, width=console.width))
-    raise typer.Exit(int(done))
+    raise typer.Exit(max(show_stages(trace, shown, step=step or auto is not None, auto=auto),
+                         int(done)))
 
 
-def say_not_finite(trace) -> bool:  # type: ignore[no-untyped-def]
+def say_not_finite(trace: "Trace") -> bool:
     """Say once, on stderr, from which stage the numbers are no longer finite; True if they are not."""
-    found = trace.not_finite()
-    if found is None:
-        return False
-    from bpstep.render.console import make_console
+    from bpstep.trace import not_finite_note
 
-    index, name = found
-    make_console(stderr=True).print(
-        f"bpstep: the numbers leave the float range at stage {index + 1} of {len(trace.stages)} "
-        f"({name}); from there on they are shown as 'overflow' or 'undefined' and written as "
-        "null in --json. Smaller weights, inputs or learning rate keep them finite.",
-        markup=False, soft_wrap=True)
-    return True
+    note = not_finite_note(trace)
+    if note is not None:
+        say(note)
+    return note is not None
 
 
 def exit_if_not_finite(trace: "Trace") -> None:
@@ -391,18 +348,13 @@ def diagram(
     [bold]bpstep diagram gfg_sigmoid -o net.svg --stage 7[/]
     """
     from bpstep.engine import step as run_step
-    from bpstep.export.svg_diagram import check_drawable, diagram_svg
+    from bpstep.export.svg_diagram import asked_diagram, check_drawable
 
     scenario = load_scenario(file)
     check_drawable(scenario, "bpstep diagram")
     trace = run_step(scenario)
-    n = len(trace.stages)
-    if stage is not None and not 1 <= stage <= n:
-        fail(f"--stage {stage} is out of range: valid stages are 1 to {n} (or leave --stage out "
-             "for the network before the step)")
-    svg = diagram_svg(trace, None if stage is None else stage - 1, precision=precision)
-    write_output(output, svg, force, "before the step" if stage is None else f"stage {stage} of {n}",
-                 reads=(input_path(file),))
+    svg, what = asked_diagram(trace, stage, precision=precision)
+    write_output(output, svg, force, what, reads=(input_path(file),))
     exit_if_not_finite(trace)
 
 
@@ -464,13 +416,15 @@ def export(
     from bpstep.export.publish import PRACTICE_FORMATS, QUIZ_FORMATS, check_export
     from bpstep.export.publish import export as publish
 
+    if form.value in PRACTICE_FORMATS or form.value in QUIZ_FORMATS:
+        from bpstep.verify import check_one_floor
+
+        check_one_floor(digits, decimals)
     if form.value in PRACTICE_FORMATS:
-        one_precision(digits, decimals)
         _export_practice(file, form.value, output, force, ask=ask, tries=tries, digits=digits,
                          decimals=decimals)
         return
     if form.value in QUIZ_FORMATS:
-        one_precision(digits, decimals)
         _export_quiz(file, form.value, output, force, ask=ask, decimals=decimals, digits=digits,
                      rounding_credit=rounding_credit, hide_formula=hide_formula, by_stage=by_stage)
         return
@@ -517,39 +471,24 @@ def train(
     [bold]bpstep train xor_sigmoid --epochs 2000 --every 500 --plot loss.svg[/] ·
     [bold]bpstep train xor_sigmoid --seed 3 --save trained.yaml --json[/]
     """
-    from bpstep.files import check_outputs
     from bpstep.render.console import make_console
-    from bpstep.render.training import progress_bar, render_training
-    from bpstep.train import (
-        DEFAULT_EPOCHS,
-        Stop,
-        StopFlag,
-        check_learning_rate,
-        stop_on_interrupt,
-        with_overrides,
-    )
+    from bpstep.render.training import print_training, progress_bar
+    from bpstep.train import StopFlag, plan_training, stop_on_interrupt
     from bpstep.train import train as train_epochs
 
     epochs = _renamed(epochs, old_epochs, old="-n", new="--epochs",
                       why="-n is how many variants in bpstep variants")
     every = _renamed(every, old_every, old="-k", new="--every",
                      why="-k is a stage number in bpstep diagram and practice")
-    scenario = load_scenario(file)
-    check_learning_rate(lr)
-    check_outputs({"--plot": plot, "--save": save}, force=force, reads=(input_path(file),))
-    if save is not None:
-        from bpstep.scenario_yaml import check_size
-
-        check_size(scenario)
+    plan = plan_training(load_scenario(file), epochs=epochs, learning_rate=lr, seed=seed,
+                         plot=plot, save=save, force=force, reads=(input_path(file),))
+    scenario = plan.scenario
     errors = make_console(stderr=True)
-    if seed is not None and scenario.init is None and not scenario.shuffle:
-        errors.print("bpstep: note: --seed has no effect: the scenario lists its weights and does "
-                     "not shuffle", markup=False)
-    scenario = with_overrides(scenario, learning_rate=lr, seed=seed)
-    count = epochs or scenario.epochs or DEFAULT_EPOCHS
+    if plan.note is not None:
+        errors.print(f"bpstep: note: {plan.note}", markup=False)
     flag = StopFlag()
-    with stop_on_interrupt(flag), progress_bar(errors, count) as tick:
-        result = train_epochs(scenario, count, every=every, stop=flag, on_tick=tick)
+    with stop_on_interrupt(flag), progress_bar(errors, plan.epochs) as tick:
+        result = train_epochs(scenario, plan.epochs, every=every, stop=flag, on_tick=tick)
     if as_json:
         import json  # here, not at the top: only this output needs it, not a plain run
 
@@ -557,40 +496,16 @@ def train(
 
         print(json.dumps(result_to_json(scenario, result), indent=2))
     else:
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(render_training(scenario, result, precision))
-    _write_training(file, scenario, result, plot=plot, save=save, force=force,
-                    precision=precision)
-    if result.stopped == Stop.INTERRUPTED:
-        errors.print(f"bpstep: interrupted after {result.epochs} of {result.requested} epochs",
-                     markup=False)
-        raise typer.Exit(int(ExitCode.INTERRUPTED))
-    if result.stopped == Stop.DIVERGED:
-        errors.print(f"bpstep: error: the loss stopped being a finite number after {result.epochs} "
-                     "epochs; try a smaller --lr" + ("; nothing saved" if save else ""), markup=False)
-        raise typer.Exit(int(ExitCode.MISTAKES))
+        print_training(make_console(), scenario, result, precision)
+    from bpstep.export.trained import training_files
 
-
-def _write_training(file: Path, scenario: "Scenario", result: "TrainResult", *, plot: Path | None,
-                    save: Path | None, force: bool, precision: int) -> None:
-    """The ``--plot`` loss curve and the ``--save`` trained scenario (not after a divergence)."""
-    from bpstep.numbers import fmt
-    from bpstep.train import Stop
-
-    if plot is not None:
-        from bpstep.export.svg_plot import loss_curve_svg
-
-        write_output(plot, loss_curve_svg(scenario, result, file.name), force, "loss curve",
-                     reads=(input_path(file),))
-    if save is not None and result.stopped != Stop.DIVERGED:
-        from bpstep.scenario_yaml import trained_yaml
-
-        text = trained_yaml(scenario, result.params, given=str(file), name=file.stem,
-                            epochs=result.epochs, loss=fmt(result.loss, precision))
-        write_output(save, text, force, f"trained scenario, {result.epochs} epochs",
-                     reads=(input_path(file),))
+    for path, (text, what) in training_files(scenario, result, file, plot=plot, save=save,
+                                             precision=precision).items():
+        write_output(path, text, force, what, reads=(input_path(file),))
+    ending = result.ending(saving=save is not None)
+    if ending is not None:
+        errors.print(f"bpstep: {ending}", markup=False)
+    raise typer.Exit(int(result.exit_code))
 
 
 @app.command()
@@ -606,21 +521,11 @@ def template(
     Examples: [bold]bpstep template gfg_sigmoid -o answers.yaml[/] ·
     then [bold]bpstep verify answers.yaml[/]
     """
-    from bpstep.answers import scenario_ref, worksheet
-    from bpstep.engine import step as run_step
-    from bpstep.lessons import named
-    from bpstep.render.console import printable
+    from bpstep.answers import blank_worksheet
 
-    scenario = load_scenario(file)
-    if output is None or str(output) == "-":
-        ref, check = named(file) or str(file), "bpstep verify ANSWERS.yaml"
-    else:
-        ref = scenario_ref(file, output)
-        check = f"bpstep verify {printable(str(output))}"
-    trace = run_step(scenario)
-    text = worksheet(trace, scenario.marking, Path(ref).as_posix(), check)
-    write_output(output or Path("-"), text, force, f"{len(trace.values)} quantities to work out",
-                 then=f"check it with: {check}", reads=(input_path(file),))
+    blank = blank_worksheet(file, output)
+    write_output(output or Path("-"), blank.text, force, f"{blank.quantities} quantities to work out",
+                 then=f"check it with: {blank.check}", reads=(input_path(file),))
 
 
 class GradebookChoice(str, Enum):
@@ -710,58 +615,41 @@ def verify(
     [bold]bpstep verify --batch 'answers/*.yaml' --scenarios class/students --roster
     roster.csv --gradebook moodle --csv moodle.csv --feedback feedback[/]
     """
-    if batch is not None:
-        from bpstep.classroom import check_batch_options
+    from bpstep.classroom import check_verify_options
 
-        check_batch_options(answers_file=first is not None, every_quantity=everything,
-                            no_reveal=no_reveal, feedback=feedback, gradebook=gradebook.value,
-                            csv_out=csv_out, roster=roster)
-        one_precision(digits, decimals)
+    check_verify_options(batch=batch is not None, answers_file=first is not None,
+                         every_quantity=everything, no_reveal=no_reveal, feedback=feedback,
+                         gradebook=gradebook.value, csv_out=csv_out, html_out=html_out,
+                         roster=roster, digits=digits, decimals=decimals)
+    if batch is not None:
         _verify_batch(batch, tol=tol, as_json=as_json, csv_out=csv_out, html_out=html_out,
                       force=force, scenarios=tuple(scenarios or ()), digits=digits,
                       decimals=decimals, roster=roster, gradebook=gradebook.value,
                       assignment=assignment, feedback=feedback, reveal=not no_reveal)
         return
-    if first is None:
-        fail("give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'")
-    if any(x is not None for x in (csv_out, html_out, roster, feedback)):
-        fail("--csv, --html, --roster and --feedback are about a class; use them with --batch")
-    from bpstep.answers import open_worksheet
-    from bpstep.engine import step as run_step
-    from bpstep.lessons import display
-    from bpstep.verify import mark_sheet
+    from bpstep.verify import mark_file
 
-    worksheet = (open_worksheet(first, folders=scenarios or ()) if second is None
-                 else open_worksheet(second, first))
-    answers_path, sheet, scenario = worksheet.answers_path, worksheet.sheet, worksheet.scenario
-    floor = marking_floor(scenario, digits, decimals, tol)
-    trace = run_step(scenario)
-    report, problems = mark_sheet(sheet, trace, tol, floor)
-    for line in [*(f"note: {n}" for n in sheet.notes), *(f"error: {p}" for p in problems)]:
+    assert first is not None  # check_verify_options refuses no file without --batch
+    answers, scenario = (first, None) if second is None else (second, first)
+    marked = mark_file(answers, scenario, folders=scenarios or (), tol=tol, digits=digits,
+                       decimals=decimals)
+    notes = marked.worksheet.sheet.notes
+    for line in [*(f"note: {n}" for n in notes), *(f"error: {p}" for p in marked.problems)]:
         say(line)
-    say_not_finite(trace)
+    say_not_finite(marked.trace)
     if as_json:
         from bpstep.export.json import report_to_json
 
-        print(json_dumps(report_to_json(report, scenario=worksheet.scenario_named,
-                                        reveal=not no_reveal, tol=tol, notes=sheet.notes,
-                                        problems=problems), indent=2))
+        print(json_dumps(report_to_json(marked.report, scenario=marked.worksheet.scenario_named,
+                                        reveal=not no_reveal, tol=tol, notes=notes,
+                                        problems=marked.problems), indent=2))
     else:
         from bpstep.render.console import make_console
-        from bpstep.render.verdicts import render_report
+        from bpstep.render.verdicts import print_marked
 
-        console = make_console()
-        if scenario.title:
-            console.print(scenario.title, style="bold underline", markup=False)
-        console.print(f"answers: {display(answers_path)}", style="dim", markup=False)
-        console.print(render_report(report, precision=precision, reveal=not no_reveal,
-                                    everything=everything,
-                                    explain_command="bpstep explain "
-                                    f"{display(worksheet.scenario_path)}"))
-    if problems:
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
-    if not report.passed:
-        raise typer.Exit(int(ExitCode.MISTAKES))
+        print_marked(make_console(), marked, precision=precision, reveal=not no_reveal,
+                     everything=everything)
+    raise typer.Exit(int(marked.exit_code))
 
 
 @app.command()
@@ -779,14 +667,10 @@ def explain(
     from bpstep.engine import step as run_step
     from bpstep.render.console import make_console
     from bpstep.render.verdicts import render_explanation
+    from bpstep.trace import quantity_named
 
-    scenario = load_scenario(file)
-    trace = run_step(scenario)
-    wanted = "".join(name.split())
-    if wanted not in trace and wanted not in trace.given:
-        hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
-                or f"`bpstep template {file}` lists every name")
-        fail(f"{file}: no quantity named {name!r} in this step; {hint}")
+    trace = run_step(load_scenario(file))
+    wanted = quantity_named(trace, name, str(file))
     make_console().print(render_explanation(trace, wanted, precision=precision,
                                             command=f"bpstep explain {file}",
                                             graph_command=f"bpstep graph {file}"))
@@ -838,63 +722,41 @@ def variants(
     Examples: [bold]bpstep variants gfg_sigmoid --count 30 --seed 7 -o class[/] ·
     [bold]bpstep variants gfg_sigmoid --roster students.csv --seed 7 -o class[/]
     """
-    from bpstep import variants as var
     from bpstep.files import write_files
-    from bpstep.render.console import make_console, printable
+    from bpstep.render.console import make_console
     from bpstep.render.progress import progress_bar
+    from bpstep.variants import INDEX_NAME, KEYS, STUDENTS, plan_variants
 
-    scenario = load_scenario(file)
-    entries = None
-    if roster is not None:
-        if count is not None:
-            fail("--count and --roster both say how many variants to make; give one of them")
-        entries = _read_roster(roster).rows
-    var.check_class_folder(output)
-    planned = var.plan_class(seed, count=count or 30, roster=entries, source=str(roster))
-    files: dict[Path, str | bytes] = {}
+    plan = plan_variants(file, output, seed=seed, count=count, roster=roster)
     errors = make_console(stderr=True)
-    original = printable(input_path(file).name)
-    made = var.class_texts(scenario, planned, original, seed)  # before the bar's thread
-    with progress_bar(errors, len(planned), "drawing variants") as tick:
-        for done, (v, text, key) in enumerate(made, start=1):
-            files[output / v.file], files[output / v.key] = text, key
-            tick(done)
-    files[output / var.INDEX_NAME] = var.index_csv(planned)
-    for folder in (output, output / var.STUDENTS, output / var.KEYS):
-        folder.mkdir(exist_ok=True)
+    drawn = plan.draw()  # before the bar's thread
+    with progress_bar(errors, len(plan.variants), "drawing variants") as tick:
+        files = plan.documents(drawn, tick)
+    plan.make_folders()
     with progress_bar(errors, len(files), "writing files") as tick:
-        write_files(files, force=force, reads=(input_path(file), *((roster,) if roster else ())),
-                    progress=tick)
-    errors.print(
-        f"wrote {len(planned)} variants to {output}: {var.STUDENTS}/ ({planned[0].stem}.yaml … "
-        f"{planned[-1].stem}.yaml) to hand out, {var.KEYS}/ with the answer keys, "
-        f"{var.INDEX_NAME}; next: bpstep export {output} -f moodle -o quiz.xml", markup=False)
-    stale = var.unlisted(var.class_files(output, var.STUDENTS, var.KEYS),
-                         (name for v in planned for name in (v.file, v.key)))
+        write_files(files, force=force, reads=plan.reads, progress=tick)
+    first, last = plan.variants[0].stem, plan.variants[-1].stem
+    errors.print(f"wrote {len(plan.variants)} variants to {output}: {STUDENTS}/ ({first}.yaml … "
+                 f"{last}.yaml) to hand out, {KEYS}/ with the answer keys, {INDEX_NAME}; next: "
+                 f"bpstep export {output} -f moodle -o quiz.xml", markup=False)
+    stale = plan.stale()
     if stale:
-        where = ", ".join(f"{n} in {folder}/" for folder, n in stale.items())
-        say(f"warning: {output} still holds {stale.total():,} files of an earlier class that "
-            f"{var.INDEX_NAME} does not list ({where}); they are left as they were and bpstep "
-            f"export leaves them out: hand out only what {var.INDEX_NAME} lists, or make each "
-            "class in a fresh folder (-o NEW_DIR)")
+        say(f"warning: {stale}")
 
 
 def _export_quiz(source: Path, form: str, output: Path, force: bool, *, ask: str | None,
                  decimals: int | None, digits: int | None, rounding_credit: int,
-                 hide_formula: bool = False, by_stage: bool = False) -> None:
+                 hide_formula: bool, by_stage: bool) -> None:
     """A quiz from one scenario, or from every variant of a ``bpstep variants`` folder."""
-    from bpstep.engine import step as run_step
-    from bpstep.export.publish import export_quiz, quiz_notes
+    from bpstep.export.publish import quiz_notes, quiz_of
     from bpstep.variants import quiz_source
 
     asked_of = quiz_source(source)
     if asked_of.stale:
         say(f"warning: {asked_of.stale}")
-    scenarios = asked_of.variants
-    made = export_quiz([(i, s, run_step(s)) for i, s in scenarios], form, title=asked_of.title,
-                       ask=ask, decimals=decimals, digits=digits, rounding_credit=rounding_credit,
-                       hide_formula=hide_formula, by_stage=by_stage)
-    what = f"{form}, {len(scenarios)} variant{'s' * (len(scenarios) != 1)}"
+    made, what = quiz_of(asked_of, form, ask=ask, decimals=decimals, digits=digits,
+                         rounding_credit=rounding_credit, hide_formula=hide_formula,
+                         by_stage=by_stage)
     to_stdout = str(output) == "-"
     if to_stdout:
         _to_stdout(made)
@@ -916,11 +778,7 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     if str(output) == "-":
         _to_stdout(made.documents[output])
         return
-    if made.folder is not None:
-        try:
-            made.folder.mkdir(exist_ok=True)
-        except OSError as err:
-            fail(f"cannot make the folder {output}: {err.strerror}; create its parent first")
+    made.make_folder()
     _write_files(made.documents, force, reads=made.reads)
     say_written(output, made.what)
     if made.lighter:
@@ -951,54 +809,33 @@ def say_if_heavy(path: Path, document: str | bytes, lighter: str) -> None:
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
-                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...] = (),
-                  digits: int | None = None, decimals: int | None = None,
-                  roster: Path | None = None, gradebook: str = "bpstep",
-                  assignment: str = "bpstep", feedback: Path | None = None,
-                  reveal: bool = True) -> None:
+                  html_out: Path | None, force: bool, scenarios: tuple[Path, ...],
+                  digits: int | None, decimals: int | None, roster: Path | None, gradebook: str,
+                  assignment: str, feedback: Path | None, reveal: bool) -> None:
     """Mark every answers file matching ``pattern``; exit 2 if a file was bad, 1 if any wrong."""
-    from bpstep.classroom import batch_paths, left_out, mark_batch
+    from bpstep.classroom import mark_class
+    from bpstep.export.class_report import make_feedback_folder, report_files
 
-    paths = batch_paths(pattern)
-    class_roster = _read_roster(roster) if roster is not None else None
-    report = mark_batch(paths, tol, scenarios, digits=digits, decimals=decimals,
-                        roster=class_roster)
-    left = left_out(paths)
-    if left:
-        from bpstep.render.console import printable
-
-        shown = ", ".join(printable(str(p)) for p in left[:5]) + (
-            f" and {len(left) - 5} more" if len(left) > 5 else "")
-        say(f"note: not marked, as the pattern does not match them: {shown}")
-    from bpstep.export.class_report import report_files
-
-    files, pages = report_files(report, csv_out=csv_out, html_out=html_out, feedback=feedback,
-                                gradebook=gradebook, assignment=assignment, reveal=reveal)
-    reads = (*paths, *(Path(s.scenario) for s in report.students), *((roster,) if roster else ()))
-    if feedback is not None and not feedback.is_dir():
-        if feedback.exists() or not feedback.parent.is_dir():
-            fail(f"--feedback {feedback}: give a folder (made if missing) in a folder that exists")
-        feedback.mkdir()
-    _write_files(files, force, reads=reads)
+    marked = mark_class(pattern, tol=tol, folders=scenarios, digits=digits, decimals=decimals,
+                        roster=roster)
+    if marked.left_out:
+        say(f"note: {marked.left_out_note()}")
+    files, pages = report_files(marked.report, csv_out=csv_out, html_out=html_out,
+                                feedback=feedback, gradebook=gradebook, assignment=assignment,
+                                reveal=reveal)
+    make_feedback_folder(feedback)
+    _write_files(files, force, reads=marked.reads)
     if as_json:
         from bpstep.export.class_report import class_json
 
-        print(json_dumps(class_json(report, {k: str(v) for k, v in pages.items()}), indent=2))
+        print(json_dumps(class_json(marked.report, {k: str(v) for k, v in pages.items()}),
+                         indent=2))
     else:
         from bpstep.render.classroom import render_class
         from bpstep.render.console import make_console
 
-        make_console().print(render_class(report))
-    raise typer.Exit(int(report.exit_code))
-
-
-def _read_roster(path: Path):  # type: ignore[no-untyped-def]
-    """The class roster at ``path`` (a bad one is a ``UserError``: exit code 2)."""
-    from bpstep.roster import read_roster
-    from bpstep.scenario import read_text
-
-    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)"),
-                       str(path))
+        make_console().print(render_class(marked.report))
+    raise typer.Exit(int(marked.report.exit_code))
 
 
 class GraphFormat(str, Enum):
@@ -1199,60 +1036,28 @@ def practice(
     [bold]bpstep practice --new --seed 12[/] ·
     [bold]bpstep practice ex.yaml < my_answers.txt[/]
     """
-    from bpstep.engine import step as run_step
-    from bpstep.files import check_outputs
-    from bpstep.practice import Session, answers_yaml, practised
-    from bpstep.render import practice as view
-    from bpstep.render.console import make_console, printable
+    from bpstep.practice import open_practice, saved_files
+    from bpstep.render.console import make_console
+    from bpstep.render.practice import Ending, practise_page
 
     if fresh == (file is not None):
         fail("give a scenario file to practise on, or --new for a fresh exercise")
-    exercise_path = None
+    exercise = None
     if fresh:
-        from bpstep.exercise import exercise_from_options, exercise_yaml
+        from bpstep.exercise import exercise_from_options
 
-        scenario, again = exercise_from_options(layers, activation, loss, convention, mode,
-                                                samples, biases, decimals, seed, dead_relu)
-        if save is not None:
-            exercise_path = save.with_name(f"{save.stem}.exercise.yaml")
-            for path, other in ((save, exercise_path), (exercise_path, save)):
-                check_outputs({"--save": path}, force=force, reads=(other,))
-        file = exercise_path
-    else:
-        assert file is not None
-        scenario = load_scenario(file)
-        check_outputs({"--save": save}, force=force, reads=(input_path(file),))
-    trace = run_step(scenario)
-    session = Session(trace, practised(trace, ask, from_stage), tries=tries, tol=tol,
-                      floor=marking_floor(scenario, digits, places, tol))
-    console = make_console()
-    piped = not sys.stdin.isatty()
-    console.print(scenario.title or str(file), style="bold underline", markup=False)
-    if fresh:
-        console.print(f"made with: {again}", style="dim", markup=False)
-    console.print(view.problem(session))
-    console.print(view.intro(session, tries, piped=piped))
-    read = view.piped_reader(sys.stdin, console) if piped else view.terminal_reader()
-    ending = view.practise(console, session, read, precision=precision, piped=piped)
-    report = session.report()
-    console.print(view.render_summary(session, report))
+        exercise = exercise_from_options(layers, activation, loss, convention, mode, samples,
+                                         biases, decimals, seed, dead_relu)
+    practice = open_practice(file, exercise, save=save, force=force, ask=ask,
+                             from_stage=from_stage, tries=tries, tol=tol, digits=digits,
+                             decimals=places)
+    ending, report = practise_page(make_console(), practice, precision=precision)
     if save is not None:
-        files: dict[Path, str | bytes] = {}
-        if exercise_path is not None:
-            files[exercise_path] = exercise_yaml(scenario, f"Made with: {again}")
-        assert file is not None
-        from bpstep.answers import scenario_ref
-
-        ref = scenario_ref(file, save)
-        files[save] = answers_yaml(session, Path(ref).as_posix(),
-                                   scenario.title or printable(file.name))
-        _write_files(files, force, reads=() if fresh else (input_path(file),))
-        # verify reads a scenario: only from the answers file's folder; elsewhere, name it.
-        check = (f"bpstep verify {save}" if not ref.startswith("..")
-                 else f"bpstep verify {file} {save}")
+        files, check = saved_files(practice, save)
+        _write_files(files, force, reads=practice.reads)
         make_console(stderr=True).print(f"wrote {save}; mark it again with: {check}",
                                         markup=False, soft_wrap=True)
-    if ending == view.Ending.INTERRUPTED:
+    if ending == Ending.INTERRUPTED:
         raise typer.Exit(int(ExitCode.INTERRUPTED))
     if not report.passed:
         raise typer.Exit(int(ExitCode.MISTAKES))
@@ -1277,21 +1082,14 @@ def lessons(ctx: typer.Context, as_json: AsJson = False) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bpstep.lessons import answers_scenario, lessons
-    from bpstep.scenario import load
+    from bpstep.lessons import lesson_titles, lessons
 
     shipped = lessons()
-    titles = {lesson.name: load(lesson.path).title or "" for lesson in shipped
-              if not lesson.is_answers}
+    titles = lesson_titles(shipped)
     if as_json:
-        rows = [{"name": lesson.name,
-                 "kind": "answers" if lesson.is_answers else "scenario",
-                 "title": titles[answers_scenario(lesson.name)],
-                 "teaches": lesson.teaches,
-                 "path": str(lesson.path),
-                 **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
-                    {"answers": list(lesson.answers)})} for lesson in shipped]
-        print(json_dumps({"lessons": rows}, indent=2))
+        from bpstep.export.json import lessons_to_json
+
+        print(json_dumps(lessons_to_json(shipped, titles), indent=2))
         return
     from bpstep.render.console import make_console
     from bpstep.render.lessons import render_lessons
@@ -1318,22 +1116,15 @@ def copy_lesson(
     [bold]bpstep lessons copy two_hidden_layers -o mine[/] ·
     [bold]bpstep lessons copy gfg_sigmoid -o my_net.yaml[/]
     """
-    from bpstep.lessons import is_answers_name, path_of
+    from bpstep.lessons import plan_copy
 
-    source = path_of(name)
-    as_file = output.suffix.lower() in (".yaml", ".yml") and not output.is_dir()
-    target = output if as_file else output / source.name
-    if not as_file and not output.exists():
-        if not output.parent.is_dir():
-            fail(f"{output.parent} does not exist; create the folder first")
-        output.mkdir()
-    _write_files({target: source.read_bytes()}, force, reads=(source,))
+    copy = plan_copy(name, output)
+    _write_files({copy.target: copy.source.read_bytes()}, force, reads=(copy.source,))
     from bpstep.render.console import make_console
 
-    command = "verify" if is_answers_name(source.stem) else "run"
-    make_console(stderr=True).print(f"wrote {target} (a copy of the lesson {source.stem}); edit it, "
-                                    f"then: bpstep {command} {target}", markup=False,
-                                    soft_wrap=True)
+    make_console(stderr=True).print(f"wrote {copy.target} (a copy of the lesson {copy.source.stem}); "
+                                    f"edit it, then: bpstep {copy.command} {copy.target}",
+                                    markup=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Every error a person can cause (a bad file, an unknown unit, an output that may 
 written) is a ``UserError``; the command line turns each into one line on stderr and its exit
 code, in one place (``bpstep.cli``). One is caught elsewhere only where the work goes on past it:
 marking a class reports a student's bad file and marks the next (``classroom``), ``train``
-checks its --save and --plot paths before it starts (``cli._check_output``), and a worksheet's
+checks its --save and --plot paths before it starts (``train.plan_training``), and a worksheet's
 scenario errors are said as the worksheet's (``answers``).
 """
 

@@ -92,6 +92,37 @@ def lessons() -> list[Lesson]:
             for name, teaches in TEACHES.items()]
 
 
+def lesson_titles(shipped: list[Lesson]) -> dict[str, str]:
+    """The title of every scenario among ``shipped`` (an answers file shows its scenario's)."""
+    from bpstep.scenario import load
+
+    return {lesson.name: load(lesson.path).title or "" for lesson in shipped
+            if not lesson.is_answers}
+
+
+@dataclass(frozen=True, slots=True)
+class LessonCopy:
+    """Where ``bpstep lessons copy`` copies a lesson, and the command that uses the copy."""
+
+    source: Path
+    target: Path
+    command: str
+    """``run`` for a scenario, ``verify`` for an answers file."""
+
+
+def plan_copy(name: str, output: Path) -> LessonCopy:
+    """The lesson ``name`` copied to ``output``: a file name ending in .yaml, else a folder, made
+    if missing (in a folder that exists), that the copy keeps its name in."""
+    source = path_of(name)
+    as_file = output.suffix.lower() in (".yaml", ".yml") and not output.is_dir()
+    if not as_file and not output.exists():
+        if not output.parent.is_dir():
+            raise LessonError(f"{output.parent} does not exist; create the folder first")
+        output.mkdir()
+    return LessonCopy(source, output if as_file else output / source.name,
+                      "verify" if is_answers_name(source.stem) else "run")
+
+
 def answers_scenario(name: str) -> str:
     """The scenario an answers lesson checks: its name up to the first dot."""
     return name.split(".", 1)[0]

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bpstep.answers import SCENARIO_KEY, Answer
 from bpstep.enums import StrEnum
 from bpstep.errors import UserError
 from bpstep.escaping import json_dumps, printable
 from bpstep.numbers import fmt
+from bpstep.scenario import Scenario
 from bpstep.trace import Quantity, Trace, asked
 from bpstep.verify import CARRIED, TO_FIX, Report, Verdict, verify
 from bpstep.written import DEFAULT_FLOOR, Floor, read_number
@@ -255,3 +257,71 @@ def practised(trace: Trace, ask: str | None, from_stage: int | None) -> list[str
         raise UserError(f"--ask chooses nothing from stage {from_stage} on; ask more, or start "
                         "earlier")
     return names
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """What ``bpstep practice`` works on: a session over a scenario given or freshly drawn."""
+
+    session: Session
+    scenario: Scenario
+    source: Path | None
+    """The scenario's file: the one given, or where ``--save`` writes a fresh exercise (None:
+    nowhere)."""
+    made_with: str | None
+    """For a fresh exercise, the options that make it again."""
+    reads: tuple[Path, ...]
+    """The files read, that ``--save`` may not replace."""
+
+
+def open_practice(file: Path | None, exercise: tuple[Scenario, str] | None, *, save: Path | None,
+                  force: bool, ask: str | None, from_stage: int | None, tries: int,
+                  tol: float | None, digits: int | None, decimals: int | None) -> Practice:
+    """The session over ``file``, or over ``exercise`` (a fresh one and the options that make
+    it again), its ``--save`` checked before a value is asked: typed answers are not lost to
+    a file that cannot be written. A fresh exercise is saved beside the answers, as
+    NAME.exercise.yaml, and neither file may replace the other."""
+    from bpstep.engine import step
+    from bpstep.files import check_outputs
+    from bpstep.lessons import find, load_scenario
+    from bpstep.verify import check_one_floor, floor_for
+
+    if exercise is not None:
+        scenario, made_with = exercise
+        source = None
+        if save is not None:
+            source = save.with_name(f"{save.stem}.exercise.yaml")
+            for path, other in ((save, source), (source, save)):
+                check_outputs({"--save": path}, force=force, reads=(other,))
+        reads: tuple[Path, ...] = ()
+    else:
+        assert file is not None
+        scenario, source, made_with = load_scenario(file), file, None
+        reads = (find(file),)
+        check_outputs({"--save": save}, force=force, reads=reads)
+    trace = step(scenario)
+    names = practised(trace, ask, from_stage)
+    check_one_floor(digits, decimals)
+    session = Session(trace, names, tries=tries, tol=tol,
+                      floor=floor_for(scenario, digits=digits, decimals=decimals, tol=tol))
+    return Practice(session, scenario, source, made_with, reads)
+
+
+def saved_files(practice: Practice, save: Path) -> tuple[dict[Path, str | bytes], str]:
+    """``--save``'s files (the answers typed, naming their scenario, and a fresh exercise beside
+    them) and the command that marks them again: ``verify`` finds a scenario named only in the
+    answers file's folder, so one elsewhere is named on the command line."""
+    from bpstep.answers import scenario_ref
+
+    assert practice.source is not None
+    files: dict[Path, str | bytes] = {}
+    if practice.made_with is not None:
+        from bpstep.exercise import exercise_yaml
+
+        files[practice.source] = exercise_yaml(practice.scenario, f"Made with: {practice.made_with}")
+    ref = scenario_ref(practice.source, save)
+    files[save] = answers_yaml(practice.session, Path(ref).as_posix(),
+                               practice.scenario.title or printable(practice.source.name))
+    check = (f"bpstep verify {save}" if not ref.startswith("..")
+             else f"bpstep verify {practice.source} {save}")
+    return files, check

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from bpstep.enums import StrEnum
 from bpstep.errors import UserError
@@ -100,6 +101,15 @@ def _id_column(headers: Sequence[str], students: Sequence[tuple[int, Sequence[st
     columns = [headers.index(name) for name in ID_HEADERS if name in headers]
     filled = (c for c in columns if any(_cell(row, c) for _, row in students))
     return next(filled, columns[0] if columns else 0)
+
+
+def load_roster(path: Path) -> Roster:
+    """The class roster at ``path``, read as every file the user gives is (a bad one is a
+    ``UserError``: exit code 2)."""
+    from bpstep.scenario import read_text
+
+    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)"),
+                       str(path))
 
 
 def read_roster(text: str, source: str) -> Roster:

@@ -26,7 +26,7 @@ from typing import overload
 import numpy as np
 
 from bpstep.enums import StrEnum
-from bpstep.errors import UserError
+from bpstep.errors import UserError, did_you_mean
 from bpstep.expr import Env, Expr, Layout
 from bpstep.functions import Activation, FusedDelta, Loss, fused
 from bpstep.scenario import Convention, Mode, Reduction
@@ -637,6 +637,34 @@ class Trace:
     def stage_of(self, name: str) -> int:
         """Index of the stage that computes ``name``."""
         return self._place(name)[0]
+
+
+def not_finite_note(trace: Trace) -> str | None:
+    """What every command says once when the numbers of a step leave the float range: from which
+    stage, how its output shows them, and how to keep them finite (None when they stay finite)."""
+    found = trace.not_finite()
+    if found is None:
+        return None
+    index, name = found
+    return (f"the numbers leave the float range at stage {index + 1} of {len(trace.stages)} "
+            f"({name}); from there on they are shown as 'overflow' or 'undefined' and written as "
+            "null in --json. Smaller weights, inputs or learning rate keep them finite.")
+
+
+class UnknownQuantity(UserError):
+    """A quantity asked by name that the step neither computes nor is given; the message says
+    which names are close, or where every name is listed."""
+
+
+def quantity_named(trace: Trace, name: str, source: str) -> str:
+    """``name`` as the step knows it (spaces ignored: ``'w[x1 -> h1]'`` is typed too), computed
+    or given; ``source`` is the scenario as the user gave it, for the message."""
+    wanted = "".join(name.split())
+    if wanted not in trace and wanted not in trace.given:
+        hint = (did_you_mean(wanted, [*(q.name for q in trace), *trace.given])
+                or f"`bpstep template {source}` lists every name")
+        raise UnknownQuantity(f"{source}: no quantity named {name!r} in this step; {hint}")
+    return wanted
 
 
 ASK_GROUPS = {"forward": (Phase.FORWARD,), "loss": (Phase.LOSS,), "deltas": (Phase.BACKWARD,),

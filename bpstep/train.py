@@ -26,12 +26,13 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
 from bpstep.engine import Params, activations_of, epoch_batches, sample_order
 from bpstep.enums import StrEnum
-from bpstep.errors import UserError
+from bpstep.errors import ExitCode, UserError
 from bpstep.functions import LOSSES, output_grad_a, output_loss
 from bpstep.init import draw_weights
 from bpstep.scenario import Scenario
@@ -115,6 +116,23 @@ class TrainResult:
     logged: tuple[tuple[int, float], ...] = field(default=())
     """The rows of the loss table: history at multiples of ``every`` and the last epoch."""
 
+    @property
+    def exit_code(self) -> ExitCode:
+        """130 after Ctrl-C, 1 when the loss diverged (the network is not usable), else 0."""
+        if self.stopped == Stop.INTERRUPTED:
+            return ExitCode.INTERRUPTED
+        return ExitCode.MISTAKES if self.stopped == Stop.DIVERGED else ExitCode.OK
+
+    def ending(self, *, saving: bool) -> str | None:
+        """What ``bpstep train`` says last when it stopped early (``saving``: --save was asked,
+        and nothing is saved of a diverged network)."""
+        if self.stopped == Stop.INTERRUPTED:
+            return f"interrupted after {self.epochs} of {self.requested} epochs"
+        if self.stopped == Stop.DIVERGED:
+            return (f"error: the loss stopped being a finite number after {self.epochs} epochs; "
+                    "try a smaller --lr" + ("; nothing saved" if saving else ""))
+        return None
+
 
 def check_learning_rate(learning_rate: float | None) -> None:
     """Refuse a --lr that no step can use (0, negative, inf, nan) before training starts, as
@@ -137,6 +155,38 @@ def with_overrides(scenario: Scenario, *, learning_rate: float | None = None,
             changes["init"] = init
             changes["weights"] = draw_weights(init, [len(layer.units) for layer in scenario.layers])
     return replace(scenario, **changes) if changes else scenario
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPlan:
+    """What ``bpstep train`` trains, its options checked and applied before the first epoch."""
+
+    scenario: Scenario
+    """The scenario with ``--lr`` and ``--seed`` in place."""
+    epochs: int
+    note: str | None
+    """Said when an option given changes nothing (a ``--seed`` with nothing to draw)."""
+
+
+def plan_training(scenario: Scenario, *, epochs: int | None, learning_rate: float | None,
+                  seed: int | None, plot: Path | None, save: Path | None, force: bool,
+                  reads: tuple[Path, ...]) -> TrainingPlan:
+    """Refuse what would fail only after a long training (a --lr no step can use, a --plot or
+    --save that may not be written, a network too big to save), then apply the options; epochs
+    default to the scenario's, else ``DEFAULT_EPOCHS``."""
+    from bpstep.files import check_outputs
+
+    check_learning_rate(learning_rate)
+    check_outputs({"--plot": plot, "--save": save}, force=force, reads=reads)
+    if save is not None:
+        from bpstep.scenario_yaml import check_size
+
+        check_size(scenario)
+    note = None
+    if seed is not None and scenario.init is None and not scenario.shuffle:
+        note = "--seed has no effect: the scenario lists its weights and does not shuffle"
+    return TrainingPlan(with_overrides(scenario, learning_rate=learning_rate, seed=seed),
+                        epochs or scenario.epochs or DEFAULT_EPOCHS, note)
 
 
 def default_every(epochs: int) -> int:

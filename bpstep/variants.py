@@ -31,7 +31,7 @@ import math
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from bpstep.arrays import frozen
 from bpstep.cells import csv_cell, yaml_number
 from bpstep.engine import Params, initial_params, step
 from bpstep.errors import UserError
+from bpstep.escaping import printable
 from bpstep.fairness import (
     RULES,
     Reference,
@@ -53,7 +54,7 @@ from bpstep.fairness import (
     step_breaches,
 )
 from bpstep.numbers import clean, clean_all
-from bpstep.roster import RosterRow, clash_reason, safe_stem
+from bpstep.roster import RosterRow, clash_reason, load_roster, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.scenario_yaml import scenario_yaml
 from bpstep.trace import Trace, asked, kind_of, named_values
@@ -453,6 +454,79 @@ def class_files(folder: Path, *subfolders: str) -> list[str]:
     (``students/x.yaml``); hidden ones (``.DS_Store``) aside."""
     return [f"{sub}/{entry.name}" for sub in subfolders if (folder / sub).is_dir()
             for entry in (folder / sub).iterdir() if not entry.name.startswith(".")]
+
+
+DEFAULT_COUNT = 30
+"""Numbered variants ``bpstep variants`` makes without ``--count`` or a roster."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPlan:
+    """A class ``bpstep variants`` is to make in ``folder``: the original, each variant planned,
+    and the files they come from (which no file of the class may replace)."""
+
+    scenario: Scenario
+    variants: list[Variant]
+    seed: int
+    folder: Path
+    original: str
+    """How each variant's first line names the original: its file's name."""
+    reads: tuple[Path, ...]
+
+    def draw(self) -> Iterator[tuple[Variant, str, str]]:
+        """Each variant with its scenario and key (``class_texts``: a pool of processes, if
+        any, starts here, before a progress bar's thread does)."""
+        return class_texts(self.scenario, self.variants, self.original, self.seed)
+
+    def documents(self, drawn: Iterable[tuple[Variant, str, str]], on_tick: Callable[[int], None]
+                  ) -> dict[Path, str | bytes]:
+        """Every file of the class by its path: the variants as ``drawn`` (``on_tick`` told how
+        many so far), their keys, and the index."""
+        files: dict[Path, str | bytes] = {}
+        for done, (v, text, key) in enumerate(drawn, start=1):
+            files[self.folder / v.file], files[self.folder / v.key] = text, key
+            on_tick(done)
+        files[self.folder / INDEX_NAME] = index_csv(self.variants)
+        return files
+
+    def make_folders(self) -> None:
+        """The class folder, its students/ and keys/ (``check_class_folder`` said they can be)."""
+        for place in (self.folder, self.folder / STUDENTS, self.folder / KEYS):
+            place.mkdir(exist_ok=True)
+
+    def stale(self) -> str:
+        """What the folder holds that the new index does not list (left from an earlier class,
+        never deleted), to warn of; empty when nothing."""
+        left = unlisted(class_files(self.folder, STUDENTS, KEYS),
+                        (name for v in self.variants for name in (v.file, v.key)))
+        if not left:
+            return ""
+        where = ", ".join(f"{n} in {sub}/" for sub, n in left.items())
+        return (f"{self.folder} still holds {left.total():,} files of an earlier class that "
+                f"{INDEX_NAME} does not list ({where}); they are left as they were and bpstep "
+                f"export leaves them out: hand out only what {INDEX_NAME} lists, or make each "
+                "class in a fresh folder (-o NEW_DIR)")
+
+
+def plan_variants(file: Path, folder: Path, *, seed: int, count: int | None,
+                  roster: Path | None) -> ClassPlan:
+    """The class of ``bpstep variants``: ``count`` numbered variants of ``file`` (a scenario or
+    a lesson), or one per student of ``roster``; refused before any variant is drawn when the
+    options or the folder cannot make it."""
+    from bpstep.lessons import find, load_scenario
+
+    scenario = load_scenario(file)
+    entries = None
+    if roster is not None:
+        if count is not None:
+            raise VariantError("--count and --roster both say how many variants to make; give "
+                               "one of them")
+        entries = load_roster(roster).rows
+    check_class_folder(folder)
+    planned = plan_class(seed, count=count or DEFAULT_COUNT, roster=entries, source=str(roster))
+    source = find(file)
+    return ClassPlan(scenario, planned, seed, folder, printable(source.name),
+                     (source, *((roster,) if roster else ())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import math
 from collections import ChainMap, Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 from bpstep.affine import UNBOUNDED, Affine
-from bpstep.answers import Answer, AnswerSheet, check_names, known_answers
-from bpstep.engine import is_error_term, swap_error
+from bpstep.answers import Answer, AnswerSheet, Worksheet, check_names, known_answers, open_worksheet
+from bpstep.engine import is_error_term, step, swap_error
 from bpstep.enums import StrEnum
+from bpstep.errors import ExitCode, UserError
 from bpstep.expr import (
     HALF,
     ONE,
@@ -224,6 +226,14 @@ def floor_for(scenario: Scenario, *, digits: int | None = None, decimals: int | 
     if tol is not None:
         return None
     return scenario.marking or DEFAULT_FLOOR
+
+
+def check_one_floor(digits: int | None, decimals: int | None) -> None:
+    """Refuse ``--digits`` with ``--decimals``: an answer's precision is counted one way (said to
+    the user; ``floor_for`` given both is a caller's mistake)."""
+    if digits is not None and decimals is not None:
+        raise UserError("--digits and --decimals both say how precise an answer must be; give one "
+                        "of them")
 
 
 def _close(value: float, reference: float, tolerance: float) -> bool:
@@ -1312,6 +1322,37 @@ def mark_sheet(sheet: AnswerSheet, trace: Trace, tol: float | None, floor: Floor
     names = frozenset(q.name for q in trace) if computed is None else computed
     problems = tuple(str(p) for p in (*sheet.problems, *check_names(sheet, names, trace.given)))
     return verify(trace, known_answers(sheet, names), tol, floor), problems
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedFile:
+    """One answers file marked as ``bpstep verify FILE`` marks it: the worksheet and its step,
+    the verdicts, and what is wrong with the file (said, and exit code 2, yet the rest marked)."""
+
+    worksheet: Worksheet
+    trace: Trace
+    report: Report
+    problems: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """2 when the file has problems, else 1 when an answer is not accepted (or none given)."""
+        if self.problems:
+            return ExitCode.BAD_INPUT
+        return ExitCode.OK if self.report.passed else ExitCode.MISTAKES
+
+
+def mark_file(answers: Path, scenario: Path | None = None, *, folders: Sequence[Path] = (),
+              tol: float | None = None, digits: int | None = None, decimals: int | None = None
+              ) -> MarkedFile:
+    """The answers file ``answers`` marked against ``scenario``, else the one it names (looked
+    for in ``folders`` too), at the precision asked (``floor_for``)."""
+    worksheet = open_worksheet(answers, scenario, folders)
+    check_one_floor(digits, decimals)
+    trace = step(worksheet.scenario)
+    floor = floor_for(worksheet.scenario, digits=digits, decimals=decimals, tol=tol)
+    report, problems = mark_sheet(worksheet.sheet, trace, tol, floor)
+    return MarkedFile(worksheet, trace, report, problems)
 
 
 @dataclass(frozen=True, slots=True)

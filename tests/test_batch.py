@@ -229,3 +229,19 @@ def test_a_marked_class_is_written_to_a_file_each_and_the_report_links_the_pages
     with pytest.raises(UserError, match=r"^--csv, --html and the --feedback pages name the same "):
         report_files(report, csv_out=out / "same", html_out=out / "same", feedback=None,
                      gradebook="bpstep", assignment="x", reveal=True)
+
+
+def test_files_the_pattern_leaves_out_are_noted_five_by_name_then_counted(tmp_path: Path) -> None:
+    """A file the pattern misses would look like a student who handed in nothing: say so."""
+    answers = ROOT / "scenarios" / "gfg_sigmoid.article-answers.yaml"
+    (tmp_path / "a.yaml").write_bytes(answers.read_bytes())
+    for i in range(7):
+        (tmp_path / f"s{i}.yml").write_text("")
+    result = invoke("verify", "--batch", tmp_path / "a.yaml")
+    named = ", ".join(str(tmp_path / f"s{i}.yml") for i in range(5))
+    assert f"bpstep: note: not marked, as the pattern does not match them: {named} and 2 more\n" \
+        in result.stderr
+    (tmp_path / "s5.yml").unlink()
+    (tmp_path / "s6.yml").unlink()
+    result = invoke("verify", "--batch", tmp_path / "a.yaml")
+    assert f"not marked, as the pattern does not match them: {named}\n" in result.stderr

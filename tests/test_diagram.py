@@ -360,3 +360,15 @@ def test_text_diagram_too_narrow_says_so(tmp_path: Path) -> None:
     trace = step(load(Path(two_six_one(tmp_path)[0])))
     out = plain(render_diagram(trace, 7, width=40))
     assert "needs more than 40 columns" in out
+
+
+@pytest.mark.parametrize("stage", ["0", "9"])
+def test_a_stage_the_step_does_not_have_is_refused_with_the_range(tmp_path: Path, stage: str) -> None:
+    """gfg_sigmoid's step has 8 stages: hidden and output forward, loss, two of deltas, two of
+    updates, the forward pass after."""
+    result = runner.invoke(app, ["diagram", GFG, "-o", str(tmp_path / "d.svg"), "--stage", stage],
+                           env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert result.stderr == (f"bpstep: error: --stage {stage} is out of range: valid stages are 1 "
+                             "to 8 (or leave --stage out for the network before the step)\n")
+    assert list(tmp_path.iterdir()) == []

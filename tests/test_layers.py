@@ -99,4 +99,4 @@ def test_every_module_is_read() -> None:
     """The walk reaches every layer, lazy imports included (cli imports render/ inside commands)."""
     found = edges()
     assert {layer(s) for s, _ in found} == set(range(len(LAYERS)))
-    assert ("bpstep.cli", "bpstep.render.stepper") in found
+    assert ("bpstep.cli", "bpstep.render.snapshots") in found

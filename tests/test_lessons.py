@@ -252,3 +252,17 @@ def test_practice_on_a_lesson_saves_answers_that_verify_from_another_folder(empt
     assert done.exit_code == 0, done.stderr
     assert 'scenario: "gfg_sigmoid"' in (empty / "out" / "mine.yaml").read_text(encoding="utf-8")
     assert invoke("verify", "out/mine.yaml").exit_code == 0
+
+
+def test_copy_into_a_folder_in_a_missing_folder_is_refused_and_makes_nothing(empty: Path) -> None:
+    result = invoke("lessons", "copy", "gfg_sigmoid", "-o", Path("no") / "such")
+    assert result.exit_code == 2
+    assert result.stderr == "bpstep: error: no does not exist; create the folder first\n"
+    assert list(empty.iterdir()) == []
+
+
+def test_a_yml_name_is_the_copy_and_an_answers_lesson_is_then_verified(empty: Path) -> None:
+    result = invoke("lessons", "copy", "gfg_sigmoid.article-answers", "-o", "mine.YML")
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in empty.iterdir()] == ["mine.YML"]
+    assert "then: bpstep verify mine.YML" in result.stderr

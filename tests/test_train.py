@@ -18,7 +18,14 @@ from bpstep.functions import ACTIVATIONS
 from bpstep.render.training import loss_curve
 from bpstep.scenario import ScenarioError, check, load
 from bpstep.scenario_yaml import trained_yaml
-from bpstep.train import FORWARD_INTO, StopFlag, check_learning_rate, train, with_overrides
+from bpstep.train import (
+    FORWARD_INTO,
+    Stop,
+    StopFlag,
+    check_learning_rate,
+    train,
+    with_overrides,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 XOR = ROOT / "scenarios" / "xor_sigmoid.yaml"
@@ -295,3 +302,19 @@ def test_a_saved_training_says_how_it_was_made_and_the_plot_which_loss_it_shows(
     svg = loss_curve_svg(replace(scenario, title=None), result, "my xor.yaml")
     assert "my xor.yaml: loss over 3 epochs" in svg
     assert f"loss ({scenario.loss}, {scenario.reduction})" in svg
+
+
+@pytest.mark.parametrize(("stopped", "saving", "code", "said"), [
+    (None, True, 0, None),
+    (Stop.INTERRUPTED, True, 130, "interrupted after 3 of 10 epochs"),
+    (Stop.DIVERGED, False, 1, "error: the loss stopped being a finite number after 3 epochs; try a "
+                              "smaller --lr"),
+    (Stop.DIVERGED, True, 1, "error: the loss stopped being a finite number after 3 epochs; try a "
+                             "smaller --lr; nothing saved"),
+])
+def test_how_training_ended_is_said_with_its_exit_code(stopped: Stop | None, saving: bool, code: int,
+                                                       said: str | None) -> None:
+    """Ctrl-C is 130 as everywhere; a diverged network is a result not to use (1), never saved."""
+    result = replace(train(check(small()), 3), stopped=stopped, requested=10)
+    assert result.exit_code == code
+    assert result.ending(saving=saving) == said

@@ -12,6 +12,7 @@ from typing import Any
 
 from bpstep.cells import csv_cell
 from bpstep.classroom import ClassReport, Entry, Standing
+from bpstep.errors import UserError
 from bpstep.escaping import printable
 from bpstep.verify import VERDICTS
 
@@ -179,6 +180,17 @@ could not be read.</p>
 {roster}
 </body></html>
 """
+
+
+def make_feedback_folder(feedback: Path | None) -> None:
+    """``--feedback DIR``, made if missing, in a folder that exists (never a file replaced by
+    a folder, nor folders made on the way to it)."""
+    if feedback is None or feedback.is_dir():
+        return
+    if feedback.exists() or not feedback.parent.is_dir():
+        raise UserError(f"--feedback {feedback}: give a folder (made if missing) in a folder that "
+                        "exists")
+    feedback.mkdir()
 
 
 def report_files(report: ClassReport, *, csv_out: Path | None, html_out: Path | None,

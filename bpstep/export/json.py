@@ -26,6 +26,7 @@ from bpstep.trace import (
 )
 
 if TYPE_CHECKING:
+    from bpstep.lessons import Lesson
     from bpstep.train import TrainResult
     from bpstep.verify import Report
 
@@ -532,3 +533,18 @@ def result_to_json(scenario: Scenario, result: TrainResult) -> dict[str, object]
         "biases": [[_number(v) for v in b] for b in result.params.biases] if has_bias else None,
         "predictions": [[_number(v) for v in row] for row in result.predictions],
     }
+
+
+def lessons_to_json(shipped: Sequence[Lesson], titles: dict[str, str]) -> dict[str, Any]:
+    """``{"lessons": [{"name", "kind", "title", "teaches", "path", "scenario" or "answers"}]}``:
+    an answers file names the scenario it checks and shows its title; a scenario lists its
+    answers files."""
+    from bpstep.lessons import answers_scenario
+
+    return {"lessons": [{"name": lesson.name,
+                         "kind": "answers" if lesson.is_answers else "scenario",
+                         "title": titles[answers_scenario(lesson.name)],
+                         "teaches": lesson.teaches,
+                         "path": str(lesson.path),
+                         **({"scenario": answers_scenario(lesson.name)} if lesson.is_answers else
+                            {"answers": list(lesson.answers)})} for lesson in shipped]}

@@ -16,7 +16,7 @@ from bpstep.scenario import Scenario
 from bpstep.trace import Trace, asked
 
 if TYPE_CHECKING:
-    from bpstep.variants import Question
+    from bpstep.variants import Question, QuizSource
 
 Writer = Callable[[Trace, Worked, int], str]
 
@@ -102,6 +102,20 @@ def export_quiz(variants: Sequence[tuple[str, Scenario, Trace]], form: str, *, t
                                hide_formula=hide_formula,
                                precision=quiz_precision(s, digits, decimals))]
     return _quiz_writers()[form](questions, printable(title))
+
+
+def quiz_of(source: QuizSource, form: str, *, ask: str | None, rounding_credit: int,
+            digits: int | None, decimals: int | None, hide_formula: bool, by_stage: bool
+            ) -> tuple[str | bytes, str]:
+    """``bpstep export -f moodle/gift/qti``: a quiz of every scenario ``source`` holds, each
+    step run here (``export_quiz``), and what it is for the line that says so."""
+    from bpstep.engine import step
+
+    made = export_quiz([(i, s, step(s)) for i, s in source.variants], form, title=source.title,
+                       ask=ask, decimals=decimals, digits=digits, rounding_credit=rounding_credit,
+                       hide_formula=hide_formula, by_stage=by_stage)
+    count = len(source.variants)
+    return made, f"{form}, {count} variant{'s' * (count != 1)}"
 
 
 def quiz_notes(form: str, rounding_credit: int) -> list[str]:

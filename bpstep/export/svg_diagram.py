@@ -579,6 +579,18 @@ def check_drawable(scenario: Scenario, what: str) -> None:
             f"{widest:,} units; its tables: bpstep run, or bpstep export -f markdown or -f latex")
 
 
+def asked_diagram(trace: Trace, stage: int | None, *, precision: int) -> tuple[str, str]:
+    """``bpstep diagram``'s picture at stage ``stage``, counted from 1 as "stage K of N" says
+    (None: before the step), and what it shows; a stage the step does not have is refused."""
+    count = len(trace.stages)
+    if stage is None:
+        return diagram_svg(trace, None, precision=precision), "before the step"
+    if not 1 <= stage <= count:
+        raise UserError(f"--stage {stage} is out of range: valid stages are 1 to {count} (or leave "
+                        "--stage out for the network before the step)")
+    return diagram_svg(trace, stage - 1, precision=precision), f"stage {stage} of {count}"
+
+
 def diagram_svg(trace: Trace, stage: int | None = None, *, precision: int = 6) -> str:
     """The SVG document of the network at 0-based ``stage`` (None: before the step)."""
     return render_svg(network_view(trace, stage, precision=precision))

@@ -202,6 +202,16 @@ class PracticeOutput:
     lighter: str = ""
     """For one document, what would make it lighter should it be heavy."""
 
+    def make_folder(self) -> None:
+        """The folder of one page per variant, made if missing (in a folder that exists)."""
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(exist_ok=True)
+        except OSError as err:
+            raise PracticeOutputError(f"cannot make the folder {self.folder}: {err.strerror}; "
+                                      "create its parent first") from None
+
 
 class PracticeOutputError(UserError):
     """An output a class's practice pages cannot be written to; the message says what to give."""

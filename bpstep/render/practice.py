@@ -8,6 +8,7 @@ skips the value, Ctrl-C stops; end of piped input ends the walk. The session sta
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Callable
 from typing import TextIO
@@ -21,7 +22,7 @@ from bpstep.answers import call_names, describe
 from bpstep.enums import StrEnum
 from bpstep.escaping import printable
 from bpstep.numbers import DEFAULT_PRECISION, fmt
-from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Session
+from bpstep.practice import HINT_RUNGS, Event, Feedback, Outcome, Practice, Session
 from bpstep.render.stages import stage_heading
 from bpstep.trace import UPDATE_KINDS, Kind, Quantity, edge_name, unit_name
 from bpstep.verify import CARRIED, ROUNDING, Report
@@ -275,6 +276,24 @@ def practise(console: Console, session: Session, read: Reader, *,
         console.print(Text("\nstopped (Ctrl-C)", style="dim"))
         return Ending.INTERRUPTED
     return Ending.DONE
+
+
+def practise_page(console: Console, practice: Practice, *, precision: int) -> tuple[Ending, Report]:
+    """``bpstep practice`` from start to summary: the problem, then every value asked in turn,
+    read from the terminal or one line each from piped stdin; how it ended, and its marking."""
+    session = practice.session
+    piped = not sys.stdin.isatty()
+    console.print(practice.scenario.title or str(practice.source), style="bold underline",
+                  markup=False)
+    if practice.made_with is not None:
+        console.print(f"made with: {practice.made_with}", style="dim", markup=False)
+    console.print(problem(session))
+    console.print(intro(session, session.tries, piped=piped))
+    read = piped_reader(sys.stdin, console) if piped else terminal_reader()
+    ending = practise(console, session, read, precision=precision, piped=piped)
+    report = session.report()
+    console.print(render_summary(session, report))
+    return ending, report
 
 
 def render_summary(session: Session, report: Report) -> RenderableType:

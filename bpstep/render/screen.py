@@ -5,6 +5,7 @@ Composing it in one place means the SVG slides show exactly what the terminal sh
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,41 @@ class View:
     """Every stage's matrix equations (bpstep.matrix), when ``mode`` shows them."""
     max_rows: int = MAX_ROWS
     """Stages with more rows are summarised (``--step`` can show them whole and page)."""
+
+
+def view_of(trace: Trace, *, precision: int, explain: bool, focus: str | None, diagram: bool,
+            mode: ViewMode) -> View:
+    """The picture ``bpstep run``'s options ask for: the unit followed is checked and found, and
+    the matrix equations computed, only when asked (modules a plain run does not load)."""
+    followed = None
+    if focus is not None:
+        from bpstep.render.focus import focus_on
+
+        followed = focus_on(trace, focus)
+    matrices: tuple[MatrixStage, ...] = ()
+    if mode != ViewMode.UNIT:
+        from bpstep.matrix import matrix_stages
+
+        matrices = matrix_stages(trace)
+    return View(precision, explain, followed, diagram, trace.network.title or "", mode, matrices)
+
+
+def show_stages(trace: Trace, view: View, *, step: bool, auto: float | None) -> int:
+    """Every stage on stdout, or one at a time with ``step`` on a terminal (its exit code: 130
+    when stopped by Ctrl-C); without a terminal to step on, all of them, as said on stderr."""
+    from bpstep.render.console import make_console
+
+    console = make_console()
+    if step:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from bpstep.render.stepper import step_through
+
+            return step_through(console, trace, view, auto=auto)
+        make_console(stderr=True).print(
+            "bpstep: --step needs an interactive terminal; printing all stages instead.",
+            markup=False)
+    console.print(render_all(trace, view, width=console.width))
+    return 0
 
 
 def focus_note(focus: Focus) -> str:

@@ -136,6 +136,14 @@ def loss_curve(history: Sequence[tuple[int, float]], width: int = 60, height: in
     return "\n".join(["loss", *lines])
 
 
+def print_training(console: Console, scenario: Scenario, result: TrainResult, precision: int
+                   ) -> None:
+    """``bpstep train``'s report under the scenario's title."""
+    if scenario.title:
+        console.print(scenario.title, style="bold underline", markup=False)
+    console.print(render_training(scenario, result, precision))
+
+
 def render_training(scenario: Scenario, result: TrainResult, precision: int) -> RenderableType:
     """Everything ``bpstep train`` prints after training, in reading order."""
     parts: list[RenderableType] = [summary_line(scenario, result, precision), loss_table(result, precision)]

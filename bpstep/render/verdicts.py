@@ -12,7 +12,7 @@ from rich.text import Text
 from bpstep.answers import call_names, describe, describe_given
 from bpstep.numbers import DEFAULT_PRECISION, fmt
 from bpstep.trace import Network, Quantity, Trace
-from bpstep.verify import NOT_ATTEMPTED, TO_FIX, TOO_COARSE, Report, Verdict
+from bpstep.verify import NOT_ATTEMPTED, TO_FIX, TOO_COARSE, MarkedFile, Report, Verdict
 
 VERDICT_STYLES = {"correct": "green", "rounding": "green", "carried": "yellow",
                   "too coarse": "magenta", "rounded too early": "yellow", "wrong": "bold red",
@@ -40,6 +40,21 @@ def render_report(report: Report, *, precision: int = DEFAULT_PRECISION, reveal:
         parts.append(Text(f"See how a value is computed: {explain_command} '{first_wrong}'",
                           style="dim"))
     return Group(*parts)
+
+
+def print_marked(console: Console, marked: MarkedFile, *, precision: int, reveal: bool,
+                 everything: bool) -> None:
+    """``bpstep verify FILE``'s page: the scenario's title, the answers file marked (as the user
+    may type it again), its marking, and the command that explains a first mistake."""
+    from bpstep.lessons import display
+
+    worksheet = marked.worksheet
+    if worksheet.scenario.title:
+        console.print(worksheet.scenario.title, style="bold underline", markup=False)
+    console.print(f"answers: {display(worksheet.answers_path)}", style="dim", markup=False)
+    console.print(render_report(marked.report, precision=precision, reveal=reveal,
+                                everything=everything,
+                                explain_command=f"bpstep explain {display(worksheet.scenario_path)}"))
 
 
 class MarkingTable:
