@@ -291,14 +291,14 @@ class _Builder:
         if self.network.pairing is not None:
             return (first, " − ", second)
         sign = -1.0 if self.delta_rule else 1.0
-        units = y.values.shape[0 if y.cols == ("",) else 1]
-        along = 0 if y.cols == ("",) else 1
+        along = 0 if y.cols == ("",) else 1  # the axis of the output units
         grad = Operand(f"{'−' if self.delta_rule else ''}∂E/∂{y.symbol}",
-                       sign * _along(self.loss.grad, y.values, t.values, units, along), y.rows, y.cols)
+                       sign * self.loss.grad(y.values, t.values, y.values.shape[along]), y.rows,
+                       y.cols)
         if act.derivative is None:
             weighted = np.sum(grad.values * y.values, axis=along, keepdims=True)
-            total = Operand(f"({grad.symbol} ⊙ {y.symbol})·1", weighted,
-                            y.rows if along else ("",), ("",) if along else y.cols)
+            total = Operand(f"({grad.symbol} ⊙ {y.symbol})·1", weighted, y.rows if along else ("",),
+                            ("",))
             return (y, " ⊙ ", "(", grad, " − ", total, ")")
         error: tuple[Token, ...] = ("(", first, " − ", second, ")") if self.loss.name == "half_sse" \
             else (grad,)
@@ -395,9 +395,3 @@ def _labels(inputs: tuple[str, ...]) -> dict[str, tuple[str, int | None]]:
 def _transposed(op: Operand) -> Operand:
     return Operand(op.symbol, op.values, op.rows, op.cols, transposed=True, scalar=op.scalar)
 
-
-def _along(grad: object, y: np.ndarray, t: np.ndarray, units: int, axis: int) -> np.ndarray:
-    """∂E/∂y with units along ``axis`` (0 for a column, 1 when samples are rows)."""
-    if axis == 0:
-        return grad(y.T, t.T, units).T  # type: ignore[operator]
-    return grad(y, t, units)  # type: ignore[operator]
