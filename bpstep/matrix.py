@@ -120,7 +120,8 @@ def matrix_stages(trace: Trace) -> tuple[MatrixStage, ...]:
 
 
 class _Builder:
-    """Reads a stage's values by name and writes them as the equations of its phase."""
+    """Reads a stage's values by name (floats, so every array is float64) and writes them as the
+    equations of its phase."""
 
     def __init__(self, trace: Trace) -> None:
         self.network = network = trace.network
@@ -141,14 +142,14 @@ class _Builder:
     def layer_values(self, kind: str, k: int, samples: list[int]) -> np.ndarray:
         """(samples × units) of ``kind`` in layer k."""
         return np.array([[self.env[unit_name(kind, u, self.tag(s))] for u in self.units[k]]
-                         for s in samples], dtype=float)
+                         for s in samples])
 
     def weights(self, k: int, kind: str, tag: int | None) -> np.ndarray:
         return np.array([[self.env[edge_name(kind, s, u, tag)] for u in self.units[k]]
-                         for s in self.units[k - 1]], dtype=float)
+                         for s in self.units[k - 1]])
 
     def biases(self, k: int, kind: str, tag: int | None) -> np.ndarray:
-        return np.array([[self.env[unit_name(kind, u, tag)]] for u in self.units[k]], dtype=float)
+        return np.array([[self.env[unit_name(kind, u, tag)]] for u in self.units[k]])
 
     # operands
 
