@@ -167,3 +167,28 @@ def test_a_rule_is_written_with_any_name_and_number_in_its_holes() -> None:
     layout = Sum((Prod((Ref("w[x{1}->h]"), Ref("y[x{1}]")), tight=True), Ref("b{0}"))).layout()
     assert layout.names() == "w[x{1}->h]·y[x{1}] + b{0}"
     assert layout.numbers({"w[x{1}->h]": -0.5, "y[x{1}]": 2.0, "b{0}": 1.0}, repr) == "(-0.5)×2.0 + 1.0"
+
+
+@pytest.mark.parametrize(("top", "bottom", "quotient"), [
+    (1.0, 0.0, math.inf), (-1.0, 0.0, -math.inf), (1.0, -0.0, -math.inf), (-2.5, -0.0, math.inf),
+    (0.0, 0.0, math.nan), (-0.0, -0.0, math.nan), (math.nan, 0.0, math.nan), (6.0, -3.0, -2.0),
+])
+def test_a_division_by_zero_is_an_infinity_signed_as_ieee_says_or_nan(top: float, bottom: float,
+                                                                       quotient: float) -> None:
+    got = Div(X, Y).evaluate({"x": top, "y": bottom})
+    assert got == quotient or (math.isnan(quotient) and math.isnan(got))
+
+
+def test_a_sum_is_exact_and_past_the_float_range_infinite_or_nan() -> None:
+    # The three doubles nearest 0.1, 0.2 and 0.3 add up exactly to 2⁻⁵⁵ (a naive sum gives 2⁻⁵⁴).
+    assert Sum((X, Y, Z)).evaluate({"x": 0.1, "y": 0.2, "z": -0.3}) == 2.0 ** -55
+    assert Sum((X, Y)).evaluate({"x": 1e308, "y": 1e308}) == math.inf
+    assert math.isnan(Sum((X, Y)).evaluate({"x": math.inf, "y": -math.inf}))
+
+
+def test_inlining_goes_exactly_as_many_levels_down_as_asked() -> None:
+    rule = Prod((Ref("lr"), Prod((Ref("d"), Ref("y")), tight=True)))
+    rules = {"d": Prod((Ref("w"), Ref("t"))), "t": Diff(ONE, Ref("y"))}
+    assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
+    assert inline(rule, rules.get, 2).names() == "lr · w · (1 − y)·y"
+    assert inline(rule, rules.get, 3).names() == "lr · w · (1 − y)·y"
