@@ -208,10 +208,13 @@ class _Builder:
                            self.marks(stage, rows))
 
     def weights_note(self, inputs: tuple[str, ...], stage: Stage, rows: bool) -> str:
+        """The rows note, and which update made W when a forward stage reads updated weights: only
+        online and minibatch steps do, after an update tagged with its first sample."""
         notes = [self.rows_note(stage, rows)] if rows else []
         w_kind, w_tag = _labels(inputs)["w"]
         if w_kind == Kind.W:
-            notes.append("W: the weights as updated at " + (f"@{w_tag}" if w_tag else "the update"))
+            assert w_tag is not None
+            notes.append("W: the weights as updated at " + sample_label(w_tag))
         return "; ".join(notes)
 
     def forward(self, k: int, samples: list[int], rows: bool,
