@@ -189,6 +189,12 @@ def test_the_total_loss_is_one_transposed_times_each_samples_loss(tmp_path: Path
     scale = 0.5 / (4 if reduction == "mean" else 1)
     after = xor_numbers(W1 + scale * hand["dW1"], B1 + scale * hand["db1"],
                         W2 + scale * hand["dW2"], B2 + scale * hand["db2"], X, T)
+    again = [m for m in ms if m.note.startswith("with the updated weights")]
+    assert len(again) == 4  # one stage per sample, each holding every sample as a row
+    for stage in again:
+        np.testing.assert_allclose(equation(stage, "A¹").lhs.values, after["A1"])
+        np.testing.assert_allclose(operand(equation(stage, "A²"), "Y¹"), after["Y1"])
+        np.testing.assert_allclose(equation(stage, "Y²").lhs.values, after["Y2"])
     totals = [m for m in ms if m.equations[0].lhs.symbol == "E"]
     assert len(totals) == 2  # the step's, then the one with the updated weights
     for total, outputs in zip(totals, (hand["Y2"], after["Y2"]), strict=True):
@@ -299,6 +305,19 @@ def test_softmax_without_its_own_loss_takes_the_whole_jacobian(tmp_path: Path, c
     np.testing.assert_allclose(eq.lhs.values, along(y * (gradient - weighted)))
     total = next(o for o in eq.operands if o.symbol.endswith("·1"))  # one number per sample
     assert (total.rows, total.cols) == ((("@1", "@2") if samples else ("",)), ("",))
+
+
+def test_y_is_written_as_its_layers_activation_or_f_when_a_gain_steepens_it(tmp_path: Path) -> None:
+    """f(a) stands for k·a inside: ``sigmoid(a¹)`` would hide the gain a worksheet must show."""
+    data = {**TANH_MSE, "layers": [{"units": ["x1", "x2"]},
+                                   {"units": ["h1", "h2"], "activation": {"name": "sigmoid", "gain": 2}},
+                                   {"units": ["o1", "o2"], "activation": "tanh"}]}
+    path = tmp_path / "gain.yaml"
+    path.write_text(yaml.safe_dump(data))
+    outputs = [e.symbols() for m in stages_of(path)[:2] for e in m.equations if e.lhs.symbol[0] == "y"]
+    assert outputs == ["y¹ = f(a¹)", "y² = tanh(a²)"]
+    relu = [e.symbols() for m in stages_of(SCENARIOS / "relu_sse.yaml")[:2] for e in m.equations]
+    assert relu == ["a¹ = (W¹)ᵀ·y⁰ + b¹", "y¹ = relu(a¹)", "a² = (W²)ᵀ·y¹ + b²", "y² = identity(a²)"]
 
 
 def test_two_hidden_layers_shapes() -> None:
