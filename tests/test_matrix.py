@@ -55,6 +55,9 @@ def test_gfg_single_sample_entries_match_hand_computation() -> None:
     np.testing.assert_allclose(equation(ms[0], "a¹").lhs.values, a1)
     np.testing.assert_allclose(operand(equation(ms[0], "a¹"), "W¹"), w1)
     np.testing.assert_allclose(equation(ms[0], "y¹").lhs.values, y1)
+    (loss,) = ms[2].equations
+    assert loss.symbols() == "E = half_sse(y², t)" and loss.shapes() == "scalar = (1×1), (1×1)"
+    assert loss.lhs.values[0, 0] == pytest.approx(0.5 * (0.5 - y2[0, 0]) ** 2)
     hidden = equation(ms[4], "δ¹")
     assert hidden.symbols() == "δ¹ = (W²·δ²) ⊙ f′(a¹)"
     assert hidden.shapes() == "(2×1) = (2×1)·(1×1) ⊙ (2×1)"
@@ -195,6 +198,14 @@ def test_the_total_loss_is_one_transposed_times_each_samples_loss(tmp_path: Path
         np.testing.assert_allclose(equation(stage, "A¹").lhs.values, after["A1"])
         np.testing.assert_allclose(operand(equation(stage, "A²"), "Y¹"), after["Y1"])
         np.testing.assert_allclose(equation(stage, "Y²").lhs.values, after["Y2"])
+        np.testing.assert_allclose(equation(stage, "e").lhs.values[:, 0],
+                                   0.5 * ((T - after["Y2"]) ** 2).sum(axis=1))
+    each_loss = [m for m in ms if m.equations[0].lhs.symbol == "e"]
+    assert len(each_loss) == 4
+    for stage in each_loss:
+        (eq,) = stage.equations
+        assert eq.symbols() == "e = half_sse(Y², T)"
+        np.testing.assert_allclose(eq.lhs.values[:, 0], 0.5 * ((T - hand["Y2"]) ** 2).sum(axis=1))
     totals = [m for m in ms if m.equations[0].lhs.symbol == "E"]
     assert len(totals) == 2  # the step's, then the one with the updated weights
     for total, outputs in zip(totals, (hand["Y2"], after["Y2"]), strict=True):
