@@ -136,6 +136,11 @@ def test_online_and_minibatch_updates_follow_the_samples_in_order(tmp_path: Path
         hand = xor_numbers(w1, b1, w2, b2, X[start:start + size], T[start:start + size])
         forward = equation(forwards[start], forwards[start].equations[0].lhs.symbol)
         np.testing.assert_allclose(operand(forward, "W¹"), w1)
+        at = next(i for i, m in enumerate(ms) if m is forwards[start])
+        (hidden,) = ms[at + 4].equations  # forward, forward, loss, output δ, then this δ
+        assert hidden.lhs.symbol == ("D¹" if size > 1 else "δ¹")
+        np.testing.assert_allclose(operand(hidden, "W²"), w2)
+        np.testing.assert_allclose(hidden.lhs.values, hand["D1"] if size > 1 else hand["D1"].T)
         expected_w2 = equation(updates[n], "ΔW²")
         np.testing.assert_allclose(expected_w2.lhs.values, 0.5 * hand["dW2"])
         if size == 1:
@@ -329,6 +334,61 @@ def test_y_is_written_as_its_layers_activation_or_f_when_a_gain_steepens_it(tmp_
     assert outputs == ["y¹ = f(a¹)", "y² = tanh(a²)"]
     relu = [e.symbols() for m in stages_of(SCENARIOS / "relu_sse.yaml")[:2] for e in m.equations]
     assert relu == ["a¹ = (W¹)ᵀ·y⁰ + b¹", "y¹ = relu(a¹)", "a² = (W²)ᵀ·y¹ + b²", "y² = identity(a²)"]
+
+
+def test_the_gradient_convention_turns_the_error_and_subtracts_the_change() -> None:
+    """δ = (y − t)·f′(a) = +∂E/∂a, ΔW = −η·y·δᵀ: the GeeksforGeeks network worked here (η = 1)."""
+    x = np.array([[0.35], [0.7]])
+    w1, w2 = np.array([[0.2, 0.3], [0.2, 0.3]]), np.array([[0.3], [0.9]])
+    y1 = sigmoid(w1.T @ x)
+    y2 = sigmoid(w2.T @ y1)
+    d2 = (y2 - 0.5) * y2 * (1 - y2)
+    ms = stages_of(SCENARIOS / "gfg_gradient_convention.yaml")
+    output = equation(ms[3], "δ²")
+    assert output.symbols() == "δ² = (y² − t) ⊙ f′(a²)"
+    np.testing.assert_allclose(output.lhs.values, d2)
+    change = equation(ms[5], "ΔW²")
+    assert change.symbols() == "ΔW² = −η · y¹·(δ²)ᵀ"
+    np.testing.assert_allclose(change.lhs.values, -1.0 * y1 @ d2.T)
+    new = equation(ms[5], "W²(new)")
+    assert new.symbols() == "W²(new) = W² + ΔW²"
+    np.testing.assert_allclose(operand(new, "W²"), w2)
+    np.testing.assert_allclose(new.lhs.values, w2 - y1 @ d2.T)
+
+
+@pytest.mark.parametrize("convention", ["delta_rule", "gradient"])
+@pytest.mark.parametrize("samples", [{}, {"mode": "batch", "inputs": [[1.0, 2.0], [0.5, -1.0]],
+                                          "targets": [[0, 1, 0], [0.2, 0.3, 0.5]]}],
+                         ids=["column", "rows"])
+def test_softmax_with_cross_entropy_takes_t_minus_y_at_the_outputs(tmp_path: Path, convention: str,
+                                                                    samples: dict) -> None:
+    data = {**SOFTMAX, "convention": convention, **samples}
+    path = tmp_path / "softmax.yaml"
+    path.write_text(yaml.safe_dump(data))
+    y, t = _forward(data, ("sigmoid", "softmax"))
+    output = next(m for m in stages_of(path) if m.equations[0].lhs.symbol in ("δ²", "D²"))
+    (eq,) = output.equations
+    y_name, t_name = ("Y²", "T") if samples else ("y²", "t")
+    error = f"{t_name} − {y_name}" if convention == "delta_rule" else f"{y_name} − {t_name}"
+    assert eq.symbols() == f"{eq.lhs.symbol} = {error}"
+    delta = t - y if convention == "delta_rule" else y - t
+    np.testing.assert_allclose(eq.lhs.values, delta if samples else delta.T)
+
+
+@pytest.mark.parametrize(("mode", "size"), [("online", 1), ("minibatch", 2)])
+def test_a_mean_update_divides_by_the_samples_it_learns_from(tmp_path: Path, mode: str,
+                                                             size: int) -> None:
+    extra = {"batch_size": size} if mode == "minibatch" else {}
+    ms = stages_of(write_xor(tmp_path / "xor.yaml", mode=mode, reduction="mean", **extra))
+    hand = xor_numbers(W1, B1, W2, B2, X[:size], T[:size])
+    first = next(m for m in ms if any(e.lhs.symbol == "ΔW²" for e in m.equations))
+    change = equation(first, "ΔW²")
+    if size == 1:
+        assert change.symbols() == "ΔW² = η · y¹·(δ²)ᵀ"
+    else:
+        assert change.symbols() == "ΔW² = η / n · (Y¹)ᵀ·D²" and operand(change, "n")[0, 0] == 2
+    np.testing.assert_allclose(change.lhs.values, 0.5 / size * hand["dW2"])
+    np.testing.assert_allclose(equation(first, "Δb²").lhs.values[:, 0], 0.5 / size * hand["db2"])
 
 
 def test_two_hidden_layers_shapes() -> None:
