@@ -439,8 +439,7 @@ class Ln(Unary):
     op = "ln"
 
     def evaluate(self, env: Env) -> float:
-        x = self.operand.evaluate(env)
-        return math.log(max(x, TINY)) if x == x else x
+        return math.log(max(self.operand.evaluate(env), TINY))  # max(nan, TINY) is nan: ln nan = nan
 
     def local(self, xs: list[float], value: float) -> list[float]:
         return [1.0 / max(xs[0], TINY)]
@@ -593,10 +592,11 @@ def exp(x: float) -> float:
 
 
 def divide(top: float, bottom: float) -> float:
-    """top / bottom that is ±inf (or nan for 0/0) instead of raising at 0."""
+    """top / bottom that is ±inf (or nan for 0/0) instead of raising at 0; the sign of a signed
+    zero counts, as in IEEE arithmetic: ±∞ times ±∞ carries the quotient's sign."""
     if bottom == 0:
         return math.nan if top == 0 or top != top else math.copysign(math.inf, top) * math.copysign(
-            1.0, bottom)
+            math.inf, bottom)
     return top / bottom
 
 

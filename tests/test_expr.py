@@ -192,3 +192,16 @@ def test_inlining_goes_exactly_as_many_levels_down_as_asked() -> None:
     assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
     assert inline(rule, rules.get, 2).names() == "lr · w · (1 − y)·y"
     assert inline(rule, rules.get, 3).names() == "lr · w · (1 − y)·y"
+
+
+def test_softmax_far_past_the_range_of_exp_is_shifted_by_its_largest_input() -> None:
+    """Two equal net inputs of 1000 (e^1000 overflows): each output is ½, ∂s₀/∂a = [½·½, −½·½],
+    and inputs within 0.001 of 1000 give outputs within 1/(1 + e^±0.002) of ½."""
+    from bpstep.affine import Affine
+
+    node = Softmax(0, (X, Y))
+    assert node.evaluate({"x": 1000.0, "y": 1000.0}) == 0.5
+    assert node.local([1000.0, 1000.0], 0.5) == [0.25, -0.25]
+    form = node.bound({"x": Affine.written("x", 1000.0, 0.001), "y": Affine.written("y", 1000.0, 0.001)})
+    assert form.bounded and form.low <= 1 / (1 + math.exp(0.002)) and form.high >= 1 / (1 + math.exp(-0.002))
+    assert form.high - form.low < 0.01
