@@ -312,7 +312,7 @@ class Prod(Expr):
     def write(self, w: Writer) -> str:
         sign = w.tight if self.tight else w.spaced
         first, *rest = self.factors
-        return sign.join([_factor(first, w, first=True), *(f.wrapped(w, PRODUCT) for f in rest)])
+        return sign.join([_leading(first, w), *(f.wrapped(w, PRODUCT) for f in rest)])
 
     def children(self) -> tuple[Expr, ...]:
         return self.factors
@@ -321,9 +321,9 @@ class Prod(Expr):
         return Prod(children, self.tight)
 
 
-def _factor(f: Expr, w: Writer, first: bool) -> str:
-    """A factor of a product or numerator: a leading minus needs no brackets (−t / y × y)."""
-    return f.write(w) if first and isinstance(f, Neg) else f.wrapped(w, PRODUCT)
+def _leading(f: Expr, w: Writer) -> str:
+    """The first factor of a product, or a numerator: its minus needs no brackets (−t / y × y)."""
+    return f.write(w) if isinstance(f, Neg) else f.wrapped(w, PRODUCT)
 
 
 @dataclass(slots=True)
@@ -346,7 +346,7 @@ class Div(Expr):
         return self.numerator.bound(ranges).times(self.denominator.bound(ranges).reciprocal())
 
     def write(self, w: Writer) -> str:
-        top = _factor(self.numerator, w, first=True)
+        top = _leading(self.numerator, w)
         return f"{top} / {self.denominator.wrapped(w, PRODUCT + 1)}"
 
     def children(self) -> tuple[Expr, ...]:

@@ -61,6 +61,8 @@ def test_negative_operands_are_bracketed_and_products_of_a_weight_are_tight() ->
     (Diff(Ref("a"), Diff(Ref("t"), Ref("y"))), "a − (t − y)"),
     (Neg(Prod((Div(Ref("lr"), const(3)), Ref("d")))), "−lr / 3 · d"),
     (Ln(Diff(ONE, Ref("y"))), "ln(1 − y)"),
+    (Div(Neg(Ref("t")), Ref("y")), "−t / y"),
+    (Prod((Ref("y"), Neg(Ref("t")))), "y · (−t)"),
 ])
 def test_brackets_only_where_the_reading_needs_them(rule, text: str) -> None:
     assert rule.names() == text
@@ -76,6 +78,11 @@ def test_evaluation_never_raises_on_hostile_operands() -> None:
     softmax = Softmax(0, (Ref("a"), Ref("b")))
     assert softmax.evaluate(huge) == 1.0
     assert math.isnan(Softmax(0, (Ref("a"), const(math.inf))).evaluate(huge))
+
+
+def test_a_rewrite_keeps_the_brackets_a_sum_was_written_with() -> None:
+    half_sse = Prod((HALF, Sum((Square(Diff(Ref("t"), Ref("y"))),), "[]")))
+    assert substitute(half_sse, {"t": ONE}).names() == "½ · [(1 − y)²]"
 
 
 def test_rewrites_make_new_trees_and_leave_the_old_one() -> None:
