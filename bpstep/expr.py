@@ -87,7 +87,8 @@ class Expr:
         return f"({text})" if self.strength < least else text
 
     def rewrite(self, change: Callable[[Expr], Expr | None]) -> Expr:
-        """The tree with every node for which ``change`` gives a replacement replaced (top down)."""
+        """The tree with every node for which ``change`` gives a replacement replaced (top down);
+        a subtree nothing was replaced in is kept as it is, not copied (verify makes many rewrites)."""
         replaced = change(self)
         if replaced is not None:
             return replaced

@@ -93,6 +93,8 @@ def test_rewrites_make_new_trees_and_leave_the_old_one() -> None:
     rules = {"d": Prod((Ref("w"), Ref("t")))}
     assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
     assert inline(rule, rules.get, 0) is rule
+    assert no_rate.factors[1] is rule.factors[1]  # what the rewrite did not reach is shared
+    assert substitute(rule, {"t": ONE}) is rule
 
 
 def test_names_parse_back_into_their_parts() -> None:
