@@ -348,7 +348,7 @@ class Div(Expr):
 
     def write(self, w: Writer) -> str:
         top = _leading(self.numerator, w)
-        return f"{top} / {self.denominator.wrapped(w, PRODUCT + 1)}"
+        return f"{top} / {self.denominator.wrapped(w, ATOM)}"  # a / (b · c), a / (−b)
 
     def children(self) -> tuple[Expr, ...]:
         return (self.numerator, self.denominator)

@@ -62,6 +62,9 @@ def test_negative_operands_are_bracketed_and_products_of_a_weight_are_tight() ->
     (Neg(Prod((Div(Ref("lr"), const(3)), Ref("d")))), "−lr / 3 · d"),
     (Ln(Diff(ONE, Ref("y"))), "ln(1 − y)"),
     (Div(Neg(Ref("t")), Ref("y")), "−t / y"),
+    (Diff(Sum((Ref("a"), Ref("w"))), Ref("t")), "a + w − t"),
+    (Div(Ref("t"), Neg(Ref("y"))), "t / (−y)"),
+    (Div(Ref("t"), Square(Ref("y"))), "t / y²"),
     (Prod((Ref("y"), Neg(Ref("t")))), "y · (−t)"),
 ])
 def test_brackets_only_where_the_reading_needs_them(rule, text: str) -> None:
