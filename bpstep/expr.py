@@ -87,7 +87,8 @@ class Expr:
         return f"({text})" if self.strength < least else text
 
     def rewrite(self, change: Callable[[Expr], Expr | None]) -> Expr:
-        """The tree with every node for which ``change`` gives a replacement replaced (top down)."""
+        """The tree with every node for which ``change`` gives a replacement replaced (top down);
+        a subtree nothing was replaced in is kept as it is, not copied (verify makes many rewrites)."""
         replaced = change(self)
         if replaced is not None:
             return replaced
@@ -312,7 +313,7 @@ class Prod(Expr):
     def write(self, w: Writer) -> str:
         sign = w.tight if self.tight else w.spaced
         first, *rest = self.factors
-        return sign.join([_factor(first, w, first=True), *(f.wrapped(w, PRODUCT) for f in rest)])
+        return sign.join([_leading(first, w), *(f.wrapped(w, PRODUCT) for f in rest)])
 
     def children(self) -> tuple[Expr, ...]:
         return self.factors
@@ -321,9 +322,9 @@ class Prod(Expr):
         return Prod(children, self.tight)
 
 
-def _factor(f: Expr, w: Writer, first: bool) -> str:
-    """A factor of a product or numerator: a leading minus needs no brackets (−t / y × y)."""
-    return f.write(w) if first and isinstance(f, Neg) else f.wrapped(w, PRODUCT)
+def _leading(f: Expr, w: Writer) -> str:
+    """The first factor of a product, or a numerator: its minus needs no brackets (−t / y × y)."""
+    return f.write(w) if isinstance(f, Neg) else f.wrapped(w, PRODUCT)
 
 
 @dataclass(slots=True)
@@ -346,8 +347,8 @@ class Div(Expr):
         return self.numerator.bound(ranges).times(self.denominator.bound(ranges).reciprocal())
 
     def write(self, w: Writer) -> str:
-        top = _factor(self.numerator, w, first=True)
-        return f"{top} / {self.denominator.wrapped(w, PRODUCT + 1)}"
+        top = _leading(self.numerator, w)
+        return f"{top} / {self.denominator.wrapped(w, ATOM)}"  # a / (b · c), a / (−b)
 
     def children(self) -> tuple[Expr, ...]:
         return (self.numerator, self.denominator)
@@ -439,8 +440,7 @@ class Ln(Unary):
     op = "ln"
 
     def evaluate(self, env: Env) -> float:
-        x = self.operand.evaluate(env)
-        return math.log(max(x, TINY)) if x == x else x
+        return math.log(max(self.operand.evaluate(env), TINY))  # max(nan, TINY) is nan: ln nan = nan
 
     def local(self, xs: list[float], value: float) -> list[float]:
         return [1.0 / max(xs[0], TINY)]
@@ -593,10 +593,11 @@ def exp(x: float) -> float:
 
 
 def divide(top: float, bottom: float) -> float:
-    """top / bottom that is ±inf (or nan for 0/0) instead of raising at 0."""
+    """top / bottom that is ±inf (or nan for 0/0) instead of raising at 0; the sign of a signed
+    zero counts, as in IEEE arithmetic: ±∞ times ±∞ carries the quotient's sign."""
     if bottom == 0:
         return math.nan if top == 0 or top != top else math.copysign(math.inf, top) * math.copysign(
-            1.0, bottom)
+            math.inf, bottom)
     return top / bottom
 
 

@@ -120,7 +120,8 @@ def matrix_stages(trace: Trace) -> tuple[MatrixStage, ...]:
 
 
 class _Builder:
-    """Reads a stage's values by name and writes them as the equations of its phase."""
+    """Reads a stage's values by name (floats, so every array is float64) and writes them as the
+    equations of its phase."""
 
     def __init__(self, trace: Trace) -> None:
         self.network = network = trace.network
@@ -141,14 +142,14 @@ class _Builder:
     def layer_values(self, kind: str, k: int, samples: list[int]) -> np.ndarray:
         """(samples × units) of ``kind`` in layer k."""
         return np.array([[self.env[unit_name(kind, u, self.tag(s))] for u in self.units[k]]
-                         for s in samples], dtype=float)
+                         for s in samples])
 
     def weights(self, k: int, kind: str, tag: int | None) -> np.ndarray:
         return np.array([[self.env[edge_name(kind, s, u, tag)] for u in self.units[k]]
-                         for s in self.units[k - 1]], dtype=float)
+                         for s in self.units[k - 1]])
 
     def biases(self, k: int, kind: str, tag: int | None) -> np.ndarray:
-        return np.array([[self.env[unit_name(kind, u, tag)]] for u in self.units[k]], dtype=float)
+        return np.array([[self.env[unit_name(kind, u, tag)]] for u in self.units[k]])
 
     # operands
 
@@ -207,10 +208,13 @@ class _Builder:
                            self.marks(stage, rows))
 
     def weights_note(self, inputs: tuple[str, ...], stage: Stage, rows: bool) -> str:
+        """The rows note, and which update made W when a forward stage reads updated weights: only
+        online and minibatch steps do, after an update tagged with its first sample."""
         notes = [self.rows_note(stage, rows)] if rows else []
         w_kind, w_tag = _labels(inputs)["w"]
         if w_kind == Kind.W:
-            notes.append("W: the weights as updated at " + (f"@{w_tag}" if w_tag else "the update"))
+            assert w_tag is not None
+            notes.append("W: the weights as updated at " + sample_label(w_tag))
         return "; ".join(notes)
 
     def forward(self, k: int, samples: list[int], rows: bool,
@@ -291,14 +295,14 @@ class _Builder:
         if self.network.pairing is not None:
             return (first, " − ", second)
         sign = -1.0 if self.delta_rule else 1.0
-        units = y.values.shape[0 if y.cols == ("",) else 1]
-        along = 0 if y.cols == ("",) else 1
+        along = 0 if y.cols == ("",) else 1  # the axis of the output units
         grad = Operand(f"{'−' if self.delta_rule else ''}∂E/∂{y.symbol}",
-                       sign * _along(self.loss.grad, y.values, t.values, units, along), y.rows, y.cols)
+                       sign * self.loss.grad(y.values, t.values, y.values.shape[along]), y.rows,
+                       y.cols)
         if act.derivative is None:
             weighted = np.sum(grad.values * y.values, axis=along, keepdims=True)
-            total = Operand(f"({grad.symbol} ⊙ {y.symbol})·1", weighted,
-                            y.rows if along else ("",), ("",) if along else y.cols)
+            total = Operand(f"({grad.symbol} ⊙ {y.symbol})·1", weighted, y.rows if along else ("",),
+                            ("",))
             return (y, " ⊙ ", "(", grad, " − ", total, ")")
         error: tuple[Token, ...] = ("(", first, " − ", second, ")") if self.loss.name == "half_sse" \
             else (grad,)
@@ -395,9 +399,3 @@ def _labels(inputs: tuple[str, ...]) -> dict[str, tuple[str, int | None]]:
 def _transposed(op: Operand) -> Operand:
     return Operand(op.symbol, op.values, op.rows, op.cols, transposed=True, scalar=op.scalar)
 
-
-def _along(grad: object, y: np.ndarray, t: np.ndarray, units: int, axis: int) -> np.ndarray:
-    """∂E/∂y with units along ``axis`` (0 for a column, 1 when samples are rows)."""
-    if axis == 0:
-        return grad(y.T, t.T, units).T  # type: ignore[operator]
-    return grad(y, t, units)  # type: ignore[operator]

@@ -61,6 +61,11 @@ def test_negative_operands_are_bracketed_and_products_of_a_weight_are_tight() ->
     (Diff(Ref("a"), Diff(Ref("t"), Ref("y"))), "a − (t − y)"),
     (Neg(Prod((Div(Ref("lr"), const(3)), Ref("d")))), "−lr / 3 · d"),
     (Ln(Diff(ONE, Ref("y"))), "ln(1 − y)"),
+    (Div(Neg(Ref("t")), Ref("y")), "−t / y"),
+    (Diff(Sum((Ref("a"), Ref("w"))), Ref("t")), "a + w − t"),
+    (Div(Ref("t"), Neg(Ref("y"))), "t / (−y)"),
+    (Div(Ref("t"), Square(Ref("y"))), "t / y²"),
+    (Prod((Ref("y"), Neg(Ref("t")))), "y · (−t)"),
 ])
 def test_brackets_only_where_the_reading_needs_them(rule, text: str) -> None:
     assert rule.names() == text
@@ -78,6 +83,11 @@ def test_evaluation_never_raises_on_hostile_operands() -> None:
     assert math.isnan(Softmax(0, (Ref("a"), const(math.inf))).evaluate(huge))
 
 
+def test_a_rewrite_keeps_the_brackets_a_sum_was_written_with() -> None:
+    half_sse = Prod((HALF, Sum((Square(Diff(Ref("t"), Ref("y"))),), "[]")))
+    assert substitute(half_sse, {"t": ONE}).names() == "½ · [(1 − y)²]"
+
+
 def test_rewrites_make_new_trees_and_leave_the_old_one() -> None:
     rule = Prod((Ref("lr"), Prod((Ref("d"), Ref("y")), tight=True)))
     no_rate = substitute(rule, {"lr": ONE})
@@ -86,6 +96,8 @@ def test_rewrites_make_new_trees_and_leave_the_old_one() -> None:
     rules = {"d": Prod((Ref("w"), Ref("t")))}
     assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
     assert inline(rule, rules.get, 0) is rule
+    assert no_rate.factors[1] is rule.factors[1]  # what the rewrite did not reach is shared
+    assert substitute(rule, {"t": ONE}) is rule
 
 
 def test_names_parse_back_into_their_parts() -> None:
@@ -167,3 +179,41 @@ def test_a_rule_is_written_with_any_name_and_number_in_its_holes() -> None:
     layout = Sum((Prod((Ref("w[x{1}->h]"), Ref("y[x{1}]")), tight=True), Ref("b{0}"))).layout()
     assert layout.names() == "w[x{1}->h]·y[x{1}] + b{0}"
     assert layout.numbers({"w[x{1}->h]": -0.5, "y[x{1}]": 2.0, "b{0}": 1.0}, repr) == "(-0.5)×2.0 + 1.0"
+
+
+@pytest.mark.parametrize(("top", "bottom", "quotient"), [
+    (1.0, 0.0, math.inf), (-1.0, 0.0, -math.inf), (1.0, -0.0, -math.inf), (-2.5, -0.0, math.inf),
+    (0.0, 0.0, math.nan), (-0.0, -0.0, math.nan), (math.nan, 0.0, math.nan), (6.0, -3.0, -2.0),
+])
+def test_a_division_by_zero_is_an_infinity_signed_as_ieee_says_or_nan(top: float, bottom: float,
+                                                                       quotient: float) -> None:
+    got = Div(X, Y).evaluate({"x": top, "y": bottom})
+    assert got == quotient or (math.isnan(quotient) and math.isnan(got))
+
+
+def test_a_sum_is_exact_and_past_the_float_range_infinite_or_nan() -> None:
+    # The three doubles nearest 0.1, 0.2 and 0.3 add up exactly to 2⁻⁵⁵ (a naive sum gives 2⁻⁵⁴).
+    assert Sum((X, Y, Z)).evaluate({"x": 0.1, "y": 0.2, "z": -0.3}) == 2.0 ** -55
+    assert Sum((X, Y)).evaluate({"x": 1e308, "y": 1e308}) == math.inf
+    assert math.isnan(Sum((X, Y)).evaluate({"x": math.inf, "y": -math.inf}))
+
+
+def test_inlining_goes_exactly_as_many_levels_down_as_asked() -> None:
+    rule = Prod((Ref("lr"), Prod((Ref("d"), Ref("y")), tight=True)))
+    rules = {"d": Prod((Ref("w"), Ref("t"))), "t": Diff(ONE, Ref("y"))}
+    assert inline(rule, rules.get, 1).names() == "lr · w · t·y"
+    assert inline(rule, rules.get, 2).names() == "lr · w · (1 − y)·y"
+    assert inline(rule, rules.get, 3).names() == "lr · w · (1 − y)·y"
+
+
+def test_softmax_far_past_the_range_of_exp_is_shifted_by_its_largest_input() -> None:
+    """Two equal net inputs of 1000 (e^1000 overflows): each output is ½, ∂s₀/∂a = [½·½, −½·½],
+    and inputs within 0.001 of 1000 give outputs within 1/(1 + e^±0.002) of ½."""
+    from bpstep.affine import Affine
+
+    node = Softmax(0, (X, Y))
+    assert node.evaluate({"x": 1000.0, "y": 1000.0}) == 0.5
+    assert node.local([1000.0, 1000.0], 0.5) == [0.25, -0.25]
+    form = node.bound({"x": Affine.written("x", 1000.0, 0.001), "y": Affine.written("y", 1000.0, 0.001)})
+    assert form.bounded and form.low <= 1 / (1 + math.exp(0.002)) and form.high >= 1 / (1 + math.exp(-0.002))
+    assert form.high - form.low < 0.01
