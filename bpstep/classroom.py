@@ -25,7 +25,7 @@ from bpstep.answers import AnswersError, AnswerSheet
 from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
 from bpstep.roster import Roster, RosterRow, safe_stem, unique_stems
-from bpstep.trace import Trace, parse_name
+from bpstep.trace import Trace, kind_of, parse_name
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
 MISTAKE_LABELS = {
@@ -265,9 +265,9 @@ def pattern_of(names: Sequence[str]) -> str:
 
 
 def _group(name: str, trace: Trace) -> tuple[str, int]:
-    """Quantities counted together in the summary: the same kind in the same stage."""
-    parsed = parse_name(name)
-    return (parsed.kind if parsed else name, trace.stage_of(name) if name in trace else -1)
+    """Quantities counted together in the summary: the same kind in the same stage (every name
+    marked is one of the step's)."""
+    return kind_of(name), trace.stage_of(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +277,6 @@ class Claims:
 
     by_name: int | None
     by_key: int | None
-    key: str | None
 
     @property
     def student(self) -> int | None:
@@ -304,7 +303,7 @@ class RosterIndex:
 
     def claims(self, path: str, key: str | None) -> Claims:
         by_key = self.by_key.get(key.casefold()) if key else None
-        return Claims(self.by_stem.get(safe_stem(Path(path).stem).casefold()), by_key, key)
+        return Claims(self.by_stem.get(safe_stem(Path(path).stem).casefold()), by_key)
 
     def variant(self, i: int, folders: Sequence[Path]) -> Path | None:
         """Student i's own variant, where ``bpstep variants --roster`` wrote it, if it is in one

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from pathlib import Path
 
@@ -229,3 +230,24 @@ def test_a_marked_class_is_written_to_a_file_each_and_the_report_links_the_pages
     with pytest.raises(UserError, match=r"^--csv, --html and the --feedback pages name the same "):
         report_files(report, csv_out=out / "same", html_out=out / "same", feedback=None,
                      gradebook="bpstep", assignment="x", reveal=True)
+
+
+def test_a_mistake_at_two_samples_of_an_online_step_is_counted_at_each(tmp_path: Path) -> None:
+    # Online, the second sample is worked after the first one's update: its δ is another stage,
+    # so the same mistake there is another line of the summary (delta[o]@1, delta[o]@2), not one
+    # for the layer's δ of every sample (delta[o]@*). One input, one sigmoid output, half-SSE:
+    # δ = (t − y)·y·(1 − y); w' = w + η·δ·x. Each student swaps t − y in one sample's δ.
+    (tmp_path / "online.yaml").write_text(
+        "mode: online\nlearning_rate: 0.5\nlayers:\n  - units: [x]\n  - units: [o]\n"
+        "    activation: sigmoid\nweights: [[[0.5]]]\ninputs: [[1.0], [0.5]]\n"
+        "targets: [[0.9], [0.2]]\n")
+    w, deltas = 0.5, []
+    for x, t in ((1.0, 0.9), (0.5, 0.2)):
+        y = 1 / (1 + math.exp(-w * x))
+        deltas.append((t - y) * y * (1 - y))
+        w += 0.5 * deltas[-1] * x
+    for i, delta in enumerate(deltas, start=1):
+        (tmp_path / f"s{i}.yaml").write_text(f'scenario: online.yaml\n"delta[o]@{i}": {-delta:.6g}\n')
+    report = mark_batch(sorted(tmp_path.glob("s*.yaml")))
+    assert [(m.mistake, m.where, m.students) for m in report.mistakes] == [
+        ("swapped_error", "delta[o]@1", ("s1",)), ("swapped_error", "delta[o]@2", ("s2",))]
