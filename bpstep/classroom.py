@@ -238,8 +238,7 @@ def pattern_of(names: Sequence[str]) -> str:
     if len(set(names)) == 1:
         return names[0]
     parts = [parse_name(n) for n in names]
-    if any(p is None for p in parts):
-        return ", ".join(sorted(set(names)))
+    assert None not in parts, "every name marked is one the step built (trace.unit_name and kin)"
 
     def common(words: Iterable[str | None]) -> str | None:
         texts = [w for w in words if w is not None]
