@@ -162,6 +162,13 @@ def test_every_mistake_has_a_label_and_layers_become_patterns() -> None:
     assert pattern_of(["a[h1]@1", "a[h1]@2"]) == "a[h1]@*"
 
 
+def test_a_pattern_keeps_every_letter_the_names_share_even_when_one_name_ends_there() -> None:
+    # A layer of ten or more units: h10 and h11 share "h1"; h1 is the start of h10.
+    assert pattern_of(["delta[h10]", "delta[h11]"]) == "delta[h1*]"
+    assert pattern_of(["delta[h1]", "delta[h10]", "delta[h12]"]) == "delta[h1*]"
+    assert pattern_of(["dw[in10->hid1]", "dw[in11->hid2]"]) == "dw[in1*->hid*]"
+
+
 def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom: Path,
                                                                       tmp_path: Path) -> None:
     answers = tmp_path / "answers"
