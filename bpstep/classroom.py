@@ -258,9 +258,10 @@ def pattern_of(names: Sequence[str]) -> str:
     unit = common(p.unit for p in parts if p)
     source = common(p.source for p in parts if p)
     samples = {p.sample for p in parts if p}
-    inner = (f"{source}->" if source else "") + (unit or "")
     at = "" if samples == {None} else "@" + (str(samples.pop()) if len(samples) == 1 else "*")
-    return f"{first.kind}[{inner}]{at}" if unit else f"{first.kind}{at}"
+    if not unit:
+        return f"{first.kind}{at}"
+    return f"{first.kind}[{f'{source}->' if source else ''}{unit}]{at}"
 
 
 def _group(name: str, trace: Trace) -> tuple[str, int]:

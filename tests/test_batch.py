@@ -169,6 +169,11 @@ def test_a_pattern_keeps_every_letter_the_names_share_even_when_one_name_ends_th
     assert pattern_of(["dw[in10->hid1]", "dw[in11->hid2]"]) == "dw[in1*->hid*]"
 
 
+def test_a_pattern_names_the_sample_its_names_share_and_has_no_brackets_without_units() -> None:
+    assert pattern_of(["delta[h1]@2", "delta[h2]@2"]) == "delta[h*]@2"
+    assert pattern_of(["loss@1", "loss@2"]) == "loss@*"
+
+
 def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom: Path,
                                                                       tmp_path: Path) -> None:
     answers = tmp_path / "answers"
