@@ -599,6 +599,22 @@ def test_a_student_is_marked_against_their_own_variant_whatever_the_file_names(
     assert [e["points"] for e in json.loads(result.stdout)["gradebook"]] == [VALUES, VALUES]
 
 
+def test_a_file_that_only_says_whose_it_is_is_marked_against_that_student_s_variant(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # upload-3.yaml is no student's name; its student: key gives Bob's email. It names Ann's
+    # variant with her numbers: Bob is marked on his own (wrong), and the swap is said.
+    values = _two_variants(tmp_path)
+    (tmp_path / "answers" / "upload-3.yaml").write_text(
+        _sheet("ann.yaml", values["ann"], "student: bob@x.example\n"))
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "roster.csv", "--json")
+    bob = json.loads(result.stdout)["students"][0]
+    assert [bob["verdicts"][n] for n in ("a[h1]", "a[h2]", "dw[x1->h1]")] == ["wrong"] * 3
+    assert bob["problems"] == ["answers/upload-3.yaml:1: scenario: names ann.yaml, not bob.yaml, "
+                               "the variant of its student: marked against bob.yaml"]
+
+
 def test_links_among_the_answers_are_never_followed(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     values = _two_variants(tmp_path)
