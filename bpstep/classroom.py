@@ -137,7 +137,8 @@ class Entry:
     student: Student | None = None
     """The marking, when the line is one answers file that was marked."""
     bad: BadFile | None = None
-    """Why the answers file could not be marked, for an unreadable one."""
+    """Why the answers file could not be marked, for an unreadable one (a file set aside says
+    why it is, whether it could be marked or not)."""
     files: tuple[str, ...] = ()
     """The answers files of this line: none when missing, several for ``several files``."""
     claimed: tuple[str, ...] = ()
@@ -336,13 +337,12 @@ def gradebook(students: Sequence[Student], bad: Sequence[BadFile],
         i = claim.student
         if claim.conflict:
             strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
-                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
+                                files=(f.path,),
                                 claimed=(roster.rows[claim.by_name].ident,  # type: ignore[index]
                                          roster.rows[claim.by_key].ident)))  # type: ignore[index]
         elif i is not None and claim.by_name is None and i in named:
             strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
-                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
-                                claimed=(roster.rows[i].ident,)))
+                                files=(f.path,), claimed=(roster.rows[i].ident,)))
         elif i is not None:
             theirs.setdefault(i, []).append(f)
         elif isinstance(f, Student):
