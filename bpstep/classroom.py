@@ -26,7 +26,7 @@ from bpstep.enums import StrEnum
 from bpstep.errors import ExitCode, UserError
 from bpstep.escaping import printable
 from bpstep.roster import Roster, RosterRow, load_roster, safe_stem, unique_stems
-from bpstep.trace import Trace, parse_name
+from bpstep.trace import Trace, kind_of, parse_name
 from bpstep.verify import ACCEPTED, NOT_ATTEMPTED, TO_FIX, Report
 
 MISTAKE_LABELS = {
@@ -138,7 +138,8 @@ class Entry:
     student: Student | None = None
     """The marking, when the line is one answers file that was marked."""
     bad: BadFile | None = None
-    """Why the answers file could not be marked, for an unreadable one."""
+    """Why the answers file could not be marked, for an unreadable one (a file set aside says
+    why it is, whether it could be marked or not)."""
     files: tuple[str, ...] = ()
     """The answers files of this line: none when missing, several for ``several files``."""
     claimed: tuple[str, ...] = ()
@@ -239,8 +240,7 @@ def pattern_of(names: Sequence[str]) -> str:
     if len(set(names)) == 1:
         return names[0]
     parts = [parse_name(n) for n in names]
-    if any(p is None for p in parts):
-        return ", ".join(sorted(set(names)))
+    assert None not in parts, "every name marked is one the step built (trace.unit_name and kin)"
 
     def common(words: Iterable[str | None]) -> str | None:
         texts = [w for w in words if w is not None]
@@ -260,15 +260,16 @@ def pattern_of(names: Sequence[str]) -> str:
     unit = common(p.unit for p in parts if p)
     source = common(p.source for p in parts if p)
     samples = {p.sample for p in parts if p}
-    inner = (f"{source}->" if source else "") + (unit or "")
     at = "" if samples == {None} else "@" + (str(samples.pop()) if len(samples) == 1 else "*")
-    return f"{first.kind}[{inner}]{at}" if unit else f"{first.kind}{at}"
+    if not unit:
+        return f"{first.kind}{at}"
+    return f"{first.kind}[{f'{source}->' if source else ''}{unit}]{at}"
 
 
 def _group(name: str, trace: Trace) -> tuple[str, int]:
-    """Quantities counted together in the summary: the same kind in the same stage."""
-    parsed = parse_name(name)
-    return (parsed.kind if parsed else name, trace.stage_of(name) if name in trace else -1)
+    """Quantities counted together in the summary: the same kind in the same stage (every name
+    marked is one of the step's)."""
+    return kind_of(name), trace.stage_of(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +279,6 @@ class Claims:
 
     by_name: int | None
     by_key: int | None
-    key: str | None
 
     @property
     def student(self) -> int | None:
@@ -305,7 +305,7 @@ class RosterIndex:
 
     def claims(self, path: str, key: str | None) -> Claims:
         by_key = self.by_key.get(key.casefold()) if key else None
-        return Claims(self.by_stem.get(safe_stem(Path(path).stem).casefold()), by_key, key)
+        return Claims(self.by_stem.get(safe_stem(Path(path).stem).casefold()), by_key)
 
     def variant(self, i: int, folders: Sequence[Path]) -> Path | None:
         """Student i's own variant, where ``bpstep variants --roster`` wrote it, if it is in one
@@ -338,13 +338,12 @@ def gradebook(students: Sequence[Student], bad: Sequence[BadFile],
         i = claim.student
         if claim.conflict:
             strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
-                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
+                                files=(f.path,),
                                 claimed=(roster.rows[claim.by_name].ident,  # type: ignore[index]
                                          roster.rows[claim.by_key].ident)))  # type: ignore[index]
         elif i is not None and claim.by_name is None and i in named:
             strays.append(Entry(Standing.CONFLICT, student=f if isinstance(f, Student) else None,
-                                bad=f if isinstance(f, BadFile) else None, files=(f.path,),
-                                claimed=(roster.rows[i].ident,)))
+                                files=(f.path,), claimed=(roster.rows[i].ident,)))
         elif i is not None:
             theirs.setdefault(i, []).append(f)
         elif isinstance(f, Student):

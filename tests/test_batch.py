@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from pathlib import Path
 
@@ -161,6 +162,18 @@ def test_every_mistake_has_a_label_and_layers_become_patterns() -> None:
     assert pattern_of(["a[h1]@1", "a[h1]@2"]) == "a[h1]@*"
 
 
+def test_a_pattern_keeps_every_letter_the_names_share_even_when_one_name_ends_there() -> None:
+    # A layer of ten or more units: h10 and h11 share "h1"; h1 is the start of h10.
+    assert pattern_of(["delta[h10]", "delta[h11]"]) == "delta[h1*]"
+    assert pattern_of(["delta[h1]", "delta[h10]", "delta[h12]"]) == "delta[h1*]"
+    assert pattern_of(["dw[in10->hid1]", "dw[in11->hid2]"]) == "dw[in1*->hid*]"
+
+
+def test_a_pattern_names_the_sample_its_names_share_and_has_no_brackets_without_units() -> None:
+    assert pattern_of(["delta[h1]@2", "delta[h2]@2"]) == "delta[h*]@2"
+    assert pattern_of(["loss@1", "loss@2"]) == "loss@*"
+
+
 def test_blanks_are_counted_apart_and_the_floor_reaches_every_student(classroom: Path,
                                                                       tmp_path: Path) -> None:
     answers = tmp_path / "answers"
@@ -245,3 +258,24 @@ def test_files_the_pattern_leaves_out_are_noted_five_by_name_then_counted(tmp_pa
     (tmp_path / "s6.yml").unlink()
     result = invoke("verify", "--batch", tmp_path / "a.yaml")
     assert f"not marked, as the pattern does not match them: {named}\n" in result.stderr
+
+
+def test_a_mistake_at_two_samples_of_an_online_step_is_counted_at_each(tmp_path: Path) -> None:
+    # Online, the second sample is worked after the first one's update: its δ is another stage,
+    # so the same mistake there is another line of the summary (delta[o]@1, delta[o]@2), not one
+    # for the layer's δ of every sample (delta[o]@*). One input, one sigmoid output, half-SSE:
+    # δ = (t − y)·y·(1 − y); w' = w + η·δ·x. Each student swaps t − y in one sample's δ.
+    (tmp_path / "online.yaml").write_text(
+        "mode: online\nlearning_rate: 0.5\nlayers:\n  - units: [x]\n  - units: [o]\n"
+        "    activation: sigmoid\nweights: [[[0.5]]]\ninputs: [[1.0], [0.5]]\n"
+        "targets: [[0.9], [0.2]]\n")
+    w, deltas = 0.5, []
+    for x, t in ((1.0, 0.9), (0.5, 0.2)):
+        y = 1 / (1 + math.exp(-w * x))
+        deltas.append((t - y) * y * (1 - y))
+        w += 0.5 * deltas[-1] * x
+    for i, delta in enumerate(deltas, start=1):
+        (tmp_path / f"s{i}.yaml").write_text(f'scenario: online.yaml\n"delta[o]@{i}": {-delta:.6g}\n')
+    report = mark_batch(sorted(tmp_path.glob("s*.yaml")))
+    assert [(m.mistake, m.where, m.students) for m in report.mistakes] == [
+        ("swapped_error", "delta[o]@1", ("s1",)), ("swapped_error", "delta[o]@2", ("s2",))]

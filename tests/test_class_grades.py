@@ -357,6 +357,31 @@ def test_no_file_can_cancel_a_classmate_s_grade(tmp_path: Path,
     assert book[2]["reason"] == "named after ann but says student: bob; taken for neither"
     assert book[3]["reason"] == ("says student: bob, who has a file of their own name; taken for "
                                  "no one")
+    assert [e["files"] for e in book] == [[], ["answers/bob.yaml"], ["answers/ann.yaml"],
+                                          ["answers/other.yaml"]]
+
+
+def test_an_unreadable_file_that_claims_a_classmate_is_set_aside_with_no_points(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As above, but the two claiming files name a scenario that is not there: they cannot be
+    # marked, and are set aside all the same (their error listed with the files not marked).
+    (tmp_path / "answers").mkdir()
+    shutil.copy(GFG, tmp_path / "net.yaml")
+    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\nbob,bob@x.example\n")
+    (tmp_path / "answers" / "bob.yaml").write_text('scenario: net.yaml\n"a[h1]": 0.21\n')
+    for name in ("ann", "other"):
+        (tmp_path / "answers" / f"{name}.yaml").write_text('scenario: gone.yaml\nstudent: bob\n')
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv",
+                             "--json").stdout)
+    assert [(e["id"], e["status"], e["files"], e["points"], e["max"]) for e in data["gradebook"]] == [
+        ("ann", "missing", [], None, None), ("bob", "marked", ["answers/bob.yaml"], 1, VALUES),
+        (None, "set aside", ["answers/ann.yaml"], None, None),
+        (None, "set aside", ["answers/other.yaml"], None, None)]
+    assert [e["reason"] for e in data["gradebook"][2:]] == [
+        "named after ann but says student: bob; taken for neither",
+        "says student: bob, who has a file of their own name; taken for no one"]
+    assert [b["file"] for b in data["bad_files"]] == ["answers/ann.yaml", "answers/other.yaml"]
 
 
 def test_without_a_roster_an_unreadable_file_still_has_its_line(tmp_path: Path) -> None:
@@ -597,6 +622,22 @@ def test_a_student_is_marked_against_their_own_variant_whatever_the_file_names(
                     "--roster", "roster.csv", "--json")
     assert result.exit_code == 0
     assert [e["points"] for e in json.loads(result.stdout)["gradebook"]] == [VALUES, VALUES]
+
+
+def test_a_file_that_only_says_whose_it_is_is_marked_against_that_student_s_variant(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # upload-3.yaml is no student's name; its student: key gives Bob's email. It names Ann's
+    # variant with her numbers: Bob is marked on his own (wrong), and the swap is said.
+    values = _two_variants(tmp_path)
+    (tmp_path / "answers" / "upload-3.yaml").write_text(
+        _sheet("ann.yaml", values["ann"], "student: bob@x.example\n"))
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", "--batch", "answers/*.yaml", "--scenarios", "class/students",
+                    "--roster", "roster.csv", "--json")
+    bob = json.loads(result.stdout)["students"][0]
+    assert [bob["verdicts"][n] for n in ("a[h1]", "a[h2]", "dw[x1->h1]")] == ["wrong"] * 3
+    assert bob["problems"] == ["answers/upload-3.yaml:1: scenario: names ann.yaml, not bob.yaml, "
+                               "the variant of its student: marked against bob.yaml"]
 
 
 def test_links_among_the_answers_are_never_followed(tmp_path: Path,

@@ -408,3 +408,39 @@ def test_an_exercise_made_without_a_source_is_refused_as_an_exercise() -> None:
     with pytest.raises(ExerciseError) as drawn:
         draw_numbers(Shape(layers, loss="cross_entropy"), np.random.default_rng(0))
     assert str(drawn.value).startswith("<exercise>: loss: cross_entropy needs a softmax or sigmoid")
+
+
+def test_a_shape_no_draw_can_make_fair_is_refused_naming_the_rule_broken_most() -> None:
+    # 1-6-6-6-6-6 sigmoid: each of the six first hidden units has one weight, one of the 20
+    # tenths of [−1, 1] but 0, so two of them share it with probability 1 − 20·19·18·17·16·15/20⁶
+    # ≈ 0.564 (twins); the other draws fail too, five sigmoid layers deep (an update too small
+    # to show). The twins are counted here, in the same 1,000 draws from seed 0 (a seed repeats
+    # its draws, in order), from the weights alone; being more than half, they are the most.
+    from typer.testing import CliRunner
+
+    from bpstep.cli import app
+    from bpstep.exercise import draw_numbers
+
+    shape = Shape(layers_for((1, 6, 6, 6, 6, 6), ["sigmoid"]))
+    rng = np.random.default_rng(0)
+    twins, last = 0, ""
+    for _ in range(1000):
+        weights = draw_numbers(shape, rng).weights
+        shared = [(k, np.asarray(w).T.tolist()) for k, w in enumerate(weights)
+                  if len({tuple(c) for c in np.asarray(w).T.tolist()}) < np.shape(w)[1]]
+        if shared:
+            twins += 1
+            k, columns = shared[0]
+            i, j = next((i, j) for j in range(6) for i in range(j) if columns[i] == columns[j])
+            letter = "hgkmo"[k]  # the units after each weight matrix: h1…, g1…, k1…, m1…, o1…
+            last = f"{letter}{i + 1} and {letter}{j + 1} have the same incoming weights {columns[j]}"
+    assert 500 < twins < 630
+    message = (f"no fair exercise in 1000 draws: {twins} broke the rule 'twins' (no two units of a "
+               f"layer with the same incoming weights; last: {last}: one is a copy of the other); "
+               "try fewer layers or units, or another activation")
+    with pytest.raises(ExerciseError) as refused:
+        new_exercise(shape, 0)
+    assert str(refused.value) == message
+    result = CliRunner().invoke(app, ["new", "--layers", "1-6-6-6-6-6", "--activation", "sigmoid",
+                                      "--seed", "0", "--print"])
+    assert (result.exit_code, result.stderr, result.stdout) == (2, f"bpstep: error: {message}\n", "")

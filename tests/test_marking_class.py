@@ -713,6 +713,7 @@ def test_a_batch_is_the_files_a_pattern_matches_or_a_folders_yaml_files(tmp_path
     assert batch_paths(str(tmp_path)) == [tmp_path / "a.yaml", tmp_path / "b.yaml"]
     assert batch_paths(str(tmp_path / "*.y*ml")) == [tmp_path / n for n in ("a.yaml", "b.yaml",
                                                                             "c.yml")]
+    (tmp_path / ".a.yaml.swp.yaml").write_text("")  # hidden: an editor's, never a hand-in
     assert left_out([tmp_path / "a.yaml", tmp_path / "b.yaml"]) == [tmp_path / "c.yml",
                                                                     tmp_path / "notes.txt"]
     with pytest.raises(UserError, match=r"^--batch '.*none\*\.yaml' matches no files; quote the "):
