@@ -122,7 +122,11 @@ def test_replayed_rewrites_are_verifys_own(lesson) -> None:
                 continue
             theirs = [v.Replay(*made) for made in mistakes[key].replays(marker, q)]
             ours = [v.Replay(*made) for made in marker.misrules(q, rule)]
-            assert [(as_data(x.rule), x.hint, x.source) for x in ours] == [
+            # Equal trees have equal data forms (as_data reads every field), so the data forms
+            # are built only when the trees differ: they cost as much as the replays themselves.
+            assert [(x.rule, x.hint, x.source) for x in ours] == [
+                (x.rule, x.hint, x.source) for x in theirs] or [
+                (as_data(x.rule), x.hint, x.source) for x in ours] == [
                 (as_data(x.rule), x.hint, x.source) for x in theirs], (q.name, key)
 
 
