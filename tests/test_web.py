@@ -113,7 +113,7 @@ def test_replayed_rewrites_are_verifys_own(lesson) -> None:
     verify's MISTAKES make (a worksheet with nothing written: every value a source)."""
     scenario = load(lesson.path)
     trace = step(scenario)
-    marker = v._marker_of_truth(trace)
+    marker = v.truth_marker(trace)
     marker.answers = {}
     mistakes = {m.key: m for m in v.MISTAKES}
     for q in trace:
