@@ -89,7 +89,7 @@ def _fused(marker: v._Marker, trace: Trace) -> dict[str, Any] | None:
 def marking_data(trace: Trace, *, floor: Floor | None,
                  tol: float | None = None) -> dict[str, Any]:
     """Everything ``verify`` marks this step with, as JSON-ready data."""
-    marker = v._marker_of_truth(trace)
+    marker = v.truth_marker(trace)
     quantities = []
     for stage, st in enumerate(trace.stages):
         for q in st.quantities:

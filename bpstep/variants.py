@@ -58,7 +58,7 @@ from bpstep.roster import RosterRow, clash_reason, load_roster, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.scenario_yaml import scenario_yaml
 from bpstep.trace import Trace, asked, kind_of, named_values
-from bpstep.verify import EPSILON, early_rounding_values, mistake_values
+from bpstep.verify import EPSILON, truth_marker
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
 ATTEMPTS = 1000
@@ -736,6 +736,7 @@ def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
 
     activations, outputs = call_names(trace.network), trace.network.units[-1]
     scales = noise_scales(trace)
+    truth = truth_marker(trace, known)
     blanks = []
     for name in blank_names:
         q = trace[name]
@@ -744,12 +745,12 @@ def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
         assert written is not None, "a number written by written() reads back"
         tol = clean(written.half_unit)
         answers = [Answer(value, accepted_band(value, tol), 100, f"correct: {name} = {written.text}")]
-        early = early_rounding_values(trace, name, written.figures, known)
+        early = truth.early_rounding_values(name, written.figures)
         for m in early if rounding_credit else ():
             if _clear(answers, clean(m.value, scales[name]), tol):
                 answers.append(Answer(clean(m.value, scales[name]), tol, rounding_credit, m.hint, m.key))
         powers = 0
-        for m in mistake_values(trace, name, written=known):
+        for m in truth.mistake_values(name):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:

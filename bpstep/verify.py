@@ -784,6 +784,37 @@ class _Marker:
             found = self.fed[q.name] = sorted(seen, key=self.order.__getitem__)
         return found
 
+    def mistake_values(self, name: str) -> list[MistakeValue]:
+        """``mistake_values`` of ``name`` on this marker of the truth (``truth_marker``)."""
+        q = self.trace[name]
+        low, high = self.bounds(q)
+        found: list[MistakeValue] = []
+        for through in (False, True):
+            for mistake in MISTAKES:
+                if not mistake.applies(self, q):
+                    continue
+                for made in mistake.replays(self, q):
+                    replay = Replay(*made)
+                    if (replay.source is not None) != through:
+                        continue
+                    value = replay.rule.evaluate(self.truth)
+                    if (math.isfinite(value) and low <= value <= high
+                            and not _close(value, q.value, 0.0)
+                            and not any(_close(value, other.value, 0.0) for other in found)):
+                        found.append(MistakeValue(mistake.key, replay.hint, value))
+        return found
+
+    def early_rounding_values(self, name: str, figures: int) -> list[MistakeValue]:
+        """``early_rounding_values`` of ``name`` on this marker of the truth (``truth_marker``)."""
+        q = self.trace[name]
+        out: dict[float, str] = {}
+        for value, replay in self.early_values(q, self.truth, min(figures, MOST_FIGURES)):
+            hint = EARLY_WORDS + replay.hint
+            if math.isfinite(value) and not _close(value, q.value, 0.0):
+                out.setdefault(value, hint)
+        return [MistakeValue("early", hint, value)
+                for value, hint in sorted(out.items(), key=lambda item: abs(item[0] - q.value))]
+
     def bounds(self, q: Quantity) -> tuple[float, float]:
         """The range no value of q can leave: an activation's outputs, a loss's values.
 
@@ -1373,26 +1404,10 @@ def mistake_values(trace: Trace, name: str,
 
     What a quiz needs to recognise a wrong answer and say why: values that are not finite, lie
     outside what the quantity can be, equal the true value or repeat an earlier (more specific)
-    mistake's value are left out.
+    mistake's value are left out. A quiz asks this of every blank: it keeps one
+    ``truth_marker`` and calls its ``mistake_values``.
     """
-    marker = _marker_of_truth(trace, written)
-    q = trace[name]
-    low, high = marker.bounds(q)
-    found: list[MistakeValue] = []
-    for through in (False, True):
-        for mistake in MISTAKES:
-            if not mistake.applies(marker, q):
-                continue
-            for made in mistake.replays(marker, q):
-                replay = Replay(*made)
-                if (replay.source is not None) != through:
-                    continue
-                value = replay.rule.evaluate(marker.truth)
-                if (math.isfinite(value) and low <= value <= high
-                        and not _close(value, q.value, 0.0)
-                        and not any(_close(value, other.value, 0.0) for other in found)):
-                    found.append(MistakeValue(mistake.key, replay.hint, value))
-    return found
+    return truth_marker(trace, written).mistake_values(name)
 
 
 def early_rounding_values(trace: Trace, name: str, figures: int,
@@ -1400,20 +1415,13 @@ def early_rounding_values(trace: Trace, name: str, figures: int,
     """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
     figures when every earlier number is right and ``written`` are written (the other blanks of
     a quiz): each with its hint, nearest the true value first."""
-    marker = _marker_of_truth(trace, written)
-    q = trace[name]
-    out: dict[float, str] = {}
-    for value, replay in marker.early_values(q, marker.truth, min(figures, MOST_FIGURES)):
-        hint = EARLY_WORDS + replay.hint
-        if math.isfinite(value) and not _close(value, q.value, 0.0):
-            out.setdefault(value, hint)
-    return [MistakeValue("early", hint, value)
-            for value, hint in sorted(out.items(), key=lambda item: abs(item[0] - q.value))]
+    return truth_marker(trace, written).early_rounding_values(name, figures)
 
 
-def _marker_of_truth(trace: Trace, written: Collection[str] = ()) -> _Marker:
+def truth_marker(trace: Trace, written: Collection[str] = ()) -> _Marker:
     """A marker of a worksheet with the true value of each of ``written`` (every value the true
-    one, the update stages' too)."""
+    one, the update stages' too). Making one walks the whole step, so a quiz makes one for all
+    its blanks."""
     marker = _Marker(trace, {}, None, None)
     marker.world = {**trace.given, **trace.values}
     marker.answers = {n: Answer(n, Written(marker.world[n], repr(marker.world[n]), 17, 17))

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from bpstep.cli import app
 from bpstep.errors import did_you_mean
@@ -429,6 +429,24 @@ def one_line(done: subprocess.CompletedProcess[str], code: int = 2) -> str:
     return done.stderr
 
 
+def run_here(*args: str | Path) -> Result:
+    """``run_process(*args)`` with the app run in this process, for files that cannot crash the
+    interpreter: the app turns every expected error into its one line (``main`` adds only Ctrl-C
+    and SIGPIPE), and an exception that escapes it fails here, as its traceback would there.
+    Starting Python for each would cost ten times the check."""
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result
+
+
+def one_line_here(*args: str | Path, code: int = 2) -> str:
+    """``one_line(run_process(*args))``, through ``run_here``."""
+    result = run_here(*args)
+    assert result.exit_code == code, (result.exit_code, result.stderr[-500:])
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr[-500:]
+    return result.stderr
+
+
 @pytest.mark.parametrize("opening", ["[", "{a: ", "- "])
 def test_deep_nesting_is_refused_not_a_segfault(tmp_path: Path, opening: str) -> None:
     closing = {"[": "]", "{a: ": "}", "- ": ""}[opening]
@@ -590,7 +608,7 @@ def test_control_characters_in_the_title_are_shown_escaped(tmp_path: Path) -> No
 def test_control_characters_in_an_answers_key_are_shown_escaped(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(f'scenario: {GFG}\n"a[h1]\\e[2J": 0.21\n')
-    assert "a[h1]\\x1b[2J" in one_line(run_process("verify", answers))
+    assert "a[h1]\\x1b[2J" in one_line_here("verify", answers)
 
 
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -608,36 +626,40 @@ GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
 def test_hostile_answers_get_one_line(tmp_path: Path, lines: str, expected: str) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(f"scenario: {GFG}\n{lines}\n", encoding="utf-8")
-    assert expected in one_line(run_process("verify", answers))
+    assert expected in one_line_here("verify", answers)
 
 
 def test_a_wrong_softmax_worksheet_is_marked_not_crashed(tmp_path: Path) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(f"scenario: {ROOT / 'scenarios' / 'softmax_cross_entropy.yaml'}\n"
                        '"y_after[h1]": 6.51\n"y_after[bird]": 0.02095\n')
-    done = run_process("verify", answers)
-    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    done = run_here("verify", answers)
+    assert done.exit_code == 1 and "Traceback" not in done.stderr, done.stderr
 
 
-def test_scenario_key_is_not_followed_out_of_the_folder(tmp_path: Path) -> None:
+def test_scenario_key_is_not_followed_out_of_the_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     work, student = tmp_path / "work", tmp_path / "work" / "student"
     student.mkdir(parents=True)
+    monkeypatch.chdir(work)
     answers = student / "answers.yaml"
     answers.write_text('scenario: ../../../../../../../../etc/passwd\n"a[h1]": 0.5\n')
-    message = one_line(run_process("verify", answers, cwd=work))
+    message = one_line_here("verify", answers)
     assert "root:" not in message and "is outside the answers file's folder" in message
     (student / "link.yaml").symlink_to(GFG)
     answers.write_text('scenario: link.yaml\n"a[h1]": 0.5\n')
-    assert "is outside the answers file's folder" in one_line(run_process("verify", answers, cwd=work))
-    allowed = run_process("verify", answers, "--scenarios", GFG.parent, cwd=work)
-    assert allowed.returncode == 1, allowed.stderr
+    assert "is outside the answers file's folder" in one_line_here("verify", answers)
+    allowed = run_here("verify", answers, "--scenarios", GFG.parent)
+    assert allowed.exit_code == 1, allowed.stderr
 
 
-def test_a_named_file_that_is_no_scenario_is_not_quoted(tmp_path: Path) -> None:
+def test_a_named_file_that_is_no_scenario_is_not_quoted(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "secret.txt").write_text("password: hunter2\nroot:x:0:0\n")
     answers = tmp_path / "answers.yaml"
     answers.write_text('scenario: secret.txt\n"a[h1]": 0.5\n')
-    message = one_line(run_process("verify", answers, cwd=tmp_path))
+    monkeypatch.chdir(tmp_path)
+    message = one_line_here("verify", answers)
     assert "hunter2" not in message and "root:x" not in message and "password" not in message
     assert message.startswith(f"bpstep: error: {answers}:1: scenario: names "
                               f"{tmp_path / 'secret.txt'}, which is not a valid scenario")

@@ -13,7 +13,9 @@ import sys
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from bpstep.cli import app
 from bpstep.engine import step
 from bpstep.exercise import (
     ExerciseError,
@@ -180,9 +182,18 @@ def test_softmax_targets_are_one_hot_and_cross_entropy_targets_are_0_or_1() -> N
     assert math.isfinite(binary.learning_rate)
 
 
-def bpstep(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bpstep", *args], capture_output=True, text=True,
-                          cwd=cwd)
+def bpstep(*args: str) -> subprocess.CompletedProcess[str]:
+    """bpstep in its own process, as a user starts it."""
+    return subprocess.run([sys.executable, "-m", "bpstep", *args], capture_output=True, text=True)
+
+
+def bpstep_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """``bpstep(*args)`` with the app run in this process: the same exit code and streams
+    without a Python start-up each; an exception escaping the app fails the test, as its
+    traceback would."""
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
 
 def test_new_writes_an_exercise_once_and_prints_it_the_same(tmp_path) -> None:
@@ -190,13 +201,13 @@ def test_new_writes_an_exercise_once_and_prints_it_the_same(tmp_path) -> None:
     made = bpstep("new", "--seed", "7", "-o", str(target))
     assert made.returncode == 0, made.stderr
     assert f"wrote {target}" in made.stderr and "next: bpstep practice" in made.stderr
-    assert target.read_text() == bpstep("new", "--seed", "7", "--print").stdout
+    assert target.read_text() == bpstep_here("new", "--seed", "7", "--print").stdout
     assert "# Made with: bpstep new --layers 2-2-1 --activation sigmoid" in target.read_text()
-    again = bpstep("new", "--seed", "8", "-o", str(target))
+    again = bpstep_here("new", "--seed", "8", "-o", str(target))
     assert again.returncode == 2 and "already exists; use --force" in again.stderr
-    assert bpstep("new", "--seed", "8", "-o", str(target), "--force").returncode == 0
-    assert target.read_text() == bpstep("new", "--seed", "8", "--print").stdout
-    run = bpstep("run", str(target), "--json")
+    assert bpstep_here("new", "--seed", "8", "-o", str(target), "--force").returncode == 0
+    assert target.read_text() == bpstep_here("new", "--seed", "8", "--print").stdout
+    run = bpstep_here("run", str(target), "--json")
     assert run.returncode == 0, run.stderr
 
 
@@ -208,16 +219,12 @@ def test_new_writes_an_exercise_once_and_prints_it_the_same(tmp_path) -> None:
      "give one of them"),
 ])
 def test_new_refuses_bad_options_in_one_line(args: list[str], message: str) -> None:
-    out = bpstep("new", *args, *(["--print"] if args else []))
+    out = bpstep_here("new", *args, *(["--print"] if args else []))
     assert out.returncode == 2 and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
 def test_an_unknown_mode_or_convention_names_the_valid_ones() -> None:
-    from typer.testing import CliRunner
-
-    from bpstep.cli import app
-
     result = CliRunner().invoke(app, ["new", "--mode", "foo", "--print"])
     assert result.exit_code == 2
     assert "--mode: unknown mode 'foo'; choose one of batch, online, minibatch" in result.stderr

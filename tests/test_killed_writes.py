@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from pty_support import like_a_shell
+from typer.testing import CliRunner, Result
+
+from bpstep.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 GFG = ROOT / "scenarios" / "gfg_sigmoid.yaml"
@@ -32,18 +35,19 @@ main()
 """
 
 
-def bpstep(*args: object, kill: tuple[int, bool, signal.Signals] | None = None
-           ) -> subprocess.CompletedProcess[str]:
-    """bpstep in its own process; with ``kill`` = (n, before, signal), that signal comes just
+def killed(*args: object, kill: tuple[int, bool, signal.Signals]) -> subprocess.CompletedProcess[str]:
+    """bpstep in its own process, with ``kill`` = (n, before, signal): that signal comes just
     before (or just after) the n-th rename of a written file into place."""
-    argv = [str(a) for a in args]
-    if kill is None:
-        code = f"import sys\nfrom bpstep.cli import main\nsys.argv = ['bpstep', *{argv!r}]\nmain()"
-    else:
-        at, before, sig = kill
-        code = KILLING.format(at=at, before=before, signal=int(sig), args=argv)
+    at, before, sig = kill
+    code = KILLING.format(at=at, before=before, signal=int(sig), args=[str(a) for a in args])
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, check=False, preexec_fn=like_a_shell)
+
+
+def unkilled(*args: object) -> Result:
+    """bpstep run to its end in this process: the files a command that is not killed writes
+    (the same bytes in any process; starting one for each would double this file's time)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -62,8 +66,8 @@ def classes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     count = request.param
     folder = tmp_path_factory.mktemp(f"classes-{count}")
     for name, seed in (("old", 1), ("new", 2)):
-        done = bpstep("variants", GFG, "-n", count, "--seed", seed, "-o", folder / name)
-        assert done.returncode == 0, done.stderr
+        done = unkilled("variants", GFG, "-n", count, "--seed", seed, "-o", folder / name)
+        assert done.exit_code == 0, done.stderr
     return count, folder / "old", folder / "new"
 
 
@@ -71,19 +75,19 @@ def classes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def test_variants_killed_at_a_rename_leave_each_file_old_or_new(
         tmp_path: Path, classes: tuple[int, Path, Path], sig: signal.Signals, before: bool) -> None:
     count, old, new = classes
-    killed = Path(shutil.copytree(old, tmp_path / "class"))
+    folder = Path(shutil.copytree(old, tmp_path / "class"))
     before_files, after_files = contents(old), contents(new)
-    done = bpstep("variants", GFG, "-n", count, "--seed", 2, "-o", killed, "--force",
+    done = killed("variants", GFG, "-n", count, "--seed", 2, "-o", folder, "--force",
                   kill=(3, before, sig))
     assert done.returncode == (-signal.SIGKILL if sig == signal.SIGKILL else 130), done.stderr
-    left = contents(killed)
+    left = contents(folder)
     assert left.keys() == before_files.keys() == after_files.keys()
     replaced = {name for name, data in left.items() if data == after_files[name]}
     kept = {name for name, data in left.items() if data == before_files[name]}
     assert replaced | kept == set(left), set(left) - replaced - kept  # nothing partial
     assert len(replaced) == (2 if before else 3), sorted(replaced)  # killed half-way through
     if sig == signal.SIGINT:  # Python cleaned up: no temp file is left behind
-        assert not list(killed.rglob(".*.tmp"))
+        assert not list(folder.rglob(".*.tmp"))
 
 
 @pytest.fixture(scope="module", params=["html", "qti"])
@@ -91,7 +95,7 @@ def fresh(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
           ) -> tuple[str, bytes]:
     """An export (HTML text, a QTI zip) as a command that is not killed writes it."""
     out = tmp_path_factory.mktemp("fresh") / f"fresh.{request.param}"
-    assert bpstep("export", GFG, "-f", request.param, "-o", out).returncode == 0
+    assert unkilled("export", GFG, "-f", request.param, "-o", out).exit_code == 0
     return request.param, out.read_bytes()
 
 
@@ -102,6 +106,6 @@ def test_an_export_killed_at_its_rename_leaves_the_old_file_or_the_new(
     out = tmp_path / "out"
     mine = b"my own notes, not to be lost half-way\n"
     out.write_bytes(mine)
-    done = bpstep("export", GFG, "-f", form, "-o", out, "--force", kill=(1, before, sig))
+    done = killed("export", GFG, "-f", form, "-o", out, "--force", kill=(1, before, sig))
     assert done.returncode == (-signal.SIGKILL if sig == signal.SIGKILL else 130), done.stderr
     assert out.read_bytes() == (mine if before else made)

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,10 +86,12 @@ class Read:
     """The feedback as the student's page shows it."""
 
 
+@cache
 def expected(source: Path, *, rounding_credit: int = 50, digits: int | None = None
              ) -> dict[str, list[Read]]:
     """Every blank of the scenario's quiz as meant: the quiz model's answers, their feedback
-    with its control characters escaped (what the page should show)."""
+    with its control characters escaped (what the page should show). Worked once per lesson
+    for the Cloze, GIFT and QTI checks, which only read it."""
     scenario = load(source)
     trace = step(scenario)
     q = question(trace, "v", ask=None, rounding_credit=rounding_credit,

@@ -44,6 +44,9 @@ SPREAD = 3.0
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 NAME = re.compile(r"(?P<kind>[a-z_]+)(?:\[(?:(?P<source>[^\[\]]+?)->)?(?P<unit>[^\[\]]+)\])?"
                   r"(?:@(?P<sample>\d+))?")
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""safe_load's reading with libyaml's parser when PyYAML has it: the same values, and most of
+this file's time was spent parsing keys in Python."""
 BOUNDED = {"sigmoid", "tanh", "softmax", "bipolar_sigmoid"}
 RELU = {"relu", "leaky_relu"}
 
@@ -314,7 +317,7 @@ def check_written(variant: Variant, s: Scenario, t: Trace, lesson: str) -> None:
             for number in NUMBER.findall(line.split(": ", 1)[-1] if line.startswith('"') else line):
                 if "." in number or "e" in number:
                     assert shortest(number) and not noisy(number), (lesson, line)
-    key = yaml.safe_load(key_text)
+    key = yaml.load(key_text, Loader=SAFE_LOADER)
     for name, exact in first_layer_exact(s).items():
         written = re.search(rf'^"{re.escape(name)}": (\S+)$', key_text, re.M)
         assert written is not None

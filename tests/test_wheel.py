@@ -103,8 +103,11 @@ def test_installed_from_the_wheel_alone_it_runs_its_lessons_anywhere(dist: Path,
     empty.mkdir()
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
+    # --no-compile: pip's byte-compiling of numpy, pydantic and the rest took a third of this
+    # test; Python compiles what a command imports as it imports it.
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-                    str(only(dist, "*.whl"))], check=True, capture_output=True, text=True)
+                    "--no-compile", str(only(dist, "*.whl"))], check=True, capture_output=True,
+                   text=True)
     bpstep = env_dir / "bin" / "bpstep"
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     environ |= {"NO_COLOR": "1", "COLUMNS": "100"}
