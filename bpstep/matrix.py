@@ -190,10 +190,12 @@ class _Builder:
         return samples, len(samples) > 1
 
     def rows_note(self, stage: Stage, rows: bool) -> str:
+        """Which row is the stage's own: said of the stages of one sample (a stage of a whole
+        batch, the update or its total loss, says its own note)."""
         if not rows:
             return ""
-        return "samples are rows" + (f"; this stage's sample is row {sample_label(stage.sample)}"
-                                     if stage.sample else "")
+        assert stage.sample is not None
+        return f"samples are rows; this stage's sample is row {sample_label(stage.sample)}"
 
     def marks(self, stage: Stage, rows: bool) -> frozenset[str]:
         return frozenset({sample_label(stage.sample)}) if rows and stage.sample else frozenset()

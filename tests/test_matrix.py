@@ -375,18 +375,22 @@ def test_softmax_with_cross_entropy_takes_t_minus_y_at_the_outputs(tmp_path: Pat
     np.testing.assert_allclose(eq.lhs.values, delta if samples else delta.T)
 
 
-@pytest.mark.parametrize(("mode", "size"), [("online", 1), ("minibatch", 2)])
-def test_a_mean_update_divides_by_the_samples_it_learns_from(tmp_path: Path, mode: str,
-                                                             size: int) -> None:
+@pytest.mark.parametrize(("mode", "size", "convention"), [
+    ("online", 1, "delta_rule"), ("minibatch", 2, "delta_rule"), ("minibatch", 2, "gradient")])
+def test_a_mean_update_divides_by_the_samples_it_learns_from(tmp_path: Path, mode: str, size: int,
+                                                             convention: str) -> None:
+    """The same change in either convention: −η·(−D) is η·D."""
     extra = {"batch_size": size} if mode == "minibatch" else {}
-    ms = stages_of(write_xor(tmp_path / "xor.yaml", mode=mode, reduction="mean", **extra))
+    ms = stages_of(write_xor(tmp_path / "xor.yaml", mode=mode, reduction="mean",
+                             convention=convention, **extra))
     hand = xor_numbers(W1, B1, W2, B2, X[:size], T[:size])
     first = next(m for m in ms if any(e.lhs.symbol == "ΔW²" for e in m.equations))
     change = equation(first, "ΔW²")
     if size == 1:
         assert change.symbols() == "ΔW² = η · y¹·(δ²)ᵀ"
     else:
-        assert change.symbols() == "ΔW² = η / n · (Y¹)ᵀ·D²" and operand(change, "n")[0, 0] == 2
+        minus = "−" if convention == "gradient" else ""
+        assert change.symbols() == f"ΔW² = {minus}η / n · (Y¹)ᵀ·D²" and operand(change, "n")[0, 0] == 2
     np.testing.assert_allclose(change.lhs.values, 0.5 / size * hand["dW2"])
     np.testing.assert_allclose(equation(first, "Δb²").lhs.values[:, 0], 0.5 / size * hand["db2"])
 
