@@ -785,7 +785,13 @@ class _Marker:
         return found
 
     def mistake_values(self, name: str) -> list[MistakeValue]:
-        """``mistake_values`` of ``name`` on this marker of the truth (``truth_marker``)."""
+        """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``:
+        made in its own rule first, then in the values it rests on that are not among the
+        marker's ``written`` (the other blanks of a quiz, which are marked on their own).
+
+        What a quiz needs to recognise a wrong answer and say why: values that are not finite,
+        lie outside what the quantity can be, equal the true value or repeat an earlier (more
+        specific) mistake's value are left out."""
         q = self.trace[name]
         low, high = self.bounds(q)
         found: list[MistakeValue] = []
@@ -805,7 +811,9 @@ class _Marker:
         return found
 
     def early_rounding_values(self, name: str, figures: int) -> list[MistakeValue]:
-        """``early_rounding_values`` of ``name`` on this marker of the truth (``truth_marker``)."""
+        """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
+        figures when every earlier number is right and the marker's ``written`` are written:
+        each with its hint, nearest the true value first."""
         q = self.trace[name]
         out: dict[float, str] = {}
         for value, replay in self.early_values(q, self.truth, min(figures, MOST_FIGURES)):
@@ -1394,28 +1402,6 @@ class MistakeValue:
     """Key of the mistake in ``MISTAKES``."""
     hint: str
     value: float
-
-
-def mistake_values(trace: Trace, name: str,
-                   written: Collection[str] = ()) -> list[MistakeValue]:
-    """Each applicable mistake of ``MISTAKES`` replayed on the true operands of ``name``: made
-    in its own rule first, then in the values it rests on that are not among ``written`` (the
-    other blanks of a quiz, which are marked on their own).
-
-    What a quiz needs to recognise a wrong answer and say why: values that are not finite, lie
-    outside what the quantity can be, equal the true value or repeat an earlier (more specific)
-    mistake's value are left out. A quiz asks this of every blank: it keeps one
-    ``truth_marker`` and calls its ``mistake_values``.
-    """
-    return truth_marker(trace, written).mistake_values(name)
-
-
-def early_rounding_values(trace: Trace, name: str, figures: int,
-                          written: Collection[str] = ()) -> list[MistakeValue]:
-    """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
-    figures when every earlier number is right and ``written`` are written (the other blanks of
-    a quiz): each with its hint, nearest the true value first."""
-    return truth_marker(trace, written).early_rounding_values(name, figures)
 
 
 def truth_marker(trace: Trace, written: Collection[str] = ()) -> _Marker:

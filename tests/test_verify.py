@@ -24,7 +24,7 @@ from bpstep.verify import (
     ROUNDING,
     WRONG,
     Report,
-    mistake_values,
+    truth_marker,
     verify,
 )
 from bpstep.written import Floor, FloorKind, read_number
@@ -809,7 +809,7 @@ def test_a_quiz_gets_the_mistaken_values_of_an_updated_weight_from_a_fresh_step(
     """mistake_values on a step whose update stage nobody has looked at yet (it is lazy)."""
     scenario = load(GFG)
     found = {}
-    for m in mistake_values(step(scenario), "w[h1->o]"):
+    for m in truth_marker(step(scenario)).mistake_values("w[h1->o]"):
         found.setdefault(m.key, m.value)
     assert found["wrong_sign_update"] == pytest.approx(0.3 - DW_H1_O, rel=1e-12)
     assert found["derivative_missing"] == pytest.approx(0.3 + (T - Y_O) * Y_H1, rel=1e-12)
@@ -821,12 +821,12 @@ def test_a_quiz_gets_the_mistaken_values_of_an_updated_weight_from_a_fresh_step(
 def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -> None:
     scenario = load(GFG)
     trace = step(scenario)
-    y_h1 = [(m.key, m.value) for m in mistake_values(trace, "y[h1]")]
+    y_h1 = [(m.key, m.value) for m in truth_marker(trace).mistake_values("y[h1]")]
     # y[h1] = 0.552: ×10 and −y lie outside sigmoid's (0, 1); ×1/10 is kept.
     assert ("power_of_ten", pytest.approx(Y_H1 / 10, rel=1e-12)) in y_h1
     assert ("power_of_ten", pytest.approx(Y_H1 / 100, rel=1e-12)) in y_h1  # 0.05 from the first
     assert all(0 < v < 1 for _, v in y_h1)
-    loss = [m for m in mistake_values(trace, "loss")]
+    loss = [m for m in truth_marker(trace).mistake_values("loss")]
     assert all(m.value > 0 for m in loss) and "sign_flipped" not in {m.key for m in loss}
     values = [v for _, v in y_h1]
     assert len(values) == len(set(values)) and Y_H1 not in values
@@ -834,7 +834,7 @@ def test_quiz_mistakes_leave_out_values_the_quantity_cannot_take_and_repeats() -
     # 0.2·0.35 + 0.3·0.7 = 0.28 and σ(0.28) = 0.56955.
     assert ("activation_swapped", pytest.approx(math.tanh(0.21), rel=1e-12)) in y_h1
     assert ("transposed", pytest.approx(sigmoid(0.28), rel=1e-12)) in y_h1
-    assert {m.key for m in mistake_values(trace, "y[h1]")} == {
+    assert {m.key for m in truth_marker(trace).mistake_values("y[h1]")} == {
         "power_of_ten", "activation_swapped", "transposed"}
 
 
@@ -1061,7 +1061,8 @@ def test_a_replay_on_the_edge_of_the_range_still_counts(tmp_path: Path) -> None:
     v = mark('"loss": 0.00000000\n', path)["loss"]  # 8 decimals: 0.10125 ×1/1000 is far
     assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: t[o] taken ×1/10")
     scenario = load(path)
-    assert ("power_of_ten", 0.0) in {(m.key, m.value) for m in mistake_values(step(scenario), "loss")}
+    made = truth_marker(step(scenario)).mistake_values("loss")
+    assert ("power_of_ten", 0.0) in {(m.key, m.value) for m in made}
 
 
 def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> None:
@@ -1072,7 +1073,8 @@ def test_a_saturated_sigmoid_replay_of_exactly_one_counts(tmp_path: Path) -> Non
     v = mark('"y[h1]": 1.000\n', path)["y[h1]"]
     assert (v.mistake, v.hint) == ("power_of_ten", "off by a power of ten: a[h1] taken ×1000 (not written)")
     scenario = load(path)
-    assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in mistake_values(step(scenario), "y[h1]")}
+    made = truth_marker(step(scenario)).mistake_values("y[h1]")
+    assert ("power_of_ten", 1.0) in {(m.key, m.value) for m in made}
 
 
 def test_a_coarse_wrong_bias_is_not_taken_for_the_updated_one(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
         kind = i % 6
         if kind == 1:
             if q.name not in named:
-                named[q.name] = v.mistake_values(trace, q.name)
+                named[q.name] = v.truth_marker(trace).mistake_values(q.name)
             made = named[q.name]
             if made:
                 sheet[q.name] = f"{made[i // 6 % len(made)].value:.{figures}g}"
@@ -237,7 +237,7 @@ def worksheets(scenario, trace, rng: random.Random, count: int) -> list[dict[str
                     env[later.name] = float(sheet[later.name])
         elif kind == 4:
             if (q.name, figures) not in rounded:
-                rounded[q.name, figures] = v.early_rounding_values(trace, q.name, figures)
+                rounded[q.name, figures] = v.truth_marker(trace).early_rounding_values(q.name, figures)
             early = rounded[q.name, figures]
             if early:
                 sheet[q.name] = f"{early[0].value:.{figures}g}"
