@@ -654,6 +654,21 @@ def test_marking_is_written_back_with_the_scenario(tmp_path: Path) -> None:
     assert load(again).marking == scenario.marking
 
 
+def read_as_pyyaml_reads(text: str) -> Any:
+    """The one-pass reading of ``text`` (``plain_data``), checked to be what PyYAML's own pure
+    Python loader reads (types, signs of zero, digits) or None, and None where PyYAML refuses it."""
+    from bpstep.scenario import _loader_class, plain_data
+
+    try:
+        expected = yaml.load(text, Loader=_loader_class(False))
+    except yaml.YAMLError:
+        assert plain_data(text) is None
+        return None
+    read = plain_data(text)
+    assert read is None or repr(read) == repr(expected)
+    return read
+
+
 NUMBER_SPELLINGS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.floats(-1e6, 1e6).map(lambda x: f"{x:.4f}"),
@@ -672,21 +687,13 @@ def test_a_plain_document_is_read_in_one_pass_as_the_full_reader_reads_it(
         rows: list[list[str]], block: bool) -> None:
     """The one-pass reading makes the very values (type, sign of zero, digits) PyYAML's own pure
     Python loader makes, or leaves the document to the full reading."""
-    from bpstep.scenario import _loader_class, plain_data
-
     if block:
         matrix = "".join("  - " + "\n    ".join(f"- {v}" for v in row).replace("- ", "- ", 1) + "\n"
                          for row in rows)
         text = f"title: t\nweights:\n{matrix}"
     else:
         text = "title: t\nweights:\n" + "".join(f"  - [{', '.join(row)}]\n" for row in rows)
-    try:
-        expected = yaml.load(text, Loader=_loader_class(False))
-    except yaml.YAMLError:
-        assert plain_data(text) is None
-        return
-    read = plain_data(text)
-    assert read is None or repr(read) == repr(expected)
+    read = read_as_pyyaml_reads(text)
     if all(re.fullmatch(r"-?[0-9]+(\.[0-9]+(e[-+][0-9]+)?)?", v) for row in rows for v in row):
         assert read is not None  # what a scenario holds is read in one pass
 
@@ -697,17 +704,27 @@ FLOW_NUMBERS = st.lists(st.sampled_from(
 
 
 @st.composite
-def flow_list(draw: st.DrawFn, column: int) -> str:
+def flow_list(draw: st.DrawFn, breaks: bool = True) -> str:
     """A flow list of numbers as a person or PyYAML writes it, its lines maybe broken after a
-    comma and indented to, past or short of ``column`` (where its ``[`` is)."""
+    comma (``breaks``) and indented any way (either parser reads a flow list's lines so)."""
     numbers = draw(FLOW_NUMBERS)
+    gaps = [" ", ""] + (["\n" + " " * draw(st.integers(0, 6)), " \n  "] if breaks else [])
     text = "[" + draw(st.sampled_from(["", " "]))
     for i, number in enumerate(numbers):
-        if i:
-            text += "," + draw(st.sampled_from([" ", "", "\n" + " " * draw(
-                st.integers(max(0, column - 2), column + 3)), " \n" + " " * (column + 1)]))
-        text += number
+        text += ("," + draw(st.sampled_from(gaps)) if i else "") + number
     return text + draw(st.sampled_from(["]", " ]"]))
+
+
+FLOW_PLACES = {
+    "value": "k: {}", "sequence": "k:\n- - {}\n  - {}", "nested": "k: [{}, {}]",
+    "quoted": 'k: "{}"', "single-quoted": "k: 'a {}'", "key": "? {}\n: k", "tag": "k: !!seq {}",
+    "anchor": "k: &a {}\nr: *a", "flow mapping": "k: {{a: {}}}", "then a comment": "k: {} # c",
+    "then #": "k: {}#c", "then text": "k: {} x", "then a comma": "k: {},",
+}
+"""Where a flow list may stand in a document (``{}``), and where it is no list (quoted)."""
+ONE_LINE_PLACES = {"comment": "k: 1 # {}", "block text": "k: |\n  {}", "block text, stripped": "k: |-\n  {}",
+                   "folded text": "k: >-\n  {}"}
+"""Places where a list must be written on one line to stay in its place."""
 
 
 @st.composite
@@ -716,35 +733,11 @@ def documents_with_flow_lists(draw: st.DrawFn) -> str:
     they are not lists (quoted, in a comment or a block text), each a line or a few."""
     lines = []
     for i in range(draw(st.integers(1, 5))):
-        key = f"k{i}"
-        place = draw(st.sampled_from(["value", "seq", "nested", "quoted", "single", "comment",
-                                      "block", "key", "anchor", "tag", "after", "flow map"]))
-        if place == "value":
-            lines.append(f"{key}: {draw(flow_list(len(key) + 2))}")
-        elif place == "seq":
-            lines.append(f"{key}:\n- - {draw(flow_list(4))}\n  - {draw(flow_list(4))}")
-        elif place == "nested":
-            lines.append(f"{key}: [{draw(flow_list(len(key) + 3))}, {draw(flow_list(len(key) + 9))}]")
-        elif place == "quoted":
-            lines.append(f'{key}: "{draw(flow_list(len(key) + 3))}"')
-        elif place == "single":
-            lines.append(f"{key}: 'a {draw(flow_list(len(key) + 5))}'")
-        elif place == "comment":
-            lines.append(f"{key}: 1 # {draw(flow_list(len(key) + 5)).replace(chr(10), ' ')}")
-        elif place == "block":
-            lines.append(f"{key}: {draw(st.sampled_from(['|', '|-', '>-']))}\n  "
-                         f"{draw(flow_list(2)).replace(chr(10), chr(10) + '  ')}")
-        elif place == "key":
-            lines.append(f"? {draw(flow_list(2))}\n: {key}")
-        elif place == "anchor":
-            lines.append(f"{key}: &a{i} {draw(flow_list(len(key) + 5))}\nr{i}: *a{i}")
-        elif place == "tag":
-            lines.append(f"{key}: !!seq {draw(flow_list(len(key) + 8))}")
-        elif place == "after":
-            lines.append(f"{key}: {draw(flow_list(len(key) + 2))}"
-                         f"{draw(st.sampled_from([' # c', '#c', ' x', ' ', ',']))}")
-        else:
-            lines.append(f"{key}: {{a: {draw(flow_list(len(key) + 6))}}}")
+        place = draw(st.sampled_from([*FLOW_PLACES, *ONE_LINE_PLACES]))
+        template = FLOW_PLACES.get(place) or ONE_LINE_PLACES[place]
+        lists = [draw(flow_list(breaks=place in FLOW_PLACES)) for _ in range(template.count("{}"))]
+        lines.append(template.replace("k", f"k{i}").replace("&a", f"&a{i}").replace("*a", f"*a{i}")
+                     .format(*lists))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     return newline.join(lines).replace("\n", newline) + newline
 
@@ -755,15 +748,7 @@ def test_flow_lists_of_numbers_are_read_as_the_full_reader_reads_them(text: str)
     """The one-pass reading takes flow lists of numbers by a regex: the same values (types,
     signs of zero) as PyYAML's own pure Python loader wherever the list stands, or the document
     is left to the full reading; and a document the full reader refuses is refused."""
-    from bpstep.scenario import _loader_class, plain_data
-
-    try:
-        expected = yaml.load(text, Loader=_loader_class(False))
-    except yaml.YAMLError:
-        assert plain_data(text) is None
-        return
-    read = plain_data(text)
-    assert read is None or repr(read) == repr(expected)
+    read = read_as_pyyaml_reads(text)
     if re.fullmatch(r"(k\d: \[( ?-?[0-9]+\.[0-9]+,?)+\]\r?\n)+", text):
         assert read is not None
 
@@ -780,6 +765,7 @@ def test_a_big_matrix_is_read_without_its_numbers_passing_through_the_parser() -
     flows = _flow_lists(text)
     assert flows is not None and len(flows.lists) == 41
     assert repr(plain_data(text)) == repr(yaml.load(text, Loader=_loader_class(False)))
+    assert plain_data("k: [0.5, 017, -0]\n") == {"k": [0.5, 15, 0]}  # YAML 1.1: 017 is octal
 
 
 def test_flow_lists_of_numbers_count_towards_the_nesting_and_size_limits(
