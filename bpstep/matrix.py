@@ -389,8 +389,7 @@ def _labels(inputs: tuple[str, ...]) -> dict[str, tuple[str, int | None]]:
     found: dict[str, tuple[str, int | None]] = {}
     for name in inputs:
         parsed = parse_name(name)
-        if parsed is None:
-            continue
+        assert parsed is not None  # a rule's operands are the step's own names
         if parsed.kind in (Kind.W0, Kind.W):
             found.setdefault("w", (parsed.kind, parsed.sample))
         elif parsed.kind in (Kind.B0, Kind.B):
@@ -399,5 +398,6 @@ def _labels(inputs: tuple[str, ...]) -> dict[str, tuple[str, int | None]]:
 
 
 def _transposed(op: Operand) -> Operand:
-    return Operand(op.symbol, op.values, op.rows, op.cols, transposed=True, scalar=op.scalar)
+    """A layer's values written transposed (η and the other scalars never are)."""
+    return Operand(op.symbol, op.values, op.rows, op.cols, transposed=True)
 

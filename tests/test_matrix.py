@@ -68,6 +68,7 @@ def test_gfg_single_sample_entries_match_hand_computation() -> None:
     assert change.shapes() == "(2×2) = scalar · (2×1)·(2×1)ᵀ"
     np.testing.assert_allclose(change.lhs.values, 1.0 * x @ d1.T)
     np.testing.assert_allclose(equation(ms[6], "W¹(new)").lhs.values, w1 + x @ d1.T)
+    assert ms[7].note == "with the updated weights" and ms[7].marks == frozenset()
     # the article's hand numbers, written out
     np.testing.assert_allclose(change.lhs.values[:, 0], [-0.000954656, -0.00190931], rtol=1e-5)
 
