@@ -384,6 +384,20 @@ def test_an_unreadable_file_that_claims_a_classmate_is_set_aside_with_no_points(
     assert [b["file"] for b in data["bad_files"]] == ["answers/ann.yaml", "answers/other.yaml"]
 
 
+def test_an_unreadable_file_of_no_student_on_the_roster_has_a_line_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\n")
+    (tmp_path / "answers" / "zed.yaml").write_text("a[h1]: [oops\n")
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv",
+                             "--json").stdout)
+    error = data["bad_files"][0]["error"]
+    assert error.startswith("answers/zed.yaml:")
+    assert [(e["id"], e["status"], e["files"], e["reason"]) for e in data["gradebook"]] == [
+        ("ann", "missing", [], "no answers file"), (None, "unreadable", ["answers/zed.yaml"], error)]
+
+
 def test_without_a_roster_an_unreadable_file_still_has_its_line(tmp_path: Path) -> None:
     (tmp_path / "answers").mkdir()
     (tmp_path / "answers" / "good.yaml").write_text(f'scenario: {GFG}\n"a[h1]": 0.21\n')
