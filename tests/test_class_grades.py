@@ -331,6 +331,8 @@ def test_two_files_of_one_student_give_no_grade_and_say_so(tmp_path: Path,
     assert result.exit_code == 2
     entry, _ = json.loads(result.stdout)["gradebook"]
     assert entry["status"] == "several files" and entry["points"] is None
+    assert (entry["id"], entry["email"], entry["files"]) == (
+        "ann", "ann@x.example", ["answers/first.yaml", "answers/late.yaml"])
     assert entry["reason"] == ("answers files answers/first.yaml, answers/late.yaml are all this "
                                "student's; keep one")
 
