@@ -331,6 +331,8 @@ def test_two_files_of_one_student_give_no_grade_and_say_so(tmp_path: Path,
     assert result.exit_code == 2
     entry, _ = json.loads(result.stdout)["gradebook"]
     assert entry["status"] == "several files" and entry["points"] is None
+    assert (entry["id"], entry["email"], entry["files"]) == (
+        "ann", "ann@x.example", ["answers/first.yaml", "answers/late.yaml"])
     assert entry["reason"] == ("answers files answers/first.yaml, answers/late.yaml are all this "
                                "student's; keep one")
 
@@ -382,6 +384,20 @@ def test_an_unreadable_file_that_claims_a_classmate_is_set_aside_with_no_points(
         "named after ann but says student: bob; taken for neither",
         "says student: bob, who has a file of their own name; taken for no one"]
     assert [b["file"] for b in data["bad_files"]] == ["answers/ann.yaml", "answers/other.yaml"]
+
+
+def test_an_unreadable_file_of_no_student_on_the_roster_has_a_line_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "roster.csv").write_text("id,email\nann,ann@x.example\n")
+    (tmp_path / "answers" / "zed.yaml").write_text("a[h1]: [oops\n")
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(invoke("verify", "--batch", "answers/*.yaml", "--roster", "roster.csv",
+                             "--json").stdout)
+    error = data["bad_files"][0]["error"]
+    assert error.startswith("answers/zed.yaml:")
+    assert [(e["id"], e["status"], e["files"], e["reason"]) for e in data["gradebook"]] == [
+        ("ann", "missing", [], "no answers file"), (None, "unreadable", ["answers/zed.yaml"], error)]
 
 
 def test_without_a_roster_an_unreadable_file_still_has_its_line(tmp_path: Path) -> None:
@@ -659,7 +675,8 @@ def test_links_among_the_answers_are_never_followed(tmp_path: Path,
     rows = {r["id"]: r for r in csv.DictReader((tmp_path / "grades.csv").open())}
     assert [(rows[i]["status"], rows[i]["points"]) for i in ("ann", "bob")] == [
         ("unreadable", ""), ("unreadable", "")]
-    assert "symbolic link" in rows["ann"]["reason"]
+    assert rows["ann"]["reason"] == ("answers/ann.yaml: is a symbolic link; a class's answers files "
+                                     "are marked as handed in, never followed elsewhere")
 
 
 def test_a_control_character_in_scenario_is_one_bad_file_not_a_crash(tmp_path: Path) -> None:
