@@ -279,3 +279,56 @@ def test_a_mistake_at_two_samples_of_an_online_step_is_counted_at_each(tmp_path:
     report = mark_batch(sorted(tmp_path.glob("s*.yaml")))
     assert [(m.mistake, m.where, m.students) for m in report.mistakes] == [
         ("swapped_error", "delta[o]@1", ("s1",)), ("swapped_error", "delta[o]@2", ("s2",))]
+
+
+ANSWERS = ROOT / "scenarios" / "gfg_sigmoid.article-answers.yaml"
+CLASS_ONLY = "--csv, --html, --roster and --feedback are about a class; use them with --batch"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    ([], "give an answers file (bpstep verify answers.yaml), or --batch 'answers/*.yaml'"),
+    ([ANSWERS, "--csv", "o.csv"], CLASS_ONLY),
+    ([ANSWERS, "--html", "o.html"], CLASS_ONLY),
+    ([ANSWERS, "--roster", "r.csv"], CLASS_ONLY),
+    ([ANSWERS, "--feedback", "fb"], CLASS_ONLY),
+    ([ANSWERS, "--batch", "x/*.yaml"],
+     "--batch marks the files its pattern matches; give no ANSWERS file with it"),
+    (["--batch", "x/*.yaml", "--all"],
+     "--all shapes one worksheet's marking; with --batch the class report lists every student's "
+     "verdicts (use --csv for each quantity, --feedback for a page per student)"),
+    (["--batch", "x/*.yaml", "--no-reveal"],
+     "with --batch, --no-reveal hides the correct values of the feedback pages; give --feedback DIR"),
+    (["--batch", "x/*.yaml", "--gradebook", "moodle", "--csv", "m.csv"],
+     "--gradebook moodle lays out --csv FILE for importing the roster's grades; give --csv "
+     "moodle.csv and --roster FILE"),
+    (["--batch", "x/*.yaml", "--gradebook", "canvas", "--roster", "r.csv"],
+     "--gradebook canvas lays out --csv FILE for importing the roster's grades; give --csv "
+     "canvas.csv and --roster FILE"),
+    (["--batch", "x/*.yaml", "--digits", "2", "--decimals", "3"],
+     "--digits and --decimals both say how precise an answer must be; give one of them"),
+])
+def test_verify_refuses_options_that_mean_nothing_together_before_reading_a_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list, said: str) -> None:
+    """Each refusal word for word, exit 2, and no file written (none of the outputs named)."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("verify", *args)
+    assert result.exit_code == 2
+    assert " ".join(result.stderr.split()) == f"bpstep: error: {said}"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("options", [
+    {"batch": False, "answers_file": True},
+    {"batch": True, "answers_file": False},
+    {"batch": True, "answers_file": False, "no_reveal": True, "feedback": Path("fb")},
+    {"batch": True, "answers_file": False, "gradebook": "moodle", "csv_out": Path("m.csv"),
+     "roster": Path("r.csv")},
+    {"batch": True, "answers_file": False, "digits": 2},
+])
+def test_verify_options_that_go_together_pass_the_check(options: dict) -> None:
+    from bpstep.classroom import check_verify_options
+
+    given = {"batch": False, "answers_file": False, "every_quantity": False, "no_reveal": False,
+             "feedback": None, "gradebook": "bpstep", "csv_out": None, "html_out": None,
+             "roster": None, "digits": None, "decimals": None}
+    check_verify_options(**{**given, **options})  # raises UserError if it refuses
