@@ -491,7 +491,7 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
     from bpstep.lessons import display
     from bpstep.verify import floor_for, mark_sheet
 
-    steps: dict[str, tuple[object, Trace, frozenset[str]] | UserError] = {}
+    steps: dict[str, tuple[object, Trace, frozenset[str]]] = {}
     students: list[Student] = []
     bad: list[BadFile] = []
     index = RosterIndex(roster) if roster is not None else None
@@ -513,16 +513,10 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
                 named = swapped
             key = display(named)
             scenario = load_named_scenario(sheet, named)
-            if key not in steps:
-                try:
-                    trace = step(scenario)
-                    steps[key] = (scenario, trace, frozenset(q.name for q in trace))
-                except UserError as err:
-                    steps[key] = err
-            known = steps[key]
-            if isinstance(known, UserError):
-                raise known
-            scenario, trace, names = known
+            if key not in steps:  # a step refuses nothing: its scenario was checked on reading
+                trace = step(scenario)
+                steps[key] = (scenario, trace, frozenset(q.name for q in trace))
+            scenario, trace, names = steps[key]
             floor = floor_for(scenario, digits=digits, decimals=decimals, tol=tol)  # type: ignore[arg-type]
             report, problems = mark_sheet(sheet, trace, tol, floor, names)  # type: ignore[arg-type]
         except UserError as err:
@@ -530,7 +524,7 @@ def mark_batch(paths: Sequence[Path], tol: float | None = None, folders: Sequenc
             continue
         students.append(Student(path.stem, str(path), key, report, problems, tuple(sheet.notes),
                                 sheet.student, scenario.title or ""))  # type: ignore[attr-defined]
-    traces = {k: v[1] for k, v in steps.items() if not isinstance(v, UserError)}
+    traces = {k: v[1] for k, v in steps.items()}
     return summarise(students, bad, traces, roster)
 
 

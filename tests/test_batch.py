@@ -332,3 +332,65 @@ def test_verify_options_that_go_together_pass_the_check(options: dict) -> None:
              "feedback": None, "gradebook": "bpstep", "csv_out": None, "html_out": None,
              "roster": None, "digits": None, "decimals": None}
     check_verify_options(**{**given, **options})  # raises UserError if it refuses
+
+
+TINY = ("learning_rate: 0.5\nlayers:\n  - units: [x]\n  - units: [o]\n    activation: sigmoid\n"
+        "weights: [[[0.5]]]\ninputs: [1.0]\ntargets: [0.9]\n")
+"""One weight: a[o] = 0.5·1 = 0.5 and y[o] = 1 / (1 + e^−0.5) = 0.62246 (to five figures)."""
+
+
+def scores(*args: str | Path) -> list[tuple[str, int]]:
+    result = invoke("verify", "--batch", "class/*.yaml", "--json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return [(s["student"], s["score"]) for s in json.loads(result.stdout)["students"]]
+
+
+def test_a_class_is_marked_to_the_tolerance_and_precision_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--tol, --decimals and --digits reach every student's marking: a[o] written 0.52 is 0.02
+    off 0.5 (out by its own last digit, within ±0.05); y[o] written 0.62 has the 2 decimals and
+    2 figures of 0.622, not the 3 figures the default asks."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    (tmp_path / "class" / "off.yaml").write_text("scenario: tiny.yaml\na[o]: 0.52\n")
+    (tmp_path / "class" / "coarse.yaml").write_text("scenario: tiny.yaml\ny[o]: 0.62\n")
+    assert scores() == [("coarse", 0), ("off", 0)]
+    assert scores("--tol", "0.05") == [("coarse", 1), ("off", 1)]
+    assert scores("--decimals", "2") == [("coarse", 1), ("off", 0)]
+    assert scores("--decimals", "3") == [("coarse", 0), ("off", 0)]
+    assert scores("--digits", "2") == [("coarse", 1), ("off", 0)]
+
+
+@pytest.mark.parametrize(("title", "heading"), [("title: Tiny one\n", "Tiny one"),
+                                                ("", "Backpropagation step")])
+def test_a_feedback_page_is_headed_by_its_scenario_title(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, title: str, heading: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "tiny.yaml").write_text(title + TINY)
+    (tmp_path / "class" / "s1.yaml").write_text("scenario: tiny.yaml\na[o]: 0.5\n")
+    assert invoke("verify", "--batch", "class/*.yaml", "--feedback", "fb").exit_code == 0
+    page = (tmp_path / "fb" / "s1.html").read_text()
+    assert f"<h1>{heading}</h1>" in page and f"<title>{heading} · s1</title>" in page
+
+
+def test_a_class_output_never_replaces_the_roster_or_a_pattern_that_matches_nothing_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    (tmp_path / "class" / "s1.yaml").write_text("scenario: tiny.yaml\na[o]: 0.5\n")
+    (tmp_path / "r.csv").write_text("id,name,email\ns1,Sam One,s1@example.org\n")
+    kept = invoke("verify", "--batch", "class/*.yaml", "--roster", "r.csv", "--csv", "r.csv",
+                  "--force")
+    assert kept.exit_code == 2
+    assert " ".join(kept.stderr.split()) == (
+        "bpstep: error: r.csv is an input of this command; it is never overwritten: choose "
+        "another name")
+    assert (tmp_path / "r.csv").read_text() == "id,name,email\ns1,Sam One,s1@example.org\n"
+    none = invoke("verify", "--batch", "nothing/*.yaml")
+    assert none.exit_code == 2
+    assert " ".join(none.stderr.split()) == (
+        "bpstep: error: --batch 'nothing/*.yaml' matches no files; quote the pattern, e.g. "
+        "--batch 'answers/*.yaml'")
