@@ -272,6 +272,18 @@ def _forward(data: dict, activations: tuple[str, str]) -> tuple[np.ndarray, np.n
 
 
 TANH_MSE = yaml.safe_load((SCENARIOS / "tanh_mse.yaml").read_text())
+def _output_delta(tmp_path: Path, data: dict, activations: tuple[str, str]
+                  ) -> tuple[np.ndarray, np.ndarray, object]:
+    """The outputs and targets of ``data`` worked in numpy (``_forward``), and the matrix view's
+    one equation for the output layer's δ."""
+    path = tmp_path / "net.yaml"
+    path.write_text(yaml.safe_dump(data))
+    y, t = _forward(data, activations)
+    output = next(m for m in stages_of(path) if m.equations[0].lhs.symbol in ("δ²", "D²"))
+    (eq,) = output.equations
+    return y, t, eq
+
+
 SOFTMAX = yaml.safe_load((SCENARIOS / "softmax_cross_entropy.yaml").read_text())
 TWO_SAMPLES = {"mode": "batch", "inputs": [[0.05, 0.1], [0.3, -0.2]],
                "targets": [[0.01, 0.99], [0.5, 0.2]]}
@@ -282,14 +294,10 @@ TWO_SAMPLES = {"mode": "batch", "inputs": [[0.05, 0.1], [0.3, -0.2]],
 def test_the_output_delta_of_mse_is_its_gradient_times_the_slope(tmp_path: Path, convention: str,
                                                                   samples: dict) -> None:
     """δ = ∓∂E/∂y ⊙ f′(a), with ∂E/∂y = 2(y − t)/n (n = 2 outputs) and tanh′ = 1 − y²."""
-    data = {**TANH_MSE, "convention": convention, **samples}
-    path = tmp_path / "tanh.yaml"
-    path.write_text(yaml.safe_dump(data))
-    y, t = _forward(data, ("tanh", "tanh"))
+    y, t, eq = _output_delta(tmp_path, {**TANH_MSE, "convention": convention, **samples},
+                             ("tanh", "tanh"))
     sign = -1 if convention == "delta_rule" else 1
     gradient = sign * 2 * (y - t) / 2
-    output = next(m for m in stages_of(path) if m.equations[0].lhs.symbol in ("δ²", "D²"))
-    (eq,) = output.equations
     name = ("−" if sign < 0 else "") + "∂E/∂" + ("Y²" if samples else "y²")
     assert eq.symbols() == f"{eq.lhs.symbol} = {name} ⊙ f′({'A²' if samples else 'a²'})"
     along = (lambda v: v) if samples else (lambda v: v.T)  # one sample is a column
@@ -304,15 +312,11 @@ def test_the_output_delta_of_mse_is_its_gradient_times_the_slope(tmp_path: Path,
 def test_softmax_without_its_own_loss_takes_the_whole_jacobian(tmp_path: Path, convention: str,
                                                                 samples: dict) -> None:
     """Softmax with MSE: ∂E/∂a_j = y_j·(∂E/∂y_j − Σ_k y_k·∂E/∂y_k), each sample on its own."""
-    data = {**SOFTMAX, "loss": "mse", "convention": convention, **samples}
-    path = tmp_path / "softmax.yaml"
-    path.write_text(yaml.safe_dump(data))
-    y, t = _forward(data, ("sigmoid", "softmax"))
+    y, t, eq = _output_delta(tmp_path, {**SOFTMAX, "loss": "mse", "convention": convention,
+                                        **samples}, ("sigmoid", "softmax"))
     sign = -1 if convention == "delta_rule" else 1
     gradient = sign * 2 * (y - t) / 3
     weighted = (gradient * y).sum(axis=1, keepdims=True)
-    output = next(m for m in stages_of(path) if m.equations[0].lhs.symbol in ("δ²", "D²"))
-    (eq,) = output.equations
     g = ("−" if sign < 0 else "") + "∂E/∂" + ("Y²" if samples else "y²")
     y_name = "Y²" if samples else "y²"
     assert eq.symbols() == f"{eq.lhs.symbol} = {y_name} ⊙ ({g} − ({g} ⊙ {y_name})·1)"
@@ -363,12 +367,8 @@ def test_the_gradient_convention_turns_the_error_and_subtracts_the_change() -> N
                          ids=["column", "rows"])
 def test_softmax_with_cross_entropy_takes_t_minus_y_at_the_outputs(tmp_path: Path, convention: str,
                                                                     samples: dict) -> None:
-    data = {**SOFTMAX, "convention": convention, **samples}
-    path = tmp_path / "softmax.yaml"
-    path.write_text(yaml.safe_dump(data))
-    y, t = _forward(data, ("sigmoid", "softmax"))
-    output = next(m for m in stages_of(path) if m.equations[0].lhs.symbol in ("δ²", "D²"))
-    (eq,) = output.equations
+    y, t, eq = _output_delta(tmp_path, {**SOFTMAX, "convention": convention, **samples},
+                             ("sigmoid", "softmax"))
     y_name, t_name = ("Y²", "T") if samples else ("y²", "t")
     error = f"{t_name} − {y_name}" if convention == "delta_rule" else f"{y_name} − {t_name}"
     assert eq.symbols() == f"{eq.lhs.symbol} = {error}"
