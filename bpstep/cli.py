@@ -781,8 +781,8 @@ def _export_practice(source: Path, form: str, output: Path, force: bool, *, ask:
     made.make_folder()
     _write_files(made.documents, force, reads=made.reads)
     say_written(output, made.what)
-    if made.lighter:
-        say_if_heavy(output, made.documents[output], made.lighter)
+    if heavy := made.heavy_note():
+        say(f"note: {heavy}")
 
 
 def _to_stdout(document: str | bytes) -> None:
@@ -796,16 +796,6 @@ def say_written(path: Path, what: str) -> None:
     from bpstep.render.console import make_console
 
     make_console(stderr=True).print(f"wrote {path} ({what})", markup=False)
-
-
-HEAVY_PAGE = 2_000_000
-"""Bytes from which a practice page is slow to open on a phone."""
-
-
-def say_if_heavy(path: Path, document: str | bytes, lighter: str) -> None:
-    size = len(document.encode() if isinstance(document, str) else document)
-    if size >= HEAVY_PAGE:
-        say(f"note: {path} is {size / 1e6:.1f} MB, slow to open on a phone; {lighter}")
 
 
 def _verify_batch(pattern: str, *, tol: float | None, as_json: bool, csv_out: Path | None,
@@ -876,25 +866,14 @@ def graph(
     [bold]bpstep graph gfg_sigmoid 'y\\[o]' -f dot -o y.dot[/]
     """
     from bpstep.engine import step as run_step
+    from bpstep.export.graph_file import graph_document, graph_format
     from bpstep.graph import asked_graph
 
     trace = run_step(load_scenario(file))
     wanted, drawn = asked_graph(trace, name, depth=depth, source=str(file))
-    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    chosen = form or (GraphFormat(suffix) if suffix in ("svg", "dot") else GraphFormat.tree)
-    if chosen == GraphFormat.tree:
-        from bpstep.render.graph import tree_lines
-
-        text = "\n".join(tree_lines(drawn, precision)) + "\n"
-    elif chosen == GraphFormat.svg:
-        from bpstep.export.svg_graph import graph_svg
-
-        text = graph_svg(drawn, precision)
-    else:
-        from bpstep.export.dot import to_dot
-
-        text = to_dot(drawn, precision)
-    if output is None and chosen == GraphFormat.tree:
+    chosen = graph_format(form.value if form else None, output)
+    text = graph_document(drawn, chosen, precision)
+    if output is None and chosen == "tree":
         from bpstep.render.console import make_console
 
         make_console().print(text, markup=False, end="", soft_wrap=True)

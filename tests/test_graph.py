@@ -410,3 +410,28 @@ def test_an_identity_output_is_a_step_of_its_own_that_passes_the_gradient_on_unc
     half, squares = (drawn.nodes[i] for i in drawn.root.inputs)
     assert (half.name, half.grad) == ("½", pytest.approx(0.04))
     assert squares.grad == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("form", "output", "chosen"), [
+    (None, None, "tree"), (None, "g.txt", "tree"), (None, "G.SVG", "svg"), (None, "out/y.dot", "dot"),
+    ("svg", "y.dot", "svg"), ("tree", "g.svg", "tree"), (None, "svg", "tree"),
+])
+def test_the_format_is_the_option_else_the_suffix(form: str | None, output: str | None,
+                                                  chosen: str) -> None:
+    from bpstep.export.graph_file import graph_format
+
+    assert graph_format(form, None if output is None else Path(output)) == chosen
+
+
+def test_the_command_offers_every_graph_format() -> None:
+    from bpstep.cli import GraphFormat
+    from bpstep.export.graph_file import GRAPH_FORMATS
+
+    assert [f.value for f in GraphFormat] == list(GRAPH_FORMATS)
+
+
+def test_an_upper_case_suffix_writes_its_format(tmp_path: Path) -> None:
+    out = tmp_path / "Y.DOT"
+    result = CliRunner().invoke(app, ["graph", str(SCENARIOS / "gfg_sigmoid.yaml"), "y[o]", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("digraph")

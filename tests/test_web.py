@@ -153,13 +153,27 @@ def test_cli_writes_a_page_and_keeps_what_is_there(tmp_path: Path) -> None:
 
 def test_cli_says_when_a_page_is_heavy(class_folder: Path, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import bpstep.cli
+    import bpstep.export.web
 
-    monkeypatch.setattr(bpstep.cli, "HEAVY_PAGE", 200_000)
+    monkeypatch.setattr(bpstep.export.web, "HEAVY_PAGE", 200_000)
     light = invoke("export", "gfg_sigmoid", "-f", "web", "-o", tmp_path / "one.html")
     heavy = invoke("export", class_folder, "-f", "web", "-o", tmp_path / "class.html")
     assert light.exit_code == heavy.exit_code == 0
     assert "note:" not in light.output and "slow to open on a phone" in heavy.output
+
+
+@pytest.mark.parametrize(("size", "noted"), [(web.HEAVY_PAGE - 1, False), (web.HEAVY_PAGE, True)])
+def test_a_page_is_heavy_from_its_limit_on(size: int, noted: bool) -> None:
+    page = Path("p.html")
+    made = web.PracticeOutput({page: "é" * (size // 2) + "x" * (size % 2)}, (), "web",
+                              lighter="try less")
+    note = made.heavy_note()
+    assert bool(note) is noted
+    if noted:
+        assert note == f"p.html is {size / 1e6:.1f} MB, slow to open on a phone; try less"
+    folder = web.PracticeOutput({page: "x" * size, Path("q.html"): "x" * size}, (), "web",
+                                folder=Path("."))
+    assert folder.heavy_note() == ""  # one page per student: each is as light as one scenario's
 
 
 def test_cli_writes_to_stdout_with_dash(tmp_path: Path) -> None:

@@ -187,6 +187,10 @@ def write(form: str, pages: Sequence[Page]) -> str | bytes:
     return FORMATS[form](pages)
 
 
+HEAVY_PAGE = 2_000_000
+"""Bytes from which a practice page is slow to open on a phone."""
+
+
 @dataclass(frozen=True, slots=True)
 class PracticeOutput:
     """What ``bpstep export -f web`` (or ``scorm``) makes of a scenario or a class folder."""
@@ -201,6 +205,17 @@ class PracticeOutput:
     """The folder of one page per variant, made if missing."""
     lighter: str = ""
     """For one document, what would make it lighter should it be heavy."""
+
+    def heavy_note(self) -> str:
+        """For one document of ``HEAVY_PAGE`` bytes or more, a note that it is slow to open on a
+        phone and what would make it lighter; otherwise empty."""
+        if not self.lighter:
+            return ""
+        [(path, document)] = self.documents.items()
+        size = len(document.encode() if isinstance(document, str) else document)
+        if size < HEAVY_PAGE:
+            return ""
+        return f"{path} is {size / 1e6:.1f} MB, slow to open on a phone; {self.lighter}"
 
     def make_folder(self) -> None:
         """The folder of one page per variant, made if missing (in a folder that exists)."""
