@@ -12,6 +12,7 @@ import math
 import re
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -271,6 +272,129 @@ def test_a_class_drawn_by_a_pool_of_processes_is_the_class_drawn_in_one(monkeypa
     monkeypatch.setattr(var, "_cores", lambda: 2)
     pooled = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
     assert pooled == alone and len(alone) == 24
+    first = alone[0][1].splitlines()[0]
+    assert first == (f"# Variant 01 of gfg_sigmoid.yaml, drawn by 'bpstep variants' (class seed 5, "
+                     f"variant seed {planned[0].seed}).")
+
+
+class FakePool:
+    """A process pool that works in this process, lazily as ``Executor.map`` hands results out,
+    and records how it was made and shut down; ``broken_after`` results, it breaks."""
+
+    made: ClassVar[list[FakePool]] = []
+    broken_after: ClassVar[int | None] = None
+
+    def __init__(self, workers: int, context, initializer=None, initargs=()) -> None:
+        self.workers, self.method = workers, context.get_start_method()
+        self.initializer, self.shut = initializer, None
+        FakePool.made.append(self)
+        if initializer is not None:
+            initializer(*initargs)  # as each fresh (spawned) worker would
+
+    def map(self, work, jobs, chunksize: int):
+        self.chunksize = chunksize
+
+        def results():
+            from concurrent.futures.process import BrokenProcessPool
+
+            for n, job in enumerate(jobs):
+                if n == self.broken_after:
+                    raise BrokenProcessPool("a worker died")
+                yield work(job)
+        return results()
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        self.shut = (wait, cancel_futures)
+
+
+@pytest.fixture
+def fake_pool(monkeypatch: pytest.MonkeyPatch) -> type[FakePool]:
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", FakePool)
+    monkeypatch.setattr(FakePool, "made", [])
+    return FakePool
+
+
+@pytest.mark.parametrize(("count", "cores", "workers", "chunk"), [
+    (399, 8, None, None), (400, 1, None, None), (400, 2, 2, 25), (400, 3, 3, 16), (401, 8, 8, 6),
+    (800, 16, 8, 12), (20_000, 2, 2, 256),
+])
+def test_a_class_from_400_variants_is_drawn_by_a_worker_per_core_up_to_eight(
+        fake_pool, monkeypatch, count: int, cores: int, workers: int | None, chunk: int | None) -> None:
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    monkeypatch.setattr(var, "_cores", lambda: cores)
+    var.class_texts(load(GFG), var.plan_class(5, count=count), "gfg_sigmoid.yaml", 5)  # nothing drawn yet
+    if workers is None:
+        assert fake_pool.made == []
+        return
+    [pool] = fake_pool.made
+    # len // (8 workers) variants a hand-out, so each worker gets about 8, at most 256
+    assert (pool.workers, pool.chunksize, pool.method, pool.initializer) == (workers, chunk, "fork", None)
+
+
+def test_where_processes_are_spawned_each_worker_makes_its_own_drawer(fake_pool, monkeypatch) -> None:
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    planned, scenario = var.plan_class(5, count=6), load(GFG)
+    alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    monkeypatch.setattr(var, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(var, "_cores", lambda: 2)
+    monkeypatch.setattr(var, "_DRAWER", [])
+    monkeypatch.setattr(var.sys, "platform", "darwin")
+    pooled = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    [pool] = fake_pool.made
+    assert (pool.method, pool.initializer, pool.shut) == ("spawn", var._start_worker, (True, True))
+    assert pooled == alone
+
+
+@pytest.mark.parametrize("broken_after", [0, 2, 5])
+def test_a_pool_that_breaks_leaves_the_rest_to_this_process(fake_pool, monkeypatch,
+                                                            broken_after: int) -> None:
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    planned, scenario = var.plan_class(5, count=6), load(GFG)
+    alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    monkeypatch.setattr(var, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(var, "_cores", lambda: 2)
+    monkeypatch.setattr(fake_pool, "broken_after", broken_after)
+    pooled = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    assert pooled == alone  # every variant once, in order, the same files
+    [pool] = fake_pool.made
+    assert pool.shut == (True, True)  # its workers waited for, what it had queued cancelled
+
+
+def test_where_no_process_can_start_the_class_is_drawn_here(monkeypatch) -> None:
+    import concurrent.futures
+
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    def no_processes(*_args, **_kwargs):
+        raise OSError(38, "Function not implemented")
+
+    planned, scenario = var.plan_class(5, count=3), load(GFG)
+    alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
+    monkeypatch.setattr(var, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(var, "_cores", lambda: 2)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
+    assert list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5)) == alone
+
+
+@pytest.mark.parametrize(("affinity", "count", "cores"), [({0, 1, 2}, 8, 3), (None, 6, 6), (None, None, 1)])
+def test_the_cores_are_those_this_process_may_run_on(monkeypatch, affinity, count, cores) -> None:
+    from bpstep import variants as var
+
+    if affinity is None:
+        monkeypatch.delattr(var.os, "sched_getaffinity", raising=False)
+    else:
+        monkeypatch.setattr(var.os, "sched_getaffinity", lambda _pid: affinity)
+    monkeypatch.setattr(var.os, "cpu_count", lambda: count)
+    assert var._cores() == cores
 
 
 def test_a_rule_that_cannot_be_met_is_named_in_one_line(tmp_path: Path, monkeypatch) -> None:
