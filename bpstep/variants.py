@@ -57,7 +57,7 @@ from bpstep.numbers import clean, clean_all
 from bpstep.roster import RosterRow, clash_reason, load_roster, safe_stem
 from bpstep.scenario import Scenario, activation_of, titled
 from bpstep.scenario_yaml import scenario_yaml
-from bpstep.trace import Trace, asked, kind_of, named_values
+from bpstep.trace import Quantity, Trace, asked, kind_of, named_values
 from bpstep.verify import EPSILON, truth_marker
 from bpstep.written import DEFAULT_FLOOR, Floor, FloorKind, read_number
 
@@ -401,7 +401,7 @@ def index_csv(variants: Sequence[Variant]) -> str:
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(INDEX_FIELDS)
     for v in variants:
-        writer.writerow([csv_cell(v.ident), v.seed, v.file, v.key, "" if v.line is None else v.line])
+        writer.writerow([csv_cell(v.ident), v.seed, v.file, v.key, v.line])  # None: empty
     return stream.getvalue()
 
 
@@ -684,15 +684,12 @@ def question(trace: Trace, ident: str, *, ask: str | None, precision: Floor,
 
 
 def stage_questions(trace: Trace, ident: str, *, ask: str | None,
-                    precision: Floor, rounding_credit: int, hide_formula: bool = False
-                    ) -> list[Question]:
+                    precision: Floor, rounding_credit: int, hide_formula: bool) -> list[Question]:
     """Each stage of the variant as its own ``question``, its given values the scenario's and
     the correct results of the stages before that its rules use: one early slip costs no later
     stage, as a paper exam restarts the chain (carried-forward credit). Those results are given,
     so no mistake is replayed through them."""
-    from bpstep.answers import call_names, describe
-
-    activations, outputs = call_names(trace.network), trace.network.units[-1]
+    describe = _describer(trace)
     chosen = set(asked(trace, ask))
     scales = noise_scales(trace)
     before: list[str] = []
@@ -703,7 +700,7 @@ def stage_questions(trace: Trace, ident: str, *, ask: str | None,
         if here:
             earlier = set(before)
             used = dict.fromkeys(n for name in here for n in trace[name].inputs if n in earlier)
-            results = tuple((f"{n}: {describe(trace[n], activations, outputs, with_rule=False)}",
+            results = tuple((f"{n}: {describe(trace[n], False)}",
                              yaml_number(clean(trace[n].value, scales[n]))) for n in used)
             step_ident = f"{ident} · stage {index}"
             blanks = _blanks(trace, here, [*before, *here], precision=precision,
@@ -722,6 +719,15 @@ def _title(title: str | None, ident: str) -> str:
     return title
 
 
+def _describer(trace: Trace) -> Callable[[Quantity, bool], str]:
+    """``answers.describe`` for this step's quantities (its activations and output units), with
+    or without each one's rule."""
+    from bpstep.answers import call_names, describe
+
+    activations, outputs = call_names(trace.network), trace.network.units[-1]
+    return lambda q, with_rule: describe(q, activations, outputs, with_rule=with_rule)
+
+
 def _givens(trace: Trace) -> tuple[tuple[str, str], ...]:
     from bpstep.answers import describe_given
 
@@ -732,9 +738,7 @@ def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
             *, precision: Floor, rounding_credit: int, hide_formula: bool) -> tuple[Blank, ...]:
     """A blank per name; ``known`` are the values the student does not work out through this
     one (the other blanks, or results given), so no mistake is replayed through them."""
-    from bpstep.answers import call_names, describe
-
-    activations, outputs = call_names(trace.network), trace.network.units[-1]
+    describe = _describer(trace)
     scales = noise_scales(trace)
     truth = truth_marker(trace, known)
     blanks = []
@@ -757,6 +761,6 @@ def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
                     continue
             if _clear(answers, clean(m.value, scales[name]), tol):
                 answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
-        blanks.append(Blank(name, describe(q, activations, outputs, with_rule=not hide_formula),
+        blanks.append(Blank(name, describe(q, not hide_formula),
                             tuple(answers)))
     return tuple(blanks)

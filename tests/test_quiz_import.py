@@ -657,6 +657,54 @@ def test_by_stage_gives_each_stage_the_correct_results_before_it(tmp_path: Path)
     assert len(set(idents)) == len(idents)
 
 
+def test_by_stage_asks_only_the_chosen_values_with_the_options_given() -> None:
+    from bpstep.variants import stage_questions
+    from bpstep.written import Floor, FloorKind
+
+    trace = step(load(ROOT / "scenarios" / "gfg_sigmoid.yaml"))
+
+    def questions(credit: int, hide: bool):
+        return stage_questions(trace, "07", ask="deltas", precision=Floor(FloorKind.DIGITS, 3),
+                               rounding_credit=credit, hide_formula=hide)
+
+    hidden = questions(40, True)
+    title = "Sigmoid 2-2-1 worked example (GeeksforGeeks) · 07 · stage"
+    assert [(q.title, q.ident) for q in hidden] == [
+        (f"{title} 4: backward · output deltas (o)", "07 · stage 4"),
+        (f"{title} 5: backward · hidden deltas · hidden layer (h1, h2)", "07 · stage 5")]
+    assert [[(b.name, b.description) for b in q.blanks] for q in hidden] == [
+        [("delta[o]", "δ of o (output unit)")],
+        [("delta[h1]", "δ of h1 (hidden unit)"), ("delta[h2]", "δ of h2 (hidden unit)")]]
+    # stage 5 is given δ of the output unit, worked by hand: (0.5 − y)·y·(1 − y), y = 0.665074
+    results = dict(hidden[1].givens[-3:])
+    assert set(results) == {"y[h1]: output of h1", "y[h2]: output of h2",
+                            "delta[o]: δ of o (output unit)"}
+    assert float(results["delta[o]: δ of o (output unit)"]) == pytest.approx(-0.0367703, abs=5e-8)
+    early = [a for q in hidden for b in q.blanks for a in b.answers if a.mistake == "early"]
+    assert early and {a.credit for a in early} == {40}
+    shown = questions(0, False)
+    assert not [a for q in shown for b in q.blanks for a in b.answers if a.mistake == "early"]
+    assert shown[0].blanks[0].description == "δ of o (output unit): (t[o] − y[o]) · y[o] · (1 − y[o])"
+
+
+def test_by_stage_gives_earlier_results_without_float_noise(tmp_path: Path) -> None:
+    """y[h1] = 0.1·3 − 0.3·1 is 0; in floats 5.55e-17, noise next to y[h2] = 2 (numbers.clean)."""
+    from bpstep.variants import stage_questions
+    from bpstep.written import DEFAULT_FLOOR
+
+    path = tmp_path / "cancel.yaml"
+    path.write_text("layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: identity\n"
+                    "  - units: [o]\n    activation: identity\n"
+                    "weights:\n  - [[0.1, 0.5], [-0.3, 0.5]]\n  - [[0.4], [0.6]]\n"
+                    "inputs: [3, 1]\ntargets: [1]\nlearning_rate: 0.5\n", encoding="utf-8")
+    trace = step(load(path))
+    assert 0 < trace["y[h1]"].value < 1e-16
+    output_stage = stage_questions(trace, "1", ask="a[o]", precision=DEFAULT_FLOOR,
+                                   rounding_credit=0, hide_formula=False)
+    assert output_stage[0].givens[-2:] == (("y[h1]: output of h1", "0.0"),
+                                           ("y[h2]: output of h2", "2.0"))
+
+
 def test_by_stage_in_gift_and_qti_is_a_category_or_a_quiz_per_stage(tmp_path: Path) -> None:
     lesson = ROOT / "scenarios" / "gfg_sigmoid.yaml"
     trace = step(load(lesson))

@@ -91,6 +91,41 @@ def test_the_index_lists_variant_seed_file_and_key(made: Path) -> None:
     assert {r["line"] for r in rows} == {""}  # numbered, not from a roster
     seed = int.from_bytes(hashlib.sha256(b"bpstep-variant\x007\x0003").digest()[:8], "big") >> 1
     assert int(rows[2]["seed"]) == seed == derive_seed(7, "03")
+    lines = (made / "index.csv").read_bytes().split(b"\n")
+    assert lines[0] == b"variant,seed,file,key,line" and lines[-1] == b""  # \n, as git keeps it
+    assert lines[3] == f"03,{seed},students/variant-03.yaml,keys/variant-03.key.yaml,".encode()
+    first = (made / "students" / "variant-03.yaml").read_text(encoding="utf-8").split("\n", 1)[0]
+    assert first == (f"# Variant 03 of gfg_sigmoid.yaml, drawn by 'bpstep variants' (class seed 7, "
+                     f"variant seed {seed}).")
+
+
+def test_count_and_roster_together_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("id\nann\n")
+    result = invoke("variants", GFG, "--count", "3", "--roster", tmp_path / "r.csv", "-o", tmp_path / "c")
+    assert (result.exit_code, result.stderr) == (2, "bpstep: error: --count and --roster both say "
+                                                 "how many variants to make; give one of them\n")
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_roster_inside_the_class_folder_is_never_replaced(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    roster = tmp_path / "c" / "index.csv"
+    roster.write_text("id\nann\nbob\n")
+    result = invoke("variants", GFG, "--roster", roster, "-o", tmp_path / "c", "--force")
+    assert result.exit_code == 2 and "index.csv is an input of this command" in result.stderr, result.output
+    assert roster.read_text() == "id\nann\nbob\n"
+
+
+def test_a_class_counts_each_variant_as_it_is_drawn(tmp_path: Path) -> None:
+    from bpstep.variants import plan_variants
+
+    plan = plan_variants(GFG, tmp_path / "c", seed=1, count=4, roster=None)
+    ticks: list[int] = []
+    files = plan.documents(plan.draw(), ticks.append)
+    assert ticks == [1, 2, 3, 4]
+    assert sorted(p.relative_to(tmp_path / "c").as_posix() for p in files) == [
+        "index.csv", *(f"keys/variant-0{i}.key.yaml" for i in range(1, 5)),
+        *(f"students/variant-0{i}.yaml" for i in range(1, 5))]
 
 
 def test_existing_files_are_never_replaced_without_force(made: Path, tmp_path: Path) -> None:
@@ -481,9 +516,10 @@ def test_a_class_made_again_in_its_folder_keeps_and_counts_the_earlier_files(tmp
     result = invoke("variants", "class/students/s01.yaml", "-n", "2", "-o", "class", "--force")
     assert result.exit_code == 0, result.output
     warning, = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert warning.startswith("bpstep: warning: class still holds 10 files of an earlier class "
-                              "that index.csv does not list (5 in students/, 5 in keys/)")
-    assert "fresh folder" in warning
+    assert warning == ("bpstep: warning: class still holds 10 files of an earlier class that "
+                       "index.csv does not list (5 in students/, 5 in keys/); they are left as they "
+                       "were and bpstep export leaves them out: hand out only what index.csv lists, "
+                       "or make each class in a fresh folder (-o NEW_DIR)")
     assert sorted(p.as_posix() for p in Path("class").rglob("s0*.yaml")) == earlier  # none deleted
     rows = list(csv.DictReader(io.StringIO(Path("class/index.csv").read_text())))
     assert [r["file"] for r in rows] == ["students/variant-01.yaml", "students/variant-02.yaml"]
