@@ -241,7 +241,7 @@ class _Builder:
             return self.total_loss(Kind.LOSS)
         samples, rows = self.samples_of(stage)
         return MatrixStage((self.sample_loss(samples, rows, Kind.Y, Kind.LOSS),),
-                           self.rows_note(stage, rows) + "; e holds the loss of each" if rows else "",
+                           self.rows_note(stage, rows) + "; e holds the loss of each sample" if rows else "",
                            self.marks(stage, rows))
 
     def sample_loss(self, samples: list[int], rows: bool, y_kind: str, kind: str) -> Equation:

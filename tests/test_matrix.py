@@ -241,7 +241,7 @@ def test_each_stage_says_what_its_rows_are_and_which_weights_it_reads(tmp_path: 
         if stage.phase == Phase.AFTER and stage.sample is not None:
             want = f"with the updated weights; samples are rows; {mine}"
         elif stage.phase in (Phase.LOSS, Phase.AFTER):
-            want = (f"samples are rows; {mine}; e holds the loss of each" if stage.sample and rows
+            want = (f"samples are rows; {mine}; e holds the loss of each sample" if stage.sample and rows
                     else "" if stage.sample else "e holds the loss of each sample")
         elif stage.phase == Phase.UPDATE:
             want = "samples are rows; the product sums over them" if rows else ""
