@@ -247,7 +247,8 @@ class Sum(Expr):
         return total(t.bound(ranges) for t in self.terms)
 
     def write(self, w: Writer) -> str:
-        return " + ".join([t.wrapped(w, SUM) for t in self.terms])
+        first, *rest = self.terms
+        return " + ".join([first.wrapped(w, SUM), *(_signed(t, w, SUM) for t in rest)])
 
     def wrapped(self, w: Writer, least: int) -> str:
         text = self.write(w)
@@ -258,6 +259,13 @@ class Sum(Expr):
 
     def with_children(self, children: tuple[Expr, ...]) -> Expr:
         return Sum(children, self.brackets)
+
+
+def _signed(term: Expr, w: Writer, least: int) -> str:
+    """A term right of a plus or minus sign: one that starts with a minus of its own is
+    bracketed (a − (−b), a + (−b · c))."""
+    text = term.wrapped(w, least)
+    return f"({text})" if text.startswith("−") else text
 
 
 @dataclass(slots=True)
@@ -279,7 +287,7 @@ class Diff(Expr):
         return self.left.bound(ranges).plus(self.right.bound(ranges).negated())
 
     def write(self, w: Writer) -> str:
-        return f"{self.left.wrapped(w, SUM)} − {self.right.wrapped(w, SUM + 1)}"
+        return f"{self.left.wrapped(w, SUM)} − {_signed(self.right, w, SUM + 1)}"
 
     def children(self) -> tuple[Expr, ...]:
         return (self.left, self.right)

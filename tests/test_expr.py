@@ -217,3 +217,17 @@ def test_softmax_far_past_the_range_of_exp_is_shifted_by_its_largest_input() -> 
     form = node.bound({"x": Affine.written("x", 1000.0, 0.001), "y": Affine.written("y", 1000.0, 0.001)})
     assert form.bounded and form.low <= 1 / (1 + math.exp(0.002)) and form.high >= 1 / (1 + math.exp(-0.002))
     assert form.high - form.low < 0.01
+
+
+@pytest.mark.parametrize(("rule", "names", "numbers"), [
+    (Diff(Ref("a"), Neg(Ref("b"))), "a − (−b)", "0.5 − (−(-2))"),
+    (Sum((Ref("a"), Neg(Ref("b")))), "a + (−b)", "0.5 + (−(-2))"),
+    (Sum((Neg(Ref("a")), Ref("b"))), "−a + b", "−0.5 + (-2)"),
+    (Diff(Ref("a"), Prod((Neg(Ref("b")), Ref("a")))), "a − (−b · a)", "0.5 − (−(-2) × 0.5)"),
+    (Sum((Ref("a"), Div(Neg(Ref("b")), Ref("a")))), "a + (−b / a)", "0.5 + (−(-2) / 0.5)"),
+    (Diff(Ref("a"), Sum((Ref("a"), Ref("b")))), "a − (a + b)", "0.5 − (0.5 + (-2))"),
+    (Sum((Ref("a"), Diff(Ref("a"), Ref("b")))), "a + a − b", "0.5 + 0.5 − (-2)"),
+])
+def test_a_minus_right_of_a_sign_is_bracketed_as_on_paper(rule: Expr, names: str, numbers: str) -> None:
+    assert rule.names() == names
+    assert rule.numbers({"a": 0.5, "b": -2.0}, lambda v: f"{v:g}") == numbers
