@@ -232,19 +232,20 @@ class Variant:
         return f"{KEYS}/{self.stem}{KEY_SUFFIX}"
 
 
-def plan_class(seed: int, *, count: int | None = None, roster: Sequence[RosterRow] | None = None,
-               source: str = "roster") -> list[Variant]:
-    """``count`` numbered variants, or one per roster id, each with its derived seed and file
-    name; a VariantError (with both roster lines, and why: ``roster.clash_reason``) when two ids
+def numbered_class(seed: int, count: int) -> list[Variant]:
+    """``count`` numbered variants (``01``, ``02``, … in as many digits as ``count`` has, at
+    least two), each with its derived seed."""
+    width = max(2, len(str(count)))
+    return [Variant(ident, derive_seed(seed, ident), f"variant-{ident}")
+            for ident in (f"{i:0{width}d}" for i in range(1, count + 1))]
+
+
+def roster_class(seed: int, roster: Sequence[RosterRow], source: str) -> list[Variant]:
+    """A variant per roster id, each with its derived seed and a file name made of the id; a
+    VariantError (with both lines of ``source``, and why: ``roster.clash_reason``) when two ids
     would make the same file name, compared ignoring case, as a case-insensitive file system
     (Windows, macOS) does."""
-    if roster is not None:
-        made = [Variant(e.ident, derive_seed(seed, e.ident), safe_stem(e.ident), e.line)
-                for e in roster]
-    else:
-        width = max(2, len(str(count)))
-        made = [Variant(ident, derive_seed(seed, ident), f"variant-{ident}")
-                for ident in (f"{i:0{width}d}" for i in range(1, (count or 0) + 1))]
+    made = [Variant(e.ident, derive_seed(seed, e.ident), safe_stem(e.ident), e.line) for e in roster]
     taken: dict[str, Variant] = {}
     for v in made:
         other = taken.setdefault(v.stem.casefold(), v)
@@ -360,8 +361,8 @@ def class_texts(original: Scenario, planned: Sequence[Variant], lesson: str, see
     try:
         pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method),
                                    initializer=None if method == "fork" else _start_worker,
-                                   initargs=() if method == "fork" else (original,))
-        chunk = max(1, min(256, len(planned) // (8 * workers)))
+                                   initargs=(original,))
+        chunk = min(256, len(planned) // (8 * workers))  # PARALLEL_FROM // (8 * MAX_WORKERS) = 6 or more
         results = pool.map(_work, [(v, lesson, seed) for v in planned], chunksize=chunk)
     except (OSError, NotImplementedError, ImportError):  # no processes here
         return _serial(drawer, planned, lesson, seed)
@@ -516,14 +517,13 @@ def plan_variants(file: Path, folder: Path, *, seed: int, count: int | None,
     from bpstep.lessons import find, load_scenario
 
     scenario = load_scenario(file)
-    entries = None
-    if roster is not None:
-        if count is not None:
-            raise VariantError("--count and --roster both say how many variants to make; give "
-                               "one of them")
-        entries = load_roster(roster).rows
+    if roster is not None and count is not None:
+        raise VariantError("--count and --roster both say how many variants to make; give one "
+                           "of them")
+    entries = None if roster is None else load_roster(roster).rows
     check_class_folder(folder)
-    planned = plan_class(seed, count=count or DEFAULT_COUNT, roster=entries, source=str(roster))
+    planned = (numbered_class(seed, count or DEFAULT_COUNT) if entries is None
+               else roster_class(seed, entries, str(roster)))
     source = find(file)
     return ClassPlan(scenario, planned, seed, folder, printable(source.name),
                      (source, *((roster,) if roster else ())))

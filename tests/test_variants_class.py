@@ -157,6 +157,8 @@ def test_a_roster_names_files_and_fixes_each_students_variant(tmp_path: Path) ->
     assert "\n'=cmd" in index
     rows = list(csv.DictReader(io.StringIO(index)))
     assert [r["line"] for r in rows] == ["2", "3", "4"]
+    ann = int.from_bytes(hashlib.sha256(b"bpstep-variant\x003\x00Ann Lee").digest()[:8], "big")
+    assert int(rows[0]["seed"]) == ann >> 1  # the class seed with the roster id
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -300,7 +302,7 @@ def test_a_class_drawn_by_a_pool_of_processes_is_the_class_drawn_in_one(monkeypa
     from bpstep import variants as var
     from bpstep.scenario import load
 
-    planned = var.plan_class(5, count=24)
+    planned = var.numbered_class(5, 24)
     scenario = load(GFG)
     alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
     monkeypatch.setattr(var, "PARALLEL_FROM", 2)
@@ -361,7 +363,7 @@ def test_a_class_from_400_variants_is_drawn_by_a_worker_per_core_up_to_eight(
     from bpstep.scenario import load
 
     monkeypatch.setattr(var, "_cores", lambda: cores)
-    var.class_texts(load(GFG), var.plan_class(5, count=count), "gfg_sigmoid.yaml", 5)  # nothing drawn yet
+    var.class_texts(load(GFG), var.numbered_class(5, count), "gfg_sigmoid.yaml", 5)  # nothing drawn yet
     if workers is None:
         assert fake_pool.made == []
         return
@@ -374,7 +376,7 @@ def test_where_processes_are_spawned_each_worker_makes_its_own_drawer(fake_pool,
     from bpstep import variants as var
     from bpstep.scenario import load
 
-    planned, scenario = var.plan_class(5, count=6), load(GFG)
+    planned, scenario = var.numbered_class(5, 6), load(GFG)
     alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
     monkeypatch.setattr(var, "PARALLEL_FROM", 2)
     monkeypatch.setattr(var, "_cores", lambda: 2)
@@ -392,7 +394,7 @@ def test_a_pool_that_breaks_leaves_the_rest_to_this_process(fake_pool, monkeypat
     from bpstep import variants as var
     from bpstep.scenario import load
 
-    planned, scenario = var.plan_class(5, count=6), load(GFG)
+    planned, scenario = var.numbered_class(5, 6), load(GFG)
     alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
     monkeypatch.setattr(var, "PARALLEL_FROM", 2)
     monkeypatch.setattr(var, "_cores", lambda: 2)
@@ -412,7 +414,7 @@ def test_where_no_process_can_start_the_class_is_drawn_here(monkeypatch) -> None
     def no_processes(*_args, **_kwargs):
         raise OSError(38, "Function not implemented")
 
-    planned, scenario = var.plan_class(5, count=3), load(GFG)
+    planned, scenario = var.numbered_class(5, 3), load(GFG)
     alone = list(var.class_texts(scenario, planned, "gfg_sigmoid.yaml", 5))
     monkeypatch.setattr(var, "PARALLEL_FROM", 2)
     monkeypatch.setattr(var, "_cores", lambda: 2)
@@ -557,3 +559,37 @@ def test_a_class_folder_that_cannot_be_made_is_refused_before_drawing(tmp_path: 
                             (tmp_path / "no" / "new", f"{tmp_path / 'no'} does not exist;")):
         with pytest.raises(UserError, match=f"^{re.escape(message)}"):
             check_class_folder(folder)
+
+
+INDEX_REFUSED = ("{source}: is not a variants index (columns variant, seed, file, key, line); make "
+                 "one with `bpstep variants SCENARIO -o DIR`")
+
+
+@pytest.mark.parametrize("text", ["", "variant,seed,file,key,line\n", "variant,seed,key\n01,1,k\n",
+                                  "seed,file,key\n1,students/a.yaml,k\n"])
+def test_an_index_without_variant_and_file_columns_is_refused(text: str) -> None:
+    from bpstep.variants import VariantError, read_index
+
+    with pytest.raises(VariantError) as refused:
+        read_index(text, "c/index.csv")
+    assert str(refused.value) == INDEX_REFUSED.format(source="c/index.csv")
+
+
+@pytest.mark.parametrize("name", ["", "students/.x.yaml", ".x.yaml", "students//x.yaml",
+                                  "students/../x.yaml", "students\\x.yaml", "C:x.yaml", "/x.yaml",
+                                  "students/"])
+def test_an_index_row_naming_a_file_outside_its_folder_is_refused_with_its_line(name: str) -> None:
+    from bpstep.variants import VariantError, read_index
+
+    text = f"variant,seed,file\n01,1,students/a.yaml\n02,2,{name}\n"
+    with pytest.raises(VariantError) as refused:
+        read_index(text, "c/index.csv")
+    assert str(refused.value) == f"c/index.csv:3: file {name!r} is not a file in this folder"
+
+
+def test_an_index_gives_ids_as_written_but_for_the_quote_guarding_a_formula() -> None:
+    from bpstep.variants import read_index
+
+    text = "variant,seed,file\n'=cmd,1,students/a.yaml\n''x,2,students/b.yaml\n,3,c.yaml\nAnn,4,d/e.yaml\n"
+    assert read_index(text, "i.csv") == [("=cmd", "students/a.yaml"), ("'x", "students/b.yaml"),
+                                         ("", "c.yaml"), ("Ann", "d/e.yaml")]
