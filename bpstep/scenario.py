@@ -237,7 +237,7 @@ def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios
         if stat.S_ISREG(kind):
             note_read(info)
         if stat.S_ISDIR(kind):
-            raise error(source, f"is a directory, expected a YAML {what} file")
+            raise error(source, f"is a directory, expected the {what} file")
         if not stat.S_ISREG(kind):
             raise error(source, f"is not a regular file (a pipe or a device); save the {what} "
                         "as a file and give its name")

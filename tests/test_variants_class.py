@@ -593,3 +593,63 @@ def test_an_index_gives_ids_as_written_but_for_the_quote_guarding_a_formula() ->
     text = "variant,seed,file\n'=cmd,1,students/a.yaml\n''x,2,students/b.yaml\n,3,c.yaml\nAnn,4,d/e.yaml\n"
     assert read_index(text, "i.csv") == [("=cmd", "students/a.yaml"), ("'x", "students/b.yaml"),
                                          ("", "c.yaml"), ("Ann", "d/e.yaml")]
+
+
+KEPT_NET = ("layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: {hidden}\n"
+            "  - units: [o]\n    activation: {output}\nloss: {loss}\nconvention: {convention}\n"
+            "weights:\n  - [[0.2, 0.4], [0.6, 0.3]]\n  - [[0.5], [-0.2]]\nlearning_rate: 0.5\n")
+
+
+@pytest.mark.parametrize(("case", "text", "kept", "drawn"), [
+    ("a truth table, biases at 0", KEPT_NET.format(
+        hidden="sigmoid", output="sigmoid", loss="half_sse", convention="delta_rule")
+     + "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [[0], [1], [1], [0]]\n"
+       "biases:\n  - [0, 0]\n  - [0]\nupdate_biases: true\n",
+     {"inputs": [[0, 0], [0, 1], [1, 0], [1, 1]], "targets": [[0], [1], [1], [0]],
+      "biases": [[0, 0], [0]]}, "weights"),
+    ("targets of an output with no bounds", KEPT_NET.format(
+        hidden="sigmoid", output="identity", loss="half_sse", convention="delta_rule")
+     + "inputs: [0.35, 0.7]\ntargets: [0.7]\n", {"targets": [[0.7]]}, "inputs"),
+    ("targets a cross-entropy takes as probabilities", KEPT_NET.format(
+        hidden="relu", output="sigmoid", loss="binary_cross_entropy", convention="gradient")
+     + "inputs: [0.35, 0.7]\ntargets: [0.3]\n", {"targets": [[0.3]]}, "inputs"),
+    ("targets in a sigmoid's range, drawn", KEPT_NET.format(
+        hidden="relu", output="sigmoid", loss="half_sse", convention="delta_rule")
+     + "inputs: [0.35, 0.7]\ntargets: [0.3]\n", {}, "targets"),
+])
+def test_a_variant_keeps_what_is_not_a_number_to_draw(tmp_path: Path, case: str, text: str,
+                                                      kept: dict, drawn: str) -> None:
+    from bpstep.scenario import load
+    from bpstep.variants import Drawer
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    original = load(path)
+    variants = [Drawer(original).draw(seed)[0] for seed in range(6)]
+    for v in variants:
+        have = {"inputs": v.inputs.tolist(), "targets": v.targets.tolist(),
+                "biases": None if v.biases is None else [b.tolist() for b in v.biases]}
+        assert {k: have[k] for k in kept} == kept, case
+    groups = {"weights": lambda v: v.weights[0].tolist(), "inputs": lambda v: v.inputs.tolist(),
+              "targets": lambda v: v.targets.tolist()}
+    assert len({repr(groups[drawn](v)) for v in [original, *variants]}) > 2, case
+    if drawn == "targets":  # inside the sigmoid's (0, 1) with a margin of a tenth
+        assert all(0.1 <= v.targets[0][0] <= 0.9 for v in variants)
+
+
+def test_a_class_folder_without_its_index_is_refused_saying_how_to_make_one(tmp_path: Path) -> None:
+    folder = tmp_path / "class"
+    (folder / "students").mkdir(parents=True)
+    missing = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
+    assert (missing.exit_code, missing.stderr) == (2, f"bpstep: error: {folder / 'index.csv'}: no such "
+                                                   "file; check the path (make the folder with "
+                                                   "`bpstep variants SCENARIO -o DIR`)\n")
+    (folder / "index.csv").mkdir()
+    folder_index = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
+    assert folder_index.stderr == (f"bpstep: error: {folder / 'index.csv'}: is a directory, expected "
+                                   "the variants index file\n")
+    (folder / "index.csv").rmdir()
+    (folder / "index.csv").write_text("x,y\n1,2\n")
+    not_index = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
+    assert not_index.stderr == "bpstep: error: " + INDEX_REFUSED.format(source=folder / "index.csv") + "\n"
+    assert not (tmp_path / "q.gift").exists()
