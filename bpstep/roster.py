@@ -108,8 +108,8 @@ def load_roster(path: Path) -> Roster:
     ``UserError``: exit code 2)."""
     from bpstep.scenario import read_text
 
-    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)"),
-                       str(path))
+    return read_roster(read_text(path, "roster", "give the class's CSV file (a column of ids)",
+                                 form="CSV"), str(path))
 
 
 def read_roster(text: str, source: str) -> Roster:

@@ -220,7 +220,7 @@ def _tag_shown(tag: str) -> str:
 
 
 def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios live in scenarios/",
-              error: type[ScenarioError] = ScenarioError) -> str:
+              error: type[ScenarioError] = ScenarioError, form: str = "YAML") -> str:
     """The text of a small YAML file the user wrote, or ``error`` saying why it cannot be read.
 
     Only a regular file is read, and never more than MAX_FILE_BYTES of it: a pipe would wait
@@ -237,7 +237,7 @@ def read_text(path: Path, what: str = "scenario", missing_hint: str = "scenarios
         if stat.S_ISREG(kind):
             note_read(info)
         if stat.S_ISDIR(kind):
-            raise error(source, f"is a directory, expected the {what} file")
+            raise error(source, f"is a directory, expected a {form} {what} file")
         if not stat.S_ISREG(kind):
             raise error(source, f"is not a regular file (a pipe or a device); save the {what} "
                         "as a file and give its name")

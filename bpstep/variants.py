@@ -559,7 +559,7 @@ def read_class(folder: Path) -> ClassFolder:
 
     index = folder / INDEX_NAME
     rows = read_index(read_text(index, "variants index", "make the folder with `bpstep variants "
-                                "SCENARIO -o DIR`"), str(index))
+                                "SCENARIO -o DIR`", form="CSV"), str(index))
     paths = [find(folder / name) for _, name in rows]
     files = [name for _, name in rows]
     return ClassFolder(index, [ident for ident, _ in rows], files, paths,

@@ -80,3 +80,12 @@ def test_stems_are_made_unique_without_taking_a_name_of_the_list() -> None:
 ])
 def test_why_two_ids_make_one_file_name(a: str, b: str, why: set[StemStep]) -> None:
     assert set(stem_clash(a, b)) == why
+
+
+def test_a_folder_given_as_the_roster_is_refused_as_not_a_csv_file(tmp_path) -> None:
+    from bpstep.errors import UserError
+    from bpstep.roster import load_roster
+
+    with pytest.raises(UserError) as refused:
+        load_roster(tmp_path)
+    assert str(refused.value) == f"{tmp_path}: is a directory, expected a CSV roster file"

@@ -647,7 +647,7 @@ def test_a_class_folder_without_its_index_is_refused_saying_how_to_make_one(tmp_
     (folder / "index.csv").mkdir()
     folder_index = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
     assert folder_index.stderr == (f"bpstep: error: {folder / 'index.csv'}: is a directory, expected "
-                                   "the variants index file\n")
+                                   "a CSV variants index file\n")
     (folder / "index.csv").rmdir()
     (folder / "index.csv").write_text("x,y\n1,2\n")
     not_index = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
