@@ -653,3 +653,48 @@ def test_a_class_folder_without_its_index_is_refused_saying_how_to_make_one(tmp_
     not_index = invoke("export", folder, "-f", "gift", "-o", tmp_path / "q.gift")
     assert not_index.stderr == "bpstep: error: " + INDEX_REFUSED.format(source=folder / "index.csv") + "\n"
     assert not (tmp_path / "q.gift").exists()
+
+
+def _drawn_from(text: str, tmp_path: Path) -> dict[str, tuple[list[float], list[float], list[int]]]:
+    """Each group's plan: every value it may draw, those but 0, and where the original has 0."""
+    from bpstep.scenario import load
+    from bpstep.variants import Drawer
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return {p.label: ([round(k / p.unit, 6) for k in p.grid.tolist()],
+                      [round(k / p.unit, 6) for k in p.nonzero.tolist()], p.zeros.tolist())
+            for p in Drawer(load(path)).plans if p.kept is None}
+
+
+def tenths(first: int, last: int) -> list[float]:
+    return [round(k / 10, 6) for k in range(first, last + 1)]
+
+
+def test_each_group_is_drawn_within_its_largest_magnitude_at_its_decimals(tmp_path: Path) -> None:
+    plans = _drawn_from(KEPT_NET.format(hidden="sigmoid", output="sigmoid", loss="half_sse",
+                                        convention="delta_rule").replace(
+        "[[0.2, 0.4], [0.6, 0.3]]", "[[0.2, 0.3], [0.2, 0.3]]").replace("[[0.5], [-0.2]]", "[[0.3], [0.9]]")
+        + "inputs: [0.35, 0.7]\ntargets: [0.5]\n", tmp_path)
+    assert plans["weights[0]"] == (tenths(0, 3), tenths(1, 3), [])  # none negative: from 0
+    assert plans["weights[1]"] == (tenths(0, 9), tenths(1, 9), [])
+    hundredths = [round(k / 100, 6) for k in range(0, 71)]
+    assert plans["inputs"] == (hundredths, hundredths[1:], [])  # 0.35: two decimals
+    assert plans["targets"] == (tenths(1, 9), tenths(1, 9), [])  # (0, 1) less a tenth each side
+
+
+def test_signs_zeros_and_a_narrow_span_widen_the_grid_as_documented(tmp_path: Path) -> None:
+    plans = _drawn_from(
+        "layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: tanh\n"
+        "  - units: [o]\n    activation: tanh\nweights:\n  - [[-0.5, 0.25], [0, 0.1]]\n"
+        "  - [[1], [1]]\ninputs: [1.5, -2]\ntargets: [-0.3]\nlearning_rate: 0.1\n", tmp_path)
+    hundredths = [round(k / 100, 6) for k in range(-50, 51)]
+    assert plans["weights[0]"] == (hundredths, [h for h in hundredths if h], [2])  # 0 where it was
+    assert plans["weights[1]"] == ([0, 1, 2], [1, 2], [])  # 1, 1 offer one value: widened by one
+    assert plans["inputs"] == (tenths(-20, 20), [t for t in tenths(-20, 20) if t], [])
+    assert plans["targets"] == (tenths(-8, 8), [t for t in tenths(-8, 8) if t], [])  # tanh's, less 0.2
+    nonnegative = _drawn_from(
+        "layers:\n  - units: [x1]\n  - units: [o]\n    activation: tanh\nweights:\n  - [[0.4]]\n"
+        "inputs: [0.5]\ntargets: [0.3]\nlearning_rate: 0.1\n", tmp_path)
+    assert nonnegative["targets"] == (tenths(0, 8), tenths(1, 8), [])  # not below 0, as the original
+    assert nonnegative["weights[0]"] == (tenths(0, 4), tenths(1, 4), [])
