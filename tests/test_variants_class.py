@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -698,3 +699,43 @@ def test_signs_zeros_and_a_narrow_span_widen_the_grid_as_documented(tmp_path: Pa
         "inputs: [0.5]\ntargets: [0.3]\nlearning_rate: 0.1\n", tmp_path)
     assert nonnegative["targets"] == (tenths(0, 8), tenths(1, 8), [])  # not below 0, as the original
     assert nonnegative["weights[0]"] == (tenths(0, 4), tenths(1, 4), [])
+
+
+def _attempts(seed: int, groups: list[tuple[list[float], tuple[int, ...]]], tries: int) -> list[list]:
+    """Attempts drawn as documented: one stream of uniforms from default_rng(seed), each number
+    of each drawn group (in file order) taking the next one, u picking the value at floor(u·n) of
+    the group's n values other than 0."""
+    rng = np.random.default_rng(seed)
+    size = sum(math.prod(shape) for _, shape in groups)
+    out = []
+    for _ in range(tries):
+        u, start, attempt = rng.random(size), 0, []
+        for values, shape in groups:
+            n = math.prod(shape)
+            picks = [values[int(x * len(values))] for x in u[start:start + n]]
+            attempt.append(np.reshape(picks, shape).tolist())
+            start += n
+        out.append(attempt)
+    return out
+
+
+def test_a_variant_is_the_first_fair_attempt_of_its_seeds_stream(tmp_path: Path) -> None:
+    from bpstep.scenario import load
+    from bpstep.variants import Drawer
+
+    path = tmp_path / "s.yaml"
+    # a truth table and biases at 0 are kept and take no draws: only the weights are drawn
+    path.write_text(KEPT_NET.format(hidden="sigmoid", output="sigmoid", loss="half_sse",
+                                    convention="delta_rule")
+                    + "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [[0], [1], [1], [0]]\n"
+                      "biases:\n  - [0, 0]\n  - [0]\nupdate_biases: true\n", encoding="utf-8")
+    drawer = Drawer(load(path))
+    groups = [(tenths(1, 6), (2, 2)), ([t for t in tenths(-5, 5) if t], (2, 1))]  # 0.6; 0.5 and −0.2
+    first = 0
+    for seed in range(40):
+        variant, _ = drawer.draw(seed)
+        drawn = [variant.weights[0].tolist(), variant.weights[1].tolist()]
+        attempts = _attempts(seed, groups, 200)
+        assert drawn in attempts, seed
+        first += drawn == attempts[0]
+    assert first >= 5  # many a seed's first attempt is fair
