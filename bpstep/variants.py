@@ -201,11 +201,6 @@ class Drawer:
                            "span, or make its own step fair (README: Using bpstep with a class)")
 
 
-def draw_variant(scenario: Scenario, seed: int) -> Scenario:
-    """One fair variant of ``scenario`` from ``seed`` (a class draws many with one ``Drawer``)."""
-    return Drawer(scenario).draw(seed)[0]
-
-
 # --- the class: ids, file names, files ---
 
 
@@ -288,8 +283,7 @@ def noise_scales(trace: Trace) -> dict[str, float]:
         biggest: dict[str, float] = {}
         pairs = [(name, kind_of(name), abs(value)) for name, value in named_values(stage.quantities)]
         for _, kind, size in pairs:
-            if size > biggest.get(kind, -1.0):
-                biggest[kind] = size
+            biggest[kind] = max(biggest.get(kind, 0.0), size)
         out.update((name, biggest[kind]) for name, kind, _ in pairs)
     return out
 
@@ -410,7 +404,7 @@ def unlisted(present: Iterable[str], listed: Iterable[str]) -> Counter[str]:
     """Files of a class folder (``students/x.yaml``) that its index does not list, counted by
     folder: left by an earlier class made in the same folder. bpstep never deletes them."""
     listed = set(listed)
-    return Counter(name.split("/", 1)[0] for name in present if name not in listed)
+    return Counter(name.partition("/")[0] for name in present if name not in listed)
 
 
 def _inside(name: str) -> bool:
@@ -671,7 +665,7 @@ def quiz_precision(scenario: Scenario, digits: int | None, decimals: int | None)
 
 
 def question(trace: Trace, ident: str, *, ask: str | None, precision: Floor,
-             rounding_credit: int, hide_formula: bool = False) -> Question:
+             rounding_credit: int, hide_formula: bool) -> Question:
     """The variant's worksheet as blanks: each correct to ±half a unit of the last digit
     ``precision`` asks for; each value ``verify`` would call rounded too early (the same
     definition, ``early_rounding_values``) at ``rounding_credit`` %; each named mistake at 0 %.

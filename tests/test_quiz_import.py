@@ -95,7 +95,7 @@ def expected(source: Path, *, rounding_credit: int = 50, digits: int | None = No
     scenario = load(source)
     trace = step(scenario)
     q = question(trace, "v", ask=None, rounding_credit=rounding_credit,
-                 precision=quiz_precision(scenario, digits, None))
+                 precision=quiz_precision(scenario, digits, None), hide_formula=False)
     out = {}
     for b in q.blanks:
         assert b.value == trace[b.name].value or abs(b.value - trace[b.name].value) < 1e-12

@@ -739,3 +739,86 @@ def test_a_variant_is_the_first_fair_attempt_of_its_seeds_stream(tmp_path: Path)
         assert drawn in attempts, seed
         first += drawn == attempts[0]
     assert first >= 5  # many a seed's first attempt is fair
+
+
+def test_zeros_stay_possible_and_drawn_biases_reach_the_variant(tmp_path: Path) -> None:
+    from bpstep.scenario import load
+    from bpstep.variants import Drawer
+
+    path = tmp_path / "s.yaml"
+    # a weight of 0 may be drawn as any value of its grid, 0 included; biases are drawn
+    path.write_text(KEPT_NET.format(hidden="sigmoid", output="sigmoid", loss="half_sse",
+                                    convention="delta_rule").replace("[[0.2, 0.4], [0.6, 0.3]]",
+                                                                     "[[0.2, 0], [0.6, 0.3]]")
+                    + "inputs: [[0, 0], [0, 1], [1, 0], [1, 1]]\ntargets: [[0], [1], [1], [0]]\n"
+                      "biases:\n  - [0.1, -0.2]\n  - [0.3]\nupdate_biases: true\n", encoding="utf-8")
+    drawer = Drawer(load(path))
+    w0, w1 = tenths(0, 6), [t for t in tenths(-5, 5) if t]
+    b0, b1 = [t for t in tenths(-2, 2) if t], tenths(1, 3)
+
+    def documented(seed: int) -> list[list]:
+        rng, out = np.random.default_rng(seed), []
+        for _ in range(300):
+            u = rng.random(9)
+            weights0 = [w0[1:][int(x * 6)] for x in u[:4]]
+            weights0[1] = w0[int(u[1] * 7)]  # where the original has 0: the whole grid
+            out.append([np.reshape(weights0, (2, 2)).tolist(), [[w1[int(x * 10)]] for x in u[4:6]],
+                        [b0[int(x * 4)] for x in u[6:8]], [b1[int(u[8] * 3)]]])
+        return out
+
+    zeros = 0
+    for seed in range(40):
+        variant, _ = drawer.draw(seed)
+        drawn = [variant.weights[0].tolist(), variant.weights[1].tolist(),
+                 variant.biases[0].tolist(), variant.biases[1].tolist()]
+        assert drawn in documented(seed), seed
+        zeros += drawn[0][0][1] == 0
+    assert zeros > 0
+
+
+def test_a_class_that_no_draw_makes_fair_names_the_rule_and_counts_its_breaches(tmp_path: Path,
+                                                                                monkeypatch) -> None:
+    from bpstep import variants as var
+    from bpstep.scenario import load
+
+    path = tmp_path / "s.yaml"  # a[o] = 0.49·0.5 − 0.35·0.7 is 0 but for float noise (1e-18):
+    path.write_text(KEPT_NET.format(hidden="relu", output="sigmoid", loss="half_sse",  # no draw
+                                    convention="delta_rule").replace("[[0.5], [-0.2]]",  # is near
+                                                                     "[[0.5], [-0.7]]")
+                    + "inputs: [0.35, 0.7]\ntargets: [0.3]\n", encoding="utf-8")
+    monkeypatch.setattr(var, "ATTEMPTS", 30)
+    with pytest.raises(var.VariantError) as refused:
+        var.Drawer(load(path)).draw(0)
+    found = re.fullmatch(
+        rf"{re.escape(str(path))}: no fair variant in 30 draws \(variant seed 0\): (\d+) broke the "
+        r"rule '(\w+)' \((.+?)\), e\.g\. (.+); give the scenario's numbers more decimals or a "
+        r"wider span, or make its own step fair \(README: Using bpstep with a class\)", str(refused.value))
+    assert found is not None, refused.value
+    assert 15 < int(found[1]) <= 30 and found[4] != "None"
+
+
+def test_an_untitled_scenario_gets_a_title_in_its_variants_and_quizzes(tmp_path: Path) -> None:
+    from bpstep.scenario import load
+    from bpstep.variants import question, variant_title
+    from bpstep.written import DEFAULT_FLOOR
+
+    assert variant_title(None, "07") == "Exercise · variant 07"
+    path = tmp_path / "s.yaml"
+    path.write_text(KEPT_NET.format(hidden="sigmoid", output="sigmoid", loss="half_sse",
+                                    convention="delta_rule") + "inputs: [0.35, 0.7]\ntargets: [0.5]\n")
+    from bpstep.engine import step
+
+    asked = question(step(load(path)), "07", ask="a[o]", precision=DEFAULT_FLOOR, rounding_credit=0,
+                     hide_formula=False)
+    assert asked.title == "Backpropagation step · 07"
+
+
+@pytest.mark.parametrize(("digits", "decimals", "kind", "n"), [
+    (3, None, "DIGITS", 3), (None, 4, "DECIMALS", 4), (None, None, "DIGITS", 3)])
+def test_a_quiz_asks_the_precision_given_else_the_default(digits, decimals, kind: str, n: int) -> None:
+    from bpstep.scenario import load
+    from bpstep.variants import quiz_precision
+    from bpstep.written import FloorKind
+
+    floor = quiz_precision(load(GFG), digits, decimals)
+    assert (floor.kind, floor.count) == (FloorKind[kind], n)  # verify's default: 3 figures
