@@ -33,7 +33,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -88,12 +88,10 @@ def derive_seed(seed: int, ident: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """How one group of given numbers is drawn: kept, or from a grid of whole multiples of
-    10^−decimals (0 only where the original has 0)."""
+    """How one group of given numbers is drawn: from a grid of whole multiples of 10^−decimals
+    (0 only where the original has 0), with its share of each attempt's uniform draws."""
 
     label: str
-    kept: np.ndarray | None
-    """The original's numbers, when they are kept as they are."""
     grid: np.ndarray
     """Every multiple k of the grid's unit that may be drawn (k / unit is the number)."""
     nonzero: np.ndarray
@@ -101,6 +99,8 @@ class _Plan:
     """Flat positions where the original has 0 (and the variant may too)."""
     shape: tuple[int, ...]
     unit: float
+    part: slice
+    """The uniform draws of an attempt that are this group's: one per number."""
 
 
 def _kept(scenario: Scenario, label: str, values: np.ndarray) -> bool:
@@ -118,39 +118,38 @@ def _kept(scenario: Scenario, label: str, values: np.ndarray) -> bool:
     return False
 
 
-def _plan(scenario: Scenario, label: str, values: np.ndarray) -> _Plan:
+def _plan(scenario: Scenario, label: str, values: np.ndarray, start: int) -> _Plan | np.ndarray:
     """Where a group's new numbers are drawn: within ±its largest magnitude (from 0 when none is
     negative), targets inside the output's range with a margin of a tenth (and not below 0 when
-    the original's are not); with the group's decimals, and at least MIN_CHOICES values."""
-    decimals = decimals_of(values)
-    unit = 10.0 ** decimals
-    empty = np.zeros(0, dtype=np.int64)
+    the original's are not); with the group's decimals, and at least MIN_CHOICES values other
+    than 0. Its numbers take the uniform draws from ``start`` on. A group kept (``_kept``) is
+    its own array, and takes none."""
     if _kept(scenario, label, values):
-        return _Plan(label, values, empty, empty, empty, values.shape, unit)
+        return values
+    unit = 10.0 ** decimals_of(values)
     nonnegative = bool(np.min(values) >= 0)
     if label == "targets":
         low, high = activation_of(scenario.layers[-1]).bounds
         margin = 0.1 * (high - low)
         low, high = max(low + margin, 0.0) if nonnegative else low + margin, high - margin
-        widen = False
     else:
         high = float(np.max(np.abs(values)))
-        low, widen = (0.0 if nonnegative else -high), True
+        low = 0.0 if nonnegative else -high
     first, last = math.ceil(low * unit - 1e-9), math.floor(high * unit + 1e-9)
-    grid = np.arange(first, last + 1, dtype=np.int64)
-    while widen and np.count_nonzero(grid) < MIN_CHOICES:
-        first, last = (first if nonnegative else first - 1), last + 1
-        grid = np.arange(first, last + 1, dtype=np.int64)
-    return _Plan(label, None, grid, grid[grid != 0], np.flatnonzero(values == 0), values.shape, unit)
+    if nonnegative:  # a span from 0 is widened to offer MIN_CHOICES values but 0 (weights 1, 1, 1);
+        last = max(last, MIN_CHOICES)  # one about 0 offers ±1 at least, a target's grid 8 or more
+    grid = np.arange(first, last + 1)
+    return _Plan(label, grid, grid[grid != 0], np.flatnonzero(values == 0), values.shape, unit,
+                 slice(start, start + values.size))
 
 
-def _draw(plan: _Plan, uniform: np.ndarray) -> np.ndarray:
-    """The group's numbers from its share of uniform draws in [0, 1): one per number."""
-    if plan.kept is not None:
-        return plan.kept
-    picks = plan.nonzero[(uniform * len(plan.nonzero)).astype(np.int64)]
-    if len(plan.zeros):
-        picks[plan.zeros] = plan.grid[(uniform[plan.zeros] * len(plan.grid)).astype(np.int64)]
+def _draw(plan: _Plan | np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """The group's numbers from its share of an attempt's uniform draws in [0, 1)."""
+    if not isinstance(plan, _Plan):
+        return plan
+    mine = uniform[plan.part]
+    picks = plan.nonzero[(mine * len(plan.nonzero)).astype(np.int64)]
+    picks[plan.zeros] = plan.grid[(mine[plan.zeros] * len(plan.grid)).astype(np.int64)]
     return frozen((picks / plan.unit).reshape(plan.shape))  # correctly rounded: the float of k·10^−d
 
 
@@ -161,13 +160,15 @@ class Drawer:
     def __init__(self, original: Scenario) -> None:
         self.original = original
         self.reference: Reference = reference(original, step(original))
-        self.plans = [_plan(original, label, values) for label, values in given_groups(original)]
-        self.weights = len(original.weights)
-        ends = np.cumsum([0 if plan.kept is not None else math.prod(plan.shape) for plan in self.plans])
-        self.slices = [slice(int(end - size), int(end)) for end, size in
-                       zip(ends, np.diff(np.concatenate([[0], ends])), strict=True)]
-        self.numbers = int(ends[-1])
+        self.plans: list[_Plan | np.ndarray] = []
+        self.numbers = 0
         """Uniform draws an attempt takes: one per number drawn."""
+        for label, values in given_groups(original):
+            plan = _plan(original, label, values, self.numbers)
+            self.plans.append(plan)
+            if isinstance(plan, _Plan):
+                self.numbers = plan.part.stop
+        self.weights = len(original.weights)
 
     def _scenario(self, arrays: list[np.ndarray]) -> Scenario:
         n = self.weights
@@ -183,8 +184,7 @@ class Drawer:
         last: dict[str, str] = {}
         for _ in range(ATTEMPTS):
             uniform = rng.random(self.numbers)
-            variant = self._scenario([_draw(plan, uniform[part])
-                                      for plan, part in zip(self.plans, self.slices, strict=True)])
+            variant = self._scenario([_draw(plan, uniform) for plan in self.plans])
             breach = next(number_breaches(variant, self.reference), None)
             if breach is None:
                 trace = step(variant)
@@ -404,7 +404,7 @@ def unlisted(present: Iterable[str], listed: Iterable[str]) -> Counter[str]:
     """Files of a class folder (``students/x.yaml``) that its index does not list, counted by
     folder: left by an earlier class made in the same folder. bpstep never deletes them."""
     listed = set(listed)
-    return Counter(name.partition("/")[0] for name in present if name not in listed)
+    return Counter(PurePosixPath(name).parts[0] for name in present if name not in listed)
 
 
 def _inside(name: str) -> bool:

@@ -614,6 +614,15 @@ KEPT_NET = ("layers:\n  - units: [x1, x2]\n  - units: [h1, h2]\n    activation: 
     ("targets a cross-entropy takes as probabilities", KEPT_NET.format(
         hidden="relu", output="sigmoid", loss="binary_cross_entropy", convention="gradient")
      + "inputs: [0.35, 0.7]\ntargets: [0.3]\n", {"targets": [[0.3]]}, "inputs"),
+    ("targets of a softmax, even under a squared loss", "layers:\n  - units: [x1, x2]\n"
+     "  - units: [h1, h2]\n    activation: sigmoid\n  - units: [o1, o2]\n    activation: softmax\n"
+     "loss: mse\nweights:\n  - [[0.2, 0.4], [0.6, 0.3]]\n  - [[0.5, -0.2], [0.1, 0.7]]\n"
+     "learning_rate: 0.5\ninputs: [0.35, 0.7]\ntargets: [0.2, 0.8]\n", {"targets": [[0.2, 0.8]]},
+     "inputs"),
+    ("targets of a ReLU output, open above", KEPT_NET.format(
+        hidden="sigmoid", output="relu", loss="half_sse", convention="delta_rule").replace(
+        "[[0.5], [-0.2]]", "[[0.5], [0.2]]") + "inputs: [0.35, 0.7]\ntargets: [0.7]\n",
+     {"targets": [[0.7]]}, "inputs"),
     ("targets in a sigmoid's range, drawn", KEPT_NET.format(
         hidden="relu", output="sigmoid", loss="half_sse", convention="delta_rule")
      + "inputs: [0.35, 0.7]\ntargets: [0.3]\n", {}, "targets"),
@@ -665,7 +674,7 @@ def _drawn_from(text: str, tmp_path: Path) -> dict[str, tuple[list[float], list[
     path.write_text(text, encoding="utf-8")
     return {p.label: ([round(k / p.unit, 6) for k in p.grid.tolist()],
                       [round(k / p.unit, 6) for k in p.nonzero.tolist()], p.zeros.tolist())
-            for p in Drawer(load(path)).plans if p.kept is None}
+            for p in Drawer(load(path)).plans if not isinstance(p, np.ndarray)}  # kept: the array
 
 
 def tenths(first: int, last: int) -> list[float]:
@@ -692,6 +701,10 @@ def test_signs_zeros_and_a_narrow_span_widen_the_grid_as_documented(tmp_path: Pa
     hundredths = [round(k / 100, 6) for k in range(-50, 51)]
     assert plans["weights[0]"] == (hundredths, [h for h in hundredths if h], [2])  # 0 where it was
     assert plans["weights[1]"] == ([0, 1, 2], [1, 2], [])  # 1, 1 offer one value: widened by one
+    signed = _drawn_from(
+        "layers:\n  - units: [x1]\n  - units: [o1, o2]\n    activation: tanh\n"
+        "weights:\n  - [[-1, 1]]\ninputs: [0.5]\ntargets: [0.3, -0.2]\nlearning_rate: 0.1\n", tmp_path)
+    assert signed["weights[0]"] == ([-1, 0, 1], [-1, 1], [])  # ±1 offer two values: not widened
     assert plans["inputs"] == (tenths(-20, 20), [t for t in tenths(-20, 20) if t], [])
     assert plans["targets"] == (tenths(-8, 8), [t for t in tenths(-8, 8) if t], [])  # tanh's, less 0.2
     nonnegative = _drawn_from(
