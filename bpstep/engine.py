@@ -310,11 +310,12 @@ class _Lesson:
         self.env.update(values)
         return values
 
-    def weight_names(self, k: int, label: Label | None = None) -> list[str]:
+    def weight_names(self, k: int, label: Label) -> list[str]:
         """The names of the weights into layer k, source by source (as ``weights[k - 1]`` is
-        laid out), as they are called now or under ``label``: made once and shared by the given
-        values, the rules and the updates' names (a 784-128-10 network's first layer has 100,352)."""
-        kind, tag = self.w_label if label is None else label
+        laid out), under ``label`` (``w_label``: as they are called now): made once and shared
+        by the given values, the rules and the updates' names (a 784-128-10 network's first layer
+        has 100,352)."""
+        kind, tag = label
         names = self.made_names.get((k, kind, tag))
         if names is None:
             sources, targets = self.units[k - 1], self.units[k]
@@ -331,7 +332,7 @@ class _Lesson:
         in_kind = Kind.Y if k == 1 else y_kind
         inputs = [unit_name(in_kind, src, s) for src in self.units[k - 1]]
         nets = [unit_name(a_kind, unit, s) for unit in self.units[k]]
-        names, width = self.weight_names(k), len(self.units[k])
+        names, width = self.weight_names(k, self.w_label), len(self.units[k])
         qs = []
         for j, unit in enumerate(self.units[k]):
             weights = names[j::width]
@@ -392,7 +393,7 @@ class _Lesson:
         s = self.tag(p.sample)
         act = self.acts[k - 1]
         after = [unit_name(Kind.DELTA, m, s) for m in self.units[k + 1]]
-        names, width = self.weight_names(k + 1), len(self.units[k + 1])
+        names, width = self.weight_names(k + 1, self.w_label), len(self.units[k + 1])
         qs = []
         for j, unit in enumerate(self.units[k]):
             weights = names[j * width:(j + 1) * width]
