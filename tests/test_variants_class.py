@@ -835,3 +835,23 @@ def test_a_quiz_asks_the_precision_given_else_the_default(digits, decimals, kind
 
     floor = quiz_precision(load(GFG), digits, decimals)
     assert (floor.kind, floor.count) == (FloorKind[kind], n)  # verify's default: 3 figures
+
+
+@pytest.mark.parametrize("lesson", ["relu_sse", "softmax_cross_entropy", "gfg_sigmoid"])
+def test_a_key_moves_no_value_by_more_than_the_noise_of_what_it_is_worked_from(lesson: str) -> None:
+    """numbers.clean's promise: at most 64 ulps of the largest value of its kind in its stage."""
+    from bpstep.lessons import path_of
+    from bpstep.scenario import load
+    from bpstep.variants import Drawer, Variant, key_yaml
+
+    drawer = Drawer(load(path_of(lesson)))
+    for seed in range(30):
+        _, trace = drawer.draw(seed)
+        key = yaml.safe_load(key_yaml(Variant("01", seed, "variant-01"), trace))
+        for stage in trace.stages:
+            largest: dict[str, float] = {}
+            for q in stage.quantities:
+                largest[q.kind] = max(largest.get(q.kind, 0.0), abs(q.value))
+            for q in stage.quantities:
+                noise = 64 * math.ulp(max(abs(q.value), largest[q.kind]))
+                assert abs(key[q.name] - q.value) <= noise, (lesson, seed, q.name, key[q.name], q.value)
