@@ -855,3 +855,12 @@ def test_a_key_moves_no_value_by_more_than_the_noise_of_what_it_is_worked_from(l
             for q in stage.quantities:
                 noise = 64 * math.ulp(max(abs(q.value), largest[q.kind]))
                 assert abs(key[q.name] - q.value) <= noise, (lesson, seed, q.name, key[q.name], q.value)
+
+
+def test_a_wrong_answer_is_named_only_clear_of_every_band_a_touch_is_not_clear() -> None:
+    from bpstep.variants import Answer, _clear
+
+    band = [Answer(0.5, 0.125, 100, "correct")]  # 0.375 to 0.625, all exact in binary
+    assert _clear(band, 0.875, 0.125)  # its band 0.75 to 1.0: apart
+    assert not _clear(band, 0.75, 0.125)  # 0.625 to 0.875: the two touch at 0.625
+    assert not _clear(band, 0.25, 0.125) and not _clear(band, 0.6, 0.0)
