@@ -305,10 +305,15 @@ def test_the_output_delta_of_mse_is_its_gradient_times_the_slope(tmp_path: Path,
     np.testing.assert_allclose(eq.lhs.values, along(gradient * (1 - y ** 2)))
 
 
-@pytest.mark.parametrize("convention", ["delta_rule", "gradient"])
-@pytest.mark.parametrize("samples", [{}, {"mode": "batch", "inputs": [[1.0, 2.0], [0.5, -1.0]],
-                                          "targets": [[0, 1, 0], [0.2, 0.3, 0.5]]}],
-                         ids=["column", "rows"])
+BOTH_CONVENTIONS = pytest.mark.parametrize("convention", ["delta_rule", "gradient"])
+ONE_SAMPLE_OR_TWO = pytest.mark.parametrize(
+    "samples", [{}, {"mode": "batch", "inputs": [[1.0, 2.0], [0.5, -1.0]],
+                     "targets": [[0, 1, 0], [0.2, 0.3, 0.5]]}], ids=["column", "rows"])
+"""A softmax output's step on one sample (a column) or a batch of two (rows)."""
+
+
+@BOTH_CONVENTIONS
+@ONE_SAMPLE_OR_TWO
 def test_softmax_without_its_own_loss_takes_the_whole_jacobian(tmp_path: Path, convention: str,
                                                                 samples: dict) -> None:
     """Softmax with MSE: ∂E/∂a_j = y_j·(∂E/∂y_j − Σ_k y_k·∂E/∂y_k), each sample on its own."""
@@ -361,10 +366,8 @@ def test_the_gradient_convention_turns_the_error_and_subtracts_the_change() -> N
     np.testing.assert_allclose(new.lhs.values, w2 - y1 @ d2.T)
 
 
-@pytest.mark.parametrize("convention", ["delta_rule", "gradient"])
-@pytest.mark.parametrize("samples", [{}, {"mode": "batch", "inputs": [[1.0, 2.0], [0.5, -1.0]],
-                                          "targets": [[0, 1, 0], [0.2, 0.3, 0.5]]}],
-                         ids=["column", "rows"])
+@BOTH_CONVENTIONS
+@ONE_SAMPLE_OR_TWO
 def test_softmax_with_cross_entropy_takes_t_minus_y_at_the_outputs(tmp_path: Path, convention: str,
                                                                     samples: dict) -> None:
     y, t, eq = _output_delta(tmp_path, {**SOFTMAX, "convention": convention, **samples},
