@@ -95,8 +95,11 @@ class Expr:
         kids = self.children()
         if not kids:
             return self
-        new = tuple(k.rewrite(change) for k in kids)
-        return self if all(a is b for a, b in zip(new, kids, strict=True)) else self.with_children(new)
+        new = tuple([k.rewrite(change) for k in kids])
+        for old, made in zip(kids, new, strict=True):
+            if old is not made:
+                return self.with_children(new)
+        return self
 
     def nodes(self) -> Iterator[Expr]:
         """Every node, this one first."""

@@ -1,13 +1,17 @@
 """Shared test settings: hypothesis runs the same examples on every machine and every run, and
 no test inherits a terminal size from the environment it runs in (pytest-xdist workers and some
 CI runners set COLUMNS or LINES, which rich prefers to the real size); a test that wants a size
-sets it. Under mutmut, the caches that hide calls are cleared per test."""
+sets it. The Click command of the app is built once. Under mutmut, the caches that hide calls
+are cleared per test."""
 
 from __future__ import annotations
 
 import os
+from functools import cache
 
 import pytest
+import typer.main
+import typer.testing
 from hypothesis import settings
 
 from bpstep import inputs, scenario, trace
@@ -18,6 +22,10 @@ settings.load_profile(os.environ.get("BPSTEP_HYPOTHESIS", "deterministic"))
 
 for inherited in ("COLUMNS", "LINES"):
     os.environ.pop(inherited, None)
+
+# typer's CliRunner builds the Click command from the app's functions on every invoke (5 ms,
+# some 900 times a run); the commands read their options anew each time, so one build serves.
+typer.testing._get_command = cache(typer.main.get_command)
 
 
 @pytest.fixture(autouse=True)
