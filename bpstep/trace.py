@@ -220,6 +220,8 @@ def rule_layout(rule: Callable[[], Expr]) -> Layout:
     the kind of the name it stands for (a builder may ask whether an operand is a target or an
     output); every list of names a builder is given holds names of one kind.
     """
+    if isinstance(rule, RowRule):
+        rule = rule.partial()
     if not isinstance(rule, partial) or rule.keywords:
         return rule().layout()
     signature, names = _signature(rule.args)
@@ -330,8 +332,8 @@ class RuleBlock:
         return [a.at(row) if isinstance(a, Rows) else a for a in self.args]
 
     def quantity(self, row: int, name: str, value: float, env: Env) -> Quantity:
-        return Quantity(name, self.kind, value, self.unit(row), partial(self.builder, *self.args_at(row)),
-                        env, None if self.source is None else self.source(row), self.sample,
+        return Quantity(name, self.kind, value, self.unit(row), RowRule(self, row), env,
+                        None if self.source is None else self.source(row), self.sample,
                         None if self.before is None else float(self.before[row]))
 
     def operands(self, rows: range) -> tuple[str, list[list[str]]]:
@@ -348,6 +350,23 @@ class RuleBlock:
                 columns.extend([v[i] for v in values] for i in range(len(values[0])))  # type: ignore[index]
         columns.extend([literal] * len(rows) for literal in shape.literals)
         return shape.text, [columns[i] for i in shape.where]
+
+
+class RowRule:
+    """The rule of one row of a ``RuleBlock``: its arguments are picked only when the rule or its
+    layout is asked for (the fairness rules of ``bpstep variants`` read only names and values)."""
+
+    __slots__ = ("block", "row")
+
+    def __init__(self, block: RuleBlock, row: int) -> None:
+        self.block = block
+        self.row = row
+
+    def partial(self) -> partial[Expr]:
+        return partial(self.block.builder, *self.block.args_at(self.row))
+
+    def __call__(self) -> Expr:
+        return self.partial()()
 
 
 class LazyQuantities(Sequence[Quantity]):
