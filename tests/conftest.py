@@ -44,3 +44,9 @@ def _no_inputs_of_an_earlier_test() -> None:
     """Each command forgets what an earlier one read; a test that writes without a command does
     the same, so a file another test read is never taken for an input of this one."""
     inputs.forget_reads()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``early`` run first: one that takes seconds, left to the end of a run split
+    over workers, keeps one worker busy while the others have nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
