@@ -745,16 +745,18 @@ def _blanks(trace: Trace, blank_names: Sequence[str], known: Sequence[str],
         answers = [Answer(value, accepted_band(value, tol), 100, f"correct: {name} = {written.text}")]
         early = truth.early_rounding_values(name, written.figures)
         for m in early if rounding_credit else ():
-            if _clear(answers, clean(m.value, scales[name]), tol):
-                answers.append(Answer(clean(m.value, scales[name]), tol, rounding_credit, m.hint, m.key))
+            cleaned = clean(m.value, scales[name])
+            if _clear(answers, cleaned, tol):
+                answers.append(Answer(cleaned, tol, rounding_credit, m.hint, m.key))
         powers = 0
         for m in truth.mistake_values(name):
             if m.key == "power_of_ten":
                 powers += 1
                 if powers > WHOLE_VALUE_POWERS:
                     continue
-            if _clear(answers, clean(m.value, scales[name]), tol):
-                answers.append(Answer(clean(m.value, scales[name]), tol, 0, m.hint, m.key))
+            cleaned = clean(m.value, scales[name])
+            if _clear(answers, cleaned, tol):
+                answers.append(Answer(cleaned, tol, 0, m.hint, m.key))
         blanks.append(Blank(name, describe(q, not hide_formula),
                             tuple(answers)))
     return tuple(blanks)

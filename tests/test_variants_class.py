@@ -864,3 +864,53 @@ def test_a_wrong_answer_is_named_only_clear_of_every_band_a_touch_is_not_clear()
     assert _clear(band, 0.875, 0.125)  # its band 0.75 to 1.0: apart
     assert not _clear(band, 0.75, 0.125)  # 0.625 to 0.875: the two touch at 0.625
     assert not _clear(band, 0.25, 0.125) and not _clear(band, 0.6, 0.0)
+
+
+BIG_TERMS = """title: Big terms
+learning_rate: 0.5
+loss: half_sse
+convention: delta_rule
+layers:
+  - units: [x1, x2]
+  - units: [h1, h2]
+    activation: sigmoid
+  - units: [o]
+    activation: sigmoid
+inputs: [123.45, 123.46]
+targets: [0.5]
+weights:
+  - [[1, 1], [-1, 1]]
+  - [[0.5], [0.5]]
+biases:
+  - [0.5, 0.25]
+  - [0.1]
+"""
+
+
+def test_a_wrong_or_early_answer_worked_from_large_numbers_is_written_without_their_noise(
+        tmp_path: Path) -> None:
+    """a[h1] = 123.45 − 123.46 + 0.5 next to a[h2] = 247.16: its float noise is of the size of
+    the terms (about 1e-14), thousands of its own ulps, so only its stage's size tells it apart.
+    A mistake's value and a value rounded too early are worked the same way and are cleaned the
+    same way, so a quiz gives them as the short decimals they are."""
+    from fractions import Fraction as F
+
+    from bpstep.engine import step
+    from bpstep.scenario import load
+    from bpstep.variants import question
+    from bpstep.written import DEFAULT_FLOOR
+
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG_TERMS, encoding="utf-8")
+    (blank,) = question(step(load(path)), "01", ask="a[h1]", precision=DEFAULT_FLOOR,
+                        rounding_credit=50, hide_formula=False).blanks
+    by_mistake = {a.mistake: a.value for a in blank.answers if a.mistake != "early"}
+    early = [a.value for a in blank.answers if a.mistake == "early"]
+    assert 123.45 - 123.46 != -0.01  # the noise is there to clean
+    assert by_mistake[None] == float(F("123.45") - F("123.46") + F("0.5")) == 0.49
+    assert by_mistake["bias_left_out"] == float(F("123.45") - F("123.46")) == -0.01
+    assert by_mistake["sign_flipped"] == -0.49
+    # 123.45 taken at three figures (123) too early: 123 − 123.46 + 0.5, exactly 0.04
+    assert float(F("123") - F("123.46") + F("0.5")) in early
+    every = [*early, *by_mistake.values()]
+    assert len(every) >= 8 and all(v == float(f"{v:.6g}") for v in every)  # short decimals all
