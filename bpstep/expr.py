@@ -635,17 +635,27 @@ def inline(expr: Expr, rule_of: Callable[[str], Expr | None], depth: int) -> Exp
     """Operands replaced by their own rules, ``depth`` levels down, where ``rule_of`` gives one.
 
     A mistake made in an intermediate the student did not write is replayed through it this way.
+    An operand met again at the same level is replaced by the same tree, made once: a softmax's
+    outputs each read every net input of their layer.
     """
-    if depth <= 0:
-        return expr
+    made: dict[tuple[str, int], Expr] = {}
 
-    def expand(node: Expr) -> Expr | None:
-        if not isinstance(node, Ref):
-            return None
-        rule = rule_of(node.name)
-        return None if rule is None else inline(rule, rule_of, depth - 1)
+    def inlined(tree: Expr, levels: int) -> Expr:
+        if levels <= 0:
+            return tree
 
-    return expr.rewrite(expand)
+        def expand(node: Expr) -> Expr | None:
+            if not isinstance(node, Ref):
+                return None
+            key = (node.name, levels)
+            if key not in made:
+                rule = rule_of(node.name)
+                made[key] = node if rule is None else inlined(rule, levels - 1)
+            return made[key]
+
+        return tree.rewrite(expand)
+
+    return inlined(expr, depth)
 
 
 # --- the rule as data, for a marker in another language ---
