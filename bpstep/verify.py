@@ -358,6 +358,9 @@ class _Marker:
         self.taint: dict[str, frozenset[str]] = {}
         """The student's answers off the true value (not cleanly accepted) each value builds on."""
         self.quantities = list(trace)
+        self.by_name = {q.name: q for q in self.quantities}
+        """Every quantity by name, each made once: a lazy stage's trace[name] makes it anew, and
+        its rule's layout and expression with it."""
         self.order = {q.name: i for i, q in enumerate(self.quantities)}
         self.fed: dict[str, list[str]] = {}
         """The values not written each judged value rests on (``feeding``)."""
@@ -385,12 +388,12 @@ class _Marker:
         answer = self.answers.get(name)
         if answer is not None:
             return self.written_form(answer, chain)
-        if name not in self.trace or not self.written_above.get(name, False):
+        if name not in self.by_name or not self.written_above.get(name, False):
             return Affine.point(self.truth[name])
         self.forms_worked += 1
         if self.forms_worked > MOST_FORMS:
             return UNBOUNDED
-        return self.trace[name].expr.bound(chain)
+        return self.by_name[name].expr.bound(chain)
 
     def written_form(self, answer: Answer, chain: _Chain) -> Affine:
         """What a number written stands for when later values are worked from it: its interval;
@@ -405,7 +408,7 @@ class _Marker:
             return Affine.written(answer.name, x, answer.tolerance)
         rule = self.as_mistaken.get(answer.name)
         own = (rule.bound(chain) if rule is not None else
-               self.trace[answer.name].expr.bound(chain) if self.written_above[answer.name]
+               self.by_name[answer.name].expr.bound(chain) if self.written_above[answer.name]
                else Affine.point(true))
         if own.bounded and own.radius <= EPSILON * abs(x) + FLOAT_NOISE and _exactly(x, own.centre):
             return Affine.point(x)
@@ -422,9 +425,9 @@ class _Marker:
         Only the backward pass is followed: the forward values a δ rests on were worked out
         before it, right or wrong, and are where the student's own numbers already come in.
         """
-        if name in self.answers or name not in self.trace or kind_of(name) not in BACKWARD_KINDS:
+        if name in self.answers or name not in self.by_name or kind_of(name) not in BACKWARD_KINDS:
             return None
-        return self.trace[name].expr
+        return self.by_name[name].expr
 
     def deep(self, q: Quantity) -> Expr:
         """q's rule with the unwritten δ, Δw and Δb it rests on written out: all of them back to
@@ -433,7 +436,7 @@ class _Marker:
         if expr is None:
             road = {n for n in self.feeding(q) if self.unwritten_rule(n) is not None}
             if self.road_size(q, road) <= MOST_WORK // 10:
-                expr = inline(q.expr, lambda n: self.trace[n].expr if n in road else None,
+                expr = inline(q.expr, lambda n: self.by_name[n].expr if n in road else None,
                               len(road))
             else:
                 expr = inline(q.expr, self.unwritten_rule, DEPTH)
@@ -450,8 +453,8 @@ class _Marker:
                 break
             nxt = []
             for name in level:
-                for source in self.trace[name].inputs:
-                    if source in self.trace and source not in self.answers and source not in found:
+                for source in self.by_name[name].inputs:
+                    if source in self.by_name and source not in self.answers and source not in found:
                         found.append(source)
                         nxt.append(source)
             level = nxt
@@ -687,7 +690,7 @@ class _Marker:
         ``verify`` and the quizzes' rounding credit.
         """
         sources = self.unwritten_sources(q)
-        rules = [(None, q.expr), *((s, self.trace[s].expr) for s in sources)]
+        rules = [(None, q.expr), *((s, self.by_name[s].expr) for s in sources)]
         sizes = {owner: _size(rule) for owner, rule in rules}
         whole = sizes[None] + sum(sizes.values())
         work = 0
@@ -731,7 +734,7 @@ class _Marker:
         env = ChainMap(changed, base)
         changed[source] = rule.evaluate(env)
         for name in self.between(q, source):
-            changed[name] = self.trace[name].expr.evaluate(env)
+            changed[name] = self.by_name[name].expr.evaluate(env)
         return q.expr.evaluate(env)
 
     def between(self, q: Quantity, source: str) -> list[str]:
@@ -745,7 +748,7 @@ class _Marker:
             path = self.roads[q.name, source] = []
             for name in self.feeding(q):
                 if self.order[name] > self.order[source] and reached.intersection(
-                        self.trace[name].inputs):
+                        self.by_name[name].inputs):
                     reached.add(name)
                     path.append(name)
         return path
@@ -759,7 +762,7 @@ class _Marker:
             if name not in sizes:
                 shape = self.shapes.get(name)
                 if shape is None:
-                    expr = self.trace[name].expr
+                    expr = self.by_name[name].expr
                     shape = self.shapes[name] = (_size(expr), Counter(
                         node.name for node in expr.nodes() if isinstance(node, Ref)))
                 nodes, uses = shape
@@ -777,8 +780,8 @@ class _Marker:
             seen: set[str] = set()
             stack = [q.name]
             while stack and len(seen) < MOST_PATH:
-                for name in self.trace[stack.pop()].inputs:
-                    if name in self.trace and name not in self.answers and name not in seen:
+                for name in self.by_name[stack.pop()].inputs:
+                    if name in self.by_name and name not in self.answers and name not in seen:
                         seen.add(name)
                         stack.append(name)
             found = self.fed[q.name] = sorted(seen, key=self.order.__getitem__)
@@ -792,7 +795,7 @@ class _Marker:
         What a quiz needs to recognise a wrong answer and say why: values that are not finite,
         lie outside what the quantity can be, equal the true value or repeat an earlier (more
         specific) mistake's value are left out."""
-        q = self.trace[name]
+        q = self.by_name[name]
         low, high = self.bounds(q)
         found: list[MistakeValue] = []
         for through in (False, True):
@@ -814,7 +817,7 @@ class _Marker:
         """The values ``verify`` calls rounded too early for an answer of ``figures`` significant
         figures when every earlier number is right and the marker's ``written`` are written:
         each with its hint, nearest the true value first."""
-        q = self.trace[name]
+        q = self.by_name[name]
         out: dict[float, str] = {}
         for value, replay in self.early_values(q, self.truth, min(figures, MOST_FIGURES)):
             hint = EARLY_WORDS + replay.hint
@@ -861,7 +864,7 @@ class _Marker:
         for ref in _refs(expr):
             name = parse_name(ref)
             other = mistaken(name) if name is not None and ref != start else None
-            if other is not None and other in self.trace:
+            if other is not None and other in self.by_name:
                 out[ref] = other
         return out
 
@@ -874,7 +877,7 @@ class _Marker:
             yield from rules(self, q)
         work = 0
         for name in self.unwritten_sources(q, levels):
-            source = self.trace[name]
+            source = self.by_name[name]
             path = set(self.between(q, name))
             road = self.road_size(q, {*path, name})
             if road > MOST_WORK // 10:
@@ -888,7 +891,7 @@ class _Marker:
                             ) -> Expr | None:
                     if n == name:
                         return wrong
-                    return self.trace[n].expr if n in path else None
+                    return self.by_name[n].expr if n in path else None
                 said = hint if name in hint else f"{hint}, in {name}"
                 yield Replay(inline(q.expr, rule_of, len(path) + 1), f"{said} (not written)",
                               name, wrong)
@@ -1017,7 +1020,7 @@ def _each_slope(m: _Marker, q: Quantity, replace: Callable[[Slope], Expr], how: 
 
         yield Replay(expr.rewrite(change),
                       f"activation derivative {_slope_text(slope)} {how}{where}", source,
-                      None if source not in m.trace else m.trace[source].expr.rewrite(change))
+                      None if source not in m.by_name else m.by_name[source].expr.rewrite(change))
     if len(slopes) > 1:
         yield (expr.rewrite(lambda n: replace(n) if isinstance(n, Slope) else None),
                f"activation derivative f′(a) {how} in every δ")
@@ -1168,7 +1171,7 @@ def _transposed(m: _Marker, q: Quantity) -> Iterator[Replay]:
     for ref in _refs(q.expr):
         name = parse_name(ref)
         other = _transposed_of(m, name) if name is not None else None
-        if other is not None and (other in m.trace or other in m.trace.given):
+        if other is not None and (other in m.by_name or other in m.trace.given):
             names[ref] = other
     if names:
         old, new = next(iter(names.items()))
@@ -1192,7 +1195,7 @@ def _through_other_unit(m: _Marker, q: Quantity) -> Iterator[Replay]:
             name = parse_name(ref)
             if name is not None and name.kind in WEIGHT_KINDS and name.source == q.unit:
                 names[ref] = Name(name.kind, name.unit, other, name.sample).renamed(name.kind)
-        if names and all(n in m.trace or n in m.trace.given for n in names.values()):
+        if names and all(n in m.by_name or n in m.trace.given for n in names.values()):
             yield (_renaming(q.expr, names),
                    f"{q.name} summed through {other}'s weights ({next(iter(names.values()))} for "
                    f"{next(iter(names))})")
@@ -1248,11 +1251,11 @@ def _new_for_old(m: _Marker, q: Quantity) -> Iterator[Replay]:
     names = m.renamed(expr, q, _updated_of)
     own = set(q.inputs)
     source = None if any(n in own for n in names) else next(
-        (s for s in m.unwritten_sources(q) if any(n in m.trace[s].inputs for n in names)), None)
+        (s for s in m.unwritten_sources(q) if any(n in m.by_name[s].inputs for n in names)), None)
     yield Replay(_renaming(expr, names),
                   "updated weight used where the old one belongs (every δ and Δw of a step uses the "
                   "weights from before the update)", source,
-                  None if source is None else _renaming(m.trace[source].expr, names))
+                  None if source is None else _renaming(m.by_name[source].expr, names))
 
 
 def _times_ten(m: _Marker, q: Quantity) -> Iterator[Replay]:
@@ -1272,7 +1275,7 @@ def _power_of_ten(m: _Marker, q: Quantity) -> Iterator[Replay]:
     if len(q.inputs) > MOST_OPERANDS:
         return
     for name in q.inputs:
-        if (name in m.trace and name not in m.answers) or m.world[name] == 0:
+        if (name in m.by_name and name not in m.answers) or m.world[name] == 0:
             continue
         for p, factor in POWERS.items():
             scaled = substitute(q.expr, {name: Prod((Ref(name), const(10.0 ** p)))})
