@@ -798,19 +798,27 @@ class _Marker:
         q = self.by_name[name]
         low, high = self.bounds(q)
         found: list[MistakeValue] = []
-        for through in (False, True):
-            for mistake in MISTAKES:
-                if not mistake.applies(self, q):
-                    continue
+        slack: list[float] = []  # _close's tolerance about each value found (all finite)
+        through: list[tuple[str, Replay]] = []  # made in a value q rests on: tried after q's own
+
+        def consider(key: str, replay: Replay) -> None:
+            value = replay.rule.evaluate(self.truth)
+            if (math.isfinite(value) and low <= value <= high and not _close(value, q.value, 0.0)
+                    and all(abs(value - other.value) > room
+                            for other, room in zip(found, slack, strict=True))):
+                found.append(MistakeValue(key, replay.hint, value))
+                slack.append(EPSILON * max(1.0, abs(value)))
+
+        for mistake in MISTAKES:
+            if mistake.applies(self, q):
                 for made in mistake.replays(self, q):
                     replay = Replay(*made)
-                    if (replay.source is not None) != through:
-                        continue
-                    value = replay.rule.evaluate(self.truth)
-                    if (math.isfinite(value) and low <= value <= high
-                            and not _close(value, q.value, 0.0)
-                            and not any(_close(value, other.value, 0.0) for other in found)):
-                        found.append(MistakeValue(mistake.key, replay.hint, value))
+                    if replay.source is None:
+                        consider(mistake.key, replay)
+                    else:
+                        through.append((mistake.key, replay))
+        for key, replay in through:
+            consider(key, replay)
         return found
 
     def early_rounding_values(self, name: str, figures: int) -> list[MistakeValue]:
